@@ -1,0 +1,105 @@
+"""`threshold-sweep`: the Hydra entry point. Imports no TensorFlow until a run trains."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import traceback
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+
+from threshold_sweep.callbacks import FAILED_RUNS
+from threshold_sweep.config import register_configs
+from threshold_sweep.errors import UserError
+from threshold_sweep.io import write_text
+
+log = logging.getLogger("threshold_sweep")
+
+EXIT_USER_ERROR = 2
+EXIT_FAILURE = 1
+
+
+def config_dir() -> Path:
+    """The configs/ folder of the checkout this package was installed from."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "configs" / "config.yaml").exists():
+            return parent / "configs"
+    raise RuntimeError("configs/config.yaml not found above " + str(here))
+
+
+def job_dirname(override_dirname: str) -> str:
+    """A job folder name from its overrides: safe characters, 'default' when there are none."""
+    name = re.sub(r"[/\\:]+", "_", override_dirname).strip("_")
+    return name[:200] or "default"
+
+
+def _show_tracebacks() -> bool:
+    """HYDRA_FULL_ERROR=1 asks for full tracebacks instead of one-line errors."""
+    return os.environ.get("HYDRA_FULL_ERROR") == "1"
+
+
+def run_job(cfg: DictConfig) -> None:
+    """Run one job; a failure is logged in one line and recorded in the job's error.txt."""
+    from threshold_sweep.run import run_experiment
+
+    hydra_cfg = HydraConfig.get()
+    out_dir = Path(hydra_cfg.runtime.output_dir)
+    multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    try:
+        run_experiment(cfg, out_dir)
+    except UserError as error:
+        write_text(out_dir / "error.txt", f"{error}\n")
+        log.error("error: %s", error)
+        _after_failure(multirun, EXIT_USER_ERROR, out_dir)
+    except Exception as error:
+        write_text(out_dir / "error.txt", f"{type(error).__name__}: {error}\n\n"
+                   + traceback.format_exc())
+        if _show_tracebacks():
+            raise
+        log.error("run failed: %s: %s (traceback in %s)", type(error).__name__, error,
+                  out_dir / "error.txt")
+        _after_failure(multirun, EXIT_FAILURE, out_dir)
+    finally:
+        if multirun:
+            _rebuild_summary(Path(hydra_cfg.sweep.dir))
+
+
+def _after_failure(multirun: bool, code: int, out_dir: Path) -> None:
+    """A single run exits with `code`; in a sweep the other jobs carry on."""
+    FAILED_RUNS.append(str(out_dir))
+    if not multirun:
+        raise SystemExit(code)
+
+
+def _rebuild_summary(sweep_dir: Path) -> None:
+    """Refresh the sweep summary after each job, so it exists even if the sweep dies."""
+    from threshold_sweep.sweep import build_summary
+
+    try:
+        build_summary(sweep_dir)
+    except Exception as error:  # the summary must never fail a job
+        log.warning("could not update the sweep summary in %s: %s", sweep_dir, error)
+
+
+def main() -> None:
+    """Console entry point: compose the config with Hydra and run (or sweep) the experiment."""
+    register_configs()
+    if not OmegaConf.has_resolver("ts_job_dirname"):
+        OmegaConf.register_new_resolver("ts_job_dirname", job_dirname)
+    FAILED_RUNS.clear()
+    entry = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
+    entry(run_job)()
+    if FAILED_RUNS:
+        sys.stderr.write(f"{len(FAILED_RUNS)} run(s) failed; see error.txt in each\n")
+        sys.exit(EXIT_FAILURE)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Typed (structured) configs for every stage, registered with Hydra's ConfigStore."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import II, MISSING
+
+
+@dataclass
+class SyntheticDataConfig:
+    """Embedded default data: noisy sequences whose shape carries log10(x)."""
+
+    source: str = "synthetic"
+    n_samples: int = 4000
+    length: int = 64
+    channels: int = 1
+    log10_mean: float = 2.11
+    log10_sd: float = 0.63
+    signal_noise: float = 0.5
+    noise: float = 0.5
+    seed: int = II("seed")
+
+
+@dataclass
+class TableDataConfig:
+    """A CSV or Parquet file: one row per sample, the feature columns form the sequence."""
+
+    source: str = "table"
+    path: str = MISSING
+    target: str = "x"
+    features: list[str] | None = None
+    id: str | None = None
+
+
+@dataclass
+class ArraysDataConfig:
+    """An .npz file with a sequence array and a target vector."""
+
+    source: str = "arrays"
+    path: str = MISSING
+    sequences_key: str = "X"
+    target_key: str = "x"
+    id_key: str | None = None
+
+
+@dataclass
+class LabelConfig:
+    """How x becomes classes: x > threshold is the positive class (the last name)."""
+
+    threshold: float = 100.0
+    names: list[str] = field(default_factory=lambda: ["low", "high"])
+    min_per_split: int = 5
+
+
+@dataclass
+class SplitConfig:
+    """One train/validation/test split, stratified on quantile bins of x."""
+
+    validation_fraction: float = 0.15
+    test_fraction: float = 0.15
+    n_bins: int = 10
+    seed: int = II("seed")
+
+
+class SamplingStrategy(str, Enum):
+    """How the training split is rebalanced."""
+
+    undersample = "undersample"
+    oversample = "oversample"
+    class_weight = "class_weight"
+    none = "none"
+
+
+@dataclass
+class SamplingConfig:
+    """Rebalancing of the training split only."""
+
+    strategy: SamplingStrategy = SamplingStrategy.undersample
+    seed: int = II("train.seed")
+
+
+class GlobalPool(str, Enum):
+    """How the conv feature maps are reduced before the dense head."""
+
+    avg = "avg"
+    max = "max"
+    flatten = "flatten"
+
+
+@dataclass
+class ModelConfig:
+    """A Keras 1D CNN: conv blocks, pooling, dropout, a dense layer, a sigmoid output."""
+
+    name: str = "cnn1d"
+    filters: list[int] = field(default_factory=lambda: [16, 32])
+    kernel_size: int = 5
+    pool_size: int = 2
+    global_pool: GlobalPool = GlobalPool.avg
+    dropout: float = 0.2
+    dense_units: int = 32
+
+
+@dataclass
+class TrainConfig:
+    """Keras training: budget, optimiser, early stopping, seed and threads."""
+
+    epochs: int = 15
+    batch_size: int = 64
+    learning_rate: float = 0.003
+    early_stopping: bool = True
+    patience: int = 4
+    seed: int = II("seed")
+    threads: int = 0
+    verbose: str = "auto"
+    predict_batch_size: int = 1024
+
+
+@dataclass
+class EvaluateConfig:
+    """How scores become predictions and what is reported."""
+
+    cutoff: float = 0.5
+
+
+@dataclass
+class Config:
+    """The whole experiment; `data` is one of the data source schemas."""
+
+    seed: int = 0
+    data: Any = MISSING
+    label: LabelConfig = field(default_factory=LabelConfig)
+    split: SplitConfig = field(default_factory=SplitConfig)
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+
+
+def register_configs() -> None:
+    """Register the schemas that the YAML files in configs/ extend."""
+    store = ConfigStore.instance()
+    store.store(name="base_config", node=Config)
+    store.store(group="schema/data", name="synthetic", node=SyntheticDataConfig)
+    store.store(group="schema/data", name="table", node=TableDataConfig)
+    store.store(group="schema/data", name="arrays", node=ArraysDataConfig)
+
+
+def validate_config(cfg: Any) -> None:
+    """Reject values that type checks cannot: budgets, sizes and label names."""
+    from threshold_sweep.errors import UserError
+
+    positive = {
+        "train.epochs": cfg.train.epochs,
+        "train.batch_size": cfg.train.batch_size,
+        "train.learning_rate": cfg.train.learning_rate,
+        "train.predict_batch_size": cfg.train.predict_batch_size,
+        "model.kernel_size": cfg.model.kernel_size,
+        "label.min_per_split": cfg.label.min_per_split,
+    }
+    for key, value in positive.items():
+        if value <= 0:
+            raise UserError(f"{key}={value} must be > 0")
+    if cfg.train.patience < 0 or cfg.train.threads < 0:
+        raise UserError("train.patience and train.threads must be >= 0 (threads 0 = all cores)")
+    if not cfg.model.filters or any(f <= 0 for f in cfg.model.filters):
+        raise UserError(f"model.filters={list(cfg.model.filters)} must be positive integers")
+    if not 0 <= cfg.model.dropout < 1:
+        raise UserError(f"model.dropout={cfg.model.dropout} must be in [0, 1)")
+    if not 0 < cfg.evaluate.cutoff < 1:
+        raise UserError(f"evaluate.cutoff={cfg.evaluate.cutoff} must be between 0 and 1")
+    names = list(cfg.label.names)
+    if len(names) != 2 or len(set(map(str, names))) != 2:
+        raise UserError(
+            f"label.names={names} must be two distinct names, negative class first: [low,high]"
+        )
+    if str(cfg.train.verbose) not in ("auto", "0", "1", "2"):
+        raise UserError(f"train.verbose={cfg.train.verbose} must be auto, 0, 1 or 2")

@@ -1,0 +1,52 @@
+"""Checks shared by the file loaders: every failure is one UserError line with its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from threshold_sweep.errors import UserError
+
+
+def existing_file(path_value: str, suffixes: tuple[str, ...], what: str) -> Path:
+    """Return the path if it is a readable file with one of `suffixes`."""
+    if path_value in (None, "", "???"):
+        raise UserError(f"data.path is not set: add data.path=/path/to/file ({what})")
+    path = Path(path_value).expanduser()
+    if not path.exists():
+        raise UserError(
+            f"data.path: file not found: {path} (relative to {Path.cwd()}); "
+            "give the path of an existing file"
+        )
+    if not path.is_file():
+        raise UserError(f"data.path: {path} is a directory; give the path of a {what}")
+    if path.suffix.lower() not in suffixes:
+        raise UserError(
+            f"data.path: unsupported file type {path.suffix or '(none)'!r} for {path.name}; "
+            f"use one of {', '.join(suffixes)}"
+        )
+    return path
+
+
+def finite_values(values: np.ndarray, what: str, where: str) -> None:
+    """Reject NaN or infinite entries, with their count."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        count = int(bad.sum())
+        raise UserError(
+            f"{where}: {what} has {count} missing or infinite value(s); "
+            "clean or drop those rows first"
+        )
+
+
+def unique_ids(ids: np.ndarray, where: str) -> None:
+    """Reject repeated ids, naming a few of them."""
+    values, counts = np.unique(ids, return_counts=True)
+    repeated = values[counts > 1]
+    if len(repeated):
+        shown = ", ".join(map(str, repeated[:5]))
+        raise UserError(
+            f"{where}: {len(repeated)} id value(s) occur more than once (e.g. {shown}); "
+            "ids must be unique"
+        )

@@ -1,0 +1,72 @@
+"""Metrics of binary predictions, all computed by scikit-learn."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn import metrics as skm
+
+# Scalar metrics reported per split, in report order.
+HEADLINE = (
+    "accuracy",
+    "balanced_accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "specificity",
+    "macro_f1",
+    "mcc",
+    "roc_auc",
+    "average_precision",
+    "brier",
+    "log_loss",
+)
+
+
+def predict_labels(y_score: np.ndarray, cutoff: float) -> np.ndarray:
+    """1 (positive) where the score reaches the cutoff, else 0."""
+    return (np.asarray(y_score) >= cutoff).astype(np.int64)
+
+
+def binary_metrics(
+    y_true: np.ndarray, y_score: np.ndarray, y_pred: np.ndarray, names: Sequence[str]
+) -> dict[str, Any]:
+    """Every headline metric, the confusion matrix and per-class scores for one split."""
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_score = np.asarray(y_score, dtype=np.float64)
+    has_both = np.unique(y_true).size == 2
+    precision, recall, f1, support = skm.precision_recall_fscore_support(
+        y_true, y_pred, labels=[0, 1], zero_division=0.0
+    )
+    values: dict[str, Any] = {
+        "n": int(len(y_true)),
+        "prevalence": float(np.mean(y_true)),
+        "predicted_positive_rate": float(np.mean(y_pred)),
+        "accuracy": skm.accuracy_score(y_true, y_pred),
+        "balanced_accuracy": skm.balanced_accuracy_score(y_true, y_pred) if has_both else np.nan,
+        "precision": skm.precision_score(y_true, y_pred, zero_division=0.0),
+        "recall": skm.recall_score(y_true, y_pred, zero_division=0.0),
+        "f1": skm.f1_score(y_true, y_pred, zero_division=0.0),
+        "specificity": skm.recall_score(y_true, y_pred, pos_label=0, zero_division=0.0),
+        "macro_f1": skm.f1_score(y_true, y_pred, average="macro", zero_division=0.0),
+        "mcc": skm.matthews_corrcoef(y_true, y_pred),
+        "roc_auc": skm.roc_auc_score(y_true, y_score) if has_both else np.nan,
+        "average_precision": (
+            skm.average_precision_score(y_true, y_score) if has_both else np.nan
+        ),
+        "brier": skm.brier_score_loss(y_true, y_score),
+        "log_loss": skm.log_loss(y_true, y_score, labels=[0, 1]),
+        "confusion_matrix": skm.confusion_matrix(y_true, y_pred, labels=[0, 1]).tolist(),
+        "per_class": {
+            name: {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
+            for i, name in enumerate(names)
+        },
+    }
+    return {key: (float(v) if isinstance(v, np.floating) else v) for key, v in values.items()}

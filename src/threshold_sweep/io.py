@@ -1,0 +1,77 @@
+"""Atomic file writes: a reader never sees a half-written file."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def _json_default(value: Any) -> Any:
+    """Convert numpy scalars and arrays to plain JSON values."""
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call `write` on a temporary file beside `path`, then rename it over `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write text atomically."""
+    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_json(path: Path, data: Any) -> Path:
+    """Write JSON atomically (NaN written as null)."""
+    text = json.dumps(_nan_to_none(data), indent=2, default=_json_default, allow_nan=False)
+    return write_text(path, text + "\n")
+
+
+def write_csv(path: Path, frame: Any) -> Path:
+    """Write a pandas DataFrame as CSV atomically, floats at full precision."""
+    return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+
+
+def write_figure(path: Path, figure: Any) -> Path:
+    """Save a matplotlib figure atomically and close it."""
+    import matplotlib.pyplot as plt
+
+    try:
+        return write_atomic(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
+    finally:
+        plt.close(figure)
+
+
+def _nan_to_none(data: Any) -> Any:
+    """Replace float NaN (undefined metrics) with None, recursively."""
+    if isinstance(data, dict):
+        return {key: _nan_to_none(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_nan_to_none(value) for value in data]
+    if isinstance(data, float | np.floating) and not np.isfinite(data):
+        return None
+    return data

@@ -1,0 +1,60 @@
+"""Data -> labels -> split -> sampling -> standardized arrays, before any model exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from threshold_sweep.data import Dataset, load_dataset
+from threshold_sweep.labels import check_class_counts, check_threshold, class_counts, make_labels
+from threshold_sweep.sampling import TrainingRows, sample_training_rows
+from threshold_sweep.split import Split, split_rows
+from threshold_sweep.standardize import Standardizer
+
+
+@dataclass
+class PreparedData:
+    """Everything the model stage needs, plus the counts the report shows."""
+
+    dataset: Dataset
+    y: np.ndarray
+    split: Split
+    training: TrainingRows
+    standardizer: Standardizer
+    names: list[str]
+    counts_before: dict[str, dict[str, int]]
+    counts_after: dict[str, dict[str, int]]
+
+    def features(self, rows: np.ndarray) -> np.ndarray:
+        """Standardized sequences of the given rows."""
+        return self.standardizer.transform(self.dataset.X[rows])
+
+
+def prepare(cfg: Any) -> PreparedData:
+    """Load, label, split once, resample the training split, fit the standardizer."""
+    names = [str(name) for name in cfg.label.names]
+    dataset = load_dataset(cfg.data)
+    threshold = float(cfg.label.threshold)
+    check_threshold(dataset.x, threshold)
+    y = make_labels(dataset.x, threshold)
+    split = split_rows(dataset.x, cfg.split)
+    counts_before = {name: class_counts(y[rows], names) for name, rows in split.items()}
+    check_class_counts(counts_before, threshold, int(cfg.label.min_per_split))
+    training = sample_training_rows(
+        split.train, y, cfg.sampling.strategy, int(cfg.sampling.seed)
+    )
+    counts_after = dict(counts_before)
+    counts_after["train"] = class_counts(y[training.indices], names)
+    standardizer = Standardizer.fit(dataset.X[split.train])
+    return PreparedData(
+        dataset=dataset,
+        y=y,
+        split=split,
+        training=training,
+        standardizer=standardizer,
+        names=names,
+        counts_before=counts_before,
+        counts_after=counts_after,
+    )

@@ -1,0 +1,41 @@
+"""Rebalancing of the training split only (imbalanced-learn samplers on row indices)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from imblearn.over_sampling import RandomOverSampler
+from imblearn.under_sampling import RandomUnderSampler
+from sklearn.utils.class_weight import compute_class_weight
+
+
+@dataclass(frozen=True)
+class TrainingRows:
+    """Row indices the model trains on (may repeat rows) and optional Keras class weights."""
+
+    indices: np.ndarray
+    class_weight: dict[int, float] | None
+
+
+def sample_training_rows(
+    train_indices: np.ndarray, y: np.ndarray, strategy: str, seed: int
+) -> TrainingRows:
+    """Resample `train_indices` (rows of `y`) by `strategy`; nothing else is touched."""
+    y_train = y[train_indices]
+    strategy = getattr(strategy, "value", strategy)
+    if strategy in ("undersample", "oversample"):
+        sampler_type = RandomUnderSampler if strategy == "undersample" else RandomOverSampler
+        sampler = sampler_type(random_state=seed)
+        sampled, _ = sampler.fit_resample(train_indices.reshape(-1, 1), y_train)
+        return TrainingRows(indices=sampled[:, 0], class_weight=None)
+    if strategy == "class_weight":
+        classes = np.unique(y_train)
+        weights = compute_class_weight("balanced", classes=classes, y=y_train)
+        return TrainingRows(
+            indices=train_indices,
+            class_weight={int(c): float(w) for c, w in zip(classes, weights, strict=True)},
+        )
+    if strategy == "none":
+        return TrainingRows(indices=train_indices, class_weight=None)
+    raise ValueError(f"unknown sampling strategy {strategy!r}")
