@@ -30,5 +30,7 @@ class SweepSummaryCallback(Callback):
             FAILED_RUNS.extend(failed["run"].tolist())
         log.info(
             "sweep summary: %d complete, %d failed -> %s",
-            summary.completed, summary.failed, sweep_dir / "summary.md",
+            summary.completed,
+            summary.failed,
+            sweep_dir / "summary.md",
         )

@@ -59,12 +59,17 @@ def run_job(cfg: DictConfig) -> None:
         log.error("error: %s", error)
         _after_failure(multirun, EXIT_USER_ERROR, out_dir)
     except Exception as error:
-        write_text(out_dir / "error.txt", f"{type(error).__name__}: {error}\n\n"
-                   + traceback.format_exc())
+        write_text(
+            out_dir / "error.txt", f"{type(error).__name__}: {error}\n\n" + traceback.format_exc()
+        )
         if _show_tracebacks():
             raise
-        log.error("run failed: %s: %s (traceback in %s)", type(error).__name__, error,
-                  out_dir / "error.txt")
+        log.error(
+            "run failed: %s: %s (traceback in %s)",
+            type(error).__name__,
+            error,
+            out_dir / "error.txt",
+        )
         _after_failure(multirun, EXIT_FAILURE, out_dir)
     finally:
         if multirun:

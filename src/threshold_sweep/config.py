@@ -151,8 +151,17 @@ def register_configs() -> None:
 
 def validate_config(cfg: Any) -> None:
     """Reject values that type checks cannot: budgets, sizes and label names."""
+    from omegaconf import OmegaConf
+
     from threshold_sweep.errors import UserError
 
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        first = missing[0]
+        raise UserError(
+            f"{first} is required for this config and has no value: add {first}=... "
+            "to the command line"
+        )
     positive = {
         "train.epochs": cfg.train.epochs,
         "train.batch_size": cfg.train.batch_size,

@@ -41,7 +41,7 @@ def binary_metrics(
         y_true, y_pred, labels=[0, 1], zero_division=0.0
     )
     values: dict[str, Any] = {
-        "n": int(len(y_true)),
+        "n": len(y_true),
         "prevalence": float(np.mean(y_true)),
         "predicted_positive_rate": float(np.mean(y_pred)),
         "accuracy": skm.accuracy_score(y_true, y_pred),
@@ -53,9 +53,7 @@ def binary_metrics(
         "macro_f1": skm.f1_score(y_true, y_pred, average="macro", zero_division=0.0),
         "mcc": skm.matthews_corrcoef(y_true, y_pred),
         "roc_auc": skm.roc_auc_score(y_true, y_score) if has_both else np.nan,
-        "average_precision": (
-            skm.average_precision_score(y_true, y_score) if has_both else np.nan
-        ),
+        "average_precision": (skm.average_precision_score(y_true, y_score) if has_both else np.nan),
         "brier": skm.brier_score_loss(y_true, y_score),
         "log_loss": skm.log_loss(y_true, y_score, labels=[0, 1]),
         "confusion_matrix": skm.confusion_matrix(y_true, y_pred, labels=[0, 1]).tolist(),

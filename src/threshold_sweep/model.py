@@ -15,7 +15,10 @@ def build_cnn1d(input_shape: tuple[int, int], n_classes: int, cfg: Any) -> keras
     steps = input_shape[0]
     for block, filters in enumerate(cfg.filters):
         hidden = layers.Conv1D(
-            int(filters), int(cfg.kernel_size), padding="same", activation="relu",
+            int(filters),
+            int(cfg.kernel_size),
+            padding="same",
+            activation="relu",
             name=f"conv{block + 1}",
         )(hidden)
         if cfg.pool_size > 1 and steps >= 2 * cfg.pool_size:

@@ -9,31 +9,27 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn.metrics import (  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from sklearn.metrics import (
     ConfusionMatrixDisplay,
     PrecisionRecallDisplay,
     RocCurveDisplay,
 )
 
-from threshold_sweep.io import write_figure  # noqa: E402
+from threshold_sweep.io import write_figure
 
 
 def plot_roc(y_true: np.ndarray, y_score: np.ndarray, title: str, path: Path) -> Path:
     """ROC curve of the test split with the chance diagonal."""
     figure, axes = plt.subplots(figsize=(5, 5))
-    RocCurveDisplay.from_predictions(
-        y_true, y_score, ax=axes, name="CNN", plot_chance_level=True
-    )
+    RocCurveDisplay.from_predictions(y_true, y_score, ax=axes, name="CNN", plot_chance_level=True)
     axes.set_title(title)
     return write_figure(path, figure)
 
 
-def plot_precision_recall(
-    y_true: np.ndarray, y_score: np.ndarray, title: str, path: Path
-) -> Path:
+def plot_precision_recall(y_true: np.ndarray, y_score: np.ndarray, title: str, path: Path) -> Path:
     """Precision-recall curve with the prevalence (chance) line."""
     figure, axes = plt.subplots(figsize=(5, 5))
     PrecisionRecallDisplay.from_predictions(
@@ -49,8 +45,12 @@ def plot_confusion_matrix(
     """Confusion matrix of counts with class names."""
     figure, axes = plt.subplots(figsize=(5, 4.5))
     ConfusionMatrixDisplay.from_predictions(
-        y_true, y_pred, labels=list(range(len(names))), display_labels=list(names),
-        ax=axes, colorbar=False,
+        y_true,
+        y_pred,
+        labels=list(range(len(names))),
+        display_labels=list(names),
+        ax=axes,
+        colorbar=False,
     )
     axes.set_title(title)
     return write_figure(path, figure)

@@ -42,9 +42,7 @@ def prepare(cfg: Any) -> PreparedData:
     split = split_rows(dataset.x, cfg.split)
     counts_before = {name: class_counts(y[rows], names) for name, rows in split.items()}
     check_class_counts(counts_before, threshold, int(cfg.label.min_per_split))
-    training = sample_training_rows(
-        split.train, y, cfg.sampling.strategy, int(cfg.sampling.seed)
-    )
+    training = sample_training_rows(split.train, y, cfg.sampling.strategy, int(cfg.sampling.seed))
     counts_after = dict(counts_before)
     counts_after["train"] = class_counts(y[training.indices], names)
     standardizer = Standardizer.fit(dataset.X[split.train])

@@ -53,9 +53,7 @@ def _counts_table(result: dict[str, Any]) -> pd.DataFrame:
 
 def _metrics_table(result: dict[str, Any]) -> pd.DataFrame:
     """Headline metrics for train, validation and test side by side."""
-    return pd.DataFrame(
-        [{"metric": m, **{s: result[s].get(m) for s in SPLITS}} for m in HEADLINE]
-    )
+    return pd.DataFrame([{"metric": m, **{s: result[s].get(m) for s in SPLITS}} for m in HEADLINE])
 
 
 def write_run_report(
@@ -76,7 +74,9 @@ def write_run_report(
     if len(set(y_true)) == 2:
         plot_roc(y_true, y_score, f"ROC, {title}", plots / "roc.png")
         plot_precision_recall(y_true, y_score, f"PR, {title}", plots / "precision_recall.png")
-    plot_confusion_matrix(y_true, y_pred, names, f"Confusion, {title}", plots / "confusion_matrix.png")
+    plot_confusion_matrix(
+        y_true, y_pred, names, f"Confusion, {title}", plots / "confusion_matrix.png"
+    )
     plot_training_curves(history, result["training"]["best_epoch"], plots / "training_curves.png")
     test = result["test"]
     (tn, fp), (fn, tp) = test["confusion_matrix"]
@@ -84,7 +84,7 @@ def write_run_report(
     text = f"""# Run report: threshold {threshold:g}
 
 `x > {threshold:g}` is **{names[-1]}** (positive class); otherwise **{names[0]}**.
-Decision cutoff on the predicted probability of {names[-1]}: {result['cutoff']:g}.
+Decision cutoff on the predicted probability of {names[-1]}: {result["cutoff"]:g}.
 
 ## Class balance
 
@@ -92,9 +92,9 @@ The test and validation splits keep their natural balance; only the training spl
 
 {markdown_table(_counts_table(result))}
 
-Positive prevalence on test: **{result['prevalence']['test']:.4f}**. A model that always says
-{names[-1] if result['prevalence']['test'] >= 0.5 else names[0]} reaches accuracy
-{max(result['prevalence']['test'], 1 - result['prevalence']['test']):.4f} on this test split.
+Positive prevalence on test: **{result["prevalence"]["test"]:.4f}**. A model that always says
+{names[-1] if result["prevalence"]["test"] >= 0.5 else names[0]} reaches accuracy
+{max(result["prevalence"]["test"], 1 - result["prevalence"]["test"]):.4f} on this test split.
 
 ## Metrics
 
@@ -106,8 +106,8 @@ model was fitted on. Precision, recall and F1 are for the positive class **{name
 Test confusion matrix (rows true, columns predicted): {names[0]}→{names[0]} {tn},
 {names[0]}→{names[-1]} {fp}, {names[-1]}→{names[0]} {fn}, {names[-1]}→{names[-1]} {tp}.
 
-Training: {training['epochs_run']} epochs run, best validation loss at epoch
-{training['best_epoch']}, seed {training['seed']}, {training['threads']} TensorFlow thread(s).
+Training: {training["epochs_run"]} epochs run, best validation loss at epoch
+{training["best_epoch"]}, seed {training["seed"]}, {training["threads"]} TensorFlow thread(s).
 
 ## Plots
 

@@ -44,7 +44,10 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
     threshold = float(cfg.label.threshold)
     log.info(
         "threshold %g: %d rows; class counts %s; training rows after %s: %s",
-        threshold, len(data.dataset), data.counts_before, cfg.sampling.strategy.value,
+        threshold,
+        len(data.dataset),
+        data.counts_before,
+        cfg.sampling.strategy.value,
         data.counts_after["train"],
     )
     write_json(
@@ -58,7 +61,7 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
             "positive_class": data.names[-1],
             "sampling": cfg.sampling.strategy.value,
             "class_weight": data.training.class_weight,
-            "split_sizes": {name: int(len(rows)) for name, rows in data.split.items()},
+            "split_sizes": {name: len(rows) for name, rows in data.split.items()},
             "class_counts_before_sampling": data.counts_before,
             "class_counts_after_sampling": data.counts_after,
             "standardization": "per step and channel, training split statistics",
@@ -141,8 +144,11 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
     write_json(out_dir / "metrics.json", result)  # written last: marks the run complete
     log.info(
         "test: ROC-AUC %.3f, balanced accuracy %.3f, F1 %.3f (prevalence %.3f) -> %s",
-        result["test"]["roc_auc"], result["test"]["balanced_accuracy"], result["test"]["f1"],
-        result["prevalence"]["test"], out_dir,
+        result["test"]["roc_auc"],
+        result["test"]["balanced_accuracy"],
+        result["test"]["f1"],
+        result["prevalence"]["test"],
+        out_dir,
     )
     return result
 

@@ -51,8 +51,8 @@ def split_rows(x: np.ndarray, cfg: Any) -> Split:
     """Split row indices by `cfg.seed`, stratified on x's quantile bins (never on the label)."""
     check_fractions(cfg.validation_fraction, cfg.test_fraction)
     n = len(x)
-    n_test = int(round(n * cfg.test_fraction))
-    n_validation = int(round(n * cfg.validation_fraction))
+    n_test = round(n * cfg.test_fraction)
+    n_validation = round(n * cfg.validation_fraction)
     if min(n_test, n_validation, n - n_test - n_validation) < 2:
         raise UserError(
             f"{n} rows are too few for split fractions {cfg.validation_fraction:g}/"

@@ -102,8 +102,10 @@ def build_summary(root: Path) -> SweepSummary:
         plot_metrics_by_threshold(complete, MAIN_METRICS, root / "summary_metrics.png")
         plot_line = "![Test metrics against the threshold](summary_metrics.png)\n"
     override_columns = [
-        c for c in table.columns
-        if c not in ("run", "status", "error") and not c.startswith(("test_", "train_"))
+        c
+        for c in table.columns
+        if c not in ("run", "status", "error")
+        and not c.startswith(("test_", "train_"))
         and c not in ("threshold", "epochs_run")
     ]
     shown = ["run", *override_columns, "threshold", "test_prevalence", "test_n"]

@@ -9,26 +9,30 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from threshold_sweep.io import write_figure  # noqa: E402
+from threshold_sweep.io import write_figure
 
 
-def plot_metrics_by_threshold(
-    runs: pd.DataFrame, metrics: Sequence[str], path: Path
-) -> Path:
+def plot_metrics_by_threshold(runs: pd.DataFrame, metrics: Sequence[str], path: Path) -> Path:
     """One panel per metric; the mean over runs sharing a threshold, prevalence on a twin axis."""
     columns = [f"test_{m}" for m in metrics if f"test_{m}" in runs]
-    figure, axes_list = plt.subplots(1, len(columns), figsize=(3.6 * len(columns), 3.6),
-                                     squeeze=False)
+    figure, axes_list = plt.subplots(
+        1, len(columns), figsize=(3.6 * len(columns), 3.6), squeeze=False
+    )
     grouped = runs.groupby("threshold")
     means = grouped[[*columns, "test_prevalence"]].mean().sort_index()
     log_x = means.index.min() > 0 and means.index.max() / means.index.min() >= 10
     for axes, column in zip(axes_list[0], columns, strict=True):
         axes.plot(means.index, means[column], marker="o", label=column.removeprefix("test_"))
-        axes.plot(means.index, means["test_prevalence"], linestyle=":", color="grey",
-                  label="positive prevalence")
+        axes.plot(
+            means.index,
+            means["test_prevalence"],
+            linestyle=":",
+            color="grey",
+            label="positive prevalence",
+        )
         axes.set_title(column.removeprefix("test_"))
         axes.set_xlabel("threshold")
         axes.set_ylim(min(0.0, float(means[column].min()) - 0.05), 1.02)

@@ -28,8 +28,9 @@ def configure_tensorflow(threads: int) -> int:
     except RuntimeError:
         # The runtime is already initialised in this process (a sweep in one process).
         if current not in (0, wanted):
-            log.warning("TensorFlow already runs with %d threads; train.threads=%d ignored",
-                        current, wanted)
+            log.warning(
+                "TensorFlow already runs with %d threads; train.threads=%d ignored", current, wanted
+            )
         return current or wanted
     return wanted
 

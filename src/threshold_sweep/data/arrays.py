@@ -48,9 +48,7 @@ def load_arrays(cfg: Any) -> Dataset:
     if x.ndim != 1:
         raise UserError(f"{where}: {cfg.target_key!r} has shape {x.shape}; expected (n,)")
     if len(X) != len(x):
-        raise UserError(
-            f"{where}: {len(X)} sequences but {len(x)} target values; they must match"
-        )
+        raise UserError(f"{where}: {len(X)} sequences but {len(x)} target values; they must match")
     if len(x) == 0:
         raise UserError(f"{where}: the arrays are empty; give at least one sample")
     if not (np.issubdtype(X.dtype, np.number) and np.issubdtype(x.dtype, np.number)):

@@ -30,7 +30,9 @@ def generate(cfg: Any) -> Dataset:
     chunk = 65536
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
-        offsets = (steps[None, :] - centers[start:stop, None].astype(np.float32)) / np.float32(width)
+        offsets = (steps[None, :] - centers[start:stop, None].astype(np.float32)) / np.float32(
+            width
+        )
         bump = np.exp(np.float32(-0.5) * offsets * offsets)
         signal = latent[start:stop, None].astype(np.float32) * bump
         for channel in range(channels):
