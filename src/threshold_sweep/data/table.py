@@ -88,8 +88,11 @@ def load_table(cfg: Any) -> Dataset:
             )
     x = _numeric(frame, [cfg.target], path, "target")[:, 0]
     X = _numeric(frame, features, path, "feature")
-    finite_values(x, f"target column {cfg.target!r}", path.name)
-    finite_values(X, f"feature columns ({len(features)})", path.name)
+    for column, values in [
+        (cfg.target, x[:, None]),
+        *((c, X[:, [i]]) for i, c in enumerate(features)),
+    ]:
+        finite_values(values, f"column {column!r}", path.name)
     if cfg.id is not None:
         ids = frame[cfg.id].to_numpy()
         if pd.isna(frame[cfg.id]).any():

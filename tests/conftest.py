@@ -1,0 +1,72 @@
+"""Shared helpers: compose configs in-process, run the CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig, OmegaConf
+
+from threshold_sweep.cli import config_dir, job_dirname
+from threshold_sweep.config import register_configs
+
+TINY = (
+    "data.n_samples=600",
+    "data.length=16",
+    "train.epochs=2",
+    "train.threads=1",
+    "model.filters=[4]",
+    "model.dense_units=4",
+)
+
+
+def compose_config(*overrides: str) -> DictConfig:
+    """The composed experiment config, as the CLI would see it (without hydra.*)."""
+    register_configs()
+    if not OmegaConf.has_resolver("ts_job_dirname"):
+        OmegaConf.register_new_resolver("ts_job_dirname", job_dirname)
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        return compose("config", overrides=list(overrides))
+
+
+def run_cli(
+    args: list[str], cwd: Path, module: str = "threshold_sweep", timeout: int = 300
+) -> subprocess.CompletedProcess:
+    """Run `python -m <module> args` in `cwd` and capture its output."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env.pop("HYDRA_FULL_ERROR", None)
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def error_lines(stderr: str) -> list[str]:
+    """The ERROR lines a run logged (TensorFlow's C++ chatter ignored)."""
+    return [line for line in stderr.splitlines() if "[ERROR]" in line]
+
+
+@pytest.fixture
+def table_csv(tmp_path: Path) -> Path:
+    """A CSV nobody here wrote by hand: columns sensor_0..7, price, sample_id, a text column."""
+    rng = np.random.default_rng(3)
+    n = 400
+    price = 10 ** rng.normal(3.3, 0.4, n)
+    features = rng.normal(0, 1, (n, 8)) + np.log10(price)[:, None] - 3.3
+    frame = pd.DataFrame(features, columns=[f"sensor_{i}" for i in range(8)])
+    frame.insert(0, "sample_id", [f"s{i:04d}" for i in range(n)])
+    frame["price"] = price
+    frame["note"] = np.where(price > 2000, "big", "small")
+    path = tmp_path / "prices.csv"
+    frame.to_csv(path, index=False)
+    return path

@@ -1,0 +1,72 @@
+"""Configs compose, are typed, and reject wrong keys and values before any work."""
+
+from __future__ import annotations
+
+import pytest
+from hydra.errors import ConfigCompositionException
+from omegaconf.errors import ValidationError
+
+from conftest import compose_config
+from threshold_sweep.cli import job_dirname
+from threshold_sweep.config import SamplingStrategy, validate_config
+from threshold_sweep.errors import UserError
+
+
+def test_default_config_has_every_stage():
+    cfg = compose_config()
+    assert set(cfg) >= {"seed", "data", "label", "split", "sampling", "model", "train", "evaluate"}
+    assert cfg.data.source == "synthetic"
+    assert cfg.label.threshold == 100
+    assert list(cfg.label.names) == ["low", "high"]
+    assert cfg.sampling.strategy == SamplingStrategy.undersample
+    validate_config(cfg)
+
+
+def test_seeds_follow_the_top_level_seed_unless_set():
+    cfg = compose_config("seed=7")
+    assert (cfg.data.seed, cfg.split.seed, cfg.train.seed, cfg.sampling.seed) == (7, 7, 7, 7)
+    cfg = compose_config("seed=7", "train.seed=3")
+    assert (cfg.split.seed, cfg.train.seed, cfg.sampling.seed) == (7, 3, 3)
+
+
+@pytest.mark.parametrize("source", ["table", "arrays"])
+def test_file_sources_compose(source):
+    cfg = compose_config(f"data={source}", "data.path=some.file")
+    assert cfg.data.source == source and cfg.data.path == "some.file"
+
+
+@pytest.mark.parametrize(
+    "override",
+    ["label.thresold=5", "train.epochs=many", "sampling.strategy=smote", "data.pth=x.csv"],
+)
+def test_wrong_key_or_type_fails_at_composition(override):
+    with pytest.raises((ConfigCompositionException, ValidationError)):
+        compose_config(override)
+
+
+def test_experiment_sets_the_seed_sweep():
+    cfg = compose_config("+experiment=seed_thresholds")
+    assert cfg.data.source == "synthetic"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["train.epochs=0"], "train.epochs=0 must be > 0"),
+        (["train.batch_size=-1"], "train.batch_size=-1 must be > 0"),
+        (["train.learning_rate=0"], "train.learning_rate=0.0 must be > 0"),
+        (["label.names=[a,a]"], "two distinct names"),
+        (["model.dropout=1.5"], "model.dropout=1.5"),
+        (["evaluate.cutoff=1"], "evaluate.cutoff=1.0"),
+        (["data=table"], "data.path is required"),
+    ],
+)
+def test_values_that_types_cannot_catch(overrides, message):
+    with pytest.raises(UserError, match=message.replace("[", r"\[").replace(".", r"\.")):
+        validate_config(compose_config(*overrides))
+
+
+def test_job_dirname_names_overrides_and_is_path_safe():
+    assert job_dirname("label.threshold=1000,seed=1") == "label.threshold=1000,seed=1"
+    assert job_dirname("data.path=/tmp/a.csv") == "data.path=_tmp_a.csv"
+    assert job_dirname("") == "default"

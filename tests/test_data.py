@@ -1,0 +1,144 @@
+"""Data sources: the synthetic generator and the table / array loaders with their errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from conftest import compose_config
+from threshold_sweep.data import load_dataset
+from threshold_sweep.errors import UserError
+
+
+def synthetic(n: int = 4000, **overrides) -> SimpleNamespace:
+    cfg = compose_config(f"data.n_samples={n}").data
+    return load_dataset(SimpleNamespace(**{**dict(cfg), "seed": 0, **overrides}))
+
+
+def test_synthetic_is_deterministic_and_shaped():
+    a, b = synthetic(500), synthetic(500)
+    assert a.X.shape == (500, 64, 1) and a.X.dtype == np.float32
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.x, b.x)
+    assert not np.array_equal(a.x, synthetic(500, seed=1).x)
+
+
+def test_synthetic_class_balance_matches_the_seed_question():
+    data = synthetic(200_000, length=8)
+    assert np.mean(data.x > 100) == pytest.approx(0.57, abs=0.01)
+    assert np.mean(data.x > 1000) == pytest.approx(0.08, abs=0.01)
+
+
+def test_synthetic_sequences_carry_noisy_signal_about_x():
+    data = synthetic(20_000)
+    bump_height = data.X[:, :, 0].max(axis=1)
+    auc = roc_auc_score(data.x > 100, bump_height)
+    assert 0.6 < auc < 0.97
+
+
+def test_synthetic_channels():
+    assert synthetic(100, channels=3).X.shape == (100, 64, 3)
+
+
+def table_cfg(path: Path, **overrides):
+    cfg = compose_config(
+        "data=table", f"data.path={path}", *[f"data.{k}={v}" for k, v in overrides.items()]
+    )
+    return cfg.data
+
+
+def test_table_with_other_column_names(table_csv):
+    data = load_dataset(table_cfg(table_csv, target="price", id="sample_id"))
+    frame = pd.read_csv(table_csv)
+    assert data.X.shape == (400, 8, 1)  # sensor_0..7; text column, id and target excluded
+    np.testing.assert_allclose(data.X[:, :, 0], frame[[f"sensor_{i}" for i in range(8)]], rtol=1e-6)
+    np.testing.assert_array_equal(data.x, frame["price"])
+    assert list(data.ids[:2]) == ["s0000", "s0001"]
+
+
+def test_table_feature_list_and_parquet(table_csv, tmp_path):
+    parquet = tmp_path / "prices.parquet"
+    pd.read_csv(table_csv).to_parquet(parquet)
+    data = load_dataset(table_cfg(parquet, target="price", features="[sensor_3,sensor_1]"))
+    frame = pd.read_csv(table_csv)
+    np.testing.assert_allclose(data.X[:, :, 0], frame[["sensor_3", "sensor_1"]], rtol=1e-6)
+    np.testing.assert_array_equal(data.ids, np.arange(400))
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "overrides", "message"),
+    [
+        ("missing.csv", None, {}, "file not found"),
+        ("data.txt", "x,a\n1,2\n", {}, "unsupported file type '.txt'"),
+        ("empty.csv", "", {}, "is empty"),
+        ("header.csv", "x,a\n", {}, "header but no rows"),
+        ("t.csv", "y,a\n1,2\n", {}, "data.target: no column 'x'"),
+        ("t.csv", "x,a\n1,2\n", {"id": "key"}, "data.id: no column 'key'"),
+        ("t.csv", "x,a\n1,2\n", {"features": "[a,b]"}, "data.features: no column"),
+        ("t.csv", "x,a\nlots,2\n", {"features": "[a]"}, "target column(s) 'x' are not numeric"),
+        ("t.csv", "x,a,b\n1,2,q\n", {"features": "[a,b]"}, "'b' are not numeric"),
+        ("t.csv", "x,a\n1,\n2,3\n", {}, "column .a. has 1 missing or infinite value"),
+        ("t.csv", "x,a,k\n1,2,u\n2,3,u\n", {"id": "k"}, "occur more than once"),
+        ("t.csv", "x,a\n1,2\n", {"features": "[x,a]"}, "contains the target"),
+    ],
+)
+def test_table_errors(tmp_path, name, content, overrides, message):
+    path = tmp_path / name if content is None else write(tmp_path, name, content)
+    with pytest.raises(
+        UserError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
+    ):
+        load_dataset(table_cfg(path, **overrides))
+
+
+def arrays_cfg(path: Path, *overrides: str):
+    return compose_config("data=arrays", f"data.path={path}", *overrides).data
+
+
+def test_arrays_two_and_three_dimensional(tmp_path):
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "a.npz", seqs=rng.normal(size=(50, 12)), target=rng.uniform(0, 9, 50))
+    data = load_dataset(
+        arrays_cfg(tmp_path / "a.npz", "data.sequences_key=seqs", "data.target_key=target")
+    )
+    assert data.X.shape == (50, 12, 1)
+    np.savez(
+        tmp_path / "b.npz",
+        X=rng.normal(size=(50, 12, 2)),
+        x=rng.uniform(0, 9, 50),
+        id=np.arange(100, 150),
+    )
+    data = load_dataset(arrays_cfg(tmp_path / "b.npz", "data.id_key=id"))
+    assert data.X.shape == (50, 12, 2) and data.ids[0] == 100
+
+
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        ({"X": np.zeros((5, 4)), "y": np.zeros(5)}, "no array 'x'"),
+        ({"X": np.zeros((5, 4)), "x": np.zeros(6)}, "5 sequences but 6 target values"),
+        ({"X": np.zeros(5), "x": np.zeros(5)}, "expected \\(n, length\\)"),
+        ({"X": np.zeros((5, 4)), "x": np.zeros((5, 2))}, "expected \\(n,\\)"),
+        ({"X": np.full((5, 4), np.nan), "x": np.zeros(5)}, "20 missing or infinite"),
+    ],
+)
+def test_arrays_errors(tmp_path, arrays, message):
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(UserError, match=message):
+        load_dataset(arrays_cfg(tmp_path / "bad.npz"))
+
+
+def test_arrays_not_an_npz(tmp_path):
+    path = write(tmp_path, "fake.npz", "not a zip")
+    with pytest.raises(UserError, match="cannot read .* as .npz"):
+        load_dataset(arrays_cfg(path))
