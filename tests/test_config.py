@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from conftest import compose_config
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ValidationError
 
-from conftest import compose_config
 from threshold_sweep.cli import job_dirname
 from threshold_sweep.config import SamplingStrategy, validate_config
 from threshold_sweep.errors import UserError
@@ -62,7 +64,7 @@ def test_experiment_sets_the_seed_sweep():
     ],
 )
 def test_values_that_types_cannot_catch(overrides, message):
-    with pytest.raises(UserError, match=message.replace("[", r"\[").replace(".", r"\.")):
+    with pytest.raises(UserError, match=re.escape(message)):
         validate_config(compose_config(*overrides))
 
 

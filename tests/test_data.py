@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import compose_config
 from sklearn.metrics import roc_auc_score
 
-from conftest import compose_config
 from threshold_sweep.data import load_dataset
 from threshold_sweep.errors import UserError
 
@@ -140,5 +140,5 @@ def test_arrays_errors(tmp_path, arrays, message):
 
 def test_arrays_not_an_npz(tmp_path):
     path = write(tmp_path, "fake.npz", "not a zip")
-    with pytest.raises(UserError, match="cannot read .* as .npz"):
+    with pytest.raises(UserError, match=r"cannot read .* as \.npz"):
         load_dataset(arrays_cfg(path))

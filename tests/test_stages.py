@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from conftest import compose_config
 from sklearn.utils.class_weight import compute_class_weight
 
-from conftest import compose_config
 from threshold_sweep.errors import UserError
 from threshold_sweep.labels import check_class_counts, check_threshold, make_labels
 from threshold_sweep.prepare import prepare
@@ -41,7 +42,8 @@ def test_too_few_rows_per_class_message_has_the_counts():
         "test": {"low": 9, "high": 2},
     }
     with pytest.raises(
-        UserError, match="train high=3, validation high=1, test high=2 < label.min_per_split=5"
+        UserError,
+        match=re.escape("train high=3, validation high=1, test high=2 < label.min_per_split=5"),
     ):
         check_class_counts(counts, 5000, 5)
 

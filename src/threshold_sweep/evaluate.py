@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +38,20 @@ def binary_metrics(
     y_true = np.asarray(y_true, dtype=np.int64)
     y_score = np.asarray(y_score, dtype=np.float64)
     has_both = np.unique(y_true).size == 2
+    with warnings.catch_warnings():
+        # one-class splits: sklearn warns, and the undefined metrics are reported as NaN
+        warnings.simplefilter("ignore", UserWarning)
+        return _binary_metrics(y_true, y_score, y_pred, names, has_both)
+
+
+def _binary_metrics(
+    y_true: np.ndarray,
+    y_score: np.ndarray,
+    y_pred: np.ndarray,
+    names: Sequence[str],
+    has_both: bool,
+) -> dict[str, Any]:
+    """The metric computations behind `binary_metrics`."""
     precision, recall, f1, support = skm.precision_recall_fscore_support(
         y_true, y_pred, labels=[0, 1], zero_division=0.0
     )
