@@ -30,7 +30,7 @@ def _fmt(value: Any) -> str:
 
 def markdown_table(frame: pd.DataFrame) -> str:
     """A GitHub-flavoured Markdown table of a DataFrame."""
-    return frame.map(_fmt).to_markdown(index=False)
+    return frame.map(_fmt).to_markdown(index=False, disable_numparse=True)
 
 
 def _counts_table(result: dict[str, Any]) -> pd.DataFrame:

@@ -128,7 +128,7 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
         "test": split_metrics["test"],
     }
     history = pd.read_csv(out_dir / "history.csv")
-    write_run_report(out_dir, result, history, frames["test"], OmegaConf.to_yaml(cfg))
+    write_run_report(out_dir, result, history, frames["test"], OmegaConf.to_yaml(cfg, resolve=True))
     finished = time.perf_counter()
     write_json(
         out_dir / "timing.json",

@@ -1,0 +1,100 @@
+"""The command line: help without TensorFlow, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import error_lines, run_cli
+
+NO_TF_CHECK = """
+import sys
+sys.argv = {argv!r}
+from threshold_sweep.{module} import main
+try:
+    main()
+except SystemExit:
+    pass
+print("TENSORFLOW_IMPORTED" if "tensorflow" in sys.modules or "keras" in sys.modules else "NO_TF")
+"""
+
+
+def imports_tensorflow(argv: list[str], module: str = "cli", cwd: Path | None = None) -> str:
+    """Run a CLI entry point in a fresh interpreter and report whether TensorFlow got imported."""
+    code = NO_TF_CHECK.format(argv=argv, module=module)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+    return done.stdout
+
+
+@pytest.mark.parametrize(
+    "argv", [["threshold-sweep", "--help"], ["threshold-sweep", "--cfg", "job"]]
+)
+def test_help_and_cfg_do_not_import_tensorflow(argv, tmp_path):
+    out = imports_tensorflow(argv, cwd=tmp_path)
+    assert out.strip().endswith("NO_TF")
+    assert "label" in out and "sampling" in out
+
+
+def test_help_lists_groups_and_examples(tmp_path):
+    done = run_cli(["--help"], tmp_path)
+    assert done.returncode == 0
+    for text in (
+        "sampling: class_weight, none, oversample, undersample",
+        "experiment:",
+        "-m label.threshold=100,1000",
+        "threshold-sweep-report",
+    ):
+        assert text in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["data=table", "data.path=nowhere.csv"], "data.path: file not found: nowhere.csv"),
+        (["data=table"], "data.path is required"),
+        (["label.threshold=1e9"], "label.threshold=1e+09 is outside the range of x"),
+        (["label.threshold=5000", "data.n_samples=300"], "leaves too few rows"),
+        (["split.test_fraction=0.9", "split.validation_fraction=0.2"], "leaves no training rows"),
+        (["train.epochs=0"], "train.epochs=0 must be > 0"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_no_traceback(args, message, tmp_path):
+    done = run_cli(args, tmp_path)
+    assert done.returncode == 2, done.stderr
+    errors = error_lines(done.stderr)
+    assert len(errors) == 1 and message in errors[0], done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    run_dirs = list((tmp_path / "outputs" / "runs").iterdir())
+    assert [p.name for p in run_dirs[0].iterdir() if p.name in ("error.txt", "metrics.json")] == [
+        "error.txt"
+    ]
+    assert message in (run_dirs[0] / "error.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["label.thresold=5"], "Key 'thresold' not in 'LabelConfig'"),
+        (["train.epochs=many"], "Value 'many' of type 'str' could not be converted to Integer"),
+        (["sampling=smote"], "Could not find 'sampling/smote'"),
+        (["sampling.strategy=smote"], "expected one of [undersample, oversample, class_weight"),
+    ],
+)
+def test_config_errors_stop_before_any_work(args, message, tmp_path):
+    done = run_cli(args, tmp_path)
+    assert done.returncode != 0
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_report_command_errors(tmp_path):
+    done = run_cli([str(tmp_path / "missing")], tmp_path, module="threshold_sweep.report_cli")
+    assert done.returncode == 2 and "is not a directory" in done.stderr
+    done = run_cli([str(tmp_path)], tmp_path, module="threshold_sweep.report_cli")
+    assert done.returncode == 2 and "no runs under" in done.stderr
