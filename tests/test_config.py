@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import compose_config
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ValidationError
 
 from threshold_sweep.cli import job_dirname
 from threshold_sweep.config import SamplingStrategy, validate_config
 from threshold_sweep.errors import UserError
+
+from conftest import compose_config
 
 
 def test_default_config_has_every_stage():

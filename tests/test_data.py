@@ -8,11 +8,12 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import compose_config
 from sklearn.metrics import roc_auc_score
 
 from threshold_sweep.data import load_dataset
 from threshold_sweep.errors import UserError
+
+from conftest import compose_config
 
 
 def synthetic(n: int = 4000, **overrides) -> SimpleNamespace:

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import compose_config
 from sklearn.utils.class_weight import compute_class_weight
 
 from threshold_sweep.errors import UserError
@@ -17,6 +16,8 @@ from threshold_sweep.prepare import prepare
 from threshold_sweep.sampling import sample_training_rows
 from threshold_sweep.split import split_rows
 from threshold_sweep.standardize import Standardizer
+
+from conftest import compose_config
 
 
 def split_cfg(seed: int = 0, validation: float = 0.15, test: float = 0.15) -> SimpleNamespace:
