@@ -18,13 +18,17 @@ from threshold_sweep.io import write_figure
 def plot_metrics_by_threshold(runs: pd.DataFrame, metrics: Sequence[str], path: Path) -> Path:
     """One panel per metric; the mean over runs sharing a threshold, prevalence on a twin axis."""
     columns = [f"test_{m}" for m in metrics if f"test_{m}" in runs]
-    figure, axes_list = plt.subplots(
-        1, len(columns), figsize=(3.6 * len(columns), 3.6), squeeze=False
+    n_cols = min(3, len(columns))
+    n_rows = -(-len(columns) // n_cols)
+    figure, axes_grid = plt.subplots(
+        n_rows, n_cols, figsize=(4.2 * n_cols, 3.6 * n_rows), squeeze=False
     )
+    for unused in axes_grid.flat[len(columns) :]:
+        unused.set_visible(False)
     grouped = runs.groupby("threshold")
     means = grouped[[*columns, "test_prevalence"]].mean().sort_index()
     log_x = means.index.min() > 0 and means.index.max() / means.index.min() >= 10
-    for axes, column in zip(axes_list[0], columns, strict=True):
+    for axes, column in zip(axes_grid.flat, columns, strict=False):
         axes.plot(means.index, means[column], marker="o", label=column.removeprefix("test_"))
         axes.plot(
             means.index,
