@@ -24,13 +24,16 @@ def _fmt(value: Any) -> str:
     if value is None:
         return "n/a"
     if isinstance(value, float):
-        return "n/a" if value != value else f"{value:.4f}"
+        if value != value:
+            return "n/a"
+        return f"{value:g}" if value.is_integer() and abs(value) >= 1 else f"{value:.4f}"
     return str(value)
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
     """A GitHub-flavoured Markdown table of a DataFrame."""
-    return frame.map(_fmt).to_markdown(index=False, disable_numparse=True)
+    align = ("left",) + ("right",) * (len(frame.columns) - 1)
+    return frame.map(_fmt).to_markdown(index=False, disable_numparse=True, colalign=align)
 
 
 def _counts_table(result: dict[str, Any]) -> pd.DataFrame:
