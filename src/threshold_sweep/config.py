@@ -119,11 +119,32 @@ class TrainConfig:
     predict_batch_size: int = 1024
 
 
+class CutoffObjective(str, Enum):
+    """What the validation-tuned cutoff maximises."""
+
+    f1 = "f1"
+    balanced_accuracy = "balanced_accuracy"
+    youden = "youden"
+
+
+@dataclass
+class BootstrapConfig:
+    """Stratified bootstrap confidence intervals on the test split."""
+
+    resamples: int = 1000
+    level: float = 0.95
+    seed: int = II("seed")
+
+
 @dataclass
 class EvaluateConfig:
     """How scores become predictions and what is reported."""
 
     cutoff: float = 0.5
+    tune_objective: CutoffObjective = CutoffObjective.f1
+    bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
+    max_gap: float = 0.05
+    min_class_rows: int = 30
 
 
 @dataclass
@@ -179,6 +200,16 @@ def validate_config(cfg: Any) -> None:
         raise UserError(f"model.filters={list(cfg.model.filters)} must be positive integers")
     if not 0 <= cfg.model.dropout < 1:
         raise UserError(f"model.dropout={cfg.model.dropout} must be in [0, 1)")
+    if cfg.evaluate.bootstrap.resamples < 10:
+        raise UserError(
+            f"evaluate.bootstrap.resamples={cfg.evaluate.bootstrap.resamples} must be >= 10 "
+            "(1000 is usual)"
+        )
+    if not 0 < cfg.evaluate.bootstrap.level < 1:
+        raise UserError(
+            f"evaluate.bootstrap.level={cfg.evaluate.bootstrap.level} must be between 0 and 1, "
+            "e.g. 0.95"
+        )
     if not 0 < cfg.evaluate.cutoff < 1:
         raise UserError(f"evaluate.cutoff={cfg.evaluate.cutoff} must be between 0 and 1")
     names = list(cfg.label.names)

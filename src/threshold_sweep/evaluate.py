@@ -25,10 +25,59 @@ HEADLINE = (
     "log_loss",
 )
 
+# Metrics whose value (and whose no-skill value) moves with the positive prevalence alone.
+PREVALENCE_DEPENDENT = frozenset(
+    {"accuracy", "precision", "f1", "macro_f1", "mcc", "average_precision", "brier", "log_loss"}
+)
+
+# Lower is better for these; higher for every other metric.
+LOSSES = frozenset({"brier", "log_loss"})
+
 
 def predict_labels(y_score: np.ndarray, cutoff: float) -> np.ndarray:
     """1 (positive) where the score reaches the cutoff, else 0."""
     return (np.asarray(y_score) >= cutoff).astype(np.int64)
+
+
+def scalar_metrics(
+    y_true: np.ndarray,
+    y_score: np.ndarray,
+    y_pred: np.ndarray,
+    sample_weight: np.ndarray | None = None,
+) -> dict[str, float]:
+    """The HEADLINE metrics of one set of predictions (NaN where undefined)."""
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_score = np.asarray(y_score, dtype=np.float64)
+    w = sample_weight
+    has_both = np.unique(y_true).size == 2
+    with warnings.catch_warnings():
+        # one-class splits: sklearn warns, and the undefined metrics are reported as NaN
+        warnings.simplefilter("ignore", UserWarning)
+        values = {
+            "accuracy": skm.accuracy_score(y_true, y_pred, sample_weight=w),
+            "balanced_accuracy": (
+                skm.balanced_accuracy_score(y_true, y_pred, sample_weight=w) if has_both else np.nan
+            ),
+            "precision": skm.precision_score(y_true, y_pred, sample_weight=w, zero_division=0.0),
+            "recall": skm.recall_score(y_true, y_pred, sample_weight=w, zero_division=0.0),
+            "f1": skm.f1_score(y_true, y_pred, sample_weight=w, zero_division=0.0),
+            "specificity": skm.recall_score(
+                y_true, y_pred, pos_label=0, sample_weight=w, zero_division=0.0
+            ),
+            "macro_f1": skm.f1_score(
+                y_true, y_pred, average="macro", sample_weight=w, zero_division=0.0
+            ),
+            "mcc": skm.matthews_corrcoef(y_true, y_pred, sample_weight=w),
+            "roc_auc": skm.roc_auc_score(y_true, y_score, sample_weight=w) if has_both else np.nan,
+            "average_precision": (
+                skm.average_precision_score(y_true, y_score, sample_weight=w)
+                if has_both
+                else np.nan
+            ),
+            "brier": skm.brier_score_loss(y_true, y_score, sample_weight=w),
+            "log_loss": skm.log_loss(y_true, y_score, sample_weight=w, labels=[0, 1]),
+        }
+    return {key: float(value) for key, value in values.items()}
 
 
 def binary_metrics(
@@ -36,41 +85,14 @@ def binary_metrics(
 ) -> dict[str, Any]:
     """Every headline metric, the confusion matrix and per-class scores for one split."""
     y_true = np.asarray(y_true, dtype=np.int64)
-    y_score = np.asarray(y_score, dtype=np.float64)
-    has_both = np.unique(y_true).size == 2
-    with warnings.catch_warnings():
-        # one-class splits: sklearn warns, and the undefined metrics are reported as NaN
-        warnings.simplefilter("ignore", UserWarning)
-        return _binary_metrics(y_true, y_score, y_pred, names, has_both)
-
-
-def _binary_metrics(
-    y_true: np.ndarray,
-    y_score: np.ndarray,
-    y_pred: np.ndarray,
-    names: Sequence[str],
-    has_both: bool,
-) -> dict[str, Any]:
-    """The metric computations behind `binary_metrics`."""
     precision, recall, f1, support = skm.precision_recall_fscore_support(
         y_true, y_pred, labels=[0, 1], zero_division=0.0
     )
-    values: dict[str, Any] = {
+    return {
         "n": len(y_true),
         "prevalence": float(np.mean(y_true)),
         "predicted_positive_rate": float(np.mean(y_pred)),
-        "accuracy": skm.accuracy_score(y_true, y_pred),
-        "balanced_accuracy": skm.balanced_accuracy_score(y_true, y_pred) if has_both else np.nan,
-        "precision": skm.precision_score(y_true, y_pred, zero_division=0.0),
-        "recall": skm.recall_score(y_true, y_pred, zero_division=0.0),
-        "f1": skm.f1_score(y_true, y_pred, zero_division=0.0),
-        "specificity": skm.recall_score(y_true, y_pred, pos_label=0, zero_division=0.0),
-        "macro_f1": skm.f1_score(y_true, y_pred, average="macro", zero_division=0.0),
-        "mcc": skm.matthews_corrcoef(y_true, y_pred),
-        "roc_auc": skm.roc_auc_score(y_true, y_score) if has_both else np.nan,
-        "average_precision": (skm.average_precision_score(y_true, y_score) if has_both else np.nan),
-        "brier": skm.brier_score_loss(y_true, y_score),
-        "log_loss": skm.log_loss(y_true, y_score, labels=[0, 1]),
+        **scalar_metrics(y_true, y_score, y_pred),
         "confusion_matrix": skm.confusion_matrix(y_true, y_pred, labels=[0, 1]).tolist(),
         "per_class": {
             name: {
@@ -82,4 +104,3 @@ def _binary_metrics(
             for i, name in enumerate(names)
         },
     }
-    return {key: (float(v) if isinstance(v, np.floating) else v) for key, v in values.items()}

@@ -72,3 +72,58 @@ def plot_training_curves(history: pd.DataFrame, best_epoch: int, path: Path) -> 
         axes.legend()
     figure.tight_layout()
     return write_figure(path, figure)
+
+
+def plot_cutoff_curves(
+    curves: pd.DataFrame, default_cutoff: float, tuned_cutoff: float, objective: str, path: Path
+) -> Path:
+    """Precision, recall, F1, balanced accuracy and positive rate against the cutoff."""
+    figure, axes = plt.subplots(figsize=(6.5, 4.5))
+    visible = curves[np.isfinite(curves["cutoff"]) & (curves["cutoff"] <= 1)]
+    for column in ("precision", "recall", "f1", "balanced_accuracy", "positive_rate"):
+        axes.plot(visible["cutoff"], visible[column], label=column, drawstyle="steps-post")
+    axes.axvline(default_cutoff, color="grey", linestyle="--", label=f"default {default_cutoff:g}")
+    axes.axvline(
+        tuned_cutoff,
+        color="black",
+        linestyle=":",
+        label=f"tuned on validation ({objective}) {tuned_cutoff:.3f}",
+    )
+    axes.set_xlabel("cutoff on the predicted probability of the positive class")
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1.02)
+    axes.set_title("Test metrics against the decision cutoff")
+    axes.legend(fontsize=8, loc="lower left")
+    return write_figure(path, figure)
+
+
+def plot_score_distributions(
+    y_true: np.ndarray, y_score: np.ndarray, names: Sequence[str], cutoff: float, path: Path
+) -> Path:
+    """Histogram of predicted probabilities per true class (each normalised to its count)."""
+    figure, axes = plt.subplots(figsize=(6, 4))
+    bins = np.linspace(0, 1, 41)
+    for label, name in enumerate(names):
+        scores = y_score[y_true == label]
+        if len(scores):
+            axes.hist(
+                scores, bins=bins, alpha=0.55, density=True, label=f"true {name} (n={len(scores)})"
+            )
+    axes.axvline(cutoff, color="grey", linestyle="--", label=f"cutoff {cutoff:g}")
+    axes.set_xlabel(f"predicted probability of {names[-1]}")
+    axes.set_ylabel("density")
+    axes.set_title("Score distributions per class (test)")
+    axes.legend(fontsize=8)
+    return write_figure(path, figure)
+
+
+def plot_calibration(y_true: np.ndarray, y_score: np.ndarray, path: Path) -> Path:
+    """Reliability diagram: observed positive share per bin of predicted probability."""
+    from sklearn.calibration import CalibrationDisplay
+
+    figure, axes = plt.subplots(figsize=(5, 5))
+    CalibrationDisplay.from_predictions(
+        y_true, y_score, n_bins=10, strategy="quantile", ax=axes, name="CNN"
+    )
+    axes.set_title("Calibration (test, quantile bins)")
+    return write_figure(path, figure)

@@ -7,33 +7,47 @@ from typing import Any
 
 import pandas as pd
 
-from threshold_sweep.evaluate import HEADLINE
+from threshold_sweep.chance import SKILL_DEFINITIONS
+from threshold_sweep.cutoff import cutoff_curves
+from threshold_sweep.evaluate import HEADLINE, PREVALENCE_DEPENDENT
 from threshold_sweep.io import write_text
 from threshold_sweep.plots import (
+    plot_calibration,
     plot_confusion_matrix,
+    plot_cutoff_curves,
     plot_precision_recall,
     plot_roc,
+    plot_score_distributions,
     plot_training_curves,
 )
 
 SPLITS = ("train", "validation", "test")
 
 
-def _fmt(value: Any) -> str:
-    """Format a metric for a Markdown table."""
+def fmt(value: Any, digits: int = 4) -> str:
+    """Format a number for a Markdown table ('n/a' when undefined)."""
     if value is None:
         return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         if value != value:
             return "n/a"
-        return f"{value:g}" if value.is_integer() and abs(value) >= 1 else f"{value:.4f}"
+        return f"{value:g}" if value.is_integer() and abs(value) > 1 else f"{value:.{digits}f}"
     return str(value)
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
     """A GitHub-flavoured Markdown table of a DataFrame."""
     align = ("left",) + ("right",) * (len(frame.columns) - 1)
-    return frame.map(_fmt).to_markdown(index=False, disable_numparse=True, colalign=align)
+    return frame.map(fmt).to_markdown(index=False, disable_numparse=True, colalign=align)
+
+
+def _interval(ci: list[float] | None) -> str:
+    """'low-high' for a CI."""
+    if not ci or ci[0] is None or ci[0] != ci[0]:
+        return "n/a"
+    return f"{ci[0]:.3f}-{ci[1]:.3f}"
 
 
 def _counts_table(result: dict[str, Any]) -> pd.DataFrame:
@@ -54,71 +68,182 @@ def _counts_table(result: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _metrics_table(result: dict[str, Any]) -> pd.DataFrame:
+def _test_table(result: dict[str, Any]) -> pd.DataFrame:
+    """Test metrics beside their CI, no-skill levels, skill and the balanced view."""
+    chance = result["chance"]["test"]
+    rows = []
+    for metric in HEADLINE:
+        rows.append(
+            {
+                "metric": metric,
+                "test": result["test"][metric],
+                f"{result['ci']['level']:.0%} CI": _interval(result["ci"]["test"].get(metric)),
+                "majority": chance["majority"][metric],
+                "always positive": chance["always_positive"][metric],
+                "random": chance["random"][metric],
+                "skill": result["skill"]["test"][metric],
+                "balanced view": result["balanced_view"]["test"][metric],
+                "prevalence-dependent": metric in PREVALENCE_DEPENDENT,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _splits_table(result: dict[str, Any]) -> pd.DataFrame:
     """Headline metrics for train, validation and test side by side."""
     return pd.DataFrame([{"metric": m, **{s: result[s].get(m) for s in SPLITS}} for m in HEADLINE])
+
+
+def _cutoff_table(result: dict[str, Any]) -> pd.DataFrame:
+    """Test metrics at the default cutoff and at the validation-tuned one."""
+    tuned = result["tuned_cutoff"]
+    shown = ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "mcc")
+    return pd.DataFrame(
+        [
+            {"cutoff": f"default {result['cutoff']:g}", **{m: result["test"][m] for m in shown}},
+            {
+                "cutoff": f"tuned {tuned['cutoff']:.4f} ({tuned['objective']} on validation)",
+                **{m: tuned["test"][m] for m in shown},
+            },
+        ]
+    )
+
+
+def _overfit_table(result: dict[str, Any]) -> pd.DataFrame:
+    """Train / validation / test of the prevalence-free metrics and their gap."""
+    return pd.DataFrame(
+        [{"metric": metric, **row} for metric, row in result["overfitting"].items()]
+    ).rename(columns={"gap": "gap (train - test)", "large": "gap too large"})
+
+
+def _write_plots(
+    out_dir: Path, result: dict[str, Any], history: pd.DataFrame, test: pd.DataFrame
+) -> list[tuple[str, str]]:
+    """Draw every run plot; return (caption, relative path) pairs."""
+    plots = out_dir / "plots"
+    names = result["label_names"]
+    y_true = test["y_true"].to_numpy()
+    y_score = test["y_score"].to_numpy()
+    y_pred = test["y_pred"].to_numpy()
+    title = f"threshold {result['threshold']:g}, test prevalence {result['prevalence']['test']:.2f}"
+    shown = []
+    if len(set(y_true)) == 2:
+        plot_roc(y_true, y_score, f"ROC ({title})", plots / "roc.png")
+        plot_precision_recall(y_true, y_score, f"PR ({title})", plots / "precision_recall.png")
+        plot_cutoff_curves(
+            cutoff_curves(y_true, y_score),
+            result["cutoff"],
+            result["tuned_cutoff"]["cutoff"],
+            result["tuned_cutoff"]["objective"],
+            plots / "cutoff.png",
+        )
+        plot_calibration(y_true, y_score, plots / "calibration.png")
+        shown += [
+            ("ROC curve", "plots/roc.png"),
+            ("Precision-recall", "plots/precision_recall.png"),
+            ("Metrics against the cutoff", "plots/cutoff.png"),
+            ("Calibration", "plots/calibration.png"),
+        ]
+    plot_confusion_matrix(
+        y_true, y_pred, names, f"Confusion ({title})", plots / "confusion_matrix.png"
+    )
+    plot_score_distributions(
+        y_true, y_score, names, result["cutoff"], plots / "score_distributions.png"
+    )
+    plot_training_curves(history, result["training"]["best_epoch"], plots / "training_curves.png")
+    shown += [
+        ("Confusion matrix", "plots/confusion_matrix.png"),
+        ("Score distributions", "plots/score_distributions.png"),
+        ("Training curves", "plots/training_curves.png"),
+    ]
+    return shown
 
 
 def write_run_report(
     out_dir: Path,
     result: dict[str, Any],
     history: pd.DataFrame,
-    test_predictions: pd.DataFrame,
+    frames: dict[str, pd.DataFrame],
     config_yaml: str,
 ) -> Path:
     """Write the plots and report.md for one run."""
-    plots = out_dir / "plots"
+    plots = _write_plots(out_dir, result, history, frames["test"])
     names = result["label_names"]
     threshold = result["threshold"]
-    y_true = test_predictions["y_true"].to_numpy()
-    y_score = test_predictions["y_score"].to_numpy()
-    y_pred = test_predictions["y_pred"].to_numpy()
-    title = f"threshold {threshold:g} (test, prevalence {result['prevalence']['test']:.2f})"
-    if len(set(y_true)) == 2:
-        plot_roc(y_true, y_score, f"ROC, {title}", plots / "roc.png")
-        plot_precision_recall(y_true, y_score, f"PR, {title}", plots / "precision_recall.png")
-    plot_confusion_matrix(
-        y_true, y_pred, names, f"Confusion, {title}", plots / "confusion_matrix.png"
-    )
-    plot_training_curves(history, result["training"]["best_epoch"], plots / "training_curves.png")
+    p = result["prevalence"]["test"]
     test = result["test"]
     (tn, fp), (fn, tp) = test["confusion_matrix"]
     training = result["training"]
+    warnings = result["warnings"]
+    warning_text = "\n".join(f"- **Warning:** {w}" for w in warnings) or "None of the checks fired."
+    skill_notes = "\n".join(f"- {metric}: {text}" for metric, text in SKILL_DEFINITIONS.items())
+    plot_text = "\n\n".join(f"### {caption}\n\n![{caption}]({path})" for caption, path in plots)
     text = f"""# Run report: threshold {threshold:g}
 
 `x > {threshold:g}` is **{names[-1]}** (positive class); otherwise **{names[0]}**.
 Decision cutoff on the predicted probability of {names[-1]}: {result["cutoff"]:g}.
 
+## Warnings
+
+{warning_text}
+
 ## Class balance
 
-The test and validation splits keep their natural balance; only the training split is resampled.
+Validation and test keep their natural balance; only the training split is resampled
+("used" = after sampling).
 
 {markdown_table(_counts_table(result))}
 
-Positive prevalence on test: **{result["prevalence"]["test"]:.4f}**. A model that always says
-{names[-1] if result["prevalence"]["test"] >= 0.5 else names[0]} reaches accuracy
-{max(result["prevalence"]["test"], 1 - result["prevalence"]["test"]):.4f} on this test split.
+Positive prevalence on test: **{p:.4f}**. Every threshold of a sweep is tested on the same rows.
 
-## Metrics
+## Test metrics and what no skill would score
 
-Test = held-out rows, never used for training or early stopping. Train = the (resampled) rows the
-model was fitted on. Precision, recall and F1 are for the positive class **{names[-1]}**.
+No-skill predictors at this prevalence ({p:.4f}), scored by the same scikit-learn functions:
+**majority** always predicts the majority class, **always positive** always predicts
+{names[-1]}, **random** predicts {names[-1]} at random with probability {p:.4f} (its expected
+value). All three score every row with the class prior, so their ROC-AUC is 0.5 and their
+average precision equals the prevalence. **Skill** is the chance-corrected value (0 = no skill,
+1 = perfect; definitions below). **Balanced view**: {result["balanced_view"]["method"]}.
+**Prevalence-dependent** metrics change with the class balance alone; compare thresholds on
+the others, or on skill. CIs: {result["ci"]["method"]}, {result["ci"]["n_resamples"]}
+resamples.
 
-{markdown_table(_metrics_table(result))}
+{markdown_table(_test_table(result))}
 
 Test confusion matrix (rows true, columns predicted): {names[0]}→{names[0]} {tn},
 {names[0]}→{names[-1]} {fp}, {names[-1]}→{names[0]} {fn}, {names[-1]}→{names[-1]} {tp}.
 
+## Decision cutoff
+
+The tuned cutoff was chosen on the validation split (maximising
+{result["tuned_cutoff"]["objective"]}, validation value
+{result["tuned_cutoff"]["validation_value"]:.4f}); the test split never picks it.
+
+{markdown_table(_cutoff_table(result))}
+
+## Train, validation and test (overfitting)
+
+Train = the rows the model was fitted on (after sampling, so compare prevalence-free metrics).
+A gap (train - test) above evaluate.max_gap = {result["overfitting_max_gap"]:g} is flagged.
+
+{markdown_table(_overfit_table(result))}
+
+All headline metrics per split:
+
+{markdown_table(_splits_table(result))}
+
 Training: {training["epochs_run"]} epochs run, best validation loss at epoch
 {training["best_epoch"]}, seed {training["seed"]}, {training["threads"]} TensorFlow thread(s).
+A model trained on a resampled split predicts probabilities for that split's balance; the
+calibration plot shows how far they are from the natural test balance.
 
 ## Plots
 
-![ROC](plots/roc.png) ![Precision-recall](plots/precision_recall.png)
+{plot_text}
 
-![Confusion matrix](plots/confusion_matrix.png)
+## Skill definitions
 
-![Training curves](plots/training_curves.png)
+{skill_notes}
 
 ## Config
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
+from threshold_sweep.assess import assess
 from threshold_sweep.config import validate_config
 from threshold_sweep.evaluate import binary_metrics, predict_labels
 from threshold_sweep.io import write_csv, write_json
@@ -127,8 +128,9 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
         "validation": split_metrics["validation"],
         "test": split_metrics["test"],
     }
+    result = assess(result, frames, cfg.evaluate)
     history = pd.read_csv(out_dir / "history.csv")
-    write_run_report(out_dir, result, history, frames["test"], OmegaConf.to_yaml(cfg, resolve=True))
+    write_run_report(out_dir, result, history, frames, OmegaConf.to_yaml(cfg, resolve=True))
     finished = time.perf_counter()
     write_json(
         out_dir / "timing.json",

@@ -1,0 +1,70 @@
+"""What makes a run's test numbers comparable: chance levels, skill, balanced view, CIs,
+a validation-tuned cutoff, overfitting gaps and warnings."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from threshold_sweep.bootstrap import Predictions, bootstrap_ci
+from threshold_sweep.chance import BASELINES, balanced_view, chance_levels, skill_scores
+from threshold_sweep.cutoff import tune_cutoff
+from threshold_sweep.diagnostics import overfitting, run_warnings
+from threshold_sweep.evaluate import predict_labels, scalar_metrics
+
+log = logging.getLogger(__name__)
+
+
+def _arrays(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """y_true, y_score, y_pred of a predictions frame."""
+    return (frame["y_true"].to_numpy(), frame["y_score"].to_numpy(), frame["y_pred"].to_numpy())
+
+
+def assess(result: dict[str, Any], frames: dict[str, pd.DataFrame], cfg: Any) -> dict[str, Any]:
+    """Add chance levels, skill, balanced view, CIs, tuned cutoff, gaps and warnings."""
+    y_true, y_score, y_pred = _arrays(frames["test"])
+    boot = cfg.bootstrap
+    assessed = dict(result)
+    assessed["chance"] = {
+        "test": chance_levels(y_true),
+        "baselines": BASELINES,
+    }
+    assessed["skill"] = {
+        "test": skill_scores(result["test"], assessed["chance"]["test"], y_true, y_pred)
+    }
+    assessed["balanced_view"] = {
+        "method": "class-reweighted: the same test rows, each class given half the total weight "
+        "(scikit-learn compute_sample_weight('balanced'))",
+        "test": balanced_view(y_true, y_score, y_pred),
+    }
+    assessed["ci"] = {
+        "level": float(boot.level),
+        "n_resamples": int(boot.resamples),
+        "seed": int(boot.seed),
+        "method": "percentile bootstrap, test rows resampled within each true class",
+        "test": bootstrap_ci(
+            Predictions(y_true, y_score, y_pred),
+            int(boot.resamples),
+            float(boot.level),
+            int(boot.seed),
+        ),
+    }
+    objective = getattr(cfg.tune_objective, "value", cfg.tune_objective)
+    val_true, val_score, _ = _arrays(frames["validation"])
+    tuned, val_value = tune_cutoff(val_true, val_score, objective)
+    assessed["tuned_cutoff"] = {
+        "objective": objective,
+        "cutoff": tuned,
+        "validation_value": val_value,
+        "chosen_on": "validation",
+        "test": scalar_metrics(y_true, y_score, predict_labels(y_score, tuned)),
+    }
+    assessed["overfitting"] = overfitting(result, float(cfg.max_gap))
+    assessed["overfitting_max_gap"] = float(cfg.max_gap)
+    assessed["warnings"] = run_warnings(assessed, int(cfg.min_class_rows), float(cfg.max_gap))
+    for warning in assessed["warnings"]:
+        log.warning("%s", warning)
+    return assessed
