@@ -11,21 +11,26 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from threshold_sweep.io import write_csv, write_text
+from threshold_sweep.evaluate import HEADLINE, PREVALENCE_DEPENDENT
+from threshold_sweep.io import write_csv
 
 log = logging.getLogger(__name__)
 
 MAIN_METRICS = ("accuracy", "balanced_accuracy", "f1", "mcc", "roc_auc", "average_precision")
-IGNORED_OVERRIDE_PREFIXES = ("hydra.", "experiment", "+experiment")
+IGNORED_OVERRIDE_PREFIXES = ("hydra.", "experiment")
+RESERVED_COLUMNS = ("run", "status", "error")
 
 
 @dataclass
 class SweepSummary:
-    """The summary table and how many runs completed or failed."""
+    """The summary tables and how many runs completed or failed."""
 
     table: pd.DataFrame
     completed: int
     failed: int
+    groups: pd.DataFrame | None = None
+    paired: pd.DataFrame | None = None
+    insights: list[str] | None = None
 
 
 def find_run_dirs(root: Path) -> list[Path]:
@@ -48,30 +53,51 @@ def read_overrides(run_dir: Path) -> dict[str, str]:
     return overrides
 
 
+def _metric_columns(result: dict[str, Any]) -> dict[str, Any]:
+    """Test metrics with CI, no-skill level, skill and balanced view, as flat columns."""
+    from threshold_sweep.chance import no_skill_level
+
+    row: dict[str, Any] = {
+        "threshold": result["threshold"],
+        "test_prevalence": result["prevalence"]["test"],
+        "test_n": result["test"]["n"],
+    }
+    chance = result.get("chance", {}).get("test")
+    ci = result.get("ci", {}).get("test", {})
+    for metric in HEADLINE:
+        row[f"test_{metric}"] = result["test"][metric]
+        if metric in ci:
+            row[f"test_{metric}_ci_low"], row[f"test_{metric}_ci_high"] = ci[metric]
+        if chance:
+            row[f"chance_{metric}"] = no_skill_level(metric, chance)
+        if "skill" in result:
+            row[f"skill_{metric}"] = result["skill"]["test"][metric]
+        if "balanced_view" in result:
+            row[f"balanced_{metric}"] = result["balanced_view"]["test"][metric]
+    for key in ("roc_auc", "balanced_accuracy"):
+        row[f"train_{key}"] = result["train"].get(key)
+    gaps = [entry["gap"] for entry in result.get("overfitting", {}).values()]
+    row["overfit_gap"] = max(gaps) if gaps else None
+    row["n_warnings"] = len(result.get("warnings", []))
+    if "tuned_cutoff" in result:
+        row["tuned_cutoff"] = result["tuned_cutoff"]["cutoff"]
+        row["tuned_test_f1"] = result["tuned_cutoff"]["test"]["f1"]
+    row["epochs_run"] = result["training"]["epochs_run"]
+    return row
+
+
 def _run_row(root: Path, run_dir: Path) -> dict[str, Any]:
     """One summary row: run path, status, overrides, threshold and test metrics."""
-    row: dict[str, Any] = {"run": str(run_dir.relative_to(root)) or "."}
+    relative = str(run_dir.relative_to(root))
+    row: dict[str, Any] = {"run": relative if relative != "." else run_dir.name}
     overrides = read_overrides(run_dir)
     metrics_path = run_dir / "metrics.json"
     if metrics_path.exists():
-        result = json.loads(metrics_path.read_text())
-        row["status"] = "complete"
-        row["error"] = ""
-        row.update(overrides)
-        row["threshold"] = result["threshold"]
-        row["test_prevalence"] = result["prevalence"]["test"]
-        row["test_n"] = result["test"]["n"]
-        for key, value in result["test"].items():
-            if isinstance(value, int | float) and key not in ("n", "prevalence"):
-                row[f"test_{key}"] = value
-        for key in ("roc_auc", "balanced_accuracy"):
-            row[f"train_{key}"] = result["train"].get(key)
-        row["epochs_run"] = result["training"]["epochs_run"]
+        row.update(status="complete", error="", **overrides)
+        row.update(_metric_columns(json.loads(metrics_path.read_text())))
     else:
         error = (run_dir / "error.txt").read_text(errors="replace").strip().splitlines()
-        row["status"] = "failed"
-        row["error"] = error[0] if error else "unknown error"
-        row.update(overrides)
+        row.update(status="failed", error=error[0] if error else "unknown error", **overrides)
     return row
 
 
@@ -84,44 +110,54 @@ def collect_runs(root: Path) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def override_columns(table: pd.DataFrame) -> list[str]:
+    """The columns that came from the runs' overrides."""
+    first_metric = (
+        table.columns.get_loc("threshold") if "threshold" in table else len(table.columns)
+    )
+    return [c for c in table.columns[:first_metric] if c not in RESERVED_COLUMNS]
+
+
+def _max_gap(root: Path, table: pd.DataFrame) -> float:
+    """evaluate.max_gap of the first complete run (0.05 when unknown)."""
+    for run in table["run"]:
+        path = root / run / "metrics.json"
+        if path.exists():
+            return float(json.loads(path.read_text()).get("overfitting_max_gap", 0.05))
+    return 0.05
+
+
 def build_summary(root: Path) -> SweepSummary:
-    """Write summary.csv, summary.md and the metric plot into `root` from its run folders."""
-    from threshold_sweep.report import markdown_table
+    """Write summary.csv, summary_groups.csv, summary_paired.csv, summary.md and the plot."""
+    from threshold_sweep.insights import sweep_insights
+    from threshold_sweep.sweep_report import write_summary_markdown
+    from threshold_sweep.sweep_stats import group_keys, paired_comparisons, repeats, sort_runs
 
     root = Path(root)
     table = collect_runs(root)
     if table.empty:
         return SweepSummary(table=table, completed=0, failed=0)
     write_csv(root / "summary.csv", table)
-    complete = table[table["status"] == "complete"]
-    failed = table[table["status"] == "failed"]
-    plot_line = ""
+    complete = table[table["status"] == "complete"].reset_index(drop=True)
+    failed = table[table["status"] == "failed"].reset_index(drop=True)
+    summary = SweepSummary(table=table, completed=len(complete), failed=len(failed))
     if not complete.empty:
+        overrides = override_columns(complete)
+        keys = group_keys(complete, overrides)
+        complete = sort_runs(complete, keys)
+        metric_columns = [
+            c for c in complete.columns if c.startswith(("test_", "chance_", "skill_", "balanced_"))
+        ]
+        groups = repeats(complete, keys, metric_columns)
+        summary.groups = groups
+        summary.paired = paired_comparisons(root, complete, keys)
+        summary.insights = sweep_insights(
+            groups, summary.paired, complete, _max_gap(root, complete)
+        )
+        write_csv(root / "summary_groups.csv", groups)
+        write_csv(root / "summary_paired.csv", summary.paired)
         from threshold_sweep.sweep_plots import plot_metrics_by_threshold
 
-        plot_metrics_by_threshold(complete, MAIN_METRICS, root / "summary_metrics.png")
-        plot_line = "![Test metrics against the threshold](summary_metrics.png)\n"
-    override_columns = [
-        c
-        for c in table.columns
-        if c not in ("run", "status", "error")
-        and not c.startswith(("test_", "train_"))
-        and c not in ("threshold", "epochs_run")
-    ]
-    shown = ["run", *override_columns, "threshold", "test_prevalence", "test_n"]
-    shown += [f"test_{m}" for m in MAIN_METRICS]
-    lines = [
-        f"# Sweep summary: {root.name}",
-        "",
-        f"{len(complete)} run(s) complete, {len(failed)} failed. Test metrics; every run of "
-        "one split seed is evaluated on the same test rows. `test_prevalence` is the share "
-        "of the positive class: accuracy, precision, F1 and average precision depend on it, "
-        "ROC-AUC, balanced accuracy and MCC much less.",
-        "",
-    ]
-    if not complete.empty:
-        lines += [markdown_table(complete[[c for c in shown if c in complete]]), "", plot_line]
-    if not failed.empty:
-        lines += ["## Failed runs", "", markdown_table(failed[["run", "error"]]), ""]
-    write_text(root / "summary.md", "\n".join(lines))
-    return SweepSummary(table=table, completed=len(complete), failed=len(failed))
+        plot_metrics_by_threshold(groups, complete, MAIN_METRICS, root / "summary_metrics.png")
+    write_summary_markdown(root, summary, PREVALENCE_DEPENDENT)
+    return summary

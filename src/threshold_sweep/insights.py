@@ -1,0 +1,181 @@
+"""Plain sentences about a sweep, each produced by a rule over the computed numbers."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+MIN_CHANGE = 0.01  # a metric moved when it changed by at least this much
+MIN_PREVALENCE_SHIFT = 0.05  # the class balance moved when the prevalence changed this much
+METRIC_NAMES = {
+    "accuracy": "accuracy",
+    "f1": "F1",
+    "roc_auc": "ROC-AUC",
+    "balanced_accuracy": "balanced accuracy",
+    "mcc": "MCC",
+}
+
+
+def _direction(before: float, after: float) -> str:
+    """'rose', 'fell' or 'stayed level'."""
+    if abs(after - before) < MIN_CHANGE:
+        return "stayed level"
+    return "rose" if after > before else "fell"
+
+
+def prevalence_shift(first: pd.Series, last: pd.Series) -> list[str]:
+    """How the positive prevalence changed between the first and last group."""
+    p1, p2 = first["test_prevalence"], last["test_prevalence"]
+    if abs(p2 - p1) >= MIN_PREVALENCE_SHIFT:
+        return [
+            f"The positive prevalence on the shared test rows moved from {p1:.3f} "
+            f"({first['group']}) to {p2:.3f} ({last['group']})."
+        ]
+    return [f"The positive prevalence barely changed ({p1:.3f} → {p2:.3f})."]
+
+
+def opposite_movement(first: pd.Series, last: pd.Series) -> list[str]:
+    """Accuracy and F1 moving in opposite directions, and whether the class balance explains it."""
+    a1, a2 = first["test_accuracy_mean"], last["test_accuracy_mean"]
+    f1, f2 = first["test_f1_mean"], last["test_f1_mean"]
+    accuracy_way, f1_way = _direction(a1, a2), _direction(f1, f2)
+    if "stayed level" in (accuracy_way, f1_way) or accuracy_way == f1_way:
+        return []
+    p1, p2 = first["test_prevalence"], last["test_prevalence"]
+    sentence = (
+        f"Accuracy {accuracy_way} ({a1:.3f} → {a2:.3f}) while F1 {f1_way} ({f1:.3f} → {f2:.3f}): "
+        "they moved in opposite directions"
+    )
+    if abs(p2 - p1) >= MIN_PREVALENCE_SHIFT:
+        sentence += (
+            f" because the positive prevalence moved from {p1:.3f} to {p2:.3f}. Accuracy counts "
+            "both classes, so it follows the majority class; F1 counts only the positive class "
+            "and ignores true negatives."
+        )
+    else:
+        sentence += (
+            f", although the prevalence barely moved ({p1:.3f} → {p2:.3f}): the model's errors "
+            "changed, not the class balance."
+        )
+    return [sentence]
+
+
+def no_skill_levels(groups: pd.DataFrame) -> list[str]:
+    """What a no-skill model scores in each group, beside the model."""
+    return [
+        f"At {row['group']} a no-skill model scores accuracy {row['chance_accuracy_mean']:.3f} "
+        f"and F1 {row['chance_f1_mean']:.3f} (ROC-AUC 0.5, balanced accuracy 0.5, MCC 0); the "
+        f"model scores accuracy {row['test_accuracy_mean']:.3f} and F1 "
+        f"{row['test_f1_mean']:.3f}."
+        for _, row in groups.iterrows()
+    ]
+
+
+def prevalence_free_agreement(first: pd.Series, last: pd.Series) -> list[str]:
+    """Whether ROC-AUC and balanced accuracy, which ignore the class balance, agree."""
+    r1, r2 = first["test_roc_auc_mean"], last["test_roc_auc_mean"]
+    b1, b2 = first["test_balanced_accuracy_mean"], last["test_balanced_accuracy_mean"]
+    roc_way, balanced_way = _direction(r1, r2), _direction(b1, b2)
+    detail = f"ROC-AUC {r1:.3f} → {r2:.3f}, balanced accuracy {b1:.3f} → {b2:.3f}"
+    if roc_way == balanced_way:
+        return [
+            f"The prevalence-free metrics agree: both {roc_way} ({detail}). Compare the "
+            "thresholds on these, not on accuracy or F1."
+        ]
+    return [
+        f"The prevalence-free metrics disagree: ROC-AUC {roc_way} but balanced accuracy "
+        f"{balanced_way} ({detail}); the ranking and the 0.5 cutoff tell different stories "
+        "(see the tuned cutoff in each run's report)."
+    ]
+
+
+def paired_verdicts(paired: pd.DataFrame, first: pd.Series, last: pd.Series) -> list[str]:
+    """Whether the paired differences between the first and last group are outside noise."""
+    if paired.empty or "difference" not in paired:
+        return []
+    rows = paired[
+        (paired["first_group"] == first["group"]) & (paired["second_group"] == last["group"])
+    ]
+    rows = rows[rows["metric"] != ""]
+    sentences = []
+    for metric, metric_rows in rows.groupby("metric", sort=False):
+        n = len(metric_rows)
+        outside = metric_rows[~metric_rows["within_noise"].astype(bool)]
+        row = metric_rows.iloc[0]
+        name = METRIC_NAMES.get(metric, metric)
+        span = (
+            f"{row['difference']:+.3f} ({row['level']:.0%} CI {row['ci_low']:+.3f} to "
+            f"{row['ci_high']:+.3f})"
+        )
+        pairs = f" in {len(outside)} of {n} seed-paired comparisons" if n > 1 else ""
+        if outside.empty:
+            sentences.append(
+                f"{name} differs by {span} from {first['group']} to {last['group']} on the same "
+                f"test rows: within noise{pairs or ''}."
+            )
+        else:
+            better = last["group"] if outside["difference"].mean() > 0 else first["group"]
+            sentences.append(
+                f"{name} differs by {span} from {first['group']} to {last['group']}: outside "
+                f"noise{pairs}; {better} is better on {name}."
+            )
+    return sentences
+
+
+def overfitting_notes(runs: pd.DataFrame, max_gap: float) -> list[str]:
+    """Which runs overfit, from their train - test gaps."""
+    if "overfit_gap" not in runs or runs["overfit_gap"].isna().all():
+        return []
+    flagged = runs[runs["overfit_gap"] > max_gap]
+    if flagged.empty:
+        worst = runs.loc[runs["overfit_gap"].idxmax()]
+        return [
+            f"No run overfits beyond evaluate.max_gap={max_gap:g}: the largest train - test gap "
+            f"is {worst['overfit_gap']:.3f} ({worst['run']})."
+        ]
+    return [
+        f"{row['run']} overfits: its train - test gap of {row['overfit_gap']:.3f} exceeds "
+        f"evaluate.max_gap={max_gap:g}."
+        for _, row in flagged.iterrows()
+    ]
+
+
+def warning_notes(runs: pd.DataFrame) -> list[str]:
+    """Runs whose report carries warnings."""
+    if "n_warnings" not in runs:
+        return []
+    warned = runs[runs["n_warnings"] > 0]
+    if warned.empty:
+        return []
+    names = ", ".join(warned["run"].astype(str).head(5))
+    return [f"{len(warned)} run(s) carry warnings in their report.md: {names}."]
+
+
+def repeat_notes(groups: pd.DataFrame) -> list[str]:
+    """How much the training seed alone moves ROC-AUC."""
+    if "test_roc_auc_count" not in groups or groups["test_roc_auc_count"].max() < 2:
+        return []
+    spread = groups["test_roc_auc_std"].max()
+    return [
+        f"Across training seeds ROC-AUC varies with a standard deviation of up to {spread:.3f} "
+        "within a group; smaller differences between groups are not meaningful."
+    ]
+
+
+def sweep_insights(
+    groups: pd.DataFrame, paired: pd.DataFrame, runs: pd.DataFrame, max_gap: float
+) -> list[str]:
+    """Every insight that the rules find in the sweep's numbers."""
+    sentences: list[str] = []
+    if len(groups) >= 2:
+        first, last = groups.iloc[0], groups.iloc[-1]
+        sentences += prevalence_shift(first, last)
+        sentences += opposite_movement(first, last)
+        sentences += no_skill_levels(groups)
+        sentences += prevalence_free_agreement(first, last)
+        sentences += paired_verdicts(paired, first, last)
+    elif len(groups) == 1:
+        sentences += no_skill_levels(groups)
+    sentences += repeat_notes(groups)
+    sentences += overfitting_notes(runs, max_gap)
+    sentences += warning_notes(runs)
+    return sentences

@@ -1,0 +1,171 @@
+"""summary.md: insights, the runs, repeats, comparable metrics and paired differences."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from threshold_sweep.evaluate import HEADLINE
+from threshold_sweep.io import write_text
+from threshold_sweep.report import fmt, markdown_table
+
+RUN_COLUMNS = (
+    "test_prevalence",
+    "test_n",
+    "test_accuracy",
+    "test_balanced_accuracy",
+    "test_f1",
+    "test_mcc",
+    "test_roc_auc",
+    "test_average_precision",
+    "n_warnings",
+)
+
+
+def _with_ci(row: pd.Series, metric: str, prefix: str = "test_") -> str:
+    """'0.912 [0.90, 0.93]' from a row holding a metric and its CI columns."""
+    value = row.get(f"{prefix}{metric}")
+    low, high = row.get(f"{prefix}{metric}_ci_low"), row.get(f"{prefix}{metric}_ci_high")
+    if low is None or pd.isna(low):
+        return fmt(value, 3)
+    return f"{fmt(value, 3)} [{low:.3f}, {high:.3f}]"
+
+
+def comparable_table(groups: pd.DataFrame, prevalence_dependent: Collection[str]) -> pd.DataFrame:
+    """Metric rows, one column per group: mean value [mean CI] (no-skill level)."""
+    rows = []
+    for metric in HEADLINE:
+        if f"test_{metric}_mean" not in groups:
+            continue
+        row: dict[str, Any] = {
+            "metric": metric,
+            "depends on prevalence": "yes" if metric in prevalence_dependent else "no",
+        }
+        for _, group in groups.iterrows():
+            value = group[f"test_{metric}_mean"]
+            low = group.get(f"test_{metric}_ci_low_mean")
+            high = group.get(f"test_{metric}_ci_high_mean")
+            chance = group.get(f"chance_{metric}_mean")
+            text = fmt(value, 3)
+            if low is not None and pd.notna(low):
+                text += f" [{low:.3f}, {high:.3f}]"
+            if chance is not None and pd.notna(chance):
+                text += f" (no skill {chance:.3f})"
+            row[group["group"]] = text
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def repeats_table(groups: pd.DataFrame) -> pd.DataFrame:
+    """Mean ± sd (n) of the main metrics per group."""
+    rows = []
+    for _, group in groups.iterrows():
+        row: dict[str, Any] = {"group": group["group"], "test_prevalence": group["test_prevalence"]}
+        for metric in ("accuracy", "balanced_accuracy", "f1", "mcc", "roc_auc"):
+            mean, std = group[f"test_{metric}_mean"], group[f"test_{metric}_std"]
+            count = int(group[f"test_{metric}_count"])
+            spread = f" ± {std:.3f}" if pd.notna(std) else ""
+            row[metric] = f"{mean:.3f}{spread} (n={count})"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def paired_table(paired: pd.DataFrame) -> pd.DataFrame:
+    """Readable paired differences."""
+    rows = []
+    for _, row in paired.iterrows():
+        if not row.get("metric"):
+            rows.append(
+                {
+                    "first": row["first"],
+                    "second": row["second"],
+                    "metric": "",
+                    "second - first": row["note"],
+                    "CI": "",
+                    "within noise": "",
+                }
+            )
+            continue
+        rows.append(
+            {
+                "first": row["first"],
+                "second": row["second"],
+                "metric": row["metric"],
+                "second - first": f"{row['difference']:+.4f}",
+                "CI": f"[{row['ci_low']:+.4f}, {row['ci_high']:+.4f}]",
+                "within noise": "yes" if row["within_noise"] else "no",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def write_summary_markdown(root: Path, summary: Any, prevalence_dependent: Collection[str]) -> Path:
+    """Write summary.md for the sweep folder."""
+    table = summary.table
+    complete = table[table["status"] == "complete"]
+    failed = table[table["status"] == "failed"]
+    lines = [
+        f"# Sweep summary: {root.name}",
+        "",
+        f"{len(complete)} run(s) complete, {len(failed)} failed. All test numbers come from the "
+        "same test rows when the runs share a split seed.",
+        "",
+    ]
+    if summary.insights:
+        lines += ["## Insights", "", *[f"- {sentence}" for sentence in summary.insights], ""]
+    if not complete.empty:
+        shown = ["run", *[c for c in RUN_COLUMNS if c in complete]]
+        runs = complete[shown].copy()
+        for metric in ("roc_auc", "balanced_accuracy"):
+            if f"test_{metric}_ci_low" in complete:
+                runs[f"test_{metric}"] = [_with_ci(r, metric) for _, r in complete.iterrows()]
+        lines += [
+            "## Runs",
+            "",
+            "Test metrics; ROC-AUC and balanced accuracy with their bootstrap CI.",
+            "",
+            markdown_table(runs),
+            "",
+        ]
+    groups = summary.groups
+    if groups is not None and not groups.empty:
+        if groups["test_roc_auc_count"].max() > 1:
+            lines += [
+                "## Repeats",
+                "",
+                "Runs that differ only in the training seed, grouped: "
+                "mean ± standard deviation (number of runs).",
+                "",
+                markdown_table(repeats_table(groups)),
+                "",
+            ]
+        lines += [
+            "## Comparable metrics",
+            "",
+            "Per group: the test value [bootstrap CI] (the best no-skill value at that group's "
+            "prevalence). Metrics that depend on the prevalence cannot be compared across "
+            "thresholds at face value; compare their distance from the no-skill value, or the "
+            "prevalence-free metrics.",
+            "",
+            markdown_table(comparable_table(groups, prevalence_dependent)),
+            "",
+            "![Test metrics against the threshold](summary_metrics.png)",
+            "",
+        ]
+    paired = summary.paired
+    if paired is not None and not paired.empty:
+        lines += [
+            "## Paired comparisons",
+            "",
+            "The same test rows resampled jointly for both "
+            "runs (paired bootstrap); a difference whose CI contains 0 is within noise.",
+            "",
+            markdown_table(paired_table(paired)),
+            "",
+        ]
+    if not failed.empty:
+        lines += ["## Failed runs", "", markdown_table(failed[["run", "error"]]), ""]
+    return write_text(root / "summary.md", "\n".join(lines))

@@ -1,0 +1,134 @@
+"""Across runs: repeats grouped by everything but the training seed, and paired bootstraps."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from threshold_sweep.bootstrap import Predictions, paired_difference
+
+SEED_KEYS = ("train.seed", "sampling.seed")
+PAIRED_METRICS = ("roc_auc", "balanced_accuracy", "mcc")
+MAX_GROUPS_FOR_ALL_PAIRS = 6
+
+
+def group_keys(table: pd.DataFrame, override_columns: list[str]) -> list[str]:
+    """Swept parameters that define a group: every varying override except training seeds."""
+    return [
+        column
+        for column in override_columns
+        if column not in SEED_KEYS and table[column].astype(str).nunique() > 1
+    ]
+
+
+def _natural(values: pd.Series) -> pd.Series:
+    """Numbers sort as numbers, anything else as text."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    return numbers if numbers.notna().all() else values.astype(str)
+
+
+def sort_runs(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Runs ordered by threshold, then by each swept parameter, then by run folder."""
+    columns = [c for c in ("threshold", *keys, *SEED_KEYS, "run") if c in table]
+    return table.sort_values(columns, key=_natural, kind="stable").reset_index(drop=True)
+
+
+def group_label(row: pd.Series, keys: list[str]) -> str:
+    """A readable name for a group, e.g. 'label.threshold=100, train.learning_rate=0.01'."""
+    return ", ".join(f"{key}={row[key]}" for key in keys) or "all runs"
+
+
+def repeats(table: pd.DataFrame, keys: list[str], metrics: list[str]) -> pd.DataFrame:
+    """Mean, standard deviation and count of each metric per group of runs."""
+    if table.empty:
+        return pd.DataFrame()
+    labels = pd.Series(table.apply(group_label, axis=1, keys=keys), index=table.index, name="group")
+    frame = pd.concat([table, labels], axis=1)
+    columns = [m for m in metrics if m in frame]
+    grouped = frame.groupby("group", sort=False)
+    stats = grouped[columns].agg(["mean", "std", "count"])
+    stats.columns = [f"{metric}_{stat}" for metric, stat in stats.columns]
+    stats = stats.copy()
+    first = grouped[["threshold", "test_prevalence"]].first()
+    return first.join(stats).reset_index()
+
+
+def _load_predictions(run_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A run's test predictions and its metrics.json."""
+    predictions = pd.read_csv(run_dir / "predictions.csv")
+    return predictions, json.loads((run_dir / "metrics.json").read_text())
+
+
+def _pairs(table: pd.DataFrame, keys: list[str]) -> list[tuple[int, int]]:
+    """Row index pairs to compare: runs of different groups with the same training seed."""
+    labels = table.apply(group_label, axis=1, keys=keys).tolist()
+    groups = list(dict.fromkeys(labels))
+    if len(groups) <= MAX_GROUPS_FOR_ALL_PAIRS:
+        group_pairs = list(itertools.combinations(groups, 2))
+    else:
+        group_pairs = list(itertools.pairwise(groups))
+    seed_column = next((key for key in SEED_KEYS if key in table), None)
+    pairs = []
+    for first_group, second_group in group_pairs:
+        first_rows = [i for i, label in enumerate(labels) if label == first_group]
+        second_rows = [i for i, label in enumerate(labels) if label == second_group]
+        for i in first_rows:
+            for j in second_rows:
+                same_seed = seed_column is None or str(table.iloc[i][seed_column]) == str(
+                    table.iloc[j][seed_column]
+                )
+                if same_seed:
+                    pairs.append((i, j))
+    return pairs
+
+
+def paired_comparisons(root: Path, table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Paired bootstrap differences (second - first) between runs that share test rows."""
+    rows = []
+    loaded: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
+    for i, j in _pairs(table, keys):
+        first, second = table.iloc[i], table.iloc[j]
+        for run in (first["run"], second["run"]):
+            if run not in loaded:
+                loaded[run] = _load_predictions(root / run)
+        (pred_a, result_a), (pred_b, _) = loaded[first["run"]], loaded[second["run"]]
+        base = {
+            "first": first["run"],
+            "second": second["run"],
+            "first_group": group_label(first, keys),
+            "second_group": group_label(second, keys),
+        }
+        if len(pred_a) != len(pred_b) or set(pred_a["id"]) != set(pred_b["id"]):
+            rows.append({**base, "metric": "", "note": "different test rows: not paired"})
+            continue
+        merged = pred_a.merge(pred_b, on="id", suffixes=("_a", "_b"))
+        predictions = [
+            Predictions(merged[f"y_true_{s}"], merged[f"y_score_{s}"], merged[f"y_pred_{s}"])
+            for s in ("a", "b")
+        ]
+        ci = result_a["ci"]
+        differences = paired_difference(
+            predictions[0],
+            predictions[1],
+            PAIRED_METRICS,
+            int(ci["n_resamples"]),
+            float(ci["level"]),
+            int(ci["seed"]),
+        )
+        for metric, values in differences.items():
+            rows.append(
+                {**base, "metric": metric, **values, "level": float(ci["level"]), "note": ""}
+            )
+    return pd.DataFrame(rows)
+
+
+def within_noise_share(paired: pd.DataFrame) -> float:
+    """Share of paired differences whose CI contains zero."""
+    if paired.empty or "within_noise" not in paired:
+        return float("nan")
+    return float(np.mean(paired["within_noise"].dropna().astype(bool)))
