@@ -81,6 +81,11 @@ def prevalence_free_agreement(first: pd.Series, last: pd.Series) -> list[str]:
             f"The prevalence-free metrics agree: both {roc_way} ({detail}). Compare the "
             "thresholds on these, not on accuracy or F1."
         ]
+    if "stayed level" in (roc_way, balanced_way):
+        return [
+            f"The prevalence-free metrics do not contradict each other: ROC-AUC {roc_way}, "
+            f"balanced accuracy {balanced_way} ({detail})."
+        ]
     return [
         f"The prevalence-free metrics disagree: ROC-AUC {roc_way} but balanced accuracy "
         f"{balanced_way} ({detail}); the ranking and the 0.5 cutoff tell different stories "

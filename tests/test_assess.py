@@ -1,0 +1,167 @@
+"""Chance levels, skill, balanced view, bootstrap CIs, paired differences, cutoff, warnings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn import metrics as skm
+
+from threshold_sweep.bootstrap import Predictions, bootstrap_ci, paired_difference
+from threshold_sweep.chance import balanced_view, chance_levels, no_skill_level, skill_scores
+from threshold_sweep.cutoff import cutoff_curves, tune_cutoff
+from threshold_sweep.diagnostics import overfitting, run_warnings
+from threshold_sweep.evaluate import HEADLINE, binary_metrics, predict_labels, scalar_metrics
+
+
+def sample(n: int, prevalence: float, signal: float, seed: int = 0, digits: int | None = None):
+    rng = np.random.default_rng(seed)
+    y = (rng.uniform(size=n) < prevalence).astype(int)
+    score = np.clip(signal * y + rng.uniform(0, 1 - signal, n), 0, 1)
+    if digits is not None:
+        score = np.round(score, digits)  # creates ties
+    return y, score, predict_labels(score, 0.5)
+
+
+@pytest.mark.parametrize("prevalence", [0.57, 0.08, 0.5])
+def test_chance_levels_match_the_closed_forms(prevalence):
+    y, _, _ = sample(2000, prevalence, 0.3)
+    p = y.mean()
+    chance = chance_levels(y)
+    assert chance["majority"]["accuracy"] == pytest.approx(max(p, 1 - p))
+    assert chance["always_positive"]["f1"] == pytest.approx(2 * p / (1 + p))
+    assert chance["always_positive"]["precision"] == pytest.approx(p)
+    assert chance["random"]["precision"] == pytest.approx(p)
+    assert chance["random"]["recall"] == pytest.approx(p)
+    assert chance["random"]["accuracy"] == pytest.approx(p**2 + (1 - p) ** 2)
+    for baseline in chance.values():
+        assert baseline["roc_auc"] == pytest.approx(0.5)
+        assert baseline["balanced_accuracy"] == pytest.approx(0.5)
+        assert baseline["mcc"] == pytest.approx(0, abs=1e-12)
+        assert baseline["average_precision"] == pytest.approx(p)
+        assert baseline["brier"] == pytest.approx(p * (1 - p))
+    assert no_skill_level("accuracy", chance) == pytest.approx(max(p, 1 - p))
+    assert no_skill_level("f1", chance) == pytest.approx(2 * p / (1 + p))
+    assert no_skill_level("recall", chance) == pytest.approx(p)
+    assert no_skill_level("brier", chance) == pytest.approx(p * (1 - p))
+
+
+def test_skill_scores():
+    y, score, pred = sample(1000, 0.2, 0.3)
+    metrics = binary_metrics(y, score, pred, ["low", "high"])
+    chance = chance_levels(y)
+    skill = skill_scores(metrics, chance, y, pred)
+    assert skill["accuracy"] == pytest.approx(skm.cohen_kappa_score(y, pred))
+    assert skill["balanced_accuracy"] == pytest.approx(2 * metrics["balanced_accuracy"] - 1)
+    assert skill["roc_auc"] == pytest.approx(2 * metrics["roc_auc"] - 1)
+    p = y.mean()
+    assert skill["f1"] == pytest.approx((metrics["f1"] - p) / (1 - p))
+    assert skill["mcc"] == metrics["mcc"]
+    perfect = skill_scores(binary_metrics(y, y.astype(float), y, ["a", "b"]), chance, y, y)
+    assert perfect["accuracy"] == pytest.approx(1) and perfect["f1"] == pytest.approx(1)
+
+
+def test_balanced_view_reweights_classes():
+    y, score, pred = sample(1000, 0.1, 0.3)
+    view = balanced_view(y, score, pred)
+    assert view["accuracy"] == pytest.approx(skm.balanced_accuracy_score(y, pred))
+    assert view["roc_auc"] == pytest.approx(skm.roc_auc_score(y, score))
+    assert view["recall"] == pytest.approx(skm.recall_score(y, pred))
+    weights = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+    assert view["precision"] == pytest.approx(skm.precision_score(y, pred, sample_weight=weights))
+
+
+def test_vectorized_metrics_equal_sklearn_weighted_metrics():
+    y, score, pred = sample(400, 0.3, 0.3, digits=2)
+    predictions = Predictions(y, score, pred)
+    weights = np.random.default_rng(1).integers(0, 4, size=(6, len(y))).astype(float)
+    vectorized = predictions.metrics(weights)
+    for row in range(len(weights)):
+        expected = scalar_metrics(y, score, pred, sample_weight=weights[row])
+        for metric in HEADLINE:
+            assert vectorized[metric][row] == pytest.approx(expected[metric], abs=1e-12), metric
+
+
+def test_bootstrap_ci_covers_the_estimate_shrinks_and_is_seeded():
+    small = sample(500, 0.3, 0.3, seed=2)
+    large = sample(8000, 0.3, 0.3, seed=2)
+    ci_small = bootstrap_ci(Predictions(*small), 400, 0.95, 0)
+    ci_large = bootstrap_ci(Predictions(*large), 400, 0.95, 0)
+    point = scalar_metrics(*small)
+    for metric in HEADLINE:
+        low, high = ci_small[metric]
+        assert low <= point[metric] <= high, metric
+        assert ci_large[metric][1] - ci_large[metric][0] < (high - low) / 2.5, metric
+    assert bootstrap_ci(Predictions(*small), 400, 0.95, 0) == ci_small
+    assert bootstrap_ci(Predictions(*small), 400, 0.95, 1) != ci_small
+    assert bootstrap_ci(Predictions(*small), 400, 0.5, 0)["f1"][1] < ci_small["f1"][1]
+
+
+def test_paired_difference():
+    y, score, pred = sample(1500, 0.4, 0.3, seed=3)
+    rng = np.random.default_rng(4)
+    noisy = np.clip(score + rng.normal(0, 0.25, len(y)), 0, 1)
+    first, second = Predictions(y, noisy, predict_labels(noisy, 0.5)), Predictions(y, score, pred)
+    diff = paired_difference(first, second, ("roc_auc", "mcc"), 500, 0.95, 0)
+    expected = skm.roc_auc_score(y, score) - skm.roc_auc_score(y, noisy)
+    assert diff["roc_auc"]["difference"] == pytest.approx(expected)
+    assert diff["roc_auc"]["ci_low"] > 0 and not diff["roc_auc"]["within_noise"]
+    same = paired_difference(second, second, ("roc_auc",), 200, 0.95, 0)["roc_auc"]
+    assert same["difference"] == 0 and same["ci_low"] == same["ci_high"] == 0
+    assert same["within_noise"]
+
+
+def test_cutoff_curves_match_sklearn_and_tuning_maximises_the_objective():
+    y, score, _ = sample(300, 0.3, 0.2, seed=5)
+    curves = cutoff_curves(y, score)
+    for _, row in curves.iloc[[5, 50, 150]].iterrows():
+        pred = (score >= row["cutoff"]).astype(int)
+        assert row["precision"] == pytest.approx(skm.precision_score(y, pred, zero_division=0))
+        assert row["recall"] == pytest.approx(skm.recall_score(y, pred))
+        assert row["f1"] == pytest.approx(skm.f1_score(y, pred))
+        assert row["balanced_accuracy"] == pytest.approx(skm.balanced_accuracy_score(y, pred))
+        assert row["positive_rate"] == pytest.approx(pred.mean())
+    cutoff, value = tune_cutoff(y, score, "f1")
+    brute = max(skm.f1_score(y, (score >= c).astype(int)) for c in np.unique(score))
+    assert value == pytest.approx(brute)
+    assert skm.f1_score(y, (score >= cutoff).astype(int)) == pytest.approx(brute)
+    j_cutoff, j_value = tune_cutoff(y, score, "youden")
+    b_cutoff, b_value = tune_cutoff(y, score, "balanced_accuracy")
+    assert j_cutoff == b_cutoff and j_value == pytest.approx(2 * b_value - 1)
+
+
+def result_for(y, score, names=("low", "high"), min_rows=30):
+    pred = predict_labels(score, 0.5)
+    test = binary_metrics(y, score, pred, names)
+    result = {
+        "label_names": list(names),
+        "prevalence": {"test": test["prevalence"]},
+        "test": test,
+        "train": {**test, "roc_auc": test["roc_auc"] + 0.2, "balanced_accuracy": 0.99},
+        "validation": test,
+        "ci": {"level": 0.95, "test": bootstrap_ci(Predictions(y, score, pred), 200, 0.95, 0)},
+    }
+    result["overfitting"] = overfitting(result, 0.05)
+    return result, run_warnings(result, min_rows, 0.05)
+
+
+def test_warnings_fire_on_nonsense_and_stay_quiet_otherwise():
+    y, score, _ = sample(2000, 0.57, 0.4, seed=6)
+    _, good = result_for(y, score)
+    assert [w for w in good if "Overfitting" not in w] == []
+    _, flipped = result_for(y, 1 - score)  # label encoding mix-up
+    assert any("at or below the positive prevalence" in w for w in flipped)
+    _, constant = result_for(y, np.full(len(y), 0.2))
+    assert any("predicts only 'low'" in w for w in constant)
+    small_y, small_score, _ = sample(300, 0.05, 0.4, seed=7)
+    _, small = result_for(small_y, small_score)
+    message = next(w for w in small if "only" in w and "'high' rows" in w)
+    assert "CI of" in message and "width" in message
+
+
+def test_overfitting_gap_is_flagged_over_the_configured_limit():
+    y, score, _ = sample(2000, 0.5, 0.4, seed=8)
+    result, warnings = result_for(y, score)
+    row = result["overfitting"]["roc_auc"]
+    assert row["gap"] == pytest.approx(0.2) and row["large"]
+    assert any("Overfitting: train roc_auc" in w and "0.200" in w for w in warnings)
+    assert not overfitting(result, 0.5)["roc_auc"]["large"]

@@ -1,0 +1,144 @@
+"""Every insight rule: it speaks when the numbers say so, and is silent (or says the opposite)
+when they do not."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from threshold_sweep import insights
+from threshold_sweep.sweep_stats import group_keys, repeats, sort_runs
+
+
+def group(name: str, prevalence: float, **metrics: float) -> dict:
+    defaults = {"accuracy": 0.8, "f1": 0.8, "roc_auc": 0.9, "balanced_accuracy": 0.8}
+    values = {**defaults, **metrics}
+    row = {"group": name, "threshold": float(name.split("=")[1]), "test_prevalence": prevalence}
+    for metric, value in values.items():
+        row[f"test_{metric}_mean"] = value
+    row["chance_accuracy_mean"] = max(prevalence, 1 - prevalence)
+    row["chance_f1_mean"] = 2 * prevalence / (1 + prevalence)
+    return row
+
+
+SEED_STUDY = pd.DataFrame(
+    [
+        group("label.threshold=100", 0.57, accuracy=0.80, f1=0.53, roc_auc=0.90),
+        group("label.threshold=1000", 0.08, accuracy=0.69, f1=0.71, roc_auc=0.91),
+    ]
+)
+
+
+def test_prevalence_shift_is_named():
+    first, last = SEED_STUDY.iloc[0], SEED_STUDY.iloc[1]
+    (sentence,) = insights.prevalence_shift(first, last)
+    assert "moved from 0.570" in sentence and "to 0.080" in sentence
+    same = SEED_STUDY.assign(test_prevalence=[0.5, 0.52])
+    assert "barely changed" in insights.prevalence_shift(same.iloc[0], same.iloc[1])[0]
+
+
+def test_opposite_movement_explained_by_prevalence():
+    (sentence,) = insights.opposite_movement(SEED_STUDY.iloc[0], SEED_STUDY.iloc[1])
+    assert "Accuracy fell (0.800 → 0.690) while F1 rose (0.530 → 0.710)" in sentence
+    assert "because the positive prevalence moved from 0.570 to 0.080" in sentence
+
+
+def test_opposite_movement_without_prevalence_change_blames_the_model():
+    same = SEED_STUDY.assign(test_prevalence=[0.5, 0.51])
+    (sentence,) = insights.opposite_movement(same.iloc[0], same.iloc[1])
+    assert "because" not in sentence and "barely moved" in sentence
+
+
+@pytest.mark.parametrize(("accuracy", "f1"), [((0.8, 0.7), (0.6, 0.5)), ((0.8, 0.805), (0.5, 0.7))])
+def test_no_opposite_movement_no_sentence(accuracy, f1):
+    rows = SEED_STUDY.assign(test_accuracy_mean=list(accuracy), test_f1_mean=list(f1))
+    assert insights.opposite_movement(rows.iloc[0], rows.iloc[1]) == []
+
+
+def test_no_skill_levels_quote_the_numbers():
+    sentences = insights.no_skill_levels(SEED_STUDY)
+    assert len(sentences) == 2
+    assert "accuracy 0.920 and F1 0.148" in sentences[1]
+
+
+def test_prevalence_free_agreement_and_disagreement():
+    level = SEED_STUDY.assign(test_roc_auc_mean=[0.9, 0.905])
+    agree = insights.prevalence_free_agreement(level.iloc[0], level.iloc[1])[0]
+    assert agree.startswith("The prevalence-free metrics agree: both stayed level")
+    partly = insights.prevalence_free_agreement(SEED_STUDY.iloc[0], SEED_STUDY.iloc[1])[0]
+    assert "do not contradict each other: ROC-AUC rose, balanced accuracy stayed level" in partly
+    rows = SEED_STUDY.assign(test_roc_auc_mean=[0.9, 0.95], test_balanced_accuracy_mean=[0.8, 0.7])
+    disagree = insights.prevalence_free_agreement(rows.iloc[0], rows.iloc[1])[0]
+    assert "disagree: ROC-AUC rose but balanced accuracy fell" in disagree
+
+
+def paired_rows(low: float, high: float, difference: float) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "first_group": "label.threshold=100",
+                "second_group": "label.threshold=1000",
+                "metric": "roc_auc",
+                "difference": difference,
+                "ci_low": low,
+                "ci_high": high,
+                "within_noise": low <= 0 <= high,
+                "level": 0.95,
+            }
+        ]
+    )
+
+
+def test_paired_verdicts():
+    first, last = SEED_STUDY.iloc[0], SEED_STUDY.iloc[1]
+    noise = insights.paired_verdicts(paired_rows(-0.01, 0.03, 0.01), first, last)[0]
+    assert "ROC-AUC differs by +0.010 (95% CI -0.010 to +0.030)" in noise
+    assert "within noise" in noise
+    real = insights.paired_verdicts(paired_rows(0.02, 0.06, 0.04), first, last)[0]
+    assert "outside noise" in real and "label.threshold=1000 is better" in real
+    assert insights.paired_verdicts(pd.DataFrame(), first, last) == []
+
+
+def test_overfitting_and_warning_notes():
+    runs = pd.DataFrame({"run": ["a", "b"], "overfit_gap": [0.01, 0.12], "n_warnings": [0, 2]})
+    (overfit,) = insights.overfitting_notes(runs, 0.05)
+    assert overfit.startswith("b overfits") and "0.120" in overfit
+    (calm,) = insights.overfitting_notes(runs.assign(overfit_gap=[0.01, 0.02]), 0.05)
+    assert calm.startswith("No run overfits") and "0.020 (b)" in calm
+    assert insights.warning_notes(runs) == ["1 run(s) carry warnings in their report.md: b."]
+    assert insights.warning_notes(runs.assign(n_warnings=[0, 0])) == []
+
+
+def test_repeats_group_everything_but_the_training_seed():
+    runs = pd.DataFrame(
+        {
+            "run": [f"r{i}" for i in range(6)],
+            "label.threshold": ["100", "100", "100", "1000", "1000", "1000"],
+            "train.seed": ["0", "1", "2", "0", "1", "2"],
+            "train.epochs": ["3"] * 6,
+            "threshold": [100.0] * 3 + [1000.0] * 3,
+            "test_prevalence": [0.57] * 3 + [0.08] * 3,
+            "test_roc_auc": [0.90, 0.92, 0.94, 0.80, 0.81, 0.85],
+        }
+    )
+    keys = group_keys(runs, ["label.threshold", "train.seed", "train.epochs"])
+    assert keys == ["label.threshold"]
+    groups = repeats(sort_runs(runs, keys), keys, ["test_roc_auc"])
+    assert list(groups["group"]) == ["label.threshold=100", "label.threshold=1000"]
+    assert groups["test_roc_auc_mean"].tolist() == pytest.approx([0.92, 0.82])
+    assert groups["test_roc_auc_std"][0] == pytest.approx(pd.Series([0.90, 0.92, 0.94]).std())
+    assert groups["test_roc_auc_count"].tolist() == [3, 3]
+    (note,) = insights.repeat_notes(groups)
+    assert f"{groups['test_roc_auc_std'].max():.3f}" in note
+
+
+def test_groups_sort_numerically():
+    runs = pd.DataFrame(
+        {
+            "run": ["a", "b", "c"],
+            "train.learning_rate": ["0.01", "0.001", "0.1"],
+            "threshold": [100.0] * 3,
+        }
+    )
+    ordered = sort_runs(runs, ["train.learning_rate"])
+    assert ordered["train.learning_rate"].tolist() == ["0.001", "0.01", "0.1"]
