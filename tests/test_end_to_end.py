@@ -22,28 +22,34 @@ def sweep(tmp_path_factory) -> tuple[Path, object]:
     """One multirun: two real thresholds and one that must fail (outside the range of x)."""
     cwd = tmp_path_factory.mktemp("sweep")
     done = run_cli(
-        ["-m", "label.threshold=100,1000,1e9", "hydra.sweep.dir=outputs/multirun/study", *TINY],
+        [
+            "-m",
+            "label.threshold=100,1000,1e9",
+            "train.seed=0,1",
+            "hydra.sweep.dir=outputs/multirun/study",
+            *TINY,
+        ],
         cwd,
     )
     return cwd / "outputs" / "multirun" / "study", done
 
 
-def run_dir(sweep_dir: Path, threshold: float | str) -> Path:
+def run_dir(sweep_dir: Path, threshold: float | str, seed: int = 0) -> Path:
     """The job folder, named by its sorted overrides."""
-    (folder,) = sweep_dir.glob(f"*,label.threshold={threshold},*")
+    (folder,) = sweep_dir.glob(f"*,label.threshold={threshold},*,train.seed={seed},*")
     return folder
 
 
 def test_sweep_runs_each_job_and_reports_the_failure(sweep):
     sweep_dir, done = sweep
     assert done.returncode == 1, done.stderr
-    assert "1 run(s) failed" in done.stderr
+    assert "2 run(s) failed" in done.stderr
     failed = run_dir(sweep_dir, "1000000000.0")
     assert "outside the range of x" in (failed / "error.txt").read_text()
     assert not (failed / "metrics.json").exists()
     for threshold in THRESHOLDS:
         assert (run_dir(sweep_dir, threshold) / "metrics.json").exists()
-    assert len(error_lines(done.stderr)) == 1
+    assert len(error_lines(done.stderr)) == 2
 
 
 @pytest.mark.parametrize("threshold", THRESHOLDS)
@@ -123,15 +129,16 @@ def test_run_folder_has_every_artifact(sweep):
 def test_sweep_summary_has_one_row_per_run(sweep):
     sweep_dir = sweep[0]
     summary = pd.read_csv(sweep_dir / "summary.csv")
-    assert len(summary) == 3
-    assert sorted(summary["status"]) == ["complete", "complete", "failed"]
-    complete = summary[summary["status"] == "complete"].set_index("threshold")
+    assert len(summary) == 6
+    assert sorted(summary["status"]) == ["complete"] * 4 + ["failed"] * 2
+    complete = summary[(summary["status"] == "complete") & (summary["train.seed"] == 0)]
+    complete = complete.set_index("threshold")
     for threshold in THRESHOLDS:
         result = json.loads((run_dir(sweep_dir, threshold) / "metrics.json").read_text())
         assert complete.loc[threshold, "test_f1"] == pytest.approx(result["test"]["f1"])
         assert complete.loc[threshold, "label.threshold"] == threshold
     text = (sweep_dir / "summary.md").read_text()
-    assert "2 run(s) complete, 1 failed" in text and "outside the range of x" in text
+    assert "4 run(s) complete, 2 failed" in text and "outside the range of x" in text
     assert (sweep_dir / "summary_metrics.png").exists()
 
 
@@ -192,3 +199,91 @@ def test_arrays_source(tmp_path):
     (folder,) = (tmp_path / "outputs" / "runs").iterdir()
     result = json.loads((folder / "metrics.json").read_text())
     assert result["test"]["n"] == 45 and result["test"]["roc_auc"] > 0.8
+
+
+@pytest.mark.parametrize("threshold", THRESHOLDS)
+def test_chance_levels_and_cis_recomputed_from_predictions(sweep, threshold):
+    folder = run_dir(sweep[0], threshold)
+    result = json.loads((folder / "metrics.json").read_text())
+    y = pd.read_csv(folder / "predictions.csv")["y_true"]
+    p = y.mean()
+    chance = result["chance"]["test"]
+    assert chance["majority"]["accuracy"] == pytest.approx(max(p, 1 - p), abs=1e-12)
+    assert chance["always_positive"]["f1"] == pytest.approx(2 * p / (1 + p), abs=1e-12)
+    assert chance["random"]["precision"] == pytest.approx(p, abs=1e-12)
+    assert chance["majority"]["average_precision"] == pytest.approx(p, abs=1e-12)
+    assert chance["random"]["roc_auc"] == 0.5 and chance["random"]["mcc"] == pytest.approx(0)
+    for metric, (low, high) in result["ci"]["test"].items():
+        assert low <= result["test"][metric] + 1e-12 and result["test"][metric] <= high + 1e-12
+    assert result["ci"]["n_resamples"] == 1000 and result["ci"]["level"] == 0.95
+
+
+@pytest.mark.parametrize("threshold", THRESHOLDS)
+def test_tuned_cutoff_comes_from_validation_only(sweep, threshold):
+    from threshold_sweep.cutoff import tune_cutoff
+
+    folder = run_dir(sweep[0], threshold)
+    result = json.loads((folder / "metrics.json").read_text())
+    validation = pd.read_csv(folder / "predictions_validation.csv")
+    test = pd.read_csv(folder / "predictions.csv")
+    cutoff, _ = tune_cutoff(validation["y_true"], validation["y_score"], "f1")
+    assert result["tuned_cutoff"]["cutoff"] == cutoff
+    tuned_pred = (test["y_score"] >= cutoff).astype(int)
+    assert result["tuned_cutoff"]["test"]["f1"] == pytest.approx(
+        skm.f1_score(test["y_true"], tuned_pred), abs=1e-12
+    )
+    report = (folder / "report.md").read_text()
+    for text in (
+        "Decision cutoff",
+        "majority",
+        "Skill definitions",
+        "plots/cutoff.png",
+        "plots/calibration.png",
+        "plots/score_distributions.png",
+    ):
+        assert text in report
+
+
+def test_paired_differences_reproduced_from_prediction_files(sweep):
+    sweep_dir = sweep[0]
+    paired = pd.read_csv(sweep_dir / "summary_paired.csv")
+    # pairs share the training seed: (100, 1000) for seed 0 and for seed 1
+    assert len(paired) == 2 * 3
+    for seed in (0, 1):
+        a = pd.read_csv(run_dir(sweep_dir, 100, seed) / "predictions.csv")
+        b = pd.read_csv(run_dir(sweep_dir, 1000, seed) / "predictions.csv")
+        merged = a.merge(b, on="id", suffixes=("_a", "_b"))
+        rows = paired[paired["first"] == run_dir(sweep_dir, 100, seed).name].set_index("metric")
+        assert rows.loc["roc_auc", "difference"] == pytest.approx(
+            skm.roc_auc_score(merged["y_true_b"], merged["y_score_b"])
+            - skm.roc_auc_score(merged["y_true_a"], merged["y_score_a"]),
+            abs=1e-12,
+        )
+        assert rows.loc["mcc", "difference"] == pytest.approx(
+            skm.matthews_corrcoef(merged["y_true_b"], merged["y_pred_b"])
+            - skm.matthews_corrcoef(merged["y_true_a"], merged["y_pred_a"]),
+            abs=1e-12,
+        )
+        for _, row in rows.iterrows():
+            assert row["ci_low"] <= row["difference"] <= row["ci_high"]
+            assert row["within_noise"] == (row["ci_low"] <= 0 <= row["ci_high"])
+
+
+def test_repeats_and_insights_in_the_summary(sweep):
+    sweep_dir = sweep[0]
+    groups = pd.read_csv(sweep_dir / "summary_groups.csv")
+    assert groups["group"].tolist() == ["label.threshold=100", "label.threshold=1000"]
+    assert groups["test_roc_auc_count"].tolist() == [2, 2]
+    runs = pd.read_csv(sweep_dir / "summary.csv")
+    runs = runs[runs["status"] == "complete"]
+    for threshold, row in groups.set_index("threshold").iterrows():
+        values = runs[runs["threshold"] == threshold]["test_roc_auc"]
+        assert row["test_roc_auc_mean"] == pytest.approx(values.mean())
+        assert row["test_roc_auc_std"] == pytest.approx(values.std())
+    text = (sweep_dir / "summary.md").read_text()
+    p100, p1000 = groups["test_prevalence"]
+    assert f"moved from {p100:.3f} (label.threshold=100) to {p1000:.3f}" in text
+    for heading in ("## Insights", "## Repeats", "## Comparable metrics", "## Paired comparisons"):
+        assert heading in text
+    assert "| accuracy          |                     yes |" in text
+    assert "| roc_auc           |                      no |" in text
