@@ -20,7 +20,7 @@ def test_default_config_has_every_stage():
     assert set(cfg) >= {"seed", "data", "label", "split", "sampling", "model", "train", "evaluate"}
     assert cfg.data.source == "synthetic"
     assert cfg.label.threshold == 100
-    assert list(cfg.label.names) == ["low", "high"]
+    assert cfg.label.names is None  # low/high for one threshold
     assert cfg.sampling.strategy == SamplingStrategy.undersample
     validate_config(cfg)
 
@@ -58,7 +58,10 @@ def test_experiment_sets_the_seed_sweep():
         (["train.epochs=0"], "train.epochs=0 must be > 0"),
         (["train.batch_size=-1"], "train.batch_size=-1 must be > 0"),
         (["train.learning_rate=0"], "train.learning_rate=0.0 must be > 0"),
-        (["label.names=[a,a]"], "two distinct names"),
+        (["label.names=[a,a]"], "must be 2 distinct names for 1 threshold(s)"),
+        (["label.threshold=[1000,100]"], "must be strictly increasing"),
+        (["label.threshold=[100,1000]", "label.names=[a,b]"], "must be 3 distinct names"),
+        (["label.threshold=abc"], "must be a number or a sorted list"),
         (["model.dropout=1.5"], "model.dropout=1.5"),
         (["evaluate.cutoff=1"], "evaluate.cutoff=1.0"),
         (["data=table"], "data.path is required"),

@@ -68,3 +68,65 @@ def assess(result: dict[str, Any], frames: dict[str, pd.DataFrame], cfg: Any) ->
     for warning in assessed["warnings"]:
         log.warning("%s", warning)
     return assessed
+
+
+def assess_multiclass(
+    result: dict[str, Any], frames: dict[str, pd.DataFrame], cfg: Any
+) -> dict[str, Any]:
+    """Chance levels, CIs, overfitting gaps and warnings for ordered multi-class labels."""
+    from threshold_sweep.multiclass import multiclass_bootstrap_ci, multiclass_chance
+    from threshold_sweep.run import score_matrix
+
+    test = frames["test"]
+    y_true, y_pred, proba = test["y_true"].to_numpy(), test["y_pred"].to_numpy(), score_matrix(test)
+    names = result["label_names"]
+    boot = cfg.bootstrap
+    assessed = dict(result)
+    assessed["chance"] = {
+        "test": multiclass_chance(y_true, len(names)),
+        "baselines": {
+            "majority": "always predicts the most frequent class",
+            "random": "predicts each class at random with its test share (expected value)",
+        },
+    }
+    assessed["ci"] = {
+        "level": float(boot.level),
+        "n_resamples": int(boot.resamples),
+        "seed": int(boot.seed),
+        "method": "percentile bootstrap, test rows resampled within each true class",
+        "test": multiclass_bootstrap_ci(
+            y_true, proba, y_pred, int(boot.resamples), float(boot.level), int(boot.seed)
+        ),
+    }
+    max_gap = float(cfg.max_gap)
+    gaps = {}
+    for metric in ("roc_auc_ovr", "balanced_accuracy"):
+        values = {split: result[split][metric] for split in ("train", "validation", "test")}
+        gap = values["train"] - values["test"]
+        gaps[metric] = {**values, "gap": gap, "large": bool(gap > max_gap)}
+    assessed["overfitting"] = gaps
+    assessed["overfitting_max_gap"] = max_gap
+    warnings = []
+    predicted = set(np.unique(y_pred))
+    missing = [name for i, name in enumerate(names) if i not in predicted]
+    if missing:
+        warnings.append(
+            f"The model never predicts {', '.join(map(repr, missing))} on the test split: those "
+            "classes' precision and F1 are meaningless. Try undersampling or more epochs."
+        )
+    for name, row in result["test"]["per_class"].items():
+        if row["support"] < int(cfg.min_class_rows):
+            warnings.append(
+                f"The test split has only {row['support']} '{name}' rows (< "
+                f"evaluate.min_class_rows={cfg.min_class_rows}): its per-class numbers are rough."
+            )
+    for metric, row in gaps.items():
+        if row["large"]:
+            warnings.append(
+                f"Overfitting: train {metric} {row['train']:.3f} vs test {row['test']:.3f}, a gap "
+                f"of {row['gap']:.3f} > evaluate.max_gap={max_gap:g}."
+            )
+    assessed["warnings"] = warnings
+    for warning in warnings:
+        log.warning("%s", warning)
+    return assessed

@@ -53,7 +53,7 @@ def no_skill_level(metric: str, chance: dict[str, dict[str, float]]) -> float:
     """
     if metric in ("recall", "specificity"):
         return chance["random"][metric]
-    values = [chance[name][metric] for name in BASELINES]
+    values = [baseline[metric] for baseline in chance.values()]
     return min(values) if metric in LOSSES else max(values)
 
 

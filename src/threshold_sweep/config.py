@@ -49,10 +49,13 @@ class ArraysDataConfig:
 
 @dataclass
 class LabelConfig:
-    """How x becomes classes: x > threshold is the positive class (the last name)."""
+    """How x becomes classes: x > threshold is the positive class (the last name).
 
-    threshold: float = 100.0
-    names: list[str] = field(default_factory=lambda: ["low", "high"])
+    A sorted list of k thresholds gives k+1 ordered classes.
+    """
+
+    threshold: Any = 100.0
+    names: list[str] | None = None
     min_per_split: int = 5
 
 
@@ -212,10 +215,8 @@ def validate_config(cfg: Any) -> None:
         )
     if not 0 < cfg.evaluate.cutoff < 1:
         raise UserError(f"evaluate.cutoff={cfg.evaluate.cutoff} must be between 0 and 1")
-    names = list(cfg.label.names)
-    if len(names) != 2 or len(set(map(str, names))) != 2:
-        raise UserError(
-            f"label.names={names} must be two distinct names, negative class first: [low,high]"
-        )
+    from threshold_sweep.labels import class_names, parse_thresholds
+
+    class_names(parse_thresholds(cfg.label.threshold), cfg.label.names)
     if str(cfg.train.verbose) not in ("auto", "0", "1", "2"):
         raise UserError(f"train.verbose={cfg.train.verbose} must be auto, 0, 1 or 2")

@@ -27,7 +27,20 @@ HEADLINE = (
 
 # Metrics whose value (and whose no-skill value) moves with the positive prevalence alone.
 PREVALENCE_DEPENDENT = frozenset(
-    {"accuracy", "precision", "f1", "macro_f1", "mcc", "average_precision", "brier", "log_loss"}
+    {
+        "accuracy",
+        "precision",
+        "f1",
+        "macro_f1",
+        "mcc",
+        "average_precision",
+        "brier",
+        "log_loss",
+        "macro_precision",
+        "micro_f1",
+        "weighted_f1",
+        "cohen_kappa",
+    }
 )
 
 # Lower is better for these; higher for every other metric.

@@ -166,11 +166,24 @@ def repeat_notes(groups: pd.DataFrame) -> list[str]:
     ]
 
 
+BINARY_COLUMNS = (
+    "test_prevalence",
+    "test_accuracy_mean",
+    "test_f1_mean",
+    "test_roc_auc_mean",
+    "test_balanced_accuracy_mean",
+    "chance_accuracy_mean",
+    "chance_f1_mean",
+)
+
+
 def sweep_insights(
     groups: pd.DataFrame, paired: pd.DataFrame, runs: pd.DataFrame, max_gap: float
 ) -> list[str]:
     """Every insight that the rules find in the sweep's numbers."""
     sentences: list[str] = []
+    binary = all(c in groups for c in BINARY_COLUMNS)
+    groups = groups.dropna(subset=list(BINARY_COLUMNS)) if binary else groups.iloc[0:0]
     if len(groups) >= 2:
         first, last = groups.iloc[0], groups.iloc[-1]
         sentences += prevalence_shift(first, last)

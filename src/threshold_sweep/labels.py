@@ -1,27 +1,80 @@
-"""Labels from a threshold: x > threshold is the positive class."""
+"""Labels from thresholds: x > threshold is the positive class; k thresholds give k+1 classes."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from threshold_sweep.errors import UserError
 
 
-def make_labels(x: np.ndarray, threshold: float) -> np.ndarray:
-    """Return 1 where x > threshold (positive class), else 0."""
-    return (np.asarray(x) > threshold).astype(np.int64)
+def parse_thresholds(value: Any) -> list[float]:
+    """One threshold or a strictly increasing list of them, as floats."""
+    from omegaconf import ListConfig
 
-
-def check_threshold(x: np.ndarray, threshold: float) -> None:
-    """Reject a threshold that puts every row in one class."""
-    low, high = float(np.min(x)), float(np.max(x))
-    if not low <= threshold < high:
+    is_list = isinstance(value, ListConfig | list | tuple | np.ndarray)
+    values = list(value) if is_list else [value]
+    try:
+        thresholds = [float(v) for v in values]
+    except (TypeError, ValueError):
         raise UserError(
-            f"label.threshold={threshold:g} is outside the range of x [{low:g}, {high:g}], "
-            "so every row gets the same label; choose a threshold inside that range"
+            f"label.threshold={value} must be a number or a sorted list of numbers, "
+            "e.g. label.threshold=100 or label.threshold=[100,1000]"
+        ) from None
+    if not thresholds or not all(np.isfinite(thresholds)):
+        raise UserError(f"label.threshold={value} must contain finite numbers")
+    if any(b <= a for a, b in itertools.pairwise(thresholds)):
+        raise UserError(
+            f"label.threshold={value} must be strictly increasing without repeats, "
+            f"e.g. [{', '.join(f'{t:g}' for t in sorted(set(thresholds)))}]"
         )
+    return thresholds
+
+
+def class_names(thresholds: Sequence[float], names: Sequence[str] | None) -> list[str]:
+    """Class names, lowest bin first: the configured ones, or low/high, or interval names."""
+    n_classes = len(thresholds) + 1
+    if names is None:
+        if n_classes == 2:
+            return ["low", "high"]
+        edges = [f"{t:g}" for t in thresholds]
+        return (
+            [f"<={edges[0]}"]
+            + [f"({a},{b}]" for a, b in itertools.pairwise(edges)]
+            + [f">{edges[-1]}"]
+        )
+    names = [str(name) for name in names]
+    if len(names) != n_classes or len(set(names)) != n_classes:
+        raise UserError(
+            f"label.names={names} must be {n_classes} distinct names for {len(thresholds)} "
+            f"threshold(s), lowest class first (or null for automatic names)"
+        )
+    return names
+
+
+def make_labels(x: np.ndarray, thresholds: float | Sequence[float]) -> np.ndarray:
+    """Class index per row: how many thresholds x exceeds (binary: 1 where x > threshold)."""
+    edges = np.atleast_1d(np.asarray(thresholds, dtype=np.float64))
+    return np.searchsorted(edges, np.asarray(x), side="left").astype(np.int64)
+
+
+def check_threshold(x: np.ndarray, thresholds: float | Sequence[float]) -> None:
+    """Reject a threshold that leaves a class empty because it lies outside the range of x."""
+    low, high = float(np.min(x)), float(np.max(x))
+    for threshold in np.atleast_1d(thresholds):
+        if not low <= threshold < high:
+            raise UserError(
+                f"label.threshold={threshold:g} is outside the range of x [{low:g}, {high:g}], "
+                "so a class would be empty; choose thresholds inside that range"
+            )
+
+
+def threshold_text(thresholds: float | Sequence[float]) -> str:
+    """'100' or '100,1000' for reports and folder names."""
+    return ",".join(f"{t:g}" for t in np.atleast_1d(thresholds))
 
 
 def class_counts(y: np.ndarray, names: Sequence[str]) -> dict[str, int]:
@@ -31,7 +84,7 @@ def class_counts(y: np.ndarray, names: Sequence[str]) -> dict[str, int]:
 
 
 def check_class_counts(
-    counts_per_split: Mapping[str, Mapping[str, int]], threshold: float, min_per_split: int
+    counts_per_split: Mapping[str, Mapping[str, int]], threshold: Any, min_per_split: int
 ) -> None:
     """Reject a threshold that leaves a class with fewer than `min_per_split` rows in a split."""
     short = [
@@ -46,7 +99,7 @@ def check_class_counts(
             for split, counts in counts_per_split.items()
         )
         raise UserError(
-            f"label.threshold={threshold:g} leaves too few rows ({', '.join(short)} < "
-            f"label.min_per_split={min_per_split}) [{table}]; move the threshold toward the "
+            f"label.threshold={threshold_text(threshold)} leaves too few rows ({', '.join(short)} "
+            f"< label.min_per_split={min_per_split}) [{table}]; move the threshold toward the "
             "median of x, add data, or lower label.min_per_split"
         )

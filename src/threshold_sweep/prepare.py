@@ -8,7 +8,14 @@ from typing import Any
 import numpy as np
 
 from threshold_sweep.data import Dataset, load_dataset
-from threshold_sweep.labels import check_class_counts, check_threshold, class_counts, make_labels
+from threshold_sweep.labels import (
+    check_class_counts,
+    check_threshold,
+    class_counts,
+    class_names,
+    make_labels,
+    parse_thresholds,
+)
 from threshold_sweep.sampling import TrainingRows, sample_training_rows
 from threshold_sweep.split import Split, split_rows
 from threshold_sweep.standardize import Standardizer
@@ -24,6 +31,7 @@ class PreparedData:
     training: TrainingRows
     standardizer: Standardizer
     names: list[str]
+    thresholds: list[float]
     counts_before: dict[str, dict[str, int]]
     counts_after: dict[str, dict[str, int]]
 
@@ -34,14 +42,14 @@ class PreparedData:
 
 def prepare(cfg: Any) -> PreparedData:
     """Load, label, split once, resample the training split, fit the standardizer."""
-    names = [str(name) for name in cfg.label.names]
+    thresholds = parse_thresholds(cfg.label.threshold)
+    names = class_names(thresholds, cfg.label.names)
     dataset = load_dataset(cfg.data)
-    threshold = float(cfg.label.threshold)
-    check_threshold(dataset.x, threshold)
-    y = make_labels(dataset.x, threshold)
+    check_threshold(dataset.x, thresholds)
+    y = make_labels(dataset.x, thresholds)
     split = split_rows(dataset.x, cfg.split)
     counts_before = {name: class_counts(y[rows], names) for name, rows in split.items()}
-    check_class_counts(counts_before, threshold, int(cfg.label.min_per_split))
+    check_class_counts(counts_before, thresholds, int(cfg.label.min_per_split))
     training = sample_training_rows(split.train, y, cfg.sampling.strategy, int(cfg.sampling.seed))
     counts_after = dict(counts_before)
     counts_after["train"] = class_counts(y[training.indices], names)
@@ -53,6 +61,7 @@ def prepare(cfg: Any) -> PreparedData:
         training=training,
         standardizer=standardizer,
         names=names,
+        thresholds=thresholds,
         counts_before=counts_before,
         counts_after=counts_after,
     )

@@ -33,6 +33,7 @@ def fmt(value: Any, digits: int = 4) -> str:
     if isinstance(value, float):
         if value != value:
             return "n/a"
+        value = value + 0.0 if value != 0 else 0.0  # no "-0.0000"
         return f"{value:g}" if value.is_integer() and abs(value) > 1 else f"{value:.{digits}f}"
     return str(value)
 

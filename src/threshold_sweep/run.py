@@ -11,63 +11,85 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from threshold_sweep.assess import assess
 from threshold_sweep.config import validate_config
 from threshold_sweep.evaluate import binary_metrics, predict_labels
 from threshold_sweep.io import write_csv, write_json
+from threshold_sweep.labels import threshold_text
 from threshold_sweep.prepare import PreparedData, prepare
-from threshold_sweep.report import write_run_report
 
 log = logging.getLogger(__name__)
 
 
 def _predictions_frame(
-    data: PreparedData, rows: np.ndarray, y_score: np.ndarray, cutoff: float
+    data: PreparedData, rows: np.ndarray, scores: np.ndarray, cutoff: float
 ) -> pd.DataFrame:
-    """id, x, y_true, y_score, y_pred for the given rows (1 = positive class)."""
-    return pd.DataFrame(
-        {
-            "id": data.dataset.ids[rows],
-            "x": data.dataset.x[rows],
-            "y_true": data.y[rows],
-            "y_score": y_score,
-            "y_pred": predict_labels(y_score, cutoff),
-        }
+    """id, x, y_true, y_score, y_pred (binary; 1 = positive) or score_<class> (multi-class)."""
+    frame = pd.DataFrame(
+        {"id": data.dataset.ids[rows], "x": data.dataset.x[rows], "y_true": data.y[rows]}
     )
+    if scores.ndim == 1:
+        frame["y_score"] = scores
+        frame["y_pred"] = predict_labels(scores, cutoff)
+    else:
+        frame["y_pred"] = np.argmax(scores, axis=1)
+        for index in range(scores.shape[1]):
+            frame[f"score_{index}"] = scores[:, index]
+    return frame
+
+
+def _split_metrics(frame: pd.DataFrame, names: list[str]) -> dict[str, Any]:
+    """Binary or multi-class metrics of one predictions frame."""
+    y_true, y_pred = frame["y_true"].to_numpy(), frame["y_pred"].to_numpy()
+    if len(names) == 2:
+        return binary_metrics(y_true, frame["y_score"].to_numpy(), y_pred, names)
+    from threshold_sweep.multiclass import multiclass_metrics
+
+    return multiclass_metrics(y_true, score_matrix(frame), y_pred, names)
+
+
+def score_matrix(frame: pd.DataFrame) -> np.ndarray:
+    """The class-probability columns score_0..score_k of a multi-class predictions frame."""
+    columns = sorted(
+        (c for c in frame.columns if c.startswith("score_")),
+        key=lambda c: int(c.removeprefix("score_")),
+    )
+    return frame[columns].to_numpy()
+
+
+def _data_summary(data: PreparedData, cfg: Any) -> dict[str, Any]:
+    """What data_summary.json records."""
+    return {
+        "source": data.dataset.source,
+        "n_rows": len(data.dataset),
+        "sequence_shape": list(data.dataset.X.shape[1:]),
+        "threshold": data.thresholds[0] if len(data.thresholds) == 1 else data.thresholds,
+        "label_names": data.names,
+        "positive_class": data.names[-1] if len(data.names) == 2 else None,
+        "sampling": cfg.sampling.strategy.value,
+        "class_weight": data.training.class_weight,
+        "split_sizes": {name: len(rows) for name, rows in data.split.items()},
+        "class_counts_before_sampling": data.counts_before,
+        "class_counts_after_sampling": data.counts_after,
+        "standardization": "per step and channel, training split statistics",
+    }
 
 
 def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
-    """Run every stage for one threshold and write the run folder; return metrics.json's data."""
+    """Run every stage for one threshold (or list) and write the run folder."""
     started = time.perf_counter()
     validate_config(cfg)
     out_dir = Path(out_dir)
     data = prepare(cfg)
-    threshold = float(cfg.label.threshold)
+    binary = len(data.names) == 2
     log.info(
-        "threshold %g: %d rows; class counts %s; training rows after %s: %s",
-        threshold,
+        "threshold %s: %d rows; class counts %s; training rows after %s: %s",
+        threshold_text(data.thresholds),
         len(data.dataset),
         data.counts_before,
         cfg.sampling.strategy.value,
         data.counts_after["train"],
     )
-    write_json(
-        out_dir / "data_summary.json",
-        {
-            "source": data.dataset.source,
-            "n_rows": len(data.dataset),
-            "sequence_shape": list(data.dataset.X.shape[1:]),
-            "threshold": threshold,
-            "label_names": data.names,
-            "positive_class": data.names[-1],
-            "sampling": cfg.sampling.strategy.value,
-            "class_weight": data.training.class_weight,
-            "split_sizes": {name: len(rows) for name, rows in data.split.items()},
-            "class_counts_before_sampling": data.counts_before,
-            "class_counts_after_sampling": data.counts_after,
-            "standardization": "per step and channel, training split statistics",
-        },
-    )
+    write_json(out_dir / "data_summary.json", _data_summary(data, cfg))
     write_csv(out_dir / "test_ids.csv", pd.DataFrame({"id": data.dataset.ids[data.split.test]}))
     prepared_at = time.perf_counter()
 
@@ -97,12 +119,7 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
     for name, rows in eval_rows.items():
         scores = predict_scores(trained.model, data.features(rows), cfg.train.predict_batch_size)
         frames[name] = _predictions_frame(data, rows, scores, cutoff)
-        split_metrics[name] = binary_metrics(
-            frames[name]["y_true"].to_numpy(),
-            frames[name]["y_score"].to_numpy(),
-            frames[name]["y_pred"].to_numpy(),
-            data.names,
-        )
+        split_metrics[name] = _split_metrics(frames[name], data.names)
     write_csv(out_dir / "predictions.csv", frames["test"])
     write_csv(out_dir / "predictions_validation.csv", frames["validation"])
     write_csv(out_dir / "predictions_train.csv", frames["train"])
@@ -111,11 +128,15 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
 
     result: dict[str, Any] = {
         "status": "complete",
-        "threshold": threshold,
+        "task": "binary" if binary else "multiclass",
+        "threshold": data.thresholds[0] if binary else data.thresholds,
         "label_names": data.names,
-        "positive_class": data.names[-1],
-        "cutoff": cutoff,
-        "prevalence": {name: split_metrics[name]["prevalence"] for name in eval_rows},
+        "positive_class": data.names[-1] if binary else None,
+        "cutoff": cutoff if binary else None,
+        "prevalence": {
+            name: (m["prevalence"] if binary else m["class_shares"])
+            for name, m in split_metrics.items()
+        },
         "class_counts": data.counts_before,
         "class_counts_after_sampling": data.counts_after,
         "training": {
@@ -124,13 +145,22 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
             "threads": trained.threads,
             "seed": int(cfg.train.seed),
         },
-        "train": split_metrics["train"],
-        "validation": split_metrics["validation"],
-        "test": split_metrics["test"],
+        **split_metrics,
     }
-    result = assess(result, frames, cfg.evaluate)
     history = pd.read_csv(out_dir / "history.csv")
-    write_run_report(out_dir, result, history, frames, OmegaConf.to_yaml(cfg, resolve=True))
+    config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
+    if binary:
+        from threshold_sweep.assess import assess
+        from threshold_sweep.report import write_run_report
+
+        result = assess(result, frames, cfg.evaluate)
+        write_run_report(out_dir, result, history, frames, config_yaml)
+    else:
+        from threshold_sweep.assess import assess_multiclass
+        from threshold_sweep.report_multiclass import write_multiclass_report
+
+        result = assess_multiclass(result, frames, cfg.evaluate)
+        write_multiclass_report(out_dir, result, history, frames, config_yaml)
     finished = time.perf_counter()
     write_json(
         out_dir / "timing.json",
@@ -141,15 +171,14 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
             "total_seconds": finished - started,
         },
     )
-    flat = flatten_metrics(result)
-    write_csv(out_dir / "metrics.csv", pd.DataFrame([flat]))
+    write_csv(out_dir / "metrics.csv", pd.DataFrame([flatten_metrics(result)]))
     write_json(out_dir / "metrics.json", result)  # written last: marks the run complete
+    headline = "roc_auc" if binary else "roc_auc_ovr"
     log.info(
-        "test: ROC-AUC %.3f, balanced accuracy %.3f, F1 %.3f (prevalence %.3f) -> %s",
-        result["test"]["roc_auc"],
+        "test: ROC-AUC %.3f, balanced accuracy %.3f, accuracy %.3f -> %s",
+        result["test"][headline],
         result["test"]["balanced_accuracy"],
-        result["test"]["f1"],
-        result["prevalence"]["test"],
+        result["test"]["accuracy"],
         out_dir,
     )
     return result
@@ -157,13 +186,25 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
 
 def flatten_metrics(result: dict[str, Any]) -> dict[str, Any]:
     """One flat row: threshold, prevalences and every scalar metric as split_metric."""
-    flat: dict[str, Any] = {"threshold": result["threshold"], "cutoff": result["cutoff"]}
+    threshold = result["threshold"]
+    flat: dict[str, Any] = {
+        "threshold": threshold_text(threshold) if isinstance(threshold, list) else threshold,
+        "cutoff": result["cutoff"],
+    }
     for split in ("train", "validation", "test"):
-        flat[f"{split}_prevalence"] = result["prevalence"][split]
+        prevalence = result["prevalence"][split]
+        if isinstance(prevalence, dict):
+            flat.update({f"{split}_share_{name}": v for name, v in prevalence.items()})
+        else:
+            flat[f"{split}_prevalence"] = prevalence
         for key, value in result[split].items():
             if isinstance(value, int | float) and key != "prevalence":
                 flat[f"{split}_{key}"] = value
-        (tn, fp), (fn, tp) = result[split]["confusion_matrix"]
-        flat.update({f"{split}_tn": tn, f"{split}_fp": fp, f"{split}_fn": fn, f"{split}_tp": tp})
+        matrix = result[split]["confusion_matrix"]
+        if len(matrix) == 2:
+            (tn, fp), (fn, tp) = matrix
+            flat.update(
+                {f"{split}_tn": tn, f"{split}_fp": fp, f"{split}_fn": fn, f"{split}_tp": tp}
+            )
     flat.update({f"training_{k}": v for k, v in result["training"].items()})
     return flat

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -56,15 +57,18 @@ def read_overrides(run_dir: Path) -> dict[str, str]:
 def _metric_columns(result: dict[str, Any]) -> dict[str, Any]:
     """Test metrics with CI, no-skill level, skill and balanced view, as flat columns."""
     from threshold_sweep.chance import no_skill_level
+    from threshold_sweep.multiclass import MULTI_HEADLINE
 
+    multiclass = result.get("task") == "multiclass"
     row: dict[str, Any] = {
-        "threshold": result["threshold"],
-        "test_prevalence": result["prevalence"]["test"],
+        "threshold": float("nan") if multiclass else result["threshold"],
+        "thresholds": ",".join(f"{t:g}" for t in np.atleast_1d(result["threshold"])),
+        "test_prevalence": float("nan") if multiclass else result["prevalence"]["test"],
         "test_n": result["test"]["n"],
     }
     chance = result.get("chance", {}).get("test")
     ci = result.get("ci", {}).get("test", {})
-    for metric in HEADLINE:
+    for metric in MULTI_HEADLINE if multiclass else HEADLINE:
         row[f"test_{metric}"] = result["test"][metric]
         if metric in ci:
             row[f"test_{metric}_ci_low"], row[f"test_{metric}_ci_high"] = ci[metric]

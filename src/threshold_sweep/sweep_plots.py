@@ -19,6 +19,8 @@ def plot_metrics_by_threshold(
     groups: pd.DataFrame, runs: pd.DataFrame, metrics: Sequence[str], path: Path
 ) -> Path:
     """One panel per metric: group means with mean CI bars, repeats as dots, no-skill dashed."""
+    groups = groups[groups["threshold"].notna()]
+    runs = runs[runs["threshold"].notna()]
     columns = [m for m in metrics if f"test_{m}_mean" in groups]
     n_cols = min(3, len(columns))
     n_rows = -(-len(columns) // n_cols)

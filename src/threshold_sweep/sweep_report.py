@@ -10,6 +10,7 @@ import pandas as pd
 
 from threshold_sweep.evaluate import HEADLINE
 from threshold_sweep.io import write_text
+from threshold_sweep.multiclass import MULTI_HEADLINE
 from threshold_sweep.report import fmt, markdown_table
 
 RUN_COLUMNS = (
@@ -37,7 +38,7 @@ def _with_ci(row: pd.Series, metric: str, prefix: str = "test_") -> str:
 def comparable_table(groups: pd.DataFrame, prevalence_dependent: Collection[str]) -> pd.DataFrame:
     """Metric rows, one column per group: mean value [mean CI] (no-skill level)."""
     rows = []
-    for metric in HEADLINE:
+    for metric in dict.fromkeys((*HEADLINE, *MULTI_HEADLINE)):
         if f"test_{metric}_mean" not in groups:
             continue
         row: dict[str, Any] = {
@@ -65,6 +66,8 @@ def repeats_table(groups: pd.DataFrame) -> pd.DataFrame:
     for _, group in groups.iterrows():
         row: dict[str, Any] = {"group": group["group"], "test_prevalence": group["test_prevalence"]}
         for metric in ("accuracy", "balanced_accuracy", "f1", "mcc", "roc_auc"):
+            if f"test_{metric}_mean" not in group or pd.isna(group[f"test_{metric}_mean"]):
+                continue
             mean, std = group[f"test_{metric}_mean"], group[f"test_{metric}_std"]
             count = int(group[f"test_{metric}_count"])
             spread = f" ± {std:.3f}" if pd.notna(std) else ""
@@ -132,7 +135,7 @@ def write_summary_markdown(root: Path, summary: Any, prevalence_dependent: Colle
         ]
     groups = summary.groups
     if groups is not None and not groups.empty:
-        if groups["test_roc_auc_count"].max() > 1:
+        if groups.filter(like="_count").max().max() > 1:
             lines += [
                 "## Repeats",
                 "",
@@ -152,9 +155,9 @@ def write_summary_markdown(root: Path, summary: Any, prevalence_dependent: Colle
             "",
             markdown_table(comparable_table(groups, prevalence_dependent)),
             "",
-            "![Test metrics against the threshold](summary_metrics.png)",
-            "",
         ]
+        if (root / "summary_metrics.png").exists():
+            lines += ["![Test metrics against the threshold](summary_metrics.png)", ""]
     paired = summary.paired
     if paired is not None and not paired.empty:
         lines += [

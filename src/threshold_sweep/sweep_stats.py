@@ -96,13 +96,16 @@ def paired_comparisons(root: Path, table: pd.DataFrame, keys: list[str]) -> pd.D
         for run in (first["run"], second["run"]):
             if run not in loaded:
                 loaded[run] = _load_predictions(root / run)
-        (pred_a, result_a), (pred_b, _) = loaded[first["run"]], loaded[second["run"]]
+        (pred_a, result_a), (pred_b, result_b) = loaded[first["run"]], loaded[second["run"]]
         base = {
             "first": first["run"],
             "second": second["run"],
             "first_group": group_label(first, keys),
             "second_group": group_label(second, keys),
         }
+        if "multiclass" in (result_a.get("task"), result_b.get("task")):
+            rows.append({**base, "metric": "", "note": "multi-class run: not paired"})
+            continue
         if len(pred_a) != len(pred_b) or set(pred_a["id"]) != set(pred_b["id"]):
             rows.append({**base, "metric": "", "note": "different test rows: not paired"})
             continue
