@@ -44,8 +44,8 @@ def test_help_lists_groups_and_examples(tmp_path):
     done = run_cli(["--help"], tmp_path)
     assert done.returncode == 0
     for text in (
-        "sampling: class_weight, none, oversample, undersample",
-        "experiment:",
+        "sampling: undersample (default), oversample, class_weight, none",
+        "+experiment: seed_thresholds",
         "-m label.threshold=100,1000",
         "threshold-sweep-report",
     ):

@@ -89,7 +89,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
         ("t.csv", "x,a\n1,2\n", {"features": "[a,b]"}, "data.features: no column"),
         ("t.csv", "x,a\nlots,2\n", {"features": "[a]"}, "target column(s) 'x' are not numeric"),
         ("t.csv", "x,a,b\n1,2,q\n", {"features": "[a,b]"}, "'b' are not numeric"),
-        ("t.csv", "x,a\n1,\n2,3\n", {}, "column .a. has 1 missing or infinite value"),
+        ("t.csv", "x,a\n1,\n2,3\n", {}, "column .a. has 1 missing or infinite value.s. .rows 0,"),
         ("t.csv", "x,a,k\n1,2,u\n2,3,u\n", {"id": "k"}, "occur more than once"),
         ("t.csv", "x,a\n1,2\n", {"features": "[x,a]"}, "contains the target"),
     ],
@@ -139,7 +139,27 @@ def test_arrays_errors(tmp_path, arrays, message):
         load_dataset(arrays_cfg(tmp_path / "bad.npz"))
 
 
-def test_arrays_not_an_npz(tmp_path):
-    path = write(tmp_path, "fake.npz", "not a zip")
-    with pytest.raises(UserError, match=r"cannot read .* as \.npz"):
+@pytest.mark.parametrize("content", ["not a zip", ""])
+def test_arrays_not_an_npz(tmp_path, content):
+    path = write(tmp_path, "fake.npz", content)
+    with pytest.raises(UserError, match=r"is not a valid \.npz archive"):
         load_dataset(arrays_cfg(path))
+
+
+def test_table_ids_keep_leading_zeros_and_features_are_recorded(tmp_path):
+    path = write(tmp_path, "ids.csv", "key,x,a,b,label\n007,1,2,3,u\n7,2,3,4,v\n0007,3,4,5,w\n")
+    data = load_dataset(table_cfg(path, id="key"))
+    assert list(data.ids) == ["007", "7", "0007"]
+    assert data.features == ["a", "b"] and data.ignored_columns == ["label"]
+
+
+def test_all_bad_columns_and_rows_are_named(tmp_path):
+    path = write(tmp_path, "nan.csv", "x,a,b\n1,,3\n2,3,\n3,4,5\n")
+    with pytest.raises(UserError, match=r"column 'a' has 1, column 'b' has 1 .* \(rows 0, 1,"):
+        load_dataset(table_cfg(path))
+
+
+def test_semicolon_csv_gets_a_hint(tmp_path):
+    path = write(tmp_path, "semi.csv", "x;a\n1;2\n")
+    with pytest.raises(UserError, match="looks ';'- or tab-separated"):
+        load_dataset(table_cfg(path))

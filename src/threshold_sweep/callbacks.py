@@ -11,12 +11,40 @@ from omegaconf import DictConfig
 
 log = logging.getLogger(__name__)
 
-# Failed runs seen by the last multirun in this process; read by the CLI for its exit code.
+# Jobs of this invocation that failed in this process; read by the CLI for its exit code.
 FAILED_RUNS: list[str] = []
 
 
+def _check_writable(directory: str, key: str) -> None:
+    """Stop with one line (exit 2) when the output folder cannot be created or written."""
+    path = Path(directory)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        log.error(
+            "error: cannot write the output folder %s (%s): %s; choose a writable "
+            "folder with %s=...",
+            path,
+            key,
+            error.strerror or error,
+            key,
+        )
+        raise SystemExit(2) from None
+
+
 class SweepSummaryCallback(Callback):
-    """Write summary.csv / summary.md / summary_metrics.png into the sweep folder."""
+    """Check the output folder first; write the sweep summary when a multirun ends."""
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """A single run's folder must be writable before anything runs."""
+        _check_writable(config.hydra.run.dir, "hydra.run.dir")
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """A sweep's folder must be writable before any job starts."""
+        _check_writable(config.hydra.sweep.dir, "hydra.sweep.dir")
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Build the summary from the run folders, including failed ones."""
@@ -24,10 +52,6 @@ class SweepSummaryCallback(Callback):
 
         sweep_dir = Path(config.hydra.sweep.dir)
         summary = build_summary(sweep_dir)
-        FAILED_RUNS.clear()
-        if summary.failed:
-            failed = summary.table[summary.table["status"] == "failed"]
-            FAILED_RUNS.extend(failed["run"].tolist())
         log.info(
             "sweep summary: %d complete, %d failed -> %s",
             summary.completed,

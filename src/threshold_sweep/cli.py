@@ -47,12 +47,13 @@ def _show_tracebacks() -> bool:
 
 def run_job(cfg: DictConfig) -> None:
     """Run one job; a failure is logged in one line and recorded in the job's error.txt."""
-    from threshold_sweep.run import run_experiment
+    from threshold_sweep.run import clear_run_folder, run_experiment
 
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     try:
+        clear_run_folder(out_dir)
         run_experiment(cfg, out_dir)
     except UserError as error:
         write_text(out_dir / "error.txt", f"{error}\n")

@@ -173,11 +173,42 @@ def register_configs() -> None:
     store.store(group="schema/data", name="arrays", node=ArraysDataConfig)
 
 
+def _check_known_keys(cfg: Any) -> None:
+    """Reject keys that no schema declares (Hydra lets `+key=value` add them)."""
+    import difflib
+    from dataclasses import fields, is_dataclass
+
+    from omegaconf import DictConfig, OmegaConf
+
+    from threshold_sweep.errors import UserError
+
+    def walk(node: Any, prefix: str) -> None:
+        schema = OmegaConf.get_type(node)
+        if not (isinstance(node, DictConfig) and is_dataclass(schema)):
+            return
+        known = [f.name for f in fields(schema)]
+        for key in node:
+            if key not in known:
+                close = difflib.get_close_matches(str(key), known, n=1)
+                hint = (
+                    f"did you mean {prefix}{close[0]}?"
+                    if close
+                    else (f"valid keys: {', '.join(prefix + k for k in known)}")
+                )
+                raise UserError(f"unknown config key {prefix}{key}: {hint}")
+            if not OmegaConf.is_missing(node, key):
+                walk(node[key], f"{prefix}{key}.")
+
+    walk(cfg, "")
+
+
 def validate_config(cfg: Any) -> None:
     """Reject values that type checks cannot: budgets, sizes and label names."""
     from omegaconf import OmegaConf
 
     from threshold_sweep.errors import UserError
+
+    _check_known_keys(cfg)
 
     missing = sorted(OmegaConf.missing_keys(cfg))
     if missing:
@@ -197,8 +228,20 @@ def validate_config(cfg: Any) -> None:
     for key, value in positive.items():
         if value <= 0:
             raise UserError(f"{key}={value} must be > 0")
-    if cfg.train.patience < 0 or cfg.train.threads < 0:
-        raise UserError("train.patience and train.threads must be >= 0 (threads 0 = all cores)")
+    for key, value in (
+        ("train.patience", cfg.train.patience),
+        ("train.threads", cfg.train.threads),
+    ):
+        if value < 0:
+            raise UserError(f"{key}={value} must be >= 0 (train.threads=0 means all cores)")
+    for key, value, low in (
+        ("model.pool_size", cfg.model.pool_size, 1),
+        ("model.dense_units", cfg.model.dense_units, 0),
+        ("split.n_bins", cfg.split.n_bins, 1),
+        ("evaluate.min_class_rows", cfg.evaluate.min_class_rows, 0),
+    ):
+        if value < low:
+            raise UserError(f"{key}={value} must be >= {low}")
     if not cfg.model.filters or any(f <= 0 for f in cfg.model.filters):
         raise UserError(f"model.filters={list(cfg.model.filters)} must be positive integers")
     if not 0 <= cfg.model.dropout < 1:

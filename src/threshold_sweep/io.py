@@ -25,6 +25,13 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
+def _umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     """Call `write` on a temporary file beside `path`, then rename it over `path`."""
     path = Path(path)
@@ -34,6 +41,7 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the usual permissions
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

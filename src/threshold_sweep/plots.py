@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 
@@ -21,20 +22,28 @@ from sklearn.metrics import (
 from threshold_sweep.io import write_figure
 
 
-def plot_roc(y_true: np.ndarray, y_score: np.ndarray, title: str, path: Path) -> Path:
+def plot_roc(
+    y_true: np.ndarray, y_score: np.ndarray, title: str, path: Path, positive: str = "1"
+) -> Path:
     """ROC curve of the test split with the chance diagonal."""
     figure, axes = plt.subplots(figsize=(5, 5))
     RocCurveDisplay.from_predictions(y_true, y_score, ax=axes, name="CNN", plot_chance_level=True)
+    axes.set_xlabel(f"False positive rate (positive class: {positive})")
+    axes.set_ylabel(f"True positive rate (positive class: {positive})")
     axes.set_title(title)
     return write_figure(path, figure)
 
 
-def plot_precision_recall(y_true: np.ndarray, y_score: np.ndarray, title: str, path: Path) -> Path:
+def plot_precision_recall(
+    y_true: np.ndarray, y_score: np.ndarray, title: str, path: Path, positive: str = "1"
+) -> Path:
     """Precision-recall curve with the prevalence (chance) line."""
     figure, axes = plt.subplots(figsize=(5, 5))
     PrecisionRecallDisplay.from_predictions(
         y_true, y_score, ax=axes, name="CNN", plot_chance_level=True
     )
+    axes.set_xlabel(f"Recall (positive class: {positive})")
+    axes.set_ylabel(f"Precision (positive class: {positive})")
     axes.set_title(title)
     return write_figure(path, figure)
 
@@ -68,6 +77,7 @@ def plot_training_curves(history: pd.DataFrame, best_epoch: int, path: Path) -> 
             axes.plot(epochs, history[f"val_{name}"], marker="o", label="validation")
         axes.axvline(best_epoch, color="grey", linestyle="--", linewidth=1, label="best epoch")
         axes.set_xlabel("epoch")
+        axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         axes.set_title(name)
         axes.legend()
     figure.tight_layout()

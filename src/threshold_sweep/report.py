@@ -63,7 +63,7 @@ def _counts_table(result: dict[str, Any]) -> pd.DataFrame:
                 "split": split,
                 **{f"{n} (natural)": before[n] for n in names},
                 **{f"{n} (used)": after[n] for n in names},
-                f"{names[-1]} share": before[names[-1]] / max(1, sum(before.values())),
+                f"{names[-1]} share (natural)": before[names[-1]] / max(1, sum(before.values())),
             }
         )
     return pd.DataFrame(rows)
@@ -129,8 +129,10 @@ def _write_plots(
     title = f"threshold {result['threshold']:g}, test prevalence {result['prevalence']['test']:.2f}"
     shown = []
     if len(set(y_true)) == 2:
-        plot_roc(y_true, y_score, f"ROC ({title})", plots / "roc.png")
-        plot_precision_recall(y_true, y_score, f"PR ({title})", plots / "precision_recall.png")
+        plot_roc(y_true, y_score, f"ROC ({title})", plots / "roc.png", names[-1])
+        plot_precision_recall(
+            y_true, y_score, f"PR ({title})", plots / "precision_recall.png", names[-1]
+        )
         plot_cutoff_curves(
             cutoff_curves(y_true, y_score),
             result["cutoff"],
@@ -181,7 +183,8 @@ def write_run_report(
     plot_text = "\n\n".join(f"### {caption}\n\n![{caption}]({path})" for caption, path in plots)
     text = f"""# Run report: threshold {threshold:g}
 
-`x > {threshold:g}` is **{names[-1]}** (positive class); otherwise **{names[0]}**.
+`{result.get("target", "x")} > {threshold:g}` is **{names[-1]}** (positive class); otherwise
+**{names[0]}**. (`predictions.csv` calls this column `x`.)
 Decision cutoff on the predicted probability of {names[-1]}: {result["cutoff"]:g}.
 
 ## Warnings

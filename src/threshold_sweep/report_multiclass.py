@@ -66,10 +66,13 @@ def write_multiclass_report(
     )
     gaps = pd.DataFrame([{"metric": m, **row} for m, row in result["overfitting"].items()])
     warnings = "\n".join(f"- **Warning:** {w}" for w in result["warnings"]) or "None fired."
+    bold = ", ".join(f"**{n}**" for n in names)
+    class_line = f"{len(names)} ordered classes of `{result.get('target', 'x')}`: {bold}"
     text = f"""# Run report: thresholds {threshold_text(result["threshold"])}
 
-{len(names)} ordered classes: {", ".join(f"**{n}**" for n in names)} (x above 0, 1, ...
-thresholds). The model has a softmax head; the predicted class is the most probable one.
+{class_line}
+(class i = the value exceeds i of the thresholds). The model has a softmax head; the
+predicted class is the most probable one.
 
 ## Warnings
 

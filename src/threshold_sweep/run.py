@@ -19,6 +19,32 @@ from threshold_sweep.prepare import PreparedData, prepare
 
 log = logging.getLogger(__name__)
 
+# Everything a run writes besides Hydra's .hydra/ and log: cleared when a job starts again.
+RUN_FILES = (
+    "metrics.json",
+    "metrics.csv",
+    "error.txt",
+    "predictions.csv",
+    "predictions_validation.csv",
+    "predictions_train.csv",
+    "test_ids.csv",
+    "data_summary.json",
+    "history.csv",
+    "model.keras",
+    "report.md",
+    "standardization.json",
+    "timing.json",
+)
+
+
+def clear_run_folder(out_dir: Path) -> None:
+    """Remove a previous run's results, so that no stale metrics.json outlives a new failure."""
+    import shutil
+
+    for name in RUN_FILES:
+        (out_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(out_dir / "plots", ignore_errors=True)
+
 
 def _predictions_frame(
     data: PreparedData, rows: np.ndarray, scores: np.ndarray, cutoff: float
@@ -62,6 +88,9 @@ def _data_summary(data: PreparedData, cfg: Any) -> dict[str, Any]:
         "source": data.dataset.source,
         "n_rows": len(data.dataset),
         "sequence_shape": list(data.dataset.X.shape[1:]),
+        "target": data.dataset.target,
+        "features": data.dataset.features or None,
+        "ignored_columns": data.dataset.ignored_columns or None,
         "threshold": data.thresholds[0] if len(data.thresholds) == 1 else data.thresholds,
         "label_names": data.names,
         "positive_class": data.names[-1] if len(data.names) == 2 else None,
@@ -89,6 +118,13 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
         cfg.sampling.strategy.value,
         data.counts_after["train"],
     )
+    if data.dataset.features:
+        log.info(
+            "features (%d, in sequence order): %s; ignored columns: %s",
+            len(data.dataset.features),
+            ", ".join(data.dataset.features),
+            ", ".join(data.dataset.ignored_columns) or "none",
+        )
     write_json(out_dir / "data_summary.json", _data_summary(data, cfg))
     write_csv(out_dir / "test_ids.csv", pd.DataFrame({"id": data.dataset.ids[data.split.test]}))
     prepared_at = time.perf_counter()
@@ -129,6 +165,7 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
     result: dict[str, Any] = {
         "status": "complete",
         "task": "binary" if binary else "multiclass",
+        "target": data.dataset.target,
         "threshold": data.thresholds[0] if binary else data.thresholds,
         "label_names": data.names,
         "positive_class": data.names[-1] if binary else None,

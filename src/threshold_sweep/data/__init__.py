@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,9 @@ class Dataset:
     x: np.ndarray
     ids: np.ndarray
     source: str
+    target: str = "x"
+    features: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.x)

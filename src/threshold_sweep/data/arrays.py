@@ -17,8 +17,16 @@ def load_arrays(cfg: Any) -> Dataset:
     path = existing_file(cfg.path, (".npz",), ".npz file")
     try:
         archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise UserError(f"data.path: cannot read {path} as .npz: {error}") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        raise UserError(
+            f"data.path: {path} is not a valid .npz archive (empty or not a zip of arrays); "
+            "write it with numpy.savez"
+        ) from None
+    if not hasattr(archive, "files"):
+        raise UserError(
+            f"data.path: {path} holds a single array, not an .npz archive; "
+            "write it with numpy.savez(path, X=..., x=...)"
+        )
     with archive:
         keys = sorted(archive.files)
         for option, key in (
@@ -57,10 +65,12 @@ def load_arrays(cfg: Any) -> Dataset:
     X = X.astype(np.float32, copy=False)
     finite_values(x, f"target {cfg.target_key!r}", where)
     finite_values(X, f"sequences {cfg.sequences_key!r}", where)
+    if ids is not None and np.issubdtype(ids.dtype, np.floating):
+        finite_values(ids, f"id array {cfg.id_key!r}", where)
     if ids is None:
         ids = np.arange(len(x))
     else:
         if ids.shape != x.shape:
             raise UserError(f"{where}: {cfg.id_key!r} has shape {ids.shape}; expected {x.shape}")
         unique_ids(ids, f"{where}: id array {cfg.id_key!r}")
-    return Dataset(X=X, x=x, ids=ids, source=str(path))
+    return Dataset(X=X, x=x, ids=ids, source=str(path), target=cfg.target_key)

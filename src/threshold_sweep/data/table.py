@@ -15,11 +15,12 @@ from threshold_sweep.errors import UserError
 SUFFIXES = (".csv", ".parquet", ".pq")
 
 
-def read_frame(path: Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file into a DataFrame, or fail with one line."""
+def read_frame(path: Path, id_column: str | None = None) -> pd.DataFrame:
+    """Read a CSV or Parquet file into a DataFrame (ids kept as text), or fail with one line."""
     try:
         if path.suffix.lower() == ".csv":
-            return pd.read_csv(path)
+            dtype = {id_column: str} if id_column is not None else None
+            return pd.read_csv(path, dtype=dtype)
         return pd.read_parquet(path)
     except pd.errors.EmptyDataError:
         raise UserError(f"data.path: {path} is empty; give a file with a header and rows") from None
@@ -38,9 +39,15 @@ def _numeric(frame: pd.DataFrame, columns: list[str], path: Path, role: str) -> 
     bad = [c for c in columns if not pd.api.types.is_numeric_dtype(frame[c])]
     bad = [c for c in bad if not pd.api.types.is_bool_dtype(frame[c])]
     if bad:
+        example = frame[bad[0]].dropna().astype(str).head(1).tolist()
+        fix = (
+            "choose a numeric column with data.target=... or clean it"
+            if role == "target"
+            else "choose numeric columns with data.features=[...] or convert them"
+        )
         raise UserError(
-            f"{path.name}: {role} column(s) {', '.join(map(repr, bad))} are not numeric; "
-            "choose numeric columns (data.features=[...]) or convert them"
+            f"{path.name}: {role} column(s) {', '.join(map(repr, bad))} are not numeric "
+            f"(e.g. {example[0] if example else 'empty'!r}); {fix}"
         )
     return frame[columns].to_numpy(dtype=np.float64)
 
@@ -48,16 +55,21 @@ def _numeric(frame: pd.DataFrame, columns: list[str], path: Path, role: str) -> 
 def load_table(cfg: Any) -> Dataset:
     """Load `cfg.path`: target column `cfg.target`, features `cfg.features`, ids `cfg.id`."""
     path = existing_file(cfg.path, SUFFIXES, "CSV or Parquet file")
-    frame = read_frame(path)
+    frame = read_frame(path, cfg.id)
     frame.columns = [str(column) for column in frame.columns]
     if frame.empty:
         raise UserError(f"data.path: {path} has a header but no rows; give a file with data rows")
     available = ", ".join(frame.columns[:20])
+    separator_hint = (
+        " (the header looks ';'- or tab-separated: save the file comma-separated)"
+        if len(frame.columns) == 1 and any(sep in frame.columns[0] for sep in ";\t")
+        else ""
+    )
     for key, column in (("data.target", cfg.target), ("data.id", cfg.id)):
         if column is not None and column not in frame.columns:
             raise UserError(
-                f"{key}: no column {column!r} in {path.name} (columns: {available}); "
-                f"set {key}=<one of them>"
+                f"{key}: no column {column!r} in {path.name} (columns: {available})"
+                f"{separator_hint}; set {key}=<one of them>"
             )
     if cfg.features is None:
         excluded = {cfg.target, cfg.id}
@@ -81,18 +93,18 @@ def load_table(cfg: Any) -> Dataset:
             )
         if not features:
             raise UserError("data.features is empty: list at least one column, or null for all")
-        if cfg.target in features:
-            raise UserError(
-                f"data.features contains the target {cfg.target!r}: remove it (that would leak "
-                "the label into the model)"
-            )
+        for column, role in ((cfg.target, "target"), (cfg.id, "id")):
+            if column is not None and column in features:
+                raise UserError(
+                    f"data.features contains the {role} column {column!r}: remove it (the "
+                    f"{role} must not be a model input)"
+                )
+        repeated = sorted({c for c in features if features.count(c) > 1})
+        if repeated:
+            raise UserError(f"data.features lists {', '.join(map(repr, repeated))} twice")
     x = _numeric(frame, [cfg.target], path, "target")[:, 0]
     X = _numeric(frame, features, path, "feature")
-    for column, values in [
-        (cfg.target, x[:, None]),
-        *((c, X[:, [i]]) for i, c in enumerate(features)),
-    ]:
-        finite_values(values, f"column {column!r}", path.name)
+    finite_values(np.column_stack([x, X]), [cfg.target, *features], path.name)
     if cfg.id is not None:
         ids = frame[cfg.id].to_numpy()
         if pd.isna(frame[cfg.id]).any():
@@ -100,4 +112,13 @@ def load_table(cfg: Any) -> Dataset:
         unique_ids(ids, f"{path.name}: id column {cfg.id!r}")
     else:
         ids = np.arange(len(frame))
-    return Dataset(X=X.astype(np.float32)[:, :, None], x=x, ids=ids, source=str(path))
+    dropped = [c for c in frame.columns if c not in {*features, cfg.target, cfg.id}]
+    return Dataset(
+        X=X.astype(np.float32)[:, :, None],
+        x=x,
+        ids=ids,
+        source=str(path),
+        target=cfg.target,
+        features=features,
+        ignored_columns=dropped,
+    )

@@ -29,15 +29,25 @@ def existing_file(path_value: str, suffixes: tuple[str, ...], what: str) -> Path
     return path
 
 
-def finite_values(values: np.ndarray, what: str, where: str) -> None:
-    """Reject NaN or infinite entries, with their count."""
-    bad = ~np.isfinite(values)
-    if bad.any():
-        count = int(bad.sum())
-        raise UserError(
-            f"{where}: {what} has {count} missing or infinite value(s); "
-            "clean or drop those rows first"
+def finite_values(values: np.ndarray, columns: list[str] | str, where: str) -> None:
+    """Reject NaN or infinite entries: count per column and the first bad rows."""
+    bad = ~np.isfinite(values.reshape(len(values), -1))
+    if not bad.any():
+        return
+    if isinstance(columns, str):
+        counts = f"{columns} has {int(bad.sum())}"
+    else:
+        per_column = bad.sum(axis=0)
+        counts = ", ".join(
+            f"column {columns[i]!r} has {int(per_column[i])}"
+            for i in np.flatnonzero(per_column)[:5]
         )
+    rows = np.flatnonzero(bad.any(axis=1))
+    shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
+    raise UserError(
+        f"{where}: {counts} missing or infinite value(s) (rows {shown}, counting data rows "
+        "from 0); clean or drop those rows first"
+    )
 
 
 def unique_ids(ids: np.ndarray, where: str) -> None:
