@@ -98,3 +98,32 @@ def test_report_command_errors(tmp_path):
     assert done.returncode == 2 and "is not a directory" in done.stderr
     done = run_cli([str(tmp_path)], tmp_path, module="threshold_sweep.report_cli")
     assert done.returncode == 2 and "no runs under" in done.stderr
+
+
+def test_unknown_key_added_with_plus_is_rejected(tmp_path):
+    done = run_cli(["+label.thresold=5"], tmp_path)
+    assert done.returncode == 2
+    assert "unknown config key label.thresold: did you mean label.threshold?" in done.stderr
+
+
+@pytest.mark.parametrize("key", ["hydra.run.dir", "hydra.sweep.dir"])
+def test_unwritable_output_folder_is_one_line(key, tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("")
+    args = (["-m", "label.threshold=100,1000"] if "sweep" in key else []) + [f"{key}={blocker}/x"]
+    done = run_cli(args, tmp_path)
+    assert done.returncode == 2
+    assert f"cannot write the output folder {blocker}/x ({key})" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_rerun_into_a_used_folder_drops_stale_results(tmp_path):
+    folder = tmp_path / "reused"
+    (folder / "plots").mkdir(parents=True)
+    (folder / "metrics.json").write_text("{}")
+    (folder / "plots" / "roc.png").write_text("old")
+    done = run_cli([f"hydra.run.dir={folder}", "label.threshold=1e9"], tmp_path)
+    assert done.returncode == 2
+    assert not (folder / "metrics.json").exists() and not (folder / "plots").exists()
+    assert "outside the range" in (folder / "error.txt").read_text()
+    assert oct((folder / "error.txt").stat().st_mode & 0o777) != oct(0o600)

@@ -287,3 +287,45 @@ def test_repeats_and_insights_in_the_summary(sweep):
         assert heading in text
     assert "| accuracy          |                     yes |" in text
     assert "| roc_auc           |                      no |" in text
+
+
+def test_two_thresholds_make_a_three_class_run(tmp_path):
+    from threshold_sweep.multiclass import multiclass_chance
+
+    done = run_cli(["label.threshold=[100,1000]", "label.min_per_split=3", *TINY], tmp_path)
+    assert done.returncode == 0, done.stderr
+    (folder,) = (tmp_path / "outputs" / "runs").iterdir()
+    result = json.loads((folder / "metrics.json").read_text())
+    assert result["task"] == "multiclass" and result["label_names"] == [
+        "<=100",
+        "(100,1000]",
+        ">1000",
+    ]
+    preds = pd.read_csv(folder / "predictions.csv")
+    y, pred = preds["y_true"], preds["y_pred"]
+    proba = preds[["score_0", "score_1", "score_2"]].to_numpy()
+    np.testing.assert_array_equal(y, np.searchsorted([100, 1000], preds["x"], side="left"))
+    np.testing.assert_array_equal(pred, proba.argmax(axis=1))
+    test = result["test"]
+    assert test["accuracy"] == pytest.approx(skm.accuracy_score(y, pred), abs=1e-12)
+    assert test["micro_f1"] == pytest.approx(test["accuracy"], abs=1e-12)
+    assert test["macro_f1"] == pytest.approx(skm.f1_score(y, pred, average="macro"), abs=1e-12)
+    assert test["weighted_f1"] == pytest.approx(
+        skm.f1_score(y, pred, average="weighted"), abs=1e-12
+    )
+    assert test["roc_auc_ovr"] == pytest.approx(
+        skm.roc_auc_score(y, proba, multi_class="ovr"), abs=1e-9
+    )
+    assert test["confusion_matrix"] == skm.confusion_matrix(y, pred).tolist()
+    chance = multiclass_chance(y.to_numpy(), 3)
+    assert result["chance"]["test"]["majority"]["accuracy"] == pytest.approx(
+        np.bincount(y).max() / len(y)
+    )
+    assert chance["random"]["macro_recall"] == pytest.approx(1 / 3)
+    after = result["class_counts_after_sampling"]["train"]
+    assert len(set(after.values())) == 1  # undersampling balances all three classes
+    for metric, (low, high) in result["ci"]["test"].items():
+        assert low - 1e-12 <= test[metric] <= high + 1e-12, metric
+    report = (folder / "report.md").read_text()
+    assert "micro-F1 equals accuracy" in report and "plots/confusion_matrix.png" in report
+    assert (folder / "plots" / "confusion_matrix.png").exists()

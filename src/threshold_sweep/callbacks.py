@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,9 @@ def _check_writable(directory: str, key: str) -> None:
         probe.write_text("")
         probe.unlink()
     except OSError as error:
-        log.error(
-            "error: cannot write the output folder %s (%s): %s; choose a writable "
-            "folder with %s=...",
-            path,
-            key,
-            error.strerror or error,
-            key,
+        sys.stderr.write(
+            f"error: cannot write the output folder {path} ({key}): {error.strerror or error}; "
+            f"choose a writable folder with {key}=...\n"
         )
         raise SystemExit(2) from None
 
