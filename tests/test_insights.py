@@ -97,6 +97,18 @@ def test_paired_verdicts():
     real = insights.paired_verdicts(paired_rows(0.02, 0.06, 0.04), first, last)[0]
     assert "outside noise" in real and "label.threshold=1000 is better" in real
     assert insights.paired_verdicts(pd.DataFrame(), first, last) == []
+    three = pd.concat(
+        [
+            paired_rows(-0.01, 0.03, 0.01),
+            paired_rows(-0.02, 0.02, 0.0),
+            paired_rows(0.01, 0.05, 0.03),
+        ]
+    )
+    mixed = insights.paired_verdicts(three, first, last)[0]
+    assert "+0.013 on average over 3 seed-paired runs (per seed +0.000 to +0.030)" in mixed
+    assert "outside noise in only 1 of 3 seed pairs" in mixed
+    calm = insights.paired_verdicts(three.iloc[:2], first, last)[0]
+    assert "within noise: every one of the 2 paired CIs contains 0" in calm
 
 
 def test_overfitting_and_warning_notes():
@@ -142,3 +154,10 @@ def test_groups_sort_numerically():
     )
     ordered = sort_runs(runs, ["train.learning_rate"])
     assert ordered["train.learning_rate"].tolist() == ["0.001", "0.01", "0.1"]
+
+
+def test_calibration_note_only_when_worse_than_the_prior():
+    rows = SEED_STUDY.assign(test_brier_mean=[0.12, 0.09], chance_brier_mean=[0.247, 0.067])
+    (note,) = insights.calibration_notes(rows)
+    assert note.startswith("At label.threshold=1000 the Brier score 0.090 is worse")
+    assert insights.calibration_notes(rows.assign(test_brier_mean=[0.1, 0.05])) == []

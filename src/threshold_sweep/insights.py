@@ -103,26 +103,39 @@ def paired_verdicts(paired: pd.DataFrame, first: pd.Series, last: pd.Series) -> 
     rows = rows[rows["metric"] != ""]
     sentences = []
     for metric, metric_rows in rows.groupby("metric", sort=False):
+        name = METRIC_NAMES.get(metric, metric)
         n = len(metric_rows)
         outside = metric_rows[~metric_rows["within_noise"].astype(bool)]
-        row = metric_rows.iloc[0]
-        name = METRIC_NAMES.get(metric, metric)
-        span = (
-            f"{row['difference']:+.3f} ({row['level']:.0%} CI {row['ci_low']:+.3f} to "
-            f"{row['ci_high']:+.3f})"
-        )
-        pairs = f" in {len(outside)} of {n} seed-paired comparisons" if n > 1 else ""
-        if outside.empty:
-            sentences.append(
-                f"{name} differs by {span} from {first['group']} to {last['group']} on the same "
-                f"test rows: within noise{pairs or ''}."
+        where = f"from {first['group']} to {last['group']} on the same test rows"
+        if n == 1:
+            row = metric_rows.iloc[0]
+            span = (
+                f"{row['difference']:+.3f} ({row['level']:.0%} CI {row['ci_low']:+.3f} to "
+                f"{row['ci_high']:+.3f})"
             )
         else:
-            better = last["group"] if outside["difference"].mean() > 0 else first["group"]
-            sentences.append(
-                f"{name} differs by {span} from {first['group']} to {last['group']}: outside "
-                f"noise{pairs}; {better} is better on {name}."
+            span = (
+                f"{metric_rows['difference'].mean():+.3f} on average over {n} seed-paired "
+                f"runs (per seed {metric_rows['difference'].min():+.3f} to "
+                f"{metric_rows['difference'].max():+.3f})"
             )
+        if outside.empty:
+            verdict = "within noise" + (
+                f": every one of the {n} paired CIs contains 0" if n > 1 else ""
+            )
+        elif len(outside) == n:
+            better = last["group"] if outside["difference"].mean() > 0 else first["group"]
+            verdict = (
+                "outside noise"
+                + (f" in all {n} seed pairs" if n > 1 else "")
+                + f"; {better} is better on {name}"
+            )
+        else:
+            verdict = (
+                f"outside noise in only {len(outside)} of {n} seed pairs: not a "
+                "consistent difference"
+            )
+        sentences.append(f"{name} differs by {span} {where}: {verdict}.")
     return sentences
 
 
@@ -153,6 +166,20 @@ def warning_notes(runs: pd.DataFrame) -> list[str]:
         return []
     names = ", ".join(warned["run"].astype(str).head(5))
     return [f"{len(warned)} run(s) carry warnings in their report.md: {names}."]
+
+
+def calibration_notes(groups: pd.DataFrame) -> list[str]:
+    """Groups whose probabilities score worse than the constant prior (Brier score)."""
+    if "test_brier_mean" not in groups or "chance_brier_mean" not in groups:
+        return []
+    worse = groups[groups["test_brier_mean"] > groups["chance_brier_mean"]]
+    return [
+        f"At {row['group']} the Brier score {row['test_brier_mean']:.3f} is worse than the "
+        f"constant prior's {row['chance_brier_mean']:.3f}: the predicted probabilities do not "
+        "match the natural class balance (expected after undersampling or class weights; "
+        "see calibration.png). Rankings and the tuned cutoff are unaffected."
+        for _, row in worse.iterrows()
+    ]
 
 
 def repeat_notes(groups: pd.DataFrame) -> list[str]:
@@ -193,6 +220,7 @@ def sweep_insights(
         sentences += paired_verdicts(paired, first, last)
     elif len(groups) == 1:
         sentences += no_skill_levels(groups)
+    sentences += calibration_notes(groups)
     sentences += repeat_notes(groups)
     sentences += overfitting_notes(runs, max_gap)
     sentences += warning_notes(runs)
