@@ -161,3 +161,9 @@ def test_calibration_note_only_when_worse_than_the_prior():
     (note,) = insights.calibration_notes(rows)
     assert note.startswith("At label.threshold=1000 the Brier score 0.090 is worse")
     assert insights.calibration_notes(rows.assign(test_brier_mean=[0.1, 0.05])) == []
+
+
+def test_accuracy_below_the_majority_baseline_is_called_out():
+    (note,) = insights.below_no_skill(SEED_STUDY)  # 0.69 < 0.92 at 1000; 0.80 > 0.57 at 100
+    assert note.startswith("At label.threshold=1000 accuracy 0.690 is below the 0.920")
+    assert insights.below_no_skill(SEED_STUDY.assign(test_accuracy_mean=[0.8, 0.95])) == []

@@ -168,6 +168,17 @@ def warning_notes(runs: pd.DataFrame) -> list[str]:
     return [f"{len(warned)} run(s) carry warnings in their report.md: {names}."]
 
 
+def below_no_skill(groups: pd.DataFrame) -> list[str]:
+    """Groups whose accuracy is below what always answering the majority class scores."""
+    worse = groups[groups["test_accuracy_mean"] < groups["chance_accuracy_mean"]]
+    return [
+        f"At {row['group']} accuracy {row['test_accuracy_mean']:.3f} is below the "
+        f"{row['chance_accuracy_mean']:.3f} of always answering the majority class: accuracy "
+        "cannot rank this run; read balanced accuracy, MCC or ROC-AUC instead."
+        for _, row in worse.iterrows()
+    ]
+
+
 def calibration_notes(groups: pd.DataFrame) -> list[str]:
     """Groups whose probabilities score worse than the constant prior (Brier score)."""
     if "test_brier_mean" not in groups or "chance_brier_mean" not in groups:
@@ -220,6 +231,7 @@ def sweep_insights(
         sentences += paired_verdicts(paired, first, last)
     elif len(groups) == 1:
         sentences += no_skill_levels(groups)
+    sentences += below_no_skill(groups)
     sentences += calibration_notes(groups)
     sentences += repeat_notes(groups)
     sentences += overfitting_notes(runs, max_gap)
