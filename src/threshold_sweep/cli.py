@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
 import re
@@ -23,6 +25,7 @@ log = logging.getLogger("threshold_sweep")
 
 EXIT_USER_ERROR = 2
 EXIT_FAILURE = 1
+WRITE_ERRNOS = (errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT, errno.EPERM)
 
 
 def config_dir() -> Path:
@@ -47,14 +50,38 @@ def _show_tracebacks() -> bool:
 
 def run_job(cfg: DictConfig) -> None:
     """Run one job; a failure is logged in one line and recorded in the job's error.txt."""
-    from threshold_sweep.run import clear_run_folder, run_experiment
+    from threshold_sweep.run import clear_run_folder, is_complete, run_experiment
 
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     try:
+        if cfg.resume and is_complete(out_dir, cfg):
+            log.info("resume: %s already holds a complete run of this config; skipped", out_dir)
+            return
         clear_run_folder(out_dir)
         run_experiment(cfg, out_dir)
+    except KeyboardInterrupt:
+        write_text(
+            out_dir / "error.txt",
+            "interrupted (Ctrl-C) before the run finished; "
+            "history.csv keeps the finished epochs; re-run with resume=true\n",
+        )
+        log.error(
+            "interrupted: %s is marked unfinished (error.txt); no metrics were written", out_dir
+        )
+        raise SystemExit(130) from None
+    except OSError as error:
+        if error.errno not in WRITE_ERRNOS:
+            raise
+        message = (
+            f"cannot write {error.filename or out_dir}: {error.strerror}; free some space "
+            "or choose another output folder (hydra.run.dir / hydra.sweep.dir)"
+        )
+        with contextlib.suppress(OSError):
+            write_text(out_dir / "error.txt", message + "\n")
+        log.error("error: %s", message)
+        _after_failure(multirun, EXIT_USER_ERROR, out_dir)
     except UserError as error:
         write_text(out_dir / "error.txt", f"{error}\n")
         log.error("error: %s", error)

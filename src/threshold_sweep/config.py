@@ -25,6 +25,13 @@ class SyntheticDataConfig:
     seed: int = II("seed")
 
 
+class MissingPolicy(str, Enum):
+    """What to do with rows whose target or features are missing or infinite."""
+
+    error = "error"
+    drop = "drop"
+
+
 @dataclass
 class TableDataConfig:
     """A CSV or Parquet file: one row per sample, the feature columns form the sequence."""
@@ -34,6 +41,7 @@ class TableDataConfig:
     target: str = "x"
     features: list[str] | None = None
     id: str | None = None
+    on_missing: MissingPolicy = MissingPolicy.error
 
 
 @dataclass
@@ -45,6 +53,7 @@ class ArraysDataConfig:
     sequences_key: str = "X"
     target_key: str = "x"
     id_key: str | None = None
+    on_missing: MissingPolicy = MissingPolicy.error
 
 
 @dataclass
@@ -155,6 +164,7 @@ class Config:
     """The whole experiment; `data` is one of the data source schemas."""
 
     seed: int = 0
+    resume: bool = False
     data: Any = MISSING
     label: LabelConfig = field(default_factory=LabelConfig)
     split: SplitConfig = field(default_factory=SplitConfig)

@@ -37,6 +37,30 @@ RUN_FILES = (
 )
 
 
+def config_fingerprint(cfg: Any) -> str:
+    """SHA-256 of the resolved config without the `resume` switch."""
+    import hashlib
+
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    resolved.pop("resume", None)
+    text = OmegaConf.to_yaml(OmegaConf.create(resolved))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def is_complete(out_dir: Path, cfg: Any) -> bool:
+    """True when `out_dir` holds a finished run (metrics.json) of this very config."""
+    import json
+
+    path = Path(out_dir) / "metrics.json"
+    if not path.exists():
+        return False
+    try:
+        recorded = json.loads(path.read_text()).get("config_sha256")
+    except (OSError, ValueError):
+        return False
+    return recorded == config_fingerprint(cfg)
+
+
 def clear_run_folder(out_dir: Path) -> None:
     """Remove a previous run's results, so that no stale metrics.json outlives a new failure."""
     import shutil
@@ -164,6 +188,7 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
 
     result: dict[str, Any] = {
         "status": "complete",
+        "config_sha256": config_fingerprint(cfg),
         "task": "binary" if binary else "multiclass",
         "target": data.dataset.target,
         "threshold": data.thresholds[0] if binary else data.thresholds,

@@ -8,7 +8,12 @@ from typing import Any
 import numpy as np
 
 from threshold_sweep.data import Dataset
-from threshold_sweep.data.validate import existing_file, finite_values, unique_ids
+from threshold_sweep.data.validate import (
+    drop_or_reject_missing,
+    existing_file,
+    finite_values,
+    unique_ids,
+)
 from threshold_sweep.errors import UserError
 
 
@@ -61,16 +66,19 @@ def load_arrays(cfg: Any) -> Dataset:
         raise UserError(f"{where}: the arrays are empty; give at least one sample")
     if not (np.issubdtype(X.dtype, np.number) and np.issubdtype(x.dtype, np.number)):
         raise UserError(f"{where}: sequences and target must be numeric arrays")
+    if ids is not None and ids.shape != x.shape:
+        raise UserError(f"{where}: {cfg.id_key!r} has shape {ids.shape}; expected {x.shape}")
     x = x.astype(np.float64)
     X = X.astype(np.float32, copy=False)
-    finite_values(x, f"target {cfg.target_key!r}", where)
-    finite_values(X, f"sequences {cfg.sequences_key!r}", where)
+    keep = drop_or_reject_missing(x, f"target {cfg.target_key!r}", where, cfg.on_missing)
+    keep &= drop_or_reject_missing(X, f"sequences {cfg.sequences_key!r}", where, cfg.on_missing)
+    if not keep.all():
+        X, x = X[keep], x[keep]
+        ids = ids[keep] if ids is not None else np.flatnonzero(keep)
     if ids is not None and np.issubdtype(ids.dtype, np.floating):
         finite_values(ids, f"id array {cfg.id_key!r}", where)
     if ids is None:
         ids = np.arange(len(x))
     else:
-        if ids.shape != x.shape:
-            raise UserError(f"{where}: {cfg.id_key!r} has shape {ids.shape}; expected {x.shape}")
         unique_ids(ids, f"{where}: id array {cfg.id_key!r}")
     return Dataset(X=X, x=x, ids=ids, source=str(path), target=cfg.target_key)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from threshold_sweep.data import Dataset
-from threshold_sweep.data.validate import existing_file, finite_values, unique_ids
+from threshold_sweep.data.validate import drop_or_reject_missing, existing_file, unique_ids
 from threshold_sweep.errors import UserError
 
 SUFFIXES = (".csv", ".parquet", ".pq")
@@ -104,14 +104,19 @@ def load_table(cfg: Any) -> Dataset:
             raise UserError(f"data.features lists {', '.join(map(repr, repeated))} twice")
     x = _numeric(frame, [cfg.target], path, "target")[:, 0]
     X = _numeric(frame, features, path, "feature")
-    finite_values(np.column_stack([x, X]), [cfg.target, *features], path.name)
+    keep = drop_or_reject_missing(
+        np.column_stack([x, X]), [cfg.target, *features], path.name, cfg.on_missing
+    )
+    row_numbers = np.flatnonzero(keep)  # ids without an id column: the original row numbers
+    if not keep.all():
+        frame, x, X = frame[keep].reset_index(drop=True), x[keep], X[keep]
     if cfg.id is not None:
         ids = frame[cfg.id].to_numpy()
         if pd.isna(frame[cfg.id]).any():
             raise UserError(f"{path.name}: id column {cfg.id!r} has empty cells; fill them")
         unique_ids(ids, f"{path.name}: id column {cfg.id!r}")
     else:
-        ids = np.arange(len(frame))
+        ids = row_numbers
     dropped = [c for c in frame.columns if c not in {*features, cfg.target, cfg.id}]
     return Dataset(
         X=X.astype(np.float32)[:, :, None],

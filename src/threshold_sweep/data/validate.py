@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from threshold_sweep.errors import UserError
+
+log = logging.getLogger(__name__)
 
 
 def existing_file(path_value: str, suffixes: tuple[str, ...], what: str) -> Path:
@@ -60,3 +64,24 @@ def unique_ids(ids: np.ndarray, where: str) -> None:
             f"{where}: {len(repeated)} id value(s) occur more than once (e.g. {shown}); "
             "ids must be unique"
         )
+
+
+def drop_or_reject_missing(
+    values: np.ndarray, columns: list[str] | str, where: str, policy: Any
+) -> np.ndarray:
+    """Row mask of finite rows; with policy 'error' any bad row stops the run."""
+    finite = np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    if finite.all():
+        return finite
+    if getattr(policy, "value", policy) != "drop":
+        finite_values(values, columns, where)
+    kept = int(finite.sum())
+    if kept == 0:
+        raise UserError(f"{where}: every row has a missing or infinite value; nothing is left")
+    log.warning(
+        "%s: dropped %d row(s) with missing or infinite values (data.on_missing=drop); %d left",
+        where,
+        len(finite) - kept,
+        kept,
+    )
+    return finite

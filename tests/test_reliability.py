@@ -1,0 +1,105 @@
+"""Crash, interrupt, resume and reproducibility: whole processes, killed and re-run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from conftest import TINY, run_cli
+
+METRIC_COLUMNS = ["test_roc_auc", "test_f1", "test_accuracy", "test_mcc", "test_brier"]
+
+
+def _popen(args: list[str], cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "threshold_sweep", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(condition, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not reached")
+        time.sleep(0.2)
+
+
+def test_sigkill_then_resume_matches_an_uninterrupted_sweep(tmp_path):
+    sweep = ["-m", "label.threshold=100,1000", *TINY, "train.epochs=4"]
+    clean = run_cli([*sweep, "hydra.sweep.dir=clean"], tmp_path)
+    assert clean.returncode == 0, clean.stderr
+    killed_dir = tmp_path / "killed"
+    process = _popen([*sweep, f"hydra.sweep.dir={killed_dir}"], tmp_path)
+    try:
+        _wait_for(
+            lambda: (
+                len(list(killed_dir.glob("*/metrics.json"))) == 1
+                and len(list(killed_dir.glob("*/history.csv"))) == 2
+            )
+        )
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
+    (first,) = killed_dir.glob("*/metrics.json")
+    stamp = first.stat().st_mtime_ns
+    resumed = run_cli([*sweep, f"hydra.sweep.dir={killed_dir}", "resume=true"], tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stderr.count("already holds a complete run of this config; skipped") == 1
+    assert first.stat().st_mtime_ns == stamp
+    expected = pd.read_csv(tmp_path / "clean" / "summary.csv").set_index("threshold")
+    got = pd.read_csv(killed_dir / "summary.csv").set_index("threshold")
+    assert (got["status"] == "complete").all() and len(got) == 2
+    pd.testing.assert_frame_equal(got[METRIC_COLUMNS], expected[METRIC_COLUMNS])
+
+
+def test_resume_reruns_a_job_whose_config_changed(tmp_path):
+    args = [*TINY, "hydra.run.dir=run", "resume=true"]
+    assert run_cli(args, tmp_path).returncode == 0
+    again = run_cli(args, tmp_path)
+    assert "skipped" in again.stderr
+    changed = run_cli([*args, "evaluate.bootstrap.resamples=200"], tmp_path)
+    assert changed.returncode == 0 and "skipped" not in changed.stderr
+
+
+def test_ctrl_c_marks_the_run_unfinished(tmp_path):
+    process = _popen(
+        [
+            *TINY,
+            "train.epochs=400",
+            "train.early_stopping=false",
+            "data.n_samples=3000",
+            "hydra.run.dir=run",
+        ],
+        tmp_path,
+    )
+    history = tmp_path / "run" / "history.csv"
+    try:
+        _wait_for(lambda: history.exists() and len(history.read_text().splitlines()) >= 3)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in (tmp_path / "run" / "error.txt").read_text()
+    assert not (tmp_path / "run" / "metrics.json").exists()
+    assert len(pd.read_csv(history)) >= 2
+    assert "Traceback" not in stderr
+
+
+def test_same_config_gives_bitwise_identical_results_in_two_processes(tmp_path):
+    for name in ("a", "b"):
+        done = run_cli([*TINY, f"hydra.run.dir={name}"], tmp_path)
+        assert done.returncode == 0, done.stderr
+    for file in ("metrics.json", "predictions.csv", "predictions_validation.csv", "history.csv"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
