@@ -127,6 +127,9 @@ def main() -> None:
     if not OmegaConf.has_resolver("ts_job_dirname"):
         OmegaConf.register_new_resolver("ts_job_dirname", job_dirname)
     FAILED_RUNS.clear()
+    from threshold_sweep.precheck import precheck
+
+    precheck(sys.argv[1:], config_dir())
     entry = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
     entry(run_job)()
     if FAILED_RUNS:

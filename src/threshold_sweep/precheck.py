@@ -1,0 +1,92 @@
+"""Compose the config once before Hydra runs, to answer config mistakes in one line (exit 2)."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import sys
+from pathlib import Path
+
+from threshold_sweep import config as schemas
+
+SKIP_FLAGS = ("--help", "-h", "--hydra-help", "--version", "--info", "--shell-completion", "-sc")
+
+
+def _options(config_dir: Path, group: str) -> list[str]:
+    """The option names of a config group (its YAML files)."""
+    return sorted(path.stem for path in (config_dir / group).glob("*.yaml"))
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    """' (did you mean X?)' for the closest choice, or ''."""
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def explain(error: BaseException, config_dir: Path) -> str:
+    """One line that names the bad override, why, and the fix."""
+    text = f"{error}\n{error.__cause__ or ''}"
+    if type(error).__name__ == "OverrideParseException":
+        return f"cannot parse an override: {str(error).strip().splitlines()[0]}; check its syntax"
+    missing_option = re.search(r"Could not find '([^']+)/([^'/]+)'", text)
+    if missing_option:
+        group, option = missing_option.groups()
+        options = _options(config_dir, group)
+        return (
+            f"{group}={option}: no such option{_suggest(option, options)}; choose one of: "
+            f"{', '.join(options)}"
+        )
+    unknown_key = re.search(r"Key '([^']+)' not in '(\w+)'", text)
+    full_key = re.search(r"full_key: (\S+)", text)
+    if unknown_key:
+        key, schema_name = unknown_key.groups()
+        schema = getattr(schemas, schema_name, None)
+        known = [f.name for f in dataclasses.fields(schema)] if schema else []
+        where = full_key.group(1) if full_key else key
+        prefix = where.rsplit(".", 1)[0] + "." if "." in where else ""
+        hint = _suggest(key, known).replace("mean ", f"mean {prefix}")
+        return (
+            f"unknown config key {where}{hint}; valid keys here: "
+            f"{', '.join(prefix + k for k in known)}"
+        )
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    detail = next(
+        (
+            line
+            for line in lines
+            if not line.startswith(
+                ("Error merging", "full_key", "object_type", "reference_type", "Could not override")
+            )
+        ),
+        lines[0] if lines else type(error).__name__,
+    )
+    where = f" ({full_key.group(1)})" if full_key else ""
+    return f"{detail}{where}; see `threshold-sweep --help` for the keys and their types"
+
+
+def precheck(argv: list[str], config_dir: Path) -> None:
+    """Exit 2 with one line if the overrides (first value of each sweep) do not compose."""
+    if any(flag in argv for flag in SKIP_FLAGS):
+        return
+    from hydra import compose, initialize_config_dir
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    overrides = [arg for arg in argv if "=" in arg and not arg.startswith("-")]
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+        first_values = []
+        for override in parsed:
+            value = (
+                next(iter(override.sweep_string_iterator()))
+                if override.is_sweep_override()
+                else override.get_value_element_as_str()
+            )
+            key = override.get_key_element()
+            if not key.startswith(("hydra.", "hydra/")):
+                first_values.append(f"{key}={value}")
+        with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
+            compose("config", overrides=first_values)
+    except Exception as error:  # every composition problem becomes one line
+        sys.stderr.write(f"error: {explain(error, config_dir)}\n")
+        raise SystemExit(2) from None
