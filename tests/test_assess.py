@@ -9,7 +9,7 @@ from sklearn import metrics as skm
 from threshold_sweep.bootstrap import Predictions, bootstrap_ci, paired_difference
 from threshold_sweep.chance import balanced_view, chance_levels, no_skill_level, skill_scores
 from threshold_sweep.cutoff import cutoff_curves, tune_cutoff
-from threshold_sweep.diagnostics import overfitting, run_warnings
+from threshold_sweep.diagnostics import exact_interval, overfitting, run_warnings
 from threshold_sweep.evaluate import HEADLINE, binary_metrics, predict_labels, scalar_metrics
 
 
@@ -24,9 +24,13 @@ def sample(n: int, prevalence: float, signal: float, seed: int = 0, digits: int 
 
 @pytest.mark.parametrize("prevalence", [0.57, 0.08, 0.5])
 def test_chance_levels_match_the_closed_forms(prevalence):
-    y, _, _ = sample(2000, prevalence, 0.3)
-    p = y.mean()
-    chance = chance_levels(y)
+    y, _, pred = sample(2000, prevalence, 0.3)
+    p, q = y.mean(), pred.mean()
+    chance = chance_levels(y, pred)
+    assert chance["rate_matched"]["recall"] == pytest.approx(q)
+    assert chance["rate_matched"]["specificity"] == pytest.approx(1 - q)
+    assert chance["rate_matched"]["f1"] == pytest.approx(2 * p * q / (p + q))
+    assert no_skill_level("specificity", chance) == pytest.approx(1 - q)
     assert chance["majority"]["accuracy"] == pytest.approx(max(p, 1 - p))
     assert chance["always_positive"]["f1"] == pytest.approx(2 * p / (1 + p))
     assert chance["always_positive"]["precision"] == pytest.approx(p)
@@ -41,20 +45,25 @@ def test_chance_levels_match_the_closed_forms(prevalence):
         assert baseline["brier"] == pytest.approx(p * (1 - p))
     assert no_skill_level("accuracy", chance) == pytest.approx(max(p, 1 - p))
     assert no_skill_level("f1", chance) == pytest.approx(2 * p / (1 + p))
-    assert no_skill_level("recall", chance) == pytest.approx(p)
+    assert no_skill_level("recall", chance) == pytest.approx(q)
+    assert no_skill_level("recall", chance_levels(y)) == pytest.approx(p)
     assert no_skill_level("brier", chance) == pytest.approx(p * (1 - p))
 
 
 def test_skill_scores():
     y, score, pred = sample(1000, 0.2, 0.3)
     metrics = binary_metrics(y, score, pred, ["low", "high"])
-    chance = chance_levels(y)
+    chance = chance_levels(y, pred)
     skill = skill_scores(metrics, chance, y, pred)
     assert skill["accuracy"] == pytest.approx(skm.cohen_kappa_score(y, pred))
     assert skill["balanced_accuracy"] == pytest.approx(2 * metrics["balanced_accuracy"] - 1)
     assert skill["roc_auc"] == pytest.approx(2 * metrics["roc_auc"] - 1)
-    p = y.mean()
-    assert skill["f1"] == pytest.approx((metrics["f1"] - p) / (1 - p))
+    p, q = y.mean(), pred.mean()
+    assert skill["precision"] == pytest.approx((metrics["precision"] - p) / (1 - p))
+    assert skill["recall"] == pytest.approx((metrics["recall"] - q) / (1 - q))
+    assert skill["specificity"] == pytest.approx((metrics["specificity"] - (1 - q)) / q)
+    f1_random = 2 * p * q / (p + q)
+    assert skill["f1"] == pytest.approx((metrics["f1"] - f1_random) / (1 - f1_random))
     assert skill["mcc"] == metrics["mcc"]
     perfect = skill_scores(binary_metrics(y, y.astype(float), y, ["a", "b"]), chance, y, y)
     assert perfect["accuracy"] == pytest.approx(1) and perfect["f1"] == pytest.approx(1)
@@ -139,6 +148,8 @@ def result_for(y, score, names=("low", "high"), min_rows=30):
         "train": {**test, "roc_auc": test["roc_auc"] + 0.2, "balanced_accuracy": 0.99},
         "validation": test,
         "ci": {"level": 0.95, "test": bootstrap_ci(Predictions(y, score, pred), 200, 0.95, 0)},
+        "training": {"epochs_run": 10, "best_epoch": 6, "max_epochs": 20},
+        "class_counts": {"validation": {"low": 100, "high": 100}},
     }
     result["overfitting"] = overfitting(result, 0.05)
     return result, run_warnings(result, min_rows, 0.05)
@@ -155,7 +166,25 @@ def test_warnings_fire_on_nonsense_and_stay_quiet_otherwise():
     small_y, small_score, _ = sample(300, 0.05, 0.4, seed=7)
     _, small = result_for(small_y, small_score)
     message = next(w for w in small if "only" in w and "'high' rows" in w)
-    assert "CI of" in message and "width" in message
+    hits, count = (int(v) for v in message.split("(")[2].split(")")[0].split("/"))
+    low, high = exact_interval(hits, count, 0.95)
+    assert f"exact 95% CI of {low:.3f}-{high:.3f}" in message and high - low > 0.2
+
+
+def test_exact_interval_for_all_correct_tiny_class():
+    low, high = exact_interval(9, 9, 0.95)
+    assert high == 1 and low == pytest.approx(0.6637, abs=1e-3)
+
+
+def test_training_warnings():
+    y, score, _ = sample(2000, 0.5, 0.4, seed=9)
+    result, _ = result_for(y, score)
+    result["training"] = {"epochs_run": 5, "best_epoch": 5, "max_epochs": 5}
+    result["class_counts"] = {"validation": {"low": 300, "high": 4}}
+    result["tuned_cutoff"] = {"cutoff": 0.4}
+    warnings = run_warnings(result, 30, 0.05)
+    assert any("still falling at the last of 5 epochs" in w for w in warnings)
+    assert any("only 4 'high' rows: treat the tuned cutoff as rough" in w for w in warnings)
 
 
 def test_overfitting_gap_is_flagged_over_the_configured_limit():

@@ -64,7 +64,11 @@ def test_no_skill_levels_quote_the_numbers():
 def test_prevalence_free_agreement_and_disagreement():
     level = SEED_STUDY.assign(test_roc_auc_mean=[0.9, 0.905])
     agree = insights.prevalence_free_agreement(level.iloc[0], level.iloc[1])[0]
-    assert agree.startswith("The prevalence-free metrics agree: both stayed level")
+    assert agree.startswith("The prevalence-free metrics agree that nothing changed")
+    both = SEED_STUDY.assign(test_roc_auc_mean=[0.9, 0.95], test_balanced_accuracy_mean=[0.8, 0.85])
+    assert insights.prevalence_free_agreement(both.iloc[0], both.iloc[1])[0].startswith(
+        "The prevalence-free metrics agree: both rose"
+    )
     partly = insights.prevalence_free_agreement(SEED_STUDY.iloc[0], SEED_STUDY.iloc[1])[0]
     assert "do not contradict each other: ROC-AUC rose, balanced accuracy stayed level" in partly
     rows = SEED_STUDY.assign(test_roc_auc_mean=[0.9, 0.95], test_balanced_accuracy_mean=[0.8, 0.7])
@@ -167,3 +171,40 @@ def test_accuracy_below_the_majority_baseline_is_called_out():
     (note,) = insights.below_no_skill(SEED_STUDY)  # 0.69 < 0.92 at 1000; 0.80 > 0.57 at 100
     assert note.startswith("At label.threshold=1000 accuracy 0.690 is below the 0.920")
     assert insights.below_no_skill(SEED_STUDY.assign(test_accuracy_mean=[0.8, 0.95])) == []
+
+
+def test_prevalence_free_directions_come_from_the_paired_cis():
+    first, last = SEED_STUDY.iloc[0], SEED_STUDY.iloc[1]
+    rows = SEED_STUDY.assign(
+        test_roc_auc_mean=[0.948, 0.939], test_balanced_accuracy_mean=[0.80, 0.80]
+    )
+    noisy = pd.concat(
+        [
+            paired_rows(-0.017, -0.002, -0.009).assign(metric="roc_auc"),
+            paired_rows(-0.03, 0.03, 0.0).assign(metric="balanced_accuracy"),
+        ]
+    )
+    (sentence,) = insights.prevalence_free_agreement(rows.iloc[0], rows.iloc[1], noisy)
+    assert "ROC-AUC fell, balanced accuracy did not change beyond noise" in sentence
+    calm = noisy.assign(ci_low=-0.03, ci_high=0.03)
+    (sentence,) = insights.prevalence_free_agreement(first, last, calm)
+    assert sentence.startswith("The prevalence-free metrics agree that nothing changed")
+
+
+def test_prevalence_dependent_verdicts_carry_a_caveat():
+    first, last = SEED_STUDY.iloc[0], SEED_STUDY.iloc[1]
+    mcc = paired_rows(-0.29, -0.08, -0.18).assign(metric="mcc")
+    (sentence,) = insights.paired_verdicts(mcc, first, last)
+    assert "outside noise" in sentence and "MCC depends on the prevalence" in sentence
+    same = SEED_STUDY.assign(test_prevalence=[0.5, 0.5])
+    (sentence,) = insights.paired_verdicts(mcc, same.iloc[0], same.iloc[1])
+    assert "depends on the prevalence" not in sentence
+    balanced = paired_rows(0.07, 0.22, 0.15).assign(metric="balanced_accuracy")
+    (sentence,) = insights.paired_verdicts(balanced, first, last)
+    assert "at the fixed cutoff" in sentence
+
+
+def test_opposite_movement_on_different_rows_is_hedged():
+    same = SEED_STUDY.assign(test_prevalence=[0.5, 0.51])
+    (sentence,) = insights.opposite_movement(same.iloc[0], same.iloc[1], same_rows=False)
+    assert "tested on different rows" in sentence and "the model's errors" not in sentence

@@ -12,7 +12,7 @@ import pandas as pd
 from threshold_sweep.bootstrap import Predictions, bootstrap_ci
 from threshold_sweep.chance import BASELINES, balanced_view, chance_levels, skill_scores
 from threshold_sweep.cutoff import tune_cutoff
-from threshold_sweep.diagnostics import overfitting, run_warnings
+from threshold_sweep.diagnostics import exact_interval, overfitting, run_warnings
 from threshold_sweep.evaluate import predict_labels, scalar_metrics
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def assess(result: dict[str, Any], frames: dict[str, pd.DataFrame], cfg: Any) ->
     boot = cfg.bootstrap
     assessed = dict(result)
     assessed["chance"] = {
-        "test": chance_levels(y_true),
+        "test": chance_levels(y_true, y_pred),
         "baselines": BASELINES,
     }
     assessed["skill"] = {
@@ -114,11 +114,15 @@ def assess_multiclass(
             f"The model never predicts {', '.join(map(repr, missing))} on the test split: those "
             "classes' precision and F1 are meaningless. Try undersampling or more epochs."
         )
-    for name, row in result["test"]["per_class"].items():
+    for index, (name, row) in enumerate(result["test"]["per_class"].items()):
         if row["support"] < int(cfg.min_class_rows):
+            hits = int(result["test"]["confusion_matrix"][index][index])
+            low, high = exact_interval(hits, row["support"], float(boot.level))
             warnings.append(
                 f"The test split has only {row['support']} '{name}' rows (< "
-                f"evaluate.min_class_rows={cfg.min_class_rows}): its per-class numbers are rough."
+                f"evaluate.min_class_rows={cfg.min_class_rows}): its recall {row['recall']:.3f} "
+                f"has an exact {float(boot.level):.0%} CI of {low:.3f}-{high:.3f} (width "
+                f"{high - low:.3f}); its per-class numbers are rough."
             )
     for metric, row in gaps.items():
         if row["large"]:

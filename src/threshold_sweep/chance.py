@@ -15,10 +15,24 @@ BASELINES = {
     "majority": "always predicts the majority class",
     "always_positive": "always predicts the positive class",
     "random": "predicts positive at random with probability = prevalence (expected value)",
+    "rate_matched": "predicts positive at random as often as the model does (expected value)",
 }
 
 
-def chance_levels(y_true: np.ndarray) -> dict[str, dict[str, float]]:
+def _random_predictor(y_true: np.ndarray, prior_score: np.ndarray, rate: float) -> dict[str, float]:
+    """Exact expected metrics of predicting positive at random with probability `rate`."""
+    ones, zeros = np.ones_like(y_true), np.zeros_like(y_true)
+    return scalar_metrics(
+        np.concatenate([y_true, y_true]),
+        np.concatenate([prior_score, prior_score]),
+        np.concatenate([ones, zeros]),
+        sample_weight=np.concatenate([np.full(len(y_true), rate), np.full(len(y_true), 1 - rate)]),
+    )
+
+
+def chance_levels(
+    y_true: np.ndarray, y_pred: np.ndarray | None = None
+) -> dict[str, dict[str, float]]:
     """HEADLINE metrics of the no-skill predictors, evaluated like any model's predictions.
 
     Every dummy scores each row with the class prior (a constant), so its ranking metrics are
@@ -31,28 +45,25 @@ def chance_levels(y_true: np.ndarray) -> dict[str, dict[str, float]]:
     prior_score = DummyClassifier(strategy="prior").fit(X, y_true).predict_proba(X)[:, -1]
     majority = DummyClassifier(strategy="most_frequent").fit(X, y_true).predict(X)
     positive = DummyClassifier(strategy="constant", constant=1).fit(X, y_true).predict(X)
-    p = float(np.mean(y_true))
-    ones, zeros = np.ones_like(y_true), np.zeros_like(y_true)
-    return {
+    levels = {
         "majority": scalar_metrics(y_true, prior_score, majority),
         "always_positive": scalar_metrics(y_true, prior_score, positive),
-        "random": scalar_metrics(
-            np.concatenate([y_true, y_true]),
-            np.concatenate([prior_score, prior_score]),
-            np.concatenate([ones, zeros]),
-            sample_weight=np.concatenate([np.full(len(y_true), p), np.full(len(y_true), 1 - p)]),
-        ),
+        "random": _random_predictor(y_true, prior_score, float(np.mean(y_true))),
     }
+    if y_pred is not None:
+        levels["rate_matched"] = _random_predictor(y_true, prior_score, float(np.mean(y_pred)))
+    return levels
 
 
 def no_skill_level(metric: str, chance: dict[str, dict[str, float]]) -> float:
     """The value to beat: the best no-skill value (lowest for losses).
 
-    Recall and specificity use the random predictor: a constant predictor reaches 1.0 on one
-    of them by giving up the other entirely.
+    Recall and specificity use the random predictor that says positive as often as the model
+    (or, without it, at the prevalence): a constant predictor reaches 1.0 on one of them by
+    giving up the other entirely.
     """
     if metric in ("recall", "specificity"):
-        return chance["random"][metric]
+        return chance.get("rate_matched", chance["random"])[metric]
     values = [baseline[metric] for baseline in chance.values()]
     return min(values) if metric in LOSSES else max(values)
 
@@ -60,11 +71,11 @@ def no_skill_level(metric: str, chance: dict[str, dict[str, float]]) -> float:
 SKILL_DEFINITIONS = {
     "accuracy": "Cohen's kappa",
     "balanced_accuracy": "informedness (Youden's J) = 2 x balanced accuracy - 1",
-    "precision": "(value - random) / (1 - random)",
-    "recall": "(value - random) / (1 - random)",
-    "f1": "(value - random) / (1 - random)",
-    "specificity": "(value - random) / (1 - random)",
-    "macro_f1": "(value - random) / (1 - random)",
+    "precision": "(value - random) / (1 - random); random precision = prevalence",
+    "recall": "(value - q) / (1 - q), q = the model's predicted-positive rate",
+    "f1": "(value - F1 of random at rate q) / (1 - that)",
+    "specificity": "(value - (1 - q)) / q, q = the model's predicted-positive rate",
+    "macro_f1": "(value - macro F1 of random at rate q) / (1 - that)",
     "mcc": "MCC itself (0 = chance)",
     "roc_auc": "Gini = 2 x ROC-AUC - 1",
     "average_precision": "(AP - prevalence) / (1 - prevalence)",
@@ -81,6 +92,7 @@ def skill_scores(
 ) -> dict[str, float]:
     """Chance-corrected versions of the HEADLINE metrics: 0 = no skill, 1 = perfect."""
     random = chance["random"]
+    matched = chance.get("rate_matched", random)
     prior = chance["majority"]
 
     def relative(metric: str, reference: float, best: float = 1.0) -> float:
@@ -98,8 +110,9 @@ def skill_scores(
         "brier": relative("brier", prior["brier"], best=0.0),
         "log_loss": relative("log_loss", prior["log_loss"], best=0.0),
     }
-    for metric in ("precision", "recall", "f1", "specificity", "macro_f1"):
-        skills[metric] = relative(metric, random[metric])
+    skills["precision"] = relative("precision", random["precision"])
+    for metric in ("recall", "f1", "specificity", "macro_f1"):
+        skills[metric] = relative(metric, matched[metric])
     return {metric: skills[metric] for metric in HEADLINE}
 
 

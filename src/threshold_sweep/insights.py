@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from threshold_sweep.evaluate import PREVALENCE_DEPENDENT
+
 MIN_CHANGE = 0.01  # a metric moved when it changed by at least this much
 MIN_PREVALENCE_SHIFT = 0.05  # the class balance moved when the prevalence changed this much
 METRIC_NAMES = {
@@ -27,13 +29,15 @@ def prevalence_shift(first: pd.Series, last: pd.Series) -> list[str]:
     p1, p2 = first["test_prevalence"], last["test_prevalence"]
     if abs(p2 - p1) >= MIN_PREVALENCE_SHIFT:
         return [
-            f"The positive prevalence on the shared test rows moved from {p1:.3f} "
+            f"The positive prevalence on the test rows moved from {p1:.3f} "
             f"({first['group']}) to {p2:.3f} ({last['group']})."
         ]
+    if p1 == p2:
+        return [f"The positive prevalence is the same in both groups ({p1:.3f})."]
     return [f"The positive prevalence barely changed ({p1:.3f} → {p2:.3f})."]
 
 
-def opposite_movement(first: pd.Series, last: pd.Series) -> list[str]:
+def opposite_movement(first: pd.Series, last: pd.Series, same_rows: bool = True) -> list[str]:
     """Accuracy and F1 moving in opposite directions, and whether the class balance explains it."""
     a1, a2 = first["test_accuracy_mean"], last["test_accuracy_mean"]
     f1, f2 = first["test_f1_mean"], last["test_f1_mean"]
@@ -51,10 +55,15 @@ def opposite_movement(first: pd.Series, last: pd.Series) -> list[str]:
             "both classes, so it follows the majority class; F1 counts only the positive class "
             "and ignores true negatives."
         )
-    else:
+    elif same_rows:
         sentence += (
             f", although the prevalence barely moved ({p1:.3f} → {p2:.3f}): the model's errors "
             "changed, not the class balance."
+        )
+    else:
+        sentence += (
+            f", although the prevalence barely moved ({p1:.3f} → {p2:.3f}); the runs were "
+            "tested on different rows, so part of the change may be the test rows themselves."
         )
     return [sentence]
 
@@ -70,18 +79,48 @@ def no_skill_levels(groups: pd.DataFrame) -> list[str]:
     ]
 
 
-def prevalence_free_agreement(first: pd.Series, last: pd.Series) -> list[str]:
-    """Whether ROC-AUC and balanced accuracy, which ignore the class balance, agree."""
+def _paired_way(paired: pd.DataFrame, first: pd.Series, last: pd.Series, metric: str) -> str:
+    """'rose' / 'fell' when every paired CI excludes 0 the same way, else 'within noise', or
+    '' when there is no paired result for the metric."""
+    if paired.empty or "difference" not in paired:
+        return ""
+    rows = paired[
+        (paired["first_group"] == first["group"])
+        & (paired["second_group"] == last["group"])
+        & (paired["metric"] == metric)
+    ]
+    if rows.empty:
+        return ""
+    if (rows["ci_low"] > 0).all():
+        return "rose"
+    if (rows["ci_high"] < 0).all():
+        return "fell"
+    return "did not change beyond noise"
+
+
+def prevalence_free_agreement(
+    first: pd.Series, last: pd.Series, paired: pd.DataFrame | None = None
+) -> list[str]:
+    """Whether ROC-AUC and balanced accuracy, which ignore the class balance, agree.
+
+    With paired bootstrap results the direction of each metric is read from its CI, so a
+    change inside the noise is not called a rise or a fall.
+    """
+    paired = pd.DataFrame() if paired is None else paired
     r1, r2 = first["test_roc_auc_mean"], last["test_roc_auc_mean"]
     b1, b2 = first["test_balanced_accuracy_mean"], last["test_balanced_accuracy_mean"]
-    roc_way, balanced_way = _direction(r1, r2), _direction(b1, b2)
+    roc_way = _paired_way(paired, first, last, "roc_auc") or _direction(r1, r2)
+    balanced_way = _paired_way(paired, first, last, "balanced_accuracy") or _direction(b1, b2)
     detail = f"ROC-AUC {r1:.3f} → {r2:.3f}, balanced accuracy {b1:.3f} → {b2:.3f}"
+    quiet = ("stayed level", "did not change beyond noise")
+    if roc_way in quiet and balanced_way in quiet:
+        return [f"The prevalence-free metrics agree that nothing changed beyond noise ({detail})."]
     if roc_way == balanced_way:
         return [
             f"The prevalence-free metrics agree: both {roc_way} ({detail}). Compare the "
-            "thresholds on these, not on accuracy or F1."
+            "groups on these, not on accuracy or F1."
         ]
-    if "stayed level" in (roc_way, balanced_way):
+    if roc_way in quiet or balanced_way in quiet:
         return [
             f"The prevalence-free metrics do not contradict each other: ROC-AUC {roc_way}, "
             f"balanced accuracy {balanced_way} ({detail})."
@@ -135,7 +174,22 @@ def paired_verdicts(paired: pd.DataFrame, first: pd.Series, last: pd.Series) -> 
                 f"outside noise in only {len(outside)} of {n} seed pairs: not a "
                 "consistent difference"
             )
-        sentences.append(f"{name} differs by {span} {where}: {verdict}.")
+        sentence = f"{name} differs by {span} {where}: {verdict}."
+        prevalence_moved = abs(last["test_prevalence"] - first["test_prevalence"]) >= (
+            MIN_PREVALENCE_SHIFT
+        )
+        if not outside.empty and metric in PREVALENCE_DEPENDENT and prevalence_moved:
+            sentence += (
+                f" {name} depends on the prevalence, which moved from "
+                f"{first['test_prevalence']:.3f} to {last['test_prevalence']:.3f}: this is not "
+                "evidence that either model is better."
+            )
+        if not outside.empty and metric == "balanced_accuracy":
+            sentence += (
+                " This is at the fixed cutoff; at a tuned cutoff the difference may "
+                "vanish (see tuned_cutoff in each run)."
+            )
+        sentences.append(sentence)
     return sentences
 
 
@@ -187,8 +241,9 @@ def calibration_notes(groups: pd.DataFrame) -> list[str]:
     return [
         f"At {row['group']} the Brier score {row['test_brier_mean']:.3f} is worse than the "
         f"constant prior's {row['chance_brier_mean']:.3f}: the predicted probabilities do not "
-        "match the natural class balance (expected after undersampling or class weights; "
-        "see calibration.png). Rankings and the tuned cutoff are unaffected."
+        "match the natural class balance (resampling or class weights shift them toward "
+        "50:50; an undertrained model leaves them near 0.5; see calibration.png). Rankings and "
+        "the tuned cutoff are unaffected."
         for _, row in worse.iterrows()
     ]
 
@@ -199,8 +254,8 @@ def repeat_notes(groups: pd.DataFrame) -> list[str]:
         return []
     spread = groups["test_roc_auc_std"].max()
     return [
-        f"Across training seeds ROC-AUC varies with a standard deviation of up to {spread:.3f} "
-        "within a group; smaller differences between groups are not meaningful."
+        f"The training seed alone moves ROC-AUC with a standard deviation of up to {spread:.3f} "
+        "within a group; this seed noise comes on top of the test-row noise in the CIs."
     ]
 
 
@@ -224,10 +279,13 @@ def sweep_insights(
     groups = groups.dropna(subset=list(BINARY_COLUMNS)) if binary else groups.iloc[0:0]
     if len(groups) >= 2:
         first, last = groups.iloc[0], groups.iloc[-1]
+        same_rows = not (
+            "note" in paired and paired["note"].astype(str).str.contains("different").any()
+        )
         sentences += prevalence_shift(first, last)
-        sentences += opposite_movement(first, last)
+        sentences += opposite_movement(first, last, same_rows)
         sentences += no_skill_levels(groups)
-        sentences += prevalence_free_agreement(first, last)
+        sentences += prevalence_free_agreement(first, last, paired)
         sentences += paired_verdicts(paired, first, last)
     elif len(groups) == 1:
         sentences += no_skill_levels(groups)

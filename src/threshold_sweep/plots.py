@@ -60,8 +60,12 @@ def plot_confusion_matrix(
         display_labels=list(names),
         ax=axes,
         colorbar=False,
+        xticks_rotation=30 if len(names) > 2 else "horizontal",
     )
-    axes.set_title(title)
+    axes.set_xlabel("Predicted label")
+    axes.set_ylabel("True label")
+    axes.set_title(title, fontsize=9)
+    figure.tight_layout()
     return write_figure(path, figure)
 
 
@@ -88,7 +92,7 @@ def plot_cutoff_curves(
     curves: pd.DataFrame, default_cutoff: float, tuned_cutoff: float, objective: str, path: Path
 ) -> Path:
     """Precision, recall, F1, balanced accuracy and positive rate against the cutoff."""
-    figure, axes = plt.subplots(figsize=(6.5, 4.5))
+    figure, axes = plt.subplots(figsize=(8.5, 4.5))
     visible = curves[np.isfinite(curves["cutoff"]) & (curves["cutoff"] <= 1)]
     for column in ("precision", "recall", "f1", "balanced_accuracy", "positive_rate"):
         axes.plot(visible["cutoff"], visible[column], label=column, drawstyle="steps-post")
@@ -103,7 +107,8 @@ def plot_cutoff_curves(
     axes.set_xlim(0, 1)
     axes.set_ylim(0, 1.02)
     axes.set_title("Test metrics against the decision cutoff")
-    axes.legend(fontsize=8, loc="lower left")
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    figure.tight_layout()
     return write_figure(path, figure)
 
 
@@ -127,7 +132,9 @@ def plot_score_distributions(
     return write_figure(path, figure)
 
 
-def plot_calibration(y_true: np.ndarray, y_score: np.ndarray, path: Path) -> Path:
+def plot_calibration(
+    y_true: np.ndarray, y_score: np.ndarray, path: Path, positive: str = "1"
+) -> Path:
     """Reliability diagram: observed positive share per bin of predicted probability."""
     from sklearn.calibration import CalibrationDisplay
 
@@ -135,5 +142,7 @@ def plot_calibration(y_true: np.ndarray, y_score: np.ndarray, path: Path) -> Pat
     CalibrationDisplay.from_predictions(
         y_true, y_score, n_bins=10, strategy="quantile", ax=axes, name="CNN"
     )
+    axes.set_xlabel(f"Mean predicted probability of {positive}")
+    axes.set_ylabel(f"Observed share of {positive}")
     axes.set_title("Calibration (test, quantile bins)")
     return write_figure(path, figure)

@@ -33,7 +33,8 @@ def fmt(value: Any, digits: int = 4) -> str:
     if isinstance(value, float):
         if value != value:
             return "n/a"
-        value = value + 0.0 if value != 0 else 0.0  # no "-0.0000"
+        if abs(value) < 0.5 * 10**-digits:
+            value = 0.0  # no "-0.0000"
         return f"{value:g}" if value.is_integer() and abs(value) > 1 else f"{value:.{digits}f}"
     return str(value)
 
@@ -82,6 +83,7 @@ def _test_table(result: dict[str, Any]) -> pd.DataFrame:
                 "majority": chance["majority"][metric],
                 "always positive": chance["always_positive"][metric],
                 "random": chance["random"][metric],
+                "random at model's rate": chance["rate_matched"][metric],
                 "skill": result["skill"]["test"][metric],
                 "balanced view": result["balanced_view"]["test"][metric],
                 "prevalence-dependent": metric in PREVALENCE_DEPENDENT,
@@ -140,7 +142,7 @@ def _write_plots(
             result["tuned_cutoff"]["objective"],
             plots / "cutoff.png",
         )
-        plot_calibration(y_true, y_score, plots / "calibration.png")
+        plot_calibration(y_true, y_score, plots / "calibration.png", names[-1])
         shown += [
             ("ROC curve", "plots/roc.png"),
             ("Precision-recall", "plots/precision_recall.png"),
@@ -198,15 +200,18 @@ Validation and test keep their natural balance; only the training split is resam
 
 {markdown_table(_counts_table(result))}
 
-Positive prevalence on test: **{p:.4f}**. Every threshold of a sweep is tested on the same rows.
+Positive prevalence on test: **{p:.4f}**. Runs with the same data and split seed share these
+test rows, whatever their threshold.
 
 ## Test metrics and what no skill would score
 
 No-skill predictors at this prevalence ({p:.4f}), scored by the same scikit-learn functions:
 **majority** always predicts the majority class, **always positive** always predicts
-{names[-1]}, **random** predicts {names[-1]} at random with probability {p:.4f} (its expected
-value). All three score every row with the class prior, so their ROC-AUC is 0.5 and their
-average precision equals the prevalence. **Skill** is the chance-corrected value (0 = no skill,
+{names[-1]}, **random** predicts {names[-1]} at random with probability {p:.4f}, **random at
+model's rate** predicts it at random as often as the model does
+({test["predicted_positive_rate"]:.4f}); both random columns are exact expected values.
+All of them score every row with the class prior, so their ROC-AUC is 0.5 and their average
+precision equals the prevalence. **Skill** is the chance-corrected value (0 = no skill,
 1 = perfect; definitions below). **Balanced view**: {result["balanced_view"]["method"]}.
 **Prevalence-dependent** metrics change with the class balance alone; compare thresholds on
 the others, or on skill. CIs: {result["ci"]["method"]}, {result["ci"]["n_resamples"]}

@@ -206,6 +206,7 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
             "best_epoch": trained.best_epoch,
             "threads": trained.threads,
             "seed": int(cfg.train.seed),
+            "max_epochs": int(cfg.train.epochs),
         },
         **split_metrics,
     }

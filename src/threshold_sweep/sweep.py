@@ -77,7 +77,7 @@ def _metric_columns(result: dict[str, Any]) -> dict[str, Any]:
         if "skill" in result:
             row[f"skill_{metric}"] = result["skill"]["test"][metric]
         if "balanced_view" in result:
-            row[f"balanced_{metric}"] = result["balanced_view"]["test"][metric]
+            row[f"reweighted_{metric}"] = result["balanced_view"]["test"][metric]
     for key in ("roc_auc", "balanced_accuracy"):
         row[f"train_{key}"] = result["train"].get(key)
     gaps = [entry["gap"] for entry in result.get("overfitting", {}).values()]
@@ -150,7 +150,9 @@ def build_summary(root: Path) -> SweepSummary:
         keys = group_keys(complete, overrides)
         complete = sort_runs(complete, keys)
         metric_columns = [
-            c for c in complete.columns if c.startswith(("test_", "chance_", "skill_", "balanced_"))
+            c
+            for c in complete.columns
+            if c.startswith(("test_", "chance_", "skill_", "reweighted_"))
         ]
         groups = repeats(complete, keys, metric_columns)
         summary.groups = groups

@@ -64,7 +64,10 @@ def plot_metrics_by_threshold(
         if log_x:
             axes.set_xscale("log")
         axes.legend(fontsize=7)
-    figure.suptitle("Test metrics: mean over repeats, bootstrap CI, no-skill level (dashed)")
+    figure.suptitle(
+        "Test metrics: mean over repeats (bars: mean of the runs' bootstrap CIs), "
+        "single runs as dots, no-skill level dashed"
+    )
     figure.tight_layout()
     return write_figure(path, figure)
 

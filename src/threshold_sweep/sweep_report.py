@@ -113,8 +113,9 @@ def write_summary_markdown(root: Path, summary: Any, prevalence_dependent: Colle
     lines = [
         f"# Sweep summary: {root.name}",
         "",
-        f"{len(complete)} run(s) complete, {len(failed)} failed. All test numbers come from the "
-        "same test rows when the runs share a split seed.",
+        f"{len(complete)} run(s) complete, {len(failed)} failed. Runs with the same data and "
+        "split seed share their test rows, whatever their threshold; pairs that do not are "
+        "marked in the paired comparisons.",
         "",
     ]
     if summary.insights:
@@ -148,10 +149,11 @@ def write_summary_markdown(root: Path, summary: Any, prevalence_dependent: Colle
         lines += [
             "## Comparable metrics",
             "",
-            "Per group: the test value [bootstrap CI] (the best no-skill value at that group's "
-            "prevalence). Metrics that depend on the prevalence cannot be compared across "
-            "thresholds at face value; compare their distance from the no-skill value, or the "
-            "prevalence-free metrics.",
+            "Per group: the test value, mean over the group's runs [mean of the runs' bootstrap "
+            "CI bounds: test-row noise of one run, not a CI of the group mean] (the best no-skill "
+            "value at that group's prevalence). Metrics that depend on the prevalence cannot be "
+            "compared across thresholds at face value; compare their distance from the no-skill "
+            "value, or the prevalence-free metrics.",
             "",
             markdown_table(comparable_table(groups, prevalence_dependent)),
             "",
