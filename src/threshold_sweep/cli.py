@@ -29,12 +29,15 @@ WRITE_ERRNOS = (errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT, errno.EPE
 
 
 def config_dir() -> Path:
-    """The configs/ folder of the checkout this package was installed from."""
+    """configs/ of the checkout (editable install) or of the installed data files."""
     here = Path(__file__).resolve()
     for parent in here.parents:
         if (parent / "configs" / "config.yaml").exists():
             return parent / "configs"
-    raise RuntimeError("configs/config.yaml not found above " + str(here))
+    installed = Path(sys.prefix) / "share" / "threshold-sweep" / "configs"
+    if (installed / "config.yaml").exists():
+        return installed
+    raise RuntimeError(f"configs/config.yaml not found above {here} or in {installed}")
 
 
 def job_dirname(override_dirname: str) -> str:

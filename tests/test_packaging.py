@@ -1,0 +1,63 @@
+"""A non-editable install (a built wheel) finds its configs and experiments."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_install_runs_without_the_checkout(tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(wheels)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = wheels.glob("threshold_sweep-*.whl")
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=False)
+    site = next((env_dir / "lib").glob("python3*/site-packages"))
+    # dependencies come from this interpreter's site-packages, after the wheel's own files
+    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(env_dir / "bin" / "python"),
+            "install",
+            "-q",
+            "--no-deps",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    done = subprocess.run(
+        [str(env_dir / "bin" / "threshold-sweep"), "+experiment=seed_thresholds", "--cfg", "job"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "threshold: 100" in done.stdout and "strategy: undersample" in done.stdout
+    imported = subprocess.run(
+        [
+            str(env_dir / "bin" / "python"),
+            "-c",
+            "import threshold_sweep, sys; print(threshold_sweep.__file__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert str(env_dir) in imported.stdout
