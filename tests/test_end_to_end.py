@@ -329,3 +329,28 @@ def test_two_thresholds_make_a_three_class_run(tmp_path):
     report = (folder / "report.md").read_text()
     assert "micro-F1 equals accuracy" in report and "plots/confusion_matrix.png" in report
     assert (folder / "plots" / "confusion_matrix.png").exists()
+
+
+def test_saved_model_loads_in_safe_mode_and_nothing_is_pickled(sweep):
+    import subprocess
+    import sys
+    import zipfile
+
+    folder = run_dir(sweep[0], 1000)
+    code = (
+        "import sys, json, numpy as np\n"
+        "from threshold_sweep.model_io import load_run_model\n"
+        "model = load_run_model(sys.argv[1])\n"
+        "print(json.dumps(list(model.input_shape[1:])))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    shape = json.loads(done.stdout.strip().splitlines()[-1])
+    assert shape == json.loads((folder / "data_summary.json").read_text())["sequence_shape"]
+    for path in folder.rglob("*"):
+        if path.is_file():
+            assert path.read_bytes()[:2] not in (b"\x80\x04", b"\x80\x05"), path  # pickle magic
+    members = zipfile.ZipFile(folder / "model.keras").namelist()
+    assert not [m for m in members if m.endswith((".pkl", ".pickle"))]

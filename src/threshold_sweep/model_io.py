@@ -1,0 +1,13 @@
+"""Loading a run's saved model (imports TensorFlow): Keras safe mode, never pickle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def load_run_model(run_dir: Path) -> Any:
+    """The run's model.keras, loaded with safe_mode=True (no arbitrary code is executed)."""
+    import keras
+
+    return keras.saving.load_model(Path(run_dir) / "model.keras", safe_mode=True, compile=False)
