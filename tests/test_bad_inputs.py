@@ -90,6 +90,8 @@ CASES = {
     "unknown model": (lambda t: ["model=lstm"], "model=lstm: no such option"),
     "unknown data source": (lambda t: ["data=sql"], "data=sql: no such option"),
     "unknown key": (lambda t: ["train.epoch=3"], "did you mean train.epochs?"),
+    "negative seed": (lambda t: ["seed=-1"], "seed=-1 must be a non-negative integer"),
+    "negative train seed": (lambda t: ["train.seed=-3"], "train.seed=-3 must be"),
     "epochs <= 0": (lambda t: ["train.epochs=0"], "train.epochs=0 must be > 0"),
     "batch size <= 0": (lambda t: ["train.batch_size=0"], "train.batch_size=0 must be > 0"),
     "learning rate <= 0": (lambda t: ["train.learning_rate=-1"], "train.learning_rate=-1.0"),
