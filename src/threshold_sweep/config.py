@@ -238,6 +238,18 @@ def validate_config(cfg: Any) -> None:
     for key, value in positive.items():
         if value <= 0:
             raise UserError(f"{key}={value} must be > 0")
+    seeds = {
+        "seed": cfg.seed,
+        "train.seed": cfg.train.seed,
+        "split.seed": cfg.split.seed,
+        "sampling.seed": cfg.sampling.seed,
+        "evaluate.bootstrap.seed": cfg.evaluate.bootstrap.seed,
+    }
+    if "seed" in cfg.data:
+        seeds["data.seed"] = cfg.data.seed
+    for key, value in seeds.items():
+        if value < 0:
+            raise UserError(f"{key}={value} must be a non-negative integer, e.g. {key}=0")
     for key, value in (
         ("train.patience", cfg.train.patience),
         ("train.threads", cfg.train.threads),
