@@ -74,8 +74,11 @@ def assess_multiclass(
     result: dict[str, Any], frames: dict[str, pd.DataFrame], cfg: Any
 ) -> dict[str, Any]:
     """Chance levels, CIs, overfitting gaps and warnings for ordered multi-class labels."""
-    from threshold_sweep.multiclass import multiclass_bootstrap_ci, multiclass_chance
-    from threshold_sweep.run import score_matrix
+    from threshold_sweep.multiclass import (
+        multiclass_bootstrap_ci,
+        multiclass_chance,
+        score_matrix,
+    )
 
     test = frames["test"]
     y_true, y_pred, proba = test["y_true"].to_numpy(), test["y_pred"].to_numpy(), score_matrix(test)

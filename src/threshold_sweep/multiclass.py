@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn import metrics as skm
 from sklearn.dummy import DummyClassifier
 
@@ -25,6 +26,15 @@ MULTI_HEADLINE = (
     "roc_auc_ovr",
     "log_loss",
 )
+
+
+def score_matrix(frame: pd.DataFrame) -> np.ndarray:
+    """The class-probability columns score_0..score_k of a multi-class predictions frame."""
+    columns = sorted(
+        (c for c in frame.columns if c.startswith("score_")),
+        key=lambda c: int(c.removeprefix("score_")),
+    )
+    return frame[columns].to_numpy()
 
 
 def multiclass_scalars(

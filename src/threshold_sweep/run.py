@@ -92,18 +92,9 @@ def _split_metrics(frame: pd.DataFrame, names: list[str]) -> dict[str, Any]:
     y_true, y_pred = frame["y_true"].to_numpy(), frame["y_pred"].to_numpy()
     if len(names) == 2:
         return binary_metrics(y_true, frame["y_score"].to_numpy(), y_pred, names)
-    from threshold_sweep.multiclass import multiclass_metrics
+    from threshold_sweep.multiclass import multiclass_metrics, score_matrix
 
     return multiclass_metrics(y_true, score_matrix(frame), y_pred, names)
-
-
-def score_matrix(frame: pd.DataFrame) -> np.ndarray:
-    """The class-probability columns score_0..score_k of a multi-class predictions frame."""
-    columns = sorted(
-        (c for c in frame.columns if c.startswith("score_")),
-        key=lambda c: int(c.removeprefix("score_")),
-    )
-    return frame[columns].to_numpy()
 
 
 def _data_summary(data: PreparedData, cfg: Any) -> dict[str, Any]:
