@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ class SweepSummaryCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """A sweep's folder must be writable before any job starts."""
         _check_writable(config.hydra.sweep.dir, "hydra.sweep.dir")
+        self._started = time.time()
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Build the summary from the run folders, including failed ones."""
@@ -49,6 +51,12 @@ class SweepSummaryCallback(Callback):
 
         sweep_dir = Path(config.hydra.sweep.dir)
         summary = build_summary(sweep_dir)
+        # jobs in other processes (joblib, submitit) report failures only through error.txt
+        started = getattr(self, "_started", float("inf")) - 1
+        for error in sweep_dir.rglob("error.txt"):
+            folder = str(error.parent.resolve())
+            if error.stat().st_mtime >= started and folder not in FAILED_RUNS:
+                FAILED_RUNS.append(folder)
         log.info(
             "sweep summary: %d complete, %d failed -> %s",
             summary.completed,

@@ -14,7 +14,7 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from threshold_sweep.callbacks import FAILED_RUNS
 from threshold_sweep.config import register_configs
@@ -46,6 +46,23 @@ def job_dirname(override_dirname: str) -> str:
     return name[:200] or "default"
 
 
+def parallel_jobs(launcher: object) -> int:
+    """How many jobs the Hydra launcher runs at once on this machine (1 for the basic one)."""
+    cores = os.cpu_count() or 1
+    n_jobs = getattr(launcher, "n_jobs", None)
+    if isinstance(n_jobs, int):
+        return cores if n_jobs < 0 else max(1, min(n_jobs, cores))
+    return 1
+
+
+def default_threads(launcher: object) -> int:
+    """TensorFlow threads for train.threads=0: the cores a job may use without oversubscribing."""
+    cpus_per_task = getattr(launcher, "cpus_per_task", None)
+    if isinstance(cpus_per_task, int) and cpus_per_task > 0:
+        return cpus_per_task
+    return max(1, (os.cpu_count() or 1) // parallel_jobs(launcher))
+
+
 def _show_tracebacks() -> bool:
     """HYDRA_FULL_ERROR=1 asks for full tracebacks instead of one-line errors."""
     return os.environ.get("HYDRA_FULL_ERROR") == "1"
@@ -58,6 +75,9 @@ def run_job(cfg: DictConfig) -> None:
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    if cfg.train.threads == 0:
+        with open_dict(cfg):
+            cfg.train.threads = default_threads(hydra_cfg.launcher)
     try:
         if cfg.resume and is_complete(out_dir, cfg):
             log.info("resume: %s already holds a complete run of this config; skipped", out_dir)
@@ -109,7 +129,7 @@ def run_job(cfg: DictConfig) -> None:
 
 def _after_failure(multirun: bool, code: int, out_dir: Path) -> None:
     """A single run exits with `code`; in a sweep the other jobs carry on."""
-    FAILED_RUNS.append(str(out_dir))
+    FAILED_RUNS.append(str(out_dir.resolve()))
     if not multirun:
         raise SystemExit(code)
 

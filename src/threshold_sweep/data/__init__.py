@@ -24,8 +24,50 @@ class Dataset:
         return len(self.x)
 
 
+_CACHE: dict[str, Dataset] = {}
+_CACHE_SIZE = 2
+
+
+def _cache_key(cfg: Any) -> str | None:
+    """The data config plus the file's size and modification time; None if it cannot be read."""
+    from pathlib import Path
+
+    from omegaconf import OmegaConf
+
+    if OmegaConf.is_config(cfg):
+        items = OmegaConf.to_container(cfg, resolve=True)
+    else:
+        items = dict(vars(cfg))
+    path = items.get("path")
+    if path:
+        try:
+            stat = Path(path).expanduser().resolve().stat()
+        except OSError:
+            return None
+        items["_file"] = [str(Path(path).expanduser().resolve()), stat.st_size, stat.st_mtime_ns]
+    return repr(sorted((str(k), repr(v)) for k, v in items.items()))
+
+
 def load_dataset(cfg: Any) -> Dataset:
-    """Load the data source named by `cfg.source`."""
+    """Load the data source named by `cfg.source`, once per process for the same data config.
+
+    Jobs of a sweep that run in one process (Hydra's basic launcher) share the loaded,
+    validated arrays; nothing downstream modifies them.
+    """
+    key = _cache_key(cfg)
+    if key is not None and key in _CACHE:
+        return _CACHE[key]
+    dataset = _load(cfg)
+    if key is not None:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        dataset.X.flags.writeable = False
+        _CACHE[key] = dataset
+    return dataset
+
+
+def _load(cfg: Any) -> Dataset:
+    """Dispatch to the loader of `cfg.source`."""
     if cfg.source == "synthetic":
         from threshold_sweep.data.synthetic import generate
 

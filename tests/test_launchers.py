@@ -1,0 +1,60 @@
+"""The same two-job sweep on Hydra's basic, joblib and submitit_local launchers: identical
+summary metrics (same seeds and the same train.threads), failures counted across processes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import TINY, run_cli
+
+SWEEP = ["-m", "label.threshold=100,1000", *TINY]
+
+
+def summary(folder: Path) -> pd.DataFrame:
+    table = pd.read_csv(folder / "summary.csv").set_index("threshold").sort_index()
+    return table[[c for c in table.columns if c.startswith("test_")]]
+
+
+@pytest.fixture(scope="module")
+def basic(tmp_path_factory) -> Path:
+    cwd = tmp_path_factory.mktemp("basic")
+    done = run_cli([*SWEEP, "hydra.sweep.dir=sweep"], cwd)
+    assert done.returncode == 0, done.stderr
+    return cwd / "sweep"
+
+
+@pytest.mark.parametrize("launcher", ["local_parallel", "submitit_local"])
+def test_launcher_matches_the_basic_launcher(basic, launcher, tmp_path):
+    done = run_cli([*SWEEP, f"hydra/launcher={launcher}", "hydra.sweep.dir=sweep"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    pd.testing.assert_frame_equal(summary(tmp_path / "sweep"), summary(basic))
+
+
+def test_failed_job_in_a_worker_process_fails_the_sweep(tmp_path):
+    done = run_cli(
+        [
+            "-m",
+            "label.threshold=1e9,2e9",
+            "hydra/launcher=local_parallel",
+            "hydra.sweep.dir=sweep",
+            *TINY,
+        ],
+        tmp_path,
+    )
+    assert done.returncode == 1
+    assert "2 run(s) failed" in done.stderr
+    assert (pd.read_csv(tmp_path / "sweep" / "summary.csv")["status"] == "failed").all()
+
+
+def test_threads_default_to_cores_per_parallel_job():
+    from types import SimpleNamespace
+
+    from threshold_sweep.cli import default_threads, parallel_jobs
+
+    assert parallel_jobs(SimpleNamespace()) == 1
+    assert parallel_jobs(SimpleNamespace(n_jobs=-1)) == (__import__("os").cpu_count() or 1)
+    assert default_threads(SimpleNamespace(n_jobs=64)) == 1
+    assert default_threads(SimpleNamespace(cpus_per_task=3)) == 3
