@@ -34,3 +34,4 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_bootstrap.py
+	$(BIN)/python benchmarks/bench_runner.py

@@ -1,0 +1,205 @@
+"""Benchmarks of the runner against bare Keras and of the commands that need no model.
+
+1. overhead: one full `threshold-sweep` run (load, split, sample, train a fixed number of
+   epochs without early stopping, evaluate with CIs, plots, report) vs a bare Keras script
+   that trains the same model on the same arrays for the same epochs and predicts once.
+2. scaling: K = 1, 2, 4 thresholds in one process; the cost beyond training per extra job.
+3. startup: `--help`, `--cfg job` and `threshold-sweep-report` wall time, and whether
+   TensorFlow was imported (python -X importtime).
+
+Every comparison runs its baseline in the same invocation; the ratios are what carry over.
+Writes results/runner.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).parent / "results"
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+BARE_KERAS = """
+import sys, numpy as np, keras
+from keras import layers
+data = np.load(sys.argv[1])
+X, x = data["X"][:, :, None].astype("float32"), data["x"]
+y = (x > 100).astype("float32")
+rng = np.random.default_rng(0); order = rng.permutation(len(y))
+n_test = n_val = int(0.15 * len(y))
+test, val, train = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
+mean, scale = X[train].mean(0), X[train].std(0) + 1e-12
+X = (X - mean) / scale
+keras.utils.set_random_seed(0)
+inputs = keras.Input(shape=X.shape[1:])
+h = inputs
+for f in (16, 32):
+    h = layers.Conv1D(f, 5, padding="same", activation="relu")(h)
+    h = layers.MaxPooling1D(2)(h)
+h = layers.GlobalAveragePooling1D()(h)
+h = layers.Dropout(0.2)(h)
+h = layers.Dense(32, activation="relu")(h)
+model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(h))
+model.compile(optimizer=keras.optimizers.Adam(0.003), loss="binary_crossentropy",
+              metrics=["accuracy", keras.metrics.AUC(name="auc")])
+model.fit(X[train], y[train], validation_data=(X[val], y[val]), epochs=int(sys.argv[2]),
+          batch_size=64, verbose=0)
+model.predict(X[test], batch_size=1024, verbose=0)
+"""
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    """Wall seconds of one command (it must succeed)."""
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{command[:3]} failed: {done.stderr[-500:]}")
+    return time.perf_counter() - start
+
+
+def make_arrays(folder: Path, rows: int, length: int) -> Path:
+    """An .npz of the embedded synthetic data, so both sides read the same arrays."""
+    from types import SimpleNamespace
+
+    from threshold_sweep.data.synthetic import generate
+
+    data = generate(
+        SimpleNamespace(
+            n_samples=rows,
+            length=length,
+            channels=1,
+            log10_mean=2.11,
+            log10_sd=0.63,
+            signal_noise=0.5,
+            noise=0.5,
+            seed=0,
+        )
+    )
+    path = folder / "data.npz"
+    np.savez(path, X=data.X[:, :, 0], x=data.x)
+    return path
+
+
+def overhead(folder: Path, rows: int, length: int, epochs: int) -> dict:
+    """Full runner vs bare Keras on the same arrays, same epochs, no early stopping."""
+    path = make_arrays(folder, rows, length)
+    script = folder / "bare_keras.py"
+    script.write_text(BARE_KERAS)
+    bare = timed([sys.executable, str(script), str(path), str(epochs)], folder)
+    runner = timed(
+        [
+            sys.executable,
+            "-m",
+            "threshold_sweep",
+            "data=arrays",
+            f"data.path={path}",
+            f"train.epochs={epochs}",
+            "train.early_stopping=false",
+            "train.threads=0",
+            "sampling=none",
+            "hydra.run.dir=run",
+        ],
+        folder,
+    )
+    return {
+        "rows": rows,
+        "length": length,
+        "epochs": epochs,
+        "bare_keras_s": round(bare, 2),
+        "threshold_sweep_s": round(runner, 2),
+        "ratio": round(runner / bare, 3),
+        "target_ratio": 1.05,
+    }
+
+
+def scaling(folder: Path, epochs: int) -> dict:
+    """Sweeps of K thresholds in one process: seconds per job beyond the first."""
+    thresholds = ["100", "100,300", "100,300,1000,2000"]
+    seconds = {}
+    for values in thresholds:
+        k = len(values.split(","))
+        seconds[k] = timed(
+            [
+                sys.executable,
+                "-m",
+                "threshold_sweep",
+                "-m",
+                f"label.threshold={values}",
+                f"train.epochs={epochs}",
+                "train.early_stopping=false",
+                f"hydra.sweep.dir=k{k}",
+            ],
+            folder,
+        )
+    per_extra_job = (seconds[4] - seconds[1]) / 3
+    return {
+        "sweep_seconds": {str(k): round(v, 2) for k, v in seconds.items()},
+        "seconds_per_extra_job": round(per_extra_job, 2),
+        "first_job_seconds": round(seconds[1], 2),
+    }
+
+
+def startup(folder: Path) -> dict:
+    """Commands that need no model: wall time and whether TensorFlow was imported."""
+    sweep = folder / "k2"
+    commands = {
+        "--help": [sys.executable, "-X", "importtime", "-m", "threshold_sweep", "--help"],
+        "--cfg job": [sys.executable, "-X", "importtime", "-m", "threshold_sweep", "--cfg", "job"],
+        "report": [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "threshold_sweep.report_cli",
+            str(sweep),
+        ],
+    }
+    out = {}
+    for name, command in commands.items():
+        start = time.perf_counter()
+        done = subprocess.run(command, cwd=folder, env=ENV, capture_output=True, text=True)
+        seconds = time.perf_counter() - start
+        imported = any(
+            line.split("|")[-1].strip() in ("tensorflow", "keras")
+            for line in done.stderr.splitlines()
+            if line.startswith("import time")
+        )
+        out[name] = {
+            "seconds": round(seconds, 2),
+            "imports_tensorflow": imported,
+            "target_seconds": 1.5,
+        }
+    return out
+
+
+def main() -> None:
+    """Run the chosen benchmarks, print a table and save results/runner.json."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--length", type=int, default=128)
+    parser.add_argument("--epochs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        result = {
+            "overhead": overhead(folder, args.rows, args.length, args.epochs),
+            "scaling": scaling(folder, 2),
+            "startup": startup(folder),
+        }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "runner.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
