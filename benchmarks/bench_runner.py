@@ -4,7 +4,8 @@
    epochs without early stopping, evaluate with CIs, plots, report) vs a bare Keras script
    that trains the same model on the same arrays for the same epochs and predicts once.
 2. scaling: K = 1, 2, 4 thresholds in one process; the cost beyond training per extra job.
-3. startup: `--help`, `--cfg job` and `threshold-sweep-report` wall time, and whether
+3. threads: 2 jobs x 1 thread (joblib) vs 1 job x 2 threads (basic launcher) on 2 cores.
+4. startup: `--help`, `--cfg job` and `threshold-sweep-report` wall time, and whether
    TensorFlow was imported (python -X importtime).
 
 Every comparison runs its baseline in the same invocation; the ratios are what carry over.
@@ -144,6 +145,46 @@ def scaling(folder: Path, epochs: int) -> dict:
         "sweep_seconds": {str(k): round(v, 2) for k, v in seconds.items()},
         "seconds_per_extra_job": round(per_extra_job, 2),
         "first_job_seconds": round(seconds[1], 2),
+    }
+
+
+def threads(folder: Path, epochs: int) -> dict:
+    """Two jobs at once with one thread each (joblib) vs one job at a time with two threads."""
+    common = [
+        "-m",
+        "label.threshold=100,1000",
+        f"train.epochs={epochs}",
+        "train.early_stopping=false",
+        "data.n_samples=8000",
+    ]
+    parallel = timed(
+        [
+            sys.executable,
+            "-m",
+            "threshold_sweep",
+            *common,
+            "hydra/launcher=local_parallel",
+            "hydra.launcher.n_jobs=2",
+            "train.threads=1",
+            "hydra.sweep.dir=t_parallel",
+        ],
+        folder,
+    )
+    serial = timed(
+        [
+            sys.executable,
+            "-m",
+            "threshold_sweep",
+            *common,
+            "train.threads=2",
+            "hydra.sweep.dir=t_serial",
+        ],
+        folder,
+    )
+    return {
+        "two_jobs_x_one_thread_s": round(parallel, 2),
+        "one_job_x_two_threads_s": round(serial, 2),
+        "ratio_parallel_over_serial": round(parallel / serial, 2),
     }
 
 

@@ -34,7 +34,9 @@ def _column_list(columns: Any) -> list[str]:
     return [str(column) for column in columns]
 
 
-def _numeric(frame: pd.DataFrame, columns: list[str], path: Path, role: str) -> np.ndarray:
+def _numeric(
+    frame: pd.DataFrame, columns: list[str], path: Path, role: str, dtype: type = np.float64
+) -> np.ndarray:
     """Return `columns` as float64, rejecting non-numeric columns by name."""
     bad = [c for c in columns if not pd.api.types.is_numeric_dtype(frame[c])]
     bad = [c for c in bad if not pd.api.types.is_bool_dtype(frame[c])]
@@ -49,7 +51,7 @@ def _numeric(frame: pd.DataFrame, columns: list[str], path: Path, role: str) -> 
             f"{path.name}: {role} column(s) {', '.join(map(repr, bad))} are not numeric "
             f"(e.g. {example[0] if example else 'empty'!r}); {fix}"
         )
-    return frame[columns].to_numpy(dtype=np.float64)
+    return frame[columns].to_numpy(dtype=dtype)
 
 
 def load_table(cfg: Any) -> Dataset:
@@ -103,10 +105,9 @@ def load_table(cfg: Any) -> Dataset:
         if repeated:
             raise UserError(f"data.features lists {', '.join(map(repr, repeated))} twice")
     x = _numeric(frame, [cfg.target], path, "target")[:, 0]
-    X = _numeric(frame, features, path, "feature")
-    keep = drop_or_reject_missing(
-        np.column_stack([x, X]), [cfg.target, *features], path.name, cfg.on_missing
-    )
+    X = _numeric(frame, features, path, "feature", np.float32)  # no float64 copy of the features
+    keep = drop_or_reject_missing(x, [cfg.target], path.name, cfg.on_missing)
+    keep &= drop_or_reject_missing(X, features, path.name, cfg.on_missing)
     row_numbers = np.flatnonzero(keep)  # ids without an id column: the original row numbers
     if not keep.all():
         frame, x, X = frame[keep].reset_index(drop=True), x[keep], X[keep]
@@ -119,7 +120,7 @@ def load_table(cfg: Any) -> Dataset:
         ids = row_numbers
     dropped = [c for c in frame.columns if c not in {*features, cfg.target, cfg.id}]
     return Dataset(
-        X=X.astype(np.float32)[:, :, None],
+        X=X[:, :, None],
         x=x,
         ids=ids,
         source=str(path),
