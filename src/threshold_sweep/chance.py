@@ -9,7 +9,10 @@ from sklearn.dummy import DummyClassifier
 from sklearn.metrics import balanced_accuracy_score, cohen_kappa_score
 from sklearn.utils.class_weight import compute_sample_weight
 
-from threshold_sweep.evaluate import HEADLINE, LOSSES, scalar_metrics
+from threshold_sweep.evaluate import HEADLINE, scalar_metrics
+from threshold_sweep.metric_names import no_skill_level
+
+__all__ = ["BASELINES", "balanced_view", "chance_levels", "no_skill_level", "skill_scores"]
 
 BASELINES = {
     "majority": "always predicts the majority class",
@@ -53,19 +56,6 @@ def chance_levels(
     if y_pred is not None:
         levels["rate_matched"] = _random_predictor(y_true, prior_score, float(np.mean(y_pred)))
     return levels
-
-
-def no_skill_level(metric: str, chance: dict[str, dict[str, float]]) -> float:
-    """The value to beat: the best no-skill value (lowest for losses).
-
-    Recall and specificity use the random predictor that says positive as often as the model
-    (or, without it, at the prevalence): a constant predictor reaches 1.0 on one of them by
-    giving up the other entirely.
-    """
-    if metric in ("recall", "specificity"):
-        return chance.get("rate_matched", chance["random"])[metric]
-    values = [baseline[metric] for baseline in chance.values()]
-    return min(values) if metric in LOSSES else max(values)
 
 
 SKILL_DEFINITIONS = {

@@ -9,42 +9,16 @@ from typing import Any
 import numpy as np
 from sklearn import metrics as skm
 
-# Scalar metrics reported per split, in report order.
-HEADLINE = (
-    "accuracy",
-    "balanced_accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "specificity",
-    "macro_f1",
-    "mcc",
-    "roc_auc",
-    "average_precision",
-    "brier",
-    "log_loss",
-)
+from threshold_sweep.metric_names import HEADLINE, LOSSES, PREVALENCE_DEPENDENT
 
-# Metrics whose value (and whose no-skill value) moves with the positive prevalence alone.
-PREVALENCE_DEPENDENT = frozenset(
-    {
-        "accuracy",
-        "precision",
-        "f1",
-        "macro_f1",
-        "mcc",
-        "average_precision",
-        "brier",
-        "log_loss",
-        "macro_precision",
-        "micro_f1",
-        "weighted_f1",
-        "cohen_kappa",
-    }
-)
-
-# Lower is better for these; higher for every other metric.
-LOSSES = frozenset({"brier", "log_loss"})
+__all__ = [
+    "HEADLINE",
+    "LOSSES",
+    "PREVALENCE_DEPENDENT",
+    "binary_metrics",
+    "predict_labels",
+    "scalar_metrics",
+]
 
 
 def predict_labels(y_score: np.ndarray, cutoff: float) -> np.ndarray:

@@ -12,20 +12,7 @@ from sklearn import metrics as skm
 from sklearn.dummy import DummyClassifier
 
 from threshold_sweep.bootstrap import Predictions, _interval, stratified_counts
-
-MULTI_HEADLINE = (
-    "accuracy",
-    "balanced_accuracy",
-    "macro_precision",
-    "macro_recall",
-    "macro_f1",
-    "micro_f1",
-    "weighted_f1",
-    "mcc",
-    "cohen_kappa",
-    "roc_auc_ovr",
-    "log_loss",
-)
+from threshold_sweep.metric_names import MULTI_HEADLINE
 
 
 def score_matrix(frame: pd.DataFrame) -> np.ndarray:

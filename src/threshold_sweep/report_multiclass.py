@@ -11,7 +11,8 @@ from threshold_sweep.io import write_text
 from threshold_sweep.labels import threshold_text
 from threshold_sweep.multiclass import MULTI_HEADLINE
 from threshold_sweep.plots import plot_confusion_matrix, plot_training_curves
-from threshold_sweep.report import SPLITS, fmt, markdown_table
+from threshold_sweep.report import SPLITS
+from threshold_sweep.tables import fmt, markdown_table
 
 
 def _counts_table(result: dict[str, Any]) -> pd.DataFrame:

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from threshold_sweep.evaluate import HEADLINE, PREVALENCE_DEPENDENT
 from threshold_sweep.io import write_csv
+from threshold_sweep.metric_names import HEADLINE, PREVALENCE_DEPENDENT
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,7 @@ def read_overrides(run_dir: Path) -> dict[str, str]:
 
 def _metric_columns(result: dict[str, Any]) -> dict[str, Any]:
     """Test metrics with CI, no-skill level, skill and balanced view, as flat columns."""
-    from threshold_sweep.chance import no_skill_level
-    from threshold_sweep.multiclass import MULTI_HEADLINE
+    from threshold_sweep.metric_names import MULTI_HEADLINE, no_skill_level
 
     multiclass = result.get("task") == "multiclass"
     row: dict[str, Any] = {

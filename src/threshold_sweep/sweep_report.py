@@ -8,10 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from threshold_sweep.evaluate import HEADLINE
 from threshold_sweep.io import write_text
-from threshold_sweep.multiclass import MULTI_HEADLINE
-from threshold_sweep.report import fmt, markdown_table
+from threshold_sweep.metric_names import HEADLINE, MULTI_HEADLINE
+from threshold_sweep.tables import fmt, markdown_table
 
 RUN_COLUMNS = (
     "test_prevalence",
