@@ -129,6 +129,7 @@ class TrainConfig:
     threads: int = 0
     verbose: str = "auto"
     predict_batch_size: int = 1024
+    mixed_precision: bool = False
 
 
 class CutoffObjective(str, Enum):

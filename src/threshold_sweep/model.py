@@ -36,7 +36,9 @@ def build_cnn1d(input_shape: tuple[int, int], n_classes: int, cfg: Any) -> keras
     if cfg.dense_units > 0:
         hidden = layers.Dense(int(cfg.dense_units), activation="relu", name="dense")(hidden)
     if n_classes == 2:
-        outputs = layers.Dense(1, activation="sigmoid", name="probability")(hidden)
+        outputs = layers.Dense(1, activation="sigmoid", name="probability", dtype="float32")(hidden)
     else:
-        outputs = layers.Dense(n_classes, activation="softmax", name="probability")(hidden)
+        outputs = layers.Dense(
+            n_classes, activation="softmax", name="probability", dtype="float32"
+        )(hidden)
     return keras.Model(inputs, outputs, name="cnn1d")

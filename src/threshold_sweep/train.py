@@ -71,6 +71,10 @@ def train_model(
     from threshold_sweep.model import build_cnn1d
 
     keras.backend.clear_session()
+    # float16 compute with float32 weights pays off on GPUs; reset for every job of a process
+    keras.mixed_precision.set_global_policy(
+        "mixed_float16" if train_cfg.mixed_precision else "float32"
+    )
     keras.utils.set_random_seed(int(train_cfg.seed))
     tf.config.experimental.enable_op_determinism()
     model = build_cnn1d(X_train.shape[1:], n_classes, model_cfg)
