@@ -163,3 +163,27 @@ def test_semicolon_csv_gets_a_hint(tmp_path):
     path = write(tmp_path, "semi.csv", "x;a\n1;2\n")
     with pytest.raises(UserError, match="looks ';'- or tab-separated"):
         load_dataset(table_cfg(path))
+
+
+def test_parquet_nulls_text_ids_and_types(tmp_path):
+    path = tmp_path / "p.parquet"
+    pd.DataFrame(
+        {
+            "key": ["007", "8", "9"],
+            "price": [1.0, 2.0, 3.0],
+            "n": pd.array([1, None, 3], dtype="Int64"),
+            "f": [0.5, 1.5, 2.5],
+            "label": ["a", "b", "c"],
+        }
+    ).to_parquet(path)
+    with pytest.raises(
+        UserError, match=r"column 'n' has 1 missing or infinite value\(s\) \(rows 1,"
+    ):
+        load_dataset(table_cfg(path, target="price", id="key"))
+    data = load_dataset(table_cfg(path, target="price", id="key", on_missing="drop"))
+    assert data.ids.tolist() == ["007", "9"] and data.features == ["n", "f"]
+    assert data.X.dtype == np.float32 and data.ignored_columns == ["label"]
+    with pytest.raises(
+        UserError, match=r"target column\(s\) 'label' are not numeric \(e\.g\. 'a'\)"
+    ):
+        load_dataset(table_cfg(path, target="label", id="key"))
