@@ -1,4 +1,4 @@
-"""The same two-job sweep on Hydra's basic, joblib and submitit_local launchers: identical
+"""The same two-job sweep on Hydra's basic, joblib, submitit_local and Ray launchers: identical
 summary metrics (same seeds and the same train.threads), failures counted across processes."""
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ def basic(tmp_path_factory) -> Path:
     return cwd / "sweep"
 
 
-@pytest.mark.parametrize("launcher", ["local_parallel", "submitit_local"])
+@pytest.mark.parametrize("launcher", ["local_parallel", "submitit_local", "ray_local"])
 def test_launcher_matches_the_basic_launcher(basic, launcher, tmp_path):
+    if launcher.startswith("ray"):
+        pytest.importorskip("hydra_plugins.hydra_ray_launcher", reason="pip install '.[ray]'")
     done = run_cli([*SWEEP, f"hydra/launcher={launcher}", "hydra.sweep.dir=sweep"], tmp_path)
     assert done.returncode == 0, done.stderr
     pd.testing.assert_frame_equal(summary(tmp_path / "sweep"), summary(basic))
@@ -58,3 +60,5 @@ def test_threads_default_to_cores_per_parallel_job():
     assert parallel_jobs(SimpleNamespace(n_jobs=-1)) == (__import__("os").cpu_count() or 1)
     assert default_threads(SimpleNamespace(n_jobs=64)) == 1
     assert default_threads(SimpleNamespace(cpus_per_task=3)) == 3
+    ray = SimpleNamespace(ray=SimpleNamespace(remote={"num_cpus": 1}))
+    assert default_threads(ray) == 1

@@ -58,8 +58,11 @@ def parallel_jobs(launcher: object) -> int:
 def default_threads(launcher: object) -> int:
     """TensorFlow threads for train.threads=0: the cores a job may use without oversubscribing."""
     cpus_per_task = getattr(launcher, "cpus_per_task", None)
-    if isinstance(cpus_per_task, int) and cpus_per_task > 0:
-        return cpus_per_task
+    ray_remote = getattr(getattr(launcher, "ray", None), "remote", None)
+    if ray_remote is not None and cpus_per_task is None:
+        cpus_per_task = ray_remote.get("num_cpus")
+    if isinstance(cpus_per_task, int | float) and cpus_per_task >= 1:
+        return int(cpus_per_task)
     return max(1, (os.cpu_count() or 1) // parallel_jobs(launcher))
 
 
