@@ -33,6 +33,12 @@ def test_launcher_matches_the_basic_launcher(basic, launcher, tmp_path):
     done = run_cli([*SWEEP, f"hydra/launcher={launcher}", "hydra.sweep.dir=sweep"], tmp_path)
     assert done.returncode == 0, done.stderr
     pd.testing.assert_frame_equal(summary(tmp_path / "sweep"), summary(basic))
+    again = run_cli(
+        [*SWEEP, f"hydra/launcher={launcher}", "hydra.sweep.dir=sweep", "resume=true"], tmp_path
+    )
+    assert again.returncode == 0, again.stderr
+    assert (again.stdout + again.stderr).count("already holds a complete run") == 2
+    pd.testing.assert_frame_equal(summary(tmp_path / "sweep"), summary(basic))
 
 
 def test_failed_job_in_a_worker_process_fails_the_sweep(tmp_path):

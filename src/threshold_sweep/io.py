@@ -65,13 +65,15 @@ def write_csv(path: Path, frame: Any) -> Path:
 
 
 def write_figure(path: Path, figure: Any) -> Path:
-    """Save a matplotlib figure atomically and close it."""
-    import matplotlib.pyplot as plt
+    """Save a matplotlib figure atomically and close it (if pyplot manages it)."""
+    import sys
 
     try:
         return write_atomic(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
     finally:
-        plt.close(figure)
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is not None:
+            pyplot.close(figure)
 
 
 def _nan_to_none(data: Any) -> Any:

@@ -5,12 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure  # no pyplot: nothing interactive, faster start-up
 
 from threshold_sweep.io import write_figure
 
@@ -24,9 +20,8 @@ def plot_metrics_by_threshold(
     columns = [m for m in metrics if f"test_{m}_mean" in groups]
     n_cols = min(3, len(columns))
     n_rows = -(-len(columns) // n_cols)
-    figure, axes_grid = plt.subplots(
-        n_rows, n_cols, figsize=(4.4 * n_cols, 3.7 * n_rows), squeeze=False
-    )
+    figure = Figure(figsize=(4.4 * n_cols, 3.7 * n_rows))
+    axes_grid = figure.subplots(n_rows, n_cols, squeeze=False)
     for unused in axes_grid.flat[len(columns) :]:
         unused.set_visible(False)
     frame = groups.copy()
