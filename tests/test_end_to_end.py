@@ -153,6 +153,40 @@ def test_report_command_rebuilds_the_summary_without_tensorflow(sweep, tmp_path)
     pd.testing.assert_frame_equal(pd.read_csv(copy / "summary.csv"), original)
 
 
+def test_report_redraws_the_sweep_plot_only_when_its_tables_change(sweep, tmp_path):
+    from threshold_sweep.report_cli import main as report_main
+
+    copy = tmp_path / "copy"
+    shutil.copytree(sweep[0], copy)
+    plot = copy / "summary_metrics.png"
+    assert report_main([str(copy)]) == 1  # the sweep has failed jobs
+    drawn = plot.stat().st_mtime_ns
+    assert report_main([str(copy)]) == 1
+    assert plot.stat().st_mtime_ns == drawn  # same runs: the plot is kept
+    runs = pd.read_csv(copy / "summary.csv")
+    complete = runs.loc[runs["status"] == "complete", "run"]
+    shutil.rmtree(copy / complete.iloc[-1])
+    assert report_main([str(copy)]) == 1
+    assert plot.stat().st_mtime_ns != drawn  # one run fewer: redrawn
+    assert len(pd.read_csv(copy / "summary.csv")) == len(runs) - 1
+
+
+def test_report_marks_a_run_from_an_older_version_instead_of_crashing(sweep, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(sweep[0], copy)
+    runs = pd.read_csv(copy / "summary.csv")
+    old = copy / runs.loc[runs["status"] == "complete", "run"].iloc[0] / "metrics.json"
+    result = json.loads(old.read_text())
+    del result["ci"]
+    old.write_text(json.dumps(result))
+    out = run_cli([str(copy)], tmp_path, module="threshold_sweep.report_cli")
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    summary = pd.read_csv(copy / "summary.csv").set_index("run")
+    row = summary.loc[str(old.parent.relative_to(copy))]
+    assert row["status"] == "failed"
+    assert row["error"].startswith("metrics.json lacks ci (written by an older")
+
+
 def test_table_source_with_other_column_names(table_csv, tmp_path):
     done = run_cli(
         [

@@ -5,14 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
 import matplotlib.ticker
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from sklearn.metrics import (
     ConfusionMatrixDisplay,
     PrecisionRecallDisplay,
@@ -22,11 +18,18 @@ from sklearn.metrics import (
 from threshold_sweep.io import write_figure
 
 
+def _subplots(nrows: int = 1, ncols: int = 1, **kwargs: object) -> tuple[Figure, object]:
+    """A figure outside pyplot (no global state, nothing interactive) and its axes."""
+    squeeze = bool(kwargs.pop("squeeze", True))
+    figure = Figure(**kwargs)
+    return figure, figure.subplots(nrows, ncols, squeeze=squeeze)
+
+
 def plot_roc(
     y_true: np.ndarray, y_score: np.ndarray, title: str, path: Path, positive: str = "1"
 ) -> Path:
     """ROC curve of the test split with the chance diagonal."""
-    figure, axes = plt.subplots(figsize=(5, 5))
+    figure, axes = _subplots(figsize=(5, 5))
     RocCurveDisplay.from_predictions(y_true, y_score, ax=axes, name="CNN", plot_chance_level=True)
     axes.set_xlabel(f"False positive rate (positive class: {positive})")
     axes.set_ylabel(f"True positive rate (positive class: {positive})")
@@ -38,7 +41,7 @@ def plot_precision_recall(
     y_true: np.ndarray, y_score: np.ndarray, title: str, path: Path, positive: str = "1"
 ) -> Path:
     """Precision-recall curve with the prevalence (chance) line."""
-    figure, axes = plt.subplots(figsize=(5, 5))
+    figure, axes = _subplots(figsize=(5, 5))
     PrecisionRecallDisplay.from_predictions(
         y_true, y_score, ax=axes, name="CNN", plot_chance_level=True
     )
@@ -52,7 +55,7 @@ def plot_confusion_matrix(
     y_true: np.ndarray, y_pred: np.ndarray, names: Sequence[str], title: str, path: Path
 ) -> Path:
     """Confusion matrix of counts with class names."""
-    figure, axes = plt.subplots(figsize=(5, 4.5))
+    figure, axes = _subplots(figsize=(5, 4.5))
     ConfusionMatrixDisplay.from_predictions(
         y_true,
         y_pred,
@@ -73,7 +76,7 @@ def plot_training_curves(history: pd.DataFrame, best_epoch: int, path: Path) -> 
     """Loss and metrics per epoch for train and validation, best epoch marked."""
     names = [c for c in history.columns if c != "epoch" and not c.startswith("val_")]
     names = [n for n in names if n in ("loss", "accuracy", "auc")] or names
-    figure, axes_list = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.8), squeeze=False)
+    figure, axes_list = _subplots(1, len(names), figsize=(4.5 * len(names), 3.8), squeeze=False)
     epochs = history["epoch"] + 1 if "epoch" in history else np.arange(1, len(history) + 1)
     for axes, name in zip(axes_list[0], names, strict=True):
         axes.plot(epochs, history[name], marker="o", label="train")
@@ -92,7 +95,7 @@ def plot_cutoff_curves(
     curves: pd.DataFrame, default_cutoff: float, tuned_cutoff: float, objective: str, path: Path
 ) -> Path:
     """Precision, recall, F1, balanced accuracy and positive rate against the cutoff."""
-    figure, axes = plt.subplots(figsize=(8.5, 4.5))
+    figure, axes = _subplots(figsize=(8.5, 4.5))
     visible = curves[np.isfinite(curves["cutoff"]) & (curves["cutoff"] <= 1)]
     for column in ("precision", "recall", "f1", "balanced_accuracy", "positive_rate"):
         axes.plot(visible["cutoff"], visible[column], label=column, drawstyle="steps-post")
@@ -116,7 +119,7 @@ def plot_score_distributions(
     y_true: np.ndarray, y_score: np.ndarray, names: Sequence[str], cutoff: float, path: Path
 ) -> Path:
     """Histogram of predicted probabilities per true class (each normalised to its count)."""
-    figure, axes = plt.subplots(figsize=(6, 4))
+    figure, axes = _subplots(figsize=(6, 4))
     bins = np.linspace(0, 1, 41)
     for label, name in enumerate(names):
         scores = y_score[y_true == label]
@@ -138,7 +141,7 @@ def plot_calibration(
     """Reliability diagram: observed positive share per bin of predicted probability."""
     from sklearn.calibration import CalibrationDisplay
 
-    figure, axes = plt.subplots(figsize=(5, 5))
+    figure, axes = _subplots(figsize=(5, 5))
     CalibrationDisplay.from_predictions(
         y_true, y_score, n_bins=10, strategy="quantile", ax=axes, name="CNN"
     )

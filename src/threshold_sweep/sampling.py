@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from imblearn.over_sampling import RandomOverSampler
-from imblearn.under_sampling import RandomUnderSampler
 from sklearn.utils.class_weight import compute_class_weight
 
 
@@ -25,6 +23,9 @@ def sample_training_rows(
     y_train = y[train_indices]
     strategy = getattr(strategy, "value", strategy)
     if strategy in ("undersample", "oversample"):
+        from imblearn.over_sampling import RandomOverSampler  # imported only when used
+        from imblearn.under_sampling import RandomUnderSampler
+
         sampler_type = RandomUnderSampler if strategy == "undersample" else RandomOverSampler
         sampler = sampler_type(random_state=seed)
         sampled, _ = sampler.fit_resample(train_indices.reshape(-1, 1), y_train)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from threshold_sweep.io import write_csv
+from threshold_sweep.io import write_csv, write_text
 from threshold_sweep.metric_names import HEADLINE, PREVALENCE_DEPENDENT
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,22 @@ def _metric_columns(result: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _unreadable(metrics_path: Path) -> str:
+    """Why a metrics.json cannot be summarised ('' when it can)."""
+    try:
+        result = json.loads(metrics_path.read_text())
+    except (OSError, ValueError) as error:
+        return f"unreadable metrics.json ({error}); re-run this job"
+    required = ("task", "test", "training", "ci", "chance") if isinstance(result, dict) else ()
+    missing = [key for key in required if key not in result] if required else ["everything"]
+    if missing:
+        return (
+            f"metrics.json lacks {', '.join(missing)} (written by an older threshold-sweep?); "
+            "re-run this job"
+        )
+    return ""
+
+
 def _run_row(root: Path, run_dir: Path) -> dict[str, Any]:
     """One summary row: run path, status, overrides, threshold and test metrics."""
     relative = str(run_dir.relative_to(root))
@@ -96,6 +112,10 @@ def _run_row(root: Path, run_dir: Path) -> dict[str, Any]:
     overrides = read_overrides(run_dir)
     metrics_path = run_dir / "metrics.json"
     if metrics_path.exists():
+        problem = _unreadable(metrics_path)
+        if problem:
+            row.update(status="failed", error=problem, **overrides)
+            return row
         row.update(status="complete", error="", **overrides)
         row.update(_metric_columns(json.loads(metrics_path.read_text())))
     else:
@@ -161,8 +181,22 @@ def build_summary(root: Path) -> SweepSummary:
         )
         write_csv(root / "summary_groups.csv", groups)
         write_csv(root / "summary_paired.csv", summary.paired)
-        from threshold_sweep.sweep_plots import plot_metrics_by_threshold
-
-        plot_metrics_by_threshold(groups, complete, MAIN_METRICS, root / "summary_metrics.png")
+        _plot_if_changed(groups, complete, root / "summary_metrics.png")
     write_summary_markdown(root, summary, PREVALENCE_DEPENDENT)
     return summary
+
+
+def _plot_if_changed(groups: pd.DataFrame, runs: pd.DataFrame, path: Path) -> None:
+    """Draw the sweep plot unless the same tables drew the file already (a stamp records it)."""
+    import hashlib
+
+    stamp = path.with_name(f".{path.name}.sha256")
+    tables = groups.to_csv(index=False) + runs.to_csv(index=False) + ",".join(MAIN_METRICS)
+    digest = hashlib.sha256(tables.encode()).hexdigest()
+    if path.exists() and stamp.exists() and stamp.read_text().strip() == digest:
+        return
+    from threshold_sweep.sweep_plots import plot_metrics_by_threshold
+
+    stamp.unlink(missing_ok=True)
+    plot_metrics_by_threshold(groups, runs, MAIN_METRICS, path)
+    write_text(stamp, digest + "\n")
