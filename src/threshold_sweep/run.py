@@ -12,9 +12,9 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from threshold_sweep.config import validate_config
-from threshold_sweep.evaluate import binary_metrics, predict_labels
 from threshold_sweep.io import write_csv, write_json
 from threshold_sweep.labels import threshold_text
+from threshold_sweep.preload import preload
 from threshold_sweep.prepare import PreparedData, prepare
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,12 @@ RUN_FILES = (
     "report.md",
     "standardization.json",
     "timing.json",
+)
+EVALUATION_MODULES = (
+    "threshold_sweep.evaluate",
+    "threshold_sweep.assess",
+    "threshold_sweep.report",
+    "threshold_sweep.report_multiclass",
 )
 
 
@@ -78,6 +84,8 @@ def _predictions_frame(
         {"id": data.dataset.ids[rows], "x": data.dataset.x[rows], "y_true": data.y[rows]}
     )
     if scores.ndim == 1:
+        from threshold_sweep.evaluate import predict_labels
+
         frame["y_score"] = scores
         frame["y_pred"] = predict_labels(scores, cutoff)
     else:
@@ -91,6 +99,8 @@ def _split_metrics(frame: pd.DataFrame, names: list[str]) -> dict[str, Any]:
     """Binary or multi-class metrics of one predictions frame."""
     y_true, y_pred = frame["y_true"].to_numpy(), frame["y_pred"].to_numpy()
     if len(names) == 2:
+        from threshold_sweep.evaluate import binary_metrics
+
         return binary_metrics(y_true, frame["y_score"].to_numpy(), y_pred, names)
     from threshold_sweep.multiclass import multiclass_metrics, score_matrix
 
@@ -144,8 +154,12 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
     write_csv(out_dir / "test_ids.csv", pd.DataFrame({"id": data.dataset.ids[data.split.test]}))
     prepared_at = time.perf_counter()
 
-    from threshold_sweep.train import predict_scores, train_model  # imports TensorFlow
+    import tensorflow  # noqa: F401  (first, alone: it takes seconds)
 
+    from threshold_sweep.train import predict_scores, train_model
+
+    # the evaluation stage imports scikit-learn and matplotlib while the model trains
+    evaluation_imports = preload(EVALUATION_MODULES)
     fit_rows = data.training.indices
     trained = train_model(
         data.features(fit_rows),
@@ -159,6 +173,7 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
         history_path=out_dir / "history.csv",
     )
     trained_at = time.perf_counter()
+    evaluation_imports.join()
     cutoff = float(cfg.evaluate.cutoff)
     eval_rows = {
         "train": np.unique(fit_rows),  # the rows the model was fitted on

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.utils.class_weight import compute_class_weight
 
 
 @dataclass(frozen=True)
@@ -31,6 +30,8 @@ def sample_training_rows(
         sampled, _ = sampler.fit_resample(train_indices.reshape(-1, 1), y_train)
         return TrainingRows(indices=sampled[:, 0], class_weight=None)
     if strategy == "class_weight":
+        from sklearn.utils.class_weight import compute_class_weight
+
         classes = np.unique(y_train)
         weights = compute_class_weight("balanced", classes=classes, y=y_train)
         return TrainingRows(
