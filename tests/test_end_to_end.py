@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -140,6 +141,26 @@ def test_sweep_summary_has_one_row_per_run(sweep):
     text = (sweep_dir / "summary.md").read_text()
     assert "4 run(s) complete, 2 failed" in text and "outside the range of x" in text
     assert (sweep_dir / "summary_metrics.png").exists()
+
+
+def test_a_sweep_logs_job_i_of_n_and_prints_the_final_table(sweep):
+    sweep_dir, done = sweep
+    started = re.findall(r"job (\d) of 6 \[(.*?)\] started", done.stderr)
+    assert [int(i) for i, _ in started] == [1, 2, 3, 4, 5, 6]
+    assert started[0][1] == "label.threshold=100,train.seed=0"
+    ended = re.findall(
+        r"job \d of 6 \[.*?\] (finished|failed) in .*?; (\d) of 6 finished", done.stderr
+    )
+    assert [status for status, _ in ended] == ["finished"] * 4 + ["failed"] * 2
+    assert [int(n) for _, n in ended] == [1, 2, 3, 4, 5, 6]
+    assert "left" in done.stderr.split("job 2 of 6")[1].splitlines()[0]
+    table = done.stdout[done.stdout.index("\nlabel.threshold    train.seed    status") :]
+    summary = pd.read_csv(sweep_dir / "summary.csv")
+    for _, run in summary[summary["status"] == "complete"].iterrows():
+        assert f"{run['test_roc_auc']:.3f} [{run['test_roc_auc_ci_low']:.3f}," in table
+    errors = [line for line in table.splitlines() if line.startswith("failed ")]
+    assert len(errors) == 2 and all("outside the range of x" in line for line in errors)
+    assert not (sweep_dir / ".sweep_progress.json").exists()
 
 
 def test_report_command_rebuilds_the_summary_without_tensorflow(sweep, tmp_path):

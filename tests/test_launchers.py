@@ -33,6 +33,12 @@ def test_launcher_matches_the_basic_launcher(basic, launcher, tmp_path):
     done = run_cli([*SWEEP, f"hydra/launcher={launcher}", "hydra.sweep.dir=sweep"], tmp_path)
     assert done.returncode == 0, done.stderr
     pd.testing.assert_frame_equal(summary(tmp_path / "sweep"), summary(basic))
+    output = done.stdout + done.stderr  # workers log where their launcher sends it
+    assert "sweep of 2 job(s)" in output
+    if launcher == "local_parallel":
+        assert "job 1 of 2 [label.threshold=100] started" in output
+        assert "job 2 of 2 [label.threshold=1000] started" in output
+    assert "100" in done.stdout.split("status")[-1] and "1000" in done.stdout.split("status")[-1]
     finished = {p: p.stat().st_mtime_ns for p in (tmp_path / "sweep").glob("*/metrics.json")}
     assert len(finished) == 2
     again = run_cli(

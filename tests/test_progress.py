@@ -1,0 +1,85 @@
+"""Sweep progress: job counts, time-left estimates and the final table (a real sweep's
+progress log is checked in test_end_to_end.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from threshold_sweep.progress import SweepProgress, duration, final_table, plan_sweep
+
+
+@pytest.mark.parametrize(
+    ("params", "overrides", "total", "swept"),
+    [
+        (
+            None,
+            ["label.threshold=100,1000", "train.seed=0,1,2"],
+            6,
+            ["label.threshold", "train.seed"],
+        ),
+        (None, ["label.threshold=100"], 1, []),
+        (
+            {"label.threshold": "100,1000"},
+            ["train.seed=0,1", "data.n_samples=600"],
+            4,
+            ["label.threshold", "train.seed"],
+        ),
+        ({"train.seed": "0,1,2"}, ["train.seed=5,6"], 2, ["train.seed", "train.seed"]),
+        (None, ["train.seed=range(0,4)"], 4, ["train.seed"]),
+        (None, ["train.learning_rate=interval(0.001,0.1)"], None, []),
+    ],
+)
+def test_plan_sweep_counts_the_basic_sweepers_jobs(params, overrides, total, swept):
+    assert plan_sweep(params, overrides) == (total, swept)
+
+
+def test_time_left_is_the_mean_job_time_times_the_jobs_left(tmp_path):
+    progress = SweepProgress(total=5, started=1000.0, swept=("label.threshold",))
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "metrics.json").write_text("{}")
+    import os
+
+    for name in ("a", "b"):
+        os.utime(tmp_path / name / "metrics.json", (1010, 1010))
+    assert progress.finished_jobs(tmp_path) == 2
+    # 2 jobs in 60 s: 3 left take about 90 s
+    assert progress.status(tmp_path, now=1060.0) == "2 of 5 finished, 1:00 elapsed, about 1:30 left"
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "metrics.json").write_text("{}")
+    os.utime(tmp_path / "old" / "metrics.json", (900, 900))  # from an earlier sweep
+    assert progress.finished_jobs(tmp_path) == 2
+    assert duration(3725) == "1:02:05" and duration(59.6) == "1:00"
+
+
+def test_progress_state_round_trips(tmp_path):
+    progress = SweepProgress(total=3, started=12.5, swept=("train.seed",))
+    progress.save(tmp_path)
+    assert SweepProgress.load(tmp_path) == progress
+    assert SweepProgress.load(tmp_path / "missing") is None
+    assert progress.job_label(1, ["train.seed=1", "data.n_samples=600"]) == (
+        "job 2 of 3 [train.seed=1]"
+    )
+
+
+def test_final_table_lists_every_job_with_its_ci_and_errors():
+    summary = pd.DataFrame(
+        {
+            "run": ["label.threshold=100", "label.threshold=5"],
+            "status": ["complete", "failed"],
+            "error": ["", "x is empty"],
+            "label.threshold": ["100", "5"],
+            "test_prevalence": [0.5551, None],
+            "test_roc_auc": [0.91234, None],
+            "test_roc_auc_ci_low": [0.88, None],
+            "test_roc_auc_ci_high": [0.94, None],
+        }
+    )
+    lines = final_table(summary, ("label.threshold",)).splitlines()
+    assert lines[0].split()[:3] == ["label.threshold", "status", "prevalence"]
+    assert re.match(r"100\s+complete\s+0\.555\s+0\.912 \[0\.880, 0\.940\]", lines[2])
+    assert re.match(r"5\s+failed\s*$", lines[3])
+    assert lines[4] == "failed label.threshold=5: x is empty"
