@@ -5,40 +5,16 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from conftest import TINY, error_lines, run_cli
+from conftest import TINY, error_lines, run_cli, run_dir
 from test_cli import imports_tensorflow
 
 THRESHOLDS = (100, 1000)
-
-
-@pytest.fixture(scope="module")
-def sweep(tmp_path_factory) -> tuple[Path, object]:
-    """One multirun: two real thresholds and one that must fail (outside the range of x)."""
-    cwd = tmp_path_factory.mktemp("sweep")
-    done = run_cli(
-        [
-            "-m",
-            "label.threshold=100,1000,1e9",
-            "train.seed=0,1",
-            "hydra.sweep.dir=outputs/multirun/study",
-            *TINY,
-        ],
-        cwd,
-    )
-    return cwd / "outputs" / "multirun" / "study", done
-
-
-def run_dir(sweep_dir: Path, threshold: float | str, seed: int = 0) -> Path:
-    """The job folder, named by its sorted overrides."""
-    (folder,) = sweep_dir.glob(f"*,label.threshold={threshold},*,train.seed={seed},*")
-    return folder
 
 
 def test_sweep_runs_each_job_and_reports_the_failure(sweep):

@@ -10,15 +10,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from threshold_sweep.io import write_csv, write_text
 from threshold_sweep.metric_names import HEADLINE, PREVALENCE_DEPENDENT
+from threshold_sweep.results import find_run_dirs, read_overrides, run_error, unreadable
 
 log = logging.getLogger(__name__)
 
 MAIN_METRICS = ("accuracy", "balanced_accuracy", "f1", "mcc", "roc_auc", "average_precision")
-IGNORED_OVERRIDE_PREFIXES = ("hydra.", "experiment")
 RESERVED_COLUMNS = ("run", "status", "error")
 
 
@@ -31,27 +30,8 @@ class SweepSummary:
     failed: int
     groups: pd.DataFrame | None = None
     paired: pd.DataFrame | None = None
+    complete: pd.DataFrame | None = None
     insights: list[str] | None = None
-
-
-def find_run_dirs(root: Path) -> list[Path]:
-    """Folders under `root` (or `root` itself) holding a finished or failed run."""
-    markers = list(root.rglob("metrics.json")) + list(root.rglob("error.txt"))
-    return sorted({marker.parent for marker in markers})
-
-
-def read_overrides(run_dir: Path) -> dict[str, str]:
-    """The run's command-line overrides (from Hydra's .hydra/overrides.yaml) as key -> value."""
-    path = run_dir / ".hydra" / "overrides.yaml"
-    if not path.exists():
-        return {}
-    overrides: dict[str, str] = {}
-    for item in yaml.safe_load(path.read_text()) or []:
-        key, _, value = str(item).partition("=")
-        key = key.lstrip("+~")
-        if not key.startswith(IGNORED_OVERRIDE_PREFIXES):
-            overrides[key] = value
-    return overrides
 
 
 def _metric_columns(result: dict[str, Any]) -> dict[str, Any]:
@@ -89,22 +69,6 @@ def _metric_columns(result: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _unreadable(metrics_path: Path) -> str:
-    """Why a metrics.json cannot be summarised ('' when it can)."""
-    try:
-        result = json.loads(metrics_path.read_text())
-    except (OSError, ValueError) as error:
-        return f"unreadable metrics.json ({error}); re-run this job"
-    required = ("task", "test", "training", "ci", "chance") if isinstance(result, dict) else ()
-    missing = [key for key in required if key not in result] if required else ["everything"]
-    if missing:
-        return (
-            f"metrics.json lacks {', '.join(missing)} (written by an older threshold-sweep?); "
-            "re-run this job"
-        )
-    return ""
-
-
 def _run_row(root: Path, run_dir: Path) -> dict[str, Any]:
     """One summary row: run path, status, overrides, threshold and test metrics."""
     relative = str(run_dir.relative_to(root))
@@ -112,15 +76,14 @@ def _run_row(root: Path, run_dir: Path) -> dict[str, Any]:
     overrides = read_overrides(run_dir)
     metrics_path = run_dir / "metrics.json"
     if metrics_path.exists():
-        problem = _unreadable(metrics_path)
+        problem = unreadable(metrics_path)
         if problem:
             row.update(status="failed", error=problem, **overrides)
             return row
         row.update(status="complete", error="", **overrides)
         row.update(_metric_columns(json.loads(metrics_path.read_text())))
     else:
-        error = (run_dir / "error.txt").read_text(errors="replace").strip().splitlines()
-        row.update(status="failed", error=error[0] if error else "unknown error", **overrides)
+        row.update(status="failed", error=run_error(run_dir), **overrides)
     return row
 
 
@@ -150,17 +113,15 @@ def _max_gap(root: Path, table: pd.DataFrame) -> float:
     return 0.05
 
 
-def build_summary(root: Path) -> SweepSummary:
-    """Write summary.csv, summary_groups.csv, summary_paired.csv, summary.md and the plot."""
+def summarize(root: Path) -> SweepSummary:
+    """The summary tables of every run under `root`, computed without writing anything."""
     from threshold_sweep.insights import sweep_insights
-    from threshold_sweep.sweep_report import write_summary_markdown
     from threshold_sweep.sweep_stats import group_keys, paired_comparisons, repeats, sort_runs
 
     root = Path(root)
     table = collect_runs(root)
     if table.empty:
         return SweepSummary(table=table, completed=0, failed=0)
-    write_csv(root / "summary.csv", table)
     complete = table[table["status"] == "complete"].reset_index(drop=True)
     failed = table[table["status"] == "failed"].reset_index(drop=True)
     summary = SweepSummary(table=table, completed=len(complete), failed=len(failed))
@@ -173,15 +134,28 @@ def build_summary(root: Path) -> SweepSummary:
             for c in complete.columns
             if c.startswith(("test_", "chance_", "skill_", "reweighted_"))
         ]
-        groups = repeats(complete, keys, metric_columns)
-        summary.groups = groups
+        summary.complete = complete
+        summary.groups = repeats(complete, keys, metric_columns)
         summary.paired = paired_comparisons(root, complete, keys)
         summary.insights = sweep_insights(
-            groups, summary.paired, complete, _max_gap(root, complete)
+            summary.groups, summary.paired, complete, _max_gap(root, complete)
         )
-        write_csv(root / "summary_groups.csv", groups)
+    return summary
+
+
+def build_summary(root: Path) -> SweepSummary:
+    """Write summary.csv, summary_groups.csv, summary_paired.csv, summary.md and the plot."""
+    from threshold_sweep.sweep_report import write_summary_markdown
+
+    root = Path(root)
+    summary = summarize(root)
+    if summary.table.empty:
+        return summary
+    write_csv(root / "summary.csv", summary.table)
+    if summary.groups is not None:
+        write_csv(root / "summary_groups.csv", summary.groups)
         write_csv(root / "summary_paired.csv", summary.paired)
-        _plot_if_changed(groups, complete, root / "summary_metrics.png")
+        _plot_if_changed(summary.groups, summary.complete, root / "summary_metrics.png")
     write_summary_markdown(root, summary, PREVALENCE_DEPENDENT)
     return summary
 

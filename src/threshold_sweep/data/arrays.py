@@ -34,9 +34,11 @@ def load_arrays(cfg: Any) -> Dataset:
         )
     with archive:
         keys = sorted(archive.files)
+        # new data to predict (threshold-sweep-predict) may come without the target array
+        has_target = cfg.target_key in archive.files or not getattr(cfg, "target_optional", False)
         for option, key in (
             ("data.sequences_key", cfg.sequences_key),
-            ("data.target_key", cfg.target_key),
+            ("data.target_key", cfg.target_key if has_target else None),
             ("data.id_key", cfg.id_key),
         ):
             if key is not None and key not in archive.files:
@@ -46,7 +48,7 @@ def load_arrays(cfg: Any) -> Dataset:
                 )
         try:
             X = archive[cfg.sequences_key]
-            x = archive[cfg.target_key]
+            x = archive[cfg.target_key] if has_target else np.full(len(X), np.nan)
             ids = archive[cfg.id_key] if cfg.id_key is not None else None
         except ValueError as error:
             raise UserError(f"{path.name}: cannot load arrays without pickle: {error}") from None
@@ -70,8 +72,9 @@ def load_arrays(cfg: Any) -> Dataset:
         raise UserError(f"{where}: {cfg.id_key!r} has shape {ids.shape}; expected {x.shape}")
     x = x.astype(np.float64)
     X = X.astype(np.float32, copy=False)
-    keep = drop_or_reject_missing(x, f"target {cfg.target_key!r}", where, cfg.on_missing)
-    keep &= drop_or_reject_missing(X, f"sequences {cfg.sequences_key!r}", where, cfg.on_missing)
+    keep = drop_or_reject_missing(X, f"sequences {cfg.sequences_key!r}", where, cfg.on_missing)
+    if has_target:
+        keep &= drop_or_reject_missing(x, f"target {cfg.target_key!r}", where, cfg.on_missing)
     if not keep.all():
         X, x = X[keep], x[keep]
         ids = ids[keep] if ids is not None else np.flatnonzero(keep)

@@ -140,7 +140,9 @@ def load_table(cfg: Any) -> Dataset:
         if len(columns) == 1 and any(sep in columns[0] for sep in ";\t")
         else ""
     )
-    for key, column in (("data.target", cfg.target), ("data.id", cfg.id)):
+    # new data to predict (threshold-sweep-predict) may come without the target column
+    has_target = cfg.target in columns or not getattr(cfg, "target_optional", False)
+    for key, column in (("data.target", cfg.target if has_target else None), ("data.id", cfg.id)):
         if column is not None and column not in columns:
             raise UserError(
                 f"{key}: no column {column!r} in {path.name} (columns: {available})"
@@ -173,10 +175,13 @@ def load_table(cfg: Any) -> Dataset:
         repeated = sorted({c for c in features if features.count(c) > 1})
         if repeated:
             raise UserError(f"data.features lists {', '.join(map(repr, repeated))} twice")
-    x = _numeric(table, [cfg.target], path, "target", np.float64)[:, 0]
     X = _numeric(table, features, path, "feature", np.float32)  # no float64 copy of the features
-    keep = drop_or_reject_missing(x, [cfg.target], path.name, cfg.on_missing)
-    keep &= drop_or_reject_missing(X, features, path.name, cfg.on_missing)
+    keep = drop_or_reject_missing(X, features, path.name, cfg.on_missing)
+    if has_target:
+        x = _numeric(table, [cfg.target], path, "target", np.float64)[:, 0]
+        keep &= drop_or_reject_missing(x, [cfg.target], path.name, cfg.on_missing)
+    else:
+        x = np.full(len(X), np.nan)
     row_numbers = np.flatnonzero(keep)  # ids without an id column: the original row numbers
     if not keep.all():
         x, X = x[keep], X[keep]

@@ -1,0 +1,94 @@
+"""Load runs and sweeps as pandas DataFrames, e.g. in a notebook.
+
+    from threshold_sweep.api import load_run, load_sweep
+
+    sweep = load_sweep("outputs/multirun/2026-11-22_10-00-00")
+    sweep.runs                          # one row per run, as summary.csv
+    sweep.metrics.query("split == 'test'")   # every run's metrics with CIs, long format
+    run = sweep.run("label.threshold=1000")
+    run.predictions, run.history, run.config
+
+The tables are the ones `threshold-sweep-report` writes, computed by the same code; loading
+writes nothing. Neither TensorFlow nor scikit-learn is imported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from threshold_sweep.errors import UserError
+from threshold_sweep.results import Run, load_run
+
+__all__ = ["Run", "Sweep", "load_run", "load_sweep"]
+
+
+@dataclass
+class Sweep:
+    """A folder of runs: the summary tables and each finished run."""
+
+    path: Path
+    runs: pd.DataFrame
+    groups: pd.DataFrame | None
+    paired: pd.DataFrame | None
+    insights: list[str]
+
+    @cached_property
+    def finished(self) -> dict[str, Run]:
+        """Every complete run, keyed by its folder relative to the sweep."""
+        complete = self.runs[self.runs["status"] == "complete"]
+        return {name: load_run(self.path / name) for name in complete["run"]}
+
+    def run(self, name: str) -> Run:
+        """One complete run by its folder name or by some of its overrides ('train.seed=1')."""
+        if name in self.finished:
+            return self.finished[name]
+        wanted = dict(re.findall(r"([^=,]+)=(\[[^\]]*\]|[^,]*)", name))
+        matches = [
+            key
+            for key, run in self.finished.items()
+            if wanted and all(run.overrides.get(k.strip()) == v for k, v in wanted.items())
+        ]
+        if len(matches) != 1:
+            known = ", ".join(self.finished) or "none"
+            problem = "matches several runs" if matches else "matches no complete run"
+            raise UserError(f"{name!r} {problem}; complete runs: {known}")
+        return self.finished[matches[0]]
+
+    @cached_property
+    def metrics(self) -> pd.DataFrame:
+        """Every complete run's metrics (long format) with its folder and overrides."""
+        frames = []
+        for name, run in self.finished.items():
+            frame = run.metrics.copy()
+            for key, value in reversed(list(run.overrides.items())):
+                frame.insert(0, key, value)
+            frame.insert(0, "run", name)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Every run under `path` with the sweep's summary tables (nothing is written)."""
+    from threshold_sweep.sweep import summarize
+
+    root = Path(path)
+    if not root.is_dir():
+        raise UserError(f"{root} is not a directory; give a folder of runs")
+    summary = summarize(root)
+    if summary.table.empty:
+        raise UserError(
+            f"no runs under {root} (no metrics.json or error.txt found); "
+            "give a folder written by threshold-sweep"
+        )
+    return Sweep(
+        path=root,
+        runs=summary.table,
+        groups=summary.groups,
+        paired=summary.paired,
+        insights=summary.insights or [],
+    )

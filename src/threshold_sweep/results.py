@@ -1,0 +1,188 @@
+"""Read finished run folders back: metrics with CIs, predictions and history as DataFrames.
+
+The sweep summary, `threshold-sweep-report` and the notebook API (`threshold_sweep.api`) all
+read run folders through this module. It imports neither TensorFlow nor scikit-learn.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from threshold_sweep.errors import UserError
+from threshold_sweep.metric_names import (
+    HEADLINE,
+    MULTI_HEADLINE,
+    PREVALENCE_DEPENDENT,
+    no_skill_level,
+)
+
+IGNORED_OVERRIDE_PREFIXES = ("hydra.", "experiment")
+SPLITS = ("train", "validation", "test")
+PREDICTION_FILES = {
+    "test": "predictions.csv",
+    "validation": "predictions_validation.csv",
+    "train": "predictions_train.csv",
+}
+REQUIRED_KEYS = ("task", "test", "training", "ci", "chance")
+
+
+def find_run_dirs(root: Path) -> list[Path]:
+    """Folders under `root` (or `root` itself) holding a finished or failed run."""
+    markers = list(root.rglob("metrics.json")) + list(root.rglob("error.txt"))
+    return sorted({marker.parent for marker in markers})
+
+
+def read_overrides(run_dir: Path) -> dict[str, str]:
+    """The run's command-line overrides (from Hydra's .hydra/overrides.yaml) as key -> value."""
+    path = run_dir / ".hydra" / "overrides.yaml"
+    if not path.exists():
+        return {}
+    overrides: dict[str, str] = {}
+    for item in yaml.safe_load(path.read_text()) or []:
+        key, _, value = str(item).partition("=")
+        key = key.lstrip("+~")
+        if not key.startswith(IGNORED_OVERRIDE_PREFIXES):
+            overrides[key] = value
+    return overrides
+
+
+def unreadable(metrics_path: Path) -> str:
+    """Why a metrics.json cannot be used ('' when it can)."""
+    try:
+        result = json.loads(metrics_path.read_text())
+    except (OSError, ValueError) as error:
+        return f"unreadable metrics.json ({error}); re-run this job"
+    if not isinstance(result, dict):
+        return "metrics.json holds no run result; re-run this job"
+    missing = [key for key in REQUIRED_KEYS if key not in result]
+    if missing:
+        return (
+            f"metrics.json lacks {', '.join(missing)} (written by an older threshold-sweep?); "
+            "re-run this job"
+        )
+    return ""
+
+
+def run_error(run_dir: Path) -> str:
+    """The first line of a failed run's error.txt."""
+    lines = (run_dir / "error.txt").read_text(errors="replace").strip().splitlines()
+    return lines[0] if lines else "unknown error"
+
+
+def metrics_frame(result: dict[str, Any]) -> pd.DataFrame:
+    """One row per split and metric; test rows carry the CI, no-skill level, skill and the
+    class-balanced view."""
+    multiclass = result.get("task") == "multiclass"
+    names = MULTI_HEADLINE if multiclass else HEADLINE
+    ci = result.get("ci", {}).get("test", {})
+    chance = result.get("chance", {}).get("test")
+    skill = result.get("skill", {}).get("test", {})
+    balanced = result.get("balanced_view", {}).get("test", {})
+    rows = []
+    for split in SPLITS:
+        for metric in names:
+            if metric not in result[split]:
+                continue
+            row: dict[str, Any] = {
+                "split": split,
+                "metric": metric,
+                "value": result[split][metric],
+                "ci_low": None,
+                "ci_high": None,
+                "no_skill": None,
+                "skill": None,
+                "balanced_view": None,
+                "prevalence_dependent": metric in PREVALENCE_DEPENDENT,
+            }
+            if split == "test":
+                low_high = ci.get(metric)
+                if low_high:
+                    row["ci_low"], row["ci_high"] = low_high
+                if chance:
+                    row["no_skill"] = no_skill_level(metric, chance)
+                row["skill"] = skill.get(metric)
+                row["balanced_view"] = balanced.get(metric)
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    numeric = ["value", "ci_low", "ci_high", "no_skill", "skill", "balanced_view"]
+    frame[numeric] = frame[numeric].astype(float)
+    return frame
+
+
+@dataclass
+class Run:
+    """One run folder: its result (metrics.json), config and overrides; tables load lazily."""
+
+    path: Path
+    result: dict[str, Any]
+    overrides: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def metrics(self) -> pd.DataFrame:
+        """Every split's metrics; test rows with CI, no-skill level, skill, balanced view."""
+        return metrics_frame(self.result)
+
+    @cached_property
+    def predictions(self) -> pd.DataFrame:
+        """Test predictions: id, x, y_true, y_score (or score_<k>), y_pred."""
+        return self.predictions_of("test")
+
+    def predictions_of(self, split: str) -> pd.DataFrame:
+        """Predictions of one split: 'train', 'validation' or 'test'."""
+        if split not in PREDICTION_FILES:
+            raise UserError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+        return pd.read_csv(self.path / PREDICTION_FILES[split], dtype={"id": str})
+
+    @cached_property
+    def history(self) -> pd.DataFrame:
+        """Per-epoch training history (loss and metrics, training and validation)."""
+        return pd.read_csv(self.path / "history.csv")
+
+    @cached_property
+    def config(self) -> dict[str, Any]:
+        """The resolved config the run used (from .hydra/config.yaml)."""
+        from omegaconf import OmegaConf
+        from omegaconf.errors import OmegaConfBaseException
+
+        path = self.path / ".hydra" / "config.yaml"
+        if not path.exists():
+            return {}
+        config = OmegaConf.load(path)
+        try:
+            return OmegaConf.to_container(config, resolve=True)
+        except OmegaConfBaseException:  # an interpolation that needs Hydra: keep it as written
+            return OmegaConf.to_container(config, resolve=False)
+
+    @property
+    def threshold(self) -> float | list[float]:
+        """The threshold (or list of thresholds) that made the labels."""
+        return self.result["threshold"]
+
+    @property
+    def label_names(self) -> list[str]:
+        """Class names, lowest class first; the last is the positive class of a binary run."""
+        return list(self.result["label_names"])
+
+
+def load_run(path: str | Path) -> Run:
+    """A finished run folder as a Run; a clear UserError when it is not one."""
+    run_dir = Path(path)
+    metrics_path = run_dir / "metrics.json"
+    if not metrics_path.exists():
+        if (run_dir / "error.txt").exists():
+            raise UserError(f"{run_dir} holds a failed run: {run_error(run_dir)}")
+        raise UserError(
+            f"{run_dir} holds no finished run (no metrics.json); give a run folder written "
+            "by threshold-sweep"
+        )
+    problem = unreadable(metrics_path)
+    if problem:
+        raise UserError(f"{run_dir}: {problem}")
+    return Run(run_dir, json.loads(metrics_path.read_text()), read_overrides(run_dir))
