@@ -1,0 +1,18 @@
+"""index.html of a sweep folder: the summary Document as a page with sortable tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from threshold_sweep.document import Document
+from threshold_sweep.html_report import document_context, render
+from threshold_sweep.io import write_text
+
+
+def write_sweep_index(root: Path, document: Document) -> Path:
+    """Write index.html beside summary.md; runs link to their report.html or error.txt."""
+    root = Path(root)
+    text = render(
+        "index.html.j2", **document_context(document, root), root_name=root.resolve().name
+    )
+    return write_text(root / "index.html", text)
