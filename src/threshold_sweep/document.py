@@ -68,6 +68,11 @@ class Document:
     sections: list[Section]
 
 
+def warnings_section(warnings: list[str], none: str) -> Section:
+    """'Warnings': the run's warnings, or `none` when no check fired."""
+    return Section("Warnings", [Bullets(warnings, warning=True) if warnings else none])
+
+
 def block_markdown(block: Block) -> str:
     """One block as Markdown."""
     if isinstance(block, str):

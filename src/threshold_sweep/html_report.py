@@ -14,7 +14,7 @@ import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 
-from threshold_sweep.document import Block, Bullets, Code, Document, Image, Table
+from threshold_sweep.document import Block, Bullets, Code, Document, Image, Table, to_markdown
 from threshold_sweep.io import write_text
 from threshold_sweep.metric_names import no_skill_level
 from threshold_sweep.tables import fmt
@@ -181,3 +181,11 @@ def write_run_html(
         warnings=len(result["warnings"]),
     )
     return write_text(Path(out_dir) / "report.html", text)
+
+
+def write_run_pages(
+    out_dir: Path, document: Document, result: dict[str, Any], index_link: str | None
+) -> Path:
+    """Write report.html, then report.md, of a run from its Document; return report.md."""
+    write_run_html(out_dir, document, result, index_link)
+    return write_text(Path(out_dir) / "report.md", to_markdown(document))

@@ -10,18 +10,16 @@ import pandas as pd
 from threshold_sweep.chance import SKILL_DEFINITIONS
 from threshold_sweep.cutoff import cutoff_curves
 from threshold_sweep.document import (
-    Block,
     Bullets,
     Code,
     Document,
     Image,
     Section,
     Table,
-    to_markdown,
+    warnings_section,
 )
 from threshold_sweep.evaluate import HEADLINE, PREVALENCE_DEPENDENT
-from threshold_sweep.html_report import write_run_html
-from threshold_sweep.io import write_text
+from threshold_sweep.html_report import write_run_pages
 from threshold_sweep.plots import (
     plot_calibration,
     plot_confusion_matrix,
@@ -163,11 +161,6 @@ def run_document(
     test = result["test"]
     (tn, fp), (fn, tp) = test["confusion_matrix"]
     training = result["training"]
-    warnings: Block = (
-        Bullets(result["warnings"], warning=True)
-        if result["warnings"]
-        else "None of the checks fired."
-    )
     skill_notes = [f"{metric}: {text}" for metric, text in SKILL_DEFINITIONS.items()]
     intro = (
         f"`{result.get('target', 'x')} > {result['threshold']:g}` is **{names[-1]}** (positive "
@@ -175,7 +168,7 @@ def run_document(
         f"Decision cutoff on the predicted probability of {names[-1]}: {result['cutoff']:g}."
     )
     sections = [
-        Section("Warnings", [warnings]),
+        warnings_section(result["warnings"], "None of the checks fired."),
         Section(
             "Class balance",
             [
@@ -248,5 +241,4 @@ def write_run_report(
     """Write the plots, report.html and report.md for one run."""
     plots = _write_plots(out_dir, result, history, frames["test"])
     document = run_document(result, plots, config_yaml)
-    write_run_html(out_dir, document, result, index_link)
-    return write_text(out_dir / "report.md", to_markdown(document))
+    return write_run_pages(out_dir, document, result, index_link)

@@ -8,17 +8,14 @@ from typing import Any
 import pandas as pd
 
 from threshold_sweep.document import (
-    Block,
-    Bullets,
     Code,
     Document,
     Image,
     Section,
     Table,
-    to_markdown,
+    warnings_section,
 )
-from threshold_sweep.html_report import write_run_html
-from threshold_sweep.io import write_text
+from threshold_sweep.html_report import write_run_pages
 from threshold_sweep.labels import threshold_text
 from threshold_sweep.multiclass import MULTI_HEADLINE
 from threshold_sweep.plots import plot_confusion_matrix, plot_training_curves
@@ -61,8 +58,7 @@ def write_multiclass_report(
         history, result["training"]["best_epoch"], out_dir / "plots" / "training_curves.png"
     )
     document = multiclass_document(result, config_yaml)
-    write_run_html(out_dir, document, result, index_link)
-    return write_text(out_dir / "report.md", to_markdown(document))
+    return write_run_pages(out_dir, document, result, index_link)
 
 
 def multiclass_document(result: dict[str, Any], config_yaml: str) -> Document:
@@ -86,9 +82,6 @@ def multiclass_document(result: dict[str, Any], config_yaml: str) -> Document:
         [{"class": name, **values} for name, values in result["test"]["per_class"].items()]
     )
     gaps = pd.DataFrame([{"metric": m, **row} for m, row in result["overfitting"].items()])
-    warnings: Block = (
-        Bullets(result["warnings"], warning=True) if result["warnings"] else "None fired."
-    )
     bold = ", ".join(f"**{n}**" for n in names)
     intro = (
         f"{len(names)} ordered classes of `{result.get('target', 'x')}`: {bold}\n"
@@ -96,7 +89,7 @@ def multiclass_document(result: dict[str, Any], config_yaml: str) -> Document:
         "predicted class is the most probable one."
     )
     sections = [
-        Section("Warnings", [warnings]),
+        warnings_section(result["warnings"], "None fired."),
         Section(
             "Class balance",
             [

@@ -8,17 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from threshold_sweep.document import (
-    Block,
-    Bullets,
-    Code,
-    Document,
-    Image,
-    Section,
-    Table,
-    to_markdown,
-)
-from threshold_sweep.io import write_text
+from threshold_sweep.document import Block, Bullets, Code, Document, Image, Section, Table
 from threshold_sweep.metric_names import HEADLINE, MULTI_HEADLINE
 from threshold_sweep.tables import fmt
 
@@ -217,8 +207,6 @@ def sweep_command(root: Path) -> str | None:
 
 def write_summary_markdown(root: Path, summary: Any, prevalence_dependent: Collection[str]) -> Path:
     """Write summary.md and index.html for the sweep folder."""
-    from threshold_sweep.sweep_html import write_sweep_index
+    from threshold_sweep.sweep_html import write_sweep_pages
 
-    document = summary_document(root, summary, prevalence_dependent)
-    write_sweep_index(root, document)
-    return write_text(root / "summary.md", to_markdown(document))
+    return write_sweep_pages(root, summary_document(root, summary, prevalence_dependent))
