@@ -325,3 +325,40 @@ def test_runs_table_sorts_by_a_column(browser, sweep, column):
     python = summary[summary["status"] == "complete"].set_index("run")[key]
     assert [value for _, value in shown] == sorted(python, reverse=True)
     assert all(python[run] == value for run, value in shown)
+
+
+def test_sorting_puts_blanks_last_and_orders_text_naturally(browser, tmp_path):
+    from threshold_sweep.document import Document, Section, Table
+    from threshold_sweep.sweep_html import write_sweep_index
+
+    frame = pd.DataFrame(
+        {
+            "name": ["run 10", "run 9", "", "run 100"],
+            "value": [0.5, float("nan"), -2.0, 10.0],
+            "text": ["0.3 [0.1, 0.5]", "n/a", "1e-3", "2.5 (n=2)"],
+        }
+    )
+    document = Document("Sorting", [], [Section("Table", [Table(frame, sortable=True)])])
+    page = write_sweep_index(tmp_path, document)
+    browser.get(page.resolve().as_uri())
+    headers = browser.find_elements("css selector", "table.sortable thead th")
+
+    def column(index: int) -> list[str]:
+        rows = browser.find_elements("css selector", "table.sortable tbody tr")
+        return [row.find_elements("tag name", "td")[index].text for row in rows]
+
+    expected = {
+        0: (["run 9", "run 10", "run 100", ""], ["run 100", "run 10", "run 9", ""]),
+        1: (["-2", "0.5000", "10", "n/a"], ["10", "0.5000", "-2", "n/a"]),
+        2: (
+            ["1e-3", "0.3 [0.1, 0.5]", "2.5 (n=2)", "n/a"],
+            ["2.5 (n=2)", "0.3 [0.1, 0.5]", "1e-3", "n/a"],
+        ),
+    }
+    for index, (ascending, descending) in expected.items():
+        headers[index].click()
+        assert column(index) == ascending
+        assert headers[index].get_attribute("aria-sort") == "ascending"
+        headers[index].click()
+        assert column(index) == descending
+    assert [h.get_attribute("aria-sort") for h in headers] == ["none", "none", "descending"]
