@@ -41,8 +41,8 @@ def environment() -> jinja2.Environment:
 
 
 def breakable(text: str) -> Markup:
-    """Escape text and let the browser break long names after _ , . / (a <wbr> there)."""
-    return Markup(re.sub(r"([_,./])", r"\1<wbr>", str(escape(text))))
+    """Escape text; let the browser break long names after _ , / and a . before a letter."""
+    return Markup(re.sub(r"([_,/]|\.(?=[A-Za-z]))", r"\1<wbr>", str(escape(text))))
 
 
 def inline_markup(text: str) -> Markup:
