@@ -186,7 +186,7 @@ def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[
         text = "The sweep's command line (from Hydra's multirun.yaml); each run's report ends "
         text += "with its full resolved config."
         sections.append(Section("Config", [text, Code(command, "bash")]))
-    return Document(f"Sweep summary: {root.name}", [intro], sections)
+    return Document(f"Sweep summary: {root.resolve().name}", [intro], sections)
 
 
 def sweep_command(root: Path) -> str | None:
