@@ -56,6 +56,39 @@ def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if "[ERROR]" in line]
 
 
+@pytest.fixture(scope="session")
+def sweep(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """One multirun (shared by the end-to-end and HTML tests): two real thresholds and one that
+    must fail (outside the range of x), each with training seeds 0 and 1."""
+    cwd = tmp_path_factory.mktemp("sweep")
+    done = run_cli(
+        [
+            "-m",
+            "label.threshold=100,1000,1e9",
+            "train.seed=0,1",
+            "hydra.sweep.dir=outputs/multirun/study",
+            *TINY,
+        ],
+        cwd,
+    )
+    return cwd / "outputs" / "multirun" / "study", done
+
+
+@pytest.fixture(scope="session")
+def three_class_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """One single run with two thresholds (three ordered classes): its folder and the process."""
+    cwd = tmp_path_factory.mktemp("three_classes")
+    done = run_cli(["label.threshold=[100,1000]", "label.min_per_split=3", *TINY], cwd)
+    folders = list((cwd / "outputs" / "runs").iterdir()) if done.returncode == 0 else [cwd]
+    return folders[0], done
+
+
+def run_dir(sweep_dir: Path, threshold: float | str, seed: int = 0) -> Path:
+    """The job folder of a sweep, named by its sorted overrides."""
+    (folder,) = sweep_dir.glob(f"*,label.threshold={threshold},*,train.seed={seed},*")
+    return folder
+
+
 @pytest.fixture
 def table_csv(tmp_path: Path) -> Path:
     """A CSV nobody here wrote by hand: columns sensor_0..7, price, sample_id, a text column."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,70 @@ def test_report_command_errors(tmp_path):
     assert done.returncode == 2 and "is not a directory" in done.stderr
     done = run_cli([str(tmp_path)], tmp_path, module="threshold_sweep.report_cli")
     assert done.returncode == 2 and "no runs under" in done.stderr
+
+
+def _failed_run_folder(root: Path) -> Path:
+    """A sweep folder holding one failed run: enough for the report command, no training."""
+    run = root / "sweep" / "label.threshold=5"
+    run.mkdir(parents=True)
+    (run / "error.txt").write_text("label.threshold=5 is outside the range of x\n")
+    return root / "sweep"
+
+
+def test_report_open_uses_the_browser_variable(tmp_path):
+    sweep = _failed_run_folder(tmp_path)
+    record = tmp_path / "opened.txt"
+    browser = tmp_path / "fake-browser"
+    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > "{record}"\n')
+    browser.chmod(0o755)
+    env = {**os.environ, "BROWSER": str(browser)}
+    done = subprocess.run(
+        [sys.executable, "-m", "threshold_sweep.report_cli", str(sweep), "--open"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr  # the one run failed
+    assert record.read_text() == (sweep / "index.html").resolve().as_uri()
+    assert "failed to run" not in done.stdout and "no web browser" not in done.stdout
+
+
+@pytest.mark.parametrize("failure", ["false", "error"])
+def test_report_open_without_a_browser_says_where_the_page_is(
+    failure, tmp_path, monkeypatch, capsys
+):
+    import webbrowser
+
+    from threshold_sweep import report_cli
+
+    def no_browser(url: str) -> bool:
+        if failure == "error":
+            raise webbrowser.Error("could not locate runnable browser")
+        return False
+
+    monkeypatch.setattr(webbrowser, "open", no_browser)
+    sweep = _failed_run_folder(tmp_path)
+    assert report_cli.main([str(sweep / "label.threshold=5"), "--open"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    page = (sweep / "label.threshold=5" / "index.html").resolve()
+    assert lines[-1] == f"no web browser available; open {page} yourself"
+
+
+def test_report_open_on_a_run_folder_opens_its_report(tmp_path, monkeypatch):
+    import webbrowser
+
+    from threshold_sweep import report_cli
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "error.txt").write_text("boom\n")
+    (run / "report.html").write_text("<!DOCTYPE html><title>r</title>")
+    assert report_cli.main([str(run), "--open"]) == 1
+    assert opened == [(run / "report.html").resolve().as_uri()]
 
 
 def test_unknown_key_added_with_plus_is_rejected(tmp_path):

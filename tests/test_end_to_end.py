@@ -89,7 +89,8 @@ def test_undersampled_training_counts_are_equal(sweep, threshold):
 
 def test_run_folder_has_every_artifact(sweep):
     folder = run_dir(sweep[0], 1000)
-    for name in ("model.keras", "history.csv", "report.md", "timing.json", "standardization.json"):
+    names = ("model.keras", "history.csv", "report.md", "report.html", "timing.json")
+    for name in (*names, "standardization.json"):
         assert (folder / name).stat().st_size > 0, name
     for plot in ("roc", "precision_recall", "confusion_matrix", "training_curves"):
         assert (folder / "plots" / f"{plot}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -143,10 +144,11 @@ def test_report_command_rebuilds_the_summary_without_tensorflow(sweep, tmp_path)
     copy = tmp_path / "copy"
     shutil.copytree(sweep[0], copy)
     original = pd.read_csv(copy / "summary.csv")
-    for name in ("summary.csv", "summary.md", "summary_metrics.png"):
+    for name in ("summary.csv", "summary.md", "summary_metrics.png", "index.html"):
         (copy / name).unlink()
     out = imports_tensorflow(["threshold-sweep-report", str(copy)], module="report_cli")
     assert out.strip().endswith("NO_TF")
+    assert (copy / "index.html").stat().st_size > 0
     pd.testing.assert_frame_equal(pd.read_csv(copy / "summary.csv"), original)
 
 
@@ -320,12 +322,11 @@ def test_repeats_and_insights_in_the_summary(sweep):
     assert "| roc_auc           |                      no |" in text
 
 
-def test_two_thresholds_make_a_three_class_run(tmp_path):
+def test_two_thresholds_make_a_three_class_run(three_class_run):
     from threshold_sweep.multiclass import multiclass_chance
 
-    done = run_cli(["label.threshold=[100,1000]", "label.min_per_split=3", *TINY], tmp_path)
+    folder, done = three_class_run
     assert done.returncode == 0, done.stderr
-    (folder,) = (tmp_path / "outputs" / "runs").iterdir()
     result = json.loads((folder / "metrics.json").read_text())
     assert result["task"] == "multiclass" and result["label_names"] == [
         "<=100",

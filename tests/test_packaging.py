@@ -6,6 +6,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,6 +21,9 @@ def test_wheel_install_runs_without_the_checkout(tmp_path):
         timeout=300,
     )
     (wheel,) = wheels.glob("threshold_sweep-*.whl")
+    members = zipfile.ZipFile(wheel).namelist()
+    templates = {p.name for p in (ROOT / "src" / "threshold_sweep" / "templates").glob("*.j2")}
+    assert templates and {f"threshold_sweep/templates/{name}" for name in templates} <= set(members)
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
     site = next((env_dir / "lib").glob("python3*/site-packages"))
@@ -54,7 +58,9 @@ def test_wheel_install_runs_without_the_checkout(tmp_path):
         [
             str(env_dir / "bin" / "python"),
             "-c",
-            "import threshold_sweep, sys; print(threshold_sweep.__file__)",
+            "import threshold_sweep, sys; print(threshold_sweep.__file__)\n"
+            "from threshold_sweep.html_report import environment\n"
+            "for name in ('run.html.j2', 'index.html.j2'): environment().get_template(name)",
         ],
         capture_output=True,
         text=True,

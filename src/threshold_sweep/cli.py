@@ -86,7 +86,8 @@ def run_job(cfg: DictConfig) -> None:
             log.info("resume: %s already holds a complete run of this config; skipped", out_dir)
             return
         clear_run_folder(out_dir)
-        run_experiment(cfg, out_dir)
+        sweep_dir = Path(hydra_cfg.runtime.cwd, hydra_cfg.sweep.dir) if multirun else None
+        run_experiment(cfg, out_dir, sweep_dir)
     except KeyboardInterrupt:
         write_text(
             out_dir / "error.txt",

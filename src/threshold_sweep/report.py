@@ -9,8 +9,17 @@ import pandas as pd
 
 from threshold_sweep.chance import SKILL_DEFINITIONS
 from threshold_sweep.cutoff import cutoff_curves
+from threshold_sweep.document import (
+    Bullets,
+    Code,
+    Document,
+    Image,
+    Section,
+    Table,
+    warnings_section,
+)
 from threshold_sweep.evaluate import HEADLINE, PREVALENCE_DEPENDENT
-from threshold_sweep.io import write_text
+from threshold_sweep.html_report import write_run_pages
 from threshold_sweep.plots import (
     plot_calibration,
     plot_confusion_matrix,
@@ -20,7 +29,6 @@ from threshold_sweep.plots import (
     plot_score_distributions,
     plot_training_curves,
 )
-from threshold_sweep.tables import markdown_table
 
 SPLITS = ("train", "validation", "test")
 
@@ -144,100 +152,93 @@ def _write_plots(
     return shown
 
 
-def write_run_report(
-    out_dir: Path,
-    result: dict[str, Any],
-    history: pd.DataFrame,
-    frames: dict[str, pd.DataFrame],
-    config_yaml: str,
-) -> Path:
-    """Write the plots and report.md for one run."""
-    plots = _write_plots(out_dir, result, history, frames["test"])
+def run_document(
+    result: dict[str, Any], plots: list[tuple[str, str]], config_yaml: str
+) -> Document:
+    """The run report of a binary run as a Document (Markdown and HTML share it)."""
     names = result["label_names"]
-    threshold = result["threshold"]
     p = result["prevalence"]["test"]
     test = result["test"]
     (tn, fp), (fn, tp) = test["confusion_matrix"]
     training = result["training"]
-    warnings = result["warnings"]
-    warning_text = "\n".join(f"- **Warning:** {w}" for w in warnings) or "None of the checks fired."
-    skill_notes = "\n".join(f"- {metric}: {text}" for metric, text in SKILL_DEFINITIONS.items())
-    plot_text = "\n\n".join(f"### {caption}\n\n![{caption}]({path})" for caption, path in plots)
-    text = f"""# Run report: threshold {threshold:g}
-
-`{result.get("target", "x")} > {threshold:g}` is **{names[-1]}** (positive class); otherwise
-**{names[0]}**. (`predictions.csv` calls this column `x`.)
-Decision cutoff on the predicted probability of {names[-1]}: {result["cutoff"]:g}.
-
-## Warnings
-
-{warning_text}
-
-## Class balance
-
-Validation and test keep their natural balance; only the training split is resampled
-("used" = after sampling).
-
-{markdown_table(_counts_table(result))}
-
-Positive prevalence on test: **{p:.4f}**. Runs with the same data and split seed share these
-test rows, whatever their threshold.
-
-## Test metrics and what no skill would score
-
-No-skill predictors at this prevalence ({p:.4f}), scored by the same scikit-learn functions:
-**majority** always predicts the majority class, **always positive** always predicts
-{names[-1]}, **random** predicts {names[-1]} at random with probability {p:.4f}, **random at
-model's rate** predicts it at random as often as the model does
+    skill_notes = [f"{metric}: {text}" for metric, text in SKILL_DEFINITIONS.items()]
+    intro = (
+        f"`{result.get('target', 'x')} > {result['threshold']:g}` is **{names[-1]}** (positive "
+        f"class); otherwise **{names[0]}**. (`predictions.csv` calls this column `x`.)\n"
+        f"Decision cutoff on the predicted probability of {names[-1]}: {result['cutoff']:g}."
+    )
+    sections = [
+        warnings_section(result["warnings"], "None of the checks fired."),
+        Section(
+            "Class balance",
+            [
+                "Validation and test keep their natural balance; only the training split is "
+                'resampled\n("used" = after sampling).',
+                Table(_counts_table(result)),
+                f"Positive prevalence on test: **{p:.4f}**. Runs with the same data and split "
+                "seed share these\ntest rows, whatever their threshold.",
+            ],
+        ),
+        Section(
+            "Test metrics and what no skill would score",
+            [
+                f"""No-skill predictors at this prevalence ({p:.4f}), scored by the same
+scikit-learn functions: **majority** always predicts the majority class, **always positive**
+always predicts {names[-1]}, **random** predicts {names[-1]} at random with probability
+{p:.4f}, **random at model's rate** predicts it at random as often as the model does
 ({test["predicted_positive_rate"]:.4f}); both random columns are exact expected values.
 All of them score every row with the class prior, so their ROC-AUC is 0.5 and their average
 precision equals the prevalence. **Skill** is the chance-corrected value (0 = no skill,
 1 = perfect; definitions below). **Balanced view**: {result["balanced_view"]["method"]}.
 **Prevalence-dependent** metrics change with the class balance alone; compare thresholds on
 the others, or on skill. CIs: {result["ci"]["method"]}, {result["ci"]["n_resamples"]}
-resamples.
-
-{markdown_table(_test_table(result))}
-
-Test confusion matrix (rows true, columns predicted): {names[0]}→{names[0]} {tn},
-{names[0]}→{names[-1]} {fp}, {names[-1]}→{names[0]} {fn}, {names[-1]}→{names[-1]} {tp}.
-
-## Decision cutoff
-
-The tuned cutoff was chosen on the validation split (maximising
+resamples.""",
+                Table(_test_table(result)),
+                f"""Test confusion matrix (rows true, columns predicted):
+{names[0]}→{names[0]} {tn}, {names[0]}→{names[-1]} {fp},
+{names[-1]}→{names[0]} {fn}, {names[-1]}→{names[-1]} {tp}.""",
+            ],
+        ),
+        Section(
+            "Decision cutoff",
+            [
+                f"""The tuned cutoff was chosen on the validation split (maximising
 {result["tuned_cutoff"]["objective"]}, validation value
-{result["tuned_cutoff"]["validation_value"]:.4f}); the test split never picks it.
-
-{markdown_table(_cutoff_table(result))}
-
-## Train, validation and test (overfitting)
-
-Train = the rows the model was fitted on (after sampling, so compare prevalence-free metrics).
-A gap (train - test) above evaluate.max_gap = {result["overfitting_max_gap"]:g} is flagged.
-
-{markdown_table(_overfit_table(result))}
-
-All headline metrics per split:
-
-{markdown_table(_splits_table(result))}
-
-Training: {training["epochs_run"]} epochs run, best validation loss at epoch
+{result["tuned_cutoff"]["validation_value"]:.4f}); the test split never picks it.""",
+                Table(_cutoff_table(result)),
+            ],
+        ),
+        Section(
+            "Train, validation and test (overfitting)",
+            [
+                f"""Train = the rows the model was fitted on (after sampling, so compare
+prevalence-free metrics). A gap (train - test) above
+evaluate.max_gap = {result["overfitting_max_gap"]:g} is flagged.""",
+                Table(_overfit_table(result)),
+                "All headline metrics per split:",
+                Table(_splits_table(result)),
+                f"""Training: {training["epochs_run"]} epochs run, best validation loss at epoch
 {training["best_epoch"]}, seed {training["seed"]}, {training["threads"]} TensorFlow thread(s).
 A model trained on a resampled split predicts probabilities for that split's balance; the
-calibration plot shows how far they are from the natural test balance.
+calibration plot shows how far they are from the natural test balance.""",
+            ],
+        ),
+        Section("Plots", [Image(caption, path) for caption, path in plots]),
+        Section("Skill definitions", [Bullets(skill_notes)]),
+        Section("Config", [Code(config_yaml, "yaml")]),
+    ]
+    return Document(f"Run report: threshold {result['threshold']:g}", [intro], sections)
 
-## Plots
 
-{plot_text}
-
-## Skill definitions
-
-{skill_notes}
-
-## Config
-
-```yaml
-{config_yaml.rstrip()}
-```
-"""
-    return write_text(out_dir / "report.md", text)
+def write_run_report(
+    out_dir: Path,
+    result: dict[str, Any],
+    history: pd.DataFrame,
+    frames: dict[str, pd.DataFrame],
+    config_yaml: str,
+    index_link: str | None = None,
+) -> Path:
+    """Write the plots, report.html and report.md for one run."""
+    plots = _write_plots(out_dir, result, history, frames["test"])
+    document = run_document(result, plots, config_yaml)
+    return write_run_pages(out_dir, document, result, index_link)

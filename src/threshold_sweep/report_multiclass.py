@@ -7,12 +7,20 @@ from typing import Any
 
 import pandas as pd
 
-from threshold_sweep.io import write_text
+from threshold_sweep.document import (
+    Code,
+    Document,
+    Image,
+    Section,
+    Table,
+    warnings_section,
+)
+from threshold_sweep.html_report import write_run_pages
 from threshold_sweep.labels import threshold_text
 from threshold_sweep.multiclass import MULTI_HEADLINE
 from threshold_sweep.plots import plot_confusion_matrix, plot_training_curves
 from threshold_sweep.report import SPLITS
-from threshold_sweep.tables import fmt, markdown_table
+from threshold_sweep.tables import fmt
 
 
 def _counts_table(result: dict[str, Any]) -> pd.DataFrame:
@@ -34,8 +42,9 @@ def write_multiclass_report(
     history: pd.DataFrame,
     frames: dict[str, pd.DataFrame],
     config_yaml: str,
+    index_link: str | None = None,
 ) -> Path:
-    """Write the plots and report.md of a multi-class run."""
+    """Write the plots, report.html and report.md of a multi-class run."""
     names = result["label_names"]
     test_frame = frames["test"]
     plot_confusion_matrix(
@@ -48,6 +57,13 @@ def write_multiclass_report(
     plot_training_curves(
         history, result["training"]["best_epoch"], out_dir / "plots" / "training_curves.png"
     )
+    document = multiclass_document(result, config_yaml)
+    return write_run_pages(out_dir, document, result, index_link)
+
+
+def multiclass_document(result: dict[str, Any], config_yaml: str) -> Document:
+    """The run report of a multi-class run as a Document (Markdown and HTML share it)."""
+    names = result["label_names"]
     chance = result["chance"]["test"]
     ci = result["ci"]["test"]
     metric_rows = [
@@ -66,57 +82,51 @@ def write_multiclass_report(
         [{"class": name, **values} for name, values in result["test"]["per_class"].items()]
     )
     gaps = pd.DataFrame([{"metric": m, **row} for m, row in result["overfitting"].items()])
-    warnings = "\n".join(f"- **Warning:** {w}" for w in result["warnings"]) or "None fired."
     bold = ", ".join(f"**{n}**" for n in names)
-    class_line = f"{len(names)} ordered classes of `{result.get('target', 'x')}`: {bold}"
-    text = f"""# Run report: thresholds {threshold_text(result["threshold"])}
-
-{class_line}
-(class i = the value exceeds i of the thresholds). The model has a softmax head; the
-predicted class is the most probable one.
-
-## Warnings
-
-{warnings}
-
-## Class balance
-
-Counts per split ("a → b": natural count, then after sampling; only train is resampled).
-
-{markdown_table(_counts_table(result))}
-
-## Test metrics
-
-Averages: **macro** = unweighted mean over classes, **weighted** = weighted by class support,
-**micro** pools all rows; for single-label multi-class data micro-F1 equals accuracy.
+    intro = (
+        f"{len(names)} ordered classes of `{result.get('target', 'x')}`: {bold}\n"
+        "(class i = the value exceeds i of the thresholds). The model has a softmax head; the\n"
+        "predicted class is the most probable one."
+    )
+    sections = [
+        warnings_section(result["warnings"], "None fired."),
+        Section(
+            "Class balance",
+            [
+                'Counts per split ("a → b": natural count, then after sampling; only train is '
+                "resampled).",
+                Table(_counts_table(result)),
+            ],
+        ),
+        Section(
+            "Test metrics",
+            [
+                f"""Averages: **macro** = unweighted mean over classes, **weighted** = weighted by
+class support, **micro** pools all rows; for single-label multi-class data micro-F1 equals accuracy.
 ROC-AUC is one-vs-rest, macro-averaged (weighted: {fmt(result["test"]["roc_auc_ovr_weighted"])}).
 No-skill levels: **majority** always predicts the most frequent test class, **random** predicts
 each class with its test share (expected value); both score rows with the class shares.
-CIs: {result["ci"]["method"]}, {result["ci"]["n_resamples"]} resamples.
-
-{markdown_table(pd.DataFrame(metric_rows))}
-
-## Per class (test)
-
-{markdown_table(per_class)}
-
-## Overfitting
-
-{markdown_table(gaps.rename(columns={"gap": "gap (train - test)", "large": "too large"}))}
-
-Training: {result["training"]["epochs_run"]} epochs, best validation loss at epoch
-{result["training"]["best_epoch"]}, seed {result["training"]["seed"]}.
-
-## Plots
-
-![Confusion matrix](plots/confusion_matrix.png)
-
-![Training curves](plots/training_curves.png)
-
-## Config
-
-```yaml
-{config_yaml.rstrip()}
-```
-"""
-    return write_text(out_dir / "report.md", text)
+CIs: {result["ci"]["method"]}, {result["ci"]["n_resamples"]} resamples.""",
+                Table(pd.DataFrame(metric_rows)),
+            ],
+        ),
+        Section("Per class (test)", [Table(per_class)]),
+        Section(
+            "Overfitting",
+            [
+                Table(gaps.rename(columns={"gap": "gap (train - test)", "large": "too large"})),
+                f"""Training: {result["training"]["epochs_run"]} epochs, best validation loss at
+epoch {result["training"]["best_epoch"]}, seed {result["training"]["seed"]}.""",
+            ],
+        ),
+        Section(
+            "Plots",
+            [
+                Image("Confusion matrix", "plots/confusion_matrix.png"),
+                Image("Training curves", "plots/training_curves.png"),
+            ],
+        ),
+        Section("Config", [Code(config_yaml, "yaml")]),
+    ]
+    title = f"Run report: thresholds {threshold_text(result['threshold'])}"
+    return Document(title, [intro], sections)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ RUN_FILES = (
     "history.csv",
     "model.keras",
     "report.md",
+    "report.html",
     "standardization.json",
     "timing.json",
 )
@@ -128,8 +130,18 @@ def _data_summary(data: PreparedData, cfg: Any) -> dict[str, Any]:
     }
 
 
-def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
-    """Run every stage for one threshold (or list) and write the run folder."""
+def index_link(out_dir: Path, sweep_dir: Path | None) -> str | None:
+    """The relative link from a run folder to its sweep's index.html (None outside a sweep)."""
+    if sweep_dir is None:
+        return None
+    return Path(os.path.relpath(Path(sweep_dir) / "index.html", out_dir)).as_posix()
+
+
+def run_experiment(cfg: Any, out_dir: Path, sweep_dir: Path | None = None) -> dict[str, Any]:
+    """Run every stage for one threshold (or list) and write the run folder.
+
+    `sweep_dir` (the Hydra sweep folder of a multirun job) gives report.html its back link.
+    """
     started = time.perf_counter()
     validate_config(cfg)
     out_dir = Path(out_dir)
@@ -223,13 +235,17 @@ def run_experiment(cfg: Any, out_dir: Path) -> dict[str, Any]:
         from threshold_sweep.report import write_run_report
 
         result = assess(result, frames, cfg.evaluate)
-        write_run_report(out_dir, result, history, frames, config_yaml)
+        write_run_report(
+            out_dir, result, history, frames, config_yaml, index_link(out_dir, sweep_dir)
+        )
     else:
         from threshold_sweep.assess import assess_multiclass
         from threshold_sweep.report_multiclass import write_multiclass_report
 
         result = assess_multiclass(result, frames, cfg.evaluate)
-        write_multiclass_report(out_dir, result, history, frames, config_yaml)
+        write_multiclass_report(
+            out_dir, result, history, frames, config_yaml, index_link(out_dir, sweep_dir)
+        )
     finished = time.perf_counter()
     write_json(
         out_dir / "timing.json",

@@ -8,9 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from threshold_sweep.io import write_text
+from threshold_sweep.document import Block, Bullets, Code, Document, Image, Section, Table
 from threshold_sweep.metric_names import HEADLINE, MULTI_HEADLINE
-from threshold_sweep.tables import fmt, markdown_table
+from threshold_sweep.tables import fmt
 
 RUN_COLUMNS = (
     "test_prevalence",
@@ -104,72 +104,109 @@ def paired_table(paired: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_summary_markdown(root: Path, summary: Any, prevalence_dependent: Collection[str]) -> Path:
-    """Write summary.md for the sweep folder."""
+def _run_links(root: Path, runs: pd.Series, target: str) -> list[str | None]:
+    """`<run>/<target>` for each run whose folder holds that file, else None."""
+    return [f"{run}/{target}" if (root / run / target).exists() else None for run in runs]
+
+
+def _runs_table(root: Path, complete: pd.DataFrame) -> Table:
+    """Completed runs: the overrides that vary and the test metrics (two with their CI)."""
+    from threshold_sweep.sweep import override_columns
+
+    varying = [c for c in override_columns(complete) if complete[c].nunique(dropna=False) > 1]
+    shown = ["run", *varying, *[c for c in RUN_COLUMNS if c in complete]]
+    values = complete[shown].reset_index(drop=True)
+    for count in ("test_n", "n_warnings"):
+        if count in values:
+            values[count] = values[count].astype("Int64")
+    runs = values.copy()
+    for metric in ("roc_auc", "balanced_accuracy"):
+        if f"test_{metric}_ci_low" in complete:
+            runs[f"test_{metric}"] = [_with_ci(r, metric) for _, r in complete.iterrows()]
+    links = {"run": _run_links(root, runs["run"], "report.html")}
+    runs, values = (
+        frame.rename(columns=lambda c: c.removeprefix("test_")) for frame in (runs, values)
+    )
+    return Table(runs, values=values, links=links, sortable=True)
+
+
+def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[str]) -> Document:
+    """The sweep summary as a Document: summary.md and index.html are rendered from it."""
     table = summary.table
     complete = table[table["status"] == "complete"]
     failed = table[table["status"] == "failed"]
-    lines = [
-        f"# Sweep summary: {root.name}",
-        "",
+    intro = (
         f"{len(complete)} run(s) complete, {len(failed)} failed. Runs with the same data and "
         "split seed share their test rows, whatever their threshold; pairs that do not are "
-        "marked in the paired comparisons.",
-        "",
-    ]
+        "marked in the paired comparisons."
+    )
+    sections = []
     if summary.insights:
-        lines += ["## Insights", "", *[f"- {sentence}" for sentence in summary.insights], ""]
+        sections.append(Section("Insights", [Bullets(list(summary.insights))]))
     if not complete.empty:
-        shown = ["run", *[c for c in RUN_COLUMNS if c in complete]]
-        runs = complete[shown].copy()
-        for metric in ("roc_auc", "balanced_accuracy"):
-            if f"test_{metric}_ci_low" in complete:
-                runs[f"test_{metric}"] = [_with_ci(r, metric) for _, r in complete.iterrows()]
-        lines += [
-            "## Runs",
-            "",
-            "Test metrics; ROC-AUC and balanced accuracy with their bootstrap CI.",
-            "",
-            markdown_table(runs),
-            "",
-        ]
+        text = (
+            "Test metrics; ROC-AUC and balanced accuracy with their bootstrap CI. "
+            "Each run's warnings are in its report."
+        )
+        sections.append(Section("Runs", [text, _runs_table(root, complete)]))
     groups = summary.groups
     if groups is not None and not groups.empty:
         if groups.filter(like="_count").max().max() > 1:
-            lines += [
-                "## Repeats",
-                "",
+            text = (
                 "Runs that differ only in the training seed, grouped: "
-                "mean ± standard deviation (number of runs).",
-                "",
-                markdown_table(repeats_table(groups)),
-                "",
-            ]
-        lines += [
-            "## Comparable metrics",
-            "",
+                "mean ± standard deviation (number of runs)."
+            )
+            sections.append(Section("Repeats", [text, Table(repeats_table(groups), sortable=True)]))
+        blocks: list[Block] = [
             "Per group: the test value, mean over the group's runs [mean of the runs' bootstrap "
             "CI bounds: test-row noise of one run, not a CI of the group mean] (the best no-skill "
             "value at that group's prevalence). Metrics that depend on the prevalence cannot be "
             "compared across thresholds at face value; compare their distance from the no-skill "
             "value, or the prevalence-free metrics.",
-            "",
-            markdown_table(comparable_table(groups, prevalence_dependent)),
-            "",
+            Table(comparable_table(groups, prevalence_dependent), sortable=True),
         ]
         if (root / "summary_metrics.png").exists():
-            lines += ["![Test metrics against the threshold](summary_metrics.png)", ""]
+            blocks.append(Image("Test metrics against the threshold", "summary_metrics.png"))
+        sections.append(Section("Comparable metrics", blocks))
     paired = summary.paired
     if paired is not None and not paired.empty:
-        lines += [
-            "## Paired comparisons",
-            "",
+        text = (
             "The same test rows resampled jointly for both "
-            "runs (paired bootstrap); a difference whose CI contains 0 is within noise.",
-            "",
-            markdown_table(paired_table(paired)),
-            "",
-        ]
+            "runs (paired bootstrap); a difference whose CI contains 0 is within noise."
+        )
+        sections.append(
+            Section("Paired comparisons", [text, Table(paired_table(paired), sortable=True)])
+        )
     if not failed.empty:
-        lines += ["## Failed runs", "", markdown_table(failed[["run", "error"]]), ""]
-    return write_text(root / "summary.md", "\n".join(lines))
+        errors = failed[["run", "error"]].reset_index(drop=True)
+        links = {"run": _run_links(root, errors["run"], "error.txt")}
+        sections.append(Section("Failed runs", [Table(errors, links=links, sortable=True)]))
+    command = sweep_command(root)
+    if command:
+        text = "The sweep's command line (from Hydra's multirun.yaml); each run's report ends "
+        text += "with its full resolved config."
+        sections.append(Section("Config", [text, Code(command, "bash")]))
+    return Document(f"Sweep summary: {root.resolve().name}", [intro], sections)
+
+
+def sweep_command(root: Path) -> str | None:
+    """`threshold-sweep -m <overrides>` as recorded in the sweep's multirun.yaml, if any."""
+    import shlex
+
+    import yaml
+
+    path = root / "multirun.yaml"
+    if not path.exists():
+        return None
+    try:
+        task = yaml.safe_load(path.read_text())["hydra"]["overrides"]["task"]
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return None
+    return " ".join(["threshold-sweep", "-m", *(shlex.quote(str(item)) for item in task)])
+
+
+def write_summary_markdown(root: Path, summary: Any, prevalence_dependent: Collection[str]) -> Path:
+    """Write summary.md and index.html for the sweep folder."""
+    from threshold_sweep.sweep_html import write_sweep_pages
+
+    return write_sweep_pages(root, summary_document(root, summary, prevalence_dependent))

@@ -1,0 +1,191 @@
+"""HTML pages from a Document (Jinja2, autoescaped); writes a run's report.html."""
+
+from __future__ import annotations
+
+import functools
+import math
+import numbers
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+import numpy as np
+from markupsafe import Markup, escape
+
+from threshold_sweep.document import Block, Bullets, Code, Document, Image, Table, to_markdown
+from threshold_sweep.io import write_text
+from threshold_sweep.metric_names import no_skill_level
+from threshold_sweep.tables import fmt
+
+TEMPLATES = Path(__file__).parent / "templates"
+LEADING_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(?=\s|$)")
+BINARY_HEADLINE = ("roc_auc", "balanced_accuracy", "mcc", "f1", "accuracy", "average_precision")
+MULTI_HEADLINE = ("roc_auc_ovr", "balanced_accuracy", "macro_f1", "mcc", "accuracy")
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment: package templates, HTML autoescaping, strict undefined."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "html.j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["inline"] = inline_markup
+    env.filters["breakable"] = breakable
+    return env
+
+
+def breakable(text: str) -> Markup:
+    """Escape text; let the browser break long names after _ , / and a . before a letter."""
+    return Markup(re.sub(r"([_,/]|\.(?=[A-Za-z]))", r"\1<wbr>", str(escape(text))))
+
+
+def inline_markup(text: str) -> Markup:
+    """Escape text, then turn its **bold** and `code` spans into tags."""
+    html = str(escape(text))
+    html = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html, flags=re.DOTALL)
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", html))
+
+
+def href(path: str) -> str:
+    """A relative link to `path` (a file path with / separators), safe in a URL."""
+    return quote(path, safe="/=,")
+
+
+def sort_value(raw: Any) -> float | None:
+    """The number a cell sorts by: the value itself, or the number its text starts with."""
+    if isinstance(raw, bool | np.bool_):
+        return None
+    if isinstance(raw, numbers.Real):
+        return float(raw) if math.isfinite(raw) else None
+    match = LEADING_NUMBER.match(str(raw))
+    return float(match.group(0)) if match else None
+
+
+def table_context(table: Table) -> dict[str, Any]:
+    """Header and rows of cells (text, sort value, link) for the table macro."""
+    frame = table.frame.reset_index(drop=True)
+    values = table.values.reset_index(drop=True) if table.values is not None else None
+    rows = []
+    for index in range(len(frame)):
+        cells = []
+        for column in frame.columns:
+            raw = frame.at[index, column]
+            raw = raw.item() if isinstance(raw, np.generic) else raw  # numpy bool -> bool
+            source = values if values is not None and column in values else frame
+            value = sort_value(source.at[index, column])
+            numeric = value is not None or (isinstance(raw, float) and math.isnan(raw))
+            link = table.links.get(column, [None] * len(frame))[index]
+            cells.append(
+                {"text": fmt(raw), "value": value, "numeric": numeric, "href": link and href(link)}
+            )
+        rows.append(cells)
+    return {"columns": [str(c) for c in frame.columns], "rows": rows, "sortable": table.sortable}
+
+
+def png_size(path: Path) -> tuple[int, int] | None:
+    """Width and height of a PNG file from its header (None if it is not a readable PNG)."""
+    try:
+        with open(path, "rb") as file:
+            header = file.read(24)
+    except OSError:
+        return None
+    if len(header) < 24 or header[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+
+
+def image_context(image: Image, base: Path) -> dict[str, Any]:
+    """An image with its size (wide pictures get a whole row of the figure grid)."""
+    size = png_size(base / image.path)
+    return {
+        "kind": "image",
+        "caption": image.caption,
+        "src": href(image.path),
+        "width": size and size[0],
+        "height": size and size[1],
+        "wide": bool(size and size[0] > 1.6 * size[1]),
+    }
+
+
+def block_context(block: Block, base: Path) -> dict[str, Any]:
+    """A block as the template's blocks macro expects it (`base`: the page's folder)."""
+    if isinstance(block, str):
+        return {"kind": "text", "paragraphs": [p for p in block.split("\n\n") if p.strip()]}
+    if isinstance(block, Table):
+        return {"kind": "table", **table_context(block)}
+    if isinstance(block, Bullets):
+        return {"kind": "bullets", "items": block.items, "warning": block.warning}
+    if isinstance(block, Image):
+        return image_context(block, base)
+    assert isinstance(block, Code)
+    return {"kind": "code", "text": block.text.rstrip(), "language": block.language}
+
+
+def document_context(document: Document, base: Path) -> dict[str, Any]:
+    """Title, intro and sections (with anchors) of a Document, for a page in folder `base`."""
+    sections = [
+        {
+            "title": section.title,
+            "anchor": re.sub(r"[^a-z0-9]+", "-", section.title.lower()).strip("-"),
+            "blocks": [block_context(block, base) for block in section.blocks],
+        }
+        for section in document.sections
+    ]
+    intro = [block_context(block, base) for block in document.intro]
+    return {"title": document.title, "intro": intro, "sections": sections}
+
+
+def render(template: str, **context: Any) -> str:
+    """Render one of the package templates."""
+    return environment().get_template(template).render(**context)
+
+
+def headline(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The test metrics shown first: value, CI and no-skill level, straight from metrics."""
+    multiclass = result.get("task") == "multiclass"
+    chance = result["chance"]["test"]
+    cards = []
+    for metric in MULTI_HEADLINE if multiclass else BINARY_HEADLINE:
+        ci = result["ci"]["test"].get(metric)
+        cards.append(
+            {
+                "metric": metric,
+                "value": result["test"][metric],
+                "text": fmt(result["test"][metric]),
+                "ci": f"{fmt(ci[0], 3)} – {fmt(ci[1], 3)}" if ci else None,
+                "no_skill": fmt(no_skill_level(metric, chance), 3),
+            }
+        )
+    return cards
+
+
+def write_run_html(
+    out_dir: Path, document: Document, result: dict[str, Any], index_link: str | None
+) -> Path:
+    """Write report.html of a run; `index_link` leads back to its sweep's index.html."""
+    prevalence = result["prevalence"]["test"]
+    text = render(
+        "run.html.j2",
+        **document_context(document, Path(out_dir)),
+        run_name=Path(out_dir).name,
+        index_link=index_link and href(index_link),
+        headline=headline(result),
+        prevalence=None if isinstance(prevalence, dict) else fmt(prevalence),
+        n_test=result["test"]["n"],
+        warnings=len(result["warnings"]),
+    )
+    return write_text(Path(out_dir) / "report.html", text)
+
+
+def write_run_pages(
+    out_dir: Path, document: Document, result: dict[str, Any], index_link: str | None
+) -> Path:
+    """Write report.html, then report.md, of a run from its Document; return report.md."""
+    write_run_html(out_dir, document, result, index_link)
+    return write_text(Path(out_dir) / "report.md", to_markdown(document))

@@ -1,0 +1,24 @@
+"""index.html of a sweep folder: the summary Document as a page with sortable tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from threshold_sweep.document import Document, to_markdown
+from threshold_sweep.html_report import document_context, render
+from threshold_sweep.io import write_text
+
+
+def write_sweep_index(root: Path, document: Document) -> Path:
+    """Write index.html beside summary.md; runs link to their report.html or error.txt."""
+    root = Path(root)
+    text = render(
+        "index.html.j2", **document_context(document, root), root_name=root.resolve().name
+    )
+    return write_text(root / "index.html", text)
+
+
+def write_sweep_pages(root: Path, document: Document) -> Path:
+    """Write index.html, then summary.md, of a sweep from its Document; return summary.md."""
+    write_sweep_index(root, document)
+    return write_text(Path(root) / "summary.md", to_markdown(document))

@@ -1,0 +1,364 @@
+"""report.html and index.html: same numbers as metrics.json, escaped, and sound in a browser.
+
+The browser tests open the pages of a real tiny sweep from disk in headless Chromium (Debian
+packages chromium and chromium-driver). Without them they skip, except under CI (CI=true),
+where they fail: CI must never skip them silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+from urllib.request import url2pathname
+
+import pandas as pd
+import pytest
+from markupsafe import escape
+
+from conftest import run_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "outputs" / "test-artifacts"
+XSS = "<script>alert(1)</script>"
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1400,1000",
+)
+
+
+class PageParser(HTMLParser):
+    """Collects links, images, headline cards and table cells (text, data-value) of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.images: list[str] = []
+        self.cards: dict[str, float] = {}
+        self.tables: list[list[list[tuple[str, str | None]]]] = []
+        self.ids: set[str] = set()
+        self._card: str | None = None
+        self._cell: list[str] | None = None
+        self._value: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Record the attributes this test reads."""
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        elif tag == "img":
+            self.images.append(a["src"])
+        elif tag == "div" and a.get("data-metric"):
+            self._card = a["data-metric"]
+        elif tag == "div" and self._card and "data-value" in a:
+            self.cards[self._card] = float(a["data-value"])
+            self._card = None
+        elif tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell, self._value = [], a.get("data-value")
+
+    def handle_endtag(self, tag: str) -> None:
+        """Close a table cell."""
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append(("".join(self._cell).strip(), self._value))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        """Collect the text of a table cell."""
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def parse(page: Path) -> PageParser:
+    """The parsed page."""
+    parser = PageParser()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def table_with(parser: PageParser, header: list[str]) -> pd.DataFrame:
+    """The first table whose header starts with `header`, as text cells."""
+    for table in parser.tables:
+        names = [text for text, _ in table[0]]
+        if names[: len(header)] == header:
+            return pd.DataFrame([[text for text, _ in row] for row in table[1:]], columns=names)
+    raise AssertionError(f"no table with header {header}")
+
+
+def local_target(page: Path, link: str) -> Path | None:
+    """The file a relative link of `page` points to (None for anchors and absolute URLs)."""
+    parsed = urlparse(link)
+    if parsed.scheme or link.startswith("#"):
+        return None
+    return page.parent / unquote(parsed.path)
+
+
+def completed_runs(sweep_dir: Path) -> list[Path]:
+    """The run folders of the sweep that finished."""
+    return sorted(path.parent for path in sweep_dir.glob("*/metrics.json"))
+
+
+@pytest.mark.parametrize("threshold", [100, 1000])
+def test_run_page_shows_the_numbers_of_metrics_json(sweep, threshold):
+    folder = run_dir(sweep[0], threshold)
+    result = json.loads((folder / "metrics.json").read_text())
+    page = parse(folder / "report.html")
+    for metric in ("roc_auc", "balanced_accuracy", "mcc", "f1", "accuracy"):
+        assert page.cards[metric] == result["test"][metric], metric
+    metrics = table_with(page, ["metric", "test", "95% CI"]).set_index("metric")
+    for metric in ("roc_auc", "average_precision", "brier"):
+        assert metrics.loc[metric, "test"] == f"{result['test'][metric]:.4f}"
+        low, high = result["ci"]["test"][metric]
+        assert metrics.loc[metric, "95% CI"] == f"{low:.3f}-{high:.3f}"
+        assert (
+            metrics.loc[metric, "majority"] == f"{result['chance']['test']['majority'][metric]:.4f}"
+        )
+        assert metrics.loc[metric, "skill"] == f"{result['skill']['test'][metric]:.4f}"
+    counts = table_with(page, ["split", "low (natural)"]).set_index("split")
+    assert counts.loc["test", "high (natural)"] == str(result["class_counts"]["test"]["high"])
+    assert "../index.html" in page.links  # the run lives in a sweep
+    assert sorted(page.images) == sorted(f"plots/{p.name}" for p in (folder / "plots").iterdir())
+    text = (folder / "report.html").read_text()
+    assert '<pre class="code"><code class="language-yaml">seed: 0' in text  # resolved config
+    for warning in result["warnings"]:
+        assert str(escape(warning)) in text
+
+
+def test_three_class_run_page(three_class_run):
+    folder, done = three_class_run
+    assert done.returncode == 0, done.stderr
+    result = json.loads((folder / "metrics.json").read_text())
+    page = parse(folder / "report.html")
+    assert page.cards["roc_auc_ovr"] == result["test"]["roc_auc_ovr"]
+    per_class = table_with(page, ["class"]).set_index("class")
+    assert list(per_class.index) == result["label_names"]
+    assert not [link for link in page.links if "index.html" in link]  # not part of a sweep
+    assert {"plots/confusion_matrix.png", "plots/training_curves.png"} == set(page.images)
+
+
+def test_index_links_every_run_and_failure(sweep):
+    sweep_dir = sweep[0]
+    page = parse(sweep_dir / "index.html")
+    for folder in completed_runs(sweep_dir):
+        assert any(
+            link.endswith("/report.html") and unquote(link).startswith(folder.name)
+            for link in page.links
+        ), folder
+    failed = [path.parent for path in sweep_dir.glob("*/error.txt")]
+    assert len(failed) == 2
+    for folder in failed:
+        assert f"{folder.name}/error.txt" in map(unquote, page.links)
+    for link in page.links:
+        target = local_target(sweep_dir / "index.html", link)
+        assert target is None or target.exists(), link
+    runs = table_with(page, ["run"])
+    summary = pd.read_csv(sweep_dir / "summary.csv")
+    complete = summary[summary["status"] == "complete"].set_index("run")
+    for _, row in runs.iterrows():
+        assert row["mcc"] == f"{complete.loc[row['run'], 'test_mcc']:.4f}"
+    assert "summary_metrics.png" in page.images
+    assert {"insights", "runs", "comparable-metrics", "paired-comparisons"} <= page.ids
+
+
+def test_data_and_configs_are_escaped(sweep, tmp_path):
+    from threshold_sweep.html_report import write_run_html
+    from threshold_sweep.metric_names import PREVALENCE_DEPENDENT
+    from threshold_sweep.report import run_document
+    from threshold_sweep.sweep import build_summary
+    from threshold_sweep.sweep_report import write_summary_markdown
+
+    source = run_dir(sweep[0], 100)
+    result = json.loads((source / "metrics.json").read_text())
+    result["label_names"] = ["low", XSS]
+    for key in ("class_counts", "class_counts_after_sampling"):
+        for counts in result[key].values():
+            counts[XSS] = counts.pop("high")
+    result["warnings"] = [*result["warnings"], f"a warning with {XSS}"]
+    document = run_document(result, [("ROC", "plots/roc.png")], f"label:\n  names: ['{XSS}']\n")
+    page = write_run_html(tmp_path / "run", document, result, index_link=None).read_text()
+    copy = tmp_path / "sweep"
+    shutil.copytree(sweep[0], copy)
+    evil = "x<img src=x onerror=alert(2)>"
+    run_dir(copy, 1000, seed=1).rename(copy / evil)
+    summary = build_summary(copy)
+    summary.insights.append(f"an insight with {XSS}")
+    write_summary_markdown(copy, summary, PREVALENCE_DEPENDENT)
+    index = (copy / "index.html").read_text()
+    for text in (page, index):
+        assert XSS not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<img src=x" not in index and "x&lt;img src=x onerror=alert(2)&gt;" in index
+    assert 'href="x%3Cimg%20src=x%20onerror=alert%282%29%3E/report.html"' in index
+
+
+# --- in a real browser ---------------------------------------------------------------------
+
+
+def _missing(reason: str) -> None:
+    """Skip locally; fail under CI, where the browser tests must run."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{reason} (CI is set: the browser tests must not be skipped)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Selenium through the Debian chromedriver."""
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        _missing("selenium is not installed (pip install -e '.[test]')")
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not binary or not driver_path:
+        _missing("chromium / chromedriver not found (apt-get install chromium chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _check_page(driver, page: Path) -> None:
+    """Open `page` from disk: no console errors, every image drawn, every local link there."""
+    driver.get(page.resolve().as_uri())
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, (page, errors)
+    images = driver.execute_script(
+        "return Array.from(document.images).map(i => [i.src, i.complete, i.naturalWidth]);"
+    )
+    assert images
+    for src, complete, width in images:
+        assert complete and width > 0, (page, src)
+    links = driver.execute_script(
+        "return Array.from(document.links).map(a => a.getAttribute('href'));"
+    )
+    for link in links:
+        if link.startswith("#"):
+            assert driver.find_elements("id", link[1:]), (page, link)
+            continue
+        assert not urlparse(link).scheme, (page, link)  # nothing leaves the disk
+        target = Path(url2pathname(urlparse(page.resolve().as_uri()).path)).parent
+        assert (target / unquote(urlparse(link).path)).exists(), (page, link)
+
+
+def test_pages_open_cleanly_in_chromium(browser, sweep, three_class_run):
+    sweep_dir = sweep[0]
+    pages = [
+        sweep_dir / "index.html",
+        *(folder / "report.html" for folder in completed_runs(sweep_dir)),
+        three_class_run[0] / "report.html",
+    ]
+    for page in pages:
+        _check_page(browser, page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shots = {
+        "index.html.png": sweep_dir / "index.html",
+        "report.html.png": run_dir(sweep_dir, 1000) / "report.html",
+        "report-three-classes.html.png": three_class_run[0] / "report.html",
+    }
+    for name, page in shots.items():
+        browser.get(page.resolve().as_uri())
+        height = browser.execute_script("return document.documentElement.scrollHeight;")
+        browser.set_window_size(1400, min(height, 8000))
+        assert browser.save_screenshot(str(ARTIFACTS / name))
+        assert (ARTIFACTS / name).stat().st_size > 20_000
+    browser.set_window_size(1400, 1000)
+
+
+def test_back_link_leads_to_the_sweep_index(browser, sweep):
+    browser.get((run_dir(sweep[0], 100, seed=1) / "report.html").resolve().as_uri())
+    browser.find_element("id", "back-to-sweep").click()
+    assert browser.current_url == (sweep[0] / "index.html").resolve().as_uri()
+    assert browser.title.startswith("Sweep summary")
+
+
+def _column(table, index: int) -> list[tuple[str, float | None]]:
+    """(run, data-value) of every body row, in the order shown."""
+    rows = []
+    for row in table.find_elements("css selector", "tbody tr"):
+        cells = row.find_elements("tag name", "td")
+        value = cells[index].get_attribute("data-value")
+        rows.append((cells[0].text.replace("\n", ""), float(value) if value else None))
+    return rows
+
+
+@pytest.mark.parametrize("column", ["roc_auc", "mcc", "label.threshold"])
+def test_runs_table_sorts_by_a_column(browser, sweep, column):
+    browser.get((sweep[0] / "index.html").resolve().as_uri())
+    table = browser.find_element("css selector", "#runs table.sortable")
+    headers = table.find_elements("css selector", "thead th")
+    names = [h.text.replace("\n", "").rstrip("↕▲▼ ") for h in headers]
+    index = names.index(column)
+    shown = _column(table, index)
+    summary = pd.read_csv(sweep[0] / "summary.csv")
+    assert len(shown) == (summary["status"] == "complete").sum()
+    for direction, reverse in (("ascending", False), ("descending", True)):
+        headers[index].click()
+        assert headers[index].get_attribute("aria-sort") == direction
+        expected = sorted(shown, key=lambda row: row[1], reverse=reverse)
+        assert _column(table, index) == expected
+        shown = expected
+    key = {"label.threshold": "threshold"}.get(column, f"test_{column}")
+    python = summary[summary["status"] == "complete"].set_index("run")[key]
+    assert [value for _, value in shown] == sorted(python, reverse=True)
+    assert all(python[run] == value for run, value in shown)
+
+
+def test_sorting_puts_blanks_last_and_orders_text_naturally(browser, tmp_path):
+    from threshold_sweep.document import Document, Section, Table
+    from threshold_sweep.sweep_html import write_sweep_index
+
+    frame = pd.DataFrame(
+        {
+            "name": ["run 10", "run 9", "", "run 100"],
+            "value": [0.5, float("nan"), -2.0, 10.0],
+            "text": ["0.3 [0.1, 0.5]", "n/a", "1e-3", "2.5 (n=2)"],
+        }
+    )
+    document = Document("Sorting", [], [Section("Table", [Table(frame, sortable=True)])])
+    page = write_sweep_index(tmp_path, document)
+    browser.get(page.resolve().as_uri())
+    headers = browser.find_elements("css selector", "table.sortable thead th")
+
+    def column(index: int) -> list[str]:
+        rows = browser.find_elements("css selector", "table.sortable tbody tr")
+        return [row.find_elements("tag name", "td")[index].text for row in rows]
+
+    expected = {
+        0: (["run 9", "run 10", "run 100", ""], ["run 100", "run 10", "run 9", ""]),
+        1: (["-2", "0.5000", "10", "n/a"], ["10", "0.5000", "-2", "n/a"]),
+        2: (
+            ["1e-3", "0.3 [0.1, 0.5]", "2.5 (n=2)", "n/a"],
+            ["2.5 (n=2)", "0.3 [0.1, 0.5]", "1e-3", "n/a"],
+        ),
+    }
+    for index, (ascending, descending) in expected.items():
+        headers[index].click()
+        assert column(index) == ascending
+        assert headers[index].get_attribute("aria-sort") == "ascending"
+        headers[index].click()
+        assert column(index) == descending
+    assert [h.get_attribute("aria-sort") for h in headers] == ["none", "none", "descending"]
