@@ -103,27 +103,3 @@ def table_csv(tmp_path: Path) -> Path:
     path = tmp_path / "prices.csv"
     frame.to_csv(path, index=False)
     return path
-
-
-@pytest.fixture(scope="session")
-def sweep(tmp_path_factory) -> tuple[Path, object]:
-    """One multirun shared by the test modules: thresholds 100 and 1000 and one that must fail
-    (outside the range of x), two training seeds each."""
-    cwd = tmp_path_factory.mktemp("sweep")
-    done = run_cli(
-        [
-            "-m",
-            "label.threshold=100,1000,1e9",
-            "train.seed=0,1",
-            "hydra.sweep.dir=outputs/multirun/study",
-            *TINY,
-        ],
-        cwd,
-    )
-    return cwd / "outputs" / "multirun" / "study", done
-
-
-def run_dir(sweep_dir: Path, threshold: float | str, seed: int = 0) -> Path:
-    """The job folder, named by its sorted overrides."""
-    (folder,) = sweep_dir.glob(f"*,label.threshold={threshold},*,train.seed={seed},*")
-    return folder
