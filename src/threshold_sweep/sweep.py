@@ -18,7 +18,7 @@ from threshold_sweep.metric_names import HEADLINE, PREVALENCE_DEPENDENT
 log = logging.getLogger(__name__)
 
 MAIN_METRICS = ("accuracy", "balanced_accuracy", "f1", "mcc", "roc_auc", "average_precision")
-IGNORED_OVERRIDE_PREFIXES = ("hydra.", "experiment")
+IGNORED_OVERRIDE_PREFIXES = ("hydra.", "experiment", "tracking")
 RESERVED_COLUMNS = ("run", "status", "error")
 
 
@@ -54,7 +54,7 @@ def read_overrides(run_dir: Path) -> dict[str, str]:
     return overrides
 
 
-def _metric_columns(result: dict[str, Any]) -> dict[str, Any]:
+def metric_columns(result: dict[str, Any]) -> dict[str, Any]:
     """Test metrics with CI, no-skill level, skill and balanced view, as flat columns."""
     from threshold_sweep.metric_names import MULTI_HEADLINE, no_skill_level
 
@@ -97,7 +97,7 @@ def _run_row(root: Path, run_dir: Path) -> dict[str, Any]:
     metrics_path = run_dir / "metrics.json"
     if metrics_path.exists():
         row.update(status="complete", error="", **overrides)
-        row.update(_metric_columns(json.loads(metrics_path.read_text())))
+        row.update(metric_columns(json.loads(metrics_path.read_text())))
     else:
         error = (run_dir / "error.txt").read_text(errors="replace").strip().splitlines()
         row.update(status="failed", error=error[0] if error else "unknown error", **overrides)
@@ -148,12 +148,12 @@ def build_summary(root: Path) -> SweepSummary:
         overrides = override_columns(complete)
         keys = group_keys(complete, overrides)
         complete = sort_runs(complete, keys)
-        metric_columns = [
+        metrics = [
             c
             for c in complete.columns
             if c.startswith(("test_", "chance_", "skill_", "reweighted_"))
         ]
-        groups = repeats(complete, keys, metric_columns)
+        groups = repeats(complete, keys, metrics)
         summary.groups = groups
         summary.paired = paired_comparisons(root, complete, keys)
         summary.insights = sweep_insights(
