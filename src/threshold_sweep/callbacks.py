@@ -81,28 +81,24 @@ class TrackingCallback(Callback):
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         """A single run: a bad store stops with one line before anything runs."""
-        from threshold_sweep import tracking
-
-        if tracking.enabled(config):
-            try:
-                tracking.check_store(config)
-            except UserError as error:
-                _stop(str(error))
+        _track(config, "check_store")
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Create the sweep's parent run and record it for the jobs, wherever they run."""
-        from threshold_sweep import tracking
-
-        if tracking.enabled(config):
-            _check_writable(config.hydra.sweep.dir, "hydra.sweep.dir")
-            try:
-                tracking.start_sweep(config)
-            except UserError as error:
-                _stop(str(error))
+        _check_writable(config.hydra.sweep.dir, "hydra.sweep.dir")
+        _track(config, "start_sweep")
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Log the summary to the parent run and end it (FAILED when a job failed)."""
-        from threshold_sweep import tracking
+        _track(config, "end_sweep", failed=bool(FAILED_RUNS))
 
-        if tracking.enabled(config):
-            tracking.end_sweep(Path(config.hydra.sweep.dir), failed=bool(FAILED_RUNS))
+
+def _track(config: DictConfig, step: str, **kwargs: Any) -> None:
+    """tracking.<step>(config) when tracking=mlflow; a config problem stops with one line."""
+    from threshold_sweep import tracking
+
+    if tracking.enabled(config):
+        try:
+            getattr(tracking, step)(config, **kwargs)
+        except UserError as error:
+            _stop(str(error))

@@ -222,18 +222,19 @@ def start_sweep(config: Any) -> Store:
     return store
 
 
-def end_sweep(sweep_dir: Path, failed: bool) -> None:
+def end_sweep(config: Any, failed: bool) -> None:
     """Log the sweep summary to the parent run and end it (FAILED when a job failed)."""
+    sweep_dir = Path(config.hydra.sweep.dir)
     store = read_parent(sweep_dir)
     if store is None or store.parent_run_id is None:
         return
     try:
         client = open_store(store)
-        for status, count in _run_counts(Path(sweep_dir) / "summary.csv").items():
+        for status, count in _run_counts(sweep_dir / "summary.csv").items():
             client.log_metric(store.parent_run_id, f"runs_{status}", count)
         for name in SWEEP_ARTIFACTS:
-            if (Path(sweep_dir) / name).is_file():
-                client.log_artifact(store.parent_run_id, str(Path(sweep_dir) / name))
+            if (sweep_dir / name).is_file():
+                client.log_artifact(store.parent_run_id, str(sweep_dir / name))
         client.set_terminated(store.parent_run_id, "FAILED" if failed else "FINISHED")
     except Exception as error:  # the sweep's results are on disk either way
         log.warning("MLflow: could not finish the sweep run %s: %s", store.parent_run_id, error)
