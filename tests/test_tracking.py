@@ -157,6 +157,18 @@ def test_submitit_jobs_find_the_parent_run_in_the_default_store(tmp_path):
     assert len(MlflowClient(tracking_uri=uri).get_metric_history(child.info.run_id, "loss")) == 2
 
 
+def test_failed_jobs_fail_their_runs_and_the_parent(tmp_path):
+    args = ["-m", "label.threshold=1e9,2e9", "tracking=mlflow", "hydra.sweep.dir=sweep", *TINY]
+    done = run_cli(args, tmp_path)  # both jobs fail before training: no TensorFlow
+    assert done.returncode == 1
+    (parent,), children = mlflow_runs(f"sqlite:///{tmp_path / 'outputs' / 'mlflow.db'}")
+    assert parent.info.status == "FAILED" and parent.data.metrics["runs_failed"] == 2
+    assert [child.info.status for child in children] == ["FAILED", "FAILED"]
+    for child in children:
+        assert "outside the range of x" in child.data.tags["error"]
+        assert child.data.tags["status"] == "failed"
+
+
 def test_bad_tracking_uri_is_one_line(tmp_path):
     done = run_cli(["tracking=mlflow", "tracking.tracking_uri=bogus://nowhere"], tmp_path)
     assert done.returncode == 2
@@ -172,21 +184,6 @@ def test_missing_mlflow_names_the_extra(tmp_path):
     done = run_cli(["tracking=mlflow"], tmp_path, env={"PYTHONPATH": str(fake.parent)})
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert 'pip install "threshold-sweep[tracking]"' in done.stderr
-
-
-def test_failed_job_ends_its_run_failed(tmp_path):
-    from mlflow.tracking import MlflowClient
-
-    from threshold_sweep.tracking import job_run
-
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    cfg = compose_config("tracking=mlflow", f"tracking.tracking_uri={uri}")
-    with pytest.raises(ValueError), job_run(cfg, tmp_path / "run", None, str(tmp_path)):
-        raise ValueError("boom")
-    (run,) = mlflow_runs(uri)[0]
-    assert run.info.status == "FAILED" and run.info.run_name == "run"
-    assert run.data.tags["error"] == "ValueError: boom"
-    assert MlflowClient(tracking_uri=uri).get_experiment(run.info.experiment_id)
 
 
 def test_tracking_failure_is_a_warning_and_stops_tracking(caplog, monkeypatch, tmp_path):
