@@ -213,7 +213,7 @@ def test_tracking_failure_is_a_warning_and_stops_tracking(caplog, monkeypatch, t
 def test_store_paths_are_made_absolute_from_the_start_folder(tmp_path):
     from types import SimpleNamespace
 
-    from threshold_sweep.tracking import resolve_store
+    from threshold_sweep.tracking_store import resolve_store
 
     def store(uri, artifacts=None):
         tracking = SimpleNamespace(

@@ -94,11 +94,11 @@ class TrackingCallback(Callback):
 
 
 def _track(config: DictConfig, step: str, **kwargs: Any) -> None:
-    """tracking.<step>(config) when tracking=mlflow; a config problem stops with one line."""
-    from threshold_sweep import tracking
+    """tracking_store.<step>(config) when tracking=mlflow; a config problem stops in one line."""
+    from threshold_sweep import tracking_store
 
-    if tracking.enabled(config):
+    if tracking_store.enabled(config):
         try:
-            getattr(tracking, step)(config, **kwargs)
+            getattr(tracking_store, step)(config, **kwargs)
         except UserError as error:
             _stop(str(error))
