@@ -36,10 +36,14 @@ def compose_config(*overrides: str) -> DictConfig:
 
 
 def run_cli(
-    args: list[str], cwd: Path, module: str = "threshold_sweep", timeout: int = 300
+    args: list[str],
+    cwd: Path,
+    module: str = "threshold_sweep",
+    timeout: int = 300,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run `python -m <module> args` in `cwd` and capture its output."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    """Run `python -m <module> args` in `cwd` (extra environment `env`) and capture its output."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
     env.pop("HYDRA_FULL_ERROR", None)
     return subprocess.run(
         [sys.executable, "-m", module, *args],

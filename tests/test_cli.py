@@ -19,12 +19,13 @@ try:
     main()
 except SystemExit:
     pass
-print("TENSORFLOW_IMPORTED" if "tensorflow" in sys.modules or "keras" in sys.modules else "NO_TF")
+heavy = ("tensorflow", "keras", "mlflow")
+print("TENSORFLOW_IMPORTED" if any(name in sys.modules for name in heavy) else "NO_TF")
 """
 
 
 def imports_tensorflow(argv: list[str], module: str = "cli", cwd: Path | None = None) -> str:
-    """Run a CLI entry point in a fresh interpreter and report whether TensorFlow got imported."""
+    """Run a CLI entry point in a fresh interpreter: did it import TensorFlow (or MLflow)?"""
     code = NO_TF_CHECK.format(argv=argv, module=module)
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=120
@@ -46,6 +47,7 @@ def test_help_lists_groups_and_examples(tmp_path):
     assert done.returncode == 0
     for text in (
         "sampling: undersample (default), oversample, class_weight, none",
+        "tracking: none (default), mlflow",
         "+experiment: seed_thresholds",
         "-m label.threshold=100,1000",
         "threshold-sweep-report",
@@ -162,10 +164,13 @@ def test_unwritable_output_folder_is_one_line(key, tmp_path):
 def test_rerun_into_a_used_folder_drops_stale_results(tmp_path):
     folder = tmp_path / "reused"
     (folder / "plots").mkdir(parents=True)
+    (folder / "tensorboard" / "train").mkdir(parents=True)
     (folder / "metrics.json").write_text("{}")
     (folder / "plots" / "roc.png").write_text("old")
+    (folder / "tensorboard" / "train" / "events.out.tfevents.1").write_text("old")
     done = run_cli([f"hydra.run.dir={folder}", "label.threshold=1e9"], tmp_path)
     assert done.returncode == 2
     assert not (folder / "metrics.json").exists() and not (folder / "plots").exists()
+    assert not (folder / "tensorboard").exists()
     assert "outside the range" in (folder / "error.txt").read_text()
     assert oct((folder / "error.txt").stat().st_mode & 0o777) != oct(0o600)

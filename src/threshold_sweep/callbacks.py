@@ -1,4 +1,4 @@
-"""Hydra callback: rebuild the sweep summary when a multirun ends."""
+"""Hydra callbacks: the sweep summary when a multirun ends; MLflow's parent run per sweep."""
 
 from __future__ import annotations
 
@@ -11,10 +11,18 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from threshold_sweep.errors import UserError
+
 log = logging.getLogger(__name__)
 
 # Jobs of this invocation that failed in this process; read by the CLI for its exit code.
 FAILED_RUNS: list[str] = []
+
+
+def _stop(message: str) -> None:
+    """One line on stderr, exit code 2."""
+    sys.stderr.write(f"error: {message}\n")
+    raise SystemExit(2) from None
 
 
 def _check_writable(directory: str, key: str) -> None:
@@ -26,11 +34,10 @@ def _check_writable(directory: str, key: str) -> None:
         probe.write_text("")
         probe.unlink()
     except OSError as error:
-        sys.stderr.write(
-            f"error: cannot write the output folder {path} ({key}): {error.strerror or error}; "
-            f"choose a writable folder with {key}=...\n"
+        _stop(
+            f"cannot write the output folder {path} ({key}): {error.strerror or error}; "
+            f"choose a writable folder with {key}=..."
         )
-        raise SystemExit(2) from None
 
 
 class SweepSummaryCallback(Callback):
@@ -63,3 +70,35 @@ class SweepSummaryCallback(Callback):
             summary.failed,
             sweep_dir / "summary.md",
         )
+
+
+class TrackingCallback(Callback):
+    """tracking=mlflow: open the store before any work; one parent run per sweep.
+
+    Listed before SweepSummaryCallback, so that its on_multirun_end (Hydra calls end hooks in
+    reverse order) sees the final summary and every failed job.
+    """
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """A single run: a bad store stops with one line before anything runs."""
+        _track(config, "check_store")
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Create the sweep's parent run and record it for the jobs, wherever they run."""
+        _check_writable(config.hydra.sweep.dir, "hydra.sweep.dir")
+        _track(config, "start_sweep")
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Log the summary to the parent run and end it (FAILED when a job failed)."""
+        _track(config, "end_sweep", failed=bool(FAILED_RUNS))
+
+
+def _track(config: DictConfig, step: str, **kwargs: Any) -> None:
+    """tracking_store.<step>(config) when tracking=mlflow; a config problem stops in one line."""
+    from threshold_sweep import tracking_store
+
+    if tracking_store.enabled(config):
+        try:
+            getattr(tracking_store, step)(config, **kwargs)
+        except UserError as error:
+            _stop(str(error))

@@ -74,10 +74,12 @@ def _show_tracebacks() -> bool:
 def run_job(cfg: DictConfig) -> None:
     """Run one job; a failure is logged in one line and recorded in the job's error.txt."""
     from threshold_sweep.run import clear_run_folder, is_complete, run_experiment
+    from threshold_sweep.tracking import job_run
 
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    sweep_dir = Path(hydra_cfg.runtime.cwd, hydra_cfg.sweep.dir) if multirun else None
     if cfg.train.threads == 0:
         with open_dict(cfg):
             cfg.train.threads = default_threads(hydra_cfg.launcher)
@@ -86,8 +88,9 @@ def run_job(cfg: DictConfig) -> None:
             log.info("resume: %s already holds a complete run of this config; skipped", out_dir)
             return
         clear_run_folder(out_dir)
-        sweep_dir = Path(hydra_cfg.runtime.cwd, hydra_cfg.sweep.dir) if multirun else None
-        run_experiment(cfg, out_dir, sweep_dir)
+        with job_run(cfg, out_dir, sweep_dir, hydra_cfg.runtime.cwd) as tracker:
+            result = run_experiment(cfg, out_dir, sweep_dir, tracker.keras_callbacks)
+            tracker.log_result(result, out_dir)
     except KeyboardInterrupt:
         write_text(
             out_dir / "error.txt",
@@ -127,8 +130,8 @@ def run_job(cfg: DictConfig) -> None:
         )
         _after_failure(multirun, EXIT_FAILURE, out_dir)
     finally:
-        if multirun:
-            _rebuild_summary(Path(hydra_cfg.sweep.dir))
+        if sweep_dir is not None:
+            _rebuild_summary(sweep_dir)
 
 
 def _after_failure(multirun: bool, code: int, out_dir: Path) -> None:

@@ -130,6 +130,7 @@ class TrainConfig:
     verbose: str = "auto"
     predict_batch_size: int = 1024
     mixed_precision: bool = False
+    tensorboard: bool = False
 
 
 class CutoffObjective(str, Enum):
@@ -160,6 +161,25 @@ class EvaluateConfig:
     min_class_rows: int = 30
 
 
+class TrackingBackend(str, Enum):
+    """Where runs are tracked besides their folders."""
+
+    none = "none"
+    mlflow = "mlflow"
+
+
+@dataclass
+class TrackingConfig:
+    """Experiment tracking: tracking=mlflow logs every run (a child run per sweep job)."""
+
+    backend: TrackingBackend = TrackingBackend.none
+    tracking_uri: str | None = None
+    artifact_location: str | None = None
+    experiment_name: str = "threshold-sweep"
+    run_name: str | None = None
+    log_model: bool = True
+
+
 @dataclass
 class Config:
     """The whole experiment; `data` is one of the data source schemas."""
@@ -173,6 +193,7 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
 
 
 def register_configs() -> None:

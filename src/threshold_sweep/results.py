@@ -23,7 +23,7 @@ from threshold_sweep.metric_names import (
     no_skill_level,
 )
 
-IGNORED_OVERRIDE_PREFIXES = ("hydra.", "experiment")
+IGNORED_OVERRIDE_PREFIXES = ("hydra.", "experiment", "tracking")
 SPLITS = ("train", "validation", "test")
 PREDICTION_FILES = {
     "test": "predictions.csv",

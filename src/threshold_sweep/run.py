@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +44,22 @@ EVALUATION_MODULES = (
     "threshold_sweep.report",
     "threshold_sweep.report_multiclass",
 )
+RUN_FOLDERS = ("plots", "tensorboard")
 
 
 def config_fingerprint(cfg: Any) -> str:
-    """SHA-256 of the resolved config without the `resume` switch."""
+    """SHA-256 of the resolved config without what leaves the results alone.
+
+    `resume` and `tracking` are left out, and so is `train.tensorboard` while false: runs made
+    before these keys existed keep their fingerprint.
+    """
     import hashlib
 
     resolved = OmegaConf.to_container(cfg, resolve=True)
     resolved.pop("resume", None)
+    resolved.pop("tracking", None)
+    if not resolved.get("train", {}).get("tensorboard", True):
+        resolved["train"].pop("tensorboard")
     text = OmegaConf.to_yaml(OmegaConf.create(resolved))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -75,7 +84,8 @@ def clear_run_folder(out_dir: Path) -> None:
 
     for name in RUN_FILES:
         (out_dir / name).unlink(missing_ok=True)
-    shutil.rmtree(out_dir / "plots", ignore_errors=True)
+    for name in RUN_FOLDERS:
+        shutil.rmtree(out_dir / name, ignore_errors=True)
 
 
 def _predictions_frame(
@@ -137,10 +147,16 @@ def index_link(out_dir: Path, sweep_dir: Path | None) -> str | None:
     return Path(os.path.relpath(Path(sweep_dir) / "index.html", out_dir)).as_posix()
 
 
-def run_experiment(cfg: Any, out_dir: Path, sweep_dir: Path | None = None) -> dict[str, Any]:
+def run_experiment(
+    cfg: Any,
+    out_dir: Path,
+    sweep_dir: Path | None = None,
+    keras_callbacks: Callable[[], list[Any]] | None = None,
+) -> dict[str, Any]:
     """Run every stage for one threshold (or list) and write the run folder.
 
-    `sweep_dir` (the Hydra sweep folder of a multirun job) gives report.html its back link.
+    `sweep_dir` (the Hydra sweep folder of a multirun job) gives report.html its back link;
+    `keras_callbacks` makes extra callbacks for model.fit, once TensorFlow is imported.
     """
     started = time.perf_counter()
     validate_config(cfg)
@@ -183,6 +199,8 @@ def run_experiment(cfg: Any, out_dir: Path, sweep_dir: Path | None = None) -> di
         model_cfg=cfg.model,
         train_cfg=cfg.train,
         history_path=out_dir / "history.csv",
+        tensorboard_dir=out_dir / "tensorboard" if cfg.train.tensorboard else None,
+        extra_callbacks=keras_callbacks() if keras_callbacks else (),
     )
     trained_at = time.perf_counter()
     evaluation_imports.join()

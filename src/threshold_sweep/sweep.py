@@ -34,7 +34,7 @@ class SweepSummary:
     insights: list[str] | None = None
 
 
-def _metric_columns(result: dict[str, Any]) -> dict[str, Any]:
+def metric_columns(result: dict[str, Any]) -> dict[str, Any]:
     """Test metrics with CI, no-skill level, skill and balanced view, as flat columns."""
     from threshold_sweep.metric_names import MULTI_HEADLINE, no_skill_level
 
@@ -81,7 +81,7 @@ def _run_row(root: Path, run_dir: Path) -> dict[str, Any]:
             row.update(status="failed", error=problem, **overrides)
             return row
         row.update(status="complete", error="", **overrides)
-        row.update(_metric_columns(json.loads(metrics_path.read_text())))
+        row.update(metric_columns(json.loads(metrics_path.read_text())))
     else:
         row.update(status="failed", error=run_error(run_dir), **overrides)
     return row
@@ -129,13 +129,13 @@ def summarize(root: Path) -> SweepSummary:
         overrides = override_columns(complete)
         keys = group_keys(complete, overrides)
         complete = sort_runs(complete, keys)
-        metric_columns = [
+        metrics = [
             c
             for c in complete.columns
             if c.startswith(("test_", "chance_", "skill_", "reweighted_"))
         ]
         summary.complete = complete
-        summary.groups = repeats(complete, keys, metric_columns)
+        summary.groups = repeats(complete, keys, metrics)
         summary.paired = paired_comparisons(root, complete, keys)
         summary.insights = sweep_insights(
             summary.groups, summary.paired, complete, _max_gap(root, complete)

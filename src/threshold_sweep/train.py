@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,8 +63,13 @@ def train_model(
     model_cfg: Any,
     train_cfg: Any,
     history_path: Path,
+    tensorboard_dir: Path | None = None,
+    extra_callbacks: Sequence[Any] = (),
 ) -> TrainedModel:
-    """Build and fit the CNN from a cleared session and a fresh seed; log history to CSV."""
+    """Build and fit the CNN from a cleared session and a fresh seed; log history to CSV.
+
+    `tensorboard_dir` gets per-epoch TensorBoard scalars; `extra_callbacks` go to model.fit too.
+    """
     threads = configure_tensorflow(train_cfg.threads)
     import keras
     import tensorflow as tf
@@ -94,6 +100,11 @@ def train_model(
             monitor="val_loss", patience=int(train_cfg.patience), restore_best_weights=True
         )
         callbacks.append(early)
+    if tensorboard_dir is not None:
+        from threshold_sweep.tensorboard_logs import epoch_scalars
+
+        callbacks.append(epoch_scalars(tensorboard_dir))
+    callbacks.extend(extra_callbacks)
     history = model.fit(
         X_train,
         y_train.astype(np.float32) if binary else y_train,
