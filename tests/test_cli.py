@@ -174,3 +174,11 @@ def test_rerun_into_a_used_folder_drops_stale_results(tmp_path):
     assert not (folder / "tensorboard").exists()
     assert "outside the range" in (folder / "error.txt").read_text()
     assert oct((folder / "error.txt").stat().st_mode & 0o777) != oct(0o600)
+
+
+def test_version_is_ours(tmp_path):
+    from threshold_sweep import __version__
+
+    done = run_cli(["--version"], tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.strip().startswith(f"threshold-sweep {__version__} (Hydra 1.3")

@@ -153,6 +153,11 @@ def _rebuild_summary(sweep_dir: Path) -> None:
 
 def main() -> None:
     """Console entry point: compose the config with Hydra and run (or sweep) the experiment."""
+    if sys.argv[1:] == ["--version"]:  # ours, not Hydra's
+        from threshold_sweep import __version__
+
+        print(f"threshold-sweep {__version__} (Hydra {hydra.__version__})")
+        return
     register_configs()
     if not OmegaConf.has_resolver("ts_job_dirname"):
         OmegaConf.register_new_resolver("ts_job_dirname", job_dirname)
