@@ -123,9 +123,9 @@ def test_report_open_without_a_browser_says_where_the_page_is(
 
     monkeypatch.setattr(webbrowser, "open", no_browser)
     sweep = _failed_run_folder(tmp_path)
-    assert report_cli.main([str(sweep / "label.threshold=5"), "--open"]) == 1
+    assert report_cli.main([str(sweep), "--open"]) == 1
     lines = capsys.readouterr().out.splitlines()
-    page = (sweep / "label.threshold=5" / "index.html").resolve()
+    page = (sweep / "index.html").resolve()
     assert lines[-1] == f"no web browser available; open {page} yourself"
 
 
@@ -142,6 +142,20 @@ def test_report_open_on_a_run_folder_opens_its_report(tmp_path, monkeypatch):
     (run / "report.html").write_text("<!DOCTYPE html><title>r</title>")
     assert report_cli.main([str(run), "--open"]) == 1
     assert opened == [(run / "report.html").resolve().as_uri()]
+    assert sorted(p.name for p in run.iterdir()) == ["error.txt", "report.html"]  # no summary
+
+
+def test_other_commands_print_their_version(capsys):
+    from threshold_sweep import __version__, predict_cli, report_cli
+
+    for main, prog in (
+        (report_cli.main, "threshold-sweep-report"),
+        (predict_cli.main, "threshold-sweep-predict"),
+    ):
+        with pytest.raises(SystemExit) as stop:
+            main(["--version"])
+        assert stop.value.code == 0
+        assert capsys.readouterr().out.strip() == f"{prog} {__version__}"
 
 
 def test_unknown_key_added_with_plus_is_rejected(tmp_path):

@@ -137,7 +137,7 @@ def test_a_sweep_logs_job_i_of_n_and_prints_the_final_table(sweep):
         assert f"{run['test_roc_auc']:.3f} [{run['test_roc_auc_ci_low']:.3f}," in table
     errors = [line for line in table.splitlines() if line.startswith("failed ")]
     assert len(errors) == 2 and all("outside the range of x" in line for line in errors)
-    assert not (sweep_dir / ".sweep_progress.json").exists()
+    assert not (sweep_dir / ".sweep_progress").exists()
 
 
 def test_report_command_rebuilds_the_summary_without_tensorflow(sweep, tmp_path):
@@ -386,3 +386,15 @@ def test_saved_model_loads_in_safe_mode_and_nothing_is_pickled(sweep):
             assert path.read_bytes()[:2] not in (b"\x80\x04", b"\x80\x05"), path  # pickle magic
     members = zipfile.ZipFile(folder / "model.keras").namelist()
     assert not [m for m in members if m.endswith((".pkl", ".pickle"))]
+
+
+def test_overfitting_flag_needs_the_train_value_beyond_the_test_ci(sweep):
+    runs = pd.read_csv(sweep[0] / "summary.csv")
+    for name in runs.loc[runs["status"] == "complete", "run"]:
+        result = json.loads((sweep[0] / name / "metrics.json").read_text())
+        for metric, row in result["overfitting"].items():
+            beyond = row["train"] > result["ci"]["test"][metric][1]
+            assert row["large"] == (row["gap"] > result["overfitting_max_gap"] and beyond)
+        flagged = any(row["large"] for row in result["overfitting"].values())
+        assert runs.set_index("run").loc[name, "overfit"] == flagged
+        assert any(w.startswith("Overfitting") for w in result["warnings"]) == flagged

@@ -121,7 +121,11 @@ def test_overfitting_and_warning_notes():
     assert overfit.startswith("b overfits") and "0.120" in overfit
     (calm,) = insights.overfitting_notes(runs.assign(overfit_gap=[0.01, 0.02]), 0.05)
     assert calm.startswith("No run overfits") and "0.020 (b)" in calm
-    assert insights.warning_notes(runs) == ["1 run(s) carry warnings in their report.md: b."]
+    (noise,) = insights.overfitting_notes(runs.assign(overfit=[False, False]), 0.05)
+    assert noise.startswith("b: its train - test gap of 0.120") and "inside the test CI" in noise
+    (real,) = insights.overfitting_notes(runs.assign(overfit=[False, True]), 0.05)
+    assert real.startswith("b overfits") and "beyond the test CI" in real
+    assert insights.warning_notes(runs) == ["1 run(s) carry warnings in their reports: b."]
     assert insights.warning_notes(runs.assign(n_warnings=[0, 0])) == []
 
 

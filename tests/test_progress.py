@@ -38,20 +38,19 @@ def test_plan_sweep_counts_the_basic_sweepers_jobs(params, overrides, total, swe
 
 def test_time_left_is_the_mean_job_time_times_the_jobs_left(tmp_path):
     progress = SweepProgress(total=5, started=1000.0, swept=("label.threshold",))
-    for name in ("a", "b"):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "metrics.json").write_text("{}")
-    import os
-
-    for name in ("a", "b"):
-        os.utime(tmp_path / name / "metrics.json", (1010, 1010))
+    progress.save(tmp_path)
+    assert progress.finished_jobs(tmp_path) == 0
+    assert progress.status(tmp_path, now=1010.0) == "0 of 5 finished, 0:10 elapsed"
+    for number in (0, 1, 1):  # a job marks itself once, however often it reports
+        SweepProgress.mark_done(tmp_path, number)
     assert progress.finished_jobs(tmp_path) == 2
     # 2 jobs in 60 s: 3 left take about 90 s
     assert progress.status(tmp_path, now=1060.0) == "2 of 5 finished, 1:00 elapsed, about 1:30 left"
-    (tmp_path / "old").mkdir()
-    (tmp_path / "old" / "metrics.json").write_text("{}")
-    os.utime(tmp_path / "old" / "metrics.json", (900, 900))  # from an earlier sweep
-    assert progress.finished_jobs(tmp_path) == 2
+    for number in (2, 3, 4):
+        SweepProgress.mark_done(tmp_path, number)
+    assert progress.status(tmp_path, now=1100.0) == "5 of 5 finished, 1:40 elapsed"
+    progress.save(tmp_path)  # a new sweep in the same folder starts from zero
+    assert progress.finished_jobs(tmp_path) == 0
     assert duration(3725) == "1:02:05" and duration(59.6) == "1:00"
 
 

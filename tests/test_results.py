@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -66,8 +67,17 @@ def test_loading_what_is_not_a_finished_run_says_why(sweep, tmp_path):
         load_run(tmp_path)
     with pytest.raises(UserError, match="no runs under"):
         load_sweep(tmp_path)
-    with pytest.raises(UserError, match="matches several runs"):
-        load_sweep(sweep_dir).run("train.seed=0")
+    loaded = load_sweep(sweep_dir)
+    with pytest.raises(UserError, match=r"'label.threshold=1000' matches 2 runs: .*add an over"):
+        loaded.run("label.threshold=1000")
+    with pytest.raises(UserError, match="names a key twice"):
+        loaded.run("label.threshold=1000,train.seed=0,train.seed=1")
+    with pytest.raises(UserError, match=r"did not finish: label.threshold=1e\+09 is outside"):
+        loaded.run("label.threshold=1000000000.0,train.seed=0")
+    with pytest.raises(UserError, match="does not exist"):
+        load_run(tmp_path / "nowhere")
+    assert loaded.runs["train.seed"].dtype.kind == "i"  # numbers sort as numbers
+    assert loaded.metrics["label.threshold"].dtype.kind in "if"
 
 
 def test_the_api_imports_neither_tensorflow_nor_sklearn(sweep):
@@ -101,10 +111,10 @@ def test_predict_reproduces_the_runs_test_scores(sweep, tmp_path):
     folder = run_dir(sweep[0], 100)
     expected = _test_rows_file(folder, tmp_path / "new.npz")
     args = [str(folder), "--data", "new.npz", "data.sequences_key=signals", "data.id_key=ids"]
-    done = run_cli(args, tmp_path, module="threshold_sweep.predict_cli")
+    done = run_cli([*args, "--output", "-"], tmp_path, module="threshold_sweep.predict_cli")
     assert done.returncode == 0, done.stderr
-    assert f"{len(expected)} rows scored -> new.predictions.csv" in done.stdout
-    got = pd.read_csv(tmp_path / "new.predictions.csv")
+    assert f"{len(expected)} rows scored -> stdout" in done.stderr
+    got = pd.read_csv(io.StringIO(done.stdout))
     assert list(got.columns) == [
         "id", "x", "y_true", "label_true", "y_score", "y_pred", "label_pred",
     ]  # fmt: skip
@@ -138,6 +148,8 @@ def test_predict_without_target_and_at_the_tuned_cutoff(sweep, tmp_path):
         ("good", ["data.colour=red"], r"unknown setting\(s\) data.colour for new.npz"),
         ("good", ["--cutoff", "high"], r"--cutoff 'high': give a number in \[0, 1\] or 'tuned'"),
         ("none", [], r"--data: file not found: new.npz"),
+        ("good", ["--output", "new.npz"], r"--output new.npz is the --data file"),
+        ("good", ["data.target_key=y"], r"no array 'y' in new.npz"),
         ("text", [], r"--data: notes.txt is neither .npz nor .csv/.parquet"),
     ],
 )
@@ -179,3 +191,12 @@ def test_predict_a_table_run_checks_the_feature_columns(table_csv, tmp_path):
     done = run_cli([str(folder), "--data", "missing.csv"], tmp_path, "threshold_sweep.predict_cli")
     assert done.returncode == 2
     assert "error: data.features: no column(s) 'sensor_5' in missing.csv" in done.stderr
+
+
+def test_predict_refuses_a_cutoff_for_a_multiclass_run(three_class_run, tmp_path):
+    folder, _ = three_class_run
+    np.savez(tmp_path / "new.npz", X=np.zeros((3, 16)))
+    args = [str(folder), "--data", "new.npz", "--cutoff", "0.3"]
+    done = run_cli(args, tmp_path, "threshold_sweep.predict_cli")
+    assert done.returncode == 2
+    assert "error: --cutoff applies to binary runs only" in done.stderr

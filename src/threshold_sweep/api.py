@@ -14,6 +14,7 @@ writes nothing. Neither TensorFlow nor scikit-learn is imported.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from threshold_sweep.errors import UserError
-from threshold_sweep.results import Run, load_run
+from threshold_sweep.results import Run, load_run, read_overrides
 
 __all__ = ["Run", "Sweep", "load_run", "load_sweep"]
 
@@ -47,17 +48,27 @@ class Sweep:
         """One complete run by its folder name or by some of its overrides ('train.seed=1')."""
         if name in self.finished:
             return self.finished[name]
-        wanted = dict(re.findall(r"([^=,]+)=(\[[^\]]*\]|[^,]*)", name))
-        matches = [
-            key
-            for key, run in self.finished.items()
-            if wanted and all(run.overrides.get(k.strip()) == v for k, v in wanted.items())
-        ]
-        if len(matches) != 1:
-            known = ", ".join(self.finished) or "none"
-            problem = "matches several runs" if matches else "matches no complete run"
-            raise UserError(f"{name!r} {problem}; complete runs: {known}")
-        return self.finished[matches[0]]
+        pairs = re.findall(r"([^=,]+)=(\[[^\]]*\]|[^,]*)", name)
+        wanted = {key.strip(): value for key, value in pairs}
+        if len(wanted) < len(pairs):
+            raise UserError(f"{name!r} names a key twice; give each override once")
+
+        def matches(overrides: dict[str, str]) -> bool:
+            return bool(wanted) and all(overrides.get(k) == v for k, v in wanted.items())
+
+        found = [key for key, run in self.finished.items() if matches(run.overrides)]
+        if len(found) == 1:
+            return self.finished[found[0]]
+        if found:
+            raise UserError(
+                f"{name!r} matches {len(found)} runs: {', '.join(found)}; add an override"
+            )
+        failed = self.runs[self.runs["status"] != "complete"]
+        for _, row in failed.iterrows():
+            if matches(read_overrides(self.path / row["run"])):
+                raise UserError(f"{row['run']} did not finish: {row['error']}")
+        known = ", ".join(self.finished) or "none"
+        raise UserError(f"{name!r} matches no complete run; complete runs: {known}")
 
     @cached_property
     def metrics(self) -> pd.DataFrame:
@@ -69,7 +80,26 @@ class Sweep:
                 frame.insert(0, key, value)
             frame.insert(0, "run", name)
             frames.append(frame)
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if not frames:
+            return pd.DataFrame()
+        return numeric_overrides(pd.concat(frames, ignore_index=True), self.override_keys)
+
+    @property
+    def override_keys(self) -> list[str]:
+        """The config keys set on the command line of some run (columns of `runs`)."""
+        from threshold_sweep.sweep import override_columns
+
+        return override_columns(self.runs)
+
+
+def numeric_overrides(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Override columns whose every value is a number become numeric (sorting, plotting)."""
+    frame = frame.copy()
+    for key in keys:
+        if key in frame:
+            with contextlib.suppress(TypeError, ValueError):  # text, lists: kept as written
+                frame[key] = pd.to_numeric(frame[key])
+    return frame
 
 
 def load_sweep(path: str | Path) -> Sweep:
@@ -85,9 +115,11 @@ def load_sweep(path: str | Path) -> Sweep:
             f"no runs under {root} (no metrics.json or error.txt found); "
             "give a folder written by threshold-sweep"
         )
+    from threshold_sweep.sweep import override_columns
+
     return Sweep(
         path=root,
-        runs=summary.table,
+        runs=numeric_overrides(summary.table, override_columns(summary.table)),
         groups=summary.groups,
         paired=summary.paired,
         insights=summary.insights or [],

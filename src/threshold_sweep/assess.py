@@ -62,7 +62,7 @@ def assess(result: dict[str, Any], frames: dict[str, pd.DataFrame], cfg: Any) ->
         "chosen_on": "validation",
         "test": scalar_metrics(y_true, y_score, predict_labels(y_score, tuned)),
     }
-    assessed["overfitting"] = overfitting(result, float(cfg.max_gap))
+    assessed["overfitting"] = overfitting(assessed, float(cfg.max_gap))  # with the test CIs
     assessed["overfitting_max_gap"] = float(cfg.max_gap)
     assessed["warnings"] = run_warnings(assessed, int(cfg.min_class_rows), float(cfg.max_gap))
     for warning in assessed["warnings"]:

@@ -48,8 +48,18 @@ def data_config(run: Run, path: Path, overrides: dict[str, Any]) -> SimpleNamesp
             f"use {', '.join('data.' + k for k in [*settings, 'on_missing'])}"
         )
     settings.update(overrides)
+    # a target the user names must be there; the run's own may be missing from new data
+    target_optional = not {"target", "target_key"} & set(overrides)
     settings.setdefault("on_missing", "error")
-    return SimpleNamespace(source=source, path=str(path), target_optional=True, **settings)
+    return SimpleNamespace(
+        source=source, path=str(path), target_optional=target_optional, **settings
+    )
+
+
+def _listed(names: list[str], most: int = 6) -> str:
+    """'a, b, c, ... (12 in all)' for long lists."""
+    shown = ", ".join(names[:most])
+    return f"{shown}, ... {names[-1]}" if len(names) > most else shown
 
 
 def check_shape(dataset: Dataset, run: Run) -> None:
@@ -57,15 +67,11 @@ def check_shape(dataset: Dataset, run: Run) -> None:
     summary = json.loads((run.path / "data_summary.json").read_text())
     trained_features = summary.get("features")
     if trained_features and dataset.features and dataset.features != trained_features:
-        missing = [c for c in trained_features if c not in dataset.features]
-        detail = (
-            f"lacks column(s) {', '.join(map(repr, missing[:10]))}"
-            if missing
-            else f"has feature columns {dataset.features[:10]} instead of {trained_features[:10]}"
-        )
         raise UserError(
-            f"{Path(dataset.source).name} {detail}; give a file with the run's feature "
-            f"columns ({len(trained_features)}, in its order) or set data.features=[...]"
+            f"{Path(dataset.source).name}: the model was trained on {len(trained_features)} "
+            f"feature columns ({_listed(trained_features)}) but data.features gives "
+            f"{len(dataset.features)} ({_listed(dataset.features)}); leave data.features unset "
+            "to use the run's columns"
         )
     expected = tuple(summary["sequence_shape"])
     if tuple(dataset.X.shape[1:]) != expected:
@@ -78,6 +84,11 @@ def check_shape(dataset: Dataset, run: Run) -> None:
 def resolve_cutoff(run: Run, cutoff: str | float | None) -> float | None:
     """The decision cutoff: the run's own, 'tuned' (chosen on validation) or a number."""
     if run.result.get("task") == "multiclass":
+        if cutoff is not None:
+            raise UserError(
+                "--cutoff applies to binary runs only: a multi-class run predicts the class "
+                "with the highest score; leave --cutoff out"
+            )
         return None
     if cutoff is None:
         return float(run.result["cutoff"])

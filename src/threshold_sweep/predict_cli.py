@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--output",
         type=Path,
-        help="CSV to write (default: <data file stem>.predictions.csv in this folder)",
+        help="CSV to write, - for stdout (default: <data file stem>.predictions.csv here)",
     )
     parser.add_argument(
         "--cutoff",
@@ -58,19 +58,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--batch-size", type=int, default=1024, help="prediction batch size")
     parser.add_argument("settings", nargs="*", help="reader settings as data.KEY=VALUE")
+    from threshold_sweep import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     args = parser.parse_intermixed_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     output = args.output or Path(f"{args.data.stem}.predictions.csv")
+    to_stdout = str(output) == "-"
     try:
         settings = parse_settings(args.settings)
         if args.batch_size < 1:
             raise UserError("--batch-size must be at least 1")
+        if not to_stdout and output.resolve() == args.data.resolve():
+            raise UserError(f"--output {output} is the --data file; choose another output file")
         from threshold_sweep.predict import predict_file
 
         frame = predict_file(args.run_dir, args.data, settings, args.cutoff, args.batch_size)
-        from threshold_sweep.io import write_csv
+        if to_stdout:
+            frame.to_csv(sys.stdout, index=False)
+        else:
+            from threshold_sweep.io import write_csv
 
-        write_csv(output, frame)
+            write_csv(output, frame)
     except UserError as error:
         message = str(error).replace("data.path:", "--data:", 1)  # the reader names its key
         print(f"error: {message}", file=sys.stderr)
@@ -79,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot write {error.filename or output}: {error.strerror}", file=sys.stderr)
         return 2
     counts = frame["label_pred"].value_counts().to_dict()
-    print(f"{len(frame)} rows scored -> {output} (predicted: {counts})")
+    where = "stdout" if to_stdout else output
+    print(f"{len(frame)} rows scored -> {where} (predicted: {counts})", file=sys.stderr)
     return 0
 
 

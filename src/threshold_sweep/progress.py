@@ -1,12 +1,13 @@
 """Sweep progress: job i of n with its overrides, elapsed time and an estimate of what is left.
 
 Jobs may run in other processes (joblib, submitit, Ray), so the sweep's size and start time
-are kept in a small file in the sweep folder, and finished jobs are counted from the run
-folders themselves (metrics.json or error.txt written since the sweep started).
+are kept in a small folder inside the sweep folder, where every job that ends (finished,
+failed or skipped by resume=true) leaves a marker; the folder goes when the sweep ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -21,7 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 log = logging.getLogger(__name__)
 
-STATE_FILE = ".sweep_progress.json"
+STATE_DIR = ".sweep_progress"
 
 
 def plan_sweep(
@@ -63,22 +64,30 @@ class SweepProgress:
         from threshold_sweep.io import write_json
 
         state = {"total": self.total, "started": self.started, "swept": list(self.swept)}
-        write_json(sweep_dir / STATE_FILE, state)
+        import shutil
+
+        shutil.rmtree(sweep_dir / STATE_DIR, ignore_errors=True)  # markers of an earlier sweep
+        write_json(sweep_dir / STATE_DIR / "sweep.json", state)
 
     @classmethod
     def load(cls, sweep_dir: Path) -> SweepProgress | None:
         """The recorded progress of the sweep in `sweep_dir` (None if there is none)."""
         try:
-            state = json.loads((sweep_dir / STATE_FILE).read_text())
+            state = json.loads((sweep_dir / STATE_DIR / "sweep.json").read_text())
             swept = tuple(state.get("swept", ()))
             return cls(total=state["total"], started=float(state["started"]), swept=swept)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def finished_jobs(self, sweep_dir: Path) -> int:
-        """Run folders that finished (or failed) since the sweep started."""
-        markers = list(sweep_dir.glob("*/metrics.json")) + list(sweep_dir.glob("*/error.txt"))
-        return len({m.parent for m in markers if m.stat().st_mtime >= self.started - 1})
+        """Jobs of this sweep that ended (finished, failed or skipped)."""
+        return len(list((sweep_dir / STATE_DIR).glob("job-*.done")))
+
+    @staticmethod
+    def mark_done(sweep_dir: Path, number: int) -> None:
+        """Record that job `number` ended."""
+        with contextlib.suppress(OSError):  # progress must never fail a job
+            (sweep_dir / STATE_DIR / f"job-{number}.done").touch()
 
     def status(self, sweep_dir: Path, now: float | None = None) -> str:
         """'3 of 8 finished, 0:42 elapsed, about 1:10 left' (estimate once a job finished)."""
@@ -166,6 +175,7 @@ class ProgressCallback(Callback):
         started = getattr(self, "_job_started", time.time())
         error = Path(config.hydra.runtime.output_dir) / "error.txt"
         failed = error.exists() and error.stat().st_mtime >= started - 1
+        SweepProgress.mark_done(Path(config.hydra.sweep.dir), config.hydra.job.num)
         log.info(
             "%s %s in %s; %s",
             progress.job_label(config.hydra.job.num, list(config.hydra.overrides.task)),
@@ -178,7 +188,9 @@ class ProgressCallback(Callback):
         """Print the jobs' swept values and main test metrics as one table on stdout."""
         sweep_dir = Path(config.hydra.sweep.dir)
         progress = SweepProgress.load(sweep_dir)
-        (sweep_dir / STATE_FILE).unlink(missing_ok=True)
+        import shutil
+
+        shutil.rmtree(sweep_dir / STATE_DIR, ignore_errors=True)
         summary_path = sweep_dir / "summary.csv"
         if not summary_path.exists():
             return

@@ -11,12 +11,10 @@ from pathlib import Path
 from threshold_sweep.sweep import build_summary
 
 
-def page_to_open(root: Path) -> Path:
-    """index.html of a sweep folder, or report.html when DIR is itself one run's folder."""
-    is_run = (root / "metrics.json").exists() or (root / "error.txt").exists()
-    if is_run and (root / "report.html").exists():
-        return root / "report.html"
-    return root / "index.html"
+def is_run_folder(root: Path) -> bool:
+    """True when DIR is one run's folder rather than a folder of runs."""
+    markers = ("metrics.json", "error.txt")
+    return any((root / name).exists() for name in markers) or (root / ".hydra").is_dir()
 
 
 def open_in_browser(page: Path) -> bool:
@@ -31,6 +29,13 @@ def open_in_browser(page: Path) -> bool:
     return opened
 
 
+def _version() -> str:
+    """'threshold-sweep-report 0.1.0'."""
+    from threshold_sweep import __version__
+
+    return f"%(prog)s {__version__}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build summary.csv, summary.md, index.html and the plot in DIR; exit 2 on bad input."""
     parser = argparse.ArgumentParser(
@@ -38,18 +43,25 @@ def main(argv: list[str] | None = None) -> int:
         description="Rebuild the sweep summary (summary.csv, summary.md, index.html, "
         "summary_metrics.png) from the run folders found anywhere under DIR.",
     )
-    parser.add_argument("directory", type=Path, help="a sweep folder, e.g. outputs/multirun/<time>")
+    parser.add_argument(
+        "directory",
+        type=Path,
+        help="a sweep folder, e.g. outputs/multirun/<time> (or one run's folder, with --open)",
+    )
     parser.add_argument(
         "--open",
         action="store_true",
         help="open index.html (or a single run's report.html) in the default web browser",
     )
+    parser.add_argument("--version", action="version", version=_version())
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     root: Path = args.directory
     if not root.is_dir():
         print(f"error: {root} is not a directory; give a folder of runs", file=sys.stderr)
         return 2
+    if is_run_folder(root):
+        return _one_run(root, args.open)
     summary = build_summary(root)
     if summary.table.empty:
         print(
@@ -63,8 +75,24 @@ def main(argv: list[str] | None = None) -> int:
         f"{root / 'index.html'}"
     )
     if args.open:
-        open_in_browser(page_to_open(root))
+        open_in_browser(root / "index.html")
     return 1 if summary.failed else 0
+
+
+def _one_run(run_dir: Path, open_page: bool) -> int:
+    """A single run's folder gets no sweep summary: point at (and open) its report."""
+    from threshold_sweep.results import run_error
+
+    page = run_dir / "report.html"
+    if not (run_dir / "metrics.json").exists():
+        print(f"{run_dir} is one run, and it failed: {run_error(run_dir)}")
+        if open_page and page.exists():
+            open_in_browser(page)
+        return 1
+    print(f"{run_dir} is one run (no summary to build); its report: {page}")
+    if open_page:
+        open_in_browser(page)
+    return 0
 
 
 if __name__ == "__main__":

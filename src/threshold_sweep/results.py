@@ -34,9 +34,11 @@ REQUIRED_KEYS = ("task", "test", "training", "ci", "chance")
 
 
 def find_run_dirs(root: Path) -> list[Path]:
-    """Folders under `root` (or `root` itself) holding a finished or failed run."""
-    markers = list(root.rglob("metrics.json")) + list(root.rglob("error.txt"))
-    return sorted({marker.parent for marker in markers})
+    """Folders under `root` (or `root` itself) holding a run: finished, failed or unfinished
+    (Hydra's .hydra/ folder without metrics.json or error.txt: killed, or still running)."""
+    markers = [*root.rglob("metrics.json"), *root.rglob("error.txt")]
+    started = [hydra.parent for hydra in root.rglob(".hydra") if hydra.is_dir()]
+    return sorted({marker.parent for marker in markers} | set(started))
 
 
 def read_overrides(run_dir: Path) -> dict[str, str]:
@@ -72,6 +74,11 @@ def unreadable(metrics_path: Path) -> str:
 
 def run_error(run_dir: Path) -> str:
     """The first line of a failed run's error.txt."""
+    if not (run_dir / "error.txt").exists():
+        return (
+            "unfinished: no metrics.json or error.txt (the job was killed, or is still "
+            "running); re-run the sweep with resume=true"
+        )
     lines = (run_dir / "error.txt").read_text(errors="replace").strip().splitlines()
     return lines[0] if lines else "unknown error"
 
@@ -175,9 +182,13 @@ def load_run(path: str | Path) -> Run:
     """A finished run folder as a Run; a clear UserError when it is not one."""
     run_dir = Path(path)
     metrics_path = run_dir / "metrics.json"
+    if not run_dir.is_dir():
+        raise UserError(f"{run_dir} does not exist; give a run folder written by threshold-sweep")
     if not metrics_path.exists():
         if (run_dir / "error.txt").exists():
             raise UserError(f"{run_dir} holds a failed run: {run_error(run_dir)}")
+        if (run_dir / ".hydra").is_dir():
+            raise UserError(f"{run_dir}: {run_error(run_dir)}")
         raise UserError(
             f"{run_dir} holds no finished run (no metrics.json); give a run folder written "
             "by threshold-sweep"

@@ -61,6 +61,7 @@ def metric_columns(result: dict[str, Any]) -> dict[str, Any]:
         row[f"train_{key}"] = result["train"].get(key)
     gaps = [entry["gap"] for entry in result.get("overfitting", {}).values()]
     row["overfit_gap"] = max(gaps) if gaps else None
+    row["overfit"] = any(entry["large"] for entry in result.get("overfitting", {}).values())
     row["n_warnings"] = len(result.get("warnings", []))
     if "tuned_cutoff" in result:
         row["tuned_cutoff"] = result["tuned_cutoff"]["cutoff"]
