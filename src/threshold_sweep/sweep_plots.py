@@ -58,7 +58,8 @@ def plot_metrics_by_threshold(
         axes.set_ylim(min(0.0, float(runs[f"test_{metric}"].min()) - 0.05), 1.02)
         if log_x:
             axes.set_xscale("log")
-        axes.legend(fontsize=7)
+        if axes.get_legend_handles_labels()[1]:  # no labelled line when every group is skipped
+            axes.legend(fontsize=7)
     figure.suptitle(
         "Test metrics: mean over repeats (bars: mean of the runs' bootstrap CIs), "
         "single runs as dots, no-skill level dashed"
