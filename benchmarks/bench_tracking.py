@@ -33,7 +33,7 @@ def one_job(cfg, out_dir: Path, tracked: bool, cwd: str) -> tuple[float, float]:
         cfg.tracking.backend = "mlflow" if tracked else "none"
     wall, cpu = time.perf_counter(), time.process_time()
     with job_run(cfg, out_dir, None, cwd) as tracker:
-        result = run_experiment(cfg, out_dir, tracker.keras_callbacks)
+        result = run_experiment(cfg, out_dir, keras_callbacks=tracker.keras_callbacks)
         tracker.log_result(result, out_dir)
     return time.perf_counter() - wall, time.process_time() - cpu
 

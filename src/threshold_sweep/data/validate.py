@@ -70,7 +70,14 @@ def drop_or_reject_missing(
     values: np.ndarray, columns: list[str] | str, where: str, policy: Any
 ) -> np.ndarray:
     """Row mask of finite rows; with policy 'error' any bad row stops the run."""
-    finite = np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    rows = values.reshape(len(values), -1)
+    if rows.dtype == np.float32 and rows.shape[1] > 1:
+        # a float64 row sum is finite exactly when every float32 value is (it cannot overflow),
+        # and needs no boolean copy of the whole array
+        with np.errstate(invalid="ignore", over="ignore"):
+            finite = np.isfinite(rows.sum(axis=1, dtype=np.float64))
+    else:
+        finite = np.isfinite(rows).all(axis=1)
     if finite.all():
         return finite
     if getattr(policy, "value", policy) != "drop":
