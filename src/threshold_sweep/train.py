@@ -15,9 +15,21 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
+class _NoRetracingWarning(logging.Filter):
+    """Drop TensorFlow's retracing warning: every job of a sweep builds (and traces) a new model
+    in the same process, which is expected, not the mistake the warning suspects."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
 def configure_tensorflow(threads: int) -> int:
     """Fix TensorFlow's thread pools (once per process) and return the count in force."""
     import tensorflow as tf
+
+    tf_logger = logging.getLogger("tensorflow")
+    if not any(isinstance(f, _NoRetracingWarning) for f in tf_logger.filters):
+        tf_logger.addFilter(_NoRetracingWarning())
 
     wanted = int(threads) if threads and threads > 0 else (os.cpu_count() or 1)
     current = tf.config.threading.get_intra_op_parallelism_threads()
