@@ -200,3 +200,18 @@ def test_predict_refuses_a_cutoff_for_a_multiclass_run(three_class_run, tmp_path
     done = run_cli(args, tmp_path, "threshold_sweep.predict_cli")
     assert done.returncode == 2
     assert "error: --cutoff applies to binary runs only" in done.stderr
+
+
+def test_predict_a_multiclass_run_reproduces_its_class_scores(three_class_run, tmp_path):
+    folder, _ = three_class_run
+    expected = _test_rows_file(folder, tmp_path / "new.npz")
+    args = [str(folder), "--data", "new.npz", "data.sequences_key=signals", "data.id_key=ids"]
+    done = run_cli(args, tmp_path, "threshold_sweep.predict_cli")
+    assert done.returncode == 0, done.stderr
+    got = pd.read_csv(tmp_path / "new.predictions.csv")
+    for k in range(3):
+        np.testing.assert_allclose(got[f"score_{k}"], expected[f"score_{k}"], rtol=1e-5, atol=1e-6)
+    assert (got["y_pred"] == expected["y_pred"]).mean() > 0.99
+    names = load_run(folder).label_names
+    assert list(got["label_pred"]) == [names[k] for k in got["y_pred"]]
+    assert list(got["label_true"]) == [names[k] for k in got["y_true"]]

@@ -120,8 +120,8 @@ def prediction_frame(
         frame["y_score"] = scores
         predicted = predict_labels(scores, cutoff)
     else:
-        for index, name in enumerate(names):
-            frame[f"score_{name}"] = scores[:, index]
+        for index in range(len(names)):  # as in the run's predictions.csv
+            frame[f"score_{index}"] = scores[:, index]
         predicted = np.argmax(scores, axis=1)
     frame["y_pred"] = predicted
     frame["label_pred"] = np.asarray(names, dtype=object)[predicted]
