@@ -82,3 +82,21 @@ def test_final_table_lists_every_job_with_its_ci_and_errors():
     assert re.match(r"100\s+complete\s+0\.555\s+0\.912 \[0\.880, 0\.940\]", lines[2])
     assert re.match(r"5\s+failed\s*$", lines[3])
     assert lines[4] == "failed label.threshold=5: x is empty"
+
+
+def test_final_table_shows_one_vs_rest_auc_and_macro_f1_for_a_multiclass_run():
+    summary = pd.DataFrame(
+        {
+            "run": ["a"],
+            "status": ["complete"],
+            "test_prevalence": [float("nan")],
+            "test_roc_auc_ovr": [0.7512],
+            "test_roc_auc_ovr_ci_low": [0.7],
+            "test_roc_auc_ovr_ci_high": [0.8],
+            "test_macro_f1": [0.41],
+            "test_balanced_accuracy": [0.5],
+            "test_mcc": [0.2],
+        }
+    )
+    row = final_table(summary).splitlines()[2]
+    assert "0.751 (ovr) [0.700, 0.800]" in row and "0.410 (macro)" in row

@@ -111,6 +111,11 @@ FINAL_COLUMNS = {
     "test_f1": "F1",
     "test_mcc": "MCC",
 }
+# what a multi-class run (a threshold list) shows in those columns instead
+MULTICLASS_COLUMNS = {
+    "test_roc_auc": ("test_roc_auc_ovr", " (ovr)"),
+    "test_f1": ("test_macro_f1", " (macro)"),
+}
 
 
 def final_table(summary: pd.DataFrame, swept: tuple[str, ...] = ()) -> str:
@@ -123,11 +128,14 @@ def final_table(summary: pd.DataFrame, swept: tuple[str, ...] = ()) -> str:
         row = {key: run[key] for key in keys}
         row["status"] = run["status"]
         for column, title in FINAL_COLUMNS.items():
-            value = run.get(column)
-            row[title] = "" if value is None or value != value else f"{value:.3f}"
-        low, high = run.get("test_roc_auc_ci_low"), run.get("test_roc_auc_ci_high")
-        if row["ROC-AUC"] and low is not None and low == low and high == high:
-            row["ROC-AUC"] += f" [{low:.3f}, {high:.3f}]"
+            value, note = run.get(column), ""
+            if (value is None or value != value) and column in MULTICLASS_COLUMNS:
+                column, note = MULTICLASS_COLUMNS[column]
+                value = run.get(column)
+            row[title] = "" if value is None or value != value else f"{value:.3f}{note}"
+            low, high = run.get(f"{column}_ci_low"), run.get(f"{column}_ci_high")
+            if title == "ROC-AUC" and row[title] and low is not None and low == low:
+                row[title] += f" [{low:.3f}, {high:.3f}]"
         rows.append(row)
     table = tabulate(rows, headers="keys", disable_numparse=True)
     failed = summary[summary["status"] != "complete"]
