@@ -16,6 +16,11 @@ from conftest import TINY, run_cli
 METRIC_COLUMNS = ["test_roc_auc", "test_f1", "test_accuracy", "test_mcc", "test_brier"]
 
 
+def _default_sigint() -> None:
+    """Undo an inherited SIG_IGN: CI may start us as a background job, which ignores Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _popen(args: list[str], cwd: Path) -> subprocess.Popen:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     return subprocess.Popen(
@@ -25,6 +30,7 @@ def _popen(args: list[str], cwd: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
 
 
