@@ -76,3 +76,14 @@ def test_job_dirname_names_overrides_and_is_path_safe():
     assert job_dirname("label.threshold=1000,seed=1") == "label.threshold=1000,seed=1"
     assert job_dirname("data.path=/tmp/a.csv") == "data.path=_tmp_a.csv"
     assert job_dirname("") == "default"
+
+
+def test_long_job_dirnames_stay_distinct_and_short():
+    prefix = "data.path=" + "d/" * 120
+    first, second = (
+        job_dirname(prefix + ",label.threshold=1"),
+        job_dirname(prefix + ",label.threshold=2"),
+    )
+    assert first != second
+    assert len(first) == len(second) == 200
+    assert first.startswith("data.path=d_d_")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import logging
 import os
 import re
@@ -40,10 +41,16 @@ def config_dir() -> Path:
     raise RuntimeError(f"configs/config.yaml not found above {here} or in {installed}")
 
 
+MAX_DIRNAME = 200
+
+
 def job_dirname(override_dirname: str) -> str:
     """A job folder name from its overrides: safe characters, 'default' when there are none."""
     name = re.sub(r"[/\\:]+", "_", override_dirname).strip("_")
-    return name[:200] or "default"
+    if len(name) > MAX_DIRNAME:  # a shortened name keeps a digest of the whole, so none collide
+        digest = hashlib.sha256(override_dirname.encode()).hexdigest()[:12]
+        name = f"{name[: MAX_DIRNAME - 13]}~{digest}"
+    return name or "default"
 
 
 def parallel_jobs(launcher: object) -> int:
