@@ -71,6 +71,20 @@ def test_table_feature_list_and_parquet(table_csv, tmp_path):
     np.testing.assert_array_equal(data.ids, np.arange(400))
 
 
+def test_wide_parquet_is_read_in_the_columns_order_given(tmp_path):
+    """More columns than one read group and more rows than one copy block, shuffled order."""
+    rng = np.random.default_rng(3)
+    names = [f"s{i}" for i in range(37)]
+    frame = pd.DataFrame(rng.normal(size=(9001, 37)).astype("float32"), columns=names)
+    frame["price"] = rng.random(9001) * 1000
+    path = tmp_path / "wide.parquet"
+    frame.to_parquet(path)
+    order = list(rng.permutation(names))
+    data = load_dataset(table_cfg(path, target="price", features=f"[{','.join(order)}]"))
+    np.testing.assert_array_equal(data.X[:, :, 0], frame[order].to_numpy())
+    assert data.X.flags.c_contiguous and data.features == order
+
+
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text)
