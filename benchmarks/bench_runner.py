@@ -135,7 +135,37 @@ def overhead(folder: Path, rows: int, length: int, epochs_list: list[int], repea
                 "all_runner_s": [round(t, 2) for t in runner_times],
             }
         )
-    return {"rows": rows, "length": length, "target_ratio": 1.05, "by_epochs": measured}
+    return {
+        "rows": rows,
+        "length": length,
+        "target_ratio": 1.05,
+        "by_epochs": measured,
+        "extrapolated": break_even(measured, 1.05),
+    }
+
+
+def break_even(measured: list[dict], target: float) -> dict | None:
+    """Epochs from which the runner's fixed cost stays within `target`, from two measured points.
+
+    Bare Keras time is a line in the epochs (start-up plus seconds per epoch); the runner adds
+    a fixed cost (the largest extra measured), so the ratio reaches `target` once the bare run
+    takes extra / (target - 1) seconds.
+    """
+    if len(measured) < 2:
+        return None
+    first, last = measured[0], measured[-1]
+    per_epoch = (last["bare_keras_s"] - first["bare_keras_s"]) / (last["epochs"] - first["epochs"])
+    if per_epoch <= 0:
+        return None
+    extra = max(point["extra_seconds"] for point in measured)
+    bare_needed = extra / (target - 1)
+    epochs = first["epochs"] + (bare_needed - first["bare_keras_s"]) / per_epoch
+    return {
+        "fixed_cost_seconds": round(extra, 2),
+        "bare_seconds_per_epoch": round(per_epoch, 2),
+        "bare_seconds_needed": round(bare_needed, 1),
+        "epochs_for_target": max(first["epochs"], int(np.ceil(epochs))),
+    }
 
 
 def scaling(folder: Path, epochs: int) -> dict:
