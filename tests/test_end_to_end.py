@@ -398,3 +398,20 @@ def test_overfitting_flag_needs_the_train_value_beyond_the_test_ci(sweep):
         flagged = any(row["large"] for row in result["overfitting"].values())
         assert runs.set_index("run").loc[name, "overfit"] == flagged
         assert any(w.startswith("Overfitting") for w in result["warnings"]) == flagged
+
+
+def test_mixed_sweep_plot_caption_names_the_multiclass_runs_it_leaves_out(
+    sweep, three_class_run, tmp_path
+):
+    from threshold_sweep.sweep import build_summary
+
+    copy = tmp_path / "copy"
+    shutil.copytree(sweep[0], copy)
+    shutil.copytree(three_class_run[0], copy / "three_classes")
+    summary = build_summary(copy)
+    (unplotted,) = summary.groups.loc[summary.groups["threshold"].isna(), "group"]
+    markdown = (copy / "summary.md").read_text()
+    (caption,) = re.findall(r"!\[(.*)\]\(summary_metrics\.png\)", markdown)
+    assert caption.endswith(
+        f"not shown (multi-class, no single threshold): {unplotted}, see the tables"
+    )

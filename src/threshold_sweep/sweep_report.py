@@ -25,6 +25,18 @@ RUN_COLUMNS = (
 )
 
 
+def _plot_caption(groups: pd.DataFrame) -> str:
+    """The sweep plot's caption, naming the groups it cannot show (several thresholds each)."""
+    unplotted = groups.loc[groups["threshold"].isna(), "group"].tolist()
+    caption = "Test metrics against the threshold"
+    if unplotted:
+        caption += (
+            f"; not shown (multi-class, no single threshold): {', '.join(unplotted)}, "
+            "see the tables"
+        )
+    return caption
+
+
 def _with_ci(row: pd.Series, metric: str, prefix: str = "test_") -> str:
     """'0.912 [0.90, 0.93]' from a row holding a metric and its CI columns."""
     value = row.get(f"{prefix}{metric}")
@@ -166,7 +178,7 @@ def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[
             Table(comparable_table(groups, prevalence_dependent), sortable=True),
         ]
         if (root / "summary_metrics.png").exists():
-            blocks.append(Image("Test metrics against the threshold", "summary_metrics.png"))
+            blocks.append(Image(_plot_caption(groups), "summary_metrics.png"))
         sections.append(Section("Comparable metrics", blocks))
     paired = summary.paired
     if paired is not None and not paired.empty:
