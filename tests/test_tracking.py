@@ -228,6 +228,21 @@ def test_store_paths_are_made_absolute_from_the_start_folder(tmp_path):
     assert store("sqlite:////abs/x.db", "art").artifact_location == f"{tmp_path}/art"
     assert store("mlruns").tracking_uri == (tmp_path / "mlruns").as_uri()
     assert store("http://host:5000").artifact_location is None
+    assert store("postgresql+psycopg2://u@h/db").tracking_uri == "postgresql+psycopg2://u@h/db"
+    plain_db = store("stores/runs.db")  # a database file, not a folder
+    assert plain_db.tracking_uri == f"sqlite:///{tmp_path}/stores/runs.db"
+    assert plain_db.artifact_location == f"{tmp_path}/stores/mlflow-artifacts"
+
+
+def test_an_unknown_store_scheme_is_refused_before_mlflow_is_asked(tmp_path):
+    done = run_cli(
+        [*TINY, "tracking=mlflow", "tracking.tracking_uri=foo://bar", "hydra.run.dir=run"],
+        tmp_path,
+    )
+    assert done.returncode == 2
+    (line,) = [line for line in done.stderr.splitlines() if "error" in line]
+    assert "tracking.tracking_uri=foo://bar: unknown scheme 'foo'; give sqlite:///" in line
+    assert not (tmp_path / "run" / "metrics.json").exists()
 
 
 def test_params_are_flat_and_within_mlflow_limits():

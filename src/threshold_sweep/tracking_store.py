@@ -24,6 +24,12 @@ log = logging.getLogger(__name__)
 
 PARENT_FILE = ".mlflow_parent_run"
 INSTALL_HINT = 'pip install "threshold-sweep[tracking]"'
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+# the tracking-store schemes MLflow 3 accepts (a database scheme may carry a +driver)
+KNOWN_SCHEMES = frozenset(
+    {"file", "sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks", "uc"}
+    | {"databricks-uc"}
+)
 SWEEP_ARTIFACTS = (
     "summary.csv",
     "summary.md",
@@ -57,7 +63,11 @@ def _absolute(path: str, base: Path) -> Path:
 
 
 def resolve_store(tracking: Any, cwd: str) -> Store:
-    """Absolute URI and artifact location: null means a SQLite store under <cwd>/outputs/."""
+    """Absolute URI and artifact location: null means a SQLite store under <cwd>/outputs/.
+
+    A plain path is a SQLite database when it ends in .db/.sqlite, otherwise a folder (MLflow's
+    file store); a URI with a scheme MLflow does not know is refused in one line.
+    """
     base = Path(cwd)
     uri = tracking.tracking_uri
     default_artifacts: Path | None = None
@@ -67,8 +77,20 @@ def resolve_store(tracking: Any, cwd: str) -> Store:
     elif uri.startswith("sqlite:///"):
         database = _absolute(uri[len("sqlite:///") :], base)
         uri, default_artifacts = f"sqlite:///{database}", database.parent / "mlflow-artifacts"
+    elif "://" not in uri and Path(uri).suffix.lower() in SQLITE_SUFFIXES:
+        database = _absolute(uri, base)  # a plain path to a database file: SQLite, not a folder
+        uri, default_artifacts = f"sqlite:///{database}", database.parent / "mlflow-artifacts"
     elif "://" not in uri:  # a plain folder is MLflow's file store
         uri = _absolute(uri, base).as_uri()
+    else:
+        scheme = uri.split("://", 1)[0].split("+", 1)[0].lower()
+        if scheme not in KNOWN_SCHEMES:
+            others = ", ".join(sorted(KNOWN_SCHEMES - {"sqlite", "http", "https", "file"}))
+            raise UserError(
+                f"tracking.tracking_uri={uri}: unknown scheme {scheme!r}; give "
+                "sqlite:///path/to/mlflow.db, a folder (file store), or http(s)://host:port "
+                f"(MLflow also takes {others})"
+            )
     artifacts = tracking.artifact_location
     if artifacts and "://" not in artifacts:
         artifacts = str(_absolute(artifacts, base))
