@@ -148,4 +148,6 @@ def plot_calibration(
     axes.set_xlabel(f"Mean predicted probability of {positive}")
     axes.set_ylabel(f"Observed share of {positive}")
     axes.set_title("Calibration (test, quantile bins)")
+    # resampled training inflates the scores: points fall below the diagonal, to the lower right
+    axes.legend(loc="upper left")
     return write_figure(path, figure)
