@@ -191,6 +191,25 @@ def test_predict_a_table_run_checks_the_feature_columns(table_csv, tmp_path):
     done = run_cli([str(folder), "--data", "missing.csv"], tmp_path, "threshold_sweep.predict_cli")
     assert done.returncode == 2
     assert "error: data.features: no column(s) 'sensor_5' in missing.csv" in done.stderr
+    # the target column is not needed: text there is ignored, and data.target=null says "none"
+    texts = frame.assign(price="unknown")
+    texts.to_csv(tmp_path / "texts.csv", index=False)
+    for extra in ([], ["data.target=null"], ["data.target="]):
+        args = [str(folder), "--data", "texts.csv", "--output", "-", *extra]
+        done = run_cli(args, tmp_path, "threshold_sweep.predict_cli")
+        assert done.returncode == 0, done.stderr
+        scored = pd.read_csv(io.StringIO(done.stdout), dtype={"id": str}).set_index("id")
+        assert "y_true" not in scored and len(scored) == len(frame)
+        np.testing.assert_allclose(
+            scored.loc[expected.index, "y_score"], expected["y_score"], rtol=1e-5, atol=1e-6
+        )
+    done = run_cli(
+        [str(folder), "--data", "texts.csv", "data.target=price"],
+        tmp_path,
+        "threshold_sweep.predict_cli",
+    )
+    assert done.returncode == 2  # a target the user names must be numbers
+    assert "target column(s) 'price' are not numeric" in done.stderr
 
 
 def test_predict_refuses_a_cutoff_for_a_multiclass_run(three_class_run, tmp_path):

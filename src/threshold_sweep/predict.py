@@ -48,8 +48,13 @@ def data_config(run: Run, path: Path, overrides: dict[str, Any]) -> SimpleNamesp
             f"use {', '.join('data.' + k for k in [*settings, 'on_missing'])}"
         )
     settings.update(overrides)
-    # a target the user names must be there; the run's own may be missing from new data
-    target_optional = not {"target", "target_key"} & set(overrides)
+    # a target the user names must be there; the run's own may be missing from new data, and
+    # data.target=null says there is none (predictions need no target)
+    named = {key for key in ("target", "target_key") if key in overrides}
+    target_optional = not named or all(overrides[key] in (None, "") for key in named)
+    for key in named:
+        if overrides[key] in (None, ""):
+            settings[key] = None
     settings.setdefault("on_missing", "error")
     return SimpleNamespace(
         source=source, path=str(path), target_optional=target_optional, **settings

@@ -36,6 +36,7 @@ def load_arrays(cfg: Any) -> Dataset:
         keys = sorted(archive.files)
         # new data to predict (threshold-sweep-predict) may come without the target array
         has_target = cfg.target_key in archive.files or not getattr(cfg, "target_optional", False)
+        has_target = has_target and cfg.target_key is not None
         for option, key in (
             ("data.sequences_key", cfg.sequences_key),
             ("data.target_key", cfg.target_key if has_target else None),

@@ -150,8 +150,11 @@ def load_table(cfg: Any) -> Dataset:
         if len(columns) == 1 and any(sep in columns[0] for sep in ";\t")
         else ""
     )
-    # new data to predict (threshold-sweep-predict) may come without the target column
-    has_target = cfg.target in columns or not getattr(cfg, "target_optional", False)
+    # new data to predict (threshold-sweep-predict) may come without a (numeric) target column
+    if getattr(cfg, "target_optional", False):
+        has_target = cfg.target in columns and table.is_numeric(cfg.target)
+    else:
+        has_target = True
     for key, column in (("data.target", cfg.target if has_target else None), ("data.id", cfg.id)):
         if column is not None and column not in columns:
             raise UserError(
