@@ -24,6 +24,14 @@ def test_wheel_install_runs_without_the_checkout(tmp_path):
     members = zipfile.ZipFile(wheel).namelist()
     templates = {p.name for p in (ROOT / "src" / "threshold_sweep" / "templates").glob("*.j2")}
     assert templates and {f"threshold_sweep/templates/{name}" for name in templates} <= set(members)
+    # every config file ships, launcher configs included (data files: <name>.data/data/share/...)
+    shipped = {
+        m.split("/share/threshold-sweep/configs/", 1)[1] for m in members if "/configs/" in m
+    }
+    configs = {str(p.relative_to(ROOT / "configs")) for p in (ROOT / "configs").rglob("*.yaml")}
+    experiments = {f"experiment/{p.name}" for p in (ROOT / "experiments").glob("*.yaml")}
+    assert "hydra/launcher/local_parallel.yaml" in configs
+    assert configs | experiments == shipped
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
     site = next((env_dir / "lib").glob("python3*/site-packages"))
