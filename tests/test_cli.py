@@ -43,7 +43,7 @@ def test_help_and_cfg_do_not_import_tensorflow(argv, tmp_path):
 
 
 def test_help_lists_groups_and_examples(tmp_path):
-    done = run_cli(["--help"], tmp_path)
+    done = run_cli(["--help", "train.epochs=7"], tmp_path)
     assert done.returncode == 0
     for text in (
         "sampling: undersample (default), oversample, class_weight, none",
@@ -51,6 +51,8 @@ def test_help_lists_groups_and_examples(tmp_path):
         "+experiment: seed_thresholds",
         "-m label.threshold=100,1000",
         "threshold-sweep-report",
+        "threshold: 100",  # the current config, overrides applied
+        "epochs: 7",
     ):
         assert text in done.stdout
 
@@ -64,6 +66,8 @@ def test_help_lists_groups_and_examples(tmp_path):
         (["data=tabel"], "data=tabel: no such option (did you mean table?)"),
         (["sampling.strategy=smote"], "expected one of [undersample, oversample, class_weight"),
         (["label.threshold=[100,"], "cannot parse an override"),
+        (["--cfg", "job", "-m", "label.threshold=1,2"], "--cfg and -m cannot be combined: use one"),
+        (["--info", "--multirun"], "--info and -m cannot be combined: use one"),
     ],
 )
 def test_config_errors_stop_before_any_work(args, message, tmp_path):

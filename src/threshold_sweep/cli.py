@@ -158,6 +158,20 @@ def _rebuild_summary(sweep_dir: Path) -> None:
         log.warning("could not update the sweep summary in %s: %s", sweep_dir, error)
 
 
+def _skip_unused_help_sections() -> None:
+    """Our --help template lists its own config groups: spare Hydra's scan of every option.
+
+    Hydra formats $APP_CONFIG_GROUPS and $HYDRA_CONFIG_GROUPS for every help page, deep-copying
+    the config repository about a hundred times (over a second here) for text we do not show.
+    """
+    try:
+        from hydra._internal.hydra import Hydra
+    except ImportError:  # another Hydra layout: keep its behaviour
+        return
+    if hasattr(Hydra, "format_config_groups"):
+        Hydra.format_config_groups = lambda self, predicate, compact=True: ""
+
+
 def main() -> None:
     """Console entry point: compose the config with Hydra and run (or sweep) the experiment."""
     if sys.argv[1:] == ["--version"]:  # ours, not Hydra's
@@ -172,6 +186,8 @@ def main() -> None:
     from threshold_sweep.precheck import precheck
 
     precheck(sys.argv[1:], config_dir())
+    if {"--help", "-h"} & set(sys.argv[1:]) and "--hydra-help" not in sys.argv[1:]:
+        _skip_unused_help_sections()
     entry = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
     entry(run_job)()
     if FAILED_RUNS:

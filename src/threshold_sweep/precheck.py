@@ -65,8 +65,37 @@ def explain(error: BaseException, config_dir: Path) -> str:
     return f"{detail}{where}; see `threshold-sweep --help` for the keys and their types"
 
 
+# Hydra accepts one of these modes per command
+MODES = {
+    "--run": "--run",
+    "-r": "--run",
+    "--multirun": "-m",
+    "-m": "-m",
+    "--cfg": "--cfg",
+    "-c": "--cfg",
+    "--info": "--info",
+    "-i": "--info",
+    "--shell-completion": "--shell-completion",
+    "-sc": "--shell-completion",
+}
+
+
+def check_modes(argv: list[str]) -> None:
+    """Exit 2 with one line if the command asks for two of Hydra's modes (e.g. --cfg and -m)."""
+    modes = list(dict.fromkeys(MODES[arg] for arg in argv if arg in MODES))
+    if len(modes) > 1:
+        hint = (
+            "; to see one job's config, give --cfg job with a single value per key"
+            if "--cfg" in modes and "-m" in modes
+            else ""
+        )
+        sys.stderr.write(f"error: {' and '.join(modes)} cannot be combined: use one{hint}\n")
+        raise SystemExit(2)
+
+
 def precheck(argv: list[str], config_dir: Path) -> None:
     """Exit 2 with one line if the overrides (first value of each sweep) do not compose."""
+    check_modes(argv)
     if any(flag in argv for flag in SKIP_FLAGS):
         return
     from hydra import compose, initialize_config_dir
