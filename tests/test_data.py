@@ -104,6 +104,14 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
         ("t.csv", "x,a\nlots,2\n", {"features": "[a]"}, "target column(s) 'x' are not numeric"),
         ("t.csv", "x,a,b\n1,2,q\n", {"features": "[a,b]"}, "'b' are not numeric"),
         ("t.csv", "x,a\n1,\n2,3\n", {}, "column .a. has 1 missing or infinite value.s. .rows 0,"),
+        (
+            "t.csv",
+            "x,a,b\n,1,2\n2,inf,\n3,4,5\n",
+            {},
+            "column 'x' has 1, column 'a' has 1, column 'b' has 1 missing or infinite value.s. "
+            ".rows 0, 1, counting data rows from 0.; clean those rows, or skip them with "
+            "data.on_missing=drop",
+        ),
         ("t.csv", "x,a,k\n1,2,u\n2,3,u\n", {"id": "k"}, "occur more than once"),
         ("t.csv", "x,a\n1,2\n", {"features": "[x,a]"}, "contains the target"),
     ],

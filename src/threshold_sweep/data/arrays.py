@@ -73,15 +73,15 @@ def load_arrays(cfg: Any) -> Dataset:
         raise UserError(f"{where}: {cfg.id_key!r} has shape {ids.shape}; expected {x.shape}")
     x = x.astype(np.float64)
     X = X.astype(np.float32, copy=False)
-    keep = np.ones(len(X), dtype=bool)
+    parts = [(X, f"sequences {cfg.sequences_key!r}")]
     if has_target:
-        keep &= drop_or_reject_missing(x, f"target {cfg.target_key!r}", where, cfg.on_missing)
-    keep &= drop_or_reject_missing(X, f"sequences {cfg.sequences_key!r}", where, cfg.on_missing)
+        parts.insert(0, (x, f"target {cfg.target_key!r}"))
+    keep = drop_or_reject_missing(parts, where, cfg.on_missing)
     if not keep.all():
         X, x = X[keep], x[keep]
         ids = ids[keep] if ids is not None else np.flatnonzero(keep)
     if ids is not None and np.issubdtype(ids.dtype, np.floating):
-        finite_values(ids, f"id array {cfg.id_key!r}", where)
+        finite_values([(ids, f"id array {cfg.id_key!r}")], where, droppable=False)
     if ids is None:
         ids = np.arange(len(x))
     else:

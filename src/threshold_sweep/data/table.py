@@ -190,12 +190,10 @@ def load_table(cfg: Any) -> Dataset:
             raise UserError(f"data.features lists {', '.join(map(repr, repeated))} twice")
     x = _numeric(table, [cfg.target], path, "target", np.float64)[:, 0] if has_target else None
     X = _numeric(table, features, path, "feature", np.float32)  # no float64 copy of the features
-    keep = np.ones(len(X), dtype=bool)
+    parts = [(X, features)] if x is None else [(x, [cfg.target]), (X, features)]
+    keep = drop_or_reject_missing(parts, path.name, cfg.on_missing)
     if x is None:
         x = np.full(len(X), np.nan)
-    else:
-        keep &= drop_or_reject_missing(x, [cfg.target], path.name, cfg.on_missing)
-    keep &= drop_or_reject_missing(X, features, path.name, cfg.on_missing)
     row_numbers = np.flatnonzero(keep)  # ids without an id column: the original row numbers
     if not keep.all():
         x, X = x[keep], X[keep]

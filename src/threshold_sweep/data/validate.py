@@ -33,24 +33,37 @@ def existing_file(path_value: str, suffixes: tuple[str, ...], what: str) -> Path
     return path
 
 
-def finite_values(values: np.ndarray, columns: list[str] | str, where: str) -> None:
-    """Reject NaN or infinite entries: count per column and the first bad rows."""
-    bad = ~np.isfinite(values.reshape(len(values), -1))
-    if not bad.any():
+# values and the name(s) of their columns: one name (the whole array) or one per column
+Part = tuple[np.ndarray, list[str] | str]
+
+
+def finite_values(parts: list[Part], where: str, droppable: bool = True) -> None:
+    """Reject NaN or infinite entries: a count for every bad column and the first bad rows."""
+    counts, bad_rows = [], np.zeros(len(parts[0][0]), dtype=bool)
+    for values, columns in parts:
+        bad = ~np.isfinite(values.reshape(len(values), -1))
+        if not bad.any():
+            continue
+        bad_rows |= bad.any(axis=1)
+        if isinstance(columns, str):
+            counts.append(f"{columns} has {int(bad.sum())}")
+        else:
+            per_column = bad.sum(axis=0)
+            counts += [
+                f"column {columns[i]!r} has {int(per_column[i])}"
+                for i in np.flatnonzero(per_column)
+            ]
+    if not counts:
         return
-    if isinstance(columns, str):
-        counts = f"{columns} has {int(bad.sum())}"
-    else:
-        per_column = bad.sum(axis=0)
-        counts = ", ".join(
-            f"column {columns[i]!r} has {int(per_column[i])}"
-            for i in np.flatnonzero(per_column)[:5]
-        )
-    rows = np.flatnonzero(bad.any(axis=1))
+    named = ", ".join(counts[:6]) + (
+        f" (and {len(counts) - 6} more columns)" if len(counts) > 6 else ""
+    )
+    rows = np.flatnonzero(bad_rows)
     shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
+    fix = "clean those rows, or skip them with data.on_missing=drop" if droppable else "fill them"
     raise UserError(
-        f"{where}: {counts} missing or infinite value(s) (rows {shown}, counting data rows "
-        "from 0); clean or drop those rows first"
+        f"{where}: {named} missing or infinite value(s) (rows {shown}, counting data rows "
+        f"from 0); {fix}"
     )
 
 
@@ -66,22 +79,24 @@ def unique_ids(ids: np.ndarray, where: str) -> None:
         )
 
 
-def drop_or_reject_missing(
-    values: np.ndarray, columns: list[str] | str, where: str, policy: Any
-) -> np.ndarray:
-    """Row mask of finite rows; with policy 'error' any bad row stops the run."""
+def _finite_rows(values: np.ndarray) -> np.ndarray:
+    """Row mask: True where every value of the row is finite."""
     rows = values.reshape(len(values), -1)
     if rows.dtype == np.float32 and rows.shape[1] > 1:
         # a float64 row sum is finite exactly when every float32 value is (it cannot overflow),
         # and needs no boolean copy of the whole array
         with np.errstate(invalid="ignore", over="ignore"):
-            finite = np.isfinite(rows.sum(axis=1, dtype=np.float64))
-    else:
-        finite = np.isfinite(rows).all(axis=1)
+            return np.isfinite(rows.sum(axis=1, dtype=np.float64))
+    return np.isfinite(rows).all(axis=1)
+
+
+def drop_or_reject_missing(parts: list[Part], where: str, policy: Any) -> np.ndarray:
+    """Row mask of rows finite in every part; with policy 'error' any bad row stops the run."""
+    finite = np.logical_and.reduce([_finite_rows(values) for values, _ in parts])
     if finite.all():
         return finite
     if getattr(policy, "value", policy) != "drop":
-        finite_values(values, columns, where)
+        finite_values(parts, where)
     kept = int(finite.sum())
     if kept == 0:
         raise UserError(f"{where}: every row has a missing or infinite value; nothing is left")
