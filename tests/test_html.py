@@ -362,3 +362,21 @@ def test_sorting_puts_blanks_last_and_orders_text_naturally(browser, tmp_path):
         headers[index].click()
         assert column(index) == descending
     assert [h.get_attribute("aria-sort") for h in headers] == ["none", "none", "descending"]
+
+
+def test_a_narrow_window_scrolls_only_inside_wide_tables(browser, sweep):
+    """At phone width the page itself never scrolls sideways; wide tables scroll in their box."""
+    browser.set_window_size(420, 900)
+    try:
+        for page in (sweep[0] / "index.html", run_dir(sweep[0], 1000) / "report.html"):
+            browser.get(page.resolve().as_uri())
+            widths = browser.execute_script(
+                """const page = document.documentElement;
+                const wide = [...document.querySelectorAll('header, nav, section, footer')]
+                  .filter(el => el.scrollWidth > el.clientWidth + 1 && !el.closest('.table-wrap'))
+                  .map(el => el.tagName + ' ' + (el.id || el.textContent.slice(0, 30)));
+                return [page.scrollWidth, page.clientWidth, wide];"""
+            )
+            assert widths[0] <= widths[1], f"{page.name} scrolls sideways: {widths}"
+    finally:
+        browser.set_window_size(1400, 1000)
