@@ -212,3 +212,15 @@ def test_opposite_movement_on_different_rows_is_hedged():
     same = SEED_STUDY.assign(test_prevalence=[0.5, 0.51])
     (sentence,) = insights.opposite_movement(same.iloc[0], same.iloc[1], same_rows=False)
     assert "tested on different rows" in sentence and "the model's errors" not in sentence
+
+
+def test_one_prevalence_is_named_for_any_number_of_groups():
+    three = pd.concat([SEED_STUDY, SEED_STUDY.iloc[[0]]]).assign(test_prevalence=0.4)
+    first, last = three.iloc[0], three.iloc[-1]
+    (sentence,) = insights.prevalence_shift(first, last, three["test_prevalence"])
+    assert sentence == "The positive prevalence is the same in all 3 groups (0.400)."
+    (sentence,) = insights.prevalence_shift(three.iloc[0], three.iloc[1])
+    assert sentence == "The positive prevalence is the same in both groups (0.400)."
+    middle = three.assign(test_prevalence=[0.4, 0.42, 0.4])
+    (sentence,) = insights.prevalence_shift(first, last, middle["test_prevalence"])
+    assert "barely changed" in sentence

@@ -24,17 +24,28 @@ def _direction(before: float, after: float) -> str:
     return "rose" if after > before else "fell"
 
 
-def prevalence_shift(first: pd.Series, last: pd.Series) -> list[str]:
-    """How the positive prevalence changed between the first and last group."""
+def prevalence_shift(
+    first: pd.Series, last: pd.Series, prevalences: pd.Series | None = None
+) -> list[str]:
+    """How the positive prevalence changed between the first and last group (`prevalences`:
+    every group's, first and last alone when not given)."""
     p1, p2 = first["test_prevalence"], last["test_prevalence"]
+    if prevalences is None:
+        prevalences = pd.Series([p1, p2])
     if abs(p2 - p1) >= MIN_PREVALENCE_SHIFT:
         return [
             f"The positive prevalence on the test rows moved from {p1:.3f} "
             f"({first['group']}) to {p2:.3f} ({last['group']})."
         ]
-    if p1 == p2:
-        return [f"The positive prevalence is the same in both groups ({p1:.3f})."]
+    if prevalences.nunique() == 1:
+        every = "both groups" if len(prevalences) == 2 else f"all {len(prevalences)} groups"
+        return [f"The positive prevalence is the same in {every} ({p1:.3f})."]
     return [f"The positive prevalence barely changed ({p1:.3f} → {p2:.3f})."]
+
+
+def _at(group: str) -> str:
+    """'At label.threshold=100', or 'In all runs' for the one group of a sweep without keys."""
+    return "In all runs" if group == "all runs" else f"At {group}"
 
 
 def opposite_movement(first: pd.Series, last: pd.Series, same_rows: bool = True) -> list[str]:
@@ -71,7 +82,7 @@ def opposite_movement(first: pd.Series, last: pd.Series, same_rows: bool = True)
 def no_skill_levels(groups: pd.DataFrame) -> list[str]:
     """What a no-skill model scores in each group, beside the model."""
     return [
-        f"At {row['group']} a no-skill model scores accuracy {row['chance_accuracy_mean']:.3f} "
+        f"{_at(row['group'])} a no-skill model scores accuracy {row['chance_accuracy_mean']:.3f} "
         f"and F1 {row['chance_f1_mean']:.3f} (ROC-AUC 0.5, balanced accuracy 0.5, MCC 0); the "
         f"model scores accuracy {row['test_accuracy_mean']:.3f} and F1 "
         f"{row['test_f1_mean']:.3f}."
@@ -235,7 +246,7 @@ def below_no_skill(groups: pd.DataFrame) -> list[str]:
     """Groups whose accuracy is below what always answering the majority class scores."""
     worse = groups[groups["test_accuracy_mean"] < groups["chance_accuracy_mean"]]
     return [
-        f"At {row['group']} accuracy {row['test_accuracy_mean']:.3f} is below the "
+        f"{_at(row['group'])} accuracy {row['test_accuracy_mean']:.3f} is below the "
         f"{row['chance_accuracy_mean']:.3f} of always answering the majority class: accuracy "
         "cannot rank this run; read balanced accuracy, MCC or ROC-AUC instead."
         for _, row in worse.iterrows()
@@ -248,7 +259,7 @@ def calibration_notes(groups: pd.DataFrame) -> list[str]:
         return []
     worse = groups[groups["test_brier_mean"] > groups["chance_brier_mean"]]
     return [
-        f"At {row['group']} the Brier score {row['test_brier_mean']:.3f} is worse than the "
+        f"{_at(row['group'])} the Brier score {row['test_brier_mean']:.3f} is worse than the "
         f"constant prior's {row['chance_brier_mean']:.3f}: the predicted probabilities do not "
         "match the natural class balance (resampling or class weights shift them toward "
         "50:50; an undertrained model leaves them near 0.5; see calibration.png). Rankings and "
@@ -291,7 +302,7 @@ def sweep_insights(
         same_rows = not (
             "note" in paired and paired["note"].astype(str).str.contains("different").any()
         )
-        sentences += prevalence_shift(first, last)
+        sentences += prevalence_shift(first, last, groups["test_prevalence"])
         sentences += opposite_movement(first, last, same_rows)
         sentences += no_skill_levels(groups)
         sentences += prevalence_free_agreement(first, last, paired)

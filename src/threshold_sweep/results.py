@@ -23,7 +23,9 @@ from threshold_sweep.metric_names import (
     no_skill_level,
 )
 
-IGNORED_OVERRIDE_PREFIXES = ("hydra.", "experiment", "tracking")
+IGNORED_OVERRIDE_PREFIXES = ("hydra.", "hydra/", "experiment", "tracking.")
+# bookkeeping: how a sweep was run or recorded, not what it computed
+IGNORED_OVERRIDE_KEYS = ("hydra", "resume", "tracking")
 SPLITS = ("train", "validation", "test")
 PREDICTION_FILES = {
     "test": "predictions.csv",
@@ -50,9 +52,24 @@ def read_overrides(run_dir: Path) -> dict[str, str]:
     for item in yaml.safe_load(path.read_text()) or []:
         key, _, value = str(item).partition("=")
         key = key.lstrip("+~")
-        if not key.startswith(IGNORED_OVERRIDE_PREFIXES):
+        if not is_bookkeeping(key):
             overrides[key] = value
     return overrides
+
+
+def is_bookkeeping(key: str) -> bool:
+    """Whether an override key only runs or records the sweep (resume, tracking, hydra)."""
+    return key in IGNORED_OVERRIDE_KEYS or key.startswith(IGNORED_OVERRIDE_PREFIXES)
+
+
+def read_job_number(run_dir: Path) -> int | None:
+    """The job's place in its sweep (Hydra's hydra.job.num in .hydra/hydra.yaml), if known."""
+    path = run_dir / ".hydra" / "hydra.yaml"
+    try:
+        number = yaml.safe_load(path.read_text())["hydra"]["job"]["num"]
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return None
+    return number if isinstance(number, int) else None
 
 
 def unreadable(metrics_path: Path) -> str:

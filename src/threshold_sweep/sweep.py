@@ -13,12 +13,18 @@ import pandas as pd
 
 from threshold_sweep.io import write_csv, write_text
 from threshold_sweep.metric_names import HEADLINE, PREVALENCE_DEPENDENT
-from threshold_sweep.results import find_run_dirs, read_overrides, run_error, unreadable
+from threshold_sweep.results import (
+    find_run_dirs,
+    read_job_number,
+    read_overrides,
+    run_error,
+    unreadable,
+)
 
 log = logging.getLogger(__name__)
 
 MAIN_METRICS = ("accuracy", "balanced_accuracy", "f1", "mcc", "roc_auc", "average_precision")
-RESERVED_COLUMNS = ("run", "status", "error")
+RESERVED_COLUMNS = ("run", "status", "error", "job")
 
 
 @dataclass
@@ -28,6 +34,8 @@ class SweepSummary:
     table: pd.DataFrame
     completed: int
     failed: int
+    varying: list[str] | None = None
+    keys: list[str] | None = None
     groups: pd.DataFrame | None = None
     paired: pd.DataFrame | None = None
     complete: pd.DataFrame | None = None
@@ -70,11 +78,11 @@ def metric_columns(result: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _run_row(root: Path, run_dir: Path) -> dict[str, Any]:
-    """One summary row: run path, status, overrides, threshold and test metrics."""
+def _run_row(root: Path, run_dir: Path, overrides: dict[str, str]) -> dict[str, Any]:
+    """One summary row: run path, status, job number, overrides, threshold and test metrics."""
     relative = str(run_dir.relative_to(root))
     row: dict[str, Any] = {"run": relative if relative != "." else run_dir.name}
-    overrides = read_overrides(run_dir)
+    row["job"] = read_job_number(run_dir)
     metrics_path = run_dir / "metrics.json"
     if metrics_path.exists():
         problem = unreadable(metrics_path)
@@ -89,12 +97,20 @@ def _run_row(root: Path, run_dir: Path) -> dict[str, Any]:
 
 
 def collect_runs(root: Path) -> pd.DataFrame:
-    """A DataFrame with one row per run folder under `root`."""
-    rows = [_run_row(root, run_dir) for run_dir in find_run_dirs(root)]
+    """A DataFrame with one row per run folder under `root`, in threshold then sweep order;
+    columns: run, status, error, job, every run's overrides, then the metrics."""
+    run_dirs = find_run_dirs(root)
+    overrides = [read_overrides(run_dir) for run_dir in run_dirs]
+    rows = [_run_row(root, d, o) for d, o in zip(run_dirs, overrides, strict=True)]
     frame = pd.DataFrame(rows)
-    if "threshold" in frame:
-        frame = frame.sort_values(["threshold", "run"], na_position="last", kind="stable")
-    return frame.reset_index(drop=True)
+    if frame.empty:
+        return frame
+    keys = [k for k in dict.fromkeys(k for o in overrides for k in o) if k not in RESERVED_COLUMNS]
+    reserved = [c for c in ("run", "status", "error", "job") if c in frame]
+    rest = [c for c in frame.columns if c not in (*reserved, *keys)]
+    frame = frame[[*reserved, *keys, *rest]].astype({"job": "Int64"})
+    order = [c for c in ("threshold", "job", "run") if c in frame]
+    return frame.sort_values(order, na_position="last", kind="stable").reset_index(drop=True)
 
 
 def override_columns(table: pd.DataFrame) -> list[str]:
@@ -103,6 +119,11 @@ def override_columns(table: pd.DataFrame) -> list[str]:
         table.columns.get_loc("threshold") if "threshold" in table else len(table.columns)
     )
     return [c for c in table.columns[:first_metric] if c not in RESERVED_COLUMNS]
+
+
+def varying_overrides(table: pd.DataFrame) -> list[str]:
+    """The override columns whose value differs between runs (failed runs included)."""
+    return [c for c in override_columns(table) if table[c].astype(str).nunique(dropna=False) > 1]
 
 
 def _max_gap(root: Path, table: pd.DataFrame) -> float:
@@ -125,10 +146,13 @@ def summarize(root: Path) -> SweepSummary:
         return SweepSummary(table=table, completed=0, failed=0)
     complete = table[table["status"] == "complete"].reset_index(drop=True)
     failed = table[table["status"] == "failed"].reset_index(drop=True)
-    summary = SweepSummary(table=table, completed=len(complete), failed=len(failed))
+    varying = varying_overrides(table)
+    summary = SweepSummary(
+        table=table, completed=len(complete), failed=len(failed), varying=varying
+    )
     if not complete.empty:
-        overrides = override_columns(complete)
-        keys = group_keys(complete, overrides)
+        keys = group_keys(table, varying)
+        summary.keys = keys
         complete = sort_runs(complete, keys)
         metrics = [
             c
@@ -156,22 +180,24 @@ def build_summary(root: Path) -> SweepSummary:
     if summary.groups is not None:
         write_csv(root / "summary_groups.csv", summary.groups)
         write_csv(root / "summary_paired.csv", summary.paired)
-        _plot_if_changed(summary.groups, summary.complete, root / "summary_metrics.png")
+        _plot_if_changed(summary, root / "summary_metrics.png")
     write_summary_markdown(root, summary, PREVALENCE_DEPENDENT)
     return summary
 
 
-def _plot_if_changed(groups: pd.DataFrame, runs: pd.DataFrame, path: Path) -> None:
+def _plot_if_changed(summary: SweepSummary, path: Path) -> None:
     """Draw the sweep plot unless the same tables drew the file already (a stamp records it)."""
     import hashlib
 
+    groups, runs, keys = summary.groups, summary.complete, summary.keys or []
     stamp = path.with_name(f".{path.name}.sha256")
     tables = groups.to_csv(index=False) + runs.to_csv(index=False) + ",".join(MAIN_METRICS)
+    tables += ",".join(keys)
     digest = hashlib.sha256(tables.encode()).hexdigest()
     if path.exists() and stamp.exists() and stamp.read_text().strip() == digest:
         return
     from threshold_sweep.sweep_plots import plot_metrics_by_threshold
 
     stamp.unlink(missing_ok=True)
-    plot_metrics_by_threshold(groups, runs, MAIN_METRICS, path)
+    plot_metrics_by_threshold(groups, runs, MAIN_METRICS, path, keys)
     write_text(stamp, digest + "\n")

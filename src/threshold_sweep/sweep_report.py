@@ -27,8 +27,14 @@ RUN_COLUMNS = (
 
 def _plot_caption(groups: pd.DataFrame) -> str:
     """The sweep plot's caption, naming the groups it cannot show (several thresholds each)."""
+    from threshold_sweep.sweep_stats import by_group
+
     unplotted = groups.loc[groups["threshold"].isna(), "group"].tolist()
     caption = "Test metrics against the threshold"
+    if by_group(groups):
+        caption = (
+            f"Test metrics per group (one threshold, {groups['threshold'].dropna().iloc[0]:g})"
+        )
     if unplotted:
         caption += (
             f"; not shown (multi-class, no single threshold): {', '.join(unplotted)}, "
@@ -121,11 +127,9 @@ def _run_links(root: Path, runs: pd.Series, target: str) -> list[str | None]:
     return [f"{run}/{target}" if (root / run / target).exists() else None for run in runs]
 
 
-def _runs_table(root: Path, complete: pd.DataFrame) -> Table:
-    """Completed runs: the overrides that vary and the test metrics (two with their CI)."""
-    from threshold_sweep.sweep import override_columns
-
-    varying = [c for c in override_columns(complete) if complete[c].nunique(dropna=False) > 1]
+def _runs_table(root: Path, complete: pd.DataFrame, varying: list[str]) -> Table:
+    """Completed runs: the overrides that vary over the sweep and the test metrics (two with
+    their CI)."""
     shown = ["run", *varying, *[c for c in RUN_COLUMNS if c in complete]]
     values = complete[shown].reset_index(drop=True)
     for count in ("test_n", "n_warnings"):
@@ -160,7 +164,7 @@ def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[
             "Test metrics; ROC-AUC and balanced accuracy with their bootstrap CI. "
             "Each run's warnings are in its report."
         )
-        sections.append(Section("Runs", [text, _runs_table(root, complete)]))
+        sections.append(Section("Runs", [text, _runs_table(root, complete, summary.varying or [])]))
     groups = summary.groups
     if groups is not None and not groups.empty:
         if groups.filter(like="_count").max().max() > 1:
@@ -201,6 +205,18 @@ def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[
     return Document(f"Sweep summary: {root.resolve().name}", [intro], sections)
 
 
+HYDRA_INTERNAL = ("hydra.mode",)  # added by Hydra itself (-m sets hydra.mode=MULTIRUN)
+
+
+def command_overrides(task: list[str], hydra: list[str]) -> list[str]:
+    """The overrides that reproduce the sweep: the task's without `resume` (a resumed sweep
+    rewrites multirun.yaml), then the user's Hydra ones (launcher, sweep dir) without
+    Hydra's internal ones."""
+    kept = [item for item in task if str(item).lstrip("+~").partition("=")[0] != "resume"]
+    kept += [item for item in hydra if str(item).partition("=")[0] not in HYDRA_INTERNAL]
+    return [str(item) for item in kept]
+
+
 def sweep_command(root: Path) -> str | None:
     """`threshold-sweep -m <overrides>` as recorded in the sweep's multirun.yaml, if any."""
     import shlex
@@ -211,10 +227,12 @@ def sweep_command(root: Path) -> str | None:
     if not path.exists():
         return None
     try:
-        task = yaml.safe_load(path.read_text())["hydra"]["overrides"]["task"]
-    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        overrides = yaml.safe_load(path.read_text())["hydra"]["overrides"]
+        task, hydra = overrides["task"], overrides.get("hydra") or []
+    except (OSError, KeyError, TypeError, AttributeError, yaml.YAMLError):
         return None
-    return " ".join(["threshold-sweep", "-m", *(shlex.quote(str(item)) for item in task)])
+    items = command_overrides(list(task or []), list(hydra))
+    return " ".join(["threshold-sweep", "-m", *(shlex.quote(item) for item in items)])
 
 
 def write_summary_markdown(root: Path, summary: Any, prevalence_dependent: Collection[str]) -> Path:

@@ -26,21 +26,40 @@ def group_keys(table: pd.DataFrame, override_columns: list[str]) -> list[str]:
     ]
 
 
-def _natural(values: pd.Series) -> pd.Series:
-    """Numbers sort as numbers, anything else as text."""
+def _sweep_order(table: pd.DataFrame, column: str) -> pd.Series:
+    """Numbers sort as numbers; other values in the order of the sweep (the first job that
+    used each value, from Hydra's job number), then as text."""
+    values = table[column]
     numbers = pd.to_numeric(values, errors="coerce")
-    return numbers if numbers.notna().all() else values.astype(str)
+    if numbers.notna().all():
+        return numbers
+    text = values.astype(str)
+    if "job" not in table or table["job"].isna().all():
+        return text
+    first_job = pd.to_numeric(table["job"]).groupby(text).min()
+    ranks = {value: rank for rank, value in enumerate(first_job.sort_values().index)}
+    return text.map(ranks)
 
 
 def sort_runs(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Runs ordered by threshold, then by each swept parameter, then by run folder."""
-    columns = [c for c in ("threshold", *keys, *SEED_KEYS, "run") if c in table]
-    return table.sort_values(columns, key=_natural, kind="stable").reset_index(drop=True)
+    """Runs ordered by threshold, then by each swept parameter (numbers ascending, other values
+    in the order the sweep ran them), then by run folder."""
+    columns = [c for c in ("threshold", *keys, *SEED_KEYS) if c in table]
+    order = pd.DataFrame({c: _sweep_order(table, c) for c in columns}, index=table.index)
+    order["run"] = table["run"].astype(str)
+    index = order.sort_values([*columns, "run"], kind="stable").index
+    return table.loc[index].reset_index(drop=True)
 
 
 def group_label(row: pd.Series, keys: list[str]) -> str:
     """A readable name for a group, e.g. 'label.threshold=100, train.learning_rate=0.01'."""
     return ", ".join(f"{key}={row[key]}" for key in keys) or "all runs"
+
+
+def by_group(groups: pd.DataFrame) -> bool:
+    """Whether the sweep plot puts the groups on its x axis: the plotted ones share one
+    threshold (groups without a single threshold, multi-class, are not plotted)."""
+    return groups["threshold"].dropna().nunique() == 1
 
 
 def repeats(table: pd.DataFrame, keys: list[str], metrics: list[str]) -> pd.DataFrame:

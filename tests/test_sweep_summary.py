@@ -1,0 +1,190 @@
+"""The sweep summary of sweeps that do not vary the threshold, that lose jobs, or that were
+resumed: groups, their order, the Runs table, the insights, the plot and the command line."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import TINY, run_cli, run_dir
+
+SAMPLINGS = ["undersample", "class_weight", "none"]  # not alphabetical: the sweep's order counts
+
+
+@pytest.fixture(scope="module")
+def sampling_sweep(tmp_path_factory) -> Path:
+    """A real sweep over three samplings at the default threshold (one job each)."""
+    cwd = tmp_path_factory.mktemp("sampling")
+    args = ["-m", f"sampling={','.join(SAMPLINGS)}", "hydra.sweep.dir=sweep", *TINY]
+    done = run_cli(args, cwd)
+    assert done.returncode == 0, done.stderr
+    return cwd / "sweep"
+
+
+def _markdown_table(text: str, heading: str) -> pd.DataFrame:
+    """The first Markdown table under `## heading` as strings."""
+    section = text.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("|")]
+    cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    return pd.DataFrame(cells[2:], columns=cells[0])
+
+
+def test_groups_follow_the_order_of_the_sweep_not_the_alphabet(sampling_sweep):
+    runs = pd.read_csv(sampling_sweep / "summary.csv")
+    jobs = {row["sampling"]: row["job"] for _, row in runs.iterrows()}
+    assert jobs == {name: number for number, name in enumerate(SAMPLINGS)}  # hydra.job.num
+    groups = pd.read_csv(sampling_sweep / "summary_groups.csv")
+    assert groups["group"].tolist() == [f"sampling={name}" for name in SAMPLINGS]
+    text = (sampling_sweep / "summary.md").read_text()
+    assert _markdown_table(text, "Runs")["sampling"].tolist() == SAMPLINGS
+    paired = pd.read_csv(sampling_sweep / "summary_paired.csv")
+    assert ("sampling=undersample", "sampling=none") in set(
+        zip(paired["first_group"], paired["second_group"], strict=True)
+    )
+    first_last = "from sampling=undersample to sampling=none on the same test rows"
+    verdicts = [line for line in text.splitlines() if "on the same test rows" in line]
+    assert verdicts and all(first_last in line for line in verdicts)
+
+
+def test_one_prevalence_over_three_groups_is_not_called_both(sampling_sweep):
+    groups = pd.read_csv(sampling_sweep / "summary_groups.csv")
+    assert groups["test_prevalence"].nunique() == 1  # same test rows for every sampling
+    text = (sampling_sweep / "summary.md").read_text()
+    assert f"same in all 3 groups ({groups['test_prevalence'][0]:.3f})" in text
+    assert "both groups" not in text
+
+
+def test_the_plot_shows_groups_as_categories_when_the_threshold_is_fixed(sampling_sweep):
+    from threshold_sweep.sweep import MAIN_METRICS, summarize
+    from threshold_sweep.sweep_plots import metrics_figure
+
+    summary = summarize(sampling_sweep)
+    figure = metrics_figure(summary.groups, summary.complete, MAIN_METRICS, summary.keys)
+    names = [f"sampling={name}" for name in SAMPLINGS]
+    for axes in figure.axes:
+        metric = axes.get_title()
+        assert [tick.get_text() for tick in axes.get_xticklabels()] == names
+        means = [line for line in axes.lines if line.get_marker() == "o"]
+        assert len(means) == 1 and list(means[0].get_xdata()) == [0, 1, 2]
+        assert list(means[0].get_ydata()) == pytest.approx(summary.groups[f"test_{metric}_mean"])
+        dashed = [line for line in axes.lines if line.get_linestyle() == "--"]
+        levels = summary.groups[f"chance_{metric}_mean"]
+        assert [line.get_ydata()[0] for line in dashed] == pytest.approx(levels)
+        for x, line in enumerate(dashed):  # a visible segment around each group
+            low, high = line.get_xdata()
+            assert low < x < high
+        handles, labels = axes.get_legend_handles_labels()
+        assert labels == ["no skill"] and len(handles[0].get_xdata()) == 2
+        dots = axes.collections[-1].get_offsets()
+        assert sorted(map(tuple, dots.tolist())) == sorted(
+            (float(SAMPLINGS.index(row["sampling"])), row[f"test_{metric}"])
+            for _, row in summary.complete.iterrows()
+        )
+    caption = re.findall(r"!\[(.*)\]", (sampling_sweep / "summary.md").read_text())
+    assert caption == ["Test metrics per group (one threshold, 100)"]
+
+
+def test_the_plot_keeps_a_threshold_axis_when_thresholds_vary(sweep):
+    from threshold_sweep.sweep import MAIN_METRICS, summarize
+    from threshold_sweep.sweep_plots import metrics_figure
+
+    summary = summarize(sweep[0])
+    figure = metrics_figure(summary.groups, summary.complete, MAIN_METRICS, summary.keys)
+    for axes in figure.axes:
+        assert axes.get_xlabel() == "threshold" and axes.get_xscale() == "log"
+        (line,) = [line for line in axes.lines if line.get_marker() == "o"]
+        assert list(line.get_xdata()) == [100, 1000]
+
+
+def test_a_failed_job_still_names_the_complete_one(sweep, tmp_path):
+    from threshold_sweep.sweep import build_summary
+
+    copy = tmp_path / "copy"
+    shutil.copytree(sweep[0], copy)
+    for seed in (0, 1):
+        shutil.rmtree(run_dir(copy, 1000, seed))
+    summary = build_summary(copy)
+    assert (summary.completed, summary.failed) == (2, 2)  # threshold 100 complete, 1e9 failed
+    assert summary.groups["group"].tolist() == ["label.threshold=100"]
+    text = (copy / "summary.md").read_text()
+    runs = _markdown_table(text, "Runs")
+    assert runs["label.threshold"].tolist() == ["100", "100"]
+    assert runs["train.seed"].tolist() == ["0", "1"]
+    assert _markdown_table(text, "Comparable metrics").columns[-1] == "label.threshold=100"
+    assert "At label.threshold=100 a no-skill model scores" in text
+    assert "all runs" not in text
+
+
+def test_resume_leaves_the_results_and_the_command_as_they_were(sampling_sweep, tmp_path):
+    copy = tmp_path / "sweep"
+    shutil.copytree(sampling_sweep, copy)
+    before = pd.read_csv(copy / "summary.csv")
+    args = ["-m", f"sampling={','.join(SAMPLINGS)}", *TINY, "hydra.sweep.dir=sweep"]
+    done = run_cli([*args, "resume=true"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("already holds a complete run of this config; skipped") == 3
+    overrides = yaml.safe_load((run_dir_of(copy, "none") / ".hydra" / "overrides.yaml").read_text())
+    assert "resume=True" in overrides  # Hydra rewrote the skipped job's overrides
+    after = pd.read_csv(copy / "summary.csv")
+    assert "resume" not in after.columns
+    pd.testing.assert_frame_equal(after, before)
+    assert pd.read_csv(copy / "summary_groups.csv")["group"].tolist() == [
+        f"sampling={name}" for name in SAMPLINGS
+    ]
+    for page in ("summary.md", "index.html"):
+        text = (copy / page).read_text()
+        assert "resume" not in text.split("Config", 1)[1], page
+    (command,) = re.findall(r"```bash\n(.*)\n```", (copy / "summary.md").read_text())
+    assert command == " ".join(["threshold-sweep", *(shlex.quote(arg) for arg in args)])
+
+
+def run_dir_of(sweep_dir: Path, sampling: str) -> Path:
+    """The job folder of the sampling sweep for one sampling."""
+    (folder,) = sweep_dir.glob(f"*sampling={sampling},*")
+    return folder
+
+
+def test_bookkeeping_overrides_are_not_results(tmp_path):
+    from threshold_sweep.results import read_overrides
+
+    (tmp_path / ".hydra").mkdir()
+    overrides = [
+        "label.threshold=100",
+        "resume=True",
+        "tracking=mlflow",
+        "tracking.experiment_name=x",
+        "+experiment=seed_thresholds",
+        "sampling=none",
+    ]
+    (tmp_path / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
+    assert read_overrides(tmp_path) == {"label.threshold": "100", "sampling": "none"}
+
+
+def test_the_command_keeps_the_users_hydra_overrides(tmp_path):
+    from threshold_sweep.sweep_report import sweep_command
+
+    recorded = {
+        "hydra": {
+            "overrides": {
+                "hydra": [
+                    "hydra/launcher=local_parallel",
+                    "hydra.launcher.n_jobs=2",
+                    "hydra.sweep.dir=outputs/multirun/my study",
+                    "hydra.mode=MULTIRUN",
+                ],
+                "task": ["label.threshold=100,1000", "resume=true", "tracking=mlflow"],
+            }
+        }
+    }
+    (tmp_path / "multirun.yaml").write_text(yaml.safe_dump(recorded))
+    assert sweep_command(tmp_path) == (
+        "threshold-sweep -m label.threshold=100,1000 tracking=mlflow "
+        "hydra/launcher=local_parallel hydra.launcher.n_jobs=2 "
+        "'hydra.sweep.dir=outputs/multirun/my study'"
+    )
