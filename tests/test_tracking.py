@@ -169,11 +169,13 @@ def test_failed_jobs_fail_their_runs_and_the_parent(tmp_path):
         assert child.data.tags["status"] == "failed"
 
 
-def test_bad_tracking_uri_is_one_line(tmp_path):
-    done = run_cli(["tracking=mlflow", "tracking.tracking_uri=bogus://nowhere"], tmp_path)
+def test_a_store_that_cannot_be_opened_is_one_line(tmp_path):
+    (tmp_path / "afile").write_text("not a folder")  # the database would have to go inside it
+    uri = f"sqlite:///{tmp_path}/afile/mlflow.db"
+    done = run_cli(["tracking=mlflow", f"tracking.tracking_uri={uri}"], tmp_path)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1
-    assert done.stderr.startswith("error: tracking.tracking_uri=bogus://nowhere: cannot open")
+    assert done.stderr.startswith(f"error: tracking.tracking_uri={uri}: cannot open the MLflow")
     assert not (tmp_path / "outputs").exists()
 
 
