@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -57,13 +58,25 @@ model.predict(X[test], batch_size=1024, verbose=0)
 """
 
 
-def timed(command: list[str], cwd: Path) -> float:
-    """Wall seconds of one command (it must succeed)."""
+def run_measured(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of one command (it must succeed).
+
+    CPU time is steadier than wall time on a VM that loses CPU to its host.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"{command[:3]} failed: {done.stderr[-500:]}")
-    return time.perf_counter() - start
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    """Wall seconds of one command (it must succeed)."""
+    return run_measured(command, cwd)[0]
 
 
 def make_arrays(folder: Path, rows: int, length: int) -> Path:
@@ -100,12 +113,14 @@ def overhead(folder: Path, rows: int, length: int, epochs_list: list[int], repea
     script.write_text(BARE_KERAS)
     measured = []
     for epochs in epochs_list:
-        bare_times, runner_times = [], []
+        bare_runs, runner_runs = [], []
         for repeat in range(repeats):
-            bare_times.append(timed([sys.executable, str(script), str(path), str(epochs)], folder))
+            bare_runs.append(
+                run_measured([sys.executable, str(script), str(path), str(epochs)], folder)
+            )
             run_dir = f"run_{epochs}_{repeat}"
-            runner_times.append(
-                timed(
+            runner_runs.append(
+                run_measured(
                     [
                         sys.executable,
                         "-m",
@@ -122,7 +137,9 @@ def overhead(folder: Path, rows: int, length: int, epochs_list: list[int], repea
                 )
             )
         stages = json.loads((folder / run_dir / "timing.json").read_text())
+        bare_times, runner_times = [w for w, _ in bare_runs], [w for w, _ in runner_runs]
         bare, runner = min(bare_times), min(runner_times)
+        bare_cpu, runner_cpu = min(c for _, c in bare_runs), min(c for _, c in runner_runs)
         measured.append(
             {
                 "epochs": epochs,
@@ -130,6 +147,10 @@ def overhead(folder: Path, rows: int, length: int, epochs_list: list[int], repea
                 "threshold_sweep_s": round(runner, 2),
                 "ratio": round(runner / bare, 3),
                 "extra_seconds": round(runner - bare, 2),
+                "bare_keras_cpu_s": round(bare_cpu, 2),
+                "threshold_sweep_cpu_s": round(runner_cpu, 2),
+                "cpu_ratio": round(runner_cpu / bare_cpu, 3),
+                "extra_cpu_seconds": round(runner_cpu - bare_cpu, 2),
                 "runner_evaluate_report_s": round(stages["evaluate_report_seconds"], 2),
                 "all_bare_s": [round(t, 2) for t in bare_times],
                 "all_runner_s": [round(t, 2) for t in runner_times],
