@@ -188,3 +188,14 @@ def test_the_command_keeps_the_users_hydra_overrides(tmp_path):
         "hydra/launcher=local_parallel hydra.launcher.n_jobs=2 "
         "'hydra.sweep.dir=outputs/multirun/my study'"
     )
+
+
+def test_insights_name_runs_by_what_varies_not_by_their_folder(sweep):
+    from threshold_sweep.sweep import summarize
+
+    summary = summarize(sweep[0])
+    about_runs = [s for s in summary.insights if "overfit" in s or "carry warnings" in s]
+    assert about_runs
+    for sentence in about_runs:
+        assert "label.threshold=" in sentence and "train.seed=" in sentence, sentence
+        assert "data.n_samples=" not in sentence, sentence  # constant: in folder names only

@@ -162,10 +162,24 @@ def summarize(root: Path) -> SweepSummary:
         summary.complete = complete
         summary.groups = repeats(complete, keys, metrics)
         summary.paired = paired_comparisons(root, complete, keys)
+        # insights name a run by what varies in the sweep, not by its (long) folder name
+        named = complete.assign(run=run_labels(complete, varying))
         summary.insights = sweep_insights(
-            summary.groups, summary.paired, complete, _max_gap(root, complete)
+            summary.groups, summary.paired, named, _max_gap(root, complete)
         )
     return summary
+
+
+def run_labels(runs: pd.DataFrame, varying: list[str]) -> pd.Series:
+    """Each run's varying overrides ('label.threshold=100, train.seed=1'), else its folder."""
+    columns = [c for c in varying if c in runs]
+    if not columns:
+        return runs["run"].astype(str)
+    return (
+        runs[columns]
+        .astype(str)
+        .apply(lambda row: ", ".join(f"{key}={value}" for key, value in row.items()), axis=1)
+    )
 
 
 def build_summary(root: Path) -> SweepSummary:
