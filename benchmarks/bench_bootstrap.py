@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from threshold_sweep.bootstrap import Predictions, bootstrap_ci
-from threshold_sweep.evaluate import predict_labels, scalar_metrics
+from threshold_sweep.evaluate.bootstrap import Predictions, bootstrap_ci
+from threshold_sweep.evaluate.metrics import predict_labels, scalar_metrics
 
 
 def best_cpu_seconds(function, repeats: int) -> float:

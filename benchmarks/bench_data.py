@@ -81,9 +81,9 @@ def label_split_sampling(rows: int) -> dict:
     """Seconds for labels, the stratified split and undersampling of `rows` single values."""
     from types import SimpleNamespace
 
-    from threshold_sweep.labels import make_labels
-    from threshold_sweep.sampling import sample_training_rows
-    from threshold_sweep.split import split_rows
+    from threshold_sweep.prepare.labels import make_labels
+    from threshold_sweep.prepare.sampling import sample_training_rows
+    from threshold_sweep.prepare.split import split_rows
 
     x = 10 ** np.random.default_rng(1).normal(2.11, 0.63, rows)
     start = time.perf_counter()

@@ -267,7 +267,7 @@ def startup(folder: Path) -> dict:
             "-X",
             "importtime",
             "-m",
-            "threshold_sweep.report_cli",
+            "threshold_sweep.cli.report",
             str(sweep),
         ],
     }

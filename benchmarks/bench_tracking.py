@@ -27,7 +27,7 @@ def one_job(cfg, out_dir: Path, tracked: bool, cwd: str) -> tuple[float, float]:
     from omegaconf import open_dict
 
     from threshold_sweep.run import run_experiment
-    from threshold_sweep.tracking import job_run
+    from threshold_sweep.tracking.job import job_run
 
     with open_dict(cfg):
         cfg.tracking.backend = "mlflow" if tracked else "none"

@@ -13,7 +13,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 
-from threshold_sweep.cli import config_dir, job_dirname
+from threshold_sweep.cli.main import config_dir, job_dirname
 from threshold_sweep.config import register_configs
 
 TINY = (

@@ -6,11 +6,21 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from threshold_sweep.bootstrap import Predictions, bootstrap_ci, paired_difference
-from threshold_sweep.chance import balanced_view, chance_levels, no_skill_level, skill_scores
-from threshold_sweep.cutoff import cutoff_curves, tune_cutoff
-from threshold_sweep.diagnostics import exact_interval, overfitting, run_warnings
-from threshold_sweep.evaluate import HEADLINE, binary_metrics, predict_labels, scalar_metrics
+from threshold_sweep.evaluate.bootstrap import Predictions, bootstrap_ci, paired_difference
+from threshold_sweep.evaluate.chance import (
+    balanced_view,
+    chance_levels,
+    no_skill_level,
+    skill_scores,
+)
+from threshold_sweep.evaluate.cutoff import cutoff_curves, tune_cutoff
+from threshold_sweep.evaluate.diagnostics import exact_interval, overfitting, run_warnings
+from threshold_sweep.evaluate.metrics import (
+    HEADLINE,
+    binary_metrics,
+    predict_labels,
+    scalar_metrics,
+)
 
 
 def sample(n: int, prevalence: float, signal: float, seed: int = 0, digits: int | None = None):

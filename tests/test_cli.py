@@ -24,7 +24,7 @@ print("TENSORFLOW_IMPORTED" if any(name in sys.modules for name in heavy) else "
 """
 
 
-def imports_tensorflow(argv: list[str], module: str = "cli", cwd: Path | None = None) -> str:
+def imports_tensorflow(argv: list[str], module: str = "cli.main", cwd: Path | None = None) -> str:
     """Run a CLI entry point in a fresh interpreter: did it import TensorFlow (or MLflow)?"""
     code = NO_TF_CHECK.format(argv=argv, module=module)
     done = subprocess.run(
@@ -78,9 +78,9 @@ def test_config_errors_stop_before_any_work(args, message, tmp_path):
 
 
 def test_report_command_errors(tmp_path):
-    done = run_cli([str(tmp_path / "missing")], tmp_path, module="threshold_sweep.report_cli")
+    done = run_cli([str(tmp_path / "missing")], tmp_path, module="threshold_sweep.cli.report")
     assert done.returncode == 2 and "is not a directory" in done.stderr
-    done = run_cli([str(tmp_path)], tmp_path, module="threshold_sweep.report_cli")
+    done = run_cli([str(tmp_path)], tmp_path, module="threshold_sweep.cli.report")
     assert done.returncode == 2 and "no runs under" in done.stderr
 
 
@@ -100,7 +100,7 @@ def test_report_open_uses_the_browser_variable(tmp_path):
     browser.chmod(0o755)
     env = {**os.environ, "BROWSER": str(browser)}
     done = subprocess.run(
-        [sys.executable, "-m", "threshold_sweep.report_cli", str(sweep), "--open"],
+        [sys.executable, "-m", "threshold_sweep.cli.report", str(sweep), "--open"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -118,7 +118,7 @@ def test_report_open_without_a_browser_says_where_the_page_is(
 ):
     import webbrowser
 
-    from threshold_sweep import report_cli
+    from threshold_sweep.cli import report as report_cli
 
     def no_browser(url: str) -> bool:
         if failure == "error":
@@ -136,7 +136,7 @@ def test_report_open_without_a_browser_says_where_the_page_is(
 def test_report_open_on_a_run_folder_opens_its_report(tmp_path, monkeypatch):
     import webbrowser
 
-    from threshold_sweep import report_cli
+    from threshold_sweep.cli import report as report_cli
 
     opened: list[str] = []
     monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
@@ -150,7 +150,9 @@ def test_report_open_on_a_run_folder_opens_its_report(tmp_path, monkeypatch):
 
 
 def test_other_commands_print_their_version(capsys):
-    from threshold_sweep import __version__, predict_cli, report_cli
+    from threshold_sweep import __version__
+    from threshold_sweep.cli import predict as predict_cli
+    from threshold_sweep.cli import report as report_cli
 
     for main, prog in (
         (report_cli.main, "threshold-sweep-report"),

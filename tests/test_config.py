@@ -8,7 +8,7 @@ import pytest
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ValidationError
 
-from threshold_sweep.cli import job_dirname
+from threshold_sweep.cli.main import job_dirname
 from threshold_sweep.config import SamplingStrategy, validate_config
 from threshold_sweep.errors import UserError
 

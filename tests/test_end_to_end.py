@@ -146,14 +146,14 @@ def test_report_command_rebuilds_the_summary_without_tensorflow(sweep, tmp_path)
     original = pd.read_csv(copy / "summary.csv")
     for name in ("summary.csv", "summary.md", "summary_metrics.png", "index.html"):
         (copy / name).unlink()
-    out = imports_tensorflow(["threshold-sweep-report", str(copy)], module="report_cli")
+    out = imports_tensorflow(["threshold-sweep-report", str(copy)], module="cli.report")
     assert out.strip().endswith("NO_TF")
     assert (copy / "index.html").stat().st_size > 0
     pd.testing.assert_frame_equal(pd.read_csv(copy / "summary.csv"), original)
 
 
 def test_report_redraws_the_sweep_plot_only_when_its_tables_change(sweep, tmp_path):
-    from threshold_sweep.report_cli import main as report_main
+    from threshold_sweep.cli.report import main as report_main
 
     copy = tmp_path / "copy"
     shutil.copytree(sweep[0], copy)
@@ -178,7 +178,7 @@ def test_report_marks_a_run_from_an_older_version_instead_of_crashing(sweep, tmp
     result = json.loads(old.read_text())
     del result["ci"]
     old.write_text(json.dumps(result))
-    out = run_cli([str(copy)], tmp_path, module="threshold_sweep.report_cli")
+    out = run_cli([str(copy)], tmp_path, module="threshold_sweep.cli.report")
     assert out.returncode == 1 and "Traceback" not in out.stderr
     summary = pd.read_csv(copy / "summary.csv").set_index("run")
     row = summary.loc[str(old.parent.relative_to(copy))]
@@ -253,7 +253,7 @@ def test_chance_levels_and_cis_recomputed_from_predictions(sweep, threshold):
 
 @pytest.mark.parametrize("threshold", THRESHOLDS)
 def test_tuned_cutoff_comes_from_validation_only(sweep, threshold):
-    from threshold_sweep.cutoff import tune_cutoff
+    from threshold_sweep.evaluate.cutoff import tune_cutoff
 
     folder = run_dir(sweep[0], threshold)
     result = json.loads((folder / "metrics.json").read_text())
@@ -323,7 +323,7 @@ def test_repeats_and_insights_in_the_summary(sweep):
 
 
 def test_two_thresholds_make_a_three_class_run(three_class_run):
-    from threshold_sweep.multiclass import multiclass_chance
+    from threshold_sweep.evaluate.multiclass import multiclass_chance
 
     folder, done = three_class_run
     assert done.returncode == 0, done.stderr
@@ -371,7 +371,7 @@ def test_saved_model_loads_in_safe_mode_and_nothing_is_pickled(sweep):
     folder = run_dir(sweep[0], 1000)
     code = (
         "import sys, json, numpy as np\n"
-        "from threshold_sweep.model_io import load_run_model\n"
+        "from threshold_sweep.model.load import load_run_model\n"
         "model = load_run_model(sys.argv[1])\n"
         "print(json.dumps(list(model.input_shape[1:])))\n"
     )
@@ -403,7 +403,7 @@ def test_overfitting_flag_needs_the_train_value_beyond_the_test_ci(sweep):
 def test_mixed_sweep_plot_caption_names_the_multiclass_runs_it_leaves_out(
     sweep, three_class_run, tmp_path
 ):
-    from threshold_sweep.sweep import build_summary
+    from threshold_sweep.sweep.summary import build_summary
 
     copy = tmp_path / "copy"
     shutil.copytree(sweep[0], copy)

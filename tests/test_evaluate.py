@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from threshold_sweep.evaluate import binary_metrics, predict_labels
+from threshold_sweep.evaluate.metrics import binary_metrics, predict_labels
 
 
 @pytest.fixture

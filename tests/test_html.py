@@ -177,11 +177,11 @@ def test_index_links_every_run_and_failure(sweep):
 
 
 def test_data_and_configs_are_escaped(sweep, tmp_path):
-    from threshold_sweep.html_report import write_run_html
-    from threshold_sweep.metric_names import PREVALENCE_DEPENDENT
-    from threshold_sweep.report import run_document
-    from threshold_sweep.sweep import build_summary
-    from threshold_sweep.sweep_report import write_summary_markdown
+    from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT
+    from threshold_sweep.report.html import write_run_html
+    from threshold_sweep.report.run_page import run_document
+    from threshold_sweep.sweep.page import write_summary_markdown
+    from threshold_sweep.sweep.summary import build_summary
 
     source = run_dir(sweep[0], 100)
     result = json.loads((source / "metrics.json").read_text())
@@ -328,8 +328,8 @@ def test_runs_table_sorts_by_a_column(browser, sweep, column):
 
 
 def test_sorting_puts_blanks_last_and_orders_text_naturally(browser, tmp_path):
-    from threshold_sweep.document import Document, Section, Table
-    from threshold_sweep.sweep_html import write_sweep_index
+    from threshold_sweep.report.document import Document, Section, Table
+    from threshold_sweep.sweep.html import write_sweep_index
 
     frame = pd.DataFrame(
         {

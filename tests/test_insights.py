@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from threshold_sweep import insights
-from threshold_sweep.sweep_stats import group_keys, repeats, sort_runs
+from threshold_sweep.sweep import insights
+from threshold_sweep.sweep.stats import group_keys, repeats, sort_runs
 
 
 def group(name: str, prevalence: float, **metrics: float) -> dict:

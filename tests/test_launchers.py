@@ -69,7 +69,7 @@ def test_failed_job_in_a_worker_process_fails_the_sweep(tmp_path):
 def test_threads_default_to_cores_per_parallel_job():
     from types import SimpleNamespace
 
-    from threshold_sweep.cli import default_threads, parallel_jobs
+    from threshold_sweep.cli.main import default_threads, parallel_jobs
 
     assert parallel_jobs(SimpleNamespace()) == 1
     assert parallel_jobs(SimpleNamespace(n_jobs=-1)) == (__import__("os").cpu_count() or 1)

@@ -22,8 +22,12 @@ def test_wheel_install_runs_without_the_checkout(tmp_path):
     )
     (wheel,) = wheels.glob("threshold_sweep-*.whl")
     members = zipfile.ZipFile(wheel).namelist()
-    templates = {p.name for p in (ROOT / "src" / "threshold_sweep" / "templates").glob("*.j2")}
-    assert templates and {f"threshold_sweep/templates/{name}" for name in templates} <= set(members)
+    templates = {
+        p.name for p in (ROOT / "src" / "threshold_sweep" / "report" / "templates").glob("*.j2")
+    }
+    assert templates and {f"threshold_sweep/report/templates/{name}" for name in templates} <= set(
+        members
+    )
     # every config file ships, launcher configs included (data files: <name>.data/data/share/...)
     shipped = {
         m.split("/share/threshold-sweep/configs/", 1)[1] for m in members if "/configs/" in m
@@ -67,7 +71,7 @@ def test_wheel_install_runs_without_the_checkout(tmp_path):
             str(env_dir / "bin" / "python"),
             "-c",
             "import threshold_sweep, sys; print(threshold_sweep.__file__)\n"
-            "from threshold_sweep.html_report import environment\n"
+            "from threshold_sweep.report.html import environment\n"
             "for name in ('run.html.j2', 'index.html.j2'): environment().get_template(name)",
         ],
         capture_output=True,

@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from threshold_sweep.progress import SweepProgress, duration, final_table, plan_sweep
+from threshold_sweep.cli.progress import SweepProgress, duration, final_table, plan_sweep
 
 
 @pytest.mark.parametrize(

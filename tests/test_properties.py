@@ -15,10 +15,10 @@ from hypothesis.extra.numpy import arrays
 
 from threshold_sweep.data import load_dataset
 from threshold_sweep.errors import UserError
-from threshold_sweep.labels import make_labels
-from threshold_sweep.sampling import sample_training_rows
-from threshold_sweep.split import split_rows
-from threshold_sweep.standardize import Standardizer
+from threshold_sweep.prepare.labels import make_labels
+from threshold_sweep.prepare.sampling import sample_training_rows
+from threshold_sweep.prepare.split import split_rows
+from threshold_sweep.prepare.standardize import Standardizer
 
 from conftest import compose_config
 

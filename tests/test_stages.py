@@ -11,11 +11,11 @@ import pytest
 from sklearn.utils.class_weight import compute_class_weight
 
 from threshold_sweep.errors import UserError
-from threshold_sweep.labels import check_class_counts, check_threshold, make_labels
 from threshold_sweep.prepare import prepare
-from threshold_sweep.sampling import sample_training_rows
-from threshold_sweep.split import split_rows
-from threshold_sweep.standardize import Standardizer
+from threshold_sweep.prepare.labels import check_class_counts, check_threshold, make_labels
+from threshold_sweep.prepare.sampling import sample_training_rows
+from threshold_sweep.prepare.split import split_rows
+from threshold_sweep.prepare.standardize import Standardizer
 
 from conftest import compose_config
 

@@ -61,8 +61,8 @@ def test_one_prevalence_over_three_groups_is_not_called_both(sampling_sweep):
 
 
 def test_the_plot_shows_groups_as_categories_when_the_threshold_is_fixed(sampling_sweep):
-    from threshold_sweep.sweep import MAIN_METRICS, summarize
-    from threshold_sweep.sweep_plots import metrics_figure
+    from threshold_sweep.sweep.plots import metrics_figure
+    from threshold_sweep.sweep.summary import MAIN_METRICS, summarize
 
     summary = summarize(sampling_sweep)
     figure = metrics_figure(summary.groups, summary.complete, MAIN_METRICS, summary.keys)
@@ -91,8 +91,8 @@ def test_the_plot_shows_groups_as_categories_when_the_threshold_is_fixed(samplin
 
 
 def test_the_plot_keeps_a_threshold_axis_when_thresholds_vary(sweep):
-    from threshold_sweep.sweep import MAIN_METRICS, summarize
-    from threshold_sweep.sweep_plots import metrics_figure
+    from threshold_sweep.sweep.plots import metrics_figure
+    from threshold_sweep.sweep.summary import MAIN_METRICS, summarize
 
     summary = summarize(sweep[0])
     figure = metrics_figure(summary.groups, summary.complete, MAIN_METRICS, summary.keys)
@@ -103,7 +103,7 @@ def test_the_plot_keeps_a_threshold_axis_when_thresholds_vary(sweep):
 
 
 def test_a_failed_job_still_names_the_complete_one(sweep, tmp_path):
-    from threshold_sweep.sweep import build_summary
+    from threshold_sweep.sweep.summary import build_summary
 
     copy = tmp_path / "copy"
     shutil.copytree(sweep[0], copy)
@@ -151,7 +151,7 @@ def run_dir_of(sweep_dir: Path, sampling: str) -> Path:
 
 
 def test_bookkeeping_overrides_are_not_results(tmp_path):
-    from threshold_sweep.results import read_overrides
+    from threshold_sweep.results.read import read_overrides
 
     (tmp_path / ".hydra").mkdir()
     overrides = [
@@ -167,7 +167,7 @@ def test_bookkeeping_overrides_are_not_results(tmp_path):
 
 
 def test_the_command_keeps_the_users_hydra_overrides(tmp_path):
-    from threshold_sweep.sweep_report import sweep_command
+    from threshold_sweep.sweep.page import sweep_command
 
     recorded = {
         "hydra": {
@@ -191,7 +191,7 @@ def test_the_command_keeps_the_users_hydra_overrides(tmp_path):
 
 
 def test_insights_name_runs_by_what_varies_not_by_their_folder(sweep):
-    from threshold_sweep.sweep import summarize
+    from threshold_sweep.sweep.summary import summarize
 
     summary = summarize(sweep[0])
     about_runs = [s for s in summary.insights if "overfit" in s or "carry warnings" in s]

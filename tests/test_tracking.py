@@ -189,7 +189,7 @@ def test_missing_mlflow_names_the_extra(tmp_path):
 
 
 def test_tracking_failure_is_a_warning_and_stops_tracking(caplog, monkeypatch, tmp_path):
-    from threshold_sweep import tracking
+    from threshold_sweep.tracking import job as tracking
 
     calls = []
 
@@ -204,7 +204,7 @@ def test_tracking_failure_is_a_warning_and_stops_tracking(caplog, monkeypatch, t
 
     monkeypatch.setattr(tracking, "result_metrics", lambda result: {"test_roc_auc": 0.9})
     tracker = tracking.JobTracker(Unreachable(), "run-id")
-    with caplog.at_level(logging.WARNING, logger="threshold_sweep.tracking"):
+    with caplog.at_level(logging.WARNING, logger="threshold_sweep.tracking.job"):
         tracker.log_result({"status": "complete", "threshold": 100.0}, tmp_path)
         tracker.end("FINISHED")
     assert "could not log metrics (ConnectionError: server gone)" in caplog.text
@@ -215,7 +215,7 @@ def test_tracking_failure_is_a_warning_and_stops_tracking(caplog, monkeypatch, t
 def test_store_paths_are_made_absolute_from_the_start_folder(tmp_path):
     from types import SimpleNamespace
 
-    from threshold_sweep.tracking_store import resolve_store
+    from threshold_sweep.tracking.store import resolve_store
 
     def store(uri, artifacts=None):
         tracking = SimpleNamespace(
@@ -248,7 +248,7 @@ def test_an_unknown_store_scheme_is_refused_before_mlflow_is_asked(tmp_path):
 
 
 def test_params_are_flat_and_within_mlflow_limits():
-    from threshold_sweep.tracking import MAX_PARAM_LENGTH, flat_params, metric_name
+    from threshold_sweep.tracking.job import MAX_PARAM_LENGTH, flat_params, metric_name
 
     cfg = compose_config("data=table", "data.path=x.csv", f"data.features=[{','.join('f' * 1300)}]")
     params = flat_params(cfg)

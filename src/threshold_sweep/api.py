@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from threshold_sweep.errors import UserError
-from threshold_sweep.results import Run, load_run, read_overrides
+from threshold_sweep.results.read import Run, load_run, read_overrides
 
 __all__ = ["Run", "Sweep", "load_run", "load_sweep"]
 
@@ -87,7 +87,7 @@ class Sweep:
     @property
     def override_keys(self) -> list[str]:
         """The config keys set on the command line of some run (columns of `runs`)."""
-        from threshold_sweep.sweep import override_columns
+        from threshold_sweep.sweep.summary import override_columns
 
         return override_columns(self.runs)
 
@@ -104,7 +104,7 @@ def numeric_overrides(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def load_sweep(path: str | Path) -> Sweep:
     """Every run under `path` with the sweep's summary tables (nothing is written)."""
-    from threshold_sweep.sweep import summarize
+    from threshold_sweep.sweep.summary import summarize
 
     root = Path(path)
     if not root.is_dir():
@@ -115,7 +115,7 @@ def load_sweep(path: str | Path) -> Sweep:
             f"no runs under {root} (no metrics.json or error.txt found); "
             "give a folder written by threshold-sweep"
         )
-    from threshold_sweep.sweep import override_columns
+    from threshold_sweep.sweep.summary import override_columns
 
     return Sweep(
         path=root,

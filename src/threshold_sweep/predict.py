@@ -13,9 +13,9 @@ import pandas as pd
 
 from threshold_sweep.data import Dataset
 from threshold_sweep.errors import UserError
-from threshold_sweep.labels import make_labels
-from threshold_sweep.results import Run, load_run
-from threshold_sweep.standardize import Standardizer
+from threshold_sweep.prepare.labels import make_labels
+from threshold_sweep.prepare.standardize import Standardizer
+from threshold_sweep.results.read import Run, load_run
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,9 @@ def prediction_frame(
         frame["y_true"] = make_labels(dataset.x, run.threshold)
         frame["label_true"] = np.asarray(names, dtype=object)[frame["y_true"]]
     if scores.ndim == 1:
-        from threshold_sweep.evaluate import predict_labels  # the rule the run was scored with
+        from threshold_sweep.evaluate.metrics import (
+            predict_labels,  # the rule the run was scored with
+        )
 
         frame["y_score"] = scores
         predicted = predict_labels(scores, cutoff)
@@ -155,8 +157,8 @@ def predict_file(
         mean=np.asarray(stats["mean"], dtype=np.float32),
         scale=np.asarray(stats["scale"], dtype=np.float32),
     )
-    from threshold_sweep.model_io import load_run_model  # imports TensorFlow
-    from threshold_sweep.train import predict_scores
+    from threshold_sweep.model.load import load_run_model  # imports TensorFlow
+    from threshold_sweep.model.train import predict_scores
 
     model = load_run_model(run.path)
     scores = predict_scores(model, standardizer.transform(dataset.X), batch_size)

@@ -15,9 +15,9 @@ from omegaconf import OmegaConf
 
 from threshold_sweep.config import validate_config
 from threshold_sweep.io import write_csv, write_json
-from threshold_sweep.labels import threshold_text
 from threshold_sweep.preload import preload
 from threshold_sweep.prepare import PreparedData, prepare
+from threshold_sweep.prepare.labels import threshold_text
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,10 @@ RUN_FILES = (
     "timing.json",
 )
 EVALUATION_MODULES = (
-    "threshold_sweep.evaluate",
-    "threshold_sweep.assess",
-    "threshold_sweep.report",
-    "threshold_sweep.report_multiclass",
+    "threshold_sweep.evaluate.metrics",
+    "threshold_sweep.evaluate.assess",
+    "threshold_sweep.report.run_page",
+    "threshold_sweep.report.run_page_multiclass",
 )
 RUN_FOLDERS = ("plots", "tensorboard")
 
@@ -96,7 +96,7 @@ def _predictions_frame(
         {"id": data.dataset.ids[rows], "x": data.dataset.x[rows], "y_true": data.y[rows]}
     )
     if scores.ndim == 1:
-        from threshold_sweep.evaluate import predict_labels
+        from threshold_sweep.evaluate.metrics import predict_labels
 
         frame["y_score"] = scores
         frame["y_pred"] = predict_labels(scores, cutoff)
@@ -111,10 +111,10 @@ def _split_metrics(frame: pd.DataFrame, names: list[str]) -> dict[str, Any]:
     """Binary or multi-class metrics of one predictions frame."""
     y_true, y_pred = frame["y_true"].to_numpy(), frame["y_pred"].to_numpy()
     if len(names) == 2:
-        from threshold_sweep.evaluate import binary_metrics
+        from threshold_sweep.evaluate.metrics import binary_metrics
 
         return binary_metrics(y_true, frame["y_score"].to_numpy(), y_pred, names)
-    from threshold_sweep.multiclass import multiclass_metrics, score_matrix
+    from threshold_sweep.evaluate.multiclass import multiclass_metrics, score_matrix
 
     return multiclass_metrics(y_true, score_matrix(frame), y_pred, names)
 
@@ -184,7 +184,7 @@ def run_experiment(
 
     import tensorflow  # noqa: F401  (first, alone: it takes seconds)
 
-    from threshold_sweep.train import predict_scores, train_model
+    from threshold_sweep.model.train import predict_scores, train_model
 
     # the evaluation stage imports scikit-learn and matplotlib while the model trains
     evaluation_imports = preload(EVALUATION_MODULES)
@@ -256,16 +256,16 @@ def run_experiment(
     history = pd.read_csv(out_dir / "history.csv")
     config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
     if binary:
-        from threshold_sweep.assess import assess
-        from threshold_sweep.report import write_run_report
+        from threshold_sweep.evaluate.assess import assess
+        from threshold_sweep.report.run_page import write_run_report
 
         result = assess(result, frames, cfg.evaluate)
         write_run_report(
             out_dir, result, history, frames, config_yaml, index_link(out_dir, sweep_dir)
         )
     else:
-        from threshold_sweep.assess import assess_multiclass
-        from threshold_sweep.report_multiclass import write_multiclass_report
+        from threshold_sweep.evaluate.assess import assess_multiclass
+        from threshold_sweep.report.run_page_multiclass import write_multiclass_report
 
         result = assess_multiclass(result, frames, cfg.evaluate)
         write_multiclass_report(

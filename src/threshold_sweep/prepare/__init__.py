@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from threshold_sweep.data import Dataset, load_dataset
-from threshold_sweep.labels import (
+from threshold_sweep.prepare.labels import (
     check_class_counts,
     check_threshold,
     class_counts,
@@ -16,9 +16,9 @@ from threshold_sweep.labels import (
     make_labels,
     parse_thresholds,
 )
-from threshold_sweep.sampling import TrainingRows, sample_training_rows
-from threshold_sweep.split import Split, split_rows
-from threshold_sweep.standardize import Standardizer
+from threshold_sweep.prepare.sampling import TrainingRows, sample_training_rows
+from threshold_sweep.prepare.split import Split, split_rows
+from threshold_sweep.prepare.standardize import Standardizer
 
 
 @dataclass

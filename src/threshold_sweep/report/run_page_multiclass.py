@@ -7,7 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from threshold_sweep.document import (
+from threshold_sweep.evaluate.multiclass import MULTI_HEADLINE
+from threshold_sweep.prepare.labels import threshold_text
+from threshold_sweep.report.document import (
     Code,
     Document,
     Image,
@@ -15,12 +17,10 @@ from threshold_sweep.document import (
     Table,
     warnings_section,
 )
-from threshold_sweep.html_report import write_run_pages
-from threshold_sweep.labels import threshold_text
-from threshold_sweep.multiclass import MULTI_HEADLINE
-from threshold_sweep.plots import plot_confusion_matrix, plot_training_curves
-from threshold_sweep.report import SPLITS
-from threshold_sweep.tables import fmt
+from threshold_sweep.report.html import write_run_pages
+from threshold_sweep.report.plots import plot_confusion_matrix, plot_training_curves
+from threshold_sweep.report.run_page import SPLITS
+from threshold_sweep.report.tables import fmt
 
 
 def _counts_table(result: dict[str, Any]) -> pd.DataFrame:

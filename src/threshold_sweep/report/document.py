@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from threshold_sweep.tables import markdown_table
+from threshold_sweep.report.tables import markdown_table
 
 
 @dataclass

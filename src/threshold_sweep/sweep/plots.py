@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure  # no pyplot: nothing interactive, faster start-up
 
 from threshold_sweep.io import write_figure
-from threshold_sweep.sweep_stats import by_group, group_label
+from threshold_sweep.sweep.stats import by_group, group_label
 
 NO_SKILL_WIDTH = 0.6  # width of a group's no-skill segment on the category axis
 

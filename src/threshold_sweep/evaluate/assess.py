@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from threshold_sweep.bootstrap import Predictions, bootstrap_ci
-from threshold_sweep.chance import BASELINES, balanced_view, chance_levels, skill_scores
-from threshold_sweep.cutoff import tune_cutoff
-from threshold_sweep.diagnostics import exact_interval, overfitting, run_warnings
-from threshold_sweep.evaluate import predict_labels, scalar_metrics
+from threshold_sweep.evaluate.bootstrap import Predictions, bootstrap_ci
+from threshold_sweep.evaluate.chance import BASELINES, balanced_view, chance_levels, skill_scores
+from threshold_sweep.evaluate.cutoff import tune_cutoff
+from threshold_sweep.evaluate.diagnostics import exact_interval, overfitting, run_warnings
+from threshold_sweep.evaluate.metrics import predict_labels, scalar_metrics
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def assess_multiclass(
     result: dict[str, Any], frames: dict[str, pd.DataFrame], cfg: Any
 ) -> dict[str, Any]:
     """Chance levels, CIs, overfitting gaps and warnings for ordered multi-class labels."""
-    from threshold_sweep.multiclass import (
+    from threshold_sweep.evaluate.multiclass import (
         multiclass_bootstrap_ci,
         multiclass_chance,
         score_matrix,

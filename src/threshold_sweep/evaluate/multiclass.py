@@ -11,8 +11,8 @@ import pandas as pd
 from sklearn import metrics as skm
 from sklearn.dummy import DummyClassifier
 
-from threshold_sweep.bootstrap import Predictions, _interval, stratified_counts
-from threshold_sweep.metric_names import MULTI_HEADLINE
+from threshold_sweep.evaluate.bootstrap import Predictions, _interval, stratified_counts
+from threshold_sweep.evaluate.names import MULTI_HEADLINE
 
 
 def score_matrix(frame: pd.DataFrame) -> np.ndarray:

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from threshold_sweep.evaluate.names import HEADLINE, PREVALENCE_DEPENDENT
 from threshold_sweep.io import write_csv, write_text
-from threshold_sweep.metric_names import HEADLINE, PREVALENCE_DEPENDENT
-from threshold_sweep.results import (
+from threshold_sweep.results.read import (
     find_run_dirs,
     read_job_number,
     read_overrides,
@@ -44,7 +44,7 @@ class SweepSummary:
 
 def metric_columns(result: dict[str, Any]) -> dict[str, Any]:
     """Test metrics with CI, no-skill level, skill and balanced view, as flat columns."""
-    from threshold_sweep.metric_names import MULTI_HEADLINE, no_skill_level
+    from threshold_sweep.evaluate.names import MULTI_HEADLINE, no_skill_level
 
     multiclass = result.get("task") == "multiclass"
     row: dict[str, Any] = {
@@ -137,8 +137,8 @@ def _max_gap(root: Path, table: pd.DataFrame) -> float:
 
 def summarize(root: Path) -> SweepSummary:
     """The summary tables of every run under `root`, computed without writing anything."""
-    from threshold_sweep.insights import sweep_insights
-    from threshold_sweep.sweep_stats import group_keys, paired_comparisons, repeats, sort_runs
+    from threshold_sweep.sweep.insights import sweep_insights
+    from threshold_sweep.sweep.stats import group_keys, paired_comparisons, repeats, sort_runs
 
     root = Path(root)
     table = collect_runs(root)
@@ -184,7 +184,7 @@ def run_labels(runs: pd.DataFrame, varying: list[str]) -> pd.Series:
 
 def build_summary(root: Path) -> SweepSummary:
     """Write summary.csv, summary_groups.csv, summary_paired.csv, summary.md and the plot."""
-    from threshold_sweep.sweep_report import write_summary_markdown
+    from threshold_sweep.sweep.page import write_summary_markdown
 
     root = Path(root)
     summary = summarize(root)
@@ -210,7 +210,7 @@ def _plot_if_changed(summary: SweepSummary, path: Path) -> None:
     digest = hashlib.sha256(tables.encode()).hexdigest()
     if path.exists() and stamp.exists() and stamp.read_text().strip() == digest:
         return
-    from threshold_sweep.sweep_plots import plot_metrics_by_threshold
+    from threshold_sweep.sweep.plots import plot_metrics_by_threshold
 
     stamp.unlink(missing_ok=True)
     plot_metrics_by_threshold(groups, runs, MAIN_METRICS, path, keys)

@@ -8,9 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from threshold_sweep.document import Block, Bullets, Code, Document, Image, Section, Table
-from threshold_sweep.metric_names import HEADLINE, MULTI_HEADLINE
-from threshold_sweep.tables import fmt
+from threshold_sweep.evaluate.names import HEADLINE, MULTI_HEADLINE
+from threshold_sweep.report.document import Block, Bullets, Code, Document, Image, Section, Table
+from threshold_sweep.report.tables import fmt
 
 RUN_COLUMNS = (
     "test_prevalence",
@@ -27,7 +27,7 @@ RUN_COLUMNS = (
 
 def _plot_caption(groups: pd.DataFrame) -> str:
     """The sweep plot's caption, naming the groups it cannot show (several thresholds each)."""
-    from threshold_sweep.sweep_stats import by_group
+    from threshold_sweep.sweep.stats import by_group
 
     unplotted = groups.loc[groups["threshold"].isna(), "group"].tolist()
     caption = "Test metrics against the threshold"
@@ -237,6 +237,6 @@ def sweep_command(root: Path) -> str | None:
 
 def write_summary_markdown(root: Path, summary: Any, prevalence_dependent: Collection[str]) -> Path:
     """Write summary.md and index.html for the sweep folder."""
-    from threshold_sweep.sweep_html import write_sweep_pages
+    from threshold_sweep.sweep.html import write_sweep_pages
 
     return write_sweep_pages(root, summary_document(root, summary, prevalence_dependent))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from threshold_sweep.document import Document, to_markdown
-from threshold_sweep.html_report import document_context, render
 from threshold_sweep.io import write_text
+from threshold_sweep.report.document import Document, to_markdown
+from threshold_sweep.report.html import document_context, render
 
 
 def write_sweep_index(root: Path, document: Document) -> Path:

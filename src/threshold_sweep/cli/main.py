@@ -17,7 +17,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from threshold_sweep.callbacks import FAILED_RUNS
+from threshold_sweep.cli.callbacks import FAILED_RUNS
 from threshold_sweep.config import register_configs
 from threshold_sweep.errors import UserError
 from threshold_sweep.io import write_text
@@ -81,7 +81,7 @@ def _show_tracebacks() -> bool:
 def run_job(cfg: DictConfig) -> None:
     """Run one job; a failure is logged in one line and recorded in the job's error.txt."""
     from threshold_sweep.run import clear_run_folder, is_complete, run_experiment
-    from threshold_sweep.tracking import job_run
+    from threshold_sweep.tracking.job import job_run
 
     hydra_cfg = HydraConfig.get()
     out_dir = Path(hydra_cfg.runtime.output_dir)
@@ -150,7 +150,7 @@ def _after_failure(multirun: bool, code: int, out_dir: Path) -> None:
 
 def _rebuild_summary(sweep_dir: Path) -> None:
     """Refresh the sweep summary after each job, so it exists even if the sweep dies."""
-    from threshold_sweep.sweep import build_summary
+    from threshold_sweep.sweep.summary import build_summary
 
     try:
         build_summary(sweep_dir)
@@ -183,7 +183,7 @@ def main() -> None:
     if not OmegaConf.has_resolver("ts_job_dirname"):
         OmegaConf.register_new_resolver("ts_job_dirname", job_dirname)
     FAILED_RUNS.clear()
-    from threshold_sweep.precheck import precheck
+    from threshold_sweep.cli.precheck import precheck
 
     precheck(sys.argv[1:], config_dir())
     if {"--help", "-h"} & set(sys.argv[1:]) and "--hydra-help" not in sys.argv[1:]:

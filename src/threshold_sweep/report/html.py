@@ -14,10 +14,18 @@ import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 
-from threshold_sweep.document import Block, Bullets, Code, Document, Image, Table, to_markdown
+from threshold_sweep.evaluate.names import no_skill_level
 from threshold_sweep.io import write_text
-from threshold_sweep.metric_names import no_skill_level
-from threshold_sweep.tables import fmt
+from threshold_sweep.report.document import (
+    Block,
+    Bullets,
+    Code,
+    Document,
+    Image,
+    Table,
+    to_markdown,
+)
+from threshold_sweep.report.tables import fmt
 
 TEMPLATES = Path(__file__).parent / "templates"
 LEADING_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(?=\s|$)")

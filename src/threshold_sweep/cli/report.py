@@ -8,7 +8,7 @@ import sys
 import webbrowser
 from pathlib import Path
 
-from threshold_sweep.sweep import build_summary
+from threshold_sweep.sweep.summary import build_summary
 
 
 def is_run_folder(root: Path) -> bool:
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _one_run(run_dir: Path, open_page: bool) -> int:
     """A single run's folder gets no sweep summary: point at (and open) its report."""
-    from threshold_sweep.results import run_error
+    from threshold_sweep.results.read import run_error
 
     page = run_dir / "report.html"
     if not (run_dir / "metrics.json").exists():

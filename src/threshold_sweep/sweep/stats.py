@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from threshold_sweep.bootstrap import Predictions, paired_difference
+from threshold_sweep.evaluate.bootstrap import Predictions, paired_difference
 
 SEED_KEYS = ("train.seed", "sampling.seed")
 PAIRED_METRICS = ("roc_auc", "balanced_accuracy", "mcc")

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from sklearn import metrics as skm
 
-from threshold_sweep.metric_names import HEADLINE, LOSSES, PREVALENCE_DEPENDENT
+from threshold_sweep.evaluate.names import HEADLINE, LOSSES, PREVALENCE_DEPENDENT
 
 __all__ = [
     "HEADLINE",

@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 
 from threshold_sweep.errors import UserError
-from threshold_sweep.metric_names import (
+from threshold_sweep.evaluate.names import (
     HEADLINE,
     MULTI_HEADLINE,
     PREVALENCE_DEPENDENT,

@@ -19,7 +19,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from threshold_sweep.tracking_store import (
+from threshold_sweep.tracking.store import (
     PARENT_FILE,
     enabled,
     first_line,
@@ -69,7 +69,7 @@ def metric_name(name: str) -> str:
 def result_metrics(result: dict[str, Any]) -> dict[str, float]:
     """Every finite scalar of a run: per-split metrics, test CIs, no-skill levels, skill."""
     from threshold_sweep.run import flatten_metrics
-    from threshold_sweep.sweep import metric_columns
+    from threshold_sweep.sweep.summary import metric_columns
 
     values = {**flatten_metrics(result), **metric_columns(result)}
     return {
@@ -128,7 +128,7 @@ class JobTracker:
 
     def log_result(self, result: dict[str, Any], out_dir: Path) -> None:
         """Test metrics with CIs, tags, the report, plots, tables and the model."""
-        from threshold_sweep.labels import threshold_text
+        from threshold_sweep.prepare.labels import threshold_text
 
         self._safely("log metrics", lambda: self._mlflow.log_metrics(result_metrics(result)))
         tags = {"status": result["status"], "threshold": threshold_text(result["threshold"])}

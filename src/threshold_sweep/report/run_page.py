@@ -7,9 +7,10 @@ from typing import Any
 
 import pandas as pd
 
-from threshold_sweep.chance import SKILL_DEFINITIONS
-from threshold_sweep.cutoff import cutoff_curves
-from threshold_sweep.document import (
+from threshold_sweep.evaluate.chance import SKILL_DEFINITIONS
+from threshold_sweep.evaluate.cutoff import cutoff_curves
+from threshold_sweep.evaluate.metrics import HEADLINE, PREVALENCE_DEPENDENT
+from threshold_sweep.report.document import (
     Bullets,
     Code,
     Document,
@@ -18,9 +19,8 @@ from threshold_sweep.document import (
     Table,
     warnings_section,
 )
-from threshold_sweep.evaluate import HEADLINE, PREVALENCE_DEPENDENT
-from threshold_sweep.html_report import write_run_pages
-from threshold_sweep.plots import (
+from threshold_sweep.report.html import write_run_pages
+from threshold_sweep.report.plots import (
     plot_calibration,
     plot_confusion_matrix,
     plot_cutoff_curves,

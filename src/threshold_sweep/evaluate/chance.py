@@ -9,8 +9,8 @@ from sklearn.dummy import DummyClassifier
 from sklearn.metrics import balanced_accuracy_score, cohen_kappa_score
 from sklearn.utils.class_weight import compute_sample_weight
 
-from threshold_sweep.evaluate import HEADLINE, scalar_metrics
-from threshold_sweep.metric_names import no_skill_level
+from threshold_sweep.evaluate.metrics import HEADLINE, scalar_metrics
+from threshold_sweep.evaluate.names import no_skill_level
 
 __all__ = ["BASELINES", "balanced_view", "chance_levels", "no_skill_level", "skill_scores"]
 

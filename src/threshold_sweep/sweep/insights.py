@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from threshold_sweep.metric_names import PREVALENCE_DEPENDENT
+from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT
 
 MIN_CHANGE = 0.01  # a metric moved when it changed by at least this much
 MIN_PREVALENCE_SHIFT = 0.05  # the class balance moved when the prevalence changed this much

@@ -54,7 +54,7 @@ class SweepSummaryCallback(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Build the summary from the run folders, including failed ones."""
-        from threshold_sweep.sweep import build_summary
+        from threshold_sweep.sweep.summary import build_summary
 
         sweep_dir = Path(config.hydra.sweep.dir)
         summary = build_summary(sweep_dir)
@@ -95,7 +95,7 @@ class TrackingCallback(Callback):
 
 def _track(config: DictConfig, step: str, **kwargs: Any) -> None:
     """tracking_store.<step>(config) when tracking=mlflow; a config problem stops in one line."""
-    from threshold_sweep import tracking_store
+    from threshold_sweep.tracking import store as tracking_store
 
     if tracking_store.enabled(config):
         try:

@@ -86,7 +86,7 @@ def train_model(
     import keras
     import tensorflow as tf
 
-    from threshold_sweep.model import build_cnn1d
+    from threshold_sweep.model.cnn1d import build_cnn1d
 
     keras.backend.clear_session()
     # float16 compute with float32 weights pays off on GPUs; reset for every job of a process
@@ -113,7 +113,7 @@ def train_model(
         )
         callbacks.append(early)
     if tensorboard_dir is not None:
-        from threshold_sweep.tensorboard_logs import epoch_scalars
+        from threshold_sweep.model.tensorboard import epoch_scalars
 
         callbacks.append(epoch_scalars(tensorboard_dir))
     callbacks.extend(extra_callbacks)

@@ -1,0 +1,1 @@
+"""The command-line entry points, the config precheck and Hydra callbacks."""

@@ -1,0 +1,1 @@
+"""The evaluation stage: metrics, chance levels, bootstrap CIs, cutoffs, diagnostics."""

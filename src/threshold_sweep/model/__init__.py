@@ -1,0 +1,1 @@
+"""The model stage: architectures, training, loading a run's model."""

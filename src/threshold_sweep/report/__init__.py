@@ -1,0 +1,1 @@
+"""The run reports: Markdown and HTML documents, plots, templates."""

@@ -1,0 +1,1 @@
+"""Reading finished run folders back."""

@@ -1,0 +1,1 @@
+"""The sweep summary: grouping, paired statistics, insights, pages and plots."""

@@ -1,0 +1,1 @@
+"""MLflow tracking of jobs and sweeps (tracking=mlflow)."""
