@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
@@ -17,9 +18,9 @@ from threshold_sweep.evaluate.cutoff import cutoff_curves, tune_cutoff
 from threshold_sweep.evaluate.diagnostics import exact_interval, overfitting, run_warnings
 from threshold_sweep.evaluate.metrics import (
     HEADLINE,
-    binary_metrics,
     predict_labels,
     scalar_metrics,
+    split_metrics,
 )
 
 
@@ -62,7 +63,7 @@ def test_chance_levels_match_the_closed_forms(prevalence):
 
 def test_skill_scores():
     y, score, pred = sample(1000, 0.2, 0.3)
-    metrics = binary_metrics(y, score, pred, ["low", "high"])
+    metrics = split_metrics(y, score, pred, ["low", "high"])
     chance = chance_levels(y, pred)
     skill = skill_scores(metrics, chance, y, pred)
     assert skill["accuracy"] == pytest.approx(skm.cohen_kappa_score(y, pred))
@@ -75,7 +76,7 @@ def test_skill_scores():
     f1_random = 2 * p * q / (p + q)
     assert skill["f1"] == pytest.approx((metrics["f1"] - f1_random) / (1 - f1_random))
     assert skill["mcc"] == metrics["mcc"]
-    perfect = skill_scores(binary_metrics(y, y.astype(float), y, ["a", "b"]), chance, y, y)
+    perfect = skill_scores(split_metrics(y, y.astype(float), y, ["a", "b"]), chance, y, y)
     assert perfect["accuracy"] == pytest.approx(1) and perfect["f1"] == pytest.approx(1)
 
 
@@ -150,7 +151,7 @@ def test_cutoff_curves_match_sklearn_and_tuning_maximises_the_objective():
 
 def result_for(y, score, names=("low", "high"), min_rows=30):
     pred = predict_labels(score, 0.5)
-    test = binary_metrics(y, score, pred, names)
+    test = split_metrics(y, score, pred, names)
     result = {
         "label_names": list(names),
         "prevalence": {"test": test["prevalence"]},
@@ -204,3 +205,56 @@ def test_overfitting_gap_is_flagged_over_the_configured_limit():
     assert row["gap"] == pytest.approx(0.2) and row["large"]
     assert any("Overfitting: train roc_auc" in w and "0.200" in w for w in warnings)
     assert not overfitting(result, 0.5)["roc_auc"]["large"]
+
+
+def three_class_frames(n: int, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """Predictions of a weak three-class model: the same kind of rows for every split."""
+    rng = np.random.default_rng(seed)
+    frames = {}
+    for split in ("train", "validation", "test"):
+        y = rng.integers(0, 3, n)
+        logits = rng.normal(0, 1, (n, 3)) + 0.8 * np.eye(3)[y]
+        proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        frame = pd.DataFrame({"y_true": y, "y_pred": proba.argmax(axis=1)})
+        frames[split] = frame.assign(**{f"score_{i}": proba[:, i] for i in range(3)})
+    return frames
+
+
+def assess_three_classes(frames, train_gain: float):
+    """assess() of a three-class run whose train ROC-AUC is `train_gain` above test."""
+    from omegaconf import OmegaConf
+
+    from threshold_sweep.config import EvaluateConfig
+    from threshold_sweep.evaluate.assess import assess
+
+    names = ["<=1", "(1,2]", ">2"]
+    splits = {
+        split: split_metrics(f["y_true"], f[[f"score_{i}" for i in range(3)]], f["y_pred"], names)
+        for split, f in frames.items()
+    }
+    splits["train"]["roc_auc_ovr"] = splits["test"]["roc_auc_ovr"] + train_gain
+    counts = {split: {name: 100 for name in names} for split in splits}
+    result = {
+        "label_names": names,
+        "threshold": [1.0, 2.0],
+        "prevalence": {s: m["class_shares"] for s, m in splits.items()},
+        "class_counts": counts,
+        "training": {"epochs_run": 10, "best_epoch": 6, "max_epochs": 20},
+        **splits,
+    }
+    cfg = OmegaConf.structured(EvaluateConfig(max_gap=0.05))
+    cfg.bootstrap.resamples, cfg.bootstrap.seed = 300, 0
+    return assess(result, frames, cfg)
+
+
+def test_three_class_overfitting_flag_requires_the_train_value_beyond_the_test_ci():
+    frames = three_class_frames(60)  # 60 test rows: a CI far wider than max_gap
+    inside = assess_three_classes(frames, 0.06)
+    high = inside["ci"]["test"]["roc_auc_ovr"][1]
+    assert inside["train"]["roc_auc_ovr"] < high  # gap 0.06 > max_gap, but inside the CI
+    assert inside["overfitting"]["roc_auc_ovr"]["gap"] == pytest.approx(0.06)
+    assert not inside["overfitting"]["roc_auc_ovr"]["large"]
+    assert not any(w.startswith("Overfitting") for w in inside["warnings"])
+    beyond = assess_three_classes(frames, high - inside["test"]["roc_auc_ovr"] + 0.01)
+    assert beyond["overfitting"]["roc_auc_ovr"]["large"]
+    assert any(w.startswith("Overfitting: train roc_auc_ovr") for w in beyond["warnings"])

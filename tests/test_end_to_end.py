@@ -323,7 +323,7 @@ def test_repeats_and_insights_in_the_summary(sweep):
 
 
 def test_two_thresholds_make_a_three_class_run(three_class_run):
-    from threshold_sweep.evaluate.multiclass import multiclass_chance
+    from threshold_sweep.evaluate.chance import chance_levels
 
     folder, done = three_class_run
     assert done.returncode == 0, done.stderr
@@ -349,7 +349,7 @@ def test_two_thresholds_make_a_three_class_run(three_class_run):
         skm.roc_auc_score(y, proba, multi_class="ovr"), abs=1e-9
     )
     assert test["confusion_matrix"] == skm.confusion_matrix(y, pred).tolist()
-    chance = multiclass_chance(y.to_numpy(), 3)
+    chance = chance_levels(y.to_numpy(), n_classes=3)
     assert result["chance"]["test"]["majority"]["accuracy"] == pytest.approx(
         np.bincount(y).max() / len(y)
     )

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from threshold_sweep.evaluate.metrics import binary_metrics, predict_labels
+from threshold_sweep.evaluate.metrics import predict_labels, split_metrics
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def predictions():
 
 def test_metrics_match_the_confusion_matrix(predictions):
     y_true, y_score, y_pred = predictions
-    m = binary_metrics(y_true, y_score, y_pred, ["low", "high"])
+    m = split_metrics(y_true, y_score, y_pred, ["low", "high"])
     tp = int(np.sum((y_true == 1) & (y_pred == 1)))
     tn = int(np.sum((y_true == 0) & (y_pred == 0)))
     fp = int(np.sum((y_true == 0) & (y_pred == 1)))
@@ -40,7 +40,7 @@ def test_metrics_match_the_confusion_matrix(predictions):
 
 def test_ranking_metrics_match_sklearn(predictions):
     y_true, y_score, y_pred = predictions
-    m = binary_metrics(y_true, y_score, y_pred, ["low", "high"])
+    m = split_metrics(y_true, y_score, y_pred, ["low", "high"])
     assert m["roc_auc"] == skm.roc_auc_score(y_true, y_score)
     assert m["average_precision"] == skm.average_precision_score(y_true, y_score)
     assert m["macro_f1"] == skm.f1_score(y_true, y_pred, average="macro")
@@ -49,7 +49,7 @@ def test_ranking_metrics_match_sklearn(predictions):
 
 def test_one_class_split_gives_undefined_ranking_metrics():
     y_true = np.zeros(10, dtype=int)
-    m = binary_metrics(y_true, np.linspace(0, 1, 10), np.zeros(10, dtype=int), ["a", "b"])
+    m = split_metrics(y_true, np.linspace(0, 1, 10), np.zeros(10, dtype=int), ["a", "b"])
     assert np.isnan(m["roc_auc"]) and np.isnan(m["average_precision"])
     assert m["accuracy"] == 1.0
 

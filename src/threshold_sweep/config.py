@@ -302,7 +302,8 @@ def validate_config(cfg: Any) -> None:
         )
     if not 0 < cfg.evaluate.cutoff < 1:
         raise UserError(f"evaluate.cutoff={cfg.evaluate.cutoff} must be between 0 and 1")
-    from threshold_sweep.prepare.labels import class_names, parse_thresholds
+    from threshold_sweep.prepare.labels import class_names
+    from threshold_sweep.thresholds import parse_thresholds
 
     class_names(parse_thresholds(cfg.label.threshold), cfg.label.names)
     if str(cfg.train.verbose) not in ("auto", "0", "1", "2"):

@@ -1,15 +1,17 @@
-"""Vectorized, stratified bootstrap of the binary metrics: CIs and paired differences.
+"""Vectorized, stratified bootstrap of every task's metrics: CIs and paired differences.
 
 A resample is a vector of counts (how often each row was drawn); a chunk of resamples is a
 count matrix. Rows are kept per class, each sorted by score once, so every metric is a
 matrix-vector product or a cumulative sum over the columns: ROC-AUC counts the negatives
 below each positive, average precision reads precision at each positive's score. Nothing
-loops over resamples, and the results equal scikit-learn's weighted metrics.
+loops over resamples, and the results equal scikit-learn's weighted metrics. k ordered classes
+are evaluated from weighted confusion matrices, their one-vs-rest ROC-AUC by the binary code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Protocol
 
 import numpy as np
 
@@ -35,6 +37,20 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     out = np.zeros(np.broadcast(numerator, denominator).shape)
     np.divide(numerator, denominator, out=out, where=denominator != 0)
     return out
+
+
+class WeightedMetrics(Protocol):
+    """Predictions that evaluate their headline metrics for many row weightings at once."""
+
+    y_true: np.ndarray
+
+    def metrics(self, weights: np.ndarray) -> dict[str, np.ndarray]:
+        """Every headline metric per row of `weights` (resamples x rows)."""
+        ...
+
+    def resampled_metrics(self, rng: np.random.Generator, rows: int) -> dict[str, np.ndarray]:
+        """The metrics of `rows` resamples drawn within each true class."""
+        ...
 
 
 class Predictions:
@@ -68,6 +84,11 @@ class Predictions:
         """Every HEADLINE metric per row of `weights` (resamples x rows, original row order)."""
         weights = np.atleast_2d(weights)
         return self.class_metrics(weights[:, self.pos_order], weights[:, self.neg_order])
+
+    def resampled_metrics(self, rng: np.random.Generator, rows: int) -> dict[str, np.ndarray]:
+        """The metrics of `rows` resamples, drawn per class straight in score order."""
+        n_pos, n_neg = len(self.pos_order), len(self.neg_order)
+        return self.class_metrics(_counts(rng, rows, n_pos), _counts(rng, rows, n_neg))
 
     def class_metrics(self, w_pos: np.ndarray, w_neg: np.ndarray) -> dict[str, np.ndarray]:
         """Metrics from weights of the positives and negatives, each in ascending score order."""
@@ -104,6 +125,77 @@ class Predictions:
         }
 
 
+class ClassPredictions:
+    """Predictions of k ordered classes, arranged for weighted metric evaluation."""
+
+    def __init__(self, y_true: np.ndarray, proba: np.ndarray, y_pred: np.ndarray) -> None:
+        self.y_true = np.asarray(y_true, dtype=np.int64)
+        self.y_pred = np.asarray(y_pred, dtype=np.int64)
+        self.proba = np.asarray(proba, dtype=np.float64)
+        k, n = self.proba.shape[1], len(self.y_true)
+        self._cells = np.zeros((n, k * k))
+        self._cells[np.arange(n), self.y_true * k + self.y_pred] = 1.0
+        eps = np.finfo(np.float64).eps
+        self._row_loss = -np.log(np.clip(self.proba[np.arange(n), self.y_true], eps, 1))
+        self._one_vs_rest = [
+            Predictions(self.y_true == c, self.proba[:, c], self.y_pred == c) for c in range(k)
+        ]
+        self._classes = _strata(self.y_true)
+
+    def resampled_metrics(self, rng: np.random.Generator, rows: int) -> dict[str, np.ndarray]:
+        """The metrics of `rows` resamples drawn within each true class."""
+        return self.metrics(_stratified_weights(rng, self._classes, rows, len(self.y_true)))
+
+    def metrics(self, weights: np.ndarray) -> dict[str, np.ndarray]:
+        """MULTI_HEADLINE per row of `weights`, from weighted confusion matrices."""
+        weights = np.atleast_2d(weights)
+        k = self.proba.shape[1]
+        confusion = (weights @ self._cells).reshape(-1, k, k)
+        aucs = np.stack([p.metrics(weights)["roc_auc"] for p in self._one_vs_rest], axis=1)
+        return {
+            **_confusion_metrics(confusion),
+            "roc_auc_ovr": aucs.mean(axis=1),
+            "log_loss": (weights @ self._row_loss) / confusion.sum(axis=(1, 2)),
+        }
+
+
+def _confusion_metrics(confusion: np.ndarray) -> dict[str, np.ndarray]:
+    """The label metrics of MULTI_HEADLINE from a stack of (k, k) confusion matrices."""
+    total = confusion.sum(axis=(1, 2))
+    true_counts, pred_counts = confusion.sum(axis=2), confusion.sum(axis=1)
+    correct = np.trace(confusion, axis1=1, axis2=2)
+    diagonal = np.diagonal(confusion, axis1=1, axis2=2)
+    recall = _ratio(diagonal, true_counts)
+    precision = _ratio(diagonal, pred_counts)
+    f1 = _ratio(2 * diagonal, true_counts + pred_counts)
+    present = true_counts > 0
+    expected = np.sum(true_counts * pred_counts, axis=1)
+    mcc_denominator = np.sqrt(
+        (total**2 - np.sum(pred_counts**2, axis=1)) * (total**2 - np.sum(true_counts**2, axis=1))
+    )
+    chance_agreement = expected / total**2
+    return {
+        "accuracy": correct / total,
+        "balanced_accuracy": np.sum(recall * present, axis=1) / present.sum(axis=1),
+        "macro_precision": precision.mean(axis=1),
+        "macro_recall": recall.mean(axis=1),
+        "macro_f1": f1.mean(axis=1),
+        "micro_f1": correct / total,
+        "weighted_f1": np.sum(f1 * true_counts, axis=1) / total,
+        "mcc": _ratio(correct * total - expected, mcc_denominator),
+        "cohen_kappa": _ratio(correct / total - chance_agreement, 1 - chance_agreement),
+    }
+
+
+def weighted_predictions(
+    y_true: np.ndarray, y_score: np.ndarray, y_pred: np.ndarray
+) -> Predictions | ClassPredictions:
+    """The task's weighted evaluator: 1-D scores are binary, a matrix holds k classes."""
+    if np.ndim(y_score) == 1:
+        return Predictions(y_true, y_score, y_pred)
+    return ClassPredictions(y_true, y_score, y_pred)
+
+
 def _interval(samples: np.ndarray, level: float) -> list[float]:
     """Percentile interval of the finite samples."""
     finite = samples[np.isfinite(samples)]
@@ -113,15 +205,37 @@ def _interval(samples: np.ndarray, level: float) -> list[float]:
     return [float(low), float(high)]
 
 
-def bootstrap_ci(
-    predictions: Predictions, n_resamples: int, level: float, seed: int
-) -> dict[str, list[float]]:
-    """Percentile CIs of every HEADLINE metric, resampling rows within each true class."""
+def stratified_counts(strata: np.ndarray, n_resamples: int, seed: int) -> Iterator[np.ndarray]:
+    """Yield (chunk, n) count matrices over all rows that keep each stratum's size."""
     rng = np.random.default_rng(seed)
-    n_pos, n_neg = len(predictions.pos_order), len(predictions.neg_order)
+    groups = _strata(strata)
+    for rows in _chunks(n_resamples, len(strata)):
+        yield _stratified_weights(rng, groups, rows, len(strata))
+
+
+def _strata(values: np.ndarray) -> list[np.ndarray]:
+    """Row indices of each distinct value, in ascending order of the value."""
+    return [np.flatnonzero(values == value) for value in np.unique(values)]
+
+
+def _stratified_weights(
+    rng: np.random.Generator, groups: list[np.ndarray], rows: int, n: int
+) -> np.ndarray:
+    """A (rows, n) count matrix that redraws each group's rows within the group."""
+    weights = np.zeros((rows, n))
+    for group in groups:
+        weights[:, group] = _counts(rng, rows, len(group))
+    return weights
+
+
+def bootstrap_ci(
+    predictions: WeightedMetrics, n_resamples: int, level: float, seed: int
+) -> dict[str, list[float]]:
+    """Percentile CIs of every headline metric, resampling rows within each true class."""
+    rng = np.random.default_rng(seed)
     chunks = [
-        predictions.class_metrics(_counts(rng, rows, n_pos), _counts(rng, rows, n_neg))
-        for rows in _chunks(n_resamples, n_pos + n_neg)
+        predictions.resampled_metrics(rng, rows)
+        for rows in _chunks(n_resamples, len(predictions.y_true))
     ]
     return {
         metric: _interval(np.concatenate([chunk[metric] for chunk in chunks]), level)
@@ -129,20 +243,9 @@ def bootstrap_ci(
     }
 
 
-def stratified_counts(strata: np.ndarray, n_resamples: int, seed: int) -> Iterator[np.ndarray]:
-    """Yield (chunk, n) count matrices over all rows that keep each stratum's size."""
-    rng = np.random.default_rng(seed)
-    groups = [np.flatnonzero(strata == value) for value in np.unique(strata)]
-    for rows in _chunks(n_resamples, len(strata)):
-        weights = np.zeros((rows, len(strata)))
-        for group in groups:
-            weights[:, group] = _counts(rng, rows, len(group))
-        yield weights
-
-
 def paired_difference(
-    first: Predictions,
-    second: Predictions,
+    first: WeightedMetrics,
+    second: WeightedMetrics,
     metrics: tuple[str, ...],
     n_resamples: int,
     level: float,
@@ -153,7 +256,7 @@ def paired_difference(
     Rows are resampled within each combination of the two runs' true classes, so both runs
     keep their class counts in every resample.
     """
-    strata = first.y_true * 2 + second.y_true
+    strata = first.y_true * (second.y_true.max() + 1) + second.y_true
     samples: dict[str, list[np.ndarray]] = {metric: [] for metric in metrics}
     for weights in stratified_counts(strata, n_resamples, seed):
         a, b = first.metrics(weights), second.metrics(weights)

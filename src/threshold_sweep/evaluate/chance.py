@@ -12,49 +12,50 @@ from sklearn.utils.class_weight import compute_sample_weight
 from threshold_sweep.evaluate.metrics import HEADLINE, scalar_metrics
 from threshold_sweep.evaluate.names import no_skill_level
 
-__all__ = ["BASELINES", "balanced_view", "chance_levels", "no_skill_level", "skill_scores"]
-
-BASELINES = {
-    "majority": "always predicts the majority class",
-    "always_positive": "always predicts the positive class",
-    "random": "predicts positive at random with probability = prevalence (expected value)",
-    "rate_matched": "predicts positive at random as often as the model does (expected value)",
-}
+__all__ = ["balanced_view", "chance_levels", "no_skill_level", "skill_scores"]
 
 
-def _random_predictor(y_true: np.ndarray, prior_score: np.ndarray, rate: float) -> dict[str, float]:
-    """Exact expected metrics of predicting positive at random with probability `rate`."""
-    ones, zeros = np.ones_like(y_true), np.zeros_like(y_true)
+def _random_predictor(
+    y_true: np.ndarray, prior_score: np.ndarray, shares: np.ndarray
+) -> dict[str, float]:
+    """Exact expected metrics of predicting class c at random with probability shares[c].
+
+    Every row enters once per class, predicted as that class, weighted by its share.
+    """
+    k, n = len(shares), len(y_true)
     return scalar_metrics(
-        np.concatenate([y_true, y_true]),
-        np.concatenate([prior_score, prior_score]),
-        np.concatenate([ones, zeros]),
-        sample_weight=np.concatenate([np.full(len(y_true), rate), np.full(len(y_true), 1 - rate)]),
+        np.tile(y_true, k),
+        np.concatenate([prior_score] * k),
+        np.repeat(np.arange(k), n),
+        sample_weight=np.repeat(shares, n),
     )
 
 
 def chance_levels(
-    y_true: np.ndarray, y_pred: np.ndarray | None = None
+    y_true: np.ndarray, y_pred: np.ndarray | None = None, n_classes: int = 2
 ) -> dict[str, dict[str, float]]:
-    """HEADLINE metrics of the no-skill predictors, evaluated like any model's predictions.
+    """Headline metrics of the task's no-skill predictors, evaluated like any model's predictions.
 
     Every dummy scores each row with the class prior (a constant), so its ranking metrics are
     those of no skill: ROC-AUC 0.5, average precision = prevalence, Brier p(1-p). The random
-    predictor's expected metrics are computed exactly: each row enters twice, predicted
-    positive with weight p and negative with weight 1-p.
+    predictors' expected metrics are computed exactly (see `_random_predictor`); with the
+    model's predictions the binary task adds random guessing at the model's positive rate.
     """
     y_true = np.asarray(y_true, dtype=np.int64)
-    X = np.zeros((len(y_true), 1))
-    prior_score = DummyClassifier(strategy="prior").fit(X, y_true).predict_proba(X)[:, -1]
+    n = len(y_true)
+    X = np.zeros((n, 1))
+    shares = np.bincount(y_true, minlength=n_classes) / n
+    prior = np.tile(shares, (n, 1))
+    prior_score = prior[:, 1] if n_classes == 2 else prior
     majority = DummyClassifier(strategy="most_frequent").fit(X, y_true).predict(X)
-    positive = DummyClassifier(strategy="constant", constant=1).fit(X, y_true).predict(X)
-    levels = {
-        "majority": scalar_metrics(y_true, prior_score, majority),
-        "always_positive": scalar_metrics(y_true, prior_score, positive),
-        "random": _random_predictor(y_true, prior_score, float(np.mean(y_true))),
-    }
-    if y_pred is not None:
-        levels["rate_matched"] = _random_predictor(y_true, prior_score, float(np.mean(y_pred)))
+    levels = {"majority": scalar_metrics(y_true, prior_score, majority)}
+    if n_classes == 2:
+        positive = np.ones(n, dtype=np.int64)
+        levels["always_positive"] = scalar_metrics(y_true, prior_score, positive)
+    levels["random"] = _random_predictor(y_true, prior_score, shares)
+    if n_classes == 2 and y_pred is not None:
+        rate = float(np.mean(y_pred))
+        levels["rate_matched"] = _random_predictor(y_true, prior_score, np.array([1 - rate, rate]))
     return levels
 
 

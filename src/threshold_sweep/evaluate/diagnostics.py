@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from scipy.stats import binomtest
 
-OVERFIT_METRICS = ("roc_auc", "balanced_accuracy")  # prevalence-free: train is resampled
+from threshold_sweep.evaluate.result import RunResult
+from threshold_sweep.evaluate.task import Task
 
 
 def exact_interval(successes: int, trials: int, level: float) -> tuple[float, float]:
@@ -17,7 +19,7 @@ def exact_interval(successes: int, trials: int, level: float) -> tuple[float, fl
     return float(interval.low), float(interval.high)
 
 
-def overfitting(result: dict[str, Any], max_gap: float) -> dict[str, dict[str, Any]]:
+def overfitting(result: RunResult, max_gap: float) -> dict[str, dict[str, Any]]:
     """Train, validation and test values, the train - test gap, and whether it is too large.
 
     A gap is too large when it exceeds `max_gap` and the train value lies above the test
@@ -25,7 +27,7 @@ def overfitting(result: dict[str, Any], max_gap: float) -> dict[str, dict[str, A
     """
     ci = result.get("ci", {}).get("test", {})
     table = {}
-    for metric in OVERFIT_METRICS:
+    for metric in Task.of(result).overfit_metrics:
         values = {split: result[split][metric] for split in ("train", "validation", "test")}
         if any(value is None for value in values.values()):
             continue
@@ -35,54 +37,85 @@ def overfitting(result: dict[str, Any], max_gap: float) -> dict[str, dict[str, A
     return table
 
 
-def run_warnings(result: dict[str, Any], min_class_rows: int, max_gap: float) -> list[str]:
-    """Every warning the rules raise for this run, as one sentence each."""
-    test = result["test"]
-    names = result["label_names"]
-    positive, negative = names[-1], names[0]
+def _chance_precision(result: RunResult) -> list[str]:
+    """A binary model whose positive predictions are no better than the prevalence."""
+    task, test = Task.of(result), result["test"]
     p = result["prevalence"]["test"]
-    level = result.get("ci", {}).get("level", 0.95)
-    warnings = []
-    (tn, fp), (fn, tp) = test["confusion_matrix"]
-    if tp + fp > 0 and test["precision"] <= p:
-        warnings.append(
-            f"Test precision {test['precision']:.3f} is at or below the positive prevalence "
-            f"{p:.3f}: predicting '{positive}' is no better than chance. Check the label "
-            f"encoding (is '{positive}' really x > threshold, and 1 in y_true?)."
-        )
-    predicted_positive = tp + fp
-    if predicted_positive in (0, tn + fp + fn + tp):
-        only = negative if predicted_positive == 0 else positive
-        warnings.append(
+    if not task.binary or test["predicted_positive_rate"] == 0 or test["precision"] > p:
+        return []
+    return [
+        f"Test precision {test['precision']:.3f} is at or below the positive prevalence "
+        f"{p:.3f}: predicting '{task.positive}' is no better than chance. Check the label "
+        f"encoding (is '{task.positive}' really x > threshold, and 1 in y_true?)."
+    ]
+
+
+def _unpredicted_classes(result: RunResult) -> list[str]:
+    """Classes the model never predicts on test, whose precision and F1 mean nothing."""
+    names, test = Task.of(result).names, result["test"]
+    predicted = np.asarray(test["confusion_matrix"]).sum(axis=0)
+    missing = [name for name, count in zip(names, predicted, strict=True) if count == 0]
+    if not missing:
+        return []
+    if len(missing) == len(names) - 1:
+        (only,) = (name for name, count in zip(names, predicted, strict=True) if count > 0)
+        return [
             f"The model predicts only '{only}' on the test split ({test['n']} rows): "
-            "precision, recall and F1 of the other class are meaningless. Try a tuned cutoff, "
+            "precision, recall and F1 of the other classes are meaningless. Try a tuned cutoff, "
             "another sampling strategy or more epochs."
+        ]
+    return [
+        f"The model never predicts {', '.join(map(repr, missing))} on the test split: those "
+        "classes' precision and F1 are meaningless. Try undersampling or more epochs."
+    ]
+
+
+def _small_classes(result: RunResult, min_class_rows: int) -> list[str]:
+    """Test classes too small for their recall to mean much, with its exact interval."""
+    task, test = Task.of(result), result["test"]
+    level = result.get("ci", {}).get("level", 0.95)
+    matrix = np.asarray(test["confusion_matrix"])
+    warnings = []
+    for index, name in enumerate(task.names):
+        count, hits = int(matrix[index].sum()), int(matrix[index, index])
+        if count >= min_class_rows:
+            continue
+        metric = "specificity" if task.binary and index == 0 else "recall"
+        value = test[metric] if task.binary else test["per_class"][name]["recall"]
+        low, high = exact_interval(hits, count, level)
+        warnings.append(
+            f"The test split has only {count} '{name}' rows (< evaluate.min_class_rows="
+            f"{min_class_rows}): its {metric} {value:.3f} ({hits}/{count}) has an "
+            f"exact {level:.0%} CI of {low:.3f}-{high:.3f} (width {high - low:.3f}); the "
+            "class-stratified bootstrap cannot show this spread. Add data or move the "
+            "threshold."
         )
-    for name, hits, count, metric in (
-        (positive, tp, tp + fn, "recall"),
-        (negative, tn, tn + fp, "specificity"),
-    ):
-        if count < min_class_rows:
-            low, high = exact_interval(hits, count, level)
-            warnings.append(
-                f"The test split has only {count} '{name}' rows (< evaluate.min_class_rows="
-                f"{min_class_rows}): its {metric} {test[metric]:.3f} ({hits}/{count}) has an "
-                f"exact {level:.0%} CI of {low:.3f}-{high:.3f} (width {high - low:.3f}); the "
-                "class-stratified bootstrap cannot show this spread. Add data or move the "
-                "threshold."
-            )
-    for metric, row in result.get("overfitting", {}).items():
-        if row["large"]:
-            warnings.append(
-                f"Overfitting: train {metric} {row['train']:.3f} vs test {row['test']:.3f}, a gap "
-                f"of {row['gap']:.3f} > evaluate.max_gap={max_gap:g}, beyond the test CI. Use "
-                "more data, a smaller model, more dropout or earlier stopping."
-            )
-    warnings += training_warnings(result, min_class_rows)
     return warnings
 
 
-def training_warnings(result: dict[str, Any], min_class_rows: int) -> list[str]:
+def _overfitting_warnings(result: RunResult, max_gap: float) -> list[str]:
+    """One sentence per flagged train - test gap."""
+    return [
+        f"Overfitting: train {metric} {row['train']:.3f} vs test {row['test']:.3f}, a gap "
+        f"of {row['gap']:.3f} > evaluate.max_gap={max_gap:g}, beyond the test CI. Use "
+        "more data, a smaller model, more dropout or earlier stopping."
+        for metric, row in result.get("overfitting", {}).items()
+        if row["large"]
+    ]
+
+
+def run_warnings(result: RunResult, min_class_rows: int, max_gap: float) -> list[str]:
+    """Every warning the rules raise for this run, as one sentence each."""
+    return [
+        *_chance_precision(result),
+        *_unpredicted_classes(result),
+        *_small_classes(result, min_class_rows),
+        *_overfitting_warnings(result, max_gap),
+        *training_warnings(result, min_class_rows),
+    ]
+
+
+def training_warnings(result: RunResult, min_class_rows: int) -> list[str]:
     """Training that had not converged, and a cutoff tuned on too few validation rows."""
     warnings = []
     training = result["training"]

@@ -9,29 +9,9 @@ from typing import Any
 import numpy as np
 
 from threshold_sweep.errors import UserError
+from threshold_sweep.thresholds import parse_thresholds, threshold_text
 
-
-def parse_thresholds(value: Any) -> list[float]:
-    """One threshold or a strictly increasing list of them, as floats."""
-    from omegaconf import ListConfig
-
-    is_list = isinstance(value, ListConfig | list | tuple | np.ndarray)
-    values = list(value) if is_list else [value]
-    try:
-        thresholds = [float(v) for v in values]
-    except (TypeError, ValueError):
-        raise UserError(
-            f"label.threshold={value} must be a number or a sorted list of numbers, "
-            "e.g. label.threshold=100 or label.threshold=[100,1000]"
-        ) from None
-    if not thresholds or not all(np.isfinite(thresholds)):
-        raise UserError(f"label.threshold={value} must contain finite numbers")
-    if any(b <= a for a, b in itertools.pairwise(thresholds)):
-        raise UserError(
-            f"label.threshold={value} must be strictly increasing without repeats, "
-            f"e.g. [{', '.join(f'{t:g}' for t in sorted(set(thresholds)))}]"
-        )
-    return thresholds
+__all__ = ["class_names", "make_labels", "parse_thresholds", "threshold_text"]
 
 
 def class_names(thresholds: Sequence[float], names: Sequence[str] | None) -> list[str]:
@@ -70,11 +50,6 @@ def check_threshold(x: np.ndarray, thresholds: float | Sequence[float]) -> None:
                 f"label.threshold={threshold:g} is outside the range of x [{low:g}, {high:g}], "
                 "so a class would be empty; choose thresholds inside that range"
             )
-
-
-def threshold_text(thresholds: float | Sequence[float]) -> str:
-    """'100' or '100,1000' for reports and folder names."""
-    return ",".join(f"{t:g}" for t in np.atleast_1d(thresholds))
 
 
 def class_counts(y: np.ndarray, names: Sequence[str]) -> dict[str, int]:

@@ -10,8 +10,9 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from threshold_sweep.errors import UserError
+from threshold_sweep.layout import SPLITS
 
-SPLITS = ("train", "validation", "test")
+__all__ = ["SPLITS", "Split", "split_rows"]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from threshold_sweep.evaluate.names import no_skill_level
+from threshold_sweep.evaluate.result import RunResult
+from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_text
 from threshold_sweep.report.document import (
     Block,
@@ -29,8 +31,6 @@ from threshold_sweep.report.tables import fmt
 
 TEMPLATES = Path(__file__).parent / "templates"
 LEADING_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(?=\s|$)")
-BINARY_HEADLINE = ("roc_auc", "balanced_accuracy", "mcc", "f1", "accuracy", "average_precision")
-MULTI_HEADLINE = ("roc_auc_ovr", "balanced_accuracy", "macro_f1", "mcc", "accuracy")
 
 
 @functools.cache
@@ -154,12 +154,11 @@ def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
-def headline(result: dict[str, Any]) -> list[dict[str, Any]]:
+def headline(result: RunResult) -> list[dict[str, Any]]:
     """The test metrics shown first: value, CI and no-skill level, straight from metrics."""
-    multiclass = result.get("task") == "multiclass"
     chance = result["chance"]["test"]
     cards = []
-    for metric in MULTI_HEADLINE if multiclass else BINARY_HEADLINE:
+    for metric in Task.of(result).cards:
         ci = result["ci"]["test"].get(metric)
         cards.append(
             {
@@ -174,7 +173,7 @@ def headline(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def write_run_html(
-    out_dir: Path, document: Document, result: dict[str, Any], index_link: str | None
+    out_dir: Path, document: Document, result: RunResult, index_link: str | None
 ) -> Path:
     """Write report.html of a run; `index_link` leads back to its sweep's index.html."""
     prevalence = result["prevalence"]["test"]
@@ -184,7 +183,7 @@ def write_run_html(
         run_name=Path(out_dir).name,
         index_link=index_link and href(index_link),
         headline=headline(result),
-        prevalence=None if isinstance(prevalence, dict) else fmt(prevalence),
+        prevalence=fmt(prevalence) if Task.of(result).binary else None,
         n_test=result["test"]["n"],
         warnings=len(result["warnings"]),
     )
@@ -192,7 +191,7 @@ def write_run_html(
 
 
 def write_run_pages(
-    out_dir: Path, document: Document, result: dict[str, Any], index_link: str | None
+    out_dir: Path, document: Document, result: RunResult, index_link: str | None
 ) -> Path:
     """Write report.html, then report.md, of a run from its Document; return report.md."""
     write_run_html(out_dir, document, result, index_link)

@@ -1,4 +1,4 @@
-"""The human-readable run report: report.md and the plots it shows."""
+"""The human-readable run report of any task: report.md, report.html and the plots they show."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import pandas as pd
 
 from threshold_sweep.evaluate.chance import SKILL_DEFINITIONS
 from threshold_sweep.evaluate.cutoff import cutoff_curves
-from threshold_sweep.evaluate.metrics import HEADLINE, PREVALENCE_DEPENDENT
+from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT
+from threshold_sweep.evaluate.result import RunResult
+from threshold_sweep.evaluate.task import Task
+from threshold_sweep.layout import SPLITS
 from threshold_sweep.report.document import (
     Bullets,
     Code,
@@ -29,8 +32,15 @@ from threshold_sweep.report.plots import (
     plot_score_distributions,
     plot_training_curves,
 )
+from threshold_sweep.report.tables import fmt
+from threshold_sweep.thresholds import threshold_text
 
-SPLITS = ("train", "validation", "test")
+BASELINE_COLUMNS = {
+    "majority": "majority",
+    "always_positive": "always positive",
+    "random": "random",
+    "rate_matched": "random at model's rate",
+}
 
 
 def _interval(ci: list[float] | None) -> str:
@@ -40,52 +50,59 @@ def _interval(ci: list[float] | None) -> str:
     return f"{ci[0]:.3f}-{ci[1]:.3f}"
 
 
-def _counts_table(result: dict[str, Any]) -> pd.DataFrame:
+def _counts_table(result: RunResult) -> pd.DataFrame:
     """Class counts per split before and after sampling."""
-    names = result["label_names"]
+    task = Task.of(result)
     rows = []
     for split in SPLITS:
         before = result["class_counts"][split]
         after = result["class_counts_after_sampling"][split]
-        rows.append(
-            {
-                "split": split,
-                **{f"{n} (natural)": before[n] for n in names},
-                **{f"{n} (used)": after[n] for n in names},
-                f"{names[-1]} share (natural)": before[names[-1]] / max(1, sum(before.values())),
-            }
-        )
+        row = {
+            "split": split,
+            **{f"{n} (natural)": before[n] for n in task.names},
+            **{f"{n} (used)": after[n] for n in task.names},
+        }
+        if task.positive:
+            row[f"{task.positive} share (natural)"] = before[task.positive] / max(
+                1, sum(before.values())
+            )
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _test_table(result: dict[str, Any]) -> pd.DataFrame:
+def _test_table(result: RunResult) -> pd.DataFrame:
     """Test metrics beside their CI, no-skill levels, skill and the balanced view."""
     chance = result["chance"]["test"]
     rows = []
-    for metric in HEADLINE:
-        rows.append(
-            {
-                "metric": metric,
-                "test": result["test"][metric],
-                f"{result['ci']['level']:.0%} CI": _interval(result["ci"]["test"].get(metric)),
-                "majority": chance["majority"][metric],
-                "always positive": chance["always_positive"][metric],
-                "random": chance["random"][metric],
-                "random at model's rate": chance["rate_matched"][metric],
-                "skill": result["skill"]["test"][metric],
-                "balanced view": result["balanced_view"]["test"][metric],
-                "prevalence-dependent": metric in PREVALENCE_DEPENDENT,
-            }
-        )
+    for metric in Task.of(result).headline:
+        row = {
+            "metric": metric,
+            "test": result["test"][metric],
+            f"{result['ci']['level']:.0%} CI": _interval(result["ci"]["test"].get(metric)),
+            **{BASELINE_COLUMNS[name]: values[metric] for name, values in chance.items()},
+        }
+        for section in ("skill", "balanced_view"):
+            if section in result:
+                row[section.replace("_", " ")] = result[section]["test"][metric]
+        row["prevalence-dependent"] = metric in PREVALENCE_DEPENDENT
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _splits_table(result: dict[str, Any]) -> pd.DataFrame:
+def _splits_table(result: RunResult) -> pd.DataFrame:
     """Headline metrics for train, validation and test side by side."""
-    return pd.DataFrame([{"metric": m, **{s: result[s].get(m) for s in SPLITS}} for m in HEADLINE])
+    metrics = Task.of(result).headline
+    return pd.DataFrame([{"metric": m, **{s: result[s].get(m) for s in SPLITS}} for m in metrics])
 
 
-def _cutoff_table(result: dict[str, Any]) -> pd.DataFrame:
+def _per_class_table(result: RunResult) -> pd.DataFrame:
+    """Precision, recall, F1 and support of every class on test."""
+    return pd.DataFrame(
+        [{"class": name, **values} for name, values in result["test"]["per_class"].items()]
+    )
+
+
+def _cutoff_table(result: RunResult) -> pd.DataFrame:
     """Test metrics at the default cutoff and at the validation-tuned one."""
     tuned = result["tuned_cutoff"]
     shown = ("accuracy", "balanced_accuracy", "precision", "recall", "f1", "mcc")
@@ -100,139 +117,221 @@ def _cutoff_table(result: dict[str, Any]) -> pd.DataFrame:
     )
 
 
-def _overfit_table(result: dict[str, Any]) -> pd.DataFrame:
+def _overfit_table(result: RunResult) -> pd.DataFrame:
     """Train / validation / test of the prevalence-free metrics and their gap."""
     return pd.DataFrame(
         [{"metric": metric, **row} for metric, row in result["overfitting"].items()]
     ).rename(columns={"gap": "gap (train - test)", "large": "gap too large"})
 
 
-def _write_plots(
-    out_dir: Path, result: dict[str, Any], history: pd.DataFrame, test: pd.DataFrame
+def _curve_plots(
+    plots: Path, result: RunResult, test: pd.DataFrame, title: str
 ) -> list[tuple[str, str]]:
-    """Draw every run plot; return (caption, relative path) pairs."""
-    plots = out_dir / "plots"
-    names = result["label_names"]
-    y_true = test["y_true"].to_numpy()
-    y_score = test["y_score"].to_numpy()
-    y_pred = test["y_pred"].to_numpy()
-    title = f"threshold {result['threshold']:g}, test prevalence {result['prevalence']['test']:.2f}"
-    shown = []
-    if len(set(y_true)) == 2:
-        plot_roc(y_true, y_score, f"ROC ({title})", plots / "roc.png", names[-1])
-        plot_precision_recall(
-            y_true, y_score, f"PR ({title})", plots / "precision_recall.png", names[-1]
-        )
-        plot_cutoff_curves(
-            cutoff_curves(y_true, y_score),
-            result["cutoff"],
-            result["tuned_cutoff"]["cutoff"],
-            result["tuned_cutoff"]["objective"],
-            plots / "cutoff.png",
-        )
-        plot_calibration(y_true, y_score, plots / "calibration.png", names[-1])
-        shown += [
-            ("ROC curve", "plots/roc.png"),
-            ("Precision-recall", "plots/precision_recall.png"),
-            ("Metrics against the cutoff", "plots/cutoff.png"),
-            ("Calibration", "plots/calibration.png"),
-        ]
-    plot_confusion_matrix(
-        y_true, y_pred, names, f"Confusion ({title})", plots / "confusion_matrix.png"
+    """ROC, precision-recall, cutoff and calibration plots of a binary run with both classes."""
+    positive = Task.of(result).positive
+    y_true, y_score = test["y_true"].to_numpy(), test["y_score"].to_numpy()
+    plot_roc(y_true, y_score, f"ROC ({title})", plots / "roc.png", positive)
+    plot_precision_recall(
+        y_true, y_score, f"PR ({title})", plots / "precision_recall.png", positive
     )
-    plot_score_distributions(
-        y_true, y_score, names, result["cutoff"], plots / "score_distributions.png"
+    tuned = result["tuned_cutoff"]
+    plot_cutoff_curves(
+        cutoff_curves(y_true, y_score),
+        result["cutoff"],
+        tuned["cutoff"],
+        tuned["objective"],
+        plots / "cutoff.png",
     )
-    plot_training_curves(history, result["training"]["best_epoch"], plots / "training_curves.png")
-    shown += [
-        ("Confusion matrix", "plots/confusion_matrix.png"),
-        ("Score distributions", "plots/score_distributions.png"),
-        ("Training curves", "plots/training_curves.png"),
+    plot_calibration(y_true, y_score, plots / "calibration.png", positive)
+    return [
+        ("ROC curve", "plots/roc.png"),
+        ("Precision-recall", "plots/precision_recall.png"),
+        ("Metrics against the cutoff", "plots/cutoff.png"),
+        ("Calibration", "plots/calibration.png"),
     ]
+
+
+def _plot_title(result: RunResult) -> str:
+    """'threshold 100, test prevalence 0.55' (binary) or 'thresholds 100,1000, test'."""
+    task = Task.of(result)
+    if task.binary:
+        prevalence = result["prevalence"]["test"]
+        return f"threshold {threshold_text(result['threshold'])}, test prevalence {prevalence:.2f}"
+    return f"thresholds {threshold_text(result['threshold'])}, test"
+
+
+def _write_plots(
+    out_dir: Path, result: RunResult, history: pd.DataFrame, test: pd.DataFrame
+) -> list[tuple[str, str]]:
+    """Draw every run plot the task has; return (caption, relative path) pairs."""
+    plots, task, title = out_dir / "plots", Task.of(result), _plot_title(result)
+    y_true, y_pred = test["y_true"].to_numpy(), test["y_pred"].to_numpy()
+    shown = []
+    if task.binary and len(set(y_true)) == 2:
+        shown += _curve_plots(plots, result, test, title)
+    plot_confusion_matrix(
+        y_true, y_pred, list(task.names), f"Confusion ({title})", plots / "confusion_matrix.png"
+    )
+    shown.append(("Confusion matrix", "plots/confusion_matrix.png"))
+    if task.binary:
+        plot_score_distributions(
+            y_true,
+            test["y_score"].to_numpy(),
+            list(task.names),
+            result["cutoff"],
+            plots / "score_distributions.png",
+        )
+        shown.append(("Score distributions", "plots/score_distributions.png"))
+    plot_training_curves(history, result["training"]["best_epoch"], plots / "training_curves.png")
+    shown.append(("Training curves", "plots/training_curves.png"))
     return shown
 
 
-def run_document(
-    result: dict[str, Any], plots: list[tuple[str, str]], config_yaml: str
-) -> Document:
-    """The run report of a binary run as a Document (Markdown and HTML share it)."""
-    names = result["label_names"]
-    p = result["prevalence"]["test"]
-    test = result["test"]
-    (tn, fp), (fn, tp) = test["confusion_matrix"]
-    training = result["training"]
-    skill_notes = [f"{metric}: {text}" for metric, text in SKILL_DEFINITIONS.items()]
-    intro = (
-        f"`{result.get('target', 'x')} > {result['threshold']:g}` is **{names[-1]}** (positive "
-        f"class); otherwise **{names[0]}**. (`predictions.csv` calls this column `x`.)\n"
-        f"Decision cutoff on the predicted probability of {names[-1]}: {result['cutoff']:g}."
+def _intro(result: RunResult) -> str:
+    """What the classes are (and, for a binary run, the decision cutoff)."""
+    task, target = Task.of(result), result.get("target", "x")
+    if task.binary:
+        return (
+            f"`{target} > {threshold_text(result['threshold'])}` is **{task.positive}** "
+            f"(positive class); otherwise **{task.names[0]}**. (`predictions.csv` calls this "
+            f"column `x`.)\nDecision cutoff on the predicted probability of {task.positive}: "
+            f"{result['cutoff']:g}."
+        )
+    bold = ", ".join(f"**{n}**" for n in task.names)
+    return (
+        f"{task.n_classes} ordered classes of `{target}`: {bold}\n"
+        "(class i = the value exceeds i of the thresholds). The model has a softmax head; the\n"
+        "predicted class is the most probable one."
     )
-    sections = [
-        warnings_section(result["warnings"], "None of the checks fired."),
-        Section(
-            "Class balance",
-            [
-                "Validation and test keep their natural balance; only the training split is "
-                'resampled\n("used" = after sampling).',
-                Table(_counts_table(result)),
-                f"Positive prevalence on test: **{p:.4f}**. Runs with the same data and split "
-                "seed share these\ntest rows, whatever their threshold.",
-            ],
-        ),
-        Section(
-            "Test metrics and what no skill would score",
-            [
-                f"""No-skill predictors at this prevalence ({p:.4f}), scored by the same
+
+
+def _class_balance_section(result: RunResult) -> Section:
+    """Class counts per split, natural and after sampling."""
+    blocks: list[Any] = [
+        "Validation and test keep their natural balance; only the training split is "
+        'resampled\n("used" = after sampling).',
+        Table(_counts_table(result)),
+    ]
+    if Task.of(result).binary:
+        blocks.append(
+            f"Positive prevalence on test: **{result['prevalence']['test']:.4f}**. Runs with the "
+            "same data and split seed share these\ntest rows, whatever their threshold."
+        )
+    return Section("Class balance", blocks)
+
+
+def _binary_test_notes(result: RunResult) -> str:
+    """How to read the binary test table: its baselines, skill and balanced view."""
+    names, p = result["label_names"], result["prevalence"]["test"]
+    rate = result["test"]["predicted_positive_rate"]
+    return f"""No-skill predictors at this prevalence ({p:.4f}), scored by the same
 scikit-learn functions: **majority** always predicts the majority class, **always positive**
 always predicts {names[-1]}, **random** predicts {names[-1]} at random with probability
 {p:.4f}, **random at model's rate** predicts it at random as often as the model does
-({test["predicted_positive_rate"]:.4f}); both random columns are exact expected values.
+({rate:.4f}); both random columns are exact expected values.
 All of them score every row with the class prior, so their ROC-AUC is 0.5 and their average
 precision equals the prevalence. **Skill** is the chance-corrected value (0 = no skill,
 1 = perfect; definitions below). **Balanced view**: {result["balanced_view"]["method"]}.
 **Prevalence-dependent** metrics change with the class balance alone; compare thresholds on
-the others, or on skill. CIs: {result["ci"]["method"]}, {result["ci"]["n_resamples"]}
-resamples.""",
-                Table(_test_table(result)),
-                f"""Test confusion matrix (rows true, columns predicted):
-{names[0]}→{names[0]} {tn}, {names[0]}→{names[-1]} {fp},
-{names[-1]}→{names[0]} {fn}, {names[-1]}→{names[-1]} {tp}.""",
-            ],
-        ),
-        Section(
-            "Decision cutoff",
-            [
-                f"""The tuned cutoff was chosen on the validation split (maximising
-{result["tuned_cutoff"]["objective"]}, validation value
-{result["tuned_cutoff"]["validation_value"]:.4f}); the test split never picks it.""",
-                Table(_cutoff_table(result)),
-            ],
-        ),
-        Section(
-            "Train, validation and test (overfitting)",
-            [
-                f"""Train = the rows the model was fitted on (after sampling, so compare
+the others, or on skill."""
+
+
+def _multiclass_test_notes(result: RunResult) -> str:
+    """How to read the multi-class test table: averages and baselines."""
+    weighted = fmt(result["test"]["roc_auc_ovr_weighted"])
+    return f"""Averages: **macro** = unweighted mean over classes, **weighted** = weighted by
+class support, **micro** pools all rows; for single-label multi-class data micro-F1 equals accuracy.
+ROC-AUC is one-vs-rest, macro-averaged (weighted: {weighted}).
+No-skill levels: **majority** always predicts the most frequent test class, **random** predicts
+each class with its test share (expected value); both score rows with the class shares.
+**Prevalence-dependent** metrics change with the class balance alone."""
+
+
+def _confusion_text(result: RunResult) -> str:
+    """The test confusion matrix in words (rows true, columns predicted)."""
+    names, matrix = result["label_names"], result["test"]["confusion_matrix"]
+    cells = [
+        f"{true}→{pred} {matrix[i][j]}"
+        for i, true in enumerate(names)
+        for j, pred in enumerate(names)
+    ]
+    return "Test confusion matrix (rows true, columns predicted):\n" + ",\n".join(cells) + "."
+
+
+def _test_section(result: RunResult) -> Section:
+    """Test metrics beside their no-skill levels and CIs, per class, and the confusion."""
+    task, ci = Task.of(result), result["ci"]
+    notes = _binary_test_notes(result) if task.binary else _multiclass_test_notes(result)
+    return Section(
+        "Test metrics and what no skill would score",
+        [
+            f"{notes} CIs: {ci['method']}, {ci['n_resamples']} resamples.",
+            Table(_test_table(result)),
+            "Per class:",
+            Table(_per_class_table(result)),
+            _confusion_text(result),
+        ],
+    )
+
+
+def _cutoff_section(result: RunResult) -> Section:
+    """The default and the validation-tuned cutoff side by side (binary runs)."""
+    tuned = result["tuned_cutoff"]
+    return Section(
+        "Decision cutoff",
+        [
+            f"""The tuned cutoff was chosen on the validation split (maximising
+{tuned["objective"]}, validation value
+{tuned["validation_value"]:.4f}); the test split never picks it.""",
+            Table(_cutoff_table(result)),
+        ],
+    )
+
+
+def _overfitting_section(result: RunResult) -> Section:
+    """Train, validation and test values, their gap, and how training went."""
+    training = result["training"]
+    return Section(
+        "Train, validation and test (overfitting)",
+        [
+            f"""Train = the rows the model was fitted on (after sampling, so compare
 prevalence-free metrics). A gap (train - test) above
-evaluate.max_gap = {result["overfitting_max_gap"]:g} is flagged.""",
-                Table(_overfit_table(result)),
-                "All headline metrics per split:",
-                Table(_splits_table(result)),
-                f"""Training: {training["epochs_run"]} epochs run, best validation loss at epoch
+evaluate.max_gap = {result["overfitting_max_gap"]:g} is flagged when the train value also
+lies beyond the test CI.""",
+            Table(_overfit_table(result)),
+            "All headline metrics per split:",
+            Table(_splits_table(result)),
+            f"""Training: {training["epochs_run"]} epochs run, best validation loss at epoch
 {training["best_epoch"]}, seed {training["seed"]}, {training["threads"]} TensorFlow thread(s).
 A model trained on a resampled split predicts probabilities for that split's balance; the
 calibration plot shows how far they are from the natural test balance.""",
-            ],
-        ),
-        Section("Plots", [Image(caption, path) for caption, path in plots]),
-        Section("Skill definitions", [Bullets(skill_notes)]),
-        Section("Config", [Code(config_yaml, "yaml")]),
+        ],
+    )
+
+
+def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: str) -> Document:
+    """The run report of any task as a Document (Markdown and HTML share it)."""
+    task = Task.of(result)
+    sections = [
+        warnings_section(result["warnings"], "None of the checks fired."),
+        _class_balance_section(result),
+        _test_section(result),
     ]
-    return Document(f"Run report: threshold {result['threshold']:g}", [intro], sections)
+    if task.binary:
+        sections.append(_cutoff_section(result))
+    sections += [_overfitting_section(result), Section("Plots", [Image(c, p) for c, p in plots])]
+    if "skill" in result:
+        notes = [f"{metric}: {text}" for metric, text in SKILL_DEFINITIONS.items()]
+        sections.append(Section("Skill definitions", [Bullets(notes)]))
+    sections.append(Section("Config", [Code(config_yaml, "yaml")]))
+    noun = "threshold" if task.binary else "thresholds"
+    title = f"Run report: {noun} {threshold_text(result['threshold'])}"
+    return Document(title, [_intro(result)], sections)
 
 
 def write_run_report(
     out_dir: Path,
-    result: dict[str, Any],
+    result: RunResult,
     history: pd.DataFrame,
     frames: dict[str, pd.DataFrame],
     config_yaml: str,

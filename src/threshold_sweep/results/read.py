@@ -16,29 +16,20 @@ import pandas as pd
 import yaml
 
 from threshold_sweep.errors import UserError
-from threshold_sweep.evaluate.names import (
-    HEADLINE,
-    MULTI_HEADLINE,
-    PREVALENCE_DEPENDENT,
-    no_skill_level,
-)
+from threshold_sweep.layout import ERROR_TXT, HISTORY, METRICS_JSON, PREDICTIONS, SPLITS
+from threshold_sweep.results.rows import metrics_frame
 
 IGNORED_OVERRIDE_PREFIXES = ("hydra.", "hydra/", "experiment", "tracking.")
 # bookkeeping: how a sweep was run or recorded, not what it computed
 IGNORED_OVERRIDE_KEYS = ("hydra", "resume", "tracking")
-SPLITS = ("train", "validation", "test")
-PREDICTION_FILES = {
-    "test": "predictions.csv",
-    "validation": "predictions_validation.csv",
-    "train": "predictions_train.csv",
-}
+PREDICTION_FILES = PREDICTIONS
 REQUIRED_KEYS = ("task", "test", "training", "ci", "chance")
 
 
 def find_run_dirs(root: Path) -> list[Path]:
     """Folders under `root` (or `root` itself) holding a run: finished, failed or unfinished
     (Hydra's .hydra/ folder without metrics.json or error.txt: killed, or still running)."""
-    markers = [*root.rglob("metrics.json"), *root.rglob("error.txt")]
+    markers = [*root.rglob(METRICS_JSON), *root.rglob(ERROR_TXT)]
     started = [hydra.parent for hydra in root.rglob(".hydra") if hydra.is_dir()]
     return sorted({marker.parent for marker in markers} | set(started))
 
@@ -91,53 +82,13 @@ def unreadable(metrics_path: Path) -> str:
 
 def run_error(run_dir: Path) -> str:
     """The first line of a failed run's error.txt."""
-    if not (run_dir / "error.txt").exists():
+    if not (run_dir / ERROR_TXT).exists():
         return (
             "unfinished: no metrics.json or error.txt (the job was killed, or is still "
             "running); re-run the sweep with resume=true"
         )
-    lines = (run_dir / "error.txt").read_text(errors="replace").strip().splitlines()
+    lines = (run_dir / ERROR_TXT).read_text(errors="replace").strip().splitlines()
     return lines[0] if lines else "unknown error"
-
-
-def metrics_frame(result: dict[str, Any]) -> pd.DataFrame:
-    """One row per split and metric; test rows carry the CI, no-skill level, skill and the
-    class-balanced view."""
-    multiclass = result.get("task") == "multiclass"
-    names = MULTI_HEADLINE if multiclass else HEADLINE
-    ci = result.get("ci", {}).get("test", {})
-    chance = result.get("chance", {}).get("test")
-    skill = result.get("skill", {}).get("test", {})
-    balanced = result.get("balanced_view", {}).get("test", {})
-    rows = []
-    for split in SPLITS:
-        for metric in names:
-            if metric not in result[split]:
-                continue
-            row: dict[str, Any] = {
-                "split": split,
-                "metric": metric,
-                "value": result[split][metric],
-                "ci_low": None,
-                "ci_high": None,
-                "no_skill": None,
-                "skill": None,
-                "balanced_view": None,
-                "prevalence_dependent": metric in PREVALENCE_DEPENDENT,
-            }
-            if split == "test":
-                low_high = ci.get(metric)
-                if low_high:
-                    row["ci_low"], row["ci_high"] = low_high
-                if chance:
-                    row["no_skill"] = no_skill_level(metric, chance)
-                row["skill"] = skill.get(metric)
-                row["balanced_view"] = balanced.get(metric)
-            rows.append(row)
-    frame = pd.DataFrame(rows)
-    numeric = ["value", "ci_low", "ci_high", "no_skill", "skill", "balanced_view"]
-    frame[numeric] = frame[numeric].astype(float)
-    return frame
 
 
 @dataclass
@@ -167,7 +118,7 @@ class Run:
     @cached_property
     def history(self) -> pd.DataFrame:
         """Per-epoch training history (loss and metrics, training and validation)."""
-        return pd.read_csv(self.path / "history.csv")
+        return pd.read_csv(self.path / HISTORY)
 
     @cached_property
     def config(self) -> dict[str, Any]:
@@ -198,11 +149,11 @@ class Run:
 def load_run(path: str | Path) -> Run:
     """A finished run folder as a Run; a clear UserError when it is not one."""
     run_dir = Path(path)
-    metrics_path = run_dir / "metrics.json"
+    metrics_path = run_dir / METRICS_JSON
     if not run_dir.is_dir():
         raise UserError(f"{run_dir} does not exist; give a run folder written by threshold-sweep")
     if not metrics_path.exists():
-        if (run_dir / "error.txt").exists():
+        if (run_dir / ERROR_TXT).exists():
             raise UserError(f"{run_dir} holds a failed run: {run_error(run_dir)}")
         if (run_dir / ".hydra").is_dir():
             raise UserError(f"{run_dir}: {run_error(run_dir)}")

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from threshold_sweep.evaluate.names import HEADLINE, PREVALENCE_DEPENDENT
+from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT
 from threshold_sweep.io import write_csv, write_text
 from threshold_sweep.results.read import (
     find_run_dirs,
@@ -20,6 +19,7 @@ from threshold_sweep.results.read import (
     run_error,
     unreadable,
 )
+from threshold_sweep.results.rows import metric_columns
 
 log = logging.getLogger(__name__)
 
@@ -40,42 +40,6 @@ class SweepSummary:
     paired: pd.DataFrame | None = None
     complete: pd.DataFrame | None = None
     insights: list[str] | None = None
-
-
-def metric_columns(result: dict[str, Any]) -> dict[str, Any]:
-    """Test metrics with CI, no-skill level, skill and balanced view, as flat columns."""
-    from threshold_sweep.evaluate.names import MULTI_HEADLINE, no_skill_level
-
-    multiclass = result.get("task") == "multiclass"
-    row: dict[str, Any] = {
-        "threshold": float("nan") if multiclass else result["threshold"],
-        "thresholds": ",".join(f"{t:g}" for t in np.atleast_1d(result["threshold"])),
-        "test_prevalence": float("nan") if multiclass else result["prevalence"]["test"],
-        "test_n": result["test"]["n"],
-    }
-    chance = result.get("chance", {}).get("test")
-    ci = result.get("ci", {}).get("test", {})
-    for metric in MULTI_HEADLINE if multiclass else HEADLINE:
-        row[f"test_{metric}"] = result["test"][metric]
-        if metric in ci:
-            row[f"test_{metric}_ci_low"], row[f"test_{metric}_ci_high"] = ci[metric]
-        if chance:
-            row[f"chance_{metric}"] = no_skill_level(metric, chance)
-        if "skill" in result:
-            row[f"skill_{metric}"] = result["skill"]["test"][metric]
-        if "balanced_view" in result:
-            row[f"reweighted_{metric}"] = result["balanced_view"]["test"][metric]
-    for key in ("roc_auc", "balanced_accuracy"):
-        row[f"train_{key}"] = result["train"].get(key)
-    gaps = [entry["gap"] for entry in result.get("overfitting", {}).values()]
-    row["overfit_gap"] = max(gaps) if gaps else None
-    row["overfit"] = any(entry["large"] for entry in result.get("overfitting", {}).values())
-    row["n_warnings"] = len(result.get("warnings", []))
-    if "tuned_cutoff" in result:
-        row["tuned_cutoff"] = result["tuned_cutoff"]["cutoff"]
-        row["tuned_test_f1"] = result["tuned_cutoff"]["test"]["f1"]
-    row["epochs_run"] = result["training"]["epochs_run"]
-    return row
 
 
 def _run_row(root: Path, run_dir: Path, overrides: dict[str, str]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
+from threshold_sweep.layout import MODEL, TRACKED_FILES
 from threshold_sweep.tracking.store import (
     PARENT_FILE,
     enabled,
@@ -32,14 +33,7 @@ from threshold_sweep.tracking.store import (
 log = logging.getLogger(__name__)
 
 MAX_PARAM_LENGTH = 6000  # MLflow's limit on one param value
-RUN_ARTIFACTS = (
-    "report.md",
-    "report.html",
-    "metrics.json",
-    "metrics.csv",
-    "history.csv",
-    "data_summary.json",
-)
+RUN_ARTIFACTS = TRACKED_FILES
 
 
 def flat_params(cfg: Any) -> dict[str, str]:
@@ -68,10 +62,9 @@ def metric_name(name: str) -> str:
 
 def result_metrics(result: dict[str, Any]) -> dict[str, float]:
     """Every finite scalar of a run: per-split metrics, test CIs, no-skill levels, skill."""
-    from threshold_sweep.run import flatten_metrics
-    from threshold_sweep.sweep.summary import metric_columns
+    from threshold_sweep.results.rows import tracked_metrics
 
-    values = {**flatten_metrics(result), **metric_columns(result)}
+    values = tracked_metrics(result)
     return {
         metric_name(name): float(value)
         for name, value in values.items()
@@ -128,7 +121,7 @@ class JobTracker:
 
     def log_result(self, result: dict[str, Any], out_dir: Path) -> None:
         """Test metrics with CIs, tags, the report, plots, tables and the model."""
-        from threshold_sweep.prepare.labels import threshold_text
+        from threshold_sweep.thresholds import threshold_text
 
         self._safely("log metrics", lambda: self._mlflow.log_metrics(result_metrics(result)))
         tags = {"status": result["status"], "threshold": threshold_text(result["threshold"])}
@@ -143,8 +136,8 @@ class JobTracker:
         for folder, target in (("plots", "plots"), (".hydra", "hydra")):
             if (out_dir / folder).is_dir():
                 self._mlflow.log_artifacts(str(out_dir / folder), artifact_path=target)
-        if self._log_model and (out_dir / "model.keras").is_file():
-            self._mlflow.log_artifact(str(out_dir / "model.keras"), artifact_path="model")
+        if self._log_model and (out_dir / MODEL).is_file():
+            self._mlflow.log_artifact(str(out_dir / MODEL), artifact_path="model")
 
     def end(self, status: str, error: str = "") -> None:
         """End the run with FINISHED, FAILED or KILLED."""

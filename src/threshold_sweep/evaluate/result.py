@@ -1,0 +1,119 @@
+"""The sections of metrics.json as types: what the run builds and every reader reads.
+
+TypedDicts, not classes, because metrics.json is the contract: users' scripts read the file,
+and the run writes exactly these dictionaries (`schema_version` 2; version 1 files lack only
+that key). Some keys exist for one task only: binary runs have a cutoff, skill,
+a tuned cutoff and the balanced view; multi-class runs have class shares instead of a prevalence.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+Interval = list[float]  # [low, high]
+Scores = dict[str, float]  # metric name -> value
+
+
+class ClassScores(TypedDict, total=False):
+    """Per-class precision, recall, F1 and support (and one-vs-rest ROC-AUC for k > 2)."""
+
+    precision: float
+    recall: float
+    f1: float
+    support: int
+    roc_auc_ovr: float  # k > 2
+
+
+class SplitMetrics(TypedDict, total=False):
+    """One split's metrics: the task's headline metrics by name, plus these keys."""
+
+    n: int
+    prevalence: float  # binary: share of the positive class
+    predicted_positive_rate: float  # binary
+    class_shares: dict[str, float]  # k > 2: share of every class
+    roc_auc_ovr_weighted: float  # k > 2
+    confusion_matrix: list[list[int]]
+    per_class: dict[str, ClassScores]
+
+
+class Training(TypedDict):
+    """How training went."""
+
+    epochs_run: int
+    best_epoch: int
+    threads: int
+    seed: int
+    max_epochs: int
+
+
+class Chance(TypedDict):
+    """The no-skill predictors' test metrics, and what each predictor does."""
+
+    test: dict[str, Scores]
+    baselines: dict[str, str]
+
+
+class Bootstrap(TypedDict):
+    """Percentile bootstrap CIs of the test metrics."""
+
+    level: float
+    n_resamples: int
+    seed: int
+    method: str
+    test: dict[str, Interval]
+
+
+class TunedCutoff(TypedDict):
+    """The cutoff chosen on validation and the test metrics at it (binary)."""
+
+    objective: str
+    cutoff: float
+    validation_value: float
+    chosen_on: str
+    test: Scores
+
+
+class TestView(TypedDict, total=False):
+    """A per-metric view of the test split (skill, balanced view)."""
+
+    method: str
+    test: Scores
+
+
+class Gap(TypedDict):
+    """Train, validation and test of one metric, the train - test gap and the flag."""
+
+    train: float
+    validation: float
+    test: float
+    gap: float
+    large: bool
+
+
+class RunResult(TypedDict, total=False):
+    """metrics.json: what ran, every split's metrics and the assessment of the test split."""
+
+    schema_version: int
+    status: str
+    config_sha256: str
+    task: str  # "binary" or "multiclass"
+    target: str | None
+    threshold: float | list[float]
+    label_names: list[str]
+    positive_class: str | None
+    cutoff: float | None
+    prevalence: dict[str, float | dict[str, float]]
+    class_counts: dict[str, dict[str, int]]
+    class_counts_after_sampling: dict[str, dict[str, int]]
+    training: Training
+    train: SplitMetrics
+    validation: SplitMetrics
+    test: SplitMetrics
+    chance: Chance
+    skill: TestView
+    tuned_cutoff: TunedCutoff
+    balanced_view: TestView
+    ci: Bootstrap
+    overfitting: dict[str, Gap]
+    overfitting_max_gap: float
+    warnings: list[str]

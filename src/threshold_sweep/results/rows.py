@@ -1,0 +1,118 @@
+"""The run result as rows: metrics.csv's wide row, the sweep summary's test columns (also
+MLflow's metrics), and the long per-split frame of the Python API. Light: no scikit-learn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT, no_skill_level
+from threshold_sweep.evaluate.result import RunResult
+from threshold_sweep.evaluate.task import Task
+from threshold_sweep.layout import SPLITS
+from threshold_sweep.thresholds import threshold_text
+
+
+def flatten_metrics(result: RunResult) -> dict[str, Any]:
+    """One flat row: threshold, prevalences and every scalar metric as split_metric."""
+    threshold = result["threshold"]
+    flat: dict[str, Any] = {
+        "threshold": threshold_text(threshold) if isinstance(threshold, list) else threshold,
+        "cutoff": result["cutoff"],
+    }
+    for split in SPLITS:
+        prevalence = result["prevalence"][split]
+        if isinstance(prevalence, dict):
+            flat.update({f"{split}_share_{name}": v for name, v in prevalence.items()})
+        else:
+            flat[f"{split}_prevalence"] = prevalence
+        for key, value in result[split].items():
+            if isinstance(value, int | float) and key != "prevalence":
+                flat[f"{split}_{key}"] = value
+        matrix = result[split]["confusion_matrix"]
+        if len(matrix) == 2:
+            (tn, fp), (fn, tp) = matrix
+            flat.update(
+                {f"{split}_tn": tn, f"{split}_fp": fp, f"{split}_fn": fn, f"{split}_tp": tp}
+            )
+    flat.update({f"training_{k}": v for k, v in result["training"].items()})
+    return flat
+
+
+def metric_columns(result: RunResult) -> dict[str, Any]:
+    """Test metrics with CI, no-skill level, skill and balanced view, as flat columns."""
+    task = Task.of(result)
+    row: dict[str, Any] = {
+        "threshold": result["threshold"] if task.binary else float("nan"),
+        "thresholds": threshold_text(result["threshold"]),
+        "test_prevalence": result["prevalence"]["test"] if task.binary else float("nan"),
+        "test_n": result["test"]["n"],
+    }
+    chance = result.get("chance", {}).get("test")
+    ci = result.get("ci", {}).get("test", {})
+    for metric in task.headline:
+        row[f"test_{metric}"] = result["test"][metric]
+        if metric in ci:
+            row[f"test_{metric}_ci_low"], row[f"test_{metric}_ci_high"] = ci[metric]
+        if chance:
+            row[f"chance_{metric}"] = no_skill_level(metric, chance)
+        if "skill" in result:
+            row[f"skill_{metric}"] = result["skill"]["test"][metric]
+        if "balanced_view" in result:
+            row[f"reweighted_{metric}"] = result["balanced_view"]["test"][metric]
+    for key in ("roc_auc", "balanced_accuracy"):
+        row[f"train_{key}"] = result["train"].get(key)
+    gaps = [entry["gap"] for entry in result.get("overfitting", {}).values()]
+    row["overfit_gap"] = max(gaps) if gaps else None
+    row["overfit"] = any(entry["large"] for entry in result.get("overfitting", {}).values())
+    row["n_warnings"] = len(result.get("warnings", []))
+    if "tuned_cutoff" in result:
+        row["tuned_cutoff"] = result["tuned_cutoff"]["cutoff"]
+        row["tuned_test_f1"] = result["tuned_cutoff"]["test"]["f1"]
+    row["epochs_run"] = result["training"]["epochs_run"]
+    return row
+
+
+def metrics_frame(result: RunResult) -> pd.DataFrame:
+    """One row per split and metric; test rows carry the CI, no-skill level, skill and the
+    class-balanced view."""
+    names = Task.of(result).headline
+    ci = result.get("ci", {}).get("test", {})
+    chance = result.get("chance", {}).get("test")
+    skill = result.get("skill", {}).get("test", {})
+    balanced = result.get("balanced_view", {}).get("test", {})
+    rows = []
+    for split in SPLITS:
+        for metric in names:
+            if metric not in result[split]:
+                continue
+            row: dict[str, Any] = {
+                "split": split,
+                "metric": metric,
+                "value": result[split][metric],
+                "ci_low": None,
+                "ci_high": None,
+                "no_skill": None,
+                "skill": None,
+                "balanced_view": None,
+                "prevalence_dependent": metric in PREVALENCE_DEPENDENT,
+            }
+            if split == "test":
+                low_high = ci.get(metric)
+                if low_high:
+                    row["ci_low"], row["ci_high"] = low_high
+                if chance:
+                    row["no_skill"] = no_skill_level(metric, chance)
+                row["skill"] = skill.get(metric)
+                row["balanced_view"] = balanced.get(metric)
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    numeric = ["value", "ci_low", "ci_high", "no_skill", "skill", "balanced_view"]
+    frame[numeric] = frame[numeric].astype(float)
+    return frame
+
+
+def tracked_metrics(result: RunResult) -> dict[str, Any]:
+    """Every column of metrics.csv and of the sweep summary (what MLflow records)."""
+    return {**flatten_metrics(result), **metric_columns(result)}
