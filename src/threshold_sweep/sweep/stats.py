@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from threshold_sweep.evaluate.bootstrap import Predictions, paired_difference
+from threshold_sweep.evaluate.bootstrap import paired_difference, weighted_predictions
+from threshold_sweep.evaluate.task import Task
+from threshold_sweep.layout import METRICS_JSON, PREDICTIONS
 
 SEED_KEYS = ("train.seed", "sampling.seed")
-PAIRED_METRICS = ("roc_auc", "balanced_accuracy", "mcc")
 MAX_GROUPS_FOR_ALL_PAIRS = 6
 
 
@@ -79,8 +80,20 @@ def repeats(table: pd.DataFrame, keys: list[str], metrics: list[str]) -> pd.Data
 
 def _load_predictions(run_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """A run's test predictions and its metrics.json."""
-    predictions = pd.read_csv(run_dir / "predictions.csv")
-    return predictions, json.loads((run_dir / "metrics.json").read_text())
+    predictions = pd.read_csv(run_dir / PREDICTIONS["test"])
+    return predictions, json.loads((run_dir / METRICS_JSON).read_text())
+
+
+def paired_metrics(task: Task) -> tuple[str, ...]:
+    """The prevalence-free ranking metric, balanced accuracy and MCC of the task."""
+    return (task.ranking_metric, "balanced_accuracy", "mcc")
+
+
+def _side(merged: pd.DataFrame, task: Task, suffix: str) -> Any:
+    """One run's weighted predictions from a merge of two runs' predictions on id."""
+    columns = {c: c.removesuffix(suffix) for c in merged.columns if c.endswith(suffix)}
+    frame = merged[list(columns)].rename(columns=columns)
+    return weighted_predictions(*task.arrays(frame))
 
 
 def _pairs(table: pd.DataFrame, keys: list[str]) -> list[tuple[int, int]]:
@@ -122,22 +135,19 @@ def paired_comparisons(root: Path, table: pd.DataFrame, keys: list[str]) -> pd.D
             "first_group": group_label(first, keys),
             "second_group": group_label(second, keys),
         }
-        if "multiclass" in (result_a.get("task"), result_b.get("task")):
-            rows.append({**base, "metric": "", "note": "multi-class run: not paired"})
+        task = Task.of(result_a)
+        if task.n_classes != Task.of(result_b).n_classes:
+            rows.append({**base, "metric": "", "note": "different numbers of classes: not paired"})
             continue
         if len(pred_a) != len(pred_b) or set(pred_a["id"]) != set(pred_b["id"]):
             rows.append({**base, "metric": "", "note": "different test rows: not paired"})
             continue
         merged = pred_a.merge(pred_b, on="id", suffixes=("_a", "_b"))
-        predictions = [
-            Predictions(merged[f"y_true_{s}"], merged[f"y_score_{s}"], merged[f"y_pred_{s}"])
-            for s in ("a", "b")
-        ]
         ci = result_a["ci"]
         differences = paired_difference(
-            predictions[0],
-            predictions[1],
-            PAIRED_METRICS,
+            _side(merged, task, "_a"),
+            _side(merged, task, "_b"),
+            paired_metrics(task),
             int(ci["n_resamples"]),
             float(ci["level"]),
             int(ci["seed"]),
