@@ -143,6 +143,57 @@ def prevalence_free_agreement(
     ]
 
 
+def _span(metric_rows: pd.DataFrame) -> str:
+    """The difference with its CI (one pair), or its mean and range over seed pairs."""
+    n = len(metric_rows)
+    if n == 1:
+        row = metric_rows.iloc[0]
+        return (
+            f"{row['difference']:+.3f} ({row['level']:.0%} CI {row['ci_low']:+.3f} to "
+            f"{row['ci_high']:+.3f})"
+        )
+    differences = metric_rows["difference"]
+    return (
+        f"{differences.mean():+.3f} on average over {n} seed-paired runs (per seed "
+        f"{differences.min():+.3f} to {differences.max():+.3f})"
+    )
+
+
+def _verdict(metric_rows: pd.DataFrame, outside: pd.DataFrame, name: str, first, last) -> str:
+    """Within noise, outside noise in every pair (and which group wins), or inconsistent."""
+    n = len(metric_rows)
+    if outside.empty:
+        return "within noise" + (f": every one of the {n} paired CIs contains 0" if n > 1 else "")
+    if len(outside) == n:
+        better = last["group"] if outside["difference"].mean() > 0 else first["group"]
+        return (
+            "outside noise"
+            + (f" in all {n} seed pairs" if n > 1 else "")
+            + f"; {better} is better on {name}"
+        )
+    return f"outside noise in only {len(outside)} of {n} seed pairs: not a consistent difference"
+
+
+def _caveats(metric: str, name: str, first: pd.Series, last: pd.Series) -> str:
+    """Why a difference outside noise may still not mean a better model."""
+    text = ""
+    prevalence_moved = abs(last["test_prevalence"] - first["test_prevalence"]) >= (
+        MIN_PREVALENCE_SHIFT
+    )
+    if metric in PREVALENCE_DEPENDENT and prevalence_moved:
+        text += (
+            f" {name} depends on the prevalence, which moved from "
+            f"{first['test_prevalence']:.3f} to {last['test_prevalence']:.3f}: this is not "
+            "evidence that either model is better."
+        )
+    if metric == "balanced_accuracy":
+        text += (
+            " This is at the fixed cutoff; at a tuned cutoff the difference may "
+            "vanish (see tuned_cutoff in each run)."
+        )
+    return text
+
+
 def paired_verdicts(paired: pd.DataFrame, first: pd.Series, last: pd.Series) -> list[str]:
     """Whether the paired differences between the first and last group are outside noise."""
     if paired.empty or "difference" not in paired:
@@ -152,54 +203,14 @@ def paired_verdicts(paired: pd.DataFrame, first: pd.Series, last: pd.Series) -> 
     ]
     rows = rows[rows["metric"] != ""]
     sentences = []
+    where = f"from {first['group']} to {last['group']} on the same test rows"
     for metric, metric_rows in rows.groupby("metric", sort=False):
         name = METRIC_NAMES.get(metric, metric)
-        n = len(metric_rows)
         outside = metric_rows[~metric_rows["within_noise"].astype(bool)]
-        where = f"from {first['group']} to {last['group']} on the same test rows"
-        if n == 1:
-            row = metric_rows.iloc[0]
-            span = (
-                f"{row['difference']:+.3f} ({row['level']:.0%} CI {row['ci_low']:+.3f} to "
-                f"{row['ci_high']:+.3f})"
-            )
-        else:
-            span = (
-                f"{metric_rows['difference'].mean():+.3f} on average over {n} seed-paired "
-                f"runs (per seed {metric_rows['difference'].min():+.3f} to "
-                f"{metric_rows['difference'].max():+.3f})"
-            )
-        if outside.empty:
-            verdict = "within noise" + (
-                f": every one of the {n} paired CIs contains 0" if n > 1 else ""
-            )
-        elif len(outside) == n:
-            better = last["group"] if outside["difference"].mean() > 0 else first["group"]
-            verdict = (
-                "outside noise"
-                + (f" in all {n} seed pairs" if n > 1 else "")
-                + f"; {better} is better on {name}"
-            )
-        else:
-            verdict = (
-                f"outside noise in only {len(outside)} of {n} seed pairs: not a "
-                "consistent difference"
-            )
-        sentence = f"{name} differs by {span} {where}: {verdict}."
-        prevalence_moved = abs(last["test_prevalence"] - first["test_prevalence"]) >= (
-            MIN_PREVALENCE_SHIFT
-        )
-        if not outside.empty and metric in PREVALENCE_DEPENDENT and prevalence_moved:
-            sentence += (
-                f" {name} depends on the prevalence, which moved from "
-                f"{first['test_prevalence']:.3f} to {last['test_prevalence']:.3f}: this is not "
-                "evidence that either model is better."
-            )
-        if not outside.empty and metric == "balanced_accuracy":
-            sentence += (
-                " This is at the fixed cutoff; at a tuned cutoff the difference may "
-                "vanish (see tuned_cutoff in each run)."
-            )
+        verdict = _verdict(metric_rows, outside, name, first, last)
+        sentence = f"{name} differs by {_span(metric_rows)} {where}: {verdict}."
+        if not outside.empty:
+            sentence += _caveats(metric, name, first, last)
         sentences.append(sentence)
     return sentences
 

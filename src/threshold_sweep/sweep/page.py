@@ -146,6 +146,57 @@ def _runs_table(root: Path, complete: pd.DataFrame, varying: list[str]) -> Table
     return Table(runs, values=values, links=links, sortable=True)
 
 
+def _repeats_section(groups: pd.DataFrame) -> Section:
+    """Runs that differ only in the training seed: mean, sd and count."""
+    text = (
+        "Runs that differ only in the training seed, grouped: "
+        "mean ± standard deviation (number of runs)."
+    )
+    return Section("Repeats", [text, Table(repeats_table(groups), sortable=True)])
+
+
+def _comparable_section(
+    root: Path, groups: pd.DataFrame, prevalence_dependent: Collection[str]
+) -> Section:
+    """Per group: test value, CI and the no-skill value at its prevalence, and the plot."""
+    blocks: list[Block] = [
+        "Per group: the test value, mean over the group's runs [mean of the runs' bootstrap "
+        "CI bounds: test-row noise of one run, not a CI of the group mean] (the best no-skill "
+        "value at that group's prevalence). Metrics that depend on the prevalence cannot be "
+        "compared across thresholds at face value; compare their distance from the no-skill "
+        "value, or the prevalence-free metrics.",
+        Table(comparable_table(groups, prevalence_dependent), sortable=True),
+    ]
+    if (root / "summary_metrics.png").exists():
+        blocks.append(Image(_plot_caption(groups), "summary_metrics.png"))
+    return Section("Comparable metrics", blocks)
+
+
+def _paired_section(paired: pd.DataFrame) -> Section:
+    """The paired bootstrap differences between runs on the same test rows."""
+    text = (
+        "The same test rows resampled jointly for both "
+        "runs (paired bootstrap); a difference whose CI contains 0 is within noise."
+    )
+    return Section("Paired comparisons", [text, Table(paired_table(paired), sortable=True)])
+
+
+def _failed_section(root: Path, failed: pd.DataFrame) -> Section:
+    """Failed runs with their one-line reason, linked to their error.txt."""
+    errors = failed[["run", "error"]].reset_index(drop=True)
+    links = {"run": _run_links(root, errors["run"], "error.txt")}
+    return Section("Failed runs", [Table(errors, links=links, sortable=True)])
+
+
+def _runs_section(root: Path, complete: pd.DataFrame, varying: list[str]) -> Section:
+    """One row of test metrics per finished run."""
+    text = (
+        "Test metrics; ROC-AUC and balanced accuracy with their bootstrap CI. "
+        "Each run's warnings are in its report."
+    )
+    return Section("Runs", [text, _runs_table(root, complete, varying)])
+
+
 def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[str]) -> Document:
     """The sweep summary as a Document: summary.md and index.html are rendered from it."""
     table = summary.table
@@ -160,43 +211,16 @@ def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[
     if summary.insights:
         sections.append(Section("Insights", [Bullets(list(summary.insights))]))
     if not complete.empty:
-        text = (
-            "Test metrics; ROC-AUC and balanced accuracy with their bootstrap CI. "
-            "Each run's warnings are in its report."
-        )
-        sections.append(Section("Runs", [text, _runs_table(root, complete, summary.varying or [])]))
+        sections.append(_runs_section(root, complete, summary.varying or []))
     groups = summary.groups
     if groups is not None and not groups.empty:
         if groups.filter(like="_count").max().max() > 1:
-            text = (
-                "Runs that differ only in the training seed, grouped: "
-                "mean ± standard deviation (number of runs)."
-            )
-            sections.append(Section("Repeats", [text, Table(repeats_table(groups), sortable=True)]))
-        blocks: list[Block] = [
-            "Per group: the test value, mean over the group's runs [mean of the runs' bootstrap "
-            "CI bounds: test-row noise of one run, not a CI of the group mean] (the best no-skill "
-            "value at that group's prevalence). Metrics that depend on the prevalence cannot be "
-            "compared across thresholds at face value; compare their distance from the no-skill "
-            "value, or the prevalence-free metrics.",
-            Table(comparable_table(groups, prevalence_dependent), sortable=True),
-        ]
-        if (root / "summary_metrics.png").exists():
-            blocks.append(Image(_plot_caption(groups), "summary_metrics.png"))
-        sections.append(Section("Comparable metrics", blocks))
-    paired = summary.paired
-    if paired is not None and not paired.empty:
-        text = (
-            "The same test rows resampled jointly for both "
-            "runs (paired bootstrap); a difference whose CI contains 0 is within noise."
-        )
-        sections.append(
-            Section("Paired comparisons", [text, Table(paired_table(paired), sortable=True)])
-        )
+            sections.append(_repeats_section(groups))
+        sections.append(_comparable_section(root, groups, prevalence_dependent))
+    if summary.paired is not None and not summary.paired.empty:
+        sections.append(_paired_section(summary.paired))
     if not failed.empty:
-        errors = failed[["run", "error"]].reset_index(drop=True)
-        links = {"run": _run_links(root, errors["run"], "error.txt")}
-        sections.append(Section("Failed runs", [Table(errors, links=links, sortable=True)]))
+        sections.append(_failed_section(root, failed))
     command = sweep_command(root)
     if command:
         text = "The sweep's command line (from Hydra's multirun.yaml); each run's report ends "
