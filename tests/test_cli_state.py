@@ -72,3 +72,44 @@ def test_sweep_callbacks_summarise_every_job_then_exit_1_if_one_failed(tmp_path,
     summary = (sweep_dir / "summary.md").read_text()
     assert "too few rows" in summary if fail else "too few rows" not in summary
     assert not (sweep_dir / ".sweep_progress").exists()
+
+
+def test_the_help_shortcut_still_fits_hydra(monkeypatch):
+    """The private method we replace for --help exists, is still what get_help calls, and
+    scans the config groups unless replaced; our help template shows no group listing."""
+    import inspect
+
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import get_args_parser
+    from omegaconf import OmegaConf
+
+    from threshold_sweep.cli import main
+
+    params = inspect.signature(Hydra.format_config_groups).parameters
+    assert list(params) == ["self", "predicate", "compact"]
+    assert params["compact"].default is True
+    assert "self.format_config_groups(" in inspect.getsource(Hydra.get_help)
+
+    hydra = object.__new__(Hydra)  # no config loader: a scan of the groups would fail
+    monkeypatch.setattr(hydra, "list_all_config_groups", _no_scan, raising=False)
+    help_cfg = OmegaConf.create({"template": "[$APP_CONFIG_GROUPS|$HYDRA_CONFIG_GROUPS]$CONFIG"})
+    page = OmegaConf.create({"label": {"threshold": 100}})
+
+    def help_text() -> str:
+        return Hydra.get_help(hydra, help_cfg, page, get_args_parser(), resolve=False)
+
+    with pytest.raises(AssertionError, match="scanned"):
+        help_text()  # Hydra's own method lists the groups for every help page
+    monkeypatch.setattr(Hydra, "format_config_groups", Hydra.format_config_groups)  # restored
+    main.skip_hydra_config_group_listing()
+    assert Hydra.format_config_groups is main._no_config_groups
+    assert help_text() == "[|]label:\n  threshold: 100\n"
+
+    template = _sweep_config(Path("sweep")).hydra.help.template
+    assert "Config groups" in template
+    assert "$APP_CONFIG_GROUPS" not in template and "$HYDRA_CONFIG_GROUPS" not in template
+
+
+def _no_scan(*args: object, **kwargs: object) -> list[str]:
+    """A config-group scan that must not happen."""
+    raise AssertionError("scanned the config groups")

@@ -10,6 +10,7 @@ import os
 import re
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import hydra
@@ -156,18 +157,26 @@ def _rebuild_summary(sweep_dir: Path) -> None:
         log.warning("could not update the sweep summary in %s: %s", sweep_dir, error)
 
 
-def _skip_unused_help_sections() -> None:
-    """Our --help template lists its own config groups: spare Hydra's scan of every option.
+def _no_config_groups(self: object, predicate: Callable[[str], bool], compact: bool = True) -> str:
+    """Stands in for Hydra.format_config_groups: no listing (our help template shows none)."""
+    return ""
 
-    Hydra formats $APP_CONFIG_GROUPS and $HYDRA_CONFIG_GROUPS for every help page, deep-copying
-    the config repository about a hundred times (over a second here) for text we do not show.
+
+def skip_hydra_config_group_listing() -> None:
+    """Spare `--help` Hydra's listing of every config group, which our help page does not show.
+
+    Hydra (1.3) has no supported switch for it: Hydra.get_help formats $APP_CONFIG_GROUPS and
+    $HYDRA_CONFIG_GROUPS for every help page, whatever the template shows, through the private
+    Hydra.format_config_groups, deep-copying the config repository about a hundred times (over
+    a second here). So that method is replaced, for `--help` only (`--hydra-help` shows the
+    groups). tests/test_cli_state.py fails if Hydra changes under this patch.
     """
     try:
         from hydra._internal.hydra import Hydra
-    except ImportError:  # another Hydra layout: keep its behaviour
+    except ImportError:  # another Hydra layout: keep its behaviour (the test says so)
         return
     if hasattr(Hydra, "format_config_groups"):
-        Hydra.format_config_groups = lambda self, predicate, compact=True: ""
+        Hydra.format_config_groups = _no_config_groups
 
 
 def main() -> None:
@@ -184,7 +193,7 @@ def main() -> None:
 
     precheck(sys.argv[1:], config_dir())
     if {"--help", "-h"} & set(sys.argv[1:]) and "--hydra-help" not in sys.argv[1:]:
-        _skip_unused_help_sections()
+        skip_hydra_config_group_listing()
     entry = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
     entry(run_job)()  # a sweep with failed jobs exits 1 from its last callback
 
