@@ -11,7 +11,9 @@ import re
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -78,72 +80,114 @@ def _show_tracebacks() -> bool:
     return os.environ.get("HYDRA_FULL_ERROR") == "1"
 
 
+@dataclass(frozen=True)
+class Job:
+    """Where one job writes: its run folder, the start folder and, in a sweep, the sweep's."""
+
+    out_dir: Path
+    cwd: str
+    sweep_dir: Path | None
+
+    @classmethod
+    def current(cls) -> Job:
+        """The job Hydra is running now."""
+        hydra_cfg = HydraConfig.get()
+        multirun = hydra_cfg.mode == RunMode.MULTIRUN
+        return cls(
+            out_dir=Path(hydra_cfg.runtime.output_dir),
+            cwd=hydra_cfg.runtime.cwd,
+            sweep_dir=Path(hydra_cfg.runtime.cwd, hydra_cfg.sweep.dir) if multirun else None,
+        )
+
+
 def run_job(cfg: DictConfig) -> None:
     """Run one job; a failure is logged in one line and recorded in the job's error.txt."""
-    from threshold_sweep.run import clear_run_folder, is_complete, run_experiment
-    from threshold_sweep.tracking.job import job_run
-
-    hydra_cfg = HydraConfig.get()
-    out_dir = Path(hydra_cfg.runtime.output_dir)
-    multirun = hydra_cfg.mode == RunMode.MULTIRUN
-    sweep_dir = Path(hydra_cfg.runtime.cwd, hydra_cfg.sweep.dir) if multirun else None
-    if cfg.train.threads == 0:
-        with open_dict(cfg):
-            cfg.train.threads = default_threads(hydra_cfg.launcher)
+    job = Job.current()
+    _set_default_threads(cfg)
     try:
-        if cfg.resume and is_complete(out_dir, cfg):
-            log.info("resume: %s already holds a complete run of this config; skipped", out_dir)
-            return
-        clear_run_folder(out_dir)
-        with job_run(cfg, out_dir, sweep_dir, hydra_cfg.runtime.cwd) as tracker:
-            result = run_experiment(cfg, out_dir, sweep_dir, tracker.keras_callbacks)
-            tracker.log_result(result, out_dir)
+        _run_or_skip(cfg, job)
     except KeyboardInterrupt:
-        write_text(
-            out_dir / "error.txt",
-            "interrupted (Ctrl-C) before the run finished; "
-            "history.csv keeps the finished epochs; re-run with resume=true\n",
-        )
-        log.error(
-            "interrupted: %s is marked unfinished (error.txt); no metrics were written", out_dir
-        )
-        raise SystemExit(130) from None
+        _stop_interrupted(job)
     except OSError as error:
         if error.errno not in WRITE_ERRNOS:
             raise
-        message = (
-            f"cannot write {error.filename or out_dir}: {error.strerror}; free some space "
-            "or choose another output folder (hydra.run.dir / hydra.sweep.dir)"
-        )
-        with contextlib.suppress(OSError):
-            write_text(out_dir / "error.txt", message + "\n")
-        log.error("error: %s", message)
-        _after_failure(multirun, EXIT_USER_ERROR, out_dir)
+        _fail_on_write(job, error)
     except UserError as error:
-        write_text(out_dir / "error.txt", f"{error}\n")
+        write_text(job.out_dir / "error.txt", f"{error}\n")
         log.error("error: %s", error)
-        _after_failure(multirun, EXIT_USER_ERROR, out_dir)
+        _after_failure(job, EXIT_USER_ERROR)
     except Exception as error:
-        write_text(
-            out_dir / "error.txt", f"{type(error).__name__}: {error}\n\n" + traceback.format_exc()
-        )
+        _record_crash(job, error)
         if _show_tracebacks():
             raise
+        _after_failure(job, EXIT_FAILURE)
+    finally:
+        if job.sweep_dir is not None:
+            _rebuild_summary(job.sweep_dir)
+
+
+def _set_default_threads(cfg: DictConfig) -> None:
+    """train.threads=0 becomes the cores this job may use under its launcher."""
+    if cfg.train.threads == 0:
+        with open_dict(cfg):
+            cfg.train.threads = default_threads(HydraConfig.get().launcher)
+
+
+def _run_or_skip(cfg: DictConfig, job: Job) -> None:
+    """Run the experiment into a cleared folder, or skip it if resume finds it complete."""
+    from threshold_sweep.run import clear_run_folder, is_complete, run_experiment
+    from threshold_sweep.tracking.job import job_run
+
+    if cfg.resume and is_complete(job.out_dir, cfg):
+        log.info("resume: %s already holds a complete run of this config; skipped", job.out_dir)
+        return
+    clear_run_folder(job.out_dir)
+    with job_run(cfg, job.out_dir, job.sweep_dir, job.cwd) as tracker:
+        result = run_experiment(cfg, job.out_dir, job.sweep_dir, tracker.keras_callbacks)
+        tracker.log_result(result, job.out_dir)
+
+
+def _stop_interrupted(job: Job) -> NoReturn:
+    """Ctrl-C: mark the run unfinished in error.txt and exit 130."""
+    write_text(
+        job.out_dir / "error.txt",
+        "interrupted (Ctrl-C) before the run finished; "
+        "history.csv keeps the finished epochs; re-run with resume=true\n",
+    )
+    log.error(
+        "interrupted: %s is marked unfinished (error.txt); no metrics were written", job.out_dir
+    )
+    raise SystemExit(130) from None
+
+
+def _fail_on_write(job: Job, error: OSError) -> None:
+    """A full disk or a permission error: one line, in error.txt too if that can be written."""
+    message = (
+        f"cannot write {error.filename or job.out_dir}: {error.strerror}; free some space "
+        "or choose another output folder (hydra.run.dir / hydra.sweep.dir)"
+    )
+    with contextlib.suppress(OSError):
+        write_text(job.out_dir / "error.txt", message + "\n")
+    log.error("error: %s", message)
+    _after_failure(job, EXIT_USER_ERROR)
+
+
+def _record_crash(job: Job, error: Exception) -> None:
+    """An unexpected error: its traceback in error.txt, one line in the log."""
+    traceback_text = "".join(traceback.format_exception(error))
+    write_text(job.out_dir / "error.txt", f"{type(error).__name__}: {error}\n\n{traceback_text}")
+    if not _show_tracebacks():
         log.error(
             "run failed: %s: %s (traceback in %s)",
             type(error).__name__,
             error,
-            out_dir / "error.txt",
+            job.out_dir / "error.txt",
         )
-        _after_failure(multirun, EXIT_FAILURE, out_dir)
-    finally:
-        if sweep_dir is not None:
-            _rebuild_summary(sweep_dir)
 
 
-def _after_failure(multirun: bool, code: int, out_dir: Path) -> None:
+def _after_failure(job: Job, code: int) -> None:
     """A single run exits with `code`; in a sweep the other jobs carry on."""
-    if not multirun:
+    if job.sweep_dir is None:
         raise SystemExit(code)
 
 
