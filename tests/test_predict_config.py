@@ -25,7 +25,7 @@ def _run_folder(folder: Path, data: dict, features: list[str] | None = None):
     (folder / ".hydra" / "config.yaml").write_text(yaml.safe_dump({"data": data}))
     (folder / ".hydra" / "overrides.yaml").write_text("[]\n")
     keys = ("task", "test", "training", "ci", "chance")
-    (folder / "metrics.json").write_text(json.dumps(dict.fromkeys(keys, {})))
+    (folder / "metrics.json").write_text(json.dumps({key: {} for key in keys}))
     summary = {"features": features, "sequence_shape": [4, 1]}
     (folder / "data_summary.json").write_text(json.dumps(summary))
     return load_run(folder)
