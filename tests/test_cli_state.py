@@ -28,12 +28,24 @@ def _job(sweep_dir: Path, name: str, error: str | None, age: float = 0.0) -> Pat
     return folder
 
 
+def _started(folder: Path, age: float = 0.0) -> Path:
+    """Hydra's record of a job that started `age` seconds ago."""
+    (folder / ".hydra").mkdir(parents=True, exist_ok=True)
+    (folder / ".hydra" / "config.yaml").write_text("seed: 0\n")
+    stamp = time.time() - age
+    os.utime(folder / ".hydra" / "config.yaml", (stamp, stamp))
+    return folder
+
+
 def test_failed_jobs_are_the_error_files_written_since_the_sweep_started(tmp_path):
-    _job(tmp_path, "label.threshold=1e9", "an earlier sweep's failure", age=3600)
-    now = _job(tmp_path, "label.threshold=2e9", "this sweep's failure")
-    _job(tmp_path, "label.threshold=100", None)
-    assert failed_jobs(tmp_path, time.time() - 60) == [now.resolve()]
-    assert len(failed_jobs(tmp_path, 0.0)) == 2
+    _started(_job(tmp_path, "label.threshold=1e9", "an earlier sweep's failure", age=3600), 3600)
+    now = _started(_job(tmp_path, "label.threshold=2e9", "this sweep's failure"))
+    _started(_job(tmp_path, "label.threshold=100", None))  # complete (or skipped by resume)
+    _started(_job(tmp_path, "label.threshold=300", None), 3600)
+    disk_full = _started(tmp_path / "label.threshold=1000")  # no error.txt, no metrics.json
+    (tmp_path / ".sweep_progress").mkdir()
+    assert failed_jobs(tmp_path, time.time() - 60) == sorted([now.resolve(), disk_full.resolve()])
+    assert len(failed_jobs(tmp_path, 0.0)) == 3
     assert failed_jobs(tmp_path, time.time() + 60) == []
 
 

@@ -25,16 +25,24 @@ def _stop(message: str) -> None:
 
 
 def failed_jobs(sweep_dir: Path, since: float) -> list[Path]:
-    """Run folders of `sweep_dir` whose error.txt was written at or after `since` (a time).
+    """Run folders of `sweep_dir` that failed in the sweep started at `since` (a time).
 
-    Every failed job leaves error.txt in its folder, whichever process ran it, and a job that
-    starts again removes the old one; the time keeps failures of earlier sweeps out.
+    A failed job leaves error.txt, whichever process ran it (a job that starts again removes
+    the old one). A job whose error.txt could not be written (a full disk) is found by its
+    Hydra config, written when it started, beside no metrics.json. Older folders are left out.
     """
-    return sorted(
-        error.parent.resolve()
-        for error in sweep_dir.rglob("error.txt")
-        if error.stat().st_mtime >= since
-    )
+    errors = {e.parent for e in sweep_dir.rglob("error.txt") if _since(e, since)}
+    started = {
+        c.parent.parent
+        for c in sweep_dir.rglob(".hydra/config.yaml")
+        if _since(c, since) and not (c.parent.parent / "metrics.json").exists()
+    }
+    return sorted(folder.resolve() for folder in errors | started)
+
+
+def _since(path: Path, since: float) -> bool:
+    """Whether `path` was modified at or after `since`."""
+    return path.stat().st_mtime >= since
 
 
 def exit_if_jobs_failed(sweep_dir: Path, since: float) -> None:
