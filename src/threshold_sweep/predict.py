@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
+from threshold_sweep.config import ArraysDataConfig, TableDataConfig
 from threshold_sweep.data import Dataset
+from threshold_sweep.data.validate import TargetUse
 from threshold_sweep.errors import UserError
 from threshold_sweep.prepare.labels import make_labels
 from threshold_sweep.prepare.standardize import Standardizer
@@ -20,45 +23,84 @@ from threshold_sweep.results.read import Run, load_run
 log = logging.getLogger(__name__)
 
 READERS = {".npz": "arrays", ".csv": "table", ".parquet": "table", ".pq": "table"}
-ARRAY_KEYS = {"sequences_key": "X", "target_key": "x", "id_key": None}
-TABLE_KEYS = {"target": "x", "features": None, "id": None}
+SCHEMAS = {"arrays": ArraysDataConfig, "table": TableDataConfig}
+# the settings a run's reader passes on to new data of the same kind (not its path, and not
+# on_missing: every row is scored unless data.on_missing=drop is given)
+INHERITED = {
+    "arrays": ("sequences_key", "target_key", "id_key"),
+    "table": ("target", "features", "id"),
+}
+TARGET_KEYS = {"arrays": "target_key", "table": "target"}
 
 
-def data_config(run: Run, path: Path, overrides: dict[str, Any]) -> SimpleNamespace:
-    """The reader settings for `path`: the run's own where it used the same kind of file."""
+def reader_kind(path: Path) -> str:
+    """'arrays' or 'table', from the file's suffix."""
     source = READERS.get(path.suffix.lower())
     if source is None:
         raise UserError(
             f"--data: {path.name} is neither .npz nor .csv/.parquet; give a file of one of "
             "those kinds"
         )
+    return source
+
+
+def inherited_settings(run: Run, source: str) -> dict[str, Any]:
+    """The run's reader settings where it read the same kind of file, else none."""
     trained_on = run.config.get("data", {})
-    defaults = ARRAY_KEYS if source == "arrays" else TABLE_KEYS
-    same_kind = trained_on.get("source") == source
-    settings = {
-        key: trained_on.get(key, value) if same_kind else value for key, value in defaults.items()
-    }
-    if same_kind and source == "table":  # the run's columns by name, whatever their order here
+    if trained_on.get("source") != source:
+        return {}
+    settings = {key: trained_on[key] for key in INHERITED[source] if key in trained_on}
+    if source == "table":  # the run's columns by name, whatever their order here
         summary = json.loads((run.path / "data_summary.json").read_text())
-        settings["features"] = summary.get("features") or settings["features"]
-    unknown = sorted(set(overrides) - set(settings) - {"on_missing"})
+        settings["features"] = summary.get("features") or settings.get("features")
+    return settings
+
+
+def target_use(source: str, overrides: dict[str, Any]) -> TargetUse:
+    """A target the user names must be there; the run's own may be missing from new data,
+    and data.target=null (or empty) says there is none (predictions need no target)."""
+    key = TARGET_KEYS[source]
+    if key not in overrides:
+        return TargetUse.if_present
+    return TargetUse.ignored if overrides[key] in (None, "") else TargetUse.required
+
+
+def data_config(run: Run, path: Path, overrides: dict[str, Any]) -> DictConfig:
+    """The typed reader config for `path`: schema <- the run's settings <- `overrides`."""
+    source = reader_kind(path)
+    layers = [inherited_settings(run, source), {"path": str(path)}, given(source, path, overrides)]
+    try:
+        return OmegaConf.merge(OmegaConf.structured(SCHEMAS[source]), *layers)
+    except OmegaConfBaseException as error:  # a wrong type or option, as a run reports it
+        detail = str(error.msg).strip().splitlines()[0]
+        raise UserError(
+            f"{detail} (data.{error.full_key}); see `threshold-sweep --help` for the keys and "
+            "their types"
+        ) from None
+
+
+def given(source: str, path: Path, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The user's reader settings to merge; a target set to none is left out (see target_use)."""
+    known = [*INHERITED[source], "on_missing"]
+    unknown = sorted(set(overrides) - set(known))
     if unknown:
         raise UserError(
             f"unknown setting(s) {', '.join('data.' + k for k in unknown)} for {path.name}; "
-            f"use {', '.join('data.' + k for k in [*settings, 'on_missing'])}"
+            f"use {', '.join('data.' + k for k in known)}"
         )
-    settings.update(overrides)
-    # a target the user names must be there; the run's own may be missing from new data, and
-    # data.target=null says there is none (predictions need no target)
-    named = {key for key in ("target", "target_key") if key in overrides}
-    target_optional = not named or all(overrides[key] in (None, "") for key in named)
-    for key in named:
-        if overrides[key] in (None, ""):
-            settings[key] = None
-    settings.setdefault("on_missing", "error")
-    return SimpleNamespace(
-        source=source, path=str(path), target_optional=target_optional, **settings
-    )
+    no_target = target_use(source, overrides) == TargetUse.ignored
+    return {k: v for k, v in overrides.items() if not (no_target and k == TARGET_KEYS[source])}
+
+
+def load_new_data(cfg: DictConfig, target: TargetUse) -> Dataset:
+    """Read the file with the reader of its kind (not cached: it is scored once)."""
+    if cfg.source == "table":
+        from threshold_sweep.data.table import load_table
+
+        return load_table(cfg, target)
+    from threshold_sweep.data.arrays import load_arrays
+
+    return load_arrays(cfg, target)
 
 
 def _listed(names: list[str], most: int = 6) -> str:
@@ -143,23 +185,28 @@ def predict_file(
     batch_size: int = 1024,
 ) -> pd.DataFrame:
     """Predictions of the run's model for every row of `data_path`."""
-    from threshold_sweep.data import load_dataset
-
     run = load_run(run_dir)
     for name in ("model.keras", "standardization.json", "data_summary.json"):
         if not (run.path / name).exists():
             raise UserError(f"{run.path} has no {name}; re-run that job to get a usable model")
     threshold = resolve_cutoff(run, cutoff)
-    dataset = load_dataset(data_config(run, Path(data_path), overrides or {}))
+    overrides = overrides or {}
+    cfg = data_config(run, Path(data_path), overrides)
+    dataset = load_new_data(cfg, target_use(cfg.source, overrides))
     check_shape(dataset, run)
-    stats = json.loads((run.path / "standardization.json").read_text())
-    standardizer = Standardizer(
-        mean=np.asarray(stats["mean"], dtype=np.float32),
-        scale=np.asarray(stats["scale"], dtype=np.float32),
-    )
+    standardizer = run_standardizer(run)
     from threshold_sweep.model.load import load_run_model  # imports TensorFlow
     from threshold_sweep.model.train import predict_scores
 
     model = load_run_model(run.path)
     scores = predict_scores(model, standardizer.transform(dataset.X), batch_size)
     return prediction_frame(run, dataset, scores, threshold)
+
+
+def run_standardizer(run: Run) -> Standardizer:
+    """The run's training statistics, from its standardization.json."""
+    path = run.path / "standardization.json"
+    try:
+        return Standardizer.from_dict(json.loads(path.read_text()))
+    except ValueError as error:  # json.JSONDecodeError is one
+        raise UserError(f"{path}: {error}; re-run that job to get a usable model") from None

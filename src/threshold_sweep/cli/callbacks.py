@@ -15,14 +15,47 @@ from threshold_sweep.errors import UserError
 
 log = logging.getLogger(__name__)
 
-# Jobs of this invocation that failed in this process; read by the CLI for its exit code.
-FAILED_RUNS: list[str] = []
+EXIT_FAILURE = 1
 
 
 def _stop(message: str) -> None:
     """One line on stderr, exit code 2."""
     sys.stderr.write(f"error: {message}\n")
     raise SystemExit(2) from None
+
+
+def failed_jobs(sweep_dir: Path, since: float) -> list[Path]:
+    """Run folders of `sweep_dir` that failed in the sweep started at `since` (a time).
+
+    A failed job leaves error.txt, whichever process ran it (a job that starts again removes
+    the old one). A job whose error.txt could not be written (a full disk) is found by its
+    Hydra config, written when it started, beside no metrics.json. Older folders are left out.
+    """
+    errors = {e.parent for e in sweep_dir.rglob("error.txt") if _since(e, since)}
+    started = {
+        c.parent.parent
+        for c in sweep_dir.rglob(".hydra/config.yaml")
+        if _since(c, since) and not (c.parent.parent / "metrics.json").exists()
+    }
+    return sorted(folder.resolve() for folder in errors | started)
+
+
+def _since(path: Path, since: float) -> bool:
+    """Whether `path` was modified at or after `since`."""
+    return path.stat().st_mtime >= since
+
+
+def exit_if_jobs_failed(sweep_dir: Path, since: float) -> None:
+    """End the command with exit code 1 when a job of this sweep failed."""
+    failed = failed_jobs(sweep_dir, since)
+    if failed:
+        sys.stderr.write(f"{len(failed)} run(s) failed; see error.txt in each\n")
+        raise SystemExit(EXIT_FAILURE)
+
+
+def _sweep_start(callback: Callback) -> float:
+    """When the callback saw the sweep start, less a second of file-time resolution."""
+    return getattr(callback, "_started", float("inf")) - 1
 
 
 def _check_writable(directory: str, key: str) -> None:
@@ -50,7 +83,6 @@ class SweepSummaryCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """A sweep's folder must be writable before any job starts."""
         _check_writable(config.hydra.sweep.dir, "hydra.sweep.dir")
-        self._started = time.time()
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Build the summary from the run folders, including failed ones."""
@@ -58,12 +90,6 @@ class SweepSummaryCallback(Callback):
 
         sweep_dir = Path(config.hydra.sweep.dir)
         summary = build_summary(sweep_dir)
-        # jobs in other processes (joblib, submitit) report failures only through error.txt
-        started = getattr(self, "_started", float("inf")) - 1
-        for error in sweep_dir.rglob("error.txt"):
-            folder = str(error.parent.resolve())
-            if error.stat().st_mtime >= started and folder not in FAILED_RUNS:
-                FAILED_RUNS.append(folder)
         log.info(
             "sweep summary: %d complete, %d failed -> %s",
             summary.completed,
@@ -75,8 +101,9 @@ class SweepSummaryCallback(Callback):
 class TrackingCallback(Callback):
     """tracking=mlflow: open the store before any work; one parent run per sweep.
 
-    Listed before SweepSummaryCallback, so that its on_multirun_end (Hydra calls end hooks in
-    reverse order) sees the final summary and every failed job.
+    The outermost callback: listed first, so its on_multirun_end runs last (Hydra calls end
+    hooks in reverse order), after the summary is written. That is why it also sets the exit
+    code of a sweep with failed jobs: an exit raised by an earlier end hook would skip the rest.
     """
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
@@ -86,11 +113,15 @@ class TrackingCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Create the sweep's parent run and record it for the jobs, wherever they run."""
         _check_writable(config.hydra.sweep.dir, "hydra.sweep.dir")
+        self._started = time.time()
         _track(config, "start_sweep")
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        """Log the summary to the parent run and end it (FAILED when a job failed)."""
-        _track(config, "end_sweep", failed=bool(FAILED_RUNS))
+        """End the parent run (FAILED when a job failed); exit 1 when a job failed."""
+        sweep_dir = Path(config.hydra.sweep.dir)
+        since = _sweep_start(self)
+        _track(config, "end_sweep", failed=bool(failed_jobs(sweep_dir, since)))
+        exit_if_jobs_failed(sweep_dir, since)
 
 
 def _track(config: DictConfig, step: str, **kwargs: Any) -> None:

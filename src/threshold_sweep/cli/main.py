@@ -10,14 +10,16 @@ import os
 import re
 import sys
 import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from threshold_sweep.cli.callbacks import FAILED_RUNS
 from threshold_sweep.config import register_configs
 from threshold_sweep.errors import UserError
 from threshold_sweep.io import write_text
@@ -78,73 +80,114 @@ def _show_tracebacks() -> bool:
     return os.environ.get("HYDRA_FULL_ERROR") == "1"
 
 
+@dataclass(frozen=True)
+class Job:
+    """Where one job writes: its run folder, the start folder and, in a sweep, the sweep's."""
+
+    out_dir: Path
+    cwd: str
+    sweep_dir: Path | None
+
+    @classmethod
+    def current(cls) -> Job:
+        """The job Hydra is running now."""
+        hydra_cfg = HydraConfig.get()
+        multirun = hydra_cfg.mode == RunMode.MULTIRUN
+        return cls(
+            out_dir=Path(hydra_cfg.runtime.output_dir),
+            cwd=hydra_cfg.runtime.cwd,
+            sweep_dir=Path(hydra_cfg.runtime.cwd, hydra_cfg.sweep.dir) if multirun else None,
+        )
+
+
 def run_job(cfg: DictConfig) -> None:
     """Run one job; a failure is logged in one line and recorded in the job's error.txt."""
-    from threshold_sweep.run import clear_run_folder, is_complete, run_experiment
-    from threshold_sweep.tracking.job import job_run
-
-    hydra_cfg = HydraConfig.get()
-    out_dir = Path(hydra_cfg.runtime.output_dir)
-    multirun = hydra_cfg.mode == RunMode.MULTIRUN
-    sweep_dir = Path(hydra_cfg.runtime.cwd, hydra_cfg.sweep.dir) if multirun else None
-    if cfg.train.threads == 0:
-        with open_dict(cfg):
-            cfg.train.threads = default_threads(hydra_cfg.launcher)
+    job = Job.current()
+    _set_default_threads(cfg)
     try:
-        if cfg.resume and is_complete(out_dir, cfg):
-            log.info("resume: %s already holds a complete run of this config; skipped", out_dir)
-            return
-        clear_run_folder(out_dir)
-        with job_run(cfg, out_dir, sweep_dir, hydra_cfg.runtime.cwd) as tracker:
-            result = run_experiment(cfg, out_dir, sweep_dir, tracker.keras_callbacks)
-            tracker.log_result(result, out_dir)
+        _run_or_skip(cfg, job)
     except KeyboardInterrupt:
-        write_text(
-            out_dir / "error.txt",
-            "interrupted (Ctrl-C) before the run finished; "
-            "history.csv keeps the finished epochs; re-run with resume=true\n",
-        )
-        log.error(
-            "interrupted: %s is marked unfinished (error.txt); no metrics were written", out_dir
-        )
-        raise SystemExit(130) from None
+        _stop_interrupted(job)
     except OSError as error:
         if error.errno not in WRITE_ERRNOS:
             raise
-        message = (
-            f"cannot write {error.filename or out_dir}: {error.strerror}; free some space "
-            "or choose another output folder (hydra.run.dir / hydra.sweep.dir)"
-        )
-        with contextlib.suppress(OSError):
-            write_text(out_dir / "error.txt", message + "\n")
-        log.error("error: %s", message)
-        _after_failure(multirun, EXIT_USER_ERROR, out_dir)
+        _fail_on_write(job, error)
     except UserError as error:
-        write_text(out_dir / "error.txt", f"{error}\n")
+        write_text(job.out_dir / "error.txt", f"{error}\n")
         log.error("error: %s", error)
-        _after_failure(multirun, EXIT_USER_ERROR, out_dir)
+        _after_failure(job, EXIT_USER_ERROR)
     except Exception as error:
-        write_text(
-            out_dir / "error.txt", f"{type(error).__name__}: {error}\n\n" + traceback.format_exc()
-        )
+        _record_crash(job, error)
         if _show_tracebacks():
             raise
+        _after_failure(job, EXIT_FAILURE)
+    finally:
+        if job.sweep_dir is not None:
+            _rebuild_summary(job.sweep_dir)
+
+
+def _set_default_threads(cfg: DictConfig) -> None:
+    """train.threads=0 becomes the cores this job may use under its launcher."""
+    if cfg.train.threads == 0:
+        with open_dict(cfg):
+            cfg.train.threads = default_threads(HydraConfig.get().launcher)
+
+
+def _run_or_skip(cfg: DictConfig, job: Job) -> None:
+    """Run the experiment into a cleared folder, or skip it if resume finds it complete."""
+    from threshold_sweep.run import clear_run_folder, is_complete, run_experiment
+    from threshold_sweep.tracking.job import job_run
+
+    if cfg.resume and is_complete(job.out_dir, cfg):
+        log.info("resume: %s already holds a complete run of this config; skipped", job.out_dir)
+        return
+    clear_run_folder(job.out_dir)
+    with job_run(cfg, job.out_dir, job.sweep_dir, job.cwd) as tracker:
+        result = run_experiment(cfg, job.out_dir, job.sweep_dir, tracker.keras_callbacks)
+        tracker.log_result(result, job.out_dir)
+
+
+def _stop_interrupted(job: Job) -> NoReturn:
+    """Ctrl-C: mark the run unfinished in error.txt and exit 130."""
+    write_text(
+        job.out_dir / "error.txt",
+        "interrupted (Ctrl-C) before the run finished; "
+        "history.csv keeps the finished epochs; re-run with resume=true\n",
+    )
+    log.error(
+        "interrupted: %s is marked unfinished (error.txt); no metrics were written", job.out_dir
+    )
+    raise SystemExit(130) from None
+
+
+def _fail_on_write(job: Job, error: OSError) -> None:
+    """A full disk or a permission error: one line, in error.txt too if that can be written."""
+    message = (
+        f"cannot write {error.filename or job.out_dir}: {error.strerror}; free some space "
+        "or choose another output folder (hydra.run.dir / hydra.sweep.dir)"
+    )
+    with contextlib.suppress(OSError):
+        write_text(job.out_dir / "error.txt", message + "\n")
+    log.error("error: %s", message)
+    _after_failure(job, EXIT_USER_ERROR)
+
+
+def _record_crash(job: Job, error: Exception) -> None:
+    """An unexpected error: its traceback in error.txt, one line in the log."""
+    traceback_text = "".join(traceback.format_exception(error))
+    write_text(job.out_dir / "error.txt", f"{type(error).__name__}: {error}\n\n{traceback_text}")
+    if not _show_tracebacks():
         log.error(
             "run failed: %s: %s (traceback in %s)",
             type(error).__name__,
             error,
-            out_dir / "error.txt",
+            job.out_dir / "error.txt",
         )
-        _after_failure(multirun, EXIT_FAILURE, out_dir)
-    finally:
-        if sweep_dir is not None:
-            _rebuild_summary(sweep_dir)
 
 
-def _after_failure(multirun: bool, code: int, out_dir: Path) -> None:
+def _after_failure(job: Job, code: int) -> None:
     """A single run exits with `code`; in a sweep the other jobs carry on."""
-    FAILED_RUNS.append(str(out_dir.resolve()))
-    if not multirun:
+    if job.sweep_dir is None:
         raise SystemExit(code)
 
 
@@ -158,18 +201,26 @@ def _rebuild_summary(sweep_dir: Path) -> None:
         log.warning("could not update the sweep summary in %s: %s", sweep_dir, error)
 
 
-def _skip_unused_help_sections() -> None:
-    """Our --help template lists its own config groups: spare Hydra's scan of every option.
+def _no_config_groups(self: object, predicate: Callable[[str], bool], compact: bool = True) -> str:
+    """Stands in for Hydra.format_config_groups: no listing (our help template shows none)."""
+    return ""
 
-    Hydra formats $APP_CONFIG_GROUPS and $HYDRA_CONFIG_GROUPS for every help page, deep-copying
-    the config repository about a hundred times (over a second here) for text we do not show.
+
+def skip_hydra_config_group_listing() -> None:
+    """Spare `--help` Hydra's listing of every config group, which our help page does not show.
+
+    Hydra (1.3) has no supported switch for it: Hydra.get_help formats $APP_CONFIG_GROUPS and
+    $HYDRA_CONFIG_GROUPS for every help page, whatever the template shows, through the private
+    Hydra.format_config_groups, deep-copying the config repository about a hundred times (over
+    a second here). So that method is replaced, for `--help` only (`--hydra-help` shows the
+    groups). tests/test_cli_state.py fails if Hydra changes under this patch.
     """
     try:
         from hydra._internal.hydra import Hydra
-    except ImportError:  # another Hydra layout: keep its behaviour
+    except ImportError:  # another Hydra layout: keep its behaviour (the test says so)
         return
     if hasattr(Hydra, "format_config_groups"):
-        Hydra.format_config_groups = lambda self, predicate, compact=True: ""
+        Hydra.format_config_groups = _no_config_groups
 
 
 def main() -> None:
@@ -182,17 +233,13 @@ def main() -> None:
     register_configs()
     if not OmegaConf.has_resolver("ts_job_dirname"):
         OmegaConf.register_new_resolver("ts_job_dirname", job_dirname)
-    FAILED_RUNS.clear()
     from threshold_sweep.cli.precheck import precheck
 
     precheck(sys.argv[1:], config_dir())
     if {"--help", "-h"} & set(sys.argv[1:]) and "--hydra-help" not in sys.argv[1:]:
-        _skip_unused_help_sections()
+        skip_hydra_config_group_listing()
     entry = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")
-    entry(run_job)()
-    if FAILED_RUNS:
-        sys.stderr.write(f"{len(FAILED_RUNS)} run(s) failed; see error.txt in each\n")
-        sys.exit(EXIT_FAILURE)
+    entry(run_job)()  # a sweep with failed jobs exits 1 from its last callback
 
 
 if __name__ == "__main__":

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from threshold_sweep.data import Dataset
 from threshold_sweep.data.validate import (
+    TargetUse,
     drop_or_reject_missing,
     existing_file,
     finite_values,
@@ -17,9 +19,33 @@ from threshold_sweep.data.validate import (
 from threshold_sweep.errors import UserError
 
 
-def load_arrays(cfg: Any) -> Dataset:
+def load_arrays(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset:
     """Load sequences `cfg.sequences_key` and target `cfg.target_key` from an .npz file."""
     path = existing_file(cfg.path, (".npz",), ".npz file")
+    target_key = None if target_use == TargetUse.ignored else cfg.target_key
+    X, x, ids, has_target = _read_archive(path, cfg, target_key, target_use)
+    where = path.name
+    X = _check_shapes(X, x, ids, where, cfg)
+    x = x.astype(np.float64)
+    X = X.astype(np.float32, copy=False)
+    parts = [(X, f"sequences {cfg.sequences_key!r}")]
+    if has_target:
+        parts.insert(0, (x, f"target {target_key!r}"))
+    keep = drop_or_reject_missing(parts, where, cfg.on_missing)
+    if not keep.all():
+        X, x = X[keep], x[keep]
+        ids = ids[keep] if ids is not None else np.flatnonzero(keep)
+    return Dataset(
+        X=X,
+        x=x,
+        ids=_checked_ids(ids, len(x), where, cfg.id_key),
+        source=str(path),
+        target=target_key,
+    )
+
+
+def _open_archive(path: Path) -> Any:
+    """The opened .npz archive, or one line saying why the file is not one."""
     try:
         archive = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile):
@@ -32,28 +58,47 @@ def load_arrays(cfg: Any) -> Dataset:
             f"data.path: {path} holds a single array, not an .npz archive; "
             "write it with numpy.savez(path, X=..., x=...)"
         )
-    with archive:
-        keys = sorted(archive.files)
+    return archive
+
+
+def _read_archive(
+    path: Path, cfg: Any, target_key: str | None, target_use: TargetUse
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
+    """Sequences, target (NaN when absent), ids (None without data.id_key) and has-target."""
+    with _open_archive(path) as archive:
         # new data to predict (threshold-sweep-predict) may come without the target array
-        has_target = cfg.target_key in archive.files or not getattr(cfg, "target_optional", False)
-        has_target = has_target and cfg.target_key is not None
-        for option, key in (
-            ("data.sequences_key", cfg.sequences_key),
-            ("data.target_key", cfg.target_key if has_target else None),
-            ("data.id_key", cfg.id_key),
-        ):
-            if key is not None and key not in archive.files:
-                raise UserError(
-                    f"{option}: no array {key!r} in {path.name} (arrays: {', '.join(keys)}); "
-                    f"set {option}=<one of them>"
-                )
+        has_target = target_key is not None and (
+            target_use != TargetUse.if_present or target_key in archive.files
+        )
+        named = {
+            "data.sequences_key": cfg.sequences_key,
+            "data.target_key": target_key if has_target else None,
+            "data.id_key": cfg.id_key,
+        }
+        _check_keys(named, sorted(archive.files), path.name)
         try:
             X = archive[cfg.sequences_key]
-            x = archive[cfg.target_key] if has_target else np.full(len(X), np.nan)
+            x = archive[target_key] if has_target else np.full(len(X), np.nan)
             ids = archive[cfg.id_key] if cfg.id_key is not None else None
         except ValueError as error:
             raise UserError(f"{path.name}: cannot load arrays without pickle: {error}") from None
-    where = path.name
+    return X, x, ids, has_target
+
+
+def _check_keys(named: dict[str, str | None], keys: list[str], where: str) -> None:
+    """Every array named by a setting (key -> array, None for unset) must be in the archive."""
+    for option, key in named.items():
+        if key is not None and key not in keys:
+            raise UserError(
+                f"{option}: no array {key!r} in {where} (arrays: {', '.join(keys)}); "
+                f"set {option}=<one of them>"
+            )
+
+
+def _check_shapes(
+    X: np.ndarray, x: np.ndarray, ids: np.ndarray | None, where: str, cfg: Any
+) -> np.ndarray:
+    """The sequences as (n, length, channels), after checking shapes and types agree."""
     if X.ndim == 2:
         X = X[:, :, None]
     if X.ndim != 3:
@@ -71,19 +116,14 @@ def load_arrays(cfg: Any) -> Dataset:
         raise UserError(f"{where}: sequences and target must be numeric arrays")
     if ids is not None and ids.shape != x.shape:
         raise UserError(f"{where}: {cfg.id_key!r} has shape {ids.shape}; expected {x.shape}")
-    x = x.astype(np.float64)
-    X = X.astype(np.float32, copy=False)
-    parts = [(X, f"sequences {cfg.sequences_key!r}")]
-    if has_target:
-        parts.insert(0, (x, f"target {cfg.target_key!r}"))
-    keep = drop_or_reject_missing(parts, where, cfg.on_missing)
-    if not keep.all():
-        X, x = X[keep], x[keep]
-        ids = ids[keep] if ids is not None else np.flatnonzero(keep)
-    if ids is not None and np.issubdtype(ids.dtype, np.floating):
-        finite_values([(ids, f"id array {cfg.id_key!r}")], where, droppable=False)
+    return X
+
+
+def _checked_ids(ids: np.ndarray | None, n: int, where: str, id_key: str | None) -> np.ndarray:
+    """The row ids: the id array (finite, unique) or 0..n-1."""
     if ids is None:
-        ids = np.arange(len(x))
-    else:
-        unique_ids(ids, f"{where}: id array {cfg.id_key!r}")
-    return Dataset(X=X, x=x, ids=ids, source=str(path), target=cfg.target_key)
+        return np.arange(n)
+    if np.issubdtype(ids.dtype, np.floating):
+        finite_values([(ids, f"id array {id_key!r}")], where, droppable=False)
+    unique_ids(ids, f"{where}: id array {id_key!r}")
+    return ids

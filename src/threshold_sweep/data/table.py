@@ -9,7 +9,12 @@ import numpy as np
 import pandas as pd
 
 from threshold_sweep.data import Dataset
-from threshold_sweep.data.validate import drop_or_reject_missing, existing_file, unique_ids
+from threshold_sweep.data.validate import (
+    TargetUse,
+    drop_or_reject_missing,
+    existing_file,
+    unique_ids,
+)
 from threshold_sweep.errors import UserError
 
 SUFFIXES = (".csv", ".parquet", ".pq")
@@ -137,80 +142,122 @@ def _numeric(
         raise UserError(f"{path.name}: cannot read {role} column(s) as numbers: {error}") from None
 
 
-def load_table(cfg: Any) -> Dataset:
+def load_table(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset:
     """Load `cfg.path`: target column `cfg.target`, features `cfg.features`, ids `cfg.id`."""
-    path = existing_file(cfg.path, SUFFIXES, "CSV or Parquet file")
-    table = read_table(path, cfg.id)
-    columns = table.columns
-    if table.n_rows == 0:
-        raise UserError(f"data.path: {path} has a header but no rows; give a file with data rows")
-    available = ", ".join(columns[:20])
-    separator_hint = (
-        " (the header looks ';'- or tab-separated: save the file comma-separated)"
-        if len(columns) == 1 and any(sep in columns[0] for sep in ";\t")
-        else ""
-    )
-    # new data to predict (threshold-sweep-predict) may come without a (numeric) target column
-    if getattr(cfg, "target_optional", False):
-        has_target = cfg.target in columns and table.is_numeric(cfg.target)
-    else:
-        has_target = True
-    for key, column in (("data.target", cfg.target if has_target else None), ("data.id", cfg.id)):
-        if column is not None and column not in columns:
-            raise UserError(
-                f"{key}: no column {column!r} in {path.name} (columns: {available})"
-                f"{separator_hint}; set {key}=<one of them>"
-            )
-    if cfg.features is None:
-        excluded = {cfg.target, cfg.id}
-        features = [c for c in columns if c not in excluded and table.is_numeric(c)]
-        if not features:
-            raise UserError(
-                f"{path.name}: no numeric feature columns besides target {cfg.target!r}; "
-                "list them with data.features=[col1,col2]"
-            )
-    else:
-        features = _column_list(cfg.features)
-        missing = [c for c in features if c not in columns]
-        if missing:
-            raise UserError(
-                f"data.features: no column(s) {', '.join(map(repr, missing))} in {path.name} "
-                f"(columns: {available})"
-            )
-        if not features:
-            raise UserError("data.features is empty: list at least one column, or null for all")
-        for column, role in ((cfg.target, "target"), (cfg.id, "id")):
-            if column is not None and column in features:
-                raise UserError(
-                    f"data.features contains the {role} column {column!r}: remove it (the "
-                    f"{role} must not be a model input)"
-                )
-        repeated = sorted({c for c in features if features.count(c) > 1})
-        if repeated:
-            raise UserError(f"data.features lists {', '.join(map(repr, repeated))} twice")
-    x = _numeric(table, [cfg.target], path, "target", np.float64)[:, 0] if has_target else None
+    path, table = _open_table(cfg.path, cfg.id)
+    named_target = None if target_use == TargetUse.ignored else cfg.target
+    target = named_target if _has_target(table, named_target, target_use) else None
+    _check_named_columns(table, path, {"data.target": target, "data.id": cfg.id})
+    features = _feature_columns(table, path, cfg, named_target)
+    x = _numeric(table, [target], path, "target", np.float64)[:, 0] if target is not None else None
     X = _numeric(table, features, path, "feature", np.float32)  # no float64 copy of the features
-    parts = [(X, features)] if x is None else [(x, [cfg.target]), (X, features)]
+    parts = [(X, features)] if x is None else [(x, [target]), (X, features)]
     keep = drop_or_reject_missing(parts, path.name, cfg.on_missing)
     if x is None:
         x = np.full(len(X), np.nan)
-    row_numbers = np.flatnonzero(keep)  # ids without an id column: the original row numbers
     if not keep.all():
         x, X = x[keep], X[keep]
-    if cfg.id is not None:
-        ids = table.values(cfg.id)[keep]
-        if pd.isna(ids).any():
-            raise UserError(f"{path.name}: id column {cfg.id!r} has empty cells; fill them")
-        unique_ids(ids, f"{path.name}: id column {cfg.id!r}")
-    else:
-        ids = row_numbers
-    dropped = [c for c in columns if c not in {*features, cfg.target, cfg.id}]
+    dropped = [c for c in table.columns if c not in {*features, named_target, cfg.id}]
     return Dataset(
         X=X[:, :, None],
         x=x,
-        ids=ids,
+        ids=_row_ids(table, path, cfg.id, keep),
         source=str(path),
-        target=cfg.target,
+        target=named_target,
         features=features,
         ignored_columns=dropped,
     )
+
+
+def _open_table(path_value: str, id_column: str | None) -> tuple[Path, FrameTable | ParquetTable]:
+    """The checked path and its opened table, which must have data rows."""
+    path = existing_file(path_value, SUFFIXES, "CSV or Parquet file")
+    table = read_table(path, id_column)
+    if table.n_rows == 0:
+        raise UserError(f"data.path: {path} has a header but no rows; give a file with data rows")
+    return path, table
+
+
+def _has_target(
+    table: FrameTable | ParquetTable, target: str | None, target_use: TargetUse
+) -> bool:
+    """Whether to read the target column (new data to predict may come without one)."""
+    if target is None:
+        return False
+    if target_use == TargetUse.if_present:
+        return target in table.columns and table.is_numeric(target)
+    return True
+
+
+def _available(columns: list[str]) -> str:
+    """The first columns, and a hint when the header looks like another separator's."""
+    listed = f"(columns: {', '.join(columns[:20])})"
+    if len(columns) == 1 and any(sep in columns[0] for sep in ";\t"):
+        listed += " (the header looks ';'- or tab-separated: save the file comma-separated)"
+    return listed
+
+
+def _check_named_columns(
+    table: FrameTable | ParquetTable, path: Path, named: dict[str, str | None]
+) -> None:
+    """Every column named by a setting (key -> column, None for unset) must be in the file."""
+    for key, column in named.items():
+        if column is not None and column not in table.columns:
+            raise UserError(
+                f"{key}: no column {column!r} in {path.name} {_available(table.columns)}; "
+                f"set {key}=<one of them>"
+            )
+
+
+def _feature_columns(
+    table: FrameTable | ParquetTable, path: Path, cfg: Any, target: str | None
+) -> list[str]:
+    """The feature columns: `cfg.features` checked, or every numeric column but target and id."""
+    if cfg.features is None:
+        excluded = {target, cfg.id}
+        features = [c for c in table.columns if c not in excluded and table.is_numeric(c)]
+        if not features:
+            raise UserError(
+                f"{path.name}: no numeric feature columns besides target {target!r}; "
+                "list them with data.features=[col1,col2]"
+            )
+        return features
+    features = _column_list(cfg.features)
+    _check_listed_features(features, table.columns, path, {"target": target, "id": cfg.id})
+    return features
+
+
+def _check_listed_features(
+    features: list[str], columns: list[str], path: Path, roles: dict[str, str | None]
+) -> None:
+    """data.features must name existing columns, once each, and neither target nor id."""
+    missing = [c for c in features if c not in columns]
+    if missing:
+        raise UserError(
+            f"data.features: no column(s) {', '.join(map(repr, missing))} in {path.name} "
+            f"(columns: {', '.join(columns[:20])})"
+        )
+    if not features:
+        raise UserError("data.features is empty: list at least one column, or null for all")
+    for role, column in roles.items():
+        if column is not None and column in features:
+            raise UserError(
+                f"data.features contains the {role} column {column!r}: remove it (the "
+                f"{role} must not be a model input)"
+            )
+    repeated = sorted({c for c in features if features.count(c) > 1})
+    if repeated:
+        raise UserError(f"data.features lists {', '.join(map(repr, repeated))} twice")
+
+
+def _row_ids(
+    table: FrameTable | ParquetTable, path: Path, id_column: str | None, keep: np.ndarray
+) -> np.ndarray:
+    """The kept rows' ids: the id column (filled, unique) or the original row numbers."""
+    if id_column is None:
+        return np.flatnonzero(keep)
+    ids = table.values(id_column)[keep]
+    if pd.isna(ids).any():
+        raise UserError(f"{path.name}: id column {id_column!r} has empty cells; fill them")
+    unique_ids(ids, f"{path.name}: id column {id_column!r}")
+    return ids

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,14 @@ import numpy as np
 from threshold_sweep.errors import UserError
 
 log = logging.getLogger(__name__)
+
+
+class TargetUse(str, Enum):
+    """Whether a loader reads the target: every run needs it, new data to score may lack it."""
+
+    required = "required"  # a run, or threshold-sweep-predict with data.target=NAME
+    if_present = "if_present"  # read where present (a numeric column of a table), else none
+    ignored = "ignored"  # never read (threshold-sweep-predict with data.target=null)
 
 
 def existing_file(path_value: str, suffixes: tuple[str, ...], what: str) -> Path:

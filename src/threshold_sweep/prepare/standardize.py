@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,3 +30,15 @@ class Standardizer:
     def to_dict(self) -> dict[str, list]:
         """The statistics as JSON-ready lists."""
         return {"mean": self.mean.tolist(), "scale": self.scale.tolist()}
+
+    @classmethod
+    def from_dict(cls, stats: dict[str, Any]) -> Standardizer:
+        """The standardizer that `to_dict` wrote (standardization.json of a run)."""
+        try:
+            mean = np.asarray(stats["mean"], dtype=np.float32)
+            scale = np.asarray(stats["scale"], dtype=np.float32)
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"not standardization statistics: {error}") from None
+        if mean.shape != scale.shape:
+            raise ValueError(f"mean {mean.shape} and scale {scale.shape} differ in shape")
+        return cls(mean=mean, scale=scale)

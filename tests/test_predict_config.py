@@ -1,0 +1,106 @@
+"""threshold-sweep-predict reads new data with a typed data config, as a run would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from omegaconf import OmegaConf
+
+from threshold_sweep.config import ArraysDataConfig, MissingPolicy, TableDataConfig
+from threshold_sweep.data.validate import TargetUse
+from threshold_sweep.errors import UserError
+from threshold_sweep.predict import data_config, load_new_data, target_use
+from threshold_sweep.results.read import load_run
+
+from conftest import compose_config
+
+
+def _run_folder(folder: Path, data: dict, features: list[str] | None = None):
+    """A finished run's folder as predict reads it: its saved config and data summary."""
+    (folder / ".hydra").mkdir(parents=True)
+    (folder / ".hydra" / "config.yaml").write_text(yaml.safe_dump({"data": data}))
+    (folder / ".hydra" / "overrides.yaml").write_text("[]\n")
+    keys = ("task", "test", "training", "ci", "chance")
+    (folder / "metrics.json").write_text(json.dumps({key: {} for key in keys}))
+    summary = {"features": features, "sequence_shape": [4, 1]}
+    (folder / "data_summary.json").write_text(json.dumps(summary))
+    return load_run(folder)
+
+
+ARRAYS_RUN = {
+    "_target_": "threshold_sweep.data.arrays.load_arrays",  # as a data config may carry one
+    "source": "arrays",
+    "path": "/elsewhere/train.npz",
+    "sequences_key": "S",
+    "target_key": "y",
+    "id_key": "ids",
+    "on_missing": "drop",
+}
+
+
+def test_the_runs_reader_settings_on_the_schema_with_the_users_on_top(tmp_path):
+    run = _run_folder(tmp_path / "run", ARRAYS_RUN)
+    cfg = data_config(run, tmp_path / "new.npz", {"id_key": None})
+    assert OmegaConf.get_type(cfg) is ArraysDataConfig
+    assert (cfg.source, cfg.path) == ("arrays", str(tmp_path / "new.npz"))
+    assert (cfg.sequences_key, cfg.target_key, cfg.id_key) == ("S", "y", None)
+    assert cfg.on_missing is MissingPolicy.error  # new data: every row is scored by default
+    assert data_config(run, tmp_path / "new.npz", {"on_missing": "drop"}).on_missing is (
+        MissingPolicy.drop
+    )
+    # a table: schema defaults, not the settings of the run's .npz
+    table = data_config(run, tmp_path / "new.csv", {})
+    assert OmegaConf.get_type(table) is TableDataConfig
+    assert (table.target, table.features, table.id) == ("x", None, None)
+
+
+def test_a_table_run_passes_on_its_feature_columns_by_name(tmp_path):
+    data = {"source": "table", "path": "t.csv", "target": "price", "features": None, "id": "k"}
+    run = _run_folder(tmp_path / "run", data, features=["b", "a"])
+    cfg = data_config(run, tmp_path / "new.parquet", {})
+    assert (cfg.target, list(cfg.features), cfg.id) == ("price", ["b", "a"], "k")
+
+
+def test_a_bad_reader_setting_gets_the_error_line_of_a_run(tmp_path):
+    from threshold_sweep.cli.main import config_dir
+    from threshold_sweep.cli.precheck import explain
+
+    with pytest.raises(Exception) as composing:
+        compose_config("data=table", "data.path=t.csv", "data.on_missing=maybe")
+    in_a_run = explain(composing.value, config_dir())
+    run = _run_folder(tmp_path / "run", {**ARRAYS_RUN, "source": "table"})
+    with pytest.raises(UserError) as predicting:
+        data_config(run, tmp_path / "new.csv", {"on_missing": "maybe"})
+    assert str(predicting.value) == in_a_run
+    assert in_a_run.startswith("Invalid value 'maybe', expected one of [error, drop] (data.")
+    with pytest.raises(UserError, match=r"is not a ListConfig.* \(data.features\)"):
+        data_config(run, tmp_path / "new.csv", {"features": "a"})
+    with pytest.raises(UserError, match=r"unknown setting\(s\) data.path for new.csv; use "):
+        data_config(run, tmp_path / "new.csv", {"path": "other.csv"})
+
+
+@pytest.mark.parametrize(
+    ("overrides", "use"),
+    [
+        ({}, TargetUse.if_present),
+        ({"target_key": "y"}, TargetUse.required),
+        ({"target_key": None}, TargetUse.ignored),
+        ({"target_key": ""}, TargetUse.ignored),
+    ],
+)
+def test_the_target_is_read_where_present_unless_named_or_set_to_none(tmp_path, overrides, use):
+    assert target_use("arrays", overrides) is use
+    run = _run_folder(tmp_path / "run", ARRAYS_RUN)
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "new.npz", S=rng.normal(size=(3, 4)), y=[1.0, 2.0, 3.0])
+    cfg = data_config(run, tmp_path / "new.npz", {**overrides, "id_key": None})
+    assert cfg.target_key == "y"  # the typed key keeps its name; the loader is told the use
+    dataset = load_new_data(cfg, use)
+    if use is TargetUse.ignored:
+        assert np.isnan(dataset.x).all() and dataset.target is None
+    else:
+        np.testing.assert_array_equal(dataset.x, [1.0, 2.0, 3.0])
