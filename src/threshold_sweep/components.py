@@ -134,7 +134,7 @@ def locate(path: str) -> Any:
         found = _attribute(found, ".".join(parts[:depth]), part)
     if not callable(found):
         raise TargetError(
-            f"{path} is a {type(found).__name__}, not a function",
+            f"{path} is of type {type(found).__name__}, not a function",
             "point it to a function (or class)",
         )
     return found
