@@ -43,10 +43,22 @@ def first_line(error: BaseException, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def raised_at(error: BaseException) -> str:
-    """`file:line` of the innermost frame of `error`'s traceback ('' without one)."""
+def raised_at(error: BaseException, in_file: str | None = None) -> str:
+    """` at file:line` of the innermost frame of `error` (in `in_file` if given), or ''."""
     frames = traceback.extract_tb(error.__traceback__)
+    if in_file is not None:
+        frames = [frame for frame in frames if frame.filename == in_file]
     return f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+
+
+def source_file(function: Any) -> str | None:
+    """The file a function is defined in (None for builtins and the like)."""
+    import inspect
+
+    try:
+        return inspect.getsourcefile(function)
+    except TypeError:
+        return None
 
 
 def _dotted(path: str) -> list[str]:

@@ -13,7 +13,14 @@ from typing import Any
 import keras
 import numpy as np
 
-from threshold_sweep.components import bind, first_line, raised_at, target_error
+from threshold_sweep.components import (
+    bind,
+    first_line,
+    locate,
+    raised_at,
+    source_file,
+    target_error,
+)
 from threshold_sweep.errors import UserError
 
 PROBE_ROWS = 8
@@ -39,13 +46,14 @@ def call_builder(model_cfg: Any, input_shape: tuple[int, int], outputs: int) -> 
         return builder(input_shape, outputs)
     except UserError:
         raise
-    except Exception as error:  # the user's code: one line that says where it raised
+    except Exception as error:  # the user's code: one line that says where in it it raised
+        where = raised_at(error, source_file(locate(path)))
         raise target_error(
             "model",
             path,
-            f"the builder raised {first_line(error)}{raised_at(error)}",
-            f"fix the builder or the model.* keys; it is called as build(input_shape="
-            f"{input_shape}, n_outputs={outputs}, **the other model.* keys)",
+            f"the builder raised {first_line(error)}{where}",
+            f"fix the builder or the model.* keys; it is called as {path}({input_shape}, "
+            f"{outputs}, **the other model.* keys)",
         ) from None
 
 
