@@ -14,6 +14,7 @@ from omegaconf import II, MISSING
 class SyntheticDataConfig:
     """Embedded default data: noisy sequences whose shape carries log10(x)."""
 
+    _target_: str = "threshold_sweep.data.synthetic_data"
     source: str = "synthetic"
     n_samples: int = 4000
     length: int = 64
@@ -36,6 +37,7 @@ class MissingPolicy(str, Enum):
 class TableDataConfig:
     """A CSV or Parquet file: one row per sample, the feature columns form the sequence."""
 
+    _target_: str = "threshold_sweep.data.table_data"
     source: str = "table"
     path: str = MISSING
     target: str = "x"
@@ -48,6 +50,7 @@ class TableDataConfig:
 class ArraysDataConfig:
     """An .npz file with a sequence array and a target vector."""
 
+    _target_: str = "threshold_sweep.data.arrays_data"
     source: str = "arrays"
     path: str = MISSING
     sequences_key: str = "X"
@@ -91,6 +94,7 @@ class SamplingStrategy(str, Enum):
 class SamplingConfig:
     """Rebalancing of the training split only."""
 
+    _target_: str = "threshold_sweep.prepare.sampling.sample_training_rows"
     strategy: SamplingStrategy = SamplingStrategy.undersample
     seed: int = II("train.seed")
 
@@ -107,6 +111,7 @@ class GlobalPool(str, Enum):
 class ModelConfig:
     """A Keras 1D CNN: conv blocks, pooling, dropout, a dense layer, a sigmoid output."""
 
+    _target_: str = "threshold_sweep.model.cnn1d.build_cnn1d"
     name: str = "cnn1d"
     filters: list[int] = field(default_factory=lambda: [16, 32])
     kernel_size: int = 5
@@ -182,7 +187,7 @@ class TrackingConfig:
 
 @dataclass
 class Config:
-    """The whole experiment; `data` is one of the data source schemas."""
+    """The whole experiment; `data` and `model` are one of their options' schemas."""
 
     seed: int = 0
     resume: bool = False
@@ -190,7 +195,7 @@ class Config:
     label: LabelConfig = field(default_factory=LabelConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
+    model: Any = MISSING
     train: TrainConfig = field(default_factory=TrainConfig)
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
@@ -203,6 +208,17 @@ def register_configs() -> None:
     store.store(group="schema/data", name="synthetic", node=SyntheticDataConfig)
     store.store(group="schema/data", name="table", node=TableDataConfig)
     store.store(group="schema/data", name="arrays", node=ArraysDataConfig)
+    store.store(group="schema/model", name="cnn1d", node=ModelConfig)
+    store.store(group="schema/model", name="custom", node=custom_model_schema())
+
+
+def custom_model_schema() -> Any:
+    """model=custom: `_target_` names the builder; any other key is one of its arguments."""
+    from omegaconf import OmegaConf
+
+    node = OmegaConf.create({"_target_": MISSING})
+    OmegaConf.set_struct(node, False)  # model.units=64 works without a leading +
+    return node
 
 
 def _check_known_keys(cfg: Any) -> None:
@@ -234,13 +250,11 @@ def _check_known_keys(cfg: Any) -> None:
     walk(cfg, "")
 
 
-def validate_config(cfg: Any) -> None:
-    """Reject values that type checks cannot: budgets, sizes and label names."""
+def _check_missing(cfg: Any) -> None:
+    """Name the first required key that has no value."""
     from omegaconf import OmegaConf
 
     from threshold_sweep.errors import UserError
-
-    _check_known_keys(cfg)
 
     missing = sorted(OmegaConf.missing_keys(cfg))
     if missing:
@@ -249,17 +263,31 @@ def validate_config(cfg: Any) -> None:
             f"{first} is required for this config and has no value: add {first}=... "
             "to the command line"
         )
+
+
+def _require(bounds: dict[str, tuple[Any, float, bool]], message: str) -> None:
+    """Raise `message` (with key, value, low) for the first value below (or at) its bound."""
+    from threshold_sweep.errors import UserError
+
+    for key, (value, low, strict) in bounds.items():
+        if value < low or (strict and value == low):
+            raise UserError(message.format(key=key, value=value, low=low))
+
+
+def _check_budgets(cfg: Any) -> None:
+    """Epochs, batch sizes, learning rate and class minimum must be positive."""
     positive = {
         "train.epochs": cfg.train.epochs,
         "train.batch_size": cfg.train.batch_size,
         "train.learning_rate": cfg.train.learning_rate,
         "train.predict_batch_size": cfg.train.predict_batch_size,
-        "model.kernel_size": cfg.model.kernel_size,
         "label.min_per_split": cfg.label.min_per_split,
     }
-    for key, value in positive.items():
-        if value <= 0:
-            raise UserError(f"{key}={value} must be > 0")
+    _require({k: (v, 0, True) for k, v in positive.items()}, "{key}={value} must be > 0")
+
+
+def _check_seeds(cfg: Any) -> None:
+    """Every seed must be a non-negative integer."""
     seeds = {
         "seed": cfg.seed,
         "train.seed": cfg.train.seed,
@@ -269,42 +297,108 @@ def validate_config(cfg: Any) -> None:
     }
     if "seed" in cfg.data:
         seeds["data.seed"] = cfg.data.seed
-    for key, value in seeds.items():
-        if value < 0:
-            raise UserError(f"{key}={value} must be a non-negative integer, e.g. {key}=0")
-    for key, value in (
-        ("train.patience", cfg.train.patience),
-        ("train.threads", cfg.train.threads),
-    ):
-        if value < 0:
-            raise UserError(f"{key}={value} must be >= 0 (train.threads=0 means all cores)")
-    for key, value, low in (
-        ("model.pool_size", cfg.model.pool_size, 1),
-        ("model.dense_units", cfg.model.dense_units, 0),
-        ("split.n_bins", cfg.split.n_bins, 1),
-        ("evaluate.min_class_rows", cfg.evaluate.min_class_rows, 0),
-    ):
-        if value < low:
-            raise UserError(f"{key}={value} must be >= {low}")
-    if not cfg.model.filters or any(f <= 0 for f in cfg.model.filters):
-        raise UserError(f"model.filters={list(cfg.model.filters)} must be positive integers")
-    if not 0 <= cfg.model.dropout < 1:
-        raise UserError(f"model.dropout={cfg.model.dropout} must be in [0, 1)")
-    if cfg.evaluate.bootstrap.resamples < 10:
+    _require(
+        {k: (v, 0, False) for k, v in seeds.items()},
+        "{key}={value} must be a non-negative integer, e.g. {key}=0",
+    )
+
+
+def _check_counts(cfg: Any) -> None:
+    """Patience, threads, bins and class rows have lower bounds."""
+    _require(
+        {
+            "train.patience": (cfg.train.patience, 0, False),
+            "train.threads": (cfg.train.threads, 0, False),
+        },
+        "{key}={value} must be >= 0 (train.threads=0 means all cores)",
+    )
+    _require(
+        {
+            "split.n_bins": (cfg.split.n_bins, 1, False),
+            "evaluate.min_class_rows": (cfg.evaluate.min_class_rows, 0, False),
+        },
+        "{key}={value} must be >= {low}",
+    )
+
+
+def _check_cnn1d(model: Any) -> None:
+    """The built-in CNN's sizes, filters and dropout (other builders check their own keys)."""
+    from omegaconf import OmegaConf
+
+    from threshold_sweep.errors import UserError
+
+    if OmegaConf.get_type(model) is not ModelConfig:
+        return
+    _require({"model.kernel_size": (model.kernel_size, 0, True)}, "{key}={value} must be > 0")
+    _require(
+        {
+            "model.pool_size": (model.pool_size, 1, False),
+            "model.dense_units": (model.dense_units, 0, False),
+        },
+        "{key}={value} must be >= {low}",
+    )
+    if not model.filters or any(f <= 0 for f in model.filters):
+        raise UserError(f"model.filters={list(model.filters)} must be positive integers")
+    if not 0 <= model.dropout < 1:
+        raise UserError(f"model.dropout={model.dropout} must be in [0, 1)")
+
+
+def _check_evaluate(evaluate: Any) -> None:
+    """Bootstrap resamples and level, and the decision cutoff."""
+    from threshold_sweep.errors import UserError
+
+    if evaluate.bootstrap.resamples < 10:
         raise UserError(
-            f"evaluate.bootstrap.resamples={cfg.evaluate.bootstrap.resamples} must be >= 10 "
+            f"evaluate.bootstrap.resamples={evaluate.bootstrap.resamples} must be >= 10 "
             "(1000 is usual)"
         )
-    if not 0 < cfg.evaluate.bootstrap.level < 1:
+    if not 0 < evaluate.bootstrap.level < 1:
         raise UserError(
-            f"evaluate.bootstrap.level={cfg.evaluate.bootstrap.level} must be between 0 and 1, "
+            f"evaluate.bootstrap.level={evaluate.bootstrap.level} must be between 0 and 1, "
             "e.g. 0.95"
         )
-    if not 0 < cfg.evaluate.cutoff < 1:
-        raise UserError(f"evaluate.cutoff={cfg.evaluate.cutoff} must be between 0 and 1")
+    if not 0 < evaluate.cutoff < 1:
+        raise UserError(f"evaluate.cutoff={evaluate.cutoff} must be between 0 and 1")
+
+
+def _check_labels_and_verbosity(cfg: Any) -> None:
+    """Thresholds and class names agree; train.verbose is one Keras knows."""
+    from threshold_sweep.errors import UserError
     from threshold_sweep.prepare.labels import class_names
     from threshold_sweep.thresholds import parse_thresholds
 
     class_names(parse_thresholds(cfg.label.threshold), cfg.label.names)
     if str(cfg.train.verbose) not in ("auto", "0", "1", "2"):
         raise UserError(f"train.verbose={cfg.train.verbose} must be auto, 0, 1 or 2")
+
+
+COMPONENTS = ("data", "sampling", "model")
+
+
+def check_targets(cfg: Any) -> None:
+    """Each component's `_target_` must be findable on the Python path (nothing is imported)."""
+    from omegaconf import OmegaConf
+
+    from threshold_sweep.components import TargetError, check_target, target_error
+
+    for key in COMPONENTS:
+        node = cfg.get(key)
+        if node is None or "_target_" not in node or OmegaConf.is_missing(node, "_target_"):
+            continue
+        try:
+            check_target(node._target_)
+        except TargetError as error:
+            raise target_error(key, node._target_, error.problem, error.fix) from None
+
+
+def validate_config(cfg: Any) -> None:
+    """Reject values that type checks cannot: budgets, sizes, label names and targets."""
+    _check_known_keys(cfg)
+    _check_missing(cfg)
+    _check_budgets(cfg)
+    _check_seeds(cfg)
+    _check_counts(cfg)
+    _check_cnn1d(cfg.model)
+    _check_evaluate(cfg.evaluate)
+    _check_labels_and_verbosity(cfg)
+    check_targets(cfg)

@@ -115,7 +115,19 @@ def precheck(argv: list[str], config_dir: Path) -> None:
             if not key.startswith(("hydra.", "hydra/")):
                 first_values.append(f"{key}={value}")
         with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
-            compose("config", overrides=first_values)
+            cfg = compose("config", overrides=first_values)
     except Exception as error:  # every composition problem becomes one line
         sys.stderr.write(f"error: {explain(error, config_dir)}\n")
+        raise SystemExit(2) from None
+    check_components(cfg)
+
+
+def check_components(cfg: object) -> None:
+    """Exit 2 with one line if a `_target_` names no module on the path (nothing imported)."""
+    from threshold_sweep.errors import UserError
+
+    try:
+        schemas.check_targets(cfg)
+    except UserError as error:
+        sys.stderr.write(f"error: {error}\n")
         raise SystemExit(2) from None

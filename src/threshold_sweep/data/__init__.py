@@ -49,7 +49,7 @@ def _cache_key(cfg: Any) -> str | None:
 
 
 def load_dataset(cfg: Any) -> Dataset:
-    """Load the data source named by `cfg.source`, once per process for the same data config.
+    """Load the data source that `cfg._target_` names, once per process for the same config.
 
     Jobs of a sweep that run in one process (Hydra's basic launcher) share the loaded,
     validated arrays; nothing downstream modifies them.
@@ -66,22 +66,60 @@ def load_dataset(cfg: Any) -> Dataset:
     return dataset
 
 
+SOURCES = {
+    "synthetic": "threshold_sweep.data.synthetic_data",
+    "table": "threshold_sweep.data.table_data",
+    "arrays": "threshold_sweep.data.arrays_data",
+}
+
+
+def _spec(cfg: Any) -> Any:
+    """The data config as a `_target_` node; configs without one name it by `source`."""
+    from omegaconf import OmegaConf
+
+    if OmegaConf.is_config(cfg) and "_target_" in cfg:
+        return cfg
+    settings = OmegaConf.to_container(cfg) if OmegaConf.is_config(cfg) else dict(vars(cfg))
+    target = settings.get("_target_") or SOURCES.get(settings.get("source"))
+    if target is None:
+        from threshold_sweep.errors import UserError
+
+        raise UserError(
+            f"unknown data source {settings.get('source')!r}: use data=synthetic, data=table "
+            "or data=arrays"
+        )
+    return {**settings, "_target_": target}
+
+
 def _load(cfg: Any) -> Dataset:
-    """Dispatch to the loader of `cfg.source`."""
-    if cfg.source == "synthetic":
-        from threshold_sweep.data.synthetic import generate
+    """Call the loader that the data config's `_target_` names, with its other keys."""
+    from threshold_sweep.components import bind
 
-        return generate(cfg)
-    if cfg.source == "table":
-        from threshold_sweep.data.table import load_table
+    return bind(_spec(cfg), "data")()
 
-        return load_table(cfg)
-    if cfg.source == "arrays":
-        from threshold_sweep.data.arrays import load_arrays
 
-        return load_arrays(cfg)
-    from threshold_sweep.errors import UserError
+def synthetic_data(**settings: Any) -> Dataset:
+    """data=synthetic: the embedded generated data (keys as in SyntheticDataConfig)."""
+    from types import SimpleNamespace
 
-    raise UserError(
-        f"unknown data source {cfg.source!r}: use data=synthetic, data=table or data=arrays"
-    )
+    from threshold_sweep.data.synthetic import generate
+
+    return generate(SimpleNamespace(**settings))
+
+
+def table_data(**settings: Any) -> Dataset:
+    """data=table: a CSV or Parquet file (keys as in TableDataConfig)."""
+    from types import SimpleNamespace
+
+    from threshold_sweep.data.table import load_table
+
+    return load_table(SimpleNamespace(**settings))
+
+
+def arrays_data(**settings: Any) -> Dataset:
+    """data=arrays: an .npz file (keys as in ArraysDataConfig)."""
+    from types import SimpleNamespace
+
+    from threshold_sweep.data.arrays import load_arrays
+
+    return load_arrays(SimpleNamespace(**settings))

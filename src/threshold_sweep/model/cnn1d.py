@@ -2,43 +2,63 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import keras
 from keras import layers
 
 
-def build_cnn1d(input_shape: tuple[int, int], n_classes: int, cfg: Any) -> keras.Model:
-    """Conv1D blocks, a global pooling, dropout, a dense layer and a sigmoid output."""
-    inputs = keras.Input(shape=input_shape, name="sequence")
-    hidden = inputs
-    steps = input_shape[0]
-    for block, filters in enumerate(cfg.filters):
+def _conv_blocks(
+    hidden: Any, steps: int, filters: Sequence[int], kernel_size: int, pool_size: int
+) -> Any:
+    """One Conv1D per entry of `filters`, each followed by pooling while the sequence allows."""
+    for block, width in enumerate(filters):
         hidden = layers.Conv1D(
-            int(filters),
-            int(cfg.kernel_size),
-            padding="same",
-            activation="relu",
-            name=f"conv{block + 1}",
+            int(width), int(kernel_size), padding="same", activation="relu", name=f"conv{block + 1}"
         )(hidden)
-        if cfg.pool_size > 1 and steps >= 2 * cfg.pool_size:
-            hidden = layers.MaxPooling1D(int(cfg.pool_size), name=f"pool{block + 1}")(hidden)
-            steps //= int(cfg.pool_size)
-    pool = getattr(cfg.global_pool, "value", cfg.global_pool)
+        if pool_size > 1 and steps >= 2 * pool_size:
+            hidden = layers.MaxPooling1D(int(pool_size), name=f"pool{block + 1}")(hidden)
+            steps //= int(pool_size)
+    return hidden
+
+
+def _global_pool(hidden: Any, global_pool: Any) -> Any:
+    """Average, max or flatten the feature maps."""
+    pool = getattr(global_pool, "value", global_pool)
     if pool == "avg":
-        hidden = layers.GlobalAveragePooling1D(name="global_pool")(hidden)
-    elif pool == "max":
-        hidden = layers.GlobalMaxPooling1D(name="global_pool")(hidden)
-    else:
-        hidden = layers.Flatten(name="flatten")(hidden)
-    if cfg.dropout > 0:
-        hidden = layers.Dropout(float(cfg.dropout), name="dropout")(hidden)
-    if cfg.dense_units > 0:
-        hidden = layers.Dense(int(cfg.dense_units), activation="relu", name="dense")(hidden)
-    if n_classes == 2:
-        outputs = layers.Dense(1, activation="sigmoid", name="probability", dtype="float32")(hidden)
-    else:
-        outputs = layers.Dense(
-            n_classes, activation="softmax", name="probability", dtype="float32"
-        )(hidden)
-    return keras.Model(inputs, outputs, name="cnn1d")
+        return layers.GlobalAveragePooling1D(name="global_pool")(hidden)
+    if pool == "max":
+        return layers.GlobalMaxPooling1D(name="global_pool")(hidden)
+    return layers.Flatten(name="flatten")(hidden)
+
+
+def probability_head(hidden: Any, n_outputs: int) -> Any:
+    """Dense(1, sigmoid) for two classes, Dense(k, softmax) for k ordered classes (float32)."""
+    activation = "sigmoid" if n_outputs == 1 else "softmax"
+    return layers.Dense(n_outputs, activation=activation, name="probability", dtype="float32")(
+        hidden
+    )
+
+
+def build_cnn1d(
+    input_shape: tuple[int, int],
+    n_outputs: int,
+    *,
+    name: str = "cnn1d",
+    filters: Sequence[int] = (16, 32),
+    kernel_size: int = 5,
+    pool_size: int = 2,
+    global_pool: Any = "avg",
+    dropout: float = 0.2,
+    dense_units: int = 32,
+) -> keras.Model:
+    """Conv1D blocks, a global pooling, dropout, a dense layer and a probability output."""
+    inputs = keras.Input(shape=tuple(input_shape), name="sequence")
+    hidden = _conv_blocks(inputs, int(input_shape[0]), filters, kernel_size, pool_size)
+    hidden = _global_pool(hidden, global_pool)
+    if dropout > 0:
+        hidden = layers.Dropout(float(dropout), name="dropout")(hidden)
+    if dense_units > 0:
+        hidden = layers.Dense(int(dense_units), activation="relu", name="dense")(hidden)
+    return keras.Model(inputs, probability_head(hidden, int(n_outputs)), name=name)

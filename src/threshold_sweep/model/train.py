@@ -65,6 +65,63 @@ class TrainedModel:
     threads: int
 
 
+def start_session(train_cfg: Any) -> None:
+    """A cleared Keras session with the precision policy, the seed and op determinism."""
+    import keras
+    import tensorflow as tf
+
+    keras.backend.clear_session()
+    # float16 compute with float32 weights pays off on GPUs; reset for every job of a process
+    keras.mixed_precision.set_global_policy(
+        "mixed_float16" if train_cfg.mixed_precision else "float32"
+    )
+    keras.utils.set_random_seed(int(train_cfg.seed))
+    tf.config.experimental.enable_op_determinism()
+
+
+def compile_model(model: Any, learning_rate: float, binary: bool) -> None:
+    """Adam; binary or sparse categorical cross-entropy; accuracy (and AUC for two classes)."""
+    import keras
+
+    metrics: list[Any] = ["accuracy"]
+    if binary:
+        metrics.append(keras.metrics.AUC(name="auc"))
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy",
+        metrics=metrics,
+    )
+
+
+def fit_callbacks(
+    train_cfg: Any, history_path: Path, tensorboard_dir: Path | None, extra: Sequence[Any]
+) -> list[Any]:
+    """CSV history, early stopping (if on), TensorBoard scalars (if asked) and `extra`."""
+    import keras
+
+    callbacks: list[Any] = [keras.callbacks.CSVLogger(str(history_path))]
+    if train_cfg.early_stopping:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=int(train_cfg.patience), restore_best_weights=True
+            )
+        )
+    if tensorboard_dir is not None:
+        from threshold_sweep.model.tensorboard import epoch_scalars
+
+        callbacks.append(epoch_scalars(tensorboard_dir))
+    callbacks.extend(extra)
+    return callbacks
+
+
+def trained(model: Any, history: dict[str, list[float]], threads: int) -> TrainedModel:
+    """The fitted model with the epochs run and the best (lowest validation loss) epoch."""
+    epochs_run = len(history.get("loss", []))
+    val_loss = history.get("val_loss", [])
+    best_epoch = int(np.argmin(val_loss)) + 1 if val_loss else epochs_run
+    return TrainedModel(model=model, epochs_run=epochs_run, best_epoch=best_epoch, threads=threads)
+
+
 def train_model(
     X_train: np.ndarray,
     y_train: np.ndarray,
@@ -78,45 +135,17 @@ def train_model(
     tensorboard_dir: Path | None = None,
     extra_callbacks: Sequence[Any] = (),
 ) -> TrainedModel:
-    """Build and fit the CNN from a cleared session and a fresh seed; log history to CSV.
+    """Build the model `model_cfg._target_` names and fit it from a fresh session and seed.
 
     `tensorboard_dir` gets per-epoch TensorBoard scalars; `extra_callbacks` go to model.fit too.
     """
     threads = configure_tensorflow(train_cfg.threads)
-    import keras
-    import tensorflow as tf
+    from threshold_sweep.model.build import build_model
 
-    from threshold_sweep.model.cnn1d import build_cnn1d
-
-    keras.backend.clear_session()
-    # float16 compute with float32 weights pays off on GPUs; reset for every job of a process
-    keras.mixed_precision.set_global_policy(
-        "mixed_float16" if train_cfg.mixed_precision else "float32"
-    )
-    keras.utils.set_random_seed(int(train_cfg.seed))
-    tf.config.experimental.enable_op_determinism()
-    model = build_cnn1d(X_train.shape[1:], n_classes, model_cfg)
+    start_session(train_cfg)
+    model = build_model(model_cfg, X_train.shape[1:], n_classes, X_train)
     binary = n_classes == 2
-    metrics: list[Any] = ["accuracy"]
-    if binary:
-        metrics.append(keras.metrics.AUC(name="auc"))
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=float(train_cfg.learning_rate)),
-        loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy",
-        metrics=metrics,
-    )
-    callbacks: list[Any] = [keras.callbacks.CSVLogger(str(history_path))]
-    early = None
-    if train_cfg.early_stopping:
-        early = keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=int(train_cfg.patience), restore_best_weights=True
-        )
-        callbacks.append(early)
-    if tensorboard_dir is not None:
-        from threshold_sweep.model.tensorboard import epoch_scalars
-
-        callbacks.append(epoch_scalars(tensorboard_dir))
-    callbacks.extend(extra_callbacks)
+    compile_model(model, float(train_cfg.learning_rate), binary)
     history = model.fit(
         X_train,
         y_train.astype(np.float32) if binary else y_train,
@@ -124,13 +153,10 @@ def train_model(
         epochs=int(train_cfg.epochs),
         batch_size=int(train_cfg.batch_size),
         class_weight=class_weight,
-        callbacks=callbacks,
+        callbacks=fit_callbacks(train_cfg, history_path, tensorboard_dir, extra_callbacks),
         verbose=keras_verbosity(train_cfg.verbose),
     )
-    epochs_run = len(history.history.get("loss", []))
-    val_loss = history.history.get("val_loss", [])
-    best_epoch = int(np.argmin(val_loss)) + 1 if val_loss else epochs_run
-    return TrainedModel(model=model, epochs_run=epochs_run, best_epoch=best_epoch, threads=threads)
+    return trained(model, history.history, threads)
 
 
 def predict_scores(model: Any, X: np.ndarray, batch_size: int) -> np.ndarray:

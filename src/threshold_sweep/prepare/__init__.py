@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from threshold_sweep.components import bind
 from threshold_sweep.data import Dataset, load_dataset
 from threshold_sweep.prepare.labels import (
     check_class_counts,
@@ -16,7 +17,7 @@ from threshold_sweep.prepare.labels import (
     make_labels,
     parse_thresholds,
 )
-from threshold_sweep.prepare.sampling import TrainingRows, sample_training_rows
+from threshold_sweep.prepare.sampling import TrainingRows
 from threshold_sweep.prepare.split import Split, split_rows
 from threshold_sweep.prepare.standardize import Standardizer
 
@@ -50,7 +51,7 @@ def prepare(cfg: Any) -> PreparedData:
     split = split_rows(dataset.x, cfg.split)
     counts_before = {name: class_counts(y[rows], names) for name, rows in split.items()}
     check_class_counts(counts_before, thresholds, int(cfg.label.min_per_split))
-    training = sample_training_rows(split.train, y, cfg.sampling.strategy, int(cfg.sampling.seed))
+    training = bind(cfg.sampling, "sampling")(split.train, y)
     counts_after = dict(counts_before)
     counts_after["train"] = class_counts(y[training.indices], names)
     standardizer = Standardizer.fit(dataset.X[split.train])

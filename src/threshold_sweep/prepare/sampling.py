@@ -1,8 +1,13 @@
-"""Rebalancing of the training split only (imbalanced-learn samplers on row indices)."""
+"""Rebalancing of the training split only (imbalanced-learn samplers on row indices).
+
+`sampling._target_` names `sample_training_rows`; the run binds `strategy` and `seed` from the
+config and calls it with the training rows and the labels.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -15,29 +20,40 @@ class TrainingRows:
     class_weight: dict[int, float] | None
 
 
+def resampled(
+    train_indices: np.ndarray, y_train: np.ndarray, strategy: str, seed: int
+) -> TrainingRows:
+    """imbalanced-learn's random under- or oversampler applied to the row indices."""
+    from imblearn.over_sampling import RandomOverSampler  # imported only when used
+    from imblearn.under_sampling import RandomUnderSampler
+
+    sampler_type = RandomUnderSampler if strategy == "undersample" else RandomOverSampler
+    sampled, _ = sampler_type(random_state=seed).fit_resample(train_indices.reshape(-1, 1), y_train)
+    return TrainingRows(indices=sampled[:, 0], class_weight=None)
+
+
+def class_weighted(train_indices: np.ndarray, y_train: np.ndarray) -> TrainingRows:
+    """The rows unchanged, with scikit-learn's balanced class weights for Keras."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    classes = np.unique(y_train)
+    weights = compute_class_weight("balanced", classes=classes, y=y_train)
+    return TrainingRows(
+        indices=train_indices,
+        class_weight={int(c): float(w) for c, w in zip(classes, weights, strict=True)},
+    )
+
+
 def sample_training_rows(
-    train_indices: np.ndarray, y: np.ndarray, strategy: str, seed: int
+    train_indices: np.ndarray, y: np.ndarray, strategy: Any, seed: int
 ) -> TrainingRows:
     """Resample `train_indices` (rows of `y`) by `strategy`; nothing else is touched."""
     y_train = y[train_indices]
     strategy = getattr(strategy, "value", strategy)
     if strategy in ("undersample", "oversample"):
-        from imblearn.over_sampling import RandomOverSampler  # imported only when used
-        from imblearn.under_sampling import RandomUnderSampler
-
-        sampler_type = RandomUnderSampler if strategy == "undersample" else RandomOverSampler
-        sampler = sampler_type(random_state=seed)
-        sampled, _ = sampler.fit_resample(train_indices.reshape(-1, 1), y_train)
-        return TrainingRows(indices=sampled[:, 0], class_weight=None)
+        return resampled(train_indices, y_train, strategy, int(seed))
     if strategy == "class_weight":
-        from sklearn.utils.class_weight import compute_class_weight
-
-        classes = np.unique(y_train)
-        weights = compute_class_weight("balanced", classes=classes, y=y_train)
-        return TrainingRows(
-            indices=train_indices,
-            class_weight={int(c): float(w) for c, w in zip(classes, weights, strict=True)},
-        )
+        return class_weighted(train_indices, y_train)
     if strategy == "none":
         return TrainingRows(indices=train_indices, class_weight=None)
     raise ValueError(f"unknown sampling strategy {strategy!r}")
