@@ -26,6 +26,28 @@ TINY = (
 )
 
 
+# Fixtures that train a model. A test using one (directly or through another fixture) must be
+# marked slow, so that `make test-fast` (pytest -m "not slow") trains nothing.
+TRAINING_FIXTURES = frozenset(
+    {"sweep", "three_class_run", "sampling_sweep", "basic", "joblib_sweep"}
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse to run a test that needs a training fixture but is not marked slow."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "tests using a fixture that trains must be marked @pytest.mark.slow: "
+            + ", ".join(unmarked)
+        )
+
+
 def compose_config(*overrides: str) -> DictConfig:
     """The composed experiment config, as the CLI would see it (without hydra.*)."""
     register_configs()

@@ -14,6 +14,8 @@ from sklearn import metrics as skm
 from conftest import TINY, error_lines, run_cli, run_dir
 from test_cli import imports_tensorflow
 
+pytestmark = pytest.mark.slow  # every test trains: its own run or the shared sweep
+
 THRESHOLDS = (100, 1000)
 
 

@@ -114,6 +114,7 @@ def completed_runs(sweep_dir: Path) -> list[Path]:
     return sorted(path.parent for path in sweep_dir.glob("*/metrics.json"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("threshold", [100, 1000])
 def test_run_page_shows_the_numbers_of_metrics_json(sweep, threshold):
     folder = run_dir(sweep[0], threshold)
@@ -140,6 +141,7 @@ def test_run_page_shows_the_numbers_of_metrics_json(sweep, threshold):
         assert str(escape(warning)) in text
 
 
+@pytest.mark.slow
 def test_three_class_run_page(three_class_run):
     folder, done = three_class_run
     assert done.returncode == 0, done.stderr
@@ -152,6 +154,7 @@ def test_three_class_run_page(three_class_run):
     assert {"plots/confusion_matrix.png", "plots/training_curves.png"} == set(page.images)
 
 
+@pytest.mark.slow
 def test_index_links_every_run_and_failure(sweep):
     sweep_dir = sweep[0]
     page = parse(sweep_dir / "index.html")
@@ -176,6 +179,7 @@ def test_index_links_every_run_and_failure(sweep):
     assert {"insights", "runs", "comparable-metrics", "paired-comparisons"} <= page.ids
 
 
+@pytest.mark.slow
 def test_data_and_configs_are_escaped(sweep, tmp_path):
     from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT
     from threshold_sweep.report.html import write_run_html
@@ -264,6 +268,7 @@ def _check_page(driver, page: Path) -> None:
         assert (target / unquote(urlparse(link).path)).exists(), (page, link)
 
 
+@pytest.mark.slow
 def test_pages_open_cleanly_in_chromium(browser, sweep, three_class_run):
     sweep_dir = sweep[0]
     pages = [
@@ -288,6 +293,7 @@ def test_pages_open_cleanly_in_chromium(browser, sweep, three_class_run):
     browser.set_window_size(1400, 1000)
 
 
+@pytest.mark.slow
 def test_back_link_leads_to_the_sweep_index(browser, sweep):
     browser.get((run_dir(sweep[0], 100, seed=1) / "report.html").resolve().as_uri())
     browser.find_element("id", "back-to-sweep").click()
@@ -305,6 +311,7 @@ def _column(table, index: int) -> list[tuple[str, float | None]]:
     return rows
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("column", ["roc_auc", "mcc", "label.threshold"])
 def test_runs_table_sorts_by_a_column(browser, sweep, column):
     browser.get((sweep[0] / "index.html").resolve().as_uri())
@@ -364,6 +371,7 @@ def test_sorting_puts_blanks_last_and_orders_text_naturally(browser, tmp_path):
     assert [h.get_attribute("aria-sort") for h in headers] == ["none", "none", "descending"]
 
 
+@pytest.mark.slow
 def test_a_narrow_window_scrolls_only_inside_wide_tables(browser, sweep):
     """At phone width the page itself never scrolls sideways; wide tables scroll in their box."""
     browser.set_window_size(420, 900)

@@ -26,6 +26,7 @@ def basic(tmp_path_factory) -> Path:
     return cwd / "sweep"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("launcher", ["local_parallel", "submitit_local", "ray_local"])
 def test_launcher_matches_the_basic_launcher(basic, launcher, tmp_path):
     if launcher.startswith("ray"):
@@ -50,6 +51,7 @@ def test_launcher_matches_the_basic_launcher(basic, launcher, tmp_path):
     pd.testing.assert_frame_equal(summary(tmp_path / "sweep"), summary(basic))
 
 
+@pytest.mark.slow  # no training, but joblib workers: ~9 s
 def test_failed_job_in_a_worker_process_fails_the_sweep(tmp_path):
     done = run_cli(
         [

@@ -9,7 +9,12 @@ import venv
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+
+# no training, but it builds a wheel and installs it into a fresh venv
+pytestmark = pytest.mark.slow
 
 
 def test_wheel_install_runs_without_the_checkout(tmp_path):

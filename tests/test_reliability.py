@@ -10,8 +10,11 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from conftest import TINY, run_cli
+
+pytestmark = pytest.mark.slow  # every test trains, in processes killed and re-run
 
 METRIC_COLUMNS = ["test_roc_auc", "test_f1", "test_accuracy", "test_mcc", "test_brier"]
 

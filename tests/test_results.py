@@ -19,6 +19,8 @@ from threshold_sweep.errors import UserError
 
 from conftest import run_cli, run_dir
 
+pytestmark = pytest.mark.slow  # every test reads a trained run (the shared sweep or its own)
+
 
 def test_load_sweep_gives_the_report_commands_tables(sweep):
     sweep_dir, _ = sweep

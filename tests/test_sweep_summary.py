@@ -35,6 +35,7 @@ def _markdown_table(text: str, heading: str) -> pd.DataFrame:
     return pd.DataFrame(cells[2:], columns=cells[0])
 
 
+@pytest.mark.slow
 def test_groups_follow_the_order_of_the_sweep_not_the_alphabet(sampling_sweep):
     runs = pd.read_csv(sampling_sweep / "summary.csv")
     jobs = {row["sampling"]: row["job"] for _, row in runs.iterrows()}
@@ -52,6 +53,7 @@ def test_groups_follow_the_order_of_the_sweep_not_the_alphabet(sampling_sweep):
     assert verdicts and all(first_last in line for line in verdicts)
 
 
+@pytest.mark.slow
 def test_one_prevalence_over_three_groups_is_not_called_both(sampling_sweep):
     groups = pd.read_csv(sampling_sweep / "summary_groups.csv")
     assert groups["test_prevalence"].nunique() == 1  # same test rows for every sampling
@@ -60,6 +62,7 @@ def test_one_prevalence_over_three_groups_is_not_called_both(sampling_sweep):
     assert "both groups" not in text
 
 
+@pytest.mark.slow
 def test_the_plot_shows_groups_as_categories_when_the_threshold_is_fixed(sampling_sweep):
     from threshold_sweep.sweep.plots import metrics_figure
     from threshold_sweep.sweep.summary import MAIN_METRICS, summarize
@@ -90,6 +93,7 @@ def test_the_plot_shows_groups_as_categories_when_the_threshold_is_fixed(samplin
     assert caption == ["Test metrics per group (one threshold, 100)"]
 
 
+@pytest.mark.slow
 def test_the_plot_keeps_a_threshold_axis_when_thresholds_vary(sweep):
     from threshold_sweep.sweep.plots import metrics_figure
     from threshold_sweep.sweep.summary import MAIN_METRICS, summarize
@@ -102,6 +106,7 @@ def test_the_plot_keeps_a_threshold_axis_when_thresholds_vary(sweep):
         assert list(line.get_xdata()) == [100, 1000]
 
 
+@pytest.mark.slow
 def test_a_failed_job_still_names_the_complete_one(sweep, tmp_path):
     from threshold_sweep.sweep.summary import build_summary
 
@@ -121,6 +126,7 @@ def test_a_failed_job_still_names_the_complete_one(sweep, tmp_path):
     assert "all runs" not in text
 
 
+@pytest.mark.slow
 def test_resume_leaves_the_results_and_the_command_as_they_were(sampling_sweep, tmp_path):
     copy = tmp_path / "sweep"
     shutil.copytree(sampling_sweep, copy)
@@ -190,6 +196,7 @@ def test_the_command_keeps_the_users_hydra_overrides(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_insights_name_runs_by_what_varies_not_by_their_folder(sweep):
     from threshold_sweep.sweep.summary import summarize
 

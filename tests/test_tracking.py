@@ -56,6 +56,7 @@ def joblib_sweep(tmp_path_factory) -> tuple[Path, str]:
     return cwd, (cwd / "mlruns").as_uri()
 
 
+@pytest.mark.slow
 def test_one_parent_run_per_sweep_and_a_child_run_per_job(joblib_sweep):
     cwd, uri = joblib_sweep
     (parent,), children = mlflow_runs(uri)
@@ -72,6 +73,7 @@ def test_one_parent_run_per_sweep_and_a_child_run_per_job(joblib_sweep):
         assert "tracking" not in child.info.run_name  # tracking does not name job folders
 
 
+@pytest.mark.slow
 def test_child_run_holds_config_metrics_report_plots_and_model(joblib_sweep, tmp_path):
     from mlflow.tracking import MlflowClient
 
@@ -107,6 +109,7 @@ def test_child_run_holds_config_metrics_report_plots_and_model(joblib_sweep, tmp
     assert thresholds == {100, 1000}
 
 
+@pytest.mark.slow
 def test_tensorboard_logs_every_epoch_in_the_run_folder(joblib_sweep):
     import tensorflow as tf
 
@@ -127,6 +130,7 @@ def test_tensorboard_logs_every_epoch_in_the_run_folder(joblib_sweep):
             )
 
 
+@pytest.mark.slow
 def test_resume_reopens_the_parent_and_adds_no_child_run(joblib_sweep):
     cwd, uri = joblib_sweep
     (parent,), _ = mlflow_runs(uri)
@@ -139,6 +143,7 @@ def test_resume_reopens_the_parent_and_adds_no_child_run(joblib_sweep):
     assert len(children) == 2
 
 
+@pytest.mark.slow
 def test_submitit_jobs_find_the_parent_run_in_the_default_store(tmp_path):
     from mlflow.tracking import MlflowClient
 
@@ -157,6 +162,7 @@ def test_submitit_jobs_find_the_parent_run_in_the_default_store(tmp_path):
     assert len(MlflowClient(tracking_uri=uri).get_metric_history(child.info.run_id, "loss")) == 2
 
 
+@pytest.mark.slow  # no training, but a new MLflow store: ~14 s
 def test_failed_jobs_fail_their_runs_and_the_parent(tmp_path):
     args = ["-m", "label.threshold=1e9,2e9", "tracking=mlflow", "hydra.sweep.dir=sweep", *TINY]
     done = run_cli(args, tmp_path)  # both jobs fail before training: no TensorFlow
@@ -169,6 +175,7 @@ def test_failed_jobs_fail_their_runs_and_the_parent(tmp_path):
         assert child.data.tags["status"] == "failed"
 
 
+@pytest.mark.slow  # no training, but MLflow and SQLAlchemy: ~6 s
 def test_a_store_that_cannot_be_opened_is_one_line(tmp_path):
     (tmp_path / "afile").write_text("not a folder")  # the database would have to go inside it
     uri = f"sqlite:///{tmp_path}/afile/mlflow.db"
