@@ -6,8 +6,12 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from threshold_sweep.errors import UserError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXAMPLES = """examples:
   threshold-sweep-predict outputs/runs/<time> --data new.npz
@@ -34,8 +38,10 @@ def parse_settings(items: list[str]) -> dict[str, object]:
     return settings
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Write the predictions CSV; exit 2 with one line on bad input."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command's arguments: the run folder, the data file and where to write."""
+    from threshold_sweep import __version__
+
     parser = argparse.ArgumentParser(
         prog="threshold-sweep-predict",
         description="Apply a finished run's model to a new file of the same shape and write "
@@ -58,28 +64,37 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--batch-size", type=int, default=1024, help="prediction batch size")
     parser.add_argument("settings", nargs="*", help="reader settings as data.KEY=VALUE")
-    from threshold_sweep import __version__
-
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    args = parser.parse_intermixed_args(argv)
+    return parser
+
+
+def predict_and_write(args: argparse.Namespace, output: Path) -> pd.DataFrame:
+    """Check the arguments, score the file and write the CSV (UserError on bad input)."""
+    settings = parse_settings(args.settings)
+    if args.batch_size < 1:
+        raise UserError("--batch-size must be at least 1")
+    to_stdout = str(output) == "-"
+    if not to_stdout and output.resolve() == args.data.resolve():
+        raise UserError(f"--output {output} is the --data file; choose another output file")
+    from threshold_sweep.predict import predict_file
+
+    frame = predict_file(args.run_dir, args.data, settings, args.cutoff, args.batch_size)
+    if to_stdout:
+        frame.to_csv(sys.stdout, index=False)
+    else:
+        from threshold_sweep.io import write_csv
+
+        write_csv(output, frame)
+    return frame
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the predictions CSV; exit 2 with one line on bad input."""
+    args = build_parser().parse_intermixed_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     output = args.output or Path(f"{args.data.stem}.predictions.csv")
-    to_stdout = str(output) == "-"
     try:
-        settings = parse_settings(args.settings)
-        if args.batch_size < 1:
-            raise UserError("--batch-size must be at least 1")
-        if not to_stdout and output.resolve() == args.data.resolve():
-            raise UserError(f"--output {output} is the --data file; choose another output file")
-        from threshold_sweep.predict import predict_file
-
-        frame = predict_file(args.run_dir, args.data, settings, args.cutoff, args.batch_size)
-        if to_stdout:
-            frame.to_csv(sys.stdout, index=False)
-        else:
-            from threshold_sweep.io import write_csv
-
-            write_csv(output, frame)
+        frame = predict_and_write(args, output)
     except UserError as error:
         message = str(error).replace("data.path:", "--data:", 1)  # the reader names its key
         print(f"error: {message}", file=sys.stderr)
@@ -88,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot write {error.filename or output}: {error.strerror}", file=sys.stderr)
         return 2
     counts = frame["label_pred"].value_counts().to_dict()
-    where = "stdout" if to_stdout else output
+    where = "stdout" if str(output) == "-" else output
     print(f"{len(frame)} rows scored -> {where} (predicted: {counts})", file=sys.stderr)
     return 0
 
