@@ -16,6 +16,11 @@ from omegaconf import DictConfig, OmegaConf
 from threshold_sweep.cli.main import config_dir, job_dirname
 from threshold_sweep.config import register_configs
 
+TESTS = Path(__file__).resolve().parent  # holds custom_models.py, the test builders
+ROOT = TESTS.parent
+# The environment of a subprocess that can import the test helper modules (custom_models).
+HELPER_PATH = os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))
+
 TINY = (
     "data.n_samples=600",
     "data.length=16",
@@ -129,3 +134,25 @@ def table_csv(tmp_path: Path) -> Path:
     path = tmp_path / "prices.csv"
     frame.to_csv(path, index=False)
     return path
+
+
+NO_TF_CHECK = """
+import sys
+sys.argv = {argv!r}
+from threshold_sweep.{module} import main
+try:
+    main()
+except SystemExit:
+    pass
+heavy = ("tensorflow", "keras", "mlflow")
+print("TENSORFLOW_IMPORTED" if any(name in sys.modules for name in heavy) else "NO_TF")
+"""
+
+
+def imports_tensorflow(argv: list[str], module: str = "cli.main", cwd: Path | None = None) -> str:
+    """Run a CLI entry point in a fresh interpreter: did it import TensorFlow (or MLflow)?"""
+    code = NO_TF_CHECK.format(argv=argv, module=module)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+    return done.stdout

@@ -14,10 +14,9 @@ import pytest
 
 from threshold_sweep.components import TargetError, check_target, locate
 
-from conftest import compose_config, run_cli
+from conftest import HELPER_PATH, compose_config, run_cli
 
-TESTS = Path(__file__).parent
-HELPERS = {"PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))}
+HELPERS = {"PYTHONPATH": HELPER_PATH}
 TINY_DATA = ("data.n_samples=600", "data.length=16", "train.epochs=2", "train.threads=1")
 
 

@@ -20,9 +20,8 @@ import pandas as pd
 import pytest
 from markupsafe import escape
 
-from conftest import run_dir
+from conftest import ROOT, run_dir
 
-ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "outputs" / "test-artifacts"
 XSS = "<script>alert(1)</script>"
 CHROMIUM_FLAGS = (

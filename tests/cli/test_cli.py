@@ -9,28 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
-
-NO_TF_CHECK = """
-import sys
-sys.argv = {argv!r}
-from threshold_sweep.{module} import main
-try:
-    main()
-except SystemExit:
-    pass
-heavy = ("tensorflow", "keras", "mlflow")
-print("TENSORFLOW_IMPORTED" if any(name in sys.modules for name in heavy) else "NO_TF")
-"""
-
-
-def imports_tensorflow(argv: list[str], module: str = "cli.main", cwd: Path | None = None) -> str:
-    """Run a CLI entry point in a fresh interpreter: did it import TensorFlow (or MLflow)?"""
-    code = NO_TF_CHECK.format(argv=argv, module=module)
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=120
-    )
-    return done.stdout
+from conftest import imports_tensorflow, run_cli
 
 
 @pytest.mark.parametrize(

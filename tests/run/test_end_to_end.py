@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from conftest import TINY, error_lines, run_cli, run_dir
-from test_cli import imports_tensorflow
+from conftest import TINY, error_lines, imports_tensorflow, run_cli, run_dir
 
 pytestmark = pytest.mark.slow  # every test trains: its own run or the shared sweep
 

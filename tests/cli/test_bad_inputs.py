@@ -4,7 +4,6 @@ leaves no run folder or one marked failed (error.txt, no metrics.json)."""
 from __future__ import annotations
 
 import errno
-import os
 import re
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 
 from threshold_sweep.io import write_atomic
 
-from conftest import run_cli
+from conftest import HELPER_PATH, run_cli
 
 
 def csv(tmp: Path, text: str, name: str = "d.csv") -> str:
@@ -29,11 +28,7 @@ def npz(tmp: Path, **arrays: np.ndarray) -> str:
 # TensorFlow's C++ start-up lines (glog format: I0000 00:00:..., E0000 ...), not ours
 TENSORFLOW_CHATTER = re.compile(r"^[IWEF]\d{4} ")
 # tests/custom_models.py holds the builders the model._target_ rows name
-HELPERS = {
-    "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")])
-    )
-}
+HELPERS = {"PYTHONPATH": HELPER_PATH}
 CUSTOM_TINY = ("data.n_samples=600", "data.length=16", "train.epochs=2", "train.threads=1")
 
 GOOD_ROWS = "x,a,b\n" + "".join(f"{i},{i % 7},{i % 3}\n" for i in range(1, 200))
