@@ -26,6 +26,9 @@ REPORT_HTML = "report.html"
 STANDARDIZATION = "standardization.json"
 TIMING = "timing.json"
 PLOTS = "plots"
+# A sweep folder's own files, beside one folder per job.
+SUMMARY_MD = "summary.md"
+INDEX_HTML = "index.html"
 TENSORBOARD = "tensorboard"
 
 # Everything a run writes besides Hydra's .hydra/ and log: cleared when a job starts again.

@@ -16,6 +16,7 @@ from threshold_sweep.config import ArraysDataConfig, TableDataConfig
 from threshold_sweep.data import Dataset
 from threshold_sweep.data.validate import TargetUse
 from threshold_sweep.errors import UserError
+from threshold_sweep.layout import DATA_SUMMARY, MODEL, STANDARDIZATION
 from threshold_sweep.prepare.labels import make_labels
 from threshold_sweep.prepare.standardize import Standardizer
 from threshold_sweep.results.read import Run, load_run
@@ -51,7 +52,7 @@ def inherited_settings(run: Run, source: str) -> dict[str, Any]:
         return {}
     settings = {key: trained_on[key] for key in INHERITED[source] if key in trained_on}
     if source == "table":  # the run's columns by name, whatever their order here
-        summary = json.loads((run.path / "data_summary.json").read_text())
+        summary = json.loads((run.path / DATA_SUMMARY).read_text())
         settings["features"] = summary.get("features") or settings.get("features")
     return settings
 
@@ -111,7 +112,7 @@ def _listed(names: list[str], most: int = 6) -> str:
 
 def check_shape(dataset: Dataset, run: Run) -> None:
     """The new sequences must have the shape (and table columns) the model was trained on."""
-    summary = json.loads((run.path / "data_summary.json").read_text())
+    summary = json.loads((run.path / DATA_SUMMARY).read_text())
     trained_features = summary.get("features")
     if trained_features and dataset.features and dataset.features != trained_features:
         raise UserError(
@@ -186,7 +187,7 @@ def predict_file(
 ) -> pd.DataFrame:
     """Predictions of the run's model for every row of `data_path`."""
     run = load_run(run_dir)
-    for name in ("model.keras", "standardization.json", "data_summary.json"):
+    for name in (MODEL, STANDARDIZATION, DATA_SUMMARY):
         if not (run.path / name).exists():
             raise UserError(f"{run.path} has no {name}; re-run that job to get a usable model")
     threshold = resolve_cutoff(run, cutoff)
@@ -205,7 +206,7 @@ def predict_file(
 
 def run_standardizer(run: Run) -> Standardizer:
     """The run's training statistics, from its standardization.json."""
-    path = run.path / "standardization.json"
+    path = run.path / STANDARDIZATION
     try:
         return Standardizer.from_dict(json.loads(path.read_text()))
     except ValueError as error:  # json.JSONDecodeError is one

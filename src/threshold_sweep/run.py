@@ -316,4 +316,4 @@ def index_link(out_dir: Path, sweep_dir: Path | None) -> str | None:
     """The relative link from a run folder to its sweep's index.html (None outside a sweep)."""
     if sweep_dir is None:
         return None
-    return Path(os.path.relpath(Path(sweep_dir) / "index.html", out_dir)).as_posix()
+    return Path(os.path.relpath(Path(sweep_dir) / layout.INDEX_HTML, out_dir)).as_posix()

@@ -7,7 +7,12 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from threshold_sweep.evaluate.bootstrap import Predictions, bootstrap_ci, paired_difference
+from threshold_sweep.evaluate.bootstrap import (
+    ClassPredictions,
+    Predictions,
+    bootstrap_ci,
+    paired_difference,
+)
 from threshold_sweep.evaluate.chance import (
     balanced_view,
     chance_levels,
@@ -18,6 +23,7 @@ from threshold_sweep.evaluate.cutoff import cutoff_curves, tune_cutoff
 from threshold_sweep.evaluate.diagnostics import exact_interval, overfitting, run_warnings
 from threshold_sweep.evaluate.metrics import (
     HEADLINE,
+    MULTI_HEADLINE,
     predict_labels,
     scalar_metrics,
     split_metrics,
@@ -258,3 +264,41 @@ def test_three_class_overfitting_flag_requires_the_train_value_beyond_the_test_c
     beyond = assess_three_classes(frames, high - inside["test"]["roc_auc_ovr"] + 0.01)
     assert beyond["overfitting"]["roc_auc_ovr"]["large"]
     assert any(w.startswith("Overfitting: train roc_auc_ovr") for w in beyond["warnings"])
+
+
+def test_class_predictions_equal_sklearn_weighted_metrics():
+    frames = three_class_frames(300, seed=3)
+    y, proba, pred = (
+        frames["test"]["y_true"].to_numpy(),
+        frames["test"][[f"score_{i}" for i in range(3)]].to_numpy(),
+        frames["test"]["y_pred"].to_numpy(),
+    )
+    weights = np.random.default_rng(2).integers(0, 4, size=(5, len(y))).astype(float)
+    vectorized = ClassPredictions(y, proba, pred).metrics(weights)
+    for row in range(len(weights)):
+        expected = scalar_metrics(y, proba, pred, sample_weight=weights[row])
+        for metric in MULTI_HEADLINE:
+            assert vectorized[metric][row] == pytest.approx(expected[metric], abs=1e-9), metric
+
+
+def test_paired_difference_of_three_class_runs():
+    frames = three_class_frames(400, seed=4)
+    test = frames["test"]
+    y, proba = test["y_true"].to_numpy(), test[[f"score_{i}" for i in range(3)]].to_numpy()
+    noisy = proba + np.random.default_rng(5).uniform(0, 0.6, proba.shape)
+    noisy /= noisy.sum(axis=1, keepdims=True)
+    first = ClassPredictions(y, noisy, noisy.argmax(axis=1))
+    second = ClassPredictions(y, proba, proba.argmax(axis=1))
+    metrics = ("roc_auc_ovr", "balanced_accuracy", "mcc")
+    diff = paired_difference(first, second, metrics, 400, 0.95, 0)
+    expected = skm.roc_auc_score(y, proba, multi_class="ovr") - skm.roc_auc_score(
+        y, noisy, multi_class="ovr"
+    )
+    assert diff["roc_auc_ovr"]["difference"] == pytest.approx(expected)
+    assert diff["roc_auc_ovr"]["ci_low"] <= expected <= diff["roc_auc_ovr"]["ci_high"]
+    balanced = skm.balanced_accuracy_score(y, proba.argmax(axis=1)) - skm.balanced_accuracy_score(
+        y, noisy.argmax(axis=1)
+    )
+    assert diff["balanced_accuracy"]["difference"] == pytest.approx(balanced)
+    same = paired_difference(second, second, metrics, 200, 0.95, 0)["mcc"]
+    assert same["difference"] == 0 and same["within_noise"]

@@ -3,11 +3,13 @@ resumed: groups, their order, the Runs table, the insights, the plot and the com
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -206,3 +208,41 @@ def test_insights_name_runs_by_what_varies_not_by_their_folder(sweep):
     for sentence in about_runs:
         assert "label.threshold=" in sentence and "train.seed=" in sentence, sentence
         assert "data.n_samples=" not in sentence, sentence  # constant: in folder names only
+
+
+def _three_class_run(folder: Path, y: np.ndarray, proba: np.ndarray) -> None:
+    """A minimal finished three-class run folder: predictions.csv and metrics.json."""
+    folder.mkdir(parents=True)
+    frame = pd.DataFrame({"id": np.arange(len(y)), "y_true": y, "y_pred": proba.argmax(axis=1)})
+    frame.assign(**{f"score_{i}": proba[:, i] for i in range(3)}).to_csv(
+        folder / "predictions.csv", index=False
+    )
+    result = {
+        "label_names": ["a", "b", "c"],
+        "ci": {"n_resamples": 300, "level": 0.95, "seed": 0},
+    }
+    (folder / "metrics.json").write_text(json.dumps(result))
+
+
+def test_three_class_runs_on_the_same_rows_are_paired(tmp_path):
+    from sklearn.metrics import roc_auc_score
+
+    from threshold_sweep.sweep.stats import paired_comparisons
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 300)
+    sharp = np.eye(3)[y] + rng.uniform(0, 1.5, (300, 3))
+    vague = np.eye(3)[y] + rng.uniform(0, 4.0, (300, 3))
+    for name, logits in (("lr=0.01", sharp), ("lr=0.1", vague)):
+        _three_class_run(tmp_path / name, y, logits / logits.sum(axis=1, keepdims=True))
+    table = pd.DataFrame({"run": ["lr=0.01", "lr=0.1"], "train.learning_rate": [0.01, 0.1]})
+    paired = paired_comparisons(tmp_path, table, ["train.learning_rate"]).set_index("metric")
+    assert list(paired.index) == ["roc_auc_ovr", "balanced_accuracy", "mcc"]
+    proba = {
+        n: pd.read_csv(tmp_path / n / "predictions.csv").filter(like="score_") for n in table.run
+    }
+    expected = roc_auc_score(y, proba["lr=0.1"], multi_class="ovr") - roc_auc_score(
+        y, proba["lr=0.01"], multi_class="ovr"
+    )
+    assert paired.loc["roc_auc_ovr", "difference"] == pytest.approx(expected)
+    assert paired.loc["roc_auc_ovr", "ci_high"] < 0  # the vague run ranks worse, beyond noise

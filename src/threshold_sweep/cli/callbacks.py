@@ -12,6 +12,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from threshold_sweep.errors import UserError
+from threshold_sweep.layout import ERROR_TXT, METRICS_JSON, SUMMARY_MD
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,11 @@ def failed_jobs(sweep_dir: Path, since: float) -> list[Path]:
     the old one). A job whose error.txt could not be written (a full disk) is found by its
     Hydra config, written when it started, beside no metrics.json. Older folders are left out.
     """
-    errors = {e.parent for e in sweep_dir.rglob("error.txt") if _since(e, since)}
+    errors = {e.parent for e in sweep_dir.rglob(ERROR_TXT) if _since(e, since)}
     started = {
         c.parent.parent
         for c in sweep_dir.rglob(".hydra/config.yaml")
-        if _since(c, since) and not (c.parent.parent / "metrics.json").exists()
+        if _since(c, since) and not (c.parent.parent / METRICS_JSON).exists()
     }
     return sorted(folder.resolve() for folder in errors | started)
 
@@ -94,7 +95,7 @@ class SweepSummaryCallback(Callback):
             "sweep summary: %d complete, %d failed -> %s",
             summary.completed,
             summary.failed,
-            sweep_dir / "summary.md",
+            sweep_dir / SUMMARY_MD,
         )
 
 

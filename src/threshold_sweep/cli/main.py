@@ -23,6 +23,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from threshold_sweep.config import register_configs
 from threshold_sweep.errors import UserError
 from threshold_sweep.io import write_text
+from threshold_sweep.layout import ERROR_TXT
 
 log = logging.getLogger("threshold_sweep")
 
@@ -113,7 +114,7 @@ def run_job(cfg: DictConfig) -> None:
             raise
         _fail_on_write(job, error)
     except UserError as error:
-        write_text(job.out_dir / "error.txt", f"{error}\n")
+        write_text(job.out_dir / ERROR_TXT, f"{error}\n")
         log.error("error: %s", error)
         _after_failure(job, EXIT_USER_ERROR)
     except Exception as error:
@@ -150,7 +151,7 @@ def _run_or_skip(cfg: DictConfig, job: Job) -> None:
 def _stop_interrupted(job: Job) -> NoReturn:
     """Ctrl-C: mark the run unfinished in error.txt and exit 130."""
     write_text(
-        job.out_dir / "error.txt",
+        job.out_dir / ERROR_TXT,
         "interrupted (Ctrl-C) before the run finished; "
         "history.csv keeps the finished epochs; re-run with resume=true\n",
     )
@@ -167,7 +168,7 @@ def _fail_on_write(job: Job, error: OSError) -> None:
         "or choose another output folder (hydra.run.dir / hydra.sweep.dir)"
     )
     with contextlib.suppress(OSError):
-        write_text(job.out_dir / "error.txt", message + "\n")
+        write_text(job.out_dir / ERROR_TXT, message + "\n")
     log.error("error: %s", message)
     _after_failure(job, EXIT_USER_ERROR)
 
@@ -175,13 +176,13 @@ def _fail_on_write(job: Job, error: OSError) -> None:
 def _record_crash(job: Job, error: Exception) -> None:
     """An unexpected error: its traceback in error.txt, one line in the log."""
     traceback_text = "".join(traceback.format_exception(error))
-    write_text(job.out_dir / "error.txt", f"{type(error).__name__}: {error}\n\n{traceback_text}")
+    write_text(job.out_dir / ERROR_TXT, f"{type(error).__name__}: {error}\n\n{traceback_text}")
     if not _show_tracebacks():
         log.error(
             "run failed: %s: %s (traceback in %s)",
             type(error).__name__,
             error,
-            job.out_dir / "error.txt",
+            job.out_dir / ERROR_TXT,
         )
 
 

@@ -20,6 +20,8 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from threshold_sweep.layout import ERROR_TXT, SUMMARY_MD
+
 log = logging.getLogger(__name__)
 
 STATE_DIR = ".sweep_progress"
@@ -181,7 +183,7 @@ class ProgressCallback(Callback):
         if progress is None:
             return
         started = getattr(self, "_job_started", time.time())
-        error = Path(config.hydra.runtime.output_dir) / "error.txt"
+        error = Path(config.hydra.runtime.output_dir) / ERROR_TXT
         failed = error.exists() and error.stat().st_mtime >= started - 1
         SweepProgress.mark_done(Path(config.hydra.sweep.dir), config.hydra.job.num)
         log.info(
@@ -204,7 +206,7 @@ class ProgressCallback(Callback):
             return
         swept = progress.swept if progress else ()
         summary = pd.read_csv(summary_path, dtype={key: str for key in swept})
-        details = sweep_dir / "summary.md"
+        details = sweep_dir / SUMMARY_MD
         sys.stdout.write(f"\n{final_table(summary, swept)}\n(test split; details in {details})\n")
         sys.stdout.flush()
 

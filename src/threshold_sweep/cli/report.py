@@ -8,12 +8,13 @@ import sys
 import webbrowser
 from pathlib import Path
 
+from threshold_sweep.layout import ERROR_TXT, INDEX_HTML, METRICS_JSON, REPORT_HTML
 from threshold_sweep.sweep.summary import build_summary
 
 
 def is_run_folder(root: Path) -> bool:
     """True when DIR is one run's folder rather than a folder of runs."""
-    markers = ("metrics.json", "error.txt")
+    markers = (METRICS_JSON, ERROR_TXT)
     return any((root / name).exists() for name in markers) or (root / ".hydra").is_dir()
 
 
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{root / 'index.html'}"
     )
     if args.open:
-        open_in_browser(root / "index.html")
+        open_in_browser(root / INDEX_HTML)
     return 1 if summary.failed else 0
 
 
@@ -83,8 +84,8 @@ def _one_run(run_dir: Path, open_page: bool) -> int:
     """A single run's folder gets no sweep summary: point at (and open) its report."""
     from threshold_sweep.results.read import run_error
 
-    page = run_dir / "report.html"
-    if not (run_dir / "metrics.json").exists():
+    page = run_dir / REPORT_HTML
+    if not (run_dir / METRICS_JSON).exists():
         print(f"{run_dir} is one run, and it failed: {run_error(run_dir)}")
         if open_page and page.exists():
             open_in_browser(page)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from threshold_sweep.layout import MODEL
+
 
 def load_run_model(run_dir: Path) -> Any:
     """The run's model.keras, loaded with safe_mode=True (no arbitrary code is executed)."""
     import keras
 
-    return keras.saving.load_model(Path(run_dir) / "model.keras", safe_mode=True, compile=False)
+    return keras.saving.load_model(Path(run_dir) / MODEL, safe_mode=True, compile=False)

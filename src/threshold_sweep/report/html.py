@@ -18,6 +18,7 @@ from threshold_sweep.evaluate.names import no_skill_level
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_text
+from threshold_sweep.layout import REPORT_HTML, REPORT_MD
 from threshold_sweep.report.document import (
     Block,
     Bullets,
@@ -187,7 +188,7 @@ def write_run_html(
         n_test=result["test"]["n"],
         warnings=len(result["warnings"]),
     )
-    return write_text(Path(out_dir) / "report.html", text)
+    return write_text(Path(out_dir) / REPORT_HTML, text)
 
 
 def write_run_pages(
@@ -195,4 +196,4 @@ def write_run_pages(
 ) -> Path:
     """Write report.html, then report.md, of a run from its Document; return report.md."""
     write_run_html(out_dir, document, result, index_link)
-    return write_text(Path(out_dir) / "report.md", to_markdown(document))
+    return write_text(Path(out_dir) / REPORT_MD, to_markdown(document))

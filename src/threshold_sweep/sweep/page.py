@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from threshold_sweep.evaluate.names import HEADLINE, MULTI_HEADLINE
+from threshold_sweep.layout import ERROR_TXT, REPORT_HTML
 from threshold_sweep.report.document import Block, Bullets, Code, Document, Image, Section, Table
 from threshold_sweep.report.tables import fmt
 
@@ -139,7 +140,7 @@ def _runs_table(root: Path, complete: pd.DataFrame, varying: list[str]) -> Table
     for metric in ("roc_auc", "balanced_accuracy"):
         if f"test_{metric}_ci_low" in complete:
             runs[f"test_{metric}"] = [_with_ci(r, metric) for _, r in complete.iterrows()]
-    links = {"run": _run_links(root, runs["run"], "report.html")}
+    links = {"run": _run_links(root, runs["run"], REPORT_HTML)}
     runs, values = (
         frame.rename(columns=lambda c: c.removeprefix("test_")) for frame in (runs, values)
     )
@@ -184,7 +185,7 @@ def _paired_section(paired: pd.DataFrame) -> Section:
 def _failed_section(root: Path, failed: pd.DataFrame) -> Section:
     """Failed runs with their one-line reason, linked to their error.txt."""
     errors = failed[["run", "error"]].reset_index(drop=True)
-    links = {"run": _run_links(root, errors["run"], "error.txt")}
+    links = {"run": _run_links(root, errors["run"], ERROR_TXT)}
     return Section("Failed runs", [Table(errors, links=links, sortable=True)])
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT
 from threshold_sweep.io import write_csv, write_text
+from threshold_sweep.layout import METRICS_JSON
 from threshold_sweep.results.read import (
     find_run_dirs,
     read_job_number,
@@ -47,7 +48,7 @@ def _run_row(root: Path, run_dir: Path, overrides: dict[str, str]) -> dict[str, 
     relative = str(run_dir.relative_to(root))
     row: dict[str, Any] = {"run": relative if relative != "." else run_dir.name}
     row["job"] = read_job_number(run_dir)
-    metrics_path = run_dir / "metrics.json"
+    metrics_path = run_dir / METRICS_JSON
     if metrics_path.exists():
         problem = unreadable(metrics_path)
         if problem:
@@ -93,7 +94,7 @@ def varying_overrides(table: pd.DataFrame) -> list[str]:
 def _max_gap(root: Path, table: pd.DataFrame) -> float:
     """evaluate.max_gap of the first complete run (0.05 when unknown)."""
     for run in table["run"]:
-        path = root / run / "metrics.json"
+        path = root / run / METRICS_JSON
         if path.exists():
             return float(json.loads(path.read_text()).get("overfitting_max_gap", 0.05))
     return 0.05

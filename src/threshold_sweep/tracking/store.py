@@ -19,6 +19,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from threshold_sweep.errors import UserError
+from threshold_sweep.layout import INDEX_HTML, SUMMARY_MD
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +33,11 @@ KNOWN_SCHEMES = frozenset(
 )
 SWEEP_ARTIFACTS = (
     "summary.csv",
-    "summary.md",
+    SUMMARY_MD,
     "summary_groups.csv",
     "summary_paired.csv",
     "summary_metrics.png",
-    "index.html",
+    INDEX_HTML,
 )
 
 
