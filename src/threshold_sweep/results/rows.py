@@ -40,6 +40,33 @@ def flatten_metrics(result: RunResult) -> dict[str, Any]:
     return flat
 
 
+# assessed_record's fields as the sweep summary's (and MLflow's) columns, per metric
+SUMMARY_COLUMNS = {
+    "value": "test_{}",
+    "ci_low": "test_{}_ci_low",
+    "ci_high": "test_{}_ci_high",
+    "no_skill": "chance_{}",
+    "skill": "skill_{}",
+    "balanced_view": "reweighted_{}",
+}
+
+
+def assessed_record(result: RunResult, metric: str) -> dict[str, Any]:
+    """A test metric with each assessment the run holds for it: CI, no-skill level, skill and
+    the class-balanced view (a field is absent when the run has no such section)."""
+    record: dict[str, Any] = {"value": result["test"][metric]}
+    ci = result.get("ci", {}).get("test", {})
+    if metric in ci:
+        record["ci_low"], record["ci_high"] = ci[metric]
+    chance = result.get("chance", {}).get("test")
+    if chance:
+        record["no_skill"] = no_skill_level(metric, chance)
+    for section in ("skill", "balanced_view"):
+        if section in result:
+            record[section] = result[section]["test"].get(metric)
+    return record
+
+
 def metric_columns(result: RunResult) -> dict[str, Any]:
     """Test metrics with CI, no-skill level, skill and balanced view, as flat columns."""
     task = Task.of(result)
@@ -49,18 +76,9 @@ def metric_columns(result: RunResult) -> dict[str, Any]:
         "test_prevalence": result["prevalence"]["test"] if task.binary else float("nan"),
         "test_n": result["test"]["n"],
     }
-    chance = result.get("chance", {}).get("test")
-    ci = result.get("ci", {}).get("test", {})
     for metric in task.headline:
-        row[f"test_{metric}"] = result["test"][metric]
-        if metric in ci:
-            row[f"test_{metric}_ci_low"], row[f"test_{metric}_ci_high"] = ci[metric]
-        if chance:
-            row[f"chance_{metric}"] = no_skill_level(metric, chance)
-        if "skill" in result:
-            row[f"skill_{metric}"] = result["skill"]["test"][metric]
-        if "balanced_view" in result:
-            row[f"reweighted_{metric}"] = result["balanced_view"]["test"][metric]
+        for field, value in assessed_record(result, metric).items():
+            row[SUMMARY_COLUMNS[field].format(metric)] = value
     for key in ("roc_auc", "balanced_accuracy"):
         row[f"train_{key}"] = result["train"].get(key)
     gaps = [entry["gap"] for entry in result.get("overfitting", {}).values()]
@@ -78,10 +96,6 @@ def metrics_frame(result: RunResult) -> pd.DataFrame:
     """One row per split and metric; test rows carry the CI, no-skill level, skill and the
     class-balanced view."""
     names = Task.of(result).headline
-    ci = result.get("ci", {}).get("test", {})
-    chance = result.get("chance", {}).get("test")
-    skill = result.get("skill", {}).get("test", {})
-    balanced = result.get("balanced_view", {}).get("test", {})
     rows = []
     for split in SPLITS:
         for metric in names:
@@ -99,13 +113,7 @@ def metrics_frame(result: RunResult) -> pd.DataFrame:
                 "prevalence_dependent": metric in PREVALENCE_DEPENDENT,
             }
             if split == "test":
-                low_high = ci.get(metric)
-                if low_high:
-                    row["ci_low"], row["ci_high"] = low_high
-                if chance:
-                    row["no_skill"] = no_skill_level(metric, chance)
-                row["skill"] = skill.get(metric)
-                row["balanced_view"] = balanced.get(metric)
+                row.update(assessed_record(result, metric))
             rows.append(row)
     frame = pd.DataFrame(rows)
     numeric = ["value", "ci_low", "ci_high", "no_skill", "skill", "balanced_view"]
