@@ -1,42 +1,53 @@
 # Two commands from a fresh clone: `make run` (default experiment) and `make test` (test suite).
 # Each creates .venv and installs the project on first use; only Python >= 3.10 is needed.
+# `make run` installs only what a run needs; `make test` adds the test and dev extras
+# (launchers, MLflow, selenium, ruff) to the same .venv.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test test-fast lint format install clean bench
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
 
-install: $(STAMP)
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	@echo "installing threshold-sweep and TensorFlow into $(VENV) (first time only, about a minute)"
+	$(BIN)/python -m pip install --quiet --progress-bar off -e .
+	touch $(RUN_STAMP)
 
-run: $(STAMP)
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	@echo "installing threshold-sweep with its test extras into $(VENV) (first time only, 1-2 minutes)"
+	$(BIN)/python -m pip install --quiet --progress-bar off -e ".[dev]"
+	touch $(DEV_STAMP) $(RUN_STAMP)
+
+install: $(DEV_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/threshold-sweep $(ARGS)
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # the tests that train no model (see README, "The two commands")
-test-fast: $(STAMP)
+test-fast: $(DEV_STAMP)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
 clean:
 	rm -rf $(VENV) outputs/runs outputs/multirun .pytest_cache
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/bench_bootstrap.py
 	$(BIN)/python benchmarks/bench_runner.py
 	$(BIN)/python benchmarks/bench_data.py

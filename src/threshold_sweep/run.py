@@ -238,14 +238,15 @@ def _write_results(out_dir: Path, result: RunResult, clock: Clock) -> None:
 
 
 def _log_headline(result: RunResult, out_dir: Path) -> None:
-    """One line of test metrics and where the run folder is."""
+    """One line of test metrics and the report to open."""
     test = result["test"]
     log.info(
-        "test: ROC-AUC %.3f, balanced accuracy %.3f, accuracy %.3f -> %s",
+        "test: ROC-AUC %.3f, balanced accuracy %.3f, accuracy %.3f -> open %s (or read %s)",
         test[Task.of(result).ranking_metric],
         test["balanced_accuracy"],
         test["accuracy"],
-        out_dir,
+        out_dir / layout.REPORT_HTML,
+        out_dir / layout.REPORT_MD,
     )
 
 

@@ -100,3 +100,21 @@ def test_final_table_shows_one_vs_rest_auc_and_macro_f1_for_a_multiclass_run():
     )
     row = final_table(summary).splitlines()[2]
     assert "0.751 (ovr) [0.700, 0.800]" in row and "0.410 (macro)" in row
+
+
+def test_final_table_ends_with_accuracy_beside_the_prevalence_free_metrics():
+    summary = pd.DataFrame(
+        {
+            "run": ["a"],
+            "status": ["complete"],
+            "test_prevalence": [0.072],
+            "test_roc_auc": [0.94],
+            "test_balanced_accuracy": [0.85],
+            "test_f1": [0.5],
+            "test_mcc": [0.49],
+            "test_accuracy": [0.8712],
+        }
+    )
+    header, _, row = final_table(summary).splitlines()
+    assert header.split()[-2:] == ["MCC", "accuracy"]
+    assert row.split()[-1] == "0.871"

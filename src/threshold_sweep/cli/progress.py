@@ -20,7 +20,7 @@ import pandas as pd
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from threshold_sweep.layout import ERROR_TXT, SUMMARY_MD
+from threshold_sweep.layout import ERROR_TXT, INDEX_HTML, SUMMARY_MD
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,7 @@ FINAL_COLUMNS = {
     "test_balanced_accuracy": "bal. acc.",
     "test_f1": "F1",
     "test_mcc": "MCC",
+    "test_accuracy": "accuracy",
 }
 # what a multi-class run (a threshold list) shows in those columns instead
 MULTICLASS_COLUMNS = {
@@ -206,8 +207,10 @@ class ProgressCallback(Callback):
             return
         swept = progress.swept if progress else ()
         summary = pd.read_csv(summary_path, dtype={key: str for key in swept})
-        details = sweep_dir / SUMMARY_MD
-        sys.stdout.write(f"\n{final_table(summary, swept)}\n(test split; details in {details})\n")
+        page, details = sweep_dir / INDEX_HTML, sweep_dir / SUMMARY_MD
+        sys.stdout.write(
+            f"\n{final_table(summary, swept)}\n(test split) open {page} (or read {details})\n"
+        )
         sys.stdout.flush()
 
     @staticmethod
