@@ -158,7 +158,26 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES))
+# Cases found only once the builder's module (and so TensorFlow) is imported: several seconds
+# each, so they run with the slow tier; the others stop before TensorFlow loads.
+NEEDS_TENSORFLOW = {
+    "model target misspelt",
+    "model target not callable",
+    "builder raises",
+    "builder returns no model",
+    "model with a wrong output shape",
+    "model without probabilities",
+    "builtin model with a bad target",
+}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(case, marks=pytest.mark.slow) if case in NEEDS_TENSORFLOW else case
+        for case in CASES
+    ],
+)
 def test_bad_input(case, tmp_path):
     make_args, message = CASES[case]
     done = run_cli(make_args(tmp_path), tmp_path, env=HELPERS)
