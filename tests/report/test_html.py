@@ -200,7 +200,7 @@ def test_data_and_configs_are_escaped(sweep, tmp_path):
     evil = "x<img src=x onerror=alert(2)>"
     run_dir(copy, 1000, seed=1).rename(copy / evil)
     summary = build_summary(copy)
-    summary.insights.append(f"an insight with {XSS}")
+    summary.insight_groups.setdefault("Caveats", []).append(f"an insight with {XSS}")
     write_summary_markdown(copy, summary, PREVALENCE_DEPENDENT)
     index = (copy / "index.html").read_text()
     for text in (page, index):

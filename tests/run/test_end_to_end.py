@@ -323,6 +323,22 @@ def test_repeats_and_insights_in_the_summary(sweep):
     assert "| roc_auc           |                      no |" in text
 
 
+def test_the_summary_and_index_open_with_the_verdict(sweep):
+    sweep_dir = sweep[0]
+    groups = pd.read_csv(sweep_dir / "summary_groups.csv")
+    paired = pd.read_csv(sweep_dir / "summary_paired.csv").query("metric == 'roc_auc'")
+    text = (sweep_dir / "summary.md").read_text()
+    first, second = text.split("\n\n")[1:3]  # the two paragraphs after the title
+    assert "discriminate" in first and "ROC-AUC" in first and "paired difference" in first
+    assert ("within noise" in first) == bool(paired["within_noise"].all())
+    assert second.startswith("Accuracy and F1 moved with the positive prevalence")
+    p100, p1000 = groups["test_prevalence"]
+    assert f"from {p100:.3f} to {p1000:.3f}" in second
+    assert text.index(first) < text.index("## Insights")
+    index = (sweep_dir / "index.html").read_text()
+    assert index.index("discriminate") < index.index('<section id="insights">')
+
+
 def test_two_thresholds_make_a_three_class_run(three_class_run):
     from threshold_sweep.evaluate.chance import chance_levels
 

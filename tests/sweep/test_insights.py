@@ -224,3 +224,51 @@ def test_one_prevalence_is_named_for_any_number_of_groups():
     middle = three.assign(test_prevalence=[0.4, 0.42, 0.4])
     (sentence,) = insights.prevalence_shift(first, last, middle["test_prevalence"])
     assert "barely changed" in sentence
+
+
+def test_the_verdict_names_the_better_setting_only_beyond_noise():
+    first, last = SEED_STUDY.iloc[0], SEED_STUDY.iloc[1]
+    calm = pd.concat([paired_rows(-0.01, 0.03, 0.01), paired_rows(-0.05, 0.09, 0.02)])
+    calm.iloc[1, calm.columns.get_loc("metric")] = "balanced_accuracy"
+    sentence = insights.discrimination_verdict(first, last, calm)
+    assert sentence.startswith(
+        "label.threshold=100 and label.threshold=1000 discriminate equally well within noise"
+    )
+    assert "+0.010 (95% CI -0.010 to +0.030)" in sentence and "within noise." in sentence
+    better = insights.discrimination_verdict(first, last, paired_rows(0.02, 0.06, 0.04))
+    assert better.startswith("label.threshold=1000 discriminates better than label.threshold=100")
+    worse = insights.discrimination_verdict(first, last, paired_rows(-0.06, -0.02, -0.04))
+    assert worse.startswith("label.threshold=100 discriminates better than label.threshold=1000")
+    mixed = pd.concat([paired_rows(0.02, 0.06, 0.04), paired_rows(-0.02, 0.02, 0.0)])
+    assert "outside noise in 1 of 2 seed pairs" in insights.discrimination_verdict(
+        first, last, mixed
+    )
+    unpaired = insights.discrimination_verdict(first, last, pd.DataFrame())
+    assert "cannot be judged on shared test rows" in unpaired and "0.900" in unpaired
+
+
+def test_the_verdict_explains_accuracy_and_f1_by_the_prevalence_only_when_it_moved():
+    first, last = SEED_STUDY.iloc[0], SEED_STUDY.iloc[1]
+    moved = insights.prevalence_explanation(first, last)
+    assert moved.startswith("Accuracy and F1 moved with the positive prevalence")
+    assert "from 0.570 to 0.080" in moved and "accuracy 0.800 → 0.690" in moved
+    same = SEED_STUDY.assign(test_prevalence=[0.5, 0.51])
+    level = insights.prevalence_explanation(same.iloc[0], same.iloc[1])
+    assert level.startswith("The positive prevalence barely changed") and "moved with" not in level
+
+
+def test_insights_come_verdict_first_under_headings_and_never_call_a_prevalence_metric_better():
+    groups = SEED_STUDY.assign(chance_accuracy_mean=[0.57, 0.92], chance_f1_mean=[0.73, 0.15])
+    mcc = paired_rows(-0.29, -0.08, -0.18).assign(metric="mcc")
+    paired = pd.concat([paired_rows(-0.01, 0.03, 0.01), mcc])
+    runs = pd.DataFrame({"run": ["a", "b"], "overfit_gap": [0.01, 0.02], "n_warnings": [0, 1]})
+    found = insights.insight_groups(groups, paired, runs, 0.05)
+    assert list(found) == ["Verdict", "Why the numbers moved", "Caveats", "Run warnings"]
+    assert len(found["Verdict"]) == 2
+    flat = insights.sweep_insights(groups, paired, runs, 0.05)
+    assert flat[:2] == found["Verdict"]
+    (mcc_sentence,) = [s for s in flat if s.startswith("MCC")]
+    assert mcc_sentence.startswith("MCC depends on the prevalence, which moved from 0.570")
+    assert "is better on" not in mcc_sentence
+    single = insights.insight_groups(groups.iloc[:1], pd.DataFrame(), runs.iloc[:1], 0.05)
+    assert "Verdict" not in single  # one group: nothing to compare

@@ -174,24 +174,21 @@ def _verdict(metric_rows: pd.DataFrame, outside: pd.DataFrame, name: str, first,
     return f"outside noise in only {len(outside)} of {n} seed pairs: not a consistent difference"
 
 
-def _caveats(metric: str, name: str, first: pd.Series, last: pd.Series) -> str:
-    """Why a difference outside noise may still not mean a better model."""
-    text = ""
-    prevalence_moved = abs(last["test_prevalence"] - first["test_prevalence"]) >= (
-        MIN_PREVALENCE_SHIFT
+def _moved_with_prevalence(metric: str, first: pd.Series, last: pd.Series) -> bool:
+    """A prevalence-dependent metric between groups whose prevalence moved."""
+    shift = abs(last["test_prevalence"] - first["test_prevalence"])
+    return metric in PREVALENCE_DEPENDENT and shift >= MIN_PREVALENCE_SHIFT
+
+
+def _prevalence_caveat_first(
+    name: str, span: str, where: str, first: pd.Series, last: pd.Series
+) -> str:
+    """A difference outside noise of a metric that moved with the class balance: why first."""
+    return (
+        f"{name} depends on the prevalence, which moved from {first['test_prevalence']:.3f} to "
+        f"{last['test_prevalence']:.3f}, so its change follows the class balance: it differs by "
+        f"{span} {where}, outside noise, and that is not evidence that either model is better."
     )
-    if metric in PREVALENCE_DEPENDENT and prevalence_moved:
-        text += (
-            f" {name} depends on the prevalence, which moved from "
-            f"{first['test_prevalence']:.3f} to {last['test_prevalence']:.3f}: this is not "
-            "evidence that either model is better."
-        )
-    if metric == "balanced_accuracy":
-        text += (
-            " This is at the fixed cutoff; at a tuned cutoff the difference may "
-            "vanish (see tuned_cutoff in each run)."
-        )
-    return text
 
 
 def paired_verdicts(paired: pd.DataFrame, first: pd.Series, last: pd.Series) -> list[str]:
@@ -207,10 +204,17 @@ def paired_verdicts(paired: pd.DataFrame, first: pd.Series, last: pd.Series) -> 
     for metric, metric_rows in rows.groupby("metric", sort=False):
         name = METRIC_NAMES.get(metric, metric)
         outside = metric_rows[~metric_rows["within_noise"].astype(bool)]
+        span = _span(metric_rows)
+        if not outside.empty and _moved_with_prevalence(metric, first, last):
+            sentences.append(_prevalence_caveat_first(name, span, where, first, last))
+            continue
         verdict = _verdict(metric_rows, outside, name, first, last)
-        sentence = f"{name} differs by {_span(metric_rows)} {where}: {verdict}."
-        if not outside.empty:
-            sentence += _caveats(metric, name, first, last)
+        sentence = f"{name} differs by {span} {where}: {verdict}."
+        if not outside.empty and metric == "balanced_accuracy":
+            sentence += (
+                " This is at the fixed cutoff; at a tuned cutoff the difference may "
+                "vanish (see tuned_cutoff in each run)."
+            )
         sentences.append(sentence)
     return sentences
 
@@ -301,28 +305,108 @@ BINARY_COLUMNS = (
 )
 
 
-def sweep_insights(
+def _pair_rows(paired: pd.DataFrame, first: pd.Series, last: pd.Series, metric: str):
+    """The paired results of `metric` from the first to the last group."""
+    if paired.empty or "difference" not in paired:
+        return paired.iloc[0:0]
+    return paired[
+        (paired["first_group"] == first["group"])
+        & (paired["second_group"] == last["group"])
+        & (paired["metric"] == metric)
+    ]
+
+
+def discrimination_verdict(first: pd.Series, last: pd.Series, paired: pd.DataFrame) -> str:
+    """Which group ranks the test rows better, read from the paired ROC-AUC differences."""
+    r1, r2 = first["test_roc_auc_mean"], last["test_roc_auc_mean"]
+    rows = _pair_rows(paired, first, last, "roc_auc")
+    values = f"ROC-AUC {r1:.3f} ({first['group']}) vs {r2:.3f} ({last['group']})"
+    if rows.empty:
+        return (
+            f"Whether {first['group']} or {last['group']} discriminates better cannot be "
+            f"judged on shared test rows: {values}, not paired."
+        )
+    outside = rows[~rows["within_noise"].astype(bool)]
+    paired_text = (
+        f"a paired difference of {_span(rows)} from {first['group']} to {last['group']} on the "
+        "same test rows"
+    )
+    if outside.empty:
+        text = f"{first['group']} and {last['group']} discriminate equally well within noise"
+    elif len(outside) == len(rows):
+        better, worse = (last, first) if outside["difference"].mean() > 0 else (first, last)
+        text = f"{better['group']} discriminates better than {worse['group']}"
+    else:
+        text = (
+            f"Neither {first['group']} nor {last['group']} discriminates consistently better "
+            f"(outside noise in {len(outside)} of {len(rows)} seed pairs)"
+        )
+    balanced = _pair_rows(paired, first, last, "balanced_accuracy")
+    tail = ""
+    if not balanced.empty:
+        inside = balanced["within_noise"].astype(bool).all()
+        tail = f"; balanced accuracy differs by {_span(balanced)}" + (
+            ", within noise" if inside else ", outside noise"
+        )
+    return f"{text}: {values}, {paired_text}{tail}."
+
+
+def prevalence_explanation(first: pd.Series, last: pd.Series) -> str:
+    """Why accuracy and F1 moved: the class balance, or (when it stayed) the model."""
+    p1, p2 = first["test_prevalence"], last["test_prevalence"]
+    a1, a2 = first["test_accuracy_mean"], last["test_accuracy_mean"]
+    f1, f2 = first["test_f1_mean"], last["test_f1_mean"]
+    moves = f"accuracy {a1:.3f} → {a2:.3f}, F1 {f1:.3f} → {f2:.3f}"
+    if abs(p2 - p1) >= MIN_PREVALENCE_SHIFT:
+        return (
+            f"Accuracy and F1 moved with the positive prevalence, which went from {p1:.3f} to "
+            f"{p2:.3f} ({moves}): accuracy follows the majority class and F1 only the positive "
+            "class, so they cannot compare the settings; ROC-AUC and balanced accuracy can."
+        )
+    return (
+        f"The positive prevalence barely changed ({p1:.3f} → {p2:.3f}), so accuracy and F1 "
+        f"compare the settings as they are ({moves})."
+    )
+
+
+INSIGHT_GROUPS = ("Verdict", "Why the numbers moved", "Caveats", "Run warnings")
+
+
+def insight_groups(
     groups: pd.DataFrame, paired: pd.DataFrame, runs: pd.DataFrame, max_gap: float
-) -> list[str]:
-    """Every insight that the rules find in the sweep's numbers."""
-    sentences: list[str] = []
+) -> dict[str, list[str]]:
+    """The insights by importance: the verdict, the explanation, caveats, the runs' warnings."""
+    found: dict[str, list[str]] = {name: [] for name in INSIGHT_GROUPS}
     binary = all(c in groups for c in BINARY_COLUMNS)
     groups = groups.dropna(subset=list(BINARY_COLUMNS)) if binary else groups.iloc[0:0]
+    why = found["Why the numbers moved"]
     if len(groups) >= 2:
         first, last = groups.iloc[0], groups.iloc[-1]
         same_rows = not (
             "note" in paired and paired["note"].astype(str).str.contains("different").any()
         )
-        sentences += prevalence_shift(first, last, groups["test_prevalence"])
-        sentences += opposite_movement(first, last, same_rows)
-        sentences += no_skill_levels(groups)
-        sentences += prevalence_free_agreement(first, last, paired)
-        sentences += paired_verdicts(paired, first, last)
-    elif len(groups) == 1:
-        sentences += no_skill_levels(groups)
-    sentences += below_no_skill(groups)
-    sentences += calibration_notes(groups)
-    sentences += repeat_notes(groups)
-    sentences += overfitting_notes(runs, max_gap)
-    sentences += warning_notes(runs)
-    return sentences
+        found["Verdict"] += [
+            discrimination_verdict(first, last, paired),
+            prevalence_explanation(first, last),
+        ]
+        why += prevalence_shift(first, last, groups["test_prevalence"])
+        why += opposite_movement(first, last, same_rows)
+        why += prevalence_free_agreement(first, last, paired)
+        why += paired_verdicts(paired, first, last)
+    why += no_skill_levels(groups)
+    found["Caveats"] += [
+        *below_no_skill(groups),
+        *calibration_notes(groups),
+        *repeat_notes(groups),
+        *overfitting_notes(runs, max_gap),
+    ]
+    found["Run warnings"] += warning_notes(runs)
+    return {name: sentences for name, sentences in found.items() if sentences}
+
+
+def sweep_insights(
+    groups: pd.DataFrame, paired: pd.DataFrame, runs: pd.DataFrame, max_gap: float
+) -> list[str]:
+    """Every insight that the rules find in the sweep's numbers, the verdict first."""
+    found = insight_groups(groups, paired, runs, max_gap)
+    return [sentence for sentences in found.values() for sentence in sentences]

@@ -198,6 +198,14 @@ def _runs_section(root: Path, complete: pd.DataFrame, varying: list[str]) -> Sec
     return Section("Runs", [text, _runs_table(root, complete, varying)])
 
 
+def _insights_section(found: dict[str, list[str]]) -> Section:
+    """The insights after the verdict, under their headings, most important first."""
+    blocks: list[Block] = []
+    for heading, sentences in found.items():
+        blocks += [f"**{heading}**", Bullets(sentences)]
+    return Section("Insights", blocks)
+
+
 def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[str]) -> Document:
     """The sweep summary as a Document: summary.md and index.html are rendered from it."""
     table = summary.table
@@ -208,9 +216,11 @@ def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[
         "split seed share their test rows, whatever their threshold; pairs that do not are "
         "marked in the paired comparisons."
     )
+    found = dict(summary.insight_groups or {})
+    verdict = found.pop("Verdict", [])
     sections = []
-    if summary.insights:
-        sections.append(Section("Insights", [Bullets(list(summary.insights))]))
+    if found:
+        sections.append(_insights_section(found))
     if not complete.empty:
         sections.append(_runs_section(root, complete, summary.varying or []))
     groups = summary.groups
@@ -227,7 +237,7 @@ def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[
         text = "The sweep's command line (from Hydra's multirun.yaml); each run's report ends "
         text += "with its full resolved config."
         sections.append(Section("Config", [text, Code(command, "bash")]))
-    return Document(f"Sweep summary: {root.resolve().name}", [intro], sections)
+    return Document(f"Sweep summary: {root.resolve().name}", [*verdict, intro], sections)
 
 
 HYDRA_INTERNAL = ("hydra.mode",)  # added by Hydra itself (-m sets hydra.mode=MULTIRUN)

@@ -40,7 +40,8 @@ class SweepSummary:
     groups: pd.DataFrame | None = None
     paired: pd.DataFrame | None = None
     complete: pd.DataFrame | None = None
-    insights: list[str] | None = None
+    insights: list[str] | None = None  # every sentence, the verdict first
+    insight_groups: dict[str, list[str]] | None = None  # the same under their headings
 
 
 def _run_row(root: Path, run_dir: Path, overrides: dict[str, str]) -> dict[str, Any]:
@@ -102,7 +103,7 @@ def _max_gap(root: Path, table: pd.DataFrame) -> float:
 
 def summarize(root: Path) -> SweepSummary:
     """The summary tables of every run under `root`, computed without writing anything."""
-    from threshold_sweep.sweep.insights import sweep_insights
+    from threshold_sweep.sweep.insights import insight_groups
     from threshold_sweep.sweep.stats import group_keys, paired_comparisons, repeats, sort_runs
 
     root = Path(root)
@@ -129,9 +130,10 @@ def summarize(root: Path) -> SweepSummary:
         summary.paired = paired_comparisons(root, complete, keys)
         # insights name a run by what varies in the sweep, not by its (long) folder name
         named = complete.assign(run=run_labels(complete, varying))
-        summary.insights = sweep_insights(
+        summary.insight_groups = insight_groups(
             summary.groups, summary.paired, named, _max_gap(root, complete)
         )
+        summary.insights = [s for group in summary.insight_groups.values() for s in group]
     return summary
 
 
