@@ -102,6 +102,9 @@ def test_run_folder_has_every_artifact(sweep):
     report = (folder / "report.md").read_text()
     assert "threshold 1000" in report and "plots/roc.png" in report
     assert f"{result['test']['roc_auc']:.4f}" in report
+    first_lines = report.split("\n\n")[1]  # what the run shows, right under the title
+    assert first_lines.startswith("**The model") and "no skill 0.500" in first_lines
+    assert f"ROC-AUC {result['test']['roc_auc']:.3f} (95% CI" in first_lines
     assert not list(folder.rglob("*.tmp"))
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from threshold_sweep.evaluate.chance import SKILL_DEFINITIONS
 from threshold_sweep.evaluate.cutoff import cutoff_curves
-from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT
+from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT, no_skill_level
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import SPLITS
@@ -187,6 +187,38 @@ def _write_plots(
     return shown
 
 
+def _with_ci(result: RunResult, metric: str) -> str:
+    """'0.920 (95% CI 0.897-0.940; no skill 0.500)' for a test metric."""
+    level, ci = result["ci"]["level"], result["ci"]["test"].get(metric)
+    no_skill = no_skill_level(metric, result["chance"]["test"])
+    return f"{result['test'][metric]:.3f} ({level:.0%} CI {_interval(ci)}; no skill {no_skill:.3f})"
+
+
+def run_verdict(result: RunResult) -> str:
+    """What this run shows, in its first lines: ranking and balanced accuracy against chance."""
+    task, test = Task.of(result), result["test"]
+    ranking = task.ranking_metric
+    low = (result["ci"]["test"].get(ranking) or [float("nan")])[0]
+    if low > 0.5:
+        judgement = "The model ranks the test rows better than chance, beyond test-row noise"
+    else:
+        judgement = "The model does not rank the test rows better than chance beyond noise"
+    balance = (
+        f"{result['prevalence']['test']:.1%} '{task.positive}'"
+        if task.binary
+        else f"{task.n_classes} ordered classes"
+    )
+    name = "ROC-AUC" if task.binary else "one-vs-rest ROC-AUC"
+    warnings = len(result["warnings"])
+    return (
+        f"**{judgement}**: on {test['n']} test rows ({balance}), {name} "
+        f"{_with_ci(result, ranking)} and balanced accuracy "
+        f"{_with_ci(result, 'balanced_accuracy')}. Beating chance is not the same as being "
+        "good: compare every metric below with its no-skill level"
+        + (f", and read the {warnings} warning(s) first." if warnings else ".")
+    )
+
+
 def _intro(result: RunResult) -> str:
     """What the classes are (and, for a binary run, the decision cutoff)."""
     task, target = Task.of(result), result.get("target", "x")
@@ -326,7 +358,7 @@ def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: s
     sections.append(Section("Config", [Code(config_yaml, "yaml")]))
     noun = "threshold" if task.binary else "thresholds"
     title = f"Run report: {noun} {threshold_text(result['threshold'])}"
-    return Document(title, [_intro(result)], sections)
+    return Document(title, [run_verdict(result), _intro(result)], sections)
 
 
 def write_run_report(
