@@ -302,3 +302,17 @@ def test_paired_difference_of_three_class_runs():
     assert diff["balanced_accuracy"]["difference"] == pytest.approx(balanced)
     same = paired_difference(second, second, metrics, 200, 0.95, 0)["mcc"]
     assert same["difference"] == 0 and same["within_noise"]
+
+
+def test_no_skill_source_names_the_predictor_each_page_quotes():
+    from threshold_sweep.evaluate.names import no_skill_source
+
+    y, _, pred = sample(2000, 0.3, 0.3, seed=11)  # the negative class is the majority
+    chance = chance_levels(y, pred)
+    assert no_skill_source("f1", chance) == "always_positive"  # majority's F1 is 0
+    assert no_skill_source("accuracy", chance) == "majority"
+    assert no_skill_source("recall", chance) == "rate_matched"
+    assert no_skill_source("roc_auc", chance) == "majority"  # all tie at 0.5: the first
+    assert no_skill_source("brier", chance) == "majority"  # a loss: the lowest
+    for metric in HEADLINE:
+        assert chance[no_skill_source(metric, chance)][metric] == no_skill_level(metric, chance)

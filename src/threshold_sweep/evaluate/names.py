@@ -55,14 +55,30 @@ MULTI_HEADLINE = (
 )
 
 
-def no_skill_level(metric: str, chance: dict[str, dict[str, float]]) -> float:
-    """The value to beat: the best no-skill value (lowest for losses).
+# How reports name the no-skill predictors (the keys of metrics.json's chance section).
+BASELINE_NAMES = {
+    "majority": "majority",
+    "always_positive": "always positive",
+    "random": "random",
+    "rate_matched": "random at model's rate",
+}
+
+
+def no_skill_source(metric: str, chance: dict[str, dict[str, float]]) -> str:
+    """Which no-skill predictor sets the value to beat: the best one (lowest for losses).
 
     Recall and specificity use the random predictor that says positive as often as the model
     (or, without it, at the prevalence): a constant predictor reaches 1.0 on one of them by
-    giving up the other entirely.
+    giving up the other entirely. Ties go to the first predictor in the chance section's order.
     """
     if metric in ("recall", "specificity"):
-        return chance.get("rate_matched", chance["random"])[metric]
-    values = [baseline[metric] for baseline in chance.values()]
-    return min(values) if metric in LOSSES else max(values)
+        return "rate_matched" if "rate_matched" in chance else "random"
+    values = {name: baseline[metric] for name, baseline in chance.items()}
+    best = (min if metric in LOSSES else max)(values.values())
+    # several predictors often score the same (ROC-AUC 0.5 for all): name the first of them
+    return next(name for name, value in values.items() if abs(value - best) <= 1e-9)
+
+
+def no_skill_level(metric: str, chance: dict[str, dict[str, float]]) -> float:
+    """The value to beat: the metric of the predictor `no_skill_source` names."""
+    return chance[no_skill_source(metric, chance)][metric]

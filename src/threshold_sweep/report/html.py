@@ -14,7 +14,7 @@ import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 
-from threshold_sweep.evaluate.names import no_skill_level
+from threshold_sweep.evaluate.names import BASELINE_NAMES, no_skill_level, no_skill_source
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_text
@@ -168,6 +168,7 @@ def headline(result: RunResult) -> list[dict[str, Any]]:
                 "text": fmt(result["test"][metric]),
                 "ci": f"{fmt(ci[0], 3)} – {fmt(ci[1], 3)}" if ci else None,
                 "no_skill": fmt(no_skill_level(metric, chance), 3),
+                "no_skill_by": BASELINE_NAMES[no_skill_source(metric, chance)],
             }
         )
     return cards

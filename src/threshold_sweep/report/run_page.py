@@ -9,7 +9,12 @@ import pandas as pd
 
 from threshold_sweep.evaluate.chance import SKILL_DEFINITIONS
 from threshold_sweep.evaluate.cutoff import cutoff_curves
-from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT, no_skill_level
+from threshold_sweep.evaluate.names import (
+    BASELINE_NAMES,
+    PREVALENCE_DEPENDENT,
+    no_skill_level,
+    no_skill_source,
+)
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import SPLITS
@@ -34,13 +39,6 @@ from threshold_sweep.report.plots import (
 )
 from threshold_sweep.report.tables import fmt
 from threshold_sweep.thresholds import threshold_text
-
-BASELINE_COLUMNS = {
-    "majority": "majority",
-    "always_positive": "always positive",
-    "random": "random",
-    "rate_matched": "random at model's rate",
-}
 
 
 def _interval(ci: list[float] | None) -> str:
@@ -79,7 +77,9 @@ def _test_table(result: RunResult) -> pd.DataFrame:
             "metric": metric,
             "test": result["test"][metric],
             f"{result['ci']['level']:.0%} CI": _interval(result["ci"]["test"].get(metric)),
-            **{BASELINE_COLUMNS[name]: values[metric] for name, values in chance.items()},
+            **{BASELINE_NAMES[name]: values[metric] for name, values in chance.items()},
+            "no skill (to beat)": no_skill_level(metric, chance),
+            "no-skill predictor": BASELINE_NAMES[no_skill_source(metric, chance)],
         }
         for section in ("skill", "balanced_view"):
             if section in result:
@@ -263,7 +263,11 @@ always predicts {names[-1]}, **random** predicts {names[-1]} at random with prob
 ({rate:.4f}); both random columns are exact expected values.
 All of them score every row with the class prior, so their ROC-AUC is 0.5 and their average
 precision equals the prevalence. **Skill** is the chance-corrected value (0 = no skill,
-1 = perfect; definitions below). **Balanced view**: {result["balanced_view"]["method"]}.
+1 = perfect; definitions below): accuracy, F1 and macro F1 share one skill value by
+definition (each equals Cohen's kappa, as each is measured against random guessing at the
+model's own positive rate), and so do precision and specificity. **No skill (to beat)** is the
+best of the predictors for that metric, named beside it; every page uses this one value.
+**Balanced view**: {result["balanced_view"]["method"]}.
 **Prevalence-dependent** metrics change with the class balance alone; compare thresholds on
 the others, or on skill."""
 
