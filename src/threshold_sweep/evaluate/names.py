@@ -55,6 +55,28 @@ MULTI_HEADLINE = (
 )
 
 
+# How pages and sentences name the metrics.
+METRIC_LABELS = {
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced accuracy",
+    "precision": "precision",
+    "recall": "recall",
+    "f1": "F1",
+    "specificity": "specificity",
+    "macro_f1": "macro F1",
+    "mcc": "MCC",
+    "roc_auc": "ROC-AUC",
+    "average_precision": "average precision",
+    "brier": "Brier score",
+    "log_loss": "log loss",
+    "macro_precision": "macro precision",
+    "macro_recall": "macro recall",
+    "micro_f1": "micro F1",
+    "weighted_f1": "weighted F1",
+    "cohen_kappa": "Cohen's kappa",
+    "roc_auc_ovr": "ROC-AUC (one-vs-rest)",
+}
+
 # How reports name the no-skill predictors (the keys of metrics.json's chance section).
 BASELINE_NAMES = {
     "majority": "majority",

@@ -14,7 +14,12 @@ import jinja2
 import numpy as np
 from markupsafe import Markup, escape
 
-from threshold_sweep.evaluate.names import BASELINE_NAMES, no_skill_level, no_skill_source
+from threshold_sweep.evaluate.names import (
+    BASELINE_NAMES,
+    METRIC_LABELS,
+    no_skill_level,
+    no_skill_source,
+)
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_text
@@ -164,6 +169,7 @@ def headline(result: RunResult) -> list[dict[str, Any]]:
         cards.append(
             {
                 "metric": metric,
+                "label": METRIC_LABELS.get(metric, metric),
                 "value": result["test"][metric],
                 "text": fmt(result["test"][metric]),
                 "ci": f"{fmt(ci[0], 3)} – {fmt(ci[1], 3)}" if ci else None,

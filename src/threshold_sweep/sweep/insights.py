@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT
+from threshold_sweep.evaluate.names import METRIC_LABELS, PREVALENCE_DEPENDENT
 
 MIN_CHANGE = 0.01  # a metric moved when it changed by at least this much
 MIN_PREVALENCE_SHIFT = 0.05  # the class balance moved when the prevalence changed this much
-METRIC_NAMES = {
-    "accuracy": "accuracy",
-    "f1": "F1",
-    "roc_auc": "ROC-AUC",
-    "balanced_accuracy": "balanced accuracy",
-    "mcc": "MCC",
-}
 
 
 def _direction(before: float, after: float) -> str:
@@ -202,7 +195,7 @@ def paired_verdicts(paired: pd.DataFrame, first: pd.Series, last: pd.Series) -> 
     sentences = []
     where = f"from {first['group']} to {last['group']} on the same test rows"
     for metric, metric_rows in rows.groupby("metric", sort=False):
-        name = METRIC_NAMES.get(metric, metric)
+        name = METRIC_LABELS.get(metric, metric)
         outside = metric_rows[~metric_rows["within_noise"].astype(bool)]
         span = _span(metric_rows)
         if not outside.empty and _moved_with_prevalence(metric, first, last):
