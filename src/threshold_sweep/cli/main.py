@@ -214,7 +214,7 @@ def skip_hydra_config_group_listing() -> None:
     $HYDRA_CONFIG_GROUPS for every help page, whatever the template shows, through the private
     Hydra.format_config_groups, deep-copying the config repository about a hundred times (over
     a second here). So that method is replaced, for `--help` only (`--hydra-help` shows the
-    groups). tests/test_cli_state.py fails if Hydra changes under this patch.
+    groups). tests/cli/test_cli_state.py fails if Hydra changes under this patch.
     """
     try:
         from hydra._internal.hydra import Hydra
