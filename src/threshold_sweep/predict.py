@@ -16,6 +16,7 @@ from threshold_sweep.config import ArraysDataConfig, TableDataConfig
 from threshold_sweep.data import Dataset
 from threshold_sweep.data.validate import TargetUse
 from threshold_sweep.errors import UserError
+from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import DATA_SUMMARY, MODEL, STANDARDIZATION
 from threshold_sweep.prepare.labels import make_labels
 from threshold_sweep.prepare.standardize import Standardizer
@@ -131,7 +132,7 @@ def check_shape(dataset: Dataset, run: Run) -> None:
 
 def resolve_cutoff(run: Run, cutoff: str | float | None) -> float | None:
     """The decision cutoff: the run's own, 'tuned' (chosen on validation) or a number."""
-    if run.result.get("task") == "multiclass":
+    if not Task.of(run.result).binary:
         if cutoff is not None:
             raise UserError(
                 "--cutoff applies to binary runs only: a multi-class run predicts the class "

@@ -75,11 +75,6 @@ class Predictions:
         self._loss_pos = -np.log(np.clip(s_pos, eps, 1 - eps))
         self._loss_neg = -np.log(1 - np.clip(s_neg, eps, 1 - eps))
 
-    @property
-    def n_classes_present(self) -> int:
-        """How many of the two classes occur."""
-        return int(len(self.pos_order) > 0) + int(len(self.neg_order) > 0)
-
     def metrics(self, weights: np.ndarray) -> dict[str, np.ndarray]:
         """Every HEADLINE metric per row of `weights` (resamples x rows, original row order)."""
         weights = np.atleast_2d(weights)

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from threshold_sweep.evaluate.bootstrap import paired_difference, weighted_predictions
@@ -157,10 +156,3 @@ def paired_comparisons(root: Path, table: pd.DataFrame, keys: list[str]) -> pd.D
                 {**base, "metric": metric, **values, "level": float(ci["level"]), "note": ""}
             )
     return pd.DataFrame(rows)
-
-
-def within_noise_share(paired: pd.DataFrame) -> float:
-    """Share of paired differences whose CI contains zero."""
-    if paired.empty or "within_noise" not in paired:
-        return float("nan")
-    return float(np.mean(paired["within_noise"].dropna().astype(bool)))
