@@ -19,6 +19,7 @@ from threshold_sweep.config import validate_config
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_csv, write_json
+from threshold_sweep.model.runtime import import_tensorflow
 from threshold_sweep.preload import preload
 from threshold_sweep.prepare import PreparedData, prepare
 from threshold_sweep.results.rows import flatten_metrics
@@ -269,7 +270,7 @@ def run_experiment(
     _log_prepared(data, cfg)
     _write_prepared(out_dir, data, cfg)
     clock.mark("prepare")
-    import tensorflow  # noqa: F401  (first, alone: it takes seconds)
+    import_tensorflow()  # first, alone: it takes seconds
 
     # the evaluation stage imports scikit-learn and matplotlib while the model trains
     evaluation_imports = preload(EVALUATION_MODULES)

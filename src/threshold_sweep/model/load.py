@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from threshold_sweep.layout import MODEL
+from threshold_sweep.model.runtime import import_tensorflow
 
 
 def load_run_model(run_dir: Path) -> Any:
     """The run's model.keras, loaded with safe_mode=True (no arbitrary code is executed)."""
+    import_tensorflow()
     import keras
 
     return keras.saving.load_model(Path(run_dir) / MODEL, safe_mode=True, compile=False)
