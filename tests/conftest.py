@@ -62,6 +62,10 @@ def compose_config(*overrides: str) -> DictConfig:
         return compose("config", overrides=list(overrides))
 
 
+# a developer's own settings that would change what the product prints or how it fails
+UNINHERITED_VARIABLES = ("HYDRA_FULL_ERROR", "TF_CPP_MIN_LOG_LEVEL")
+
+
 def run_cli(
     args: list[str],
     cwd: Path,
@@ -70,8 +74,8 @@ def run_cli(
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     """Run `python -m <module> args` in `cwd` (extra environment `env`) and capture its output."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
-    env.pop("HYDRA_FULL_ERROR", None)
+    inherited = {k: v for k, v in os.environ.items() if k not in UNINHERITED_VARIABLES}
+    env = {**inherited, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", module, *args],
         cwd=cwd,

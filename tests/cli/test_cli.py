@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from threshold_sweep.cli.main import Job, resume_command
+
 from conftest import imports_tensorflow, run_cli
 
 
@@ -181,3 +183,24 @@ def test_version_is_ours(tmp_path):
     done = run_cli(["--version"], tmp_path)
     assert done.returncode == 0
     assert done.stdout.strip().startswith(f"threshold-sweep {__version__} (Hydra 1.3")
+
+
+@pytest.mark.parametrize(
+    ("args", "sweep_dir", "expected"),
+    [
+        (
+            ["label.threshold=250", "hydra.run.dir=old", "resume=false"],
+            None,
+            "threshold-sweep label.threshold=250 hydra.run.dir=/r/run resume=true",
+        ),
+        (
+            ["-m", "label.threshold=100,1000", "model.filters=[4]"],
+            Path("/r/sweep"),
+            "threshold-sweep -m label.threshold=100,1000 'model.filters=[4]' "
+            "hydra.sweep.dir=/r/sweep resume=true",
+        ),
+    ],
+)
+def test_the_resume_hint_names_the_folder_of_a_run_or_a_sweep(args, sweep_dir, expected):
+    job = Job(out_dir=Path("/r/run"), cwd="/r", sweep_dir=sweep_dir)
+    assert resume_command(args, job) == expected

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import TINY, run_cli
+from conftest import TINY, UNINHERITED_VARIABLES, run_cli
 
 pytestmark = pytest.mark.slow  # every test trains, in processes killed and re-run
 
@@ -25,7 +27,7 @@ def _default_sigint() -> None:
 
 
 def _popen(args: list[str], cwd: Path) -> subprocess.Popen:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {k: v for k, v in os.environ.items() if k not in UNINHERITED_VARIABLES}
     return subprocess.Popen(
         [sys.executable, "-m", "threshold_sweep", *args],
         cwd=cwd,
@@ -112,3 +114,53 @@ def test_same_config_gives_bitwise_identical_results_in_two_processes(tmp_path):
         assert done.returncode == 0, done.stderr
     for file in ("metrics.json", "predictions.csv", "predictions_validation.csv", "history.csv"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
+
+
+def _interrupt_at(args: list[str], cwd: Path, seconds: float) -> tuple[bool, int, str]:
+    """Start a run, press Ctrl-C after `seconds`: (alive when pressed, exit code, stderr)."""
+    process = _popen(args, cwd)
+    time.sleep(seconds)
+    alive = process.poll() is None
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    return alive, process.returncode, stderr
+
+
+def _resume_command(folder: Path) -> list[str]:
+    """The arguments of the command error.txt gives to finish an interrupted run."""
+    text = (folder / "error.txt").read_text()
+    command = shlex.split(text.split("to run it again here: ", 1)[1])
+    assert command[0] == "threshold-sweep" and command[-1] == "resume=true", text
+    return command[1:]
+
+
+def test_ctrl_c_at_twenty_moments_always_ends_cleanly_and_the_hint_resumes(tmp_path):
+    args = [*TINY, "train.epochs=3"]
+    started = time.monotonic()
+    clean = run_cli([*args, "hydra.run.dir=clean"], tmp_path)
+    duration = time.monotonic() - started
+    assert clean.returncode == 0, clean.stderr
+    pressed, marked = 0, []
+    for i, fraction in enumerate(np.linspace(0.03, 0.93, 20)):
+        folder = tmp_path / f"run{i}"
+        alive, code, stderr = _interrupt_at(
+            [*args, f"hydra.run.dir={folder}"], tmp_path, fraction * duration
+        )
+        assert "Traceback" not in stderr and "Error" not in stderr.replace("[ERROR]", ""), stderr
+        if not alive:
+            continue
+        pressed += 1
+        assert code == 130, (fraction, stderr)
+        assert "interrupted" in stderr, stderr
+        if (folder / "metrics.json").exists():  # interrupted after the last file was written
+            assert not (folder / "error.txt").exists()
+        elif (folder / "error.txt").exists():
+            assert "interrupted" in (folder / "error.txt").read_text()
+            marked.append(folder)
+    assert pressed >= 15, f"only {pressed} of 20 Ctrl-C presses came before the run ended"
+    assert marked, "no press landed while the run was under way"
+    resumed = run_cli(_resume_command(marked[-1]), tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert not (marked[-1] / "error.txt").exists()
+    for file in ("metrics.json", "predictions.csv"):
+        assert (marked[-1] / file).read_bytes() == (tmp_path / "clean" / file).read_bytes(), file

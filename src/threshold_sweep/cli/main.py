@@ -8,6 +8,7 @@ import hashlib
 import logging
 import os
 import re
+import shlex
 import sys
 import traceback
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from threshold_sweep.cli.interrupt import EXIT_INTERRUPTED, was_interrupted
 from threshold_sweep.config import register_configs
 from threshold_sweep.errors import UserError
 from threshold_sweep.io import write_text
@@ -108,7 +110,7 @@ def run_job(cfg: DictConfig) -> None:
     try:
         _run_or_skip(cfg, job)
     except KeyboardInterrupt:
-        _stop_interrupted(job)
+        _stop_interrupted(job, cfg)
     except OSError as error:
         if error.errno not in WRITE_ERRNOS:
             raise
@@ -118,6 +120,8 @@ def run_job(cfg: DictConfig) -> None:
         log.error("error: %s", error)
         _after_failure(job, EXIT_USER_ERROR)
     except Exception as error:
+        if was_interrupted():  # TensorFlow may turn a Ctrl-C into another error
+            _stop_interrupted(job, cfg)
         _record_crash(job, error)
         if _show_tracebacks():
             raise
@@ -148,17 +152,34 @@ def _run_or_skip(cfg: DictConfig, job: Job) -> None:
         tracker.log_result(result, job.out_dir)
 
 
-def _stop_interrupted(job: Job) -> NoReturn:
-    """Ctrl-C: mark the run unfinished in error.txt and exit 130."""
+def _stop_interrupted(job: Job, cfg: DictConfig) -> NoReturn:
+    """Ctrl-C: mark an unfinished run in error.txt, say how to resume, and exit 130."""
+    from threshold_sweep.run import is_complete
+
+    if is_complete(job.out_dir, cfg):
+        log.error("interrupted after the run finished: %s is complete", job.out_dir)
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    command = resume_command(sys.argv[1:], job)
     write_text(
         job.out_dir / ERROR_TXT,
-        "interrupted (Ctrl-C) before the run finished; "
-        "history.csv keeps the finished epochs; re-run with resume=true\n",
+        f"interrupted (Ctrl-C) before the run finished; to run it again here: {command}\n",
     )
     log.error(
-        "interrupted: %s is marked unfinished (error.txt); no metrics were written", job.out_dir
+        "interrupted: %s is marked unfinished (error.txt); to resume: %s", job.out_dir, command
     )
-    raise SystemExit(130) from None
+    raise SystemExit(EXIT_INTERRUPTED) from None
+
+
+def resume_command(args: list[str], job: Job) -> str:
+    """The command that finishes an interrupted run or sweep in its own folder."""
+    own = ("hydra.run.dir=", "hydra.sweep.dir=", "resume=")
+    kept = [arg for arg in args if not arg.lstrip("+~").startswith(own)]
+    folder = (
+        f"hydra.sweep.dir={job.sweep_dir}"
+        if job.sweep_dir is not None
+        else f"hydra.run.dir={job.out_dir}"
+    )
+    return shlex.join(["threshold-sweep", *kept, folder, "resume=true"])
 
 
 def _fail_on_write(job: Job, error: OSError) -> None:

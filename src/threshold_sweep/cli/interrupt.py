@@ -1,0 +1,101 @@
+"""Ctrl-C at any moment ends a command with exit 130 and one line, never a traceback.
+
+The console scripts start here, before anything heavy is imported, so that an interruption
+during the imports is caught too. The first Ctrl-C raises KeyboardInterrupt where the program
+is; an error that follows it (TensorFlow may turn the interruption into a SystemError inside
+its C++ code) still counts as the interruption. A second Ctrl-C stops the process at once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from types import FrameType
+from typing import NoReturn
+
+EXIT_INTERRUPTED = 130
+
+
+class Interruption:
+    """The SIGINT handler: remembers the first Ctrl-C and raises it; a second one exits."""
+
+    def __init__(self) -> None:
+        self.received = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        """Raise KeyboardInterrupt the first time; exit 130 at once the second time."""
+        if self.received:
+            os.write(2, b"interrupted again: stopped at once\n")
+            os._exit(EXIT_INTERRUPTED)
+        self.received = True
+        raise KeyboardInterrupt
+
+
+def install_handler() -> None:
+    """Handle Ctrl-C with an Interruption, unless the shell told this process to ignore it."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, Interruption())
+
+
+def was_interrupted() -> bool:
+    """True once Ctrl-C has been pressed in this process."""
+    handler = signal.getsignal(signal.SIGINT)
+    return isinstance(handler, Interruption) and handler.received
+
+
+def run_interruptible(entry: str) -> Callable[[], NoReturn]:
+    """A console script calling `module:function`, which ends with exit 130 on Ctrl-C."""
+
+    def script() -> NoReturn:
+        install_handler()
+        try:
+            module_name, function_name = entry.split(":")
+            code = getattr(importlib.import_module(module_name), function_name)()
+        except SystemExit as exit_request:
+            code = exit_request.code
+        except KeyboardInterrupt:
+            code = _interrupted_code()
+        except Exception:
+            if not was_interrupted():
+                raise
+            code = _interrupted_code()
+        _exit(code)
+
+    return script
+
+
+def _interrupted_code() -> int:
+    """Say that the command was interrupted; the exit code for it."""
+    sys.stderr.write("interrupted (Ctrl-C)\n")
+    return EXIT_INTERRUPTED
+
+
+def _exit(code: object) -> NoReturn:
+    """Exit with `code` once the exit handlers ran, skipping the interpreter's slow teardown.
+
+    Everything is written by now, so a Ctrl-C from here on exits 130 at once: the teardown of
+    TensorFlow's threads would otherwise let it kill the process after a complete run.
+    """
+    signal.signal(signal.SIGINT, _exit_at_once)
+    if isinstance(code, str):
+        sys.stderr.write(code + "\n")
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
+
+
+def _exit_at_once(signum: int, frame: FrameType | None) -> None:
+    """The SIGINT handler once the command's work is done."""
+    os._exit(EXIT_INTERRUPTED)
+
+
+main = run_interruptible("threshold_sweep.cli.main:main")
+report_main = run_interruptible("threshold_sweep.cli.report:main")
+predict_main = run_interruptible("threshold_sweep.cli.predict:main")
