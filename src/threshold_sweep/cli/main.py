@@ -20,6 +20,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from threshold_sweep.cli.help import register_resolver
 from threshold_sweep.config import register_configs
 from threshold_sweep.errors import UserError
 from threshold_sweep.io import write_text
@@ -234,6 +235,7 @@ def main() -> None:
     register_configs()
     if not OmegaConf.has_resolver("ts_job_dirname"):
         OmegaConf.register_new_resolver("ts_job_dirname", job_dirname)
+    register_resolver()  # ${ts_config_keys:} in the --help template
     from threshold_sweep.cli.precheck import precheck
 
     precheck(sys.argv[1:], config_dir())
