@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from omegaconf import OmegaConf
 
 from threshold_sweep.cli.help import field_docs
 from threshold_sweep.config import TableDataConfig
 
-from conftest import compose_config, run_cli
+from conftest import ROOT, compose_config, run_cli
 
 KEY_LINE = re.compile(r"^  (?P<key>[\w.]+) = (?P<value>.*?)(?: {2,}(?P<meaning>\S.*))?$")
 
@@ -82,3 +83,11 @@ def test_help_lists_keys_no_dataclass_declares_without_a_meaning(tmp_path):
     assert shown["model._target_"] == ("custom_models.build", "")
     assert "model.filters" not in shown and shown["train.epochs"][1]
     assert "model=custom: the Keras model's builder (model._target_)" in page
+
+
+@pytest.mark.parametrize("options", [[], ["data=table"], ["data=arrays"], ["tracking=mlflow"]])
+def test_every_documented_key_is_in_the_configuration_docs(options):
+    """docs/configuration.md keeps its tables: each key --help explains has a row there too."""
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    missing = [key for key, _ in documented(compose_config(*options)) if f"`{key}`" not in text]
+    assert not missing, f"not in docs/configuration.md: {', '.join(missing)}"
