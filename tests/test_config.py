@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import re
+import typing
 
 import pytest
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ValidationError
 
+from threshold_sweep import config
+from threshold_sweep.cli.help import field_docs
 from threshold_sweep.cli.main import job_dirname
 from threshold_sweep.config import SamplingStrategy, validate_config
 from threshold_sweep.errors import UserError
@@ -87,3 +92,58 @@ def test_long_job_dirnames_stay_distinct_and_short():
     assert first != second
     assert len(first) == len(second) == 200
     assert first.startswith("data.path=d_d_")
+
+
+SCHEMAS = [
+    value
+    for value in vars(config).values()
+    if isinstance(value, type)
+    and dataclasses.is_dataclass(value)
+    and value.__module__ == config.__name__
+]
+
+
+def test_every_config_dataclass_is_checked():
+    assert {"Config", "TableDataConfig", "BootstrapConfig"} <= {s.__name__ for s in SCHEMAS}
+    assert len(SCHEMAS) == 12
+
+
+@pytest.mark.parametrize("schema", SCHEMAS, ids=lambda schema: schema.__name__)
+def test_every_config_field_has_one_meaning_and_no_other(schema):
+    """The docstring's `Attributes:` section names each field once (--help shows these)."""
+    docs = field_docs(schema)
+    names = {f.name for f in dataclasses.fields(schema)}
+    assert sorted(names - set(docs)) == [], "fields without a line under Attributes:"
+    assert sorted(set(docs) - names) == [], "lines naming no field"
+    assert all(docs.values())
+
+
+@pytest.mark.parametrize("schema", SCHEMAS, ids=lambda schema: schema.__name__)
+def test_a_choice_field_names_every_choice(schema):
+    """An Enum field's meaning lists its allowed values, so they cannot drift apart."""
+    docs = field_docs(schema)
+    for name, kind in typing.get_type_hints(schema).items():
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            absent = [m.value for m in kind if not re.search(rf"\b{m.value}\b", docs[name])]
+            assert not absent, f"{schema.__name__}.{name} does not name {absent}"
+
+
+def test_field_docs_reads_google_style_attributes():
+    @dataclasses.dataclass
+    class Example:
+        """Summary.
+
+        Attributes:
+            size: how many
+            _target_: the function, whose meaning
+                goes on here
+        """
+
+        size: int = 1
+        _target_: str = "x"
+
+    assert field_docs(Example) == {
+        "size": "how many",
+        "_target_": "the function, whose meaning goes on here",
+    }
+    assert field_docs(int) == {}

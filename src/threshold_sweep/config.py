@@ -12,7 +12,20 @@ from omegaconf import II, MISSING
 
 @dataclass
 class SyntheticDataConfig:
-    """Embedded default data: noisy sequences whose shape carries log10(x)."""
+    """Embedded default data: noisy sequences whose shape carries log10(x).
+
+    Attributes:
+        _target_: the loader, called with the other data.* keys; returns a Dataset
+        source: the kind of data (synthetic, table or arrays), kept in the run's config
+        n_samples: rows to generate (>= 10)
+        length: steps per sequence (>= 4)
+        channels: channels per step (>= 1), each with its own white noise on the same bump
+        log10_mean: mean of log10(x) ~ Normal; 2.11 makes x > 100 ~57 % and x > 1000 ~8 %
+        log10_sd: standard deviation of log10(x) (> 0)
+        signal_noise: noise on the latent log10(x) the bump encodes (>= 0; keeps ROC-AUC < 1)
+        noise: white noise on every step (>= 0)
+        seed: the generator's seed (follows the top-level seed unless set)
+    """
 
     _target_: str = "threshold_sweep.data.synthetic_data"
     source: str = "synthetic"
@@ -35,7 +48,17 @@ class MissingPolicy(str, Enum):
 
 @dataclass
 class TableDataConfig:
-    """A CSV or Parquet file: one row per sample, the feature columns form the sequence."""
+    """A CSV or Parquet file: one row per sample, the feature columns form the sequence.
+
+    Attributes:
+        _target_: the loader, called with the other data.* keys; returns a Dataset
+        source: the kind of data (synthetic, table or arrays), kept in the run's config
+        path: required: the .csv, .parquet or .pq file, relative to where you run
+        target: the numeric column the threshold is applied to
+        features: the sequence's columns, in order; null = every numeric one but target, id
+        id: id column (unique, read as text: 007 stays 007); null = the row number
+        on_missing: rows with a missing or infinite target or feature: error (stop) or drop
+    """
 
     _target_: str = "threshold_sweep.data.table_data"
     source: str = "table"
@@ -48,7 +71,17 @@ class TableDataConfig:
 
 @dataclass
 class ArraysDataConfig:
-    """An .npz file with a sequence array and a target vector."""
+    """An .npz file with a sequence array and a target vector.
+
+    Attributes:
+        _target_: the loader, called with the other data.* keys; returns a Dataset
+        source: the kind of data (synthetic, table or arrays), kept in the run's config
+        path: required: the .npz file (read without pickle), relative to where you run
+        sequences_key: the array of sequences, shape (n, length) or (n, length, channels)
+        target_key: the array of x, shape (n,)
+        id_key: the array of row ids, shape (n,), unique; null = the row number
+        on_missing: rows with a missing or infinite target or feature: error (stop) or drop
+    """
 
     _target_: str = "threshold_sweep.data.arrays_data"
     source: str = "arrays"
@@ -64,6 +97,11 @@ class LabelConfig:
     """How x becomes classes: x > threshold is the positive class (the last name).
 
     A sorted list of k thresholds gives k+1 ordered classes.
+
+    Attributes:
+        threshold: x > threshold is the positive class; a sorted list gives ordered classes
+        names: class names, lowest first; null = [low, high], or intervals for a list
+        min_per_split: rows each class needs in train, validation and test, or the run stops
     """
 
     threshold: Any = 100.0
@@ -73,7 +111,14 @@ class LabelConfig:
 
 @dataclass
 class SplitConfig:
-    """One train/validation/test split, stratified on quantile bins of x."""
+    """One train/validation/test split, stratified on quantile bins of x.
+
+    Attributes:
+        validation_fraction: share of rows for validation (early stopping, tuned cutoff)
+        test_fraction: share of rows for test (the reported metrics); sum of both < 1
+        n_bins: x's quantile bins to stratify on (1 = none; fewer for tiny data)
+        seed: the split's seed (follows the top-level seed unless set)
+    """
 
     validation_fraction: float = 0.15
     test_fraction: float = 0.15
@@ -92,7 +137,13 @@ class SamplingStrategy(str, Enum):
 
 @dataclass
 class SamplingConfig:
-    """Rebalancing of the training split only."""
+    """Rebalancing of the training split (validation and test keep their balance).
+
+    Attributes:
+        _target_: the rebalancer, called with the training rows and their labels
+        strategy: undersample, oversample, class_weight (weighted loss) or none
+        seed: the under- or oversampler's seed (follows train.seed unless set)
+    """
 
     _target_: str = "threshold_sweep.prepare.sampling.sample_training_rows"
     strategy: SamplingStrategy = SamplingStrategy.undersample
@@ -109,7 +160,18 @@ class GlobalPool(str, Enum):
 
 @dataclass
 class ModelConfig:
-    """A Keras 1D CNN: conv blocks, pooling, dropout, a dense layer, a sigmoid output."""
+    """A Keras 1D CNN: conv blocks, pooling, dropout, a dense layer, a probability output.
+
+    Attributes:
+        _target_: the builder: build(input_shape, n_outputs, **the other model.* keys)
+        name: the Keras model's name
+        filters: one Conv1D block per entry, with that many filters (> 0)
+        kernel_size: convolution width (> 0)
+        pool_size: MaxPooling1D size after each block, while the sequence allows (1 = none)
+        global_pool: how feature maps are reduced before the dense head: avg, max or flatten
+        dropout: dropout rate before the dense layer, in [0, 1)
+        dense_units: dense ReLU layer before the sigmoid/softmax output (0 = none)
+    """
 
     _target_: str = "threshold_sweep.model.cnn1d.build_cnn1d"
     name: str = "cnn1d"
@@ -123,7 +185,21 @@ class ModelConfig:
 
 @dataclass
 class TrainConfig:
-    """Keras training: budget, optimiser, early stopping, seed and threads."""
+    """Keras training: budget, optimiser, early stopping, seed and threads.
+
+    Attributes:
+        epochs: most passes over the training rows; early stopping may end sooner
+        batch_size: rows per gradient step
+        learning_rate: Adam's learning rate
+        early_stopping: stop once validation loss stops improving; keep the best weights
+        patience: epochs without a lower validation loss before early stopping
+        seed: Keras seed for weights and shuffling (op determinism on)
+        threads: TensorFlow threads; 0 = this job's share of the cores
+        verbose: auto = bar in a terminal, one line per epoch otherwise; or 0, 1, 2
+        predict_batch_size: rows per batch when the model scores the three splits
+        mixed_precision: true = Keras mixed_float16 (meant for GPUs; slower on a CPU)
+        tensorboard: true = per-epoch scalars in <run folder>/tensorboard/
+    """
 
     epochs: int = 15
     batch_size: int = 64
@@ -148,7 +224,13 @@ class CutoffObjective(str, Enum):
 
 @dataclass
 class BootstrapConfig:
-    """Stratified bootstrap confidence intervals on the test split."""
+    """Stratified bootstrap confidence intervals on the test split.
+
+    Attributes:
+        resamples: resamples of the test rows, drawn within each class (>= 10)
+        level: confidence level of every interval, in (0, 1)
+        seed: the bootstrap's seed (follows the top-level seed unless set)
+    """
 
     resamples: int = 1000
     level: float = 0.95
@@ -157,7 +239,15 @@ class BootstrapConfig:
 
 @dataclass
 class EvaluateConfig:
-    """How scores become predictions and what is reported."""
+    """How scores become predictions and what is reported.
+
+    Attributes:
+        cutoff: two classes: positive when its score >= cutoff, in (0, 1)
+        tune_objective: cutoff tuned on validation for: f1, balanced_accuracy, youden
+        bootstrap: confidence intervals of the test metrics
+        max_gap: warn above this train - test gap (ROC-AUC, balanced accuracy)
+        min_class_rows: warn when a test class has fewer rows than this
+    """
 
     cutoff: float = 0.5
     tune_objective: CutoffObjective = CutoffObjective.f1
@@ -175,7 +265,16 @@ class TrackingBackend(str, Enum):
 
 @dataclass
 class TrackingConfig:
-    """Experiment tracking: tracking=mlflow logs every run (a child run per sweep job)."""
+    """Experiment tracking: tracking=mlflow logs every run (a child run per sweep job).
+
+    Attributes:
+        backend: none (run folders only) or mlflow (runs logged to MLflow too)
+        tracking_uri: null = outputs/mlflow.db (SQLite); x.db, a folder, http://host
+        artifact_location: new experiments' artifacts; null = next to a SQLite database
+        experiment_name: the MLflow experiment runs go to (created if new)
+        run_name: a job's run name; null = its folder name; may interpolate keys
+        log_model: log model.keras as an artifact under model/
+    """
 
     backend: TrackingBackend = TrackingBackend.none
     tracking_uri: str | None = None
@@ -187,7 +286,20 @@ class TrackingConfig:
 
 @dataclass
 class Config:
-    """The whole experiment; `data` and `model` are one of their options' schemas."""
+    """The whole experiment; `data` and `model` are one of their options' schemas.
+
+    Attributes:
+        seed: the seed data, split, train (so sampling) and bootstrap follow unless set
+        resume: skip jobs whose folder holds a complete run of the same resolved config
+        data: where the rows come from: data=synthetic, table or arrays
+        label: how x becomes classes
+        split: the train/validation/test split every threshold shares
+        sampling: rebalancing of the training split
+        model: the Keras model's builder (model._target_) and its keyword arguments (model.*)
+        train: Keras training
+        evaluate: predictions, intervals and warnings
+        tracking: experiment tracking besides the run folders
+    """
 
     seed: int = 0
     resume: bool = False

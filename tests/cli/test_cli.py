@@ -15,7 +15,12 @@ from conftest import imports_tensorflow, run_cli
 
 
 @pytest.mark.parametrize(
-    "argv", [["threshold-sweep", "--help"], ["threshold-sweep", "--cfg", "job"]]
+    "argv",
+    [
+        ["threshold-sweep", "--help"],
+        ["threshold-sweep", "data=table", "--help"],
+        ["threshold-sweep", "--cfg", "job"],
+    ],
 )
 def test_help_and_cfg_do_not_import_tensorflow(argv, tmp_path):
     out = imports_tensorflow(argv, cwd=tmp_path)
@@ -32,8 +37,8 @@ def test_help_lists_groups_and_examples(tmp_path):
         "+experiment: seed_thresholds",
         "-m label.threshold=100,1000",
         "threshold-sweep-report",
-        "threshold: 100",  # the current config, overrides applied
-        "epochs: 7",
+        "label.threshold = 100",  # the current config, overrides applied
+        "train.epochs = 7",
     ):
         assert text in done.stdout
 

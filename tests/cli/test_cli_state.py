@@ -117,8 +117,9 @@ def test_the_help_shortcut_still_fits_hydra(monkeypatch):
     assert Hydra.format_config_groups is main._no_config_groups
     assert help_text() == "[|]label:\n  threshold: 100\n"
 
-    template = _sweep_config(Path("sweep")).hydra.help.template
-    assert "Config groups" in template
+    help_node = _sweep_config(Path("sweep")).hydra.help
+    template = OmegaConf.to_container(help_node, resolve=False)["template"]  # as written
+    assert "Config groups" in template and "${ts_config_keys:}" in template
     assert "$APP_CONFIG_GROUPS" not in template and "$HYDRA_CONFIG_GROUPS" not in template
 
 

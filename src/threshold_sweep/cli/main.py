@@ -21,6 +21,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from threshold_sweep.cli.help import register_resolver
 from threshold_sweep.cli.interrupt import EXIT_INTERRUPTED, was_interrupted
 from threshold_sweep.config import register_configs
 from threshold_sweep.errors import UserError
@@ -255,6 +256,7 @@ def main() -> None:
     register_configs()
     if not OmegaConf.has_resolver("ts_job_dirname"):
         OmegaConf.register_new_resolver("ts_job_dirname", job_dirname)
+    register_resolver()  # ${ts_config_keys:} in the --help template
     from threshold_sweep.cli.precheck import precheck
 
     precheck(sys.argv[1:], config_dir())

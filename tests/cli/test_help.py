@@ -1,0 +1,93 @@
+"""`threshold-sweep --help` lists every key of the composed config with its value and meaning."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from omegaconf import OmegaConf
+
+from threshold_sweep.cli.help import field_docs
+from threshold_sweep.config import TableDataConfig
+
+from conftest import ROOT, compose_config, run_cli
+
+KEY_LINE = re.compile(r"^  (?P<key>[\w.]+) = (?P<value>.*?)(?: {2,}(?P<meaning>\S.*))?$")
+
+
+def help_keys(stdout: str) -> dict[str, tuple[str, str]]:
+    """key -> (value, meaning) as the help page prints them, wrapped meanings joined."""
+    section = stdout.split("Keys of this config", 1)[1].split("\nExamples:", 1)[0]
+    keys: dict[str, tuple[str, str]] = {}
+    last = None
+    for line in section.splitlines()[1:]:
+        match = KEY_LINE.match(line)
+        if match:
+            last = match["key"]
+            keys[last] = (match["value"], match["meaning"] or "")
+        elif last is not None and line.startswith("    ") and line.strip():
+            value, meaning = keys[last]
+            keys[last] = (value, f"{meaning} {line.strip()}".strip())
+        else:  # a blank line or a group's title
+            last = None
+    return keys
+
+
+def documented(node: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """Every leaf key of a composed config and the meaning its dataclass gives it."""
+    docs = field_docs(OmegaConf.get_type(node))
+    for key, value in OmegaConf.to_container(node, resolve=False).items():
+        if isinstance(value, dict):
+            yield from documented(node[key], f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", docs.get(key, "")
+
+
+def help_page(args: list[str], cwd: Path) -> str:
+    """The --help page for these overrides (exit code 0 checked)."""
+    done = run_cli([*args, "--help"], cwd)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_help_gives_every_key_of_the_default_config_its_meaning(tmp_path):
+    page = help_page([], tmp_path)
+    shown = help_keys(page)
+    expected = dict(documented(compose_config()))
+    assert len(expected) > 50 and all(expected.values())
+    assert set(shown) == set(expected)
+    for key, meaning in expected.items():
+        assert shown[key][1] == meaning, key
+    assert shown["train.epochs"][0] == "15" and shown["train.seed"][0] == "${seed}"
+    assert shown["data.n_samples"][1].startswith("rows to generate")
+    assert max(len(line) for line in page.splitlines()) <= 100
+    assert "data=synthetic: Embedded default data" in page  # the option chosen, its summary
+
+
+def test_help_shows_the_keys_of_the_chosen_options(tmp_path):
+    shown = help_keys(help_page(["data=table", "train.epochs=7"], tmp_path))
+    assert shown["data.path"] == ("???", field_docs(TableDataConfig)["path"])
+    assert shown["data.path"][1].startswith("required: the .csv, .parquet or .pq file")
+    assert shown["train.epochs"][0] == "7"
+    assert "data.n_samples" not in shown and "data.features" in shown
+
+
+def test_help_lists_keys_no_dataclass_declares_without_a_meaning(tmp_path):
+    overrides = ["model=custom", "model._target_=custom_models.build", "model.units=64"]
+    page = help_page(overrides, tmp_path)
+    shown = help_keys(page)
+    assert shown["model.units"] == ("64", "")
+    assert shown["model._target_"] == ("custom_models.build", "")
+    assert "model.filters" not in shown and shown["train.epochs"][1]
+    assert "model=custom: the Keras model's builder (model._target_)" in page
+
+
+@pytest.mark.parametrize("options", [[], ["data=table"], ["data=arrays"], ["tracking=mlflow"]])
+def test_every_documented_key_is_in_the_configuration_docs(options):
+    """docs/configuration.md keeps its tables: each key --help explains has a row there too."""
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    missing = [key for key, _ in documented(compose_config(*options)) if f"`{key}`" not in text]
+    assert not missing, f"not in docs/configuration.md: {', '.join(missing)}"
