@@ -237,6 +237,13 @@ class BootstrapConfig:
     seed: int = II("seed")
 
 
+class ReferenceName(str, Enum):
+    """The scikit-learn reference models a run can fit beside the CNN."""
+
+    logistic = "logistic"
+    hgb = "hgb"
+
+
 @dataclass
 class EvaluateConfig:
     """How scores become predictions and what is reported.
@@ -247,6 +254,7 @@ class EvaluateConfig:
         bootstrap: confidence intervals of the test metrics
         max_gap: warn above this train - test gap (ROC-AUC, balanced accuracy)
         min_class_rows: warn when a test class has fewer rows than this
+        reference: models fitted on the same rows to compare with: logistic, hgb; [] for none
     """
 
     cutoff: float = 0.5
@@ -254,6 +262,9 @@ class EvaluateConfig:
     bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
     max_gap: float = 0.05
     min_class_rows: int = 30
+    reference: list[ReferenceName] = field(
+        default_factory=lambda: [ReferenceName.logistic, ReferenceName.hgb]
+    )
 
 
 class TrackingBackend(str, Enum):
@@ -471,6 +482,9 @@ def _check_evaluate(evaluate: Any) -> None:
         )
     if not 0 < evaluate.cutoff < 1:
         raise UserError(f"evaluate.cutoff={evaluate.cutoff} must be between 0 and 1")
+    names = [getattr(name, "value", name) for name in evaluate.reference]
+    if len(set(names)) < len(names):
+        raise UserError(f"evaluate.reference={names} names a model twice; list each once")
 
 
 def _check_labels_and_verbosity(cfg: Any) -> None:

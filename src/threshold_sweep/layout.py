@@ -7,7 +7,7 @@ read it back (results, sweep, tracking, cli, predict) all name files through it.
 from __future__ import annotations
 
 SPLITS = ("train", "validation", "test")
-SCHEMA_VERSION = 2  # of metrics.json; files without the field are version 1
+SCHEMA_VERSION = 3  # of metrics.json; 2 lacks `reference`, 1 also lacks this field
 
 METRICS_JSON = "metrics.json"  # written last: its presence marks a finished run
 METRICS_CSV = "metrics.csv"
@@ -25,6 +25,7 @@ REPORT_MD = "report.md"
 REPORT_HTML = "report.html"
 STANDARDIZATION = "standardization.json"
 TIMING = "timing.json"
+REFERENCE_PREDICTIONS = "predictions_reference.csv"  # the reference models' test scores
 PLOTS = "plots"
 # A sweep folder's own files, beside one folder per job.
 SUMMARY_MD = "summary.md"
@@ -45,6 +46,7 @@ RUN_FILES = (
     REPORT_HTML,
     STANDARDIZATION,
     TIMING,
+    REFERENCE_PREDICTIONS,
 )
 RUN_FOLDERS = (PLOTS, TENSORBOARD)
 # What a tracked run logs as artifacts (besides its plots and, optionally, its model).

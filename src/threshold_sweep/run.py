@@ -87,13 +87,14 @@ class Clock:
         self.marks[step] = time.perf_counter()
 
     def seconds(self) -> dict[str, float]:
-        """prepare, train and evaluate/report seconds, and the total."""
+        """prepare, train, reference-model and evaluate/report seconds, and the total."""
         prepared, trained = self.marks["prepare"], self.marks["train"]
-        finished = self.marks["report"]
+        referenced, finished = self.marks["reference"], self.marks["report"]
         return {
             "prepare_seconds": prepared - self.started,
             "train_seconds": trained - prepared,
-            "evaluate_report_seconds": finished - trained,
+            "reference_seconds": referenced - trained,
+            "evaluate_report_seconds": finished - referenced,
             "total_seconds": finished - self.started,
         }
 
@@ -198,6 +199,24 @@ def _write_model_outputs(
     write_json(out_dir / layout.STANDARDIZATION, data.standardizer.to_dict())
 
 
+def _fit_references(cfg: Any, data: PreparedData, task: Task, out_dir: Path) -> list[Any]:
+    """The reference models, fitted on the natural training split; their test scores saved."""
+    from threshold_sweep.model.reference import fit_references
+
+    names = [getattr(name, "value", name) for name in cfg.evaluate.reference]
+    train, test = data.split.train, data.split.test
+    references = fit_references(
+        names, data.features(train), data.y[train], data.features(test), int(cfg.train.seed)
+    )
+    if references:
+        frame = pd.DataFrame({"id": data.dataset.ids[test], "y_true": data.y[test]})
+        for reference in references:
+            columns = task.score_frame(reference.scores)
+            frame = frame.assign(**{f"{reference.model.name}_{c}": v for c, v in columns.items()})
+        write_csv(out_dir / layout.REFERENCE_PREDICTIONS, frame)
+    return references
+
+
 def _result(
     cfg: Any, data: PreparedData, task: Task, trained: Any, frames: dict[str, pd.DataFrame]
 ) -> RunResult:
@@ -279,11 +298,13 @@ def run_experiment(
     evaluation_imports.join()
     frames = _score_splits(trained, data, task, cfg)
     _write_model_outputs(out_dir, frames, trained, data)
+    references = _fit_references(cfg, data, task, out_dir)
+    clock.mark("reference")
 
     from threshold_sweep.evaluate.assess import assess
     from threshold_sweep.report.run_page import write_run_report
 
-    result = assess(_result(cfg, data, task, trained, frames), frames, cfg.evaluate)
+    result = assess(_result(cfg, data, task, trained, frames), frames, cfg.evaluate, references)
     history = pd.read_csv(out_dir / layout.HISTORY)
     config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
     write_run_report(out_dir, result, history, frames, config_yaml, index_link(out_dir, sweep_dir))

@@ -272,3 +272,34 @@ def test_insights_come_verdict_first_under_headings_and_never_call_a_prevalence_
     assert "is better on" not in mcc_sentence
     single = insights.insight_groups(groups.iloc[:1], pd.DataFrame(), runs.iloc[:1], 0.05)
     assert "Verdict" not in single  # one group: nothing to compare
+
+
+def _reference_runs(cnn: float, hgb: float, ci: tuple[float, float]) -> pd.DataFrame:
+    """Two runs whose best reference is hgb, with the CNN's ROC-AUC and CNN - hgb's CI."""
+    row = {
+        "best_reference": "hgb",
+        "test_roc_auc": cnn,
+        "ref_hgb_test_roc_auc": hgb,
+        "cnn_minus_hgb_roc_auc_ci_low": ci[0],
+        "cnn_minus_hgb_roc_auc_ci_high": ci[1],
+    }
+    return pd.DataFrame([{"run": "threshold=100", **row}, {"run": "threshold=1000", **row}])
+
+
+def test_the_verdict_says_when_the_cnn_trails_the_best_reference():
+    (sentence,) = insights.reference_verdict(_reference_runs(0.70, 0.94, (-0.30, -0.18)))
+    assert "trails the best reference model beyond noise in 2 of 2" in sentence
+    assert "threshold=100: CNN 0.700 vs gradient-boosted trees 0.940" in sentence
+
+
+def test_the_verdict_says_when_the_cnn_holds_its_own_against_the_references():
+    (sentence,) = insights.reference_verdict(_reference_runs(0.93, 0.94, (-0.03, 0.01)))
+    assert "within noise of it in every run of 2" in sentence and "trails" not in sentence
+    (ahead,) = insights.reference_verdict(_reference_runs(0.96, 0.90, (0.02, 0.09)))
+    assert "ahead of it beyond noise in 2" in ahead
+
+
+def test_no_reference_sentence_without_reference_models():
+    assert insights.reference_verdict(pd.DataFrame({"run": ["a"], "test_roc_auc": [0.9]})) == []
+    no_best = _reference_runs(0.9, 0.9, (0, 0)).assign(best_reference=None)
+    assert insights.reference_verdict(no_best) == []

@@ -4,6 +4,7 @@ a validation-tuned cutoff, overfitting gaps and warnings, for every task."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -14,8 +15,10 @@ from threshold_sweep.evaluate.chance import balanced_view, chance_levels, skill_
 from threshold_sweep.evaluate.cutoff import tune_cutoff
 from threshold_sweep.evaluate.diagnostics import overfitting, run_warnings
 from threshold_sweep.evaluate.metrics import predict_labels, scalar_metrics
+from threshold_sweep.evaluate.reference import reference_section
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
+from threshold_sweep.model.reference import ReferenceScores
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +72,13 @@ def _binary_extras(
     }
 
 
-def assess(result: RunResult, frames: dict[str, pd.DataFrame], cfg: Any) -> RunResult:
-    """Add chance levels, CIs, the balanced view, gaps and warnings (and binary extras)."""
+def assess(
+    result: RunResult,
+    frames: dict[str, pd.DataFrame],
+    cfg: Any,
+    references: Sequence[ReferenceScores] = (),
+) -> RunResult:
+    """Add chance levels, CIs, the balanced view, gaps, the reference models and warnings."""
     task = Task.of(result)
     y_true, scores, y_pred = task.arrays(frames["test"])
     assessed = RunResult(**result)
@@ -87,6 +95,12 @@ def assess(result: RunResult, frames: dict[str, pd.DataFrame], cfg: Any) -> RunR
     assessed["ci"] = _bootstrap(y_true, scores, y_pred, cfg.bootstrap)
     assessed["overfitting"] = overfitting(assessed, float(cfg.max_gap))  # with the test CIs
     assessed["overfitting_max_gap"] = float(cfg.max_gap)
+    if references:
+        n_train = sum(result["class_counts"]["train"].values())
+        cnn = (y_true, scores, y_pred)
+        assessed["reference"] = reference_section(
+            task, cnn, references, n_train, float(cfg.cutoff), cfg.bootstrap
+        )
     assessed["warnings"] = run_warnings(assessed, int(cfg.min_class_rows), float(cfg.max_gap))
     for warning in assessed["warnings"]:
         log.warning("%s", warning)

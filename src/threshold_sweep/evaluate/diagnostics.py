@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import binomtest
 
+from threshold_sweep.evaluate.names import METRIC_LABELS
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 
@@ -104,9 +105,29 @@ def _overfitting_warnings(result: RunResult, max_gap: float) -> list[str]:
     ]
 
 
+def trailing_reference(result: RunResult) -> list[str]:
+    """The CNN below the best reference model beyond noise, with both numbers."""
+    section = result.get("reference")
+    if not section or not section["cnn_trails_best"]:
+        return []
+    metric = Task.of(result).ranking_metric
+    best = section["models"][section["best"]]
+    comparison = best["cnn_minus_reference"][metric]
+    level = result.get("ci", {}).get("level", 0.95)
+    return [
+        f"The CNN trails the {best['label']} reference beyond noise: test "
+        f"{METRIC_LABELS[metric]} {result['test'][metric]:.3f} vs {best['test'][metric]:.3f} "
+        f"(CNN - reference {comparison['difference']:+.3f}, {level:.0%} CI "
+        f"{comparison['ci_low']:+.3f} to {comparison['ci_high']:+.3f}, same test rows). "
+        "These data allow better: try another architecture or global pooling, more epochs "
+        "or a feature transform, or use the reference model."
+    ]
+
+
 def run_warnings(result: RunResult, min_class_rows: int, max_gap: float) -> list[str]:
     """Every warning the rules raise for this run, as one sentence each."""
     return [
+        *trailing_reference(result),
         *_chance_precision(result),
         *_unpredicted_classes(result),
         *_small_classes(result, min_class_rows),

@@ -1,9 +1,10 @@
 """The sections of metrics.json as types: what the run builds and every reader reads.
 
 TypedDicts, not classes, because metrics.json is the contract: users' scripts read the file,
-and the run writes exactly these dictionaries (`schema_version` 2; version 1 files lack only
-that key). Some keys exist for one task only: binary runs have a cutoff, skill,
-a tuned cutoff and the balanced view; multi-class runs have class shares instead of a prevalence.
+and the run writes exactly these dictionaries (`schema_version` 3; version 2 files lack only
+`reference`, version 1 files also lack `schema_version`). Some keys exist for one task only:
+binary runs have a cutoff, skill, a tuned cutoff and the balanced view; multi-class runs have
+class shares instead of a prevalence.
 """
 
 from __future__ import annotations
@@ -90,6 +91,37 @@ class Gap(TypedDict):
     large: bool
 
 
+class Comparison(TypedDict):
+    """A paired bootstrap difference on the same test rows, with its CI."""
+
+    difference: float
+    ci_low: float
+    ci_high: float
+    within_noise: bool
+
+
+class ReferenceModelResult(TypedDict):
+    """One reference model's test metrics, their CIs, and CNN minus it per compared metric."""
+
+    label: str
+    description: str
+    seconds: float
+    test: Scores
+    ci: dict[str, Interval]
+    cnn_minus_reference: dict[str, Comparison]
+
+
+class ReferenceSection(TypedDict):
+    """The reference models fitted beside the CNN, and the best of them on the ranking metric."""
+
+    trained_on: str
+    n_train: int
+    compared_on: list[str]
+    models: dict[str, ReferenceModelResult]
+    best: str | None
+    cnn_trails_best: bool
+
+
 class RunResult(TypedDict, total=False):
     """metrics.json: what ran, every split's metrics and the assessment of the test split."""
 
@@ -116,4 +148,5 @@ class RunResult(TypedDict, total=False):
     ci: Bootstrap
     overfitting: dict[str, Gap]
     overfitting_max_gap: float
+    reference: ReferenceSection
     warnings: list[str]

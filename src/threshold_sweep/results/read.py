@@ -16,7 +16,14 @@ import pandas as pd
 import yaml
 
 from threshold_sweep.errors import UserError
-from threshold_sweep.layout import ERROR_TXT, HISTORY, METRICS_JSON, PREDICTIONS, SPLITS
+from threshold_sweep.layout import (
+    ERROR_TXT,
+    HISTORY,
+    METRICS_JSON,
+    PREDICTIONS,
+    REFERENCE_PREDICTIONS,
+    SPLITS,
+)
 from threshold_sweep.results.rows import metrics_frame
 
 IGNORED_OVERRIDE_PREFIXES = ("hydra.", "hydra/", "experiment", "tracking.")
@@ -101,7 +108,8 @@ class Run:
 
     @cached_property
     def metrics(self) -> pd.DataFrame:
-        """Every split's metrics; test rows with CI, no-skill level, skill, balanced view."""
+        """Every split's metrics (model 'cnn'), test rows with CI, no-skill level, skill and
+        balanced view; then each reference model's test metrics with CIs (model = its name)."""
         return metrics_frame(self.result)
 
     @cached_property
@@ -114,6 +122,14 @@ class Run:
         if split not in PREDICTION_FILES:
             raise UserError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
         return pd.read_csv(self.path / PREDICTION_FILES[split], dtype={"id": str})
+
+    @cached_property
+    def reference_predictions(self) -> pd.DataFrame:
+        """The reference models' test scores: id, y_true, <model>_y_score (or _score_<k>)."""
+        path = self.path / REFERENCE_PREDICTIONS
+        if not path.exists():
+            raise UserError(f"{self.path} has no {REFERENCE_PREDICTIONS} (evaluate.reference=[])")
+        return pd.read_csv(path, dtype={"id": str})
 
     @cached_property
     def history(self) -> pd.DataFrame:

@@ -89,12 +89,34 @@ def metric_columns(result: RunResult) -> dict[str, Any]:
         row["tuned_cutoff"] = result["tuned_cutoff"]["cutoff"]
         row["tuned_test_f1"] = result["tuned_cutoff"]["test"]["f1"]
     row["epochs_run"] = result["training"]["epochs_run"]
+    row.update(reference_columns(result))
+    return row
+
+
+def reference_columns(result: RunResult) -> dict[str, Any]:
+    """Each reference model's compared test metrics with CIs, and CNN minus it with its CI."""
+    section = result.get("reference")
+    if not section:
+        return {}
+    row: dict[str, Any] = {}
+    for name, model in section["models"].items():
+        for metric in section["compared_on"]:
+            row[f"ref_{name}_test_{metric}"] = model["test"][metric]
+            row[f"ref_{name}_test_{metric}_ci_low"], row[f"ref_{name}_test_{metric}_ci_high"] = (
+                model["ci"][metric]
+            )
+            comparison = model["cnn_minus_reference"][metric]
+            row[f"cnn_minus_{name}_{metric}"] = comparison["difference"]
+            row[f"cnn_minus_{name}_{metric}_ci_low"] = comparison["ci_low"]
+            row[f"cnn_minus_{name}_{metric}_ci_high"] = comparison["ci_high"]
+    row["best_reference"] = section["best"]
+    row["cnn_trails_best_reference"] = section["cnn_trails_best"]
     return row
 
 
 def metrics_frame(result: RunResult) -> pd.DataFrame:
-    """One row per split and metric; test rows carry the CI, no-skill level, skill and the
-    class-balanced view."""
+    """One row per model, split and metric: the CNN's splits (test rows with the CI, no-skill
+    level, skill and class-balanced view), then each reference model's test metrics."""
     names = Task.of(result).headline
     rows = []
     for split in SPLITS:
@@ -102,6 +124,7 @@ def metrics_frame(result: RunResult) -> pd.DataFrame:
             if metric not in result[split]:
                 continue
             row: dict[str, Any] = {
+                "model": "cnn",
                 "split": split,
                 "metric": metric,
                 "value": result[split][metric],
@@ -115,10 +138,29 @@ def metrics_frame(result: RunResult) -> pd.DataFrame:
             if split == "test":
                 row.update(assessed_record(result, metric))
             rows.append(row)
+    rows.extend(_reference_rows(result))
     frame = pd.DataFrame(rows)
     numeric = ["value", "ci_low", "ci_high", "no_skill", "skill", "balanced_view"]
     frame[numeric] = frame[numeric].astype(float)
     return frame
+
+
+def _reference_rows(result: RunResult) -> list[dict[str, Any]]:
+    """The long frame's test rows of every reference model (model = its name)."""
+    section = result.get("reference") or {"models": {}}
+    return [
+        {
+            "model": name,
+            "split": "test",
+            "metric": metric,
+            "value": value,
+            "ci_low": model["ci"].get(metric, [None, None])[0],
+            "ci_high": model["ci"].get(metric, [None, None])[1],
+            "prevalence_dependent": metric in PREVALENCE_DEPENDENT,
+        }
+        for name, model in section["models"].items()
+        for metric, value in model["test"].items()
+    ]
 
 
 def tracked_metrics(result: RunResult) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from threshold_sweep.evaluate.names import METRIC_LABELS, PREVALENCE_DEPENDENT
+from threshold_sweep.model.reference import REFERENCE_MODELS
 
 MIN_CHANGE = 0.01  # a metric moved when it changed by at least this much
 MIN_PREVALENCE_SHIFT = 0.05  # the class balance moved when the prevalence changed this much
@@ -362,6 +363,53 @@ def prevalence_explanation(first: pd.Series, last: pd.Series) -> str:
     )
 
 
+def _reference_gap(row: pd.Series) -> tuple[str, float, float, float, float] | None:
+    """A run's best reference and the ranking metric: CNN, reference, difference CI bounds."""
+    best = row.get("best_reference")
+    if not isinstance(best, str):
+        return None
+    metric = "roc_auc" if pd.notna(row.get(f"ref_{best}_test_roc_auc")) else "roc_auc_ovr"
+    values = [
+        row.get(f"test_{metric}"),
+        row.get(f"ref_{best}_test_{metric}"),
+        row.get(f"cnn_minus_{best}_{metric}_ci_low"),
+        row.get(f"cnn_minus_{best}_{metric}_ci_high"),
+    ]
+    if any(pd.isna(value) for value in values):
+        return None
+    return (best, *map(float, values))
+
+
+def reference_verdict(runs: pd.DataFrame) -> list[str]:
+    """Is the CNN any good: how it compares with the best reference model in every run."""
+    gaps = {row["run"]: _reference_gap(row) for _, row in runs.iterrows()}
+    gaps = {run: gap for run, gap in gaps.items() if gap is not None}
+    if not gaps:
+        return []
+    label = {name: model.label for name, model in REFERENCE_MODELS.items()}
+    trailing = {run: gap for run, gap in gaps.items() if gap[4] < 0}
+    if trailing:
+        examples = "; ".join(
+            f"{run}: CNN {cnn:.3f} vs {label.get(best, best)} {ref:.3f}"
+            for run, (best, cnn, ref, _, _) in list(trailing.items())[:3]
+        )
+        return [
+            f"The CNN trails the best reference model beyond noise in {len(trailing)} of "
+            f"{len(gaps)} run(s) (ROC-AUC, same test rows; {examples}): these data allow "
+            "better than the CNN shows; see the runs' reports."
+        ]
+    ahead = sum(gap[3] > 0 for gap in gaps.values())
+    standing = (
+        f"ahead of it beyond noise in {ahead} and within noise in {len(gaps) - ahead}"
+        if ahead
+        else "within noise of it in every run"
+    )
+    return [
+        f"Against the best reference model (logistic regression or gradient-boosted trees on "
+        f"the same rows), the CNN is {standing} of {len(gaps)} run(s) (ROC-AUC)."
+    ]
+
+
 INSIGHT_GROUPS = ("Verdict", "Why the numbers moved", "Caveats", "Run warnings")
 
 
@@ -386,6 +434,7 @@ def insight_groups(
         why += opposite_movement(first, last, same_rows)
         why += prevalence_free_agreement(first, last, paired)
         why += paired_verdicts(paired, first, last)
+    found["Verdict"] += reference_verdict(runs)
     why += no_skill_levels(groups)
     found["Caveats"] += [
         *below_no_skill(groups),

@@ -1,0 +1,79 @@
+"""The CNN against the reference models on the same test rows: their metrics, CIs, and the
+paired bootstrap of CNN minus each reference."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from threshold_sweep.evaluate.bootstrap import bootstrap_ci, paired_difference, weighted_predictions
+from threshold_sweep.evaluate.metrics import scalar_metrics
+from threshold_sweep.evaluate.result import Comparison, ReferenceModelResult, ReferenceSection
+from threshold_sweep.evaluate.task import Task
+from threshold_sweep.model.reference import TRAINED_ON, ReferenceScores
+
+
+def compared_metrics(task: Task) -> tuple[str, str]:
+    """What the CNN and a reference are paired on: the ranking metric and balanced accuracy."""
+    return (task.ranking_metric, "balanced_accuracy")
+
+
+def _one_reference(
+    task: Task,
+    cnn: tuple[np.ndarray, np.ndarray, np.ndarray],
+    reference: ReferenceScores,
+    cutoff: float,
+    boot: Any,
+) -> ReferenceModelResult:
+    """A reference's test metrics, their CIs, and CNN minus it on the same rows."""
+    y_true = cnn[0]
+    y_pred = task.predicted_classes(reference.scores, cutoff)
+    resamples, level, seed = int(boot.resamples), float(boot.level), int(boot.seed)
+    mine = weighted_predictions(y_true, reference.scores, y_pred)
+    return {
+        "label": reference.model.label,
+        "description": reference.model.description,
+        "seconds": round(reference.seconds, 3),
+        "test": scalar_metrics(y_true, reference.scores, y_pred),
+        "ci": bootstrap_ci(mine, resamples, level, seed),
+        "cnn_minus_reference": paired_difference(
+            mine, weighted_predictions(*cnn), compared_metrics(task), resamples, level, seed
+        ),
+    }
+
+
+def best_reference(models: dict[str, ReferenceModelResult], metric: str) -> str | None:
+    """The reference with the highest test `metric` (the first on ties; None if there is none)."""
+    scored = {name: model["test"][metric] for name, model in models.items()}
+    finite = {name: value for name, value in scored.items() if np.isfinite(value)}
+    return max(finite, key=finite.__getitem__) if finite else None
+
+
+def trails(comparison: Comparison) -> bool:
+    """True when the CNN is below the reference beyond noise (the whole CI under zero)."""
+    return bool(comparison["ci_high"] < 0)
+
+
+def reference_section(
+    task: Task,
+    cnn: tuple[np.ndarray, np.ndarray, np.ndarray],
+    references: Sequence[ReferenceScores],
+    n_train: int,
+    cutoff: float,
+    boot: Any,
+) -> ReferenceSection:
+    """metrics.json's `reference` section: every reference model, and the best of them."""
+    models = {ref.model.name: _one_reference(task, cnn, ref, cutoff, boot) for ref in references}
+    best = best_reference(models, task.ranking_metric)
+    return {
+        "trained_on": TRAINED_ON,
+        "n_train": int(n_train),
+        "compared_on": list(compared_metrics(task)),
+        "models": models,
+        "best": best,
+        "cnn_trails_best": bool(
+            best is not None and trails(models[best]["cnn_minus_reference"][task.ranking_metric])
+        ),
+    }

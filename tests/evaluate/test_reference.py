@@ -1,0 +1,140 @@
+"""Reference models: fitted like scikit-learn would, scored and paired on the CNN's test rows."""
+
+from __future__ import annotations
+
+import functools
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from threshold_sweep.config import ReferenceName
+from threshold_sweep.evaluate.diagnostics import trailing_reference
+from threshold_sweep.evaluate.reference import reference_section
+from threshold_sweep.evaluate.task import Task
+from threshold_sweep.model.reference import REFERENCE_MODELS, fit_references
+from threshold_sweep.results.rows import reference_columns
+
+BOOT = SimpleNamespace(resamples=300, level=0.95, seed=0)
+BINARY = Task(("low", "high"))
+
+
+def sequences(n: int, seed: int, n_classes: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 8, 2) sequences whose first step carries the class, and the classes."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, n_classes, n)
+    X = rng.normal(0, 1, (n, 8, 2))
+    X[:, 0, 0] += 1.5 * y
+    return X, y
+
+
+def test_every_configurable_reference_has_a_model_and_back():
+    assert {name.value for name in ReferenceName} == set(REFERENCE_MODELS)
+
+
+def test_logistic_scores_are_scikit_learns_on_the_flattened_sequences():
+    X, y = sequences(300, 0)
+    X_test, _ = sequences(80, 1)
+    (logistic,) = fit_references(["logistic"], X, y, X_test, seed=0)
+    expected = make_pipeline(
+        StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=2000)
+    ).fit(X.reshape(300, -1), y)
+    np.testing.assert_allclose(
+        logistic.scores, expected.predict_proba(X_test.reshape(80, -1))[:, 1], rtol=1e-10
+    )
+
+
+def test_three_classes_get_a_probability_column_per_class():
+    for reference in _fitted(3, 150):
+        assert reference.scores.shape == (150, 3)
+        np.testing.assert_allclose(reference.scores.sum(axis=1), 1.0)
+
+
+@functools.cache
+def _fitted(n_classes: int, n: int) -> tuple:
+    """Both reference models fitted on 400 rows and scored on n test rows (fitted once)."""
+    X, y = sequences(400, 0, n_classes)
+    X_test, _ = sequences(n, 1, n_classes)
+    return tuple(fit_references(["logistic", "hgb"], X, y, X_test, seed=0))
+
+
+def _section(cnn_scores: np.ndarray, task: Task = BINARY, n: int = 200):
+    _, y_test = sequences(n, 1, task.n_classes)
+    references = _fitted(task.n_classes, n)
+    cnn_pred = task.predicted_classes(cnn_scores, 0.5)
+    cnn = (y_test, cnn_scores, cnn_pred)
+    return reference_section(task, cnn, references, 400, 0.5, BOOT), references, cnn
+
+
+def test_reference_metrics_and_paired_differences_match_scikit_learn():
+    rng = np.random.default_rng(5)
+    _, y_test = sequences(200, 1)
+    cnn_scores = np.clip(0.5 + 0.2 * (y_test - 0.5) + rng.normal(0, 0.25, 200), 0, 1)
+    section, references, (y_true, _, cnn_pred) = _section(cnn_scores)
+    for reference in references:
+        model = section["models"][reference.model.name]
+        ref_auc = roc_auc_score(y_true, reference.scores)
+        assert model["test"]["roc_auc"] == pytest.approx(ref_auc, abs=1e-12)
+        ref_pred = (reference.scores >= 0.5).astype(int)
+        ref_bacc = balanced_accuracy_score(y_true, ref_pred)
+        assert model["test"]["balanced_accuracy"] == pytest.approx(ref_bacc, abs=1e-12)
+        difference = model["cnn_minus_reference"]["roc_auc"]
+        assert difference["difference"] == pytest.approx(
+            roc_auc_score(y_true, cnn_scores) - ref_auc, abs=1e-12
+        )
+        assert difference["ci_low"] <= difference["difference"] <= difference["ci_high"]
+        bacc = model["cnn_minus_reference"]["balanced_accuracy"]["difference"]
+        assert bacc == pytest.approx(balanced_accuracy_score(y_true, cnn_pred) - ref_bacc)
+        low, high = model["ci"]["roc_auc"]
+        assert low <= ref_auc <= high
+    best = max(section["models"], key=lambda name: section["models"][name]["test"]["roc_auc"])
+    assert section["best"] == best
+
+
+def test_a_cnn_far_below_the_references_is_flagged_with_both_numbers():
+    cnn_scores = np.random.default_rng(0).uniform(0, 1, 200)  # no skill
+    section, _, _ = _section(cnn_scores)
+    assert section["cnn_trails_best"]
+    result = {"label_names": ["low", "high"], "test": {"roc_auc": 0.5}, "reference": section}
+    (warning,) = trailing_reference(result)
+    best = section["models"][section["best"]]
+    assert f"vs {best['test']['roc_auc']:.3f}" in warning and "ROC-AUC 0.500" in warning
+
+
+def test_a_cnn_as_good_as_the_references_is_not_flagged():
+    X_test, _ = sequences(200, 1)
+    cnn_scores = 1 / (1 + np.exp(-1.5 * (X_test[:, 0, 0] - 0.75)))  # the true signal
+    section, _, _ = _section(cnn_scores)
+    assert not section["cnn_trails_best"]
+    result = {"label_names": ["low", "high"], "test": {"roc_auc": 0.8}, "reference": section}
+    assert trailing_reference(result) == []
+    assert trailing_reference({"label_names": ["low", "high"], "test": {}}) == []
+
+
+def test_three_class_references_are_paired_on_one_vs_rest_auc():
+    task = Task(("a", "b", "c"))
+    cnn_scores = np.random.default_rng(0).dirichlet(np.ones(3), 150)
+    section, references, (y_true, _, _) = _section(cnn_scores, task, n=150)
+    assert section["compared_on"] == ["roc_auc_ovr", "balanced_accuracy"]
+    for reference in references:
+        expected = roc_auc_score(y_true, reference.scores, multi_class="ovr", average="macro")
+        got = section["models"][reference.model.name]["test"]["roc_auc_ovr"]
+        assert got == pytest.approx(expected, abs=1e-12)
+
+
+def test_summary_columns_and_the_long_frame_carry_the_references():
+    cnn_scores = np.random.default_rng(0).uniform(0, 1, 200)
+    section, _, _ = _section(cnn_scores)
+    columns = reference_columns({"reference": section})
+    assert columns["best_reference"] == section["best"]
+    logistic = section["models"]["logistic"]
+    assert columns["ref_logistic_test_roc_auc"] == logistic["test"]["roc_auc"]
+    assert (
+        columns["cnn_minus_hgb_balanced_accuracy_ci_high"]
+        == section["models"]["hgb"]["cnn_minus_reference"]["balanced_accuracy"]["ci_high"]
+    )
+    assert reference_columns({}) == {}
