@@ -239,6 +239,7 @@ def _result(
         "prevalence": {name: task.prevalence(m) for name, m in splits.items()},
         "class_counts": data.counts_before,
         "class_counts_after_sampling": data.counts_after,
+        "data_checks": data.checks,
         "training": {
             "epochs_run": trained.epochs_run,
             "best_epoch": trained.best_epoch,

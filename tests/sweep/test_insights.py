@@ -303,3 +303,24 @@ def test_no_reference_sentence_without_reference_models():
     assert insights.reference_verdict(pd.DataFrame({"run": ["a"], "test_roc_auc": [0.9]})) == []
     no_best = _reference_runs(0.9, 0.9, (0, 0)).assign(best_reference=None)
     assert insights.reference_verdict(no_best) == []
+
+
+def test_each_diagnostic_that_fired_gets_one_sentence_naming_its_runs():
+    runs = pd.DataFrame(
+        {
+            "run": ["t=100", "t=1000"],
+            "diagnostic_underfit": [False, True],
+            "diagnostic_test_rows_in_train": [True, True],
+            "diagnostic_table_as_sequence": [False, False],
+        }
+    )
+    underfit, seen = insights.diagnostic_notes(runs)
+    assert underfit.startswith("In 1 of 2 run(s) (t=1000), the model did not learn")
+    assert "not overfitting" in underfit
+    assert seen.startswith("In 2 of 2 run(s) (t=100, t=1000), test rows repeat")
+
+
+def test_no_diagnostic_sentence_when_none_fired():
+    runs = pd.DataFrame({"run": ["a"], "diagnostic_underfit": [False]})
+    assert insights.diagnostic_notes(runs) == []
+    assert insights.diagnostic_notes(pd.DataFrame({"run": ["a"]})) == []

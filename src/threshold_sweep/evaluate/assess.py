@@ -13,7 +13,7 @@ import pandas as pd
 from threshold_sweep.evaluate.bootstrap import bootstrap_ci, weighted_predictions
 from threshold_sweep.evaluate.chance import balanced_view, chance_levels, skill_scores
 from threshold_sweep.evaluate.cutoff import tune_cutoff
-from threshold_sweep.evaluate.diagnostics import overfitting, run_warnings
+from threshold_sweep.evaluate.diagnostics import diagnostic_flags, overfitting, run_warnings
 from threshold_sweep.evaluate.metrics import predict_labels, scalar_metrics
 from threshold_sweep.evaluate.reference import reference_section
 from threshold_sweep.evaluate.result import RunResult
@@ -101,6 +101,7 @@ def assess(
         assessed["reference"] = reference_section(
             task, cnn, references, n_train, float(cfg.cutoff), cfg.bootstrap
         )
+    assessed["diagnostics"] = diagnostic_flags(assessed)
     assessed["warnings"] = run_warnings(assessed, int(cfg.min_class_rows), float(cfg.max_gap))
     for warning in assessed["warnings"]:
         log.warning("%s", warning)

@@ -11,6 +11,9 @@ from threshold_sweep.evaluate.names import METRIC_LABELS
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 
+UNDERFIT_AUC = 0.6  # train ROC-AUC below this: the model did not learn its training rows
+SEEN_SHARE = 0.01  # warn when at least this share of test rows also occurs in training
+
 
 def exact_interval(successes: int, trials: int, level: float) -> tuple[float, float]:
     """Clopper-Pearson interval of a proportion (honest for tiny counts and 0/n or n/n)."""
@@ -28,14 +31,76 @@ def overfitting(result: RunResult, max_gap: float) -> dict[str, dict[str, Any]]:
     """
     ci = result.get("ci", {}).get("test", {})
     table = {}
+    learned = not underfit(result)
     for metric in Task.of(result).overfit_metrics:
         values = {split: result[split][metric] for split in ("train", "validation", "test")}
         if any(value is None for value in values.values()):
             continue
         gap = values["train"] - values["test"]
         above_ci = metric not in ci or values["train"] > ci[metric][1]
-        table[metric] = {**values, "gap": gap, "large": bool(gap > max_gap and above_ci)}
+        table[metric] = {
+            **values,
+            "gap": gap,
+            "large": bool(learned and gap > max_gap and above_ci),
+        }
     return table
+
+
+def underfit(result: RunResult) -> bool:
+    """The model did not learn its own training rows: train ROC-AUC below UNDERFIT_AUC."""
+    train = result["train"].get(Task.of(result).ranking_metric)
+    return train is not None and bool(np.isfinite(train)) and train < UNDERFIT_AUC
+
+
+def _underfitting(result: RunResult) -> list[str]:
+    """A model near chance on the rows it was fitted on: underfitting, never overfitting."""
+    if not underfit(result):
+        return []
+    metric = Task.of(result).ranking_metric
+    section = result.get("reference") or {}
+    best = section.get("best")
+    rival = ""
+    if best:
+        model = section["models"][best]
+        rival = f"; the {model['label']} reference reaches {model['test'][metric]:.3f} on test"
+    return [
+        f"Underfitting: train {METRIC_LABELS[metric]} {result['train'][metric]:.3f} is near "
+        f"chance (0.5; below {UNDERFIT_AUC}): the model did not learn the rows it was fitted "
+        f"on{rival}. More epochs, a higher or lower train.learning_rate, another architecture "
+        "or a feature transform (e.g. log1p for counts) can help; a gap to test is not "
+        "overfitting here."
+    ]
+
+
+def _seen_test_rows(result: RunResult) -> list[str]:
+    """Test rows whose features also occur, identically, in training: inflated test metrics."""
+    checks = result.get("data_checks")
+    if not checks or not checks["test_rows"]:
+        return []
+    seen, total = checks["test_rows_in_train"], checks["test_rows"]
+    if seen / total < SEEN_SHARE:
+        return []
+    return [
+        f"{seen} of {total} test rows ({seen / total:.0%}) have a feature row identical to a "
+        "training row: if they are the same entity (a person, sensor or item measured again), "
+        "the test metrics are optimistic. Remove the duplicates or split by entity so that "
+        "none is in both splits."
+    ]
+
+
+def _table_as_sequence(result: RunResult) -> list[str]:
+    """Table columns fed to the CNN as the steps of one series, when the names do not say so."""
+    checks = result.get("data_checks") or {}
+    columns = checks.get("sequence_columns")
+    if not columns or checks.get("columns_look_like_a_series"):
+        return []
+    shown = ", ".join(columns[:6]) + (", ..." if len(columns) > 6 else "")
+    return [
+        f"The CNN reads the {len(columns)} table columns ({shown}) as {len(columns)} steps of "
+        "one sequence, in this order: convolutions assume neighbouring columns are related, "
+        "which their names do not suggest. Compare with the reference models, which treat "
+        "them as separate features."
+    ]
 
 
 def _chance_precision(result: RunResult) -> list[str]:
@@ -124,10 +189,23 @@ def trailing_reference(result: RunResult) -> list[str]:
     ]
 
 
+def diagnostic_flags(result: RunResult) -> dict[str, bool]:
+    """Which of the data and learning diagnostics fired (metrics.json `diagnostics`)."""
+    return {
+        "underfit": bool(_underfitting(result)),
+        "test_rows_in_train": bool(_seen_test_rows(result)),
+        "table_as_sequence": bool(_table_as_sequence(result)),
+        "trails_reference": bool(trailing_reference(result)),
+    }
+
+
 def run_warnings(result: RunResult, min_class_rows: int, max_gap: float) -> list[str]:
     """Every warning the rules raise for this run, as one sentence each."""
     return [
         *trailing_reference(result),
+        *_underfitting(result),
+        *_seen_test_rows(result),
+        *_table_as_sequence(result),
         *_chance_precision(result),
         *_unpredicted_classes(result),
         *_small_classes(result, min_class_rows),

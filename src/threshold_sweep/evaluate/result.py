@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from threshold_sweep.prepare.checks import DataChecks
+
 Interval = list[float]  # [low, high]
 Scores = dict[str, float]  # metric name -> value
 
@@ -137,6 +139,7 @@ class RunResult(TypedDict, total=False):
     prevalence: dict[str, float | dict[str, float]]
     class_counts: dict[str, dict[str, int]]
     class_counts_after_sampling: dict[str, dict[str, int]]
+    data_checks: DataChecks
     training: Training
     train: SplitMetrics
     validation: SplitMetrics
@@ -149,4 +152,5 @@ class RunResult(TypedDict, total=False):
     overfitting: dict[str, Gap]
     overfitting_max_gap: float
     reference: ReferenceSection
+    diagnostics: dict[str, bool]  # which diagnostic rules fired
     warnings: list[str]

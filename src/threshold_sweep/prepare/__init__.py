@@ -9,6 +9,7 @@ import numpy as np
 
 from threshold_sweep.components import bind
 from threshold_sweep.data import Dataset, load_dataset
+from threshold_sweep.prepare.checks import DataChecks, data_checks
 from threshold_sweep.prepare.labels import (
     check_class_counts,
     check_threshold,
@@ -35,6 +36,7 @@ class PreparedData:
     thresholds: list[float]
     counts_before: dict[str, dict[str, int]]
     counts_after: dict[str, dict[str, int]]
+    checks: DataChecks
 
     def features(self, rows: np.ndarray) -> np.ndarray:
         """Standardized sequences of the given rows."""
@@ -65,4 +67,5 @@ def prepare(cfg: Any) -> PreparedData:
         thresholds=thresholds,
         counts_before=counts_before,
         counts_after=counts_after,
+        checks=data_checks(dataset.X, split.train, split.test, dataset.features),
     )

@@ -90,6 +90,7 @@ def metric_columns(result: RunResult) -> dict[str, Any]:
         row["tuned_test_f1"] = result["tuned_cutoff"]["test"]["f1"]
     row["epochs_run"] = result["training"]["epochs_run"]
     row.update(reference_columns(result))
+    row.update({f"diagnostic_{k}": v for k, v in result.get("diagnostics", {}).items()})
     return row
 
 

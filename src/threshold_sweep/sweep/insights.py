@@ -410,6 +410,31 @@ def reference_verdict(runs: pd.DataFrame) -> list[str]:
     ]
 
 
+DIAGNOSTIC_NOTES = {
+    "underfit": "the model did not learn its own training rows (train ROC-AUC near chance): "
+    "underfitting, so their train - test gaps are not overfitting",
+    "test_rows_in_train": "test rows repeat training rows identically, so their test metrics "
+    "are optimistic",
+    "table_as_sequence": "the CNN reads table columns as the steps of one sequence; the "
+    "reference models treat them as separate features",
+}
+
+
+def diagnostic_notes(runs: pd.DataFrame) -> list[str]:
+    """One sentence per diagnostic that fired in some run, naming the runs."""
+    notes = []
+    for name, meaning in DIAGNOSTIC_NOTES.items():
+        column = f"diagnostic_{name}"
+        if column not in runs:
+            continue
+        fired = runs[runs[column].fillna(False).astype(bool)]
+        if fired.empty:
+            continue
+        shown = ", ".join(fired["run"].astype(str).head(5))
+        notes.append(f"In {len(fired)} of {len(runs)} run(s) ({shown}), {meaning}.")
+    return notes
+
+
 INSIGHT_GROUPS = ("Verdict", "Why the numbers moved", "Caveats", "Run warnings")
 
 
@@ -440,6 +465,7 @@ def insight_groups(
         *below_no_skill(groups),
         *calibration_notes(groups),
         *repeat_notes(groups),
+        *diagnostic_notes(runs),
         *overfitting_notes(runs, max_gap),
     ]
     found["Run warnings"] += warning_notes(runs)
