@@ -10,6 +10,14 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import II, MISSING
 
 
+class FeatureTransform(str, Enum):
+    """An elementwise transform of the feature values before standardization."""
+
+    none = "none"
+    log1p = "log1p"
+    asinh = "asinh"
+
+
 @dataclass
 class SyntheticDataConfig:
     """Embedded default data: noisy sequences whose shape carries log10(x).
@@ -25,6 +33,8 @@ class SyntheticDataConfig:
         signal_noise: noise on the latent log10(x) the bump encodes (>= 0; keeps ROC-AUC < 1)
         noise: white noise on every step (>= 0)
         seed: the generator's seed (follows the top-level seed unless set)
+        transform: elementwise, before standardization: none, log1p (counts, values > -1) or
+            asinh (heavy tails of any sign)
     """
 
     _target_: str = "threshold_sweep.data.synthetic_data"
@@ -37,6 +47,7 @@ class SyntheticDataConfig:
     signal_noise: float = 0.5
     noise: float = 0.5
     seed: int = II("seed")
+    transform: FeatureTransform = FeatureTransform.none
 
 
 class MissingPolicy(str, Enum):
@@ -58,6 +69,8 @@ class TableDataConfig:
         features: the sequence's columns, in order; null = every numeric one but target, id
         id: id column (unique, read as text: 007 stays 007); null = the row number
         on_missing: rows with a missing or infinite target or feature: error (stop) or drop
+        transform: elementwise, before standardization: none, log1p (counts, values > -1) or
+            asinh (heavy tails of any sign)
     """
 
     _target_: str = "threshold_sweep.data.table_data"
@@ -67,6 +80,7 @@ class TableDataConfig:
     features: list[str] | None = None
     id: str | None = None
     on_missing: MissingPolicy = MissingPolicy.error
+    transform: FeatureTransform = FeatureTransform.none
 
 
 @dataclass
@@ -81,6 +95,8 @@ class ArraysDataConfig:
         target_key: the array of x, shape (n,)
         id_key: the array of row ids, shape (n,), unique; null = the row number
         on_missing: rows with a missing or infinite target or feature: error (stop) or drop
+        transform: elementwise, before standardization: none, log1p (counts, values > -1) or
+            asinh (heavy tails of any sign)
     """
 
     _target_: str = "threshold_sweep.data.arrays_data"
@@ -90,6 +106,7 @@ class ArraysDataConfig:
     target_key: str = "x"
     id_key: str | None = None
     on_missing: MissingPolicy = MissingPolicy.error
+    transform: FeatureTransform = FeatureTransform.none
 
 
 @dataclass

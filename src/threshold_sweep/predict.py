@@ -19,7 +19,7 @@ from threshold_sweep.errors import UserError
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import DATA_SUMMARY, MODEL, STANDARDIZATION
 from threshold_sweep.prepare.labels import make_labels
-from threshold_sweep.prepare.standardize import Standardizer
+from threshold_sweep.prepare.standardize import Standardizer, check_transform
 from threshold_sweep.results.read import Run, load_run
 
 log = logging.getLogger(__name__)
@@ -197,6 +197,7 @@ def predict_file(
     dataset = load_new_data(cfg, target_use(cfg.source, overrides))
     check_shape(dataset, run)
     standardizer = run_standardizer(run)
+    check_transform(standardizer.transform_name, dataset.X, Path(data_path).name)
     from threshold_sweep.model.load import load_run_model  # imports TensorFlow
     from threshold_sweep.model.train import predict_scores
 

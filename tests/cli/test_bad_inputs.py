@@ -151,6 +151,22 @@ CASES = {
         "sampling._target_=threshold_sweep.prepare.sampling: threshold_sweep.prepare.sampling "
         "is a module, not a function in it",
     ),
+    "unknown reference model": (
+        lambda t: ["evaluate.reference=[logistic,xgboost]"],
+        "Invalid value 'xgboost', expected one of [logistic, hgb] (evaluate.reference[1])",
+    ),
+    "reference model named twice": (
+        lambda t: ["evaluate.reference=[hgb,hgb]"],
+        "evaluate.reference=['hgb', 'hgb'] names a model twice; list each once",
+    ),
+    "unknown transform": (
+        lambda t: ["data.transform=sqrt"],
+        "Invalid value 'sqrt', expected one of [none, log1p, asinh] (data.transform)",
+    ),
+    "log1p of values <= -1": (
+        lambda t: ["data.transform=log1p", "data.n_samples=200"],
+        "data.transform=log1p needs every feature value > -1, but",
+    ),
     "output not writable": (
         lambda t: ["hydra.run.dir=" + csv(t, "x") + "/run"],
         "cannot write the output folder",

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from threshold_sweep.prepare.standardize import Standardizer
+from threshold_sweep.errors import UserError
+from threshold_sweep.prepare.standardize import Standardizer, check_transform
 
 
 def test_round_trip_through_json_gives_bitwise_identical_transforms():
@@ -36,3 +37,31 @@ def test_round_trip_through_json_gives_bitwise_identical_transforms():
 def test_from_dict_rejects_what_to_dict_cannot_have_written(stats, message):
     with pytest.raises(ValueError, match=message):
         Standardizer.from_dict(stats)
+
+
+@pytest.mark.parametrize("name", ["log1p", "asinh"])
+def test_a_transform_applies_before_the_training_statistics(name):
+    rng = np.random.default_rng(0)
+    X = rng.lognormal(3, 2, (50, 6, 2)).astype(np.float32)  # heavy-tailed counts
+    scaler = Standardizer.fit(X[:40], name)
+    function = {"log1p": np.log1p, "asinh": np.arcsinh}[name]
+    expected = (function(X) - function(X[:40]).mean(axis=0)) / function(X[:40]).std(axis=0)
+    np.testing.assert_allclose(scaler.transform(X), expected, rtol=1e-4, atol=1e-4)
+    again = Standardizer.from_dict(json.loads(json.dumps(scaler.to_dict())))
+    np.testing.assert_array_equal(again.transform(X), scaler.transform(X))
+    assert again.transform_name == name
+
+
+def test_statistics_saved_before_transforms_existed_mean_none():
+    X = np.arange(24, dtype=np.float32).reshape(4, 3, 2)
+    old = {k: v for k, v in Standardizer.fit(X).to_dict().items() if k != "transform"}
+    assert Standardizer.from_dict(old).transform_name == "none"
+    with pytest.raises(ValueError, match="unknown transform 'sqrt'"):
+        Standardizer.from_dict({**old, "transform": "sqrt"})
+
+
+def test_log1p_refuses_values_at_or_below_minus_one_in_one_line():
+    X = np.array([[[0.5], [-1.0], [-3.0]]], dtype=np.float32)
+    with pytest.raises(UserError, match=r"but 2 values in new.csv are <= -1 \(smallest -3\)"):
+        check_transform("log1p", X, "new.csv")
+    check_transform("asinh", X, "new.csv")  # any sign

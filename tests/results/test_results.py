@@ -175,11 +175,13 @@ def test_predict_rejects_bad_input_in_one_line(sweep, tmp_path, make, extra, mes
 def test_predict_a_table_run_checks_the_feature_columns(table_csv, tmp_path):
     done = run_cli(
         ["data=table", f"data.path={table_csv}", "data.target=price", "data.id=sample_id",
-         "label.threshold=2500", "train.epochs=1", "train.threads=1"],
+         "label.threshold=2500", "train.epochs=1", "train.threads=1", "data.transform=asinh"],
         tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     (folder,) = (tmp_path / "outputs" / "runs").iterdir()
+    # predict applies the run's transform: the scores below match only if it does
+    assert json.loads((folder / "standardization.json").read_text())["transform"] == "asinh"
     frame = pd.read_csv(table_csv)
     shuffled = frame.drop(columns=["price"])[["sensor_3", *frame.columns[:9].drop("sensor_3")]]
     shuffled.to_csv(tmp_path / "new.csv", index=False)

@@ -20,7 +20,7 @@ from threshold_sweep.prepare.labels import (
 )
 from threshold_sweep.prepare.sampling import TrainingRows
 from threshold_sweep.prepare.split import Split, split_rows
-from threshold_sweep.prepare.standardize import Standardizer
+from threshold_sweep.prepare.standardize import Standardizer, check_transform
 
 
 @dataclass
@@ -56,7 +56,10 @@ def prepare(cfg: Any) -> PreparedData:
     training = bind(cfg.sampling, "sampling")(split.train, y)
     counts_after = dict(counts_before)
     counts_after["train"] = class_counts(y[training.indices], names)
-    standardizer = Standardizer.fit(dataset.X[split.train])
+    transform = cfg.data.get("transform", "none")
+    transform = str(getattr(transform, "value", transform))
+    check_transform(transform, dataset.X, "the data")
+    standardizer = Standardizer.fit(dataset.X[split.train], transform)
     return PreparedData(
         dataset=dataset,
         y=y,
