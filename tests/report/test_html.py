@@ -123,13 +123,13 @@ def test_run_page_shows_the_numbers_of_metrics_json(sweep, threshold):
         assert page.cards[metric] == result["test"][metric], metric
     metrics = table_with(page, ["metric", "test", "95% CI"]).set_index("metric")
     for metric in ("roc_auc", "average_precision", "brier"):
-        assert metrics.loc[metric, "test"] == f"{result['test'][metric]:.4f}"
+        assert metrics.loc[metric, "test"] == f"{result['test'][metric]:.3f}"
         low, high = result["ci"]["test"][metric]
         assert metrics.loc[metric, "95% CI"] == f"{low:.3f}-{high:.3f}"
         assert (
-            metrics.loc[metric, "majority"] == f"{result['chance']['test']['majority'][metric]:.4f}"
+            metrics.loc[metric, "majority"] == f"{result['chance']['test']['majority'][metric]:.3f}"
         )
-        assert metrics.loc[metric, "skill"] == f"{result['skill']['test'][metric]:.4f}"
+        assert metrics.loc[metric, "skill"] == f"{result['skill']['test'][metric]:.3f}"
     counts = table_with(page, ["split", "low (natural)"]).set_index("split")
     assert counts.loc["test", "high (natural)"] == str(result["class_counts"]["test"]["high"])
     assert "../index.html" in page.links  # the run lives in a sweep
@@ -173,7 +173,7 @@ def test_index_links_every_run_and_failure(sweep):
     summary = pd.read_csv(sweep_dir / "summary.csv")
     complete = summary[summary["status"] == "complete"].set_index("run")
     for _, row in runs.iterrows():
-        assert row["mcc"] == f"{complete.loc[row['run'], 'test_mcc']:.4f}"
+        assert row["mcc"] == f"{complete.loc[row['run'], 'test_mcc']:.3f}"
     assert "summary_metrics.png" in page.images
     assert {"insights", "runs", "comparable-metrics", "paired-comparisons"} <= page.ids
 
@@ -355,7 +355,7 @@ def test_sorting_puts_blanks_last_and_orders_text_naturally(browser, tmp_path):
 
     expected = {
         0: (["run 9", "run 10", "run 100", ""], ["run 100", "run 10", "run 9", ""]),
-        1: (["-2", "0.5000", "10", "n/a"], ["10", "0.5000", "-2", "n/a"]),
+        1: (["-2", "0.500", "10", "n/a"], ["10", "0.500", "-2", "n/a"]),
         2: (
             ["1e-3", "0.3 [0.1, 0.5]", "2.5 (n=2)", "n/a"],
             ["2.5 (n=2)", "0.3 [0.1, 0.5]", "1e-3", "n/a"],

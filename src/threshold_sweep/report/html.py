@@ -172,8 +172,8 @@ def headline(result: RunResult) -> list[dict[str, Any]]:
                 "label": METRIC_LABELS.get(metric, metric),
                 "value": result["test"][metric],
                 "text": fmt(result["test"][metric]),
-                "ci": f"{fmt(ci[0], 3)} – {fmt(ci[1], 3)}" if ci else None,
-                "no_skill": fmt(no_skill_level(metric, chance), 3),
+                "ci": f"{fmt(ci[0])} – {fmt(ci[1])}" if ci else None,
+                "no_skill": fmt(no_skill_level(metric, chance)),
                 "no_skill_by": BASELINE_NAMES[no_skill_source(metric, chance)],
             }
         )

@@ -49,8 +49,8 @@ def _with_ci(row: pd.Series, metric: str, prefix: str = "test_") -> str:
     value = row.get(f"{prefix}{metric}")
     low, high = row.get(f"{prefix}{metric}_ci_low"), row.get(f"{prefix}{metric}_ci_high")
     if low is None or pd.isna(low):
-        return fmt(value, 3)
-    return f"{fmt(value, 3)} [{low:.3f}, {high:.3f}]"
+        return fmt(value)
+    return f"{fmt(value)} [{fmt(low)}, {fmt(high)}]"
 
 
 def comparable_table(groups: pd.DataFrame, prevalence_dependent: Collection[str]) -> pd.DataFrame:
@@ -68,11 +68,11 @@ def comparable_table(groups: pd.DataFrame, prevalence_dependent: Collection[str]
             low = group.get(f"test_{metric}_ci_low_mean")
             high = group.get(f"test_{metric}_ci_high_mean")
             chance = group.get(f"chance_{metric}_mean")
-            text = fmt(value, 3)
+            text = fmt(value)
             if low is not None and pd.notna(low):
-                text += f" [{low:.3f}, {high:.3f}]"
+                text += f" [{fmt(low)}, {fmt(high)}]"
             if chance is not None and pd.notna(chance):
-                text += f" (no skill {chance:.3f})"
+                text += f" (no skill {fmt(chance)})"
             row[group["group"]] = text
         rows.append(row)
     return pd.DataFrame(rows)
@@ -88,8 +88,8 @@ def repeats_table(groups: pd.DataFrame) -> pd.DataFrame:
                 continue
             mean, std = group[f"test_{metric}_mean"], group[f"test_{metric}_std"]
             count = int(group[f"test_{metric}_count"])
-            spread = f" ± {std:.3f}" if pd.notna(std) else ""
-            row[metric] = f"{mean:.3f}{spread} (n={count})"
+            spread = f" ± {fmt(std)}" if pd.notna(std) else ""
+            row[metric] = f"{fmt(mean)}{spread} (n={count})"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -115,8 +115,8 @@ def paired_table(paired: pd.DataFrame) -> pd.DataFrame:
                 "first": row["first"],
                 "second": row["second"],
                 "metric": row["metric"],
-                "second - first": f"{row['difference']:+.4f}",
-                "CI": f"[{row['ci_low']:+.4f}, {row['ci_high']:+.4f}]",
+                "second - first": fmt(row["difference"], signed=True),
+                "CI": f"[{fmt(row['ci_low'], signed=True)}, {fmt(row['ci_high'], signed=True)}]",
                 "within noise": "yes" if row["within_noise"] else "no",
             }
         )
