@@ -468,6 +468,42 @@ def test_pages_show_every_number_with_three_decimals(sweep):
     ]
 
 
+def _card_layout(driver, page: Path, width: int) -> dict:
+    """The page at `width` px: card rectangles, the viewport and the page's scroll width."""
+    driver.set_window_size(width, 900)
+    driver.get(page.resolve().as_uri())
+    return driver.execute_script(
+        """const cards = [...document.querySelectorAll('#headline .card')];
+        return {tops: cards.map(c => c.offsetTop),
+                rights: cards.map(c => c.getBoundingClientRect().right),
+                viewport: document.documentElement.clientWidth,
+                scroll: document.documentElement.scrollWidth};"""
+    )
+
+
+@pytest.mark.slow
+def test_run_cards_share_one_row_at_1280_px_and_stack_at_420(browser, sweep, three_class_run):
+    pages = {run_dir(sweep[0], 1000) / "report.html": 7, three_class_run[0] / "report.html": 6}
+    try:
+        for page, count in pages.items():
+            wide = _card_layout(browser, page, 1280)
+            assert len(wide["tops"]) == count, page  # the metric cards and the warnings card
+            assert len(set(wide["tops"])) == 1, f"cards wrap at 1280 px: {wide['tops']}"
+            narrow = _card_layout(browser, page, 420)
+            assert narrow["scroll"] <= narrow["viewport"], f"{page} scrolls sideways: {narrow}"
+            assert max(narrow["rights"]) <= narrow["viewport"], narrow
+            rows = sorted(set(narrow["tops"]))
+            assert 2 <= len(rows) <= 4, narrow  # stacked, two or more cards a row
+        index = sweep[0] / "index.html"
+        browser.get(index.resolve().as_uri())
+        width = browser.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert width[0] <= width[1], f"index.html scrolls sideways at 420 px: {width}"
+    finally:
+        browser.set_window_size(1400, 1000)
+
+
 @pytest.mark.slow
 def test_runs_are_named_short_on_one_line_with_their_folder_as_tooltip(browser, sweep):
     browser.set_window_size(1280, 900)
