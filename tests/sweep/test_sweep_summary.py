@@ -293,6 +293,12 @@ def test_short_run_names_keep_only_what_varies():
         "label.threshold=1000": "threshold=1000",
     }
     assert group_names(runs, []) == {"all runs": "all runs"}
+    # two groups that would both be 'threshold=100' keep their labels
+    lacking = runs.assign(sampling=[None, "", "none"])
+    assert list(group_names(lacking, varying).values())[:2] == [
+        "label.threshold=100, sampling=nan",
+        "label.threshold=100, sampling=",
+    ]
 
 
 def test_summary_md_links_the_short_names_to_each_runs_report_md():

@@ -183,14 +183,17 @@ def run_labels(runs: pd.DataFrame, varying: list[str], with_keys: bool = True) -
 
 def group_names(runs: pd.DataFrame, keys: list[str]) -> dict[str, str]:
     """Each group's label (summary_groups.csv, 'label.threshold=100, sampling=none') -> the name
-    the pages show, in the runs' short form ('threshold=100 · sampling=none')."""
+    the pages show, in the runs' short form ('threshold=100 · sampling=none'); the label itself
+    where two groups would share a name."""
     from threshold_sweep.sweep.stats import group_label
 
     short = short_keys(keys)
-    return {
+    names = {
         group_label(row, keys): _short_name(row, keys, short, True) or group_label(row, keys)
         for _, row in runs.iterrows()
     }
+    shared = {name for name in names.values() if list(names.values()).count(name) > 1}
+    return {label: label if name in shared else name for label, name in names.items()}
 
 
 def shown_groups(frame: pd.DataFrame, names: dict[str, str], *columns: str) -> pd.DataFrame:
