@@ -37,12 +37,12 @@ test-fast: $(DEV_STAMP)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs/make_screenshots.py
+	$(BIN)/ruff format --check src tests benchmarks docs/make_screenshots.py
 
 format: $(DEV_STAMP)
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks docs/make_screenshots.py
+	$(BIN)/ruff check --fix src tests benchmarks docs/make_screenshots.py
 
 clean:
 	rm -rf $(VENV) outputs/runs outputs/multirun .pytest_cache

@@ -38,3 +38,19 @@ def test_the_verdict_of_ordered_classes_uses_their_own_chance_levels():
     assert "3 ordered classes" in text and "one-vs-rest ROC-AUC 0.700" in text
     no_skill = float(text.split("balanced accuracy 0.620 (95% CI 0.550-0.690; no skill ")[1][:5])
     assert no_skill == pytest.approx(1 / 3, abs=1e-3)
+
+
+def test_every_page_number_goes_through_one_format():
+    from threshold_sweep.report.tables import DIGITS, fmt
+
+    assert DIGITS == 3
+    assert [fmt(v) for v in (0.12345, 1.0, 0.0, -0.0001, 120.0, np.float32(0.25))] == [
+        "0.123",
+        "1.000",
+        "0.000",
+        "0.000",  # never "-0.000"
+        "120",
+        "0.250",
+    ]
+    assert [fmt(v, signed=True) for v in (0.0123, -0.0123, 0.0)] == ["+0.012", "-0.012", "+0.000"]
+    assert [fmt(v) for v in (None, float("nan"), True, 7)] == ["n/a", "n/a", "yes", "7"]

@@ -123,8 +123,8 @@ def test_a_failed_job_still_names_the_complete_one(sweep, tmp_path):
     runs = _markdown_table(text, "Runs")
     assert runs["label.threshold"].tolist() == ["100", "100"]
     assert runs["train.seed"].tolist() == ["0", "1"]
-    assert _markdown_table(text, "Comparable metrics").columns[-1] == "label.threshold=100"
-    assert "At label.threshold=100 a no-skill model scores" in text
+    assert _markdown_table(text, "Comparable metrics").columns[-1] == "threshold=100"
+    assert "At threshold=100 a no-skill model scores" in text
     assert "all runs" not in text
 
 
@@ -206,7 +206,8 @@ def test_insights_name_runs_by_what_varies_not_by_their_folder(sweep):
     about_runs = [s for s in summary.insights if "overfit" in s or "carry warnings" in s]
     assert about_runs
     for sentence in about_runs:
-        assert "label.threshold=" in sentence and "train.seed=" in sentence, sentence
+        assert "threshold=" in sentence and "seed=" in sentence, sentence
+        assert "label.threshold=" not in sentence, sentence  # the short name of the key
         assert "data.n_samples=" not in sentence, sentence  # constant: in folder names only
 
 
@@ -246,3 +247,66 @@ def test_three_class_runs_on_the_same_rows_are_paired(tmp_path):
     )
     assert paired.loc["roc_auc_ovr", "difference"] == pytest.approx(expected)
     assert paired.loc["roc_auc_ovr", "ci_high"] < 0  # the vague run ranks worse, beyond noise
+
+
+def test_short_run_names_keep_only_what_varies():
+    from threshold_sweep.sweep.summary import group_names, run_labels, short_keys
+
+    folders = [
+        f"data.n_samples=800,label.threshold={t},sampling={s}"
+        for t, s in (("100", "none"), ("100", "undersample"), ("1000", "none"))
+    ]
+    runs = pd.DataFrame(
+        {
+            "run": folders,
+            "label.threshold": ["100", "100", "1000"],
+            "sampling": ["none", "undersample", "none"],
+            "data.n_samples": ["800"] * 3,
+        }
+    )
+    varying = ["label.threshold", "sampling"]
+    assert run_labels(runs, varying).tolist() == [
+        "threshold=100 · sampling=none",
+        "threshold=100 · sampling=undersample",
+        "threshold=1000 · sampling=none",
+    ]
+    assert run_labels(runs, varying, with_keys=False).tolist() == [
+        "100 · none",
+        "100 · undersample",
+        "1000 · none",
+    ]
+    assert run_labels(runs, []).tolist() == folders  # nothing varies: the folder
+    shared = run_labels(runs, ["label.threshold"]).tolist()  # two would be 'threshold=100'
+    assert shared == [*folders[:2], "threshold=1000"]
+    assert short_keys(["train.seed", "sampling.seed", "label.threshold"]) == {
+        "train.seed": "train.seed",
+        "sampling.seed": "sampling.seed",
+        "label.threshold": "threshold",
+    }
+    missing = runs.assign(sampling=[None, "undersample", None])  # an override some runs lack
+    assert run_labels(missing, varying).tolist()[1:] == [
+        "threshold=100 · sampling=undersample",
+        "threshold=1000",
+    ]
+    assert group_names(runs, ["label.threshold"]) == {
+        "label.threshold=100": "threshold=100",
+        "label.threshold=1000": "threshold=1000",
+    }
+    assert group_names(runs, []) == {"all runs": "all runs"}
+    # two groups that would both be 'threshold=100' keep their labels
+    lacking = runs.assign(sampling=[None, "", "none"])
+    assert list(group_names(lacking, varying).values())[:2] == [
+        "label.threshold=100, sampling=nan",
+        "label.threshold=100, sampling=",
+    ]
+
+
+def test_summary_md_links_the_short_names_to_each_runs_report_md():
+    from threshold_sweep.report.document import Table, block_markdown
+
+    frame = pd.DataFrame({"run": ["filters=[4] · seed=0", "seed=1"], "mcc": [0.51234, 0.5]})
+    links = [f"{name}/report.html" for name in ("model.filters=[4] a", "b")]
+    table = Table(frame, links={"run": links}, markdown_links={"run": ["a b/report.md", None]})
+    lines = block_markdown(table).splitlines()
+    assert lines[2].startswith(r"| [filters=\[4\] · seed=0](a%20b/report.md) |")
+    assert lines[2].endswith("0.512 |") and lines[3].startswith("| seed=1 ")  # no link: text

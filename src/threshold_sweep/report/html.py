@@ -8,7 +8,6 @@ import numbers
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 import numpy as np
@@ -31,6 +30,7 @@ from threshold_sweep.report.document import (
     Document,
     Image,
     Table,
+    href,
     to_markdown,
 )
 from threshold_sweep.report.tables import fmt
@@ -66,11 +66,6 @@ def inline_markup(text: str) -> Markup:
     return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", html))
 
 
-def href(path: str) -> str:
-    """A relative link to `path` (a file path with / separators), safe in a URL."""
-    return quote(path, safe="/=,")
-
-
 def sort_value(raw: Any) -> float | None:
     """The number a cell sorts by: the value itself, or the number its text starts with."""
     if isinstance(raw, bool | np.bool_):
@@ -82,7 +77,7 @@ def sort_value(raw: Any) -> float | None:
 
 
 def table_context(table: Table) -> dict[str, Any]:
-    """Header and rows of cells (text, sort value, link) for the table macro."""
+    """Header and rows of cells (text, sort value, link, tooltip) for the table macro."""
     frame = table.frame.reset_index(drop=True)
     values = table.values.reset_index(drop=True) if table.values is not None else None
     rows = []
@@ -95,8 +90,15 @@ def table_context(table: Table) -> dict[str, Any]:
             value = sort_value(source.at[index, column])
             numeric = value is not None or (isinstance(raw, float) and math.isnan(raw))
             link = table.links.get(column, [None] * len(frame))[index]
+            title = table.titles.get(column, [None] * len(frame))[index]
             cells.append(
-                {"text": fmt(raw), "value": value, "numeric": numeric, "href": link and href(link)}
+                {
+                    "text": fmt(raw),
+                    "value": value,
+                    "numeric": numeric,
+                    "href": link and href(link),
+                    "title": title,
+                }
             )
         rows.append(cells)
     return {"columns": [str(c) for c in frame.columns], "rows": rows, "sortable": table.sortable}
@@ -172,8 +174,8 @@ def headline(result: RunResult) -> list[dict[str, Any]]:
                 "label": METRIC_LABELS.get(metric, metric),
                 "value": result["test"][metric],
                 "text": fmt(result["test"][metric]),
-                "ci": f"{fmt(ci[0], 3)} – {fmt(ci[1], 3)}" if ci else None,
-                "no_skill": fmt(no_skill_level(metric, chance), 3),
+                "ci": f"{fmt(ci[0])} – {fmt(ci[1])}" if ci else None,
+                "no_skill": fmt(no_skill_level(metric, chance)),
                 "no_skill_by": BASELINE_NAMES[no_skill_source(metric, chance)],
             }
         )

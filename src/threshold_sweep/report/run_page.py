@@ -45,7 +45,7 @@ def _interval(ci: list[float] | None) -> str:
     """'low-high' for a CI."""
     if not ci or ci[0] is None or ci[0] != ci[0]:
         return "n/a"
-    return f"{ci[0]:.3f}-{ci[1]:.3f}"
+    return f"{fmt(ci[0])}-{fmt(ci[1])}"
 
 
 def _counts_table(result: RunResult) -> pd.DataFrame:
@@ -110,7 +110,7 @@ def _cutoff_table(result: RunResult) -> pd.DataFrame:
         [
             {"cutoff": f"default {result['cutoff']:g}", **{m: result["test"][m] for m in shown}},
             {
-                "cutoff": f"tuned {tuned['cutoff']:.4f} ({tuned['objective']} on validation)",
+                "cutoff": f"tuned {fmt(tuned['cutoff'])} ({tuned['objective']} on validation)",
                 **{m: tuned["test"][m] for m in shown},
             },
         ]
@@ -156,7 +156,7 @@ def _plot_title(result: RunResult) -> str:
     task = Task.of(result)
     if task.binary:
         prevalence = result["prevalence"]["test"]
-        return f"threshold {threshold_text(result['threshold'])}, test prevalence {prevalence:.2f}"
+        return f"threshold {threshold_text(result['threshold'])}, test prevalence {fmt(prevalence)}"
     return f"thresholds {threshold_text(result['threshold'])}, test"
 
 
@@ -191,7 +191,9 @@ def _with_ci(result: RunResult, metric: str) -> str:
     """'0.920 (95% CI 0.897-0.940; no skill 0.500)' for a test metric."""
     level, ci = result["ci"]["level"], result["ci"]["test"].get(metric)
     no_skill = no_skill_level(metric, result["chance"]["test"])
-    return f"{result['test'][metric]:.3f} ({level:.0%} CI {_interval(ci)}; no skill {no_skill:.3f})"
+    return (
+        f"{fmt(result['test'][metric])} ({level:.0%} CI {_interval(ci)}; no skill {fmt(no_skill)})"
+    )
 
 
 def run_verdict(result: RunResult) -> str:
@@ -246,7 +248,7 @@ def _class_balance_section(result: RunResult) -> Section:
     ]
     if Task.of(result).binary:
         blocks.append(
-            f"Positive prevalence on test: **{result['prevalence']['test']:.4f}**. Runs with the "
+            f"Positive prevalence on test: **{fmt(result['prevalence']['test'])}**. Runs with the "
             "same data and split seed share these\ntest rows, whatever their threshold."
         )
     return Section("Class balance", blocks)
@@ -256,12 +258,12 @@ def _binary_test_notes(result: RunResult) -> str:
     """How to read the binary test table: its baselines, skill and balanced view."""
     names, p = result["label_names"], result["prevalence"]["test"]
     rate = result["test"]["predicted_positive_rate"]
-    return f"""No-skill predictors at this prevalence ({p:.4f}), scored by the same
+    return f"""No-skill predictors at this prevalence ({fmt(p)}), scored by the same
 scikit-learn functions: **majority** always predicts the majority class, **always positive**
 always predicts {names[-1]}, **random** predicts {names[-1]} at random with probability
-{p:.4f}, **random at model's rate** predicts it at random as often as the model does
-({rate:.4f}); both random columns are exact expected values.
-All of them score every row with the class prior, so their ROC-AUC is 0.5 and their average
+{fmt(p)}, **random at model's rate** predicts it at random as often as the model does
+({fmt(rate)}); both random columns are exact expected values.
+All of them score every row with the class prior, so their ROC-AUC is {fmt(0.5)} and their average
 precision equals the prevalence. **Skill** is the chance-corrected value (0 = no skill,
 1 = perfect; definitions below): accuracy, F1 and macro F1 share one skill value by
 definition (each equals Cohen's kappa, as each is measured against random guessing at the
@@ -318,7 +320,7 @@ def _cutoff_section(result: RunResult) -> Section:
         [
             f"""The tuned cutoff was chosen on the validation split (maximising
 {tuned["objective"]}, validation value
-{tuned["validation_value"]:.4f}); the test split never picks it.""",
+{fmt(tuned["validation_value"])}); the test split never picks it.""",
             Table(_cutoff_table(result)),
         ],
     )

@@ -1,24 +1,33 @@
-"""Markdown tables for the reports (pandas + tabulate only)."""
+"""Markdown tables for the reports (pandas + tabulate only), and the one number format."""
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import pandas as pd
 
+DIGITS = 3  # decimals of every number a page or report shows (metrics, CIs, prevalences)
 
-def fmt(value: Any, digits: int = 4) -> str:
-    """Format a number for a Markdown table ('n/a' when undefined)."""
+
+def fmt(value: Any, digits: int = DIGITS, signed: bool = False) -> str:
+    """Format a number for a report: `digits` decimals, whole numbers above 1 without them,
+    'n/a' when undefined; `signed` always shows the sign (a difference: +0.012, -0.012, +0.000)."""
     if value is None:
         return "n/a"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        value = float(value)  # numpy floats of any width format alike
     if isinstance(value, float):
         if value != value:
             return "n/a"
         if abs(value) < 0.5 * 10**-digits:
-            value = 0.0  # no "-0.0000"
-        return f"{value:g}" if value.is_integer() and abs(value) > 1 else f"{value:.{digits}f}"
+            value = 0.0  # no "-0.000"
+        sign = "+" if signed else ""
+        if value.is_integer() and abs(value) > 1:
+            return f"{value:{sign}g}"
+        return f"{value:{sign}.{digits}f}"
     return str(value)
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 
 from threshold_sweep.evaluate.names import METRIC_LABELS, PREVALENCE_DEPENDENT
 from threshold_sweep.model.reference import REFERENCE_MODELS
+from threshold_sweep.report.tables import fmt
 
 MIN_CHANGE = 0.01  # a metric moved when it changed by at least this much
 MIN_PREVALENCE_SHIFT = 0.05  # the class balance moved when the prevalence changed this much
@@ -28,13 +29,13 @@ def prevalence_shift(
         prevalences = pd.Series([p1, p2])
     if abs(p2 - p1) >= MIN_PREVALENCE_SHIFT:
         return [
-            f"The positive prevalence on the test rows moved from {p1:.3f} "
-            f"({first['group']}) to {p2:.3f} ({last['group']})."
+            f"The positive prevalence on the test rows moved from {fmt(p1)} "
+            f"({first['group']}) to {fmt(p2)} ({last['group']})."
         ]
     if prevalences.nunique() == 1:
         every = "both groups" if len(prevalences) == 2 else f"all {len(prevalences)} groups"
-        return [f"The positive prevalence is the same in {every} ({p1:.3f})."]
-    return [f"The positive prevalence barely changed ({p1:.3f} → {p2:.3f})."]
+        return [f"The positive prevalence is the same in {every} ({fmt(p1)})."]
+    return [f"The positive prevalence barely changed ({fmt(p1)} → {fmt(p2)})."]
 
 
 def _at(group: str) -> str:
@@ -51,23 +52,23 @@ def opposite_movement(first: pd.Series, last: pd.Series, same_rows: bool = True)
         return []
     p1, p2 = first["test_prevalence"], last["test_prevalence"]
     sentence = (
-        f"Accuracy {accuracy_way} ({a1:.3f} → {a2:.3f}) while F1 {f1_way} ({f1:.3f} → {f2:.3f}): "
-        "they moved in opposite directions"
+        f"Accuracy {accuracy_way} ({fmt(a1)} → {fmt(a2)}) while F1 {f1_way} "
+        f"({fmt(f1)} → {fmt(f2)}): they moved in opposite directions"
     )
     if abs(p2 - p1) >= MIN_PREVALENCE_SHIFT:
         sentence += (
-            f" because the positive prevalence moved from {p1:.3f} to {p2:.3f}. Accuracy counts "
+            f" because the positive prevalence moved from {fmt(p1)} to {fmt(p2)}. Accuracy counts "
             "both classes, so it follows the majority class; F1 counts only the positive class "
             "and ignores true negatives."
         )
     elif same_rows:
         sentence += (
-            f", although the prevalence barely moved ({p1:.3f} → {p2:.3f}): the model's errors "
+            f", although the prevalence barely moved ({fmt(p1)} → {fmt(p2)}): the model's errors "
             "changed, not the class balance."
         )
     else:
         sentence += (
-            f", although the prevalence barely moved ({p1:.3f} → {p2:.3f}); the runs were "
+            f", although the prevalence barely moved ({fmt(p1)} → {fmt(p2)}); the runs were "
             "tested on different rows, so part of the change may be the test rows themselves."
         )
     return [sentence]
@@ -76,10 +77,10 @@ def opposite_movement(first: pd.Series, last: pd.Series, same_rows: bool = True)
 def no_skill_levels(groups: pd.DataFrame) -> list[str]:
     """What a no-skill model scores in each group, beside the model."""
     return [
-        f"{_at(row['group'])} a no-skill model scores accuracy {row['chance_accuracy_mean']:.3f} "
-        f"and F1 {row['chance_f1_mean']:.3f} (ROC-AUC 0.5, balanced accuracy 0.5, MCC 0); the "
-        f"model scores accuracy {row['test_accuracy_mean']:.3f} and F1 "
-        f"{row['test_f1_mean']:.3f}."
+        f"{_at(row['group'])} a no-skill model scores accuracy {fmt(row['chance_accuracy_mean'])} "
+        f"and F1 {fmt(row['chance_f1_mean'])} (ROC-AUC 0.500, balanced accuracy 0.500, "
+        f"MCC 0.000); the model scores accuracy {fmt(row['test_accuracy_mean'])} and F1 "
+        f"{fmt(row['test_f1_mean'])}."
         for _, row in groups.iterrows()
     ]
 
@@ -116,7 +117,7 @@ def prevalence_free_agreement(
     b1, b2 = first["test_balanced_accuracy_mean"], last["test_balanced_accuracy_mean"]
     roc_way = _paired_way(paired, first, last, "roc_auc") or _direction(r1, r2)
     balanced_way = _paired_way(paired, first, last, "balanced_accuracy") or _direction(b1, b2)
-    detail = f"ROC-AUC {r1:.3f} → {r2:.3f}, balanced accuracy {b1:.3f} → {b2:.3f}"
+    detail = f"ROC-AUC {fmt(r1)} → {fmt(r2)}, balanced accuracy {fmt(b1)} → {fmt(b2)}"
     quiet = ("stayed level", "did not change beyond noise")
     if roc_way in quiet and balanced_way in quiet:
         return [f"The prevalence-free metrics agree that nothing changed beyond noise ({detail})."]
@@ -142,14 +143,12 @@ def _span(metric_rows: pd.DataFrame) -> str:
     n = len(metric_rows)
     if n == 1:
         row = metric_rows.iloc[0]
-        return (
-            f"{row['difference']:+.3f} ({row['level']:.0%} CI {row['ci_low']:+.3f} to "
-            f"{row['ci_high']:+.3f})"
-        )
+        low, high = fmt(row["ci_low"], signed=True), fmt(row["ci_high"], signed=True)
+        return f"{fmt(row['difference'], signed=True)} ({row['level']:.0%} CI {low} to {high})"
     differences = metric_rows["difference"]
     return (
-        f"{differences.mean():+.3f} on average over {n} seed-paired runs (per seed "
-        f"{differences.min():+.3f} to {differences.max():+.3f})"
+        f"{fmt(differences.mean(), signed=True)} on average over {n} seed-paired runs (per seed "
+        f"{fmt(differences.min(), signed=True)} to {fmt(differences.max(), signed=True)})"
     )
 
 
@@ -179,8 +178,8 @@ def _prevalence_caveat_first(
 ) -> str:
     """A difference outside noise of a metric that moved with the class balance: why first."""
     return (
-        f"{name} depends on the prevalence, which moved from {first['test_prevalence']:.3f} to "
-        f"{last['test_prevalence']:.3f}, so its change follows the class balance: it differs by "
+        f"{name} depends on the prevalence, which moved from {fmt(first['test_prevalence'])} to "
+        f"{fmt(last['test_prevalence'])}, so its change follows the class balance: it differs by "
         f"{span} {where}, outside noise, and that is not evidence that either model is better."
     )
 
@@ -221,12 +220,12 @@ def overfitting_notes(runs: pd.DataFrame, max_gap: float) -> list[str]:
     flag = runs["overfit"].astype(bool) if "overfit" in runs else over
     flagged, noisy = runs[flag], runs[over & ~flag]
     notes = [
-        f"{row['run']} overfits: its train - test gap of {row['overfit_gap']:.3f} exceeds "
+        f"{row['run']} overfits: its train - test gap of {fmt(row['overfit_gap'])} exceeds "
         f"evaluate.max_gap={max_gap:g} and the train value lies beyond the test CI."
         for _, row in flagged.iterrows()
     ]
     notes += [
-        f"{row['run']}: its train - test gap of {row['overfit_gap']:.3f} exceeds "
+        f"{row['run']}: its train - test gap of {fmt(row['overfit_gap'])} exceeds "
         f"evaluate.max_gap={max_gap:g}, but the train value lies inside the test CI: test-row "
         "noise, not evidence of overfitting."
         for _, row in noisy.iterrows()
@@ -235,7 +234,7 @@ def overfitting_notes(runs: pd.DataFrame, max_gap: float) -> list[str]:
         worst = runs.loc[runs["overfit_gap"].idxmax()]
         notes.append(
             f"No run overfits beyond evaluate.max_gap={max_gap:g}: the largest train - test gap "
-            f"is {worst['overfit_gap']:.3f} ({worst['run']})."
+            f"is {fmt(worst['overfit_gap'])} ({worst['run']})."
         )
     return notes
 
@@ -255,8 +254,8 @@ def below_no_skill(groups: pd.DataFrame) -> list[str]:
     """Groups whose accuracy is below what always answering the majority class scores."""
     worse = groups[groups["test_accuracy_mean"] < groups["chance_accuracy_mean"]]
     return [
-        f"{_at(row['group'])} accuracy {row['test_accuracy_mean']:.3f} is below the "
-        f"{row['chance_accuracy_mean']:.3f} of always answering the majority class: accuracy "
+        f"{_at(row['group'])} accuracy {fmt(row['test_accuracy_mean'])} is below the "
+        f"{fmt(row['chance_accuracy_mean'])} of always answering the majority class: accuracy "
         "cannot rank this run; read balanced accuracy, MCC or ROC-AUC instead."
         for _, row in worse.iterrows()
     ]
@@ -268,11 +267,11 @@ def calibration_notes(groups: pd.DataFrame) -> list[str]:
         return []
     worse = groups[groups["test_brier_mean"] > groups["chance_brier_mean"]]
     return [
-        f"{_at(row['group'])} the Brier score {row['test_brier_mean']:.3f} is worse than the "
-        f"constant prior's {row['chance_brier_mean']:.3f}: the predicted probabilities do not "
+        f"{_at(row['group'])} the Brier score {fmt(row['test_brier_mean'])} is worse than the "
+        f"constant prior's {fmt(row['chance_brier_mean'])}: the predicted probabilities do not "
         "match the natural class balance (resampling or class weights shift them toward "
-        "50:50; an undertrained model leaves them near 0.5; see calibration.png). Rankings and "
-        "the tuned cutoff are unaffected."
+        "50:50; an undertrained model leaves them near one half; see calibration.png). Rankings "
+        "and the tuned cutoff are unaffected."
         for _, row in worse.iterrows()
     ]
 
@@ -283,7 +282,7 @@ def repeat_notes(groups: pd.DataFrame) -> list[str]:
         return []
     spread = groups["test_roc_auc_std"].max()
     return [
-        f"The training seed alone moves ROC-AUC with a standard deviation of up to {spread:.3f} "
+        f"The training seed alone moves ROC-AUC with a standard deviation of up to {fmt(spread)} "
         "within a group; this seed noise comes on top of the test-row noise in the CIs."
     ]
 
@@ -314,7 +313,7 @@ def discrimination_verdict(first: pd.Series, last: pd.Series, paired: pd.DataFra
     """Which group ranks the test rows better, read from the paired ROC-AUC differences."""
     r1, r2 = first["test_roc_auc_mean"], last["test_roc_auc_mean"]
     rows = _pair_rows(paired, first, last, "roc_auc")
-    values = f"ROC-AUC {r1:.3f} ({first['group']}) vs {r2:.3f} ({last['group']})"
+    values = f"ROC-AUC {fmt(r1)} ({first['group']}) vs {fmt(r2)} ({last['group']})"
     if rows.empty:
         return (
             f"Whether {first['group']} or {last['group']} discriminates better cannot be "
@@ -350,15 +349,15 @@ def prevalence_explanation(first: pd.Series, last: pd.Series) -> str:
     p1, p2 = first["test_prevalence"], last["test_prevalence"]
     a1, a2 = first["test_accuracy_mean"], last["test_accuracy_mean"]
     f1, f2 = first["test_f1_mean"], last["test_f1_mean"]
-    moves = f"accuracy {a1:.3f} → {a2:.3f}, F1 {f1:.3f} → {f2:.3f}"
+    moves = f"accuracy {fmt(a1)} → {fmt(a2)}, F1 {fmt(f1)} → {fmt(f2)}"
     if abs(p2 - p1) >= MIN_PREVALENCE_SHIFT:
         return (
-            f"Accuracy and F1 moved with the positive prevalence, which went from {p1:.3f} to "
-            f"{p2:.3f} ({moves}): accuracy follows the majority class and F1 only the positive "
+            f"Accuracy and F1 moved with the positive prevalence, which went from {fmt(p1)} to "
+            f"{fmt(p2)} ({moves}): accuracy follows the majority class and F1 only the positive "
             "class, so they cannot compare the settings; ROC-AUC and balanced accuracy can."
         )
     return (
-        f"The positive prevalence barely changed ({p1:.3f} → {p2:.3f}), so accuracy and F1 "
+        f"The positive prevalence barely changed ({fmt(p1)} → {fmt(p2)}), so accuracy and F1 "
         f"compare the settings as they are ({moves})."
     )
 

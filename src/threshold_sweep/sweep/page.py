@@ -9,9 +9,10 @@ from typing import Any
 import pandas as pd
 
 from threshold_sweep.evaluate.names import HEADLINE, MULTI_HEADLINE
-from threshold_sweep.layout import ERROR_TXT, REPORT_HTML
+from threshold_sweep.layout import ERROR_TXT, REPORT_HTML, REPORT_MD
 from threshold_sweep.report.document import Block, Bullets, Code, Document, Image, Section, Table
 from threshold_sweep.report.tables import fmt
+from threshold_sweep.sweep.summary import run_labels, shown_groups
 
 RUN_COLUMNS = (
     "test_prevalence",
@@ -49,8 +50,8 @@ def _with_ci(row: pd.Series, metric: str, prefix: str = "test_") -> str:
     value = row.get(f"{prefix}{metric}")
     low, high = row.get(f"{prefix}{metric}_ci_low"), row.get(f"{prefix}{metric}_ci_high")
     if low is None or pd.isna(low):
-        return fmt(value, 3)
-    return f"{fmt(value, 3)} [{low:.3f}, {high:.3f}]"
+        return fmt(value)
+    return f"{fmt(value)} [{fmt(low)}, {fmt(high)}]"
 
 
 def comparable_table(groups: pd.DataFrame, prevalence_dependent: Collection[str]) -> pd.DataFrame:
@@ -68,11 +69,11 @@ def comparable_table(groups: pd.DataFrame, prevalence_dependent: Collection[str]
             low = group.get(f"test_{metric}_ci_low_mean")
             high = group.get(f"test_{metric}_ci_high_mean")
             chance = group.get(f"chance_{metric}_mean")
-            text = fmt(value, 3)
+            text = fmt(value)
             if low is not None and pd.notna(low):
-                text += f" [{low:.3f}, {high:.3f}]"
+                text += f" [{fmt(low)}, {fmt(high)}]"
             if chance is not None and pd.notna(chance):
-                text += f" (no skill {chance:.3f})"
+                text += f" (no skill {fmt(chance)})"
             row[group["group"]] = text
         rows.append(row)
     return pd.DataFrame(rows)
@@ -88,21 +89,23 @@ def repeats_table(groups: pd.DataFrame) -> pd.DataFrame:
                 continue
             mean, std = group[f"test_{metric}_mean"], group[f"test_{metric}_std"]
             count = int(group[f"test_{metric}_count"])
-            spread = f" ± {std:.3f}" if pd.notna(std) else ""
-            row[metric] = f"{mean:.3f}{spread} (n={count})"
+            spread = f" ± {fmt(std)}" if pd.notna(std) else ""
+            row[metric] = f"{fmt(mean)}{spread} (n={count})"
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def paired_table(paired: pd.DataFrame) -> pd.DataFrame:
-    """Readable paired differences."""
+def paired_table(paired: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Readable paired differences, the runs by their short `names` where given."""
+    names = names or {}
     rows = []
     for _, row in paired.iterrows():
+        first, second = (names.get(row[side], row[side]) for side in ("first", "second"))
         if not row.get("metric"):
             rows.append(
                 {
-                    "first": row["first"],
-                    "second": row["second"],
+                    "first": first,
+                    "second": second,
                     "metric": "",
                     "second - first": row["note"],
                     "CI": "",
@@ -112,11 +115,11 @@ def paired_table(paired: pd.DataFrame) -> pd.DataFrame:
             continue
         rows.append(
             {
-                "first": row["first"],
-                "second": row["second"],
+                "first": first,
+                "second": second,
                 "metric": row["metric"],
-                "second - first": f"{row['difference']:+.4f}",
-                "CI": f"[{row['ci_low']:+.4f}, {row['ci_high']:+.4f}]",
+                "second - first": fmt(row["difference"], signed=True),
+                "CI": f"[{fmt(row['ci_low'], signed=True)}, {fmt(row['ci_high'], signed=True)}]",
                 "within noise": "yes" if row["within_noise"] else "no",
             }
         )
@@ -128,23 +131,46 @@ def _run_links(root: Path, runs: pd.Series, target: str) -> list[str | None]:
     return [f"{run}/{target}" if (root / run / target).exists() else None for run in runs]
 
 
+def _linked_runs(
+    root: Path,
+    frame: pd.DataFrame,
+    folders: dict[str, pd.Series],
+    targets: tuple[str, str] = (REPORT_HTML, REPORT_MD),
+    **table: Any,
+) -> Table:
+    """`frame` as a Table whose run columns (`folders`: column -> each row's run folder, shown
+    by its short name) link to `<run>/<targets[0]>` on the page and `<run>/<targets[1]>` in
+    Markdown, with the folder as the cell's tooltip."""
+    folders = {column: runs.reset_index(drop=True) for column, runs in folders.items()}
+    html, markdown = targets
+    return Table(
+        frame,
+        links={column: _run_links(root, runs, html) for column, runs in folders.items()},
+        markdown_links={c: _run_links(root, runs, markdown) for c, runs in folders.items()},
+        titles={column: runs.astype(str).tolist() for column, runs in folders.items()},
+        **table,
+    )
+
+
 def _runs_table(root: Path, complete: pd.DataFrame, varying: list[str]) -> Table:
-    """Completed runs: the overrides that vary over the sweep and the test metrics (two with
-    their CI)."""
+    """Completed runs by their varying values: the overrides that vary over the sweep and the test
+    metrics (two with their CI)."""
     shown = ["run", *varying, *[c for c in RUN_COLUMNS if c in complete]]
     values = complete[shown].reset_index(drop=True)
     for count in ("test_n", "n_warnings"):
         if count in values:
             values[count] = values[count].astype("Int64")
     runs = values.copy()
+    runs["run"] = run_labels(values, varying, with_keys=False)  # the columns name the keys
     for metric in ("roc_auc", "balanced_accuracy"):
         if f"test_{metric}_ci_low" in complete:
             runs[f"test_{metric}"] = [_with_ci(r, metric) for _, r in complete.iterrows()]
-    links = {"run": _run_links(root, runs["run"], REPORT_HTML)}
+    folders = {"run": values["run"]}
     runs, values = (
         frame.rename(columns=lambda c: c.removeprefix("test_")) for frame in (runs, values)
     )
-    return Table(runs, values=values, links=links, sortable=True)
+    values["run"] = None  # the run column sorts by its name as shown, as text
+    return _linked_runs(root, runs, folders, values=values, sortable=True)
 
 
 def _repeats_section(groups: pd.DataFrame) -> Section:
@@ -173,27 +199,32 @@ def _comparable_section(
     return Section("Comparable metrics", blocks)
 
 
-def _paired_section(paired: pd.DataFrame) -> Section:
+def _paired_section(root: Path, paired: pd.DataFrame, names: dict[str, str]) -> Section:
     """The paired bootstrap differences between runs on the same test rows."""
     text = (
         "The same test rows resampled jointly for both "
         "runs (paired bootstrap); a difference whose CI contains 0 is within noise."
     )
-    return Section("Paired comparisons", [text, Table(paired_table(paired), sortable=True)])
+    folders = {side: paired[side] for side in ("first", "second")}
+    table = _linked_runs(root, paired_table(paired, names), folders, sortable=True)
+    table.markdown_links = {}  # summary.md links each run once, in its Runs table
+    return Section("Paired comparisons", [text, table])
 
 
-def _failed_section(root: Path, failed: pd.DataFrame) -> Section:
-    """Failed runs with their one-line reason, linked to their error.txt."""
+def _failed_section(root: Path, failed: pd.DataFrame, names: dict[str, str]) -> Section:
+    """Failed runs by short name with their one-line reason, linked to their error.txt."""
     errors = failed[["run", "error"]].reset_index(drop=True)
-    links = {"run": _run_links(root, errors["run"], ERROR_TXT)}
-    return Section("Failed runs", [Table(errors, links=links, sortable=True)])
+    folders = {"run": errors["run"].copy()}
+    errors["run"] = errors["run"].map(lambda run: names.get(run, run))
+    table = _linked_runs(root, errors, folders, (ERROR_TXT, ERROR_TXT), sortable=True)
+    return Section("Failed runs", [table])
 
 
 def _runs_section(root: Path, complete: pd.DataFrame, varying: list[str]) -> Section:
     """One row of test metrics per finished run."""
     text = (
         "Test metrics; ROC-AUC and balanced accuracy with their bootstrap CI. "
-        "Each run's warnings are in its report."
+        "Each run's warnings are in its report; point at a run's name for its folder."
     )
     return Section("Runs", [text, _runs_table(root, complete, varying)])
 
@@ -216,6 +247,7 @@ def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[
         "split seed share their test rows, whatever their threshold; pairs that do not are "
         "marked in the paired comparisons."
     )
+    names = summary.names or {}
     found = dict(summary.insight_groups or {})
     verdict = found.pop("Verdict", [])
     sections = []
@@ -225,13 +257,14 @@ def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[
         sections.append(_runs_section(root, complete, summary.varying or []))
     groups = summary.groups
     if groups is not None and not groups.empty:
+        groups = shown_groups(groups, summary.group_names or {}, "group")
         if groups.filter(like="_count").max().max() > 1:
             sections.append(_repeats_section(groups))
         sections.append(_comparable_section(root, groups, prevalence_dependent))
     if summary.paired is not None and not summary.paired.empty:
-        sections.append(_paired_section(summary.paired))
+        sections.append(_paired_section(root, summary.paired, names))
     if not failed.empty:
-        sections.append(_failed_section(root, failed))
+        sections.append(_failed_section(root, failed, names))
     command = sweep_command(root)
     if command:
         text = "The sweep's command line (from Hydra's multirun.yaml); each run's report ends "

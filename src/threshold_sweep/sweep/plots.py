@@ -3,7 +3,7 @@ with its CI and no-skill level."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +12,7 @@ from matplotlib.figure import Figure  # no pyplot: nothing interactive, faster s
 
 from threshold_sweep.io import write_figure
 from threshold_sweep.sweep.stats import by_group, group_label
+from threshold_sweep.sweep.summary import NAME_SEPARATOR, short_keys
 
 NO_SKILL_WIDTH = 0.6  # width of a group's no-skill segment on the category axis
 
@@ -22,16 +23,22 @@ def plot_metrics_by_threshold(
     metrics: Sequence[str],
     path: Path,
     keys: Sequence[str] = (),
+    names: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the sweep plot (see metrics_figure) to `path`."""
-    return write_figure(path, metrics_figure(groups, runs, metrics, keys))
+    return write_figure(path, metrics_figure(groups, runs, metrics, keys, names))
 
 
 def metrics_figure(
-    groups: pd.DataFrame, runs: pd.DataFrame, metrics: Sequence[str], keys: Sequence[str] = ()
+    groups: pd.DataFrame,
+    runs: pd.DataFrame,
+    metrics: Sequence[str],
+    keys: Sequence[str] = (),
+    names: Mapping[str, str] | None = None,
 ) -> Figure:
     """One panel per metric: group means with mean CI bars, repeats as dots, no-skill dashed;
-    against the threshold, or with the groups as categories when they share one threshold."""
+    against the threshold, or with the groups as categories when they share one threshold.
+    Legends and axes name a group by `names` (its short name on the pages) where given."""
     groups = groups[groups["threshold"].notna()]
     runs = runs[runs["threshold"].notna()]
     columns = [m for m in metrics if f"test_{m}_mean" in groups]
@@ -43,7 +50,7 @@ def metrics_figure(
         unused.set_visible(False)
     draw = _draw_by_group if by_group(groups) else _draw_by_threshold
     for axes, metric in zip(axes_grid.flat, columns, strict=False):
-        draw(axes, groups, runs, metric, keys)
+        draw(axes, groups, runs, metric, keys, names or {})
         axes.set_title(metric)
         axes.set_ylim(min(0.0, float(runs[f"test_{metric}"].min()) - 0.05), 1.02)
         if axes.get_legend_handles_labels()[1]:  # no labelled line when every group is skipped
@@ -57,11 +64,21 @@ def metrics_figure(
 
 
 def _draw_by_threshold(
-    axes: Axes, groups: pd.DataFrame, runs: pd.DataFrame, metric: str, keys: Sequence[str]
+    axes: Axes,
+    groups: pd.DataFrame,
+    runs: pd.DataFrame,
+    metric: str,
+    keys: Sequence[str],
+    names: Mapping[str, str],
 ) -> None:
     """One line per series of groups (the groups without their threshold) over the threshold."""
     frame = groups.copy()
     frame["series"] = [_strip_threshold(label) for label in frame["group"]]
+    threshold = f"{short_keys(list(keys)).get('label.threshold', 'label.threshold')}="
+    shown = {
+        series: _strip_threshold(names.get(label, label), threshold, NAME_SEPARATOR)
+        for series, label in zip(frame["series"], frame["group"], strict=True)
+    }
     positive = (frame["threshold"] > 0).all()
     log_x = positive and frame["threshold"].max() / frame["threshold"].min() >= 10
     for series, part in frame.groupby("series", sort=False):
@@ -75,7 +92,7 @@ def _draw_by_threshold(
             yerr=[mean - low, high - mean],
             marker="o",
             capsize=3,
-            label=series,
+            label=shown[series],
         )
         if f"chance_{metric}_mean" in part:
             axes.plot(
@@ -94,7 +111,12 @@ def _draw_by_threshold(
 
 
 def _draw_by_group(
-    axes: Axes, groups: pd.DataFrame, runs: pd.DataFrame, metric: str, keys: Sequence[str]
+    axes: Axes,
+    groups: pd.DataFrame,
+    runs: pd.DataFrame,
+    metric: str,
+    keys: Sequence[str],
+    names: Mapping[str, str],
 ) -> None:
     """The groups side by side as categories, each with its no-skill level as a dashed segment."""
     positions = {label: x for x, label in enumerate(groups["group"])}
@@ -124,12 +146,13 @@ def _draw_by_group(
         alpha=0.4,
         zorder=3,
     )
-    axes.set_xticks(x, list(groups["group"]), rotation=20 if len(x) > 2 else 0, ha="right")
+    ticks = [names.get(label, label) for label in groups["group"]]
+    axes.set_xticks(x, ticks, rotation=20 if len(x) > 2 else 0, ha="right")
     axes.set_xlim(-0.5, len(x) - 0.5)
     axes.set_xlabel(f"group (threshold {groups['threshold'].iloc[0]:g})")
 
 
-def _strip_threshold(label: str) -> str:
-    """A group label without its threshold part (the x axis shows it)."""
-    parts = [part for part in label.split(", ") if not part.startswith("label.threshold=")]
-    return ", ".join(parts) or "model"
+def _strip_threshold(label: str, threshold: str = "label.threshold=", separator: str = ", ") -> str:
+    """A group label (or short name) without its threshold part (the x axis shows it)."""
+    parts = [part for part in label.split(separator) if not part.startswith(threshold)]
+    return separator.join(parts) or "model"

@@ -13,6 +13,7 @@ import pandas as pd
 from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT
 from threshold_sweep.io import write_csv, write_text
 from threshold_sweep.layout import METRICS_JSON
+from threshold_sweep.report.tables import fmt
 from threshold_sweep.results.read import (
     find_run_dirs,
     read_job_number,
@@ -37,6 +38,8 @@ class SweepSummary:
     failed: int
     varying: list[str] | None = None
     keys: list[str] | None = None
+    names: dict[str, str] | None = None  # run folder -> its short name (see run_labels)
+    group_names: dict[str, str] | None = None  # group label -> its short name (group_names)
     groups: pd.DataFrame | None = None
     paired: pd.DataFrame | None = None
     complete: pd.DataFrame | None = None
@@ -113,8 +116,9 @@ def summarize(root: Path) -> SweepSummary:
     complete = table[table["status"] == "complete"].reset_index(drop=True)
     failed = table[table["status"] == "failed"].reset_index(drop=True)
     varying = varying_overrides(table)
+    names = dict(zip(table["run"], run_labels(table, varying), strict=True))
     summary = SweepSummary(
-        table=table, completed=len(complete), failed=len(failed), varying=varying
+        table=table, completed=len(complete), failed=len(failed), varying=varying, names=names
     )
     if not complete.empty:
         keys = group_keys(table, varying)
@@ -128,25 +132,73 @@ def summarize(root: Path) -> SweepSummary:
         summary.complete = complete
         summary.groups = repeats(complete, keys, metrics)
         summary.paired = paired_comparisons(root, complete, keys)
-        # insights name a run by what varies in the sweep, not by its (long) folder name
-        named = complete.assign(run=run_labels(complete, varying))
-        summary.insight_groups = insight_groups(
-            summary.groups, summary.paired, named, _max_gap(root, complete)
-        )
+        # insights name a run by what varies in the sweep, not by its (long) folder name,
+        # and a group by the same short form
+        named = complete.assign(run=complete["run"].map(names))
+        summary.group_names = group_names(complete, keys)
+        groups = shown_groups(summary.groups, summary.group_names, "group")
+        paired = summary.paired
+        if not paired.empty:
+            paired = shown_groups(paired, summary.group_names, "first_group", "second_group")
+        summary.insight_groups = insight_groups(groups, paired, named, _max_gap(root, complete))
         summary.insights = [s for group in summary.insight_groups.values() for s in group]
     return summary
 
 
-def run_labels(runs: pd.DataFrame, varying: list[str]) -> pd.Series:
-    """Each run's varying overrides ('label.threshold=100, train.seed=1'), else its folder."""
+NAME_SEPARATOR = " · "
+
+
+def short_keys(keys: list[str]) -> dict[str, str]:
+    """Each override key by its last dotted part ('label.threshold' -> 'threshold'), or whole
+    where two keys share that part (train.seed and sampling.seed)."""
+    last = [key.rsplit(".", 1)[-1] for key in keys]
+    return {
+        key: part if last.count(part) == 1 else key for key, part in zip(keys, last, strict=True)
+    }
+
+
+def _short_name(row: pd.Series, columns: list[str], keys: dict[str, str], with_keys: bool) -> str:
+    """One row's overrides `columns` as 'threshold=100 · seed=1' (or '100 · 1'); '' if none."""
+    if not with_keys:
+        return NAME_SEPARATOR.join(fmt(row[c]) for c in columns)
+    parts = [f"{keys[c]}={row[c]}" for c in columns if pd.notna(row[c]) and row[c] != ""]
+    return NAME_SEPARATOR.join(parts)
+
+
+def run_labels(runs: pd.DataFrame, varying: list[str], with_keys: bool = True) -> pd.Series:
+    """Each run's short name: only the overrides that vary over the sweep, by their short key
+    ('threshold=100 · seed=1'), or their values alone ('100 · 1') for a table whose columns
+    name the keys; its folder when nothing varies or two runs would share a name. Pages show
+    it in place of the folder name, which summary.csv keeps."""
     columns = [c for c in varying if c in runs]
-    if not columns:
-        return runs["run"].astype(str)
-    return (
-        runs[columns]
-        .astype(str)
-        .apply(lambda row: ", ".join(f"{key}={value}" for key, value in row.items()), axis=1)
+    keys = short_keys(columns)
+    names = pd.Series(
+        [_short_name(row, columns, keys, with_keys) or row["run"] for _, row in runs.iterrows()],
+        index=runs.index,
+        dtype=str,
     )
+    shared = names.duplicated(keep=False)
+    return names.where(~shared, runs["run"].astype(str))
+
+
+def group_names(runs: pd.DataFrame, keys: list[str]) -> dict[str, str]:
+    """Each group's label (summary_groups.csv, 'label.threshold=100, sampling=none') -> the name
+    the pages show, in the runs' short form ('threshold=100 · sampling=none'); the label itself
+    where two groups would share a name."""
+    from threshold_sweep.sweep.stats import group_label
+
+    short = short_keys(keys)
+    names = {
+        group_label(row, keys): _short_name(row, keys, short, True) or group_label(row, keys)
+        for _, row in runs.iterrows()
+    }
+    shared = {name for name in names.values() if list(names.values()).count(name) > 1}
+    return {label: label if name in shared else name for label, name in names.items()}
+
+
+def shown_groups(frame: pd.DataFrame, names: dict[str, str], *columns: str) -> pd.DataFrame:
+    """`frame` with its group label `columns` as the pages name the groups."""
+    return frame.assign(**{c: frame[c].map(lambda g: names.get(g, g)) for c in columns})
 
 
 def build_summary(root: Path) -> SweepSummary:
@@ -173,12 +225,12 @@ def _plot_if_changed(summary: SweepSummary, path: Path) -> None:
     groups, runs, keys = summary.groups, summary.complete, summary.keys or []
     stamp = path.with_name(f".{path.name}.sha256")
     tables = groups.to_csv(index=False) + runs.to_csv(index=False) + ",".join(MAIN_METRICS)
-    tables += ",".join(keys)
+    tables += ",".join(keys) + repr(sorted((summary.group_names or {}).items()))
     digest = hashlib.sha256(tables.encode()).hexdigest()
     if path.exists() and stamp.exists() and stamp.read_text().strip() == digest:
         return
     from threshold_sweep.sweep.plots import plot_metrics_by_threshold
 
     stamp.unlink(missing_ok=True)
-    plot_metrics_by_threshold(groups, runs, MAIN_METRICS, path, keys)
+    plot_metrics_by_threshold(groups, runs, MAIN_METRICS, path, keys, summary.group_names)
     write_text(stamp, digest + "\n")
