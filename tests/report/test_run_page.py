@@ -54,3 +54,54 @@ def test_every_page_number_goes_through_one_format():
     ]
     assert [fmt(v, signed=True) for v in (0.0123, -0.0123, 0.0)] == ["+0.012", "-0.012", "+0.000"]
     assert [fmt(v) for v in (None, float("nan"), True, 7)] == ["n/a", "n/a", "yes", "7"]
+
+
+def _with_reference(ci_low: float, ci_high: float) -> dict:
+    """result_with() plus a reference section whose best model is hgb at ROC-AUC 0.85."""
+    result = result_with([0.61, 0.79], ["low", "high"], [])
+    comparison = {"difference": -0.15, "ci_low": ci_low, "ci_high": ci_high, "within_noise": False}
+    hgb = {
+        "label": "gradient-boosted trees",
+        "description": "HistGradientBoostingClassifier",
+        "seconds": 1.25,
+        "test": {"roc_auc": 0.85, "balanced_accuracy": 0.7},
+        "ci": {"roc_auc": [0.8, 0.9], "balanced_accuracy": [0.64, 0.76]},
+        "cnn_minus_reference": {"roc_auc": comparison, "balanced_accuracy": comparison},
+    }
+    result["reference"] = {
+        "trained_on": "the natural training split",
+        "n_train": 400,
+        "compared_on": ["roc_auc", "balanced_accuracy"],
+        "models": {"hgb": hgb},
+        "best": "hgb",
+        "cnn_trails_best": ci_high < 0,
+    }
+    return result
+
+
+@pytest.mark.parametrize(
+    ("ci", "standing"),
+    [
+        ((-0.25, -0.05), "trails the best reference model beyond noise"),
+        ((-0.2, 0.03), "is within noise of the best reference model"),
+        ((0.02, 0.2), "beats the best reference model beyond noise"),
+    ],
+)
+def test_the_first_lines_say_how_the_cnn_compares_with_the_best_reference(ci, standing):
+    from threshold_sweep.report.reference import reference_verdict
+
+    text = reference_verdict(_with_reference(*ci))
+    assert f"the CNN **{standing}**: ROC-AUC 0.700 vs 0.850 for gradient-boosted trees" in text
+    assert f"CNN - reference -0.150, paired 95% CI {ci[0]:+.3f} to {ci[1]:+.3f}" in text
+    assert reference_verdict(result_with([0.6, 0.8], ["low", "high"], [])) is None
+
+
+def test_the_reference_table_puts_the_cnn_beside_each_model_with_cis():
+    from threshold_sweep.report.reference import reference_table
+
+    table = reference_table(_with_reference(-0.25, -0.05))
+    assert table["model"].tolist() == ["CNN (this run)", "gradient-boosted trees"]
+    assert table.loc[0, "ROC-AUC"] == "0.700 [0.610, 0.790]"
+    assert table.loc[1, "ROC-AUC"] == "0.850 [0.800, 0.900]"
+    assert table.loc[1, "CNN - model, ROC-AUC"] == "-0.150 (-0.250 to -0.050)"
+    assert table.loc[1, "fit seconds"] == "1.2"

@@ -435,3 +435,42 @@ def test_mixed_sweep_plot_caption_names_the_multiclass_runs_it_leaves_out(
     assert caption.endswith(
         f"not shown (multi-class, no single threshold): {unplotted}, see the tables"
     )
+
+
+@pytest.mark.parametrize("threshold", THRESHOLDS)
+def test_reference_models_are_scored_on_the_cnns_test_rows(sweep, threshold):
+    folder = run_dir(sweep[0], threshold)
+    result = json.loads((folder / "metrics.json").read_text())
+    references = pd.read_csv(folder / "predictions_reference.csv")
+    cnn = pd.read_csv(folder / "predictions.csv")
+    assert references["id"].tolist() == cnn["id"].tolist()  # the same rows, in order
+    assert references["y_true"].tolist() == cnn["y_true"].tolist()
+    section = result["reference"]
+    assert set(section["models"]) == {"logistic", "hgb"}
+    assert section["n_train"] == sum(result["class_counts"]["train"].values())
+    y = references["y_true"]
+    for name, model in section["models"].items():
+        scores = references[f"{name}_y_score"]
+        auc = skm.roc_auc_score(y, scores)
+        assert model["test"]["roc_auc"] == pytest.approx(auc, abs=1e-12)
+        bacc = skm.balanced_accuracy_score(y, (scores >= 0.5).astype(int))
+        assert model["test"]["balanced_accuracy"] == pytest.approx(bacc, abs=1e-12)
+        difference = skm.roc_auc_score(y, cnn["y_score"]) - auc
+        paired = model["cnn_minus_reference"]["roc_auc"]
+        assert paired["difference"] == pytest.approx(difference, abs=1e-12)
+        assert paired["ci_low"] <= paired["difference"] <= paired["ci_high"]
+    best = max(section["models"], key=lambda n: section["models"][n]["test"]["roc_auc"])
+    assert section["best"] == best
+    row = pd.read_csv(sweep[0] / "summary.csv").set_index("run").loc[folder.name]
+    assert row["ref_hgb_test_roc_auc"] == pytest.approx(section["models"]["hgb"]["test"]["roc_auc"])
+    assert "## Reference models" in (folder / "report.md").read_text()
+    assert "## Reference models" in (sweep[0] / "summary.md").read_text()
+
+
+def test_no_reference_models_when_asked_for_none(tmp_path):
+    done = run_cli([*TINY, "evaluate.reference=[]", "hydra.run.dir=run"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert "reference" not in result and not result["diagnostics"]["trails_reference"]
+    assert not (tmp_path / "run" / "predictions_reference.csv").exists()
+    assert "Reference models" not in (tmp_path / "run" / "report.md").read_text()

@@ -310,3 +310,28 @@ def test_summary_md_links_the_short_names_to_each_runs_report_md():
     lines = block_markdown(table).splitlines()
     assert lines[2].startswith(r"| [filters=\[4\] · seed=0](a%20b/report.md) |")
     assert lines[2].endswith("0.512 |") and lines[3].startswith("| seed=1 ")  # no link: text
+
+
+def test_the_reference_table_shows_each_model_and_the_cnn_minus_the_best():
+    from threshold_sweep.sweep.page import reference_table
+
+    complete = pd.DataFrame(
+        [
+            {
+                "test_roc_auc": 0.70,
+                "test_roc_auc_ci_low": 0.6,
+                "test_roc_auc_ci_high": 0.8,
+                "ref_logistic_test_roc_auc": 0.94,
+                "ref_hgb_test_roc_auc": 0.90,
+                "best_reference": "logistic",
+                "cnn_minus_logistic_roc_auc": -0.24,
+                "cnn_minus_logistic_roc_auc_ci_low": -0.3,
+                "cnn_minus_logistic_roc_auc_ci_high": -0.18,
+            }
+        ]
+    )
+    (row,) = reference_table(complete, ["threshold=100"]).to_dict("records")
+    assert row["run"] == "threshold=100" and row["CNN"] == "0.700 [0.600, 0.800]"
+    assert row["logistic regression"] == "0.940" and row["gradient-boosted trees"] == "0.900"
+    assert row["CNN - best reference"] == "-0.240 [-0.300, -0.180] (logistic regression)"
+    assert reference_table(complete.drop(columns=["best_reference"]), ["a"]) is None

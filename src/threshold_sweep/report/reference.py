@@ -10,14 +10,13 @@ from threshold_sweep.evaluate.names import METRIC_LABELS
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.report.document import Section, Table
+from threshold_sweep.report.tables import fmt
 
 
 def _signed_ci(comparison: dict[str, Any]) -> str:
     """'+0.025 (-0.040 to +0.092)' for a paired difference and its CI."""
-    return (
-        f"{comparison['difference']:+.3f} "
-        f"({comparison['ci_low']:+.3f} to {comparison['ci_high']:+.3f})"
-    )
+    low, high = fmt(comparison["ci_low"], signed=True), fmt(comparison["ci_high"], signed=True)
+    return f"{fmt(comparison['difference'], signed=True)} ({low} to {high})"
 
 
 def reference_verdict(result: RunResult) -> str | None:
@@ -37,17 +36,18 @@ def reference_verdict(result: RunResult) -> str | None:
     level = result.get("ci", {}).get("level", 0.95)
     return (
         f"Against competent models fitted on the same training rows, the CNN {standing}: "
-        f"{METRIC_LABELS[metric]} {result['test'][metric]:.3f} vs {best['test'][metric]:.3f} "
-        f"for {best['label']} (CNN - reference {comparison['difference']:+.3f}, paired "
-        f"{level:.0%} CI {comparison['ci_low']:+.3f} to {comparison['ci_high']:+.3f})."
+        f"{METRIC_LABELS[metric]} {fmt(result['test'][metric])} vs {fmt(best['test'][metric])} "
+        f"for {best['label']} (CNN - reference {fmt(comparison['difference'], signed=True)}, "
+        f"paired {level:.0%} CI {fmt(comparison['ci_low'], signed=True)} to "
+        f"{fmt(comparison['ci_high'], signed=True)}; the reference models are below)."
     )
 
 
 def _interval_text(value: float, interval: list[float] | None) -> str:
     """'0.803 [0.712, 0.881]'."""
     if not interval:
-        return f"{value:.3f}"
-    return f"{value:.3f} [{interval[0]:.3f}, {interval[1]:.3f}]"
+        return fmt(value)
+    return f"{fmt(value)} [{fmt(interval[0])}, {fmt(interval[1])}]"
 
 
 def reference_table(result: RunResult) -> pd.DataFrame:
@@ -75,7 +75,7 @@ def reference_table(result: RunResult) -> pd.DataFrame:
                     f"CNN - model, {METRIC_LABELS[m]}": _signed_ci(model["cnn_minus_reference"][m])
                     for m in metrics
                 },
-                "fit seconds": f"{model['seconds']:.1f}",
+                "fit seconds": fmt(model["seconds"], digits=1),
             }
         )
     return pd.DataFrame(rows)

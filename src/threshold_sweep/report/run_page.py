@@ -9,6 +9,7 @@ import pandas as pd
 
 from threshold_sweep.evaluate.chance import SKILL_DEFINITIONS
 from threshold_sweep.evaluate.cutoff import cutoff_curves
+from threshold_sweep.evaluate.diagnostics import underfit
 from threshold_sweep.evaluate.names import (
     BASELINE_NAMES,
     PREVALENCE_DEPENDENT,
@@ -37,6 +38,7 @@ from threshold_sweep.report.plots import (
     plot_score_distributions,
     plot_training_curves,
 )
+from threshold_sweep.report.reference import reference_models_section, reference_verdict
 from threshold_sweep.report.tables import fmt
 from threshold_sweep.thresholds import threshold_text
 
@@ -117,11 +119,28 @@ def _cutoff_table(result: RunResult) -> pd.DataFrame:
     )
 
 
+def _overfit_reason(result: RunResult, metric: str, row: dict[str, Any]) -> str:
+    """Why the rule flags this gap or not: the limit, the test CI, or underfitting."""
+    max_gap = result["overfitting_max_gap"]
+    ci = result.get("ci", {}).get("test", {}).get(metric)
+    if underfit(result):
+        return "train near chance: underfitting, not overfitting"
+    if row["gap"] <= max_gap:
+        return f"gap within evaluate.max_gap={max_gap:g}"
+    if row["large"]:
+        return f"gap > {max_gap:g} and train above the test CI"
+    return f"gap > {max_gap:g}, but train inside the test CI ({_interval(ci)}): test-row noise"
+
+
 def _overfit_table(result: RunResult) -> pd.DataFrame:
-    """Train / validation / test of the prevalence-free metrics and their gap."""
-    return pd.DataFrame(
-        [{"metric": metric, **row} for metric, row in result["overfitting"].items()]
-    ).rename(columns={"gap": "gap (train - test)", "large": "gap too large"})
+    """Train / validation / test of the prevalence-free metrics, their gap and the rule's call."""
+    rows = [
+        {"metric": metric, **row, "why": _overfit_reason(result, metric, row)}
+        for metric, row in result["overfitting"].items()
+    ]
+    return pd.DataFrame(rows).rename(
+        columns={"gap": "gap (train - test)", "large": "gap too large"}
+    )
 
 
 def _curve_plots(
@@ -216,7 +235,7 @@ def run_verdict(result: RunResult) -> str:
         f"**{judgement}**: on {test['n']} test rows ({balance}), {name} "
         f"{_with_ci(result, ranking)} and balanced accuracy "
         f"{_with_ci(result, 'balanced_accuracy')}. Beating chance is not the same as being "
-        "good: compare every metric below with its no-skill level"
+        "good: compare every metric below with its no-skill level and with the reference models"
         + (f", and read the {warnings} warning(s) first." if warnings else ".")
     )
 
@@ -333,9 +352,10 @@ def _overfitting_section(result: RunResult) -> Section:
         "Train, validation and test (overfitting)",
         [
             f"""Train = the rows the model was fitted on (after sampling, so compare
-prevalence-free metrics). A gap (train - test) above
-evaluate.max_gap = {result["overfitting_max_gap"]:g} is flagged when the train value also
-lies beyond the test CI.""",
+prevalence-free metrics). The rule: a gap (train - test) is flagged only when it is above
+evaluate.max_gap = {result["overfitting_max_gap"]:g} **and** the train value lies above the
+test value's CI (so test-row noise alone never flags it), and never when the model is near
+chance on its own training rows (that is underfitting). The last column says which applied.""",
             Table(_overfit_table(result)),
             "All headline metrics per split:",
             Table(_splits_table(result)),
@@ -352,6 +372,7 @@ def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: s
     task = Task.of(result)
     sections = [
         warnings_section(result["warnings"], "None of the checks fired."),
+        *filter(None, [reference_models_section(result)]),
         _class_balance_section(result),
         _test_section(result),
     ]
@@ -364,7 +385,8 @@ def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: s
     sections.append(Section("Config", [Code(config_yaml, "yaml")]))
     noun = "threshold" if task.binary else "thresholds"
     title = f"Run report: {noun} {threshold_text(result['threshold'])}"
-    return Document(title, [run_verdict(result), _intro(result)], sections)
+    opening = [run_verdict(result), *filter(None, [reference_verdict(result)]), _intro(result)]
+    return Document(title, opening, sections)
 
 
 def write_run_report(

@@ -216,6 +216,10 @@ def overfitting_notes(runs: pd.DataFrame, max_gap: float) -> list[str]:
     """Which runs overfit: a train - test gap above max_gap with train beyond the test CI."""
     if "overfit_gap" not in runs or runs["overfit_gap"].isna().all():
         return []
+    if "diagnostic_underfit" in runs:  # a model that learned nothing does not overfit
+        runs = runs[~runs["diagnostic_underfit"].fillna(False).astype(bool)]
+        if runs.empty or runs["overfit_gap"].isna().all():
+            return []
     over = runs["overfit_gap"] > max_gap
     flag = runs["overfit"].astype(bool) if "overfit" in runs else over
     flagged, noisy = runs[flag], runs[over & ~flag]

@@ -10,6 +10,7 @@ import pandas as pd
 
 from threshold_sweep.evaluate.names import HEADLINE, MULTI_HEADLINE
 from threshold_sweep.layout import ERROR_TXT, REPORT_HTML, REPORT_MD
+from threshold_sweep.model.reference import REFERENCE_MODELS
 from threshold_sweep.report.document import Block, Bullets, Code, Document, Image, Section, Table
 from threshold_sweep.report.tables import fmt
 from threshold_sweep.sweep.summary import run_labels, shown_groups
@@ -229,6 +230,50 @@ def _runs_section(root: Path, complete: pd.DataFrame, varying: list[str]) -> Sec
     return Section("Runs", [text, _runs_table(root, complete, varying)])
 
 
+def reference_table(complete: pd.DataFrame, labels: list[str]) -> pd.DataFrame | None:
+    """Per run: the CNN's and each reference model's ROC-AUC [CI], and CNN - best [CI]."""
+    names = [
+        name
+        for name in REFERENCE_MODELS
+        if {f"ref_{name}_test_roc_auc", f"ref_{name}_test_roc_auc_ovr"} & set(complete)
+    ]
+    if not names or "best_reference" not in complete:
+        return None
+    rows = []
+    for label, (_, row) in zip(labels, complete.iterrows(), strict=True):
+        metric = "roc_auc" if pd.notna(row.get("test_roc_auc")) else "roc_auc_ovr"
+        best = row.get("best_reference")
+        entry = {"run": label, "CNN": _with_ci(row, metric)}
+        for name in names:
+            entry[REFERENCE_MODELS[name].label] = _with_ci(row, metric, f"ref_{name}_test_")
+        entry["CNN - best reference"] = _difference(row, best, metric)
+        rows.append(entry)
+    return pd.DataFrame(rows)
+
+
+def _difference(row: pd.Series, best: Any, metric: str) -> str:
+    """'-0.240 [-0.300, -0.180] (gradient-boosted trees)': CNN - the best reference."""
+    if not isinstance(best, str) or best not in REFERENCE_MODELS:
+        return "n/a"
+    key = f"cnn_minus_{best}_{metric}"
+    low, high = (fmt(row.get(f"{key}_{end}"), signed=True) for end in ("ci_low", "ci_high"))
+    label = REFERENCE_MODELS[best].label
+    return f"{fmt(row.get(key), signed=True)} [{low}, {high}] ({label})"
+
+
+def _reference_section(complete: pd.DataFrame, labels: list[str]) -> Section | None:
+    """The CNN beside the reference models fitted in every run, on the same test rows."""
+    table = reference_table(complete, labels)
+    if table is None:
+        return None
+    text = (
+        "Test ROC-AUC (one-vs-rest for ordered classes) [bootstrap CI] of the CNN and of the "
+        "reference models fitted in each run on the same training rows; CNN - best reference is "
+        "a paired bootstrap on the run's test rows (a CI below 0: the CNN trails)."
+    )
+    return Section("Reference models", [text, Table(table, sortable=True)])
+
+
 def _insights_section(found: dict[str, list[str]]) -> Section:
     """The insights after the verdict, under their headings, most important first."""
     blocks: list[Block] = []
@@ -255,6 +300,8 @@ def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[
         sections.append(_insights_section(found))
     if not complete.empty:
         sections.append(_runs_section(root, complete, summary.varying or []))
+        labels = run_labels(complete, summary.varying or []).tolist()
+        sections += filter(None, [_reference_section(complete, labels)])
     groups = summary.groups
     if groups is not None and not groups.empty:
         groups = shown_groups(groups, summary.group_names or {}, "group")
