@@ -205,8 +205,14 @@ def _fit_references(cfg: Any, data: PreparedData, task: Task, out_dir: Path) -> 
 
     names = [getattr(name, "value", name) for name in cfg.evaluate.reference]
     train, test = data.split.train, data.split.test
+    threads = max(1, int(cfg.train.threads))  # the cores this job may use (set by the CLI)
     references = fit_references(
-        names, data.features(train), data.y[train], data.features(test), int(cfg.train.seed)
+        names,
+        data.features(train),
+        data.y[train],
+        data.features(test),
+        int(cfg.train.seed),
+        threads,
     )
     if references:
         frame = pd.DataFrame({"id": data.dataset.ids[test], "y_true": data.y[test]})
