@@ -140,6 +140,19 @@ def table_csv(tmp_path: Path) -> Path:
     return path
 
 
+def subjects_csv(path: Path, n_subjects: int = 120, years: int = 5) -> Path:
+    """A table of subjects measured in several years (column `subject`, features t0..t7,
+    target x): a subject's feature rows repeat exactly, as in a table seen in the field."""
+    rng = np.random.default_rng(0)
+    level = rng.normal(2.1, 0.6, n_subjects)
+    features = np.repeat(rng.normal(size=(n_subjects, 8)) + level[:, None], years, axis=0)
+    frame = pd.DataFrame(features, columns=[f"t{i}" for i in range(8)])
+    frame.insert(0, "subject", np.repeat([f"p{i:03d}" for i in range(n_subjects)], years))
+    frame["x"] = 10 ** (np.repeat(level, years) + rng.normal(0, 0.05, n_subjects * years))
+    frame.to_csv(path, index=False)
+    return path
+
+
 NO_TF_CHECK = """
 import sys
 sys.argv = {argv!r}

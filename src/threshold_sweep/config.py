@@ -68,7 +68,8 @@ class TableDataConfig:
         target: the numeric column the threshold is applied to
         features: the sequence's columns, in order; null = every numeric one but target, id
         id: id column (unique, read as text: 007 stays 007); null = the row number
-        on_missing: rows with a missing or infinite target or feature: error (stop) or drop
+        group: column naming each row's entity (subject, station), its rows kept in one split
+        on_missing: rows with a missing or infinite target or feature, or no group: error or drop
         transform: elementwise, before standardization: none, log1p (counts, values > -1) or
             asinh (heavy tails of any sign)
     """
@@ -79,6 +80,7 @@ class TableDataConfig:
     target: str = "x"
     features: list[str] | None = None
     id: str | None = None
+    group: str | None = None
     on_missing: MissingPolicy = MissingPolicy.error
     transform: FeatureTransform = FeatureTransform.none
 
@@ -94,7 +96,8 @@ class ArraysDataConfig:
         sequences_key: the array of sequences, shape (n, length) or (n, length, channels)
         target_key: the array of x, shape (n,)
         id_key: the array of row ids, shape (n,), unique; null = the row number
-        on_missing: rows with a missing or infinite target or feature: error (stop) or drop
+        group_key: the array naming each row's entity, shape (n,), its rows kept in one split
+        on_missing: rows with a missing or infinite target or feature, or no group: error or drop
         transform: elementwise, before standardization: none, log1p (counts, values > -1) or
             asinh (heavy tails of any sign)
     """
@@ -105,6 +108,7 @@ class ArraysDataConfig:
     sequences_key: str = "X"
     target_key: str = "x"
     id_key: str | None = None
+    group_key: str | None = None
     on_missing: MissingPolicy = MissingPolicy.error
     transform: FeatureTransform = FeatureTransform.none
 
@@ -129,6 +133,9 @@ class LabelConfig:
 @dataclass
 class SplitConfig:
     """One train/validation/test split, stratified on quantile bins of x.
+
+    With data.group (data.group_key) whole groups are split and the fractions are met as
+    nearly as the groups allow.
 
     Attributes:
         validation_fraction: share of rows for validation (early stopping, tuned cutoff)

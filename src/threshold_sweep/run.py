@@ -37,8 +37,9 @@ EVALUATION_MODULES = (
 def config_fingerprint(cfg: Any) -> str:
     """SHA-256 of the resolved config without what leaves the results alone.
 
-    `resume` and `tracking` are left out, and so is `train.tensorboard` while false: runs made
-    before these keys existed keep their fingerprint.
+    `resume` and `tracking` are left out, and so are `train.tensorboard` while false and
+    `data.group` / `data.group_key` while null: runs made before these keys existed keep their
+    fingerprint.
     """
     import hashlib
 
@@ -47,6 +48,10 @@ def config_fingerprint(cfg: Any) -> str:
     resolved.pop("tracking", None)
     if not resolved.get("train", {}).get("tensorboard", True):
         resolved["train"].pop("tensorboard")
+    data = resolved.get("data")
+    for key in ("group", "group_key"):
+        if isinstance(data, dict) and key in data and data[key] is None:
+            data.pop(key)
     text = OmegaConf.to_yaml(OmegaConf.create(resolved))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -128,6 +133,20 @@ def _log_prepared(data: PreparedData, cfg: Any) -> None:
             len(data.dataset.features),
             ", ".join(data.dataset.features),
             ", ".join(data.dataset.ignored_columns) or "none",
+        )
+    group = data.checks["group"]
+    if group is not None:
+        fractions, groups = data.split.fractions(), group["groups"]
+        log.info(
+            "split by %s (%d groups, each in one split): train %.1f%%, validation %.1f%%, "
+            "test %.1f%% of the rows (split.validation_fraction=%g, split.test_fraction=%g); "
+            "groups %d / %d / %d",
+            group["column"],
+            group["n_groups"],
+            *(100 * fractions[name] for name in ("train", "validation", "test")),
+            cfg.split.validation_fraction,
+            cfg.split.test_fraction,
+            *(groups[name] for name in ("train", "validation", "test")),
         )
 
 
@@ -336,6 +355,8 @@ def _data_summary(data: PreparedData, cfg: Any) -> dict[str, Any]:
         "sampling": cfg.sampling.strategy.value,
         "class_weight": data.training.class_weight,
         "split_sizes": {name: len(rows) for name, rows in data.split.items()},
+        "split_fractions": {name: round(f, 4) for name, f in data.split.fractions().items()},
+        "group": data.checks["group"],
         "class_counts_before_sampling": data.counts_before,
         "class_counts_after_sampling": data.counts_after,
         "standardization": "per step and channel, training split statistics",

@@ -33,6 +33,12 @@ CUSTOM_TINY = ("data.n_samples=600", "data.length=16", "train.epochs=2", "train.
 
 GOOD_ROWS = "x,a,b\n" + "".join(f"{i},{i % 7},{i % 3}\n" for i in range(1, 200))
 
+
+def grouped_rows(n_groups: int) -> str:
+    """GOOD_ROWS with a column g naming n_groups groups."""
+    return "x,a,b,g\n" + "".join(f"{i},{i % 7},{i % 3},s{i % n_groups}\n" for i in range(1, 200))
+
+
 CASES = {
     "missing file": (lambda t: ["data=table", "data.path=nope.csv"], "file not found"),
     "unsupported suffix": (
@@ -52,6 +58,26 @@ CASES = {
     "missing id": (
         lambda t: ["data=table", "data.path=" + csv(t, GOOD_ROWS), "data.id=key"],
         "data.id: no column 'key'",
+    ),
+    "missing group column": (
+        lambda t: ["data=table", "data.path=" + csv(t, GOOD_ROWS), "data.group=subject"],
+        "data.group: no column 'subject' in d.csv (columns: x, a, b); set data.group=<one of",
+    ),
+    "one group": (
+        lambda t: ["data=table", "data.path=" + csv(t, grouped_rows(1)), "data.group=g"],
+        "data.group=g: all 199 rows have the same value 's0', one group that cannot be split",
+    ),
+    "too few groups": (
+        lambda t: ["data=table", "data.path=" + csv(t, grouped_rows(2)), "data.group=g"],
+        "data.group=g: 2 groups are too few for train, validation and test (each group goes",
+    ),
+    "npz without group key": (
+        lambda t: [
+            "data=arrays",
+            "data.path=" + npz(t, X=np.zeros((9, 4)), x=np.ones(9)),
+            "data.group_key=subject",
+        ],
+        "data.group_key: no array 'subject' in d.npz (arrays: X, x)",
     ),
     "non-numeric target": (
         lambda t: ["data=table", "data.path=" + csv(t, "x,a\n$1,2\n")],

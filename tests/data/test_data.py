@@ -209,3 +209,71 @@ def test_parquet_nulls_text_ids_and_types(tmp_path):
         UserError, match=r"target column\(s\) 'label' are not numeric \(e\.g\. 'a'\)"
     ):
         load_dataset(table_cfg(path, target="label", id="key"))
+
+
+def test_table_group_column_is_read_as_text_and_is_no_feature(tmp_path):
+    path = write(
+        tmp_path,
+        "visits.csv",
+        "subject,x,a,b,site\n007,1,2,3,u\n007,2,3,4,u\n8,3,4,5,v\n8,4,5,6,v\n9,5,6,7,v\n",
+    )
+    data = load_dataset(table_cfg(path, group="subject"))
+    assert list(data.groups) == ["007", "007", "8", "8", "9"] and data.group == "subject"
+    assert data.features == ["a", "b"] and data.ignored_columns == ["site"]
+    assert set(data.repeated_columns) == {"site"}  # for the leakage check
+    ungrouped = load_dataset(table_cfg(path))
+    assert ungrouped.groups is None and "subject" in ungrouped.features  # numeric: a feature
+
+
+def test_table_group_cells_missing_follow_on_missing(tmp_path):
+    path = write(tmp_path, "gaps.csv", "g,x,a\nu,1,2\n,2,3\nv,3,4\nv,4,5\n")
+    with pytest.raises(
+        UserError, match=r"column 'g' has 1 missing or infinite value\(s\) \(rows 1,.*drop"
+    ):
+        load_dataset(table_cfg(path, group="g"))
+    data = load_dataset(table_cfg(path, group="g", on_missing="drop"))
+    assert data.ids.tolist() == [0, 2, 3] and list(data.groups) == ["u", "v", "v"]
+    assert data.x.tolist() == [1.0, 3.0, 4.0]
+
+
+def test_parquet_group_column_keeps_its_values(tmp_path):
+    path = tmp_path / "g.parquet"
+    frame = pd.DataFrame({"station": [3, 3, 4, None], "x": [1.0, 2.0, 3.0, 4.0], "a": [1.0] * 4})
+    frame.astype({"station": "Int64"}).to_parquet(path)
+    data = load_dataset(table_cfg(path, group="station", on_missing="drop"))
+    assert data.groups.tolist() == [3, 3, 4] and data.features == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"group": "subject"}, "data.group: no column 'subject' in t.csv"),
+        ({"group": "x"}, "data.group=x is the target column"),
+        ({"group": "g", "features": "[a,g]"}, "data.features contains the group column 'g'"),
+    ],
+)
+def test_table_group_errors(tmp_path, overrides, message):
+    path = write(tmp_path, "t.csv", "g,x,a\nu,1,2\nv,2,3\n")
+    with pytest.raises(UserError, match=message):
+        load_dataset(table_cfg(path, **overrides))
+
+
+def test_arrays_group_key(tmp_path):
+    rng = np.random.default_rng(0)
+    groups = np.array([1.0, 1.0, 2.0, np.nan, 3.0])
+    np.savez(tmp_path / "g.npz", X=rng.normal(size=(5, 4)), x=np.arange(5.0), g=groups)
+    with pytest.raises(UserError, match=r"groups 'g' has 1 missing or infinite value\(s\)"):
+        load_dataset(arrays_cfg(tmp_path / "g.npz", "data.group_key=g"))
+    data = load_dataset(arrays_cfg(tmp_path / "g.npz", "data.group_key=g", "data.on_missing=drop"))
+    assert data.groups.tolist() == [1.0, 1.0, 2.0, 3.0] and data.ids.tolist() == [0, 1, 2, 4]
+    np.savez(tmp_path / "t.npz", X=np.zeros((3, 4)), x=np.arange(3.0), g=np.array(["a", "b", "a"]))
+    assert load_dataset(arrays_cfg(tmp_path / "t.npz", "data.group_key=g")).groups.tolist() == [
+        "a",
+        "b",
+        "a",
+    ]
+    with pytest.raises(UserError, match=r"data\.group_key: no array 'site'"):
+        load_dataset(arrays_cfg(tmp_path / "t.npz", "data.group_key=site"))
+    np.savez(tmp_path / "s.npz", X=np.zeros((3, 4)), x=np.arange(3.0), g=np.arange(4))
+    with pytest.raises(UserError, match=r"'g' has shape \(4,\); expected \(3,\)"):
+        load_dataset(arrays_cfg(tmp_path / "s.npz", "data.group_key=g"))

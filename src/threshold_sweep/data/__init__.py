@@ -10,7 +10,13 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Dataset:
-    """Sequences `X` (n, length, channels) float32, target `x` (n,) float64, `ids` (n,)."""
+    """Sequences `X` (n, length, channels) float32, target `x` (n,) float64, `ids` (n,).
+
+    `groups` (n,) names each row's entity when the split must keep entities together
+    (data.group / data.group_key, whose name `group` holds); `repeated_columns` holds the
+    values of a table's non-feature columns whose values repeat across rows, which the
+    leakage check reads.
+    """
 
     X: np.ndarray
     x: np.ndarray
@@ -19,6 +25,9 @@ class Dataset:
     target: str = "x"
     features: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    groups: np.ndarray | None = None
+    group: str | None = None
+    repeated_columns: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.x)

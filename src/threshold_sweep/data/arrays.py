@@ -20,10 +20,12 @@ from threshold_sweep.errors import UserError
 
 
 def load_arrays(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset:
-    """Load sequences `cfg.sequences_key` and target `cfg.target_key` from an .npz file."""
+    """Load sequences `cfg.sequences_key` and target `cfg.target_key` from an .npz file (and
+    the rows' groups `cfg.group_key`)."""
     path = existing_file(cfg.path, (".npz",), ".npz file")
     target_key = None if target_use == TargetUse.ignored else cfg.target_key
-    X, x, ids, has_target = _read_archive(path, cfg, target_key, target_use)
+    group_key = getattr(cfg, "group_key", None)
+    X, x, ids, groups, has_target = _read_archive(path, cfg, target_key, group_key, target_use)
     where = path.name
     X = _check_shapes(X, x, ids, where, cfg)
     x = x.astype(np.float64)
@@ -31,17 +33,34 @@ def load_arrays(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset
     parts = [(X, f"sequences {cfg.sequences_key!r}")]
     if has_target:
         parts.insert(0, (x, f"target {target_key!r}"))
+    if groups is not None:
+        parts.append((_group_missing(groups, where, group_key, x.shape), f"groups {group_key!r}"))
     keep = drop_or_reject_missing(parts, where, cfg.on_missing)
     if not keep.all():
         X, x = X[keep], x[keep]
         ids = ids[keep] if ids is not None else np.flatnonzero(keep)
+        groups = groups[keep] if groups is not None else None
     return Dataset(
         X=X,
         x=x,
         ids=_checked_ids(ids, len(x), where, cfg.id_key),
         source=str(path),
         target=target_key,
+        groups=groups,
+        group=group_key,
     )
+
+
+def _group_missing(
+    groups: np.ndarray, where: str, group_key: str, shape: tuple[int, ...]
+) -> np.ndarray:
+    """NaN where a row has no group (NaN or infinite numbers), 0 elsewhere, after checking
+    that there is one group per row."""
+    if groups.shape != shape:
+        raise UserError(f"{where}: {group_key!r} has shape {groups.shape}; expected {shape}")
+    if not np.issubdtype(groups.dtype, np.floating):
+        return np.zeros(len(groups))  # integers and text always name a group
+    return np.where(np.isfinite(groups), 0.0, np.nan)
 
 
 def _open_archive(path: Path) -> Any:
@@ -62,9 +81,10 @@ def _open_archive(path: Path) -> Any:
 
 
 def _read_archive(
-    path: Path, cfg: Any, target_key: str | None, target_use: TargetUse
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
-    """Sequences, target (NaN when absent), ids (None without data.id_key) and has-target."""
+    path: Path, cfg: Any, target_key: str | None, group_key: str | None, target_use: TargetUse
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None, bool]:
+    """Sequences, target (NaN when absent), ids and groups (None without data.id_key or
+    data.group_key) and has-target."""
     with _open_archive(path) as archive:
         # new data to predict (threshold-sweep-predict) may come without the target array
         has_target = target_key is not None and (
@@ -74,15 +94,17 @@ def _read_archive(
             "data.sequences_key": cfg.sequences_key,
             "data.target_key": target_key if has_target else None,
             "data.id_key": cfg.id_key,
+            "data.group_key": group_key,
         }
         _check_keys(named, sorted(archive.files), path.name)
         try:
             X = archive[cfg.sequences_key]
             x = archive[target_key] if has_target else np.full(len(X), np.nan)
             ids = archive[cfg.id_key] if cfg.id_key is not None else None
+            groups = archive[group_key] if group_key is not None else None
         except ValueError as error:
             raise UserError(f"{path.name}: cannot load arrays without pickle: {error}") from None
-    return X, x, ids, has_target
+    return X, x, ids, groups, has_target
 
 
 def _check_keys(named: dict[str, str | None], keys: list[str], where: str) -> None:

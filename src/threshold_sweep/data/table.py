@@ -102,11 +102,12 @@ class ParquetTable:
         return self.file.read(columns=[column]).column(column).to_numpy(zero_copy_only=False)
 
 
-def read_table(path: Path, id_column: str | None = None) -> FrameTable | ParquetTable:
-    """Open a CSV (pandas, ids kept as text) or Parquet file (pyarrow), or fail with one line."""
+def read_table(path: Path, *text_columns: str | None) -> FrameTable | ParquetTable:
+    """Open a CSV (pandas; id and group columns kept as text) or Parquet file (pyarrow), or
+    fail with one line."""
     try:
         if path.suffix.lower() == ".csv":
-            dtype = {id_column: str} if id_column is not None else None
+            dtype = {column: str for column in text_columns if column is not None} or None
             return FrameTable(pd.read_csv(path, dtype=dtype))
         return ParquetTable(path)
     except pd.errors.EmptyDataError:
@@ -143,21 +144,34 @@ def _numeric(
 
 
 def load_table(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset:
-    """Load `cfg.path`: target column `cfg.target`, features `cfg.features`, ids `cfg.id`."""
-    path, table = _open_table(cfg.path, cfg.id)
+    """Load `cfg.path`: target column `cfg.target`, features `cfg.features`, ids `cfg.id`,
+    groups `cfg.group`."""
+    group = getattr(cfg, "group", None)
+    path, table = _open_table(cfg.path, cfg.id, group)
     named_target = None if target_use == TargetUse.ignored else cfg.target
     target = named_target if _has_target(table, named_target, target_use) else None
-    _check_named_columns(table, path, {"data.target": target, "data.id": cfg.id})
+    _check_named_columns(
+        table, path, {"data.target": target, "data.id": cfg.id, "data.group": group}
+    )
+    if group is not None and group == named_target:
+        raise UserError(
+            f"data.group={group} is the target column: name the column that identifies each "
+            "row's entity (subject, station, ...)"
+        )
     features = _feature_columns(table, path, cfg, named_target)
     x = _numeric(table, [target], path, "target", np.float64)[:, 0] if target is not None else None
     X = _numeric(table, features, path, "feature", np.float32)  # no float64 copy of the features
     parts = [(X, features)] if x is None else [(x, [target]), (X, features)]
+    groups = table.values(group) if group is not None else None
+    if groups is not None:
+        parts.append((np.where(pd.isna(groups), np.nan, 0.0), [group]))
     keep = drop_or_reject_missing(parts, path.name, cfg.on_missing)
     if x is None:
         x = np.full(len(X), np.nan)
     if not keep.all():
         x, X = x[keep], X[keep]
-    dropped = [c for c in table.columns if c not in {*features, named_target, cfg.id}]
+        groups = groups[keep] if groups is not None else None
+    dropped = [c for c in table.columns if c not in {*features, named_target, cfg.id, group}]
     return Dataset(
         X=X[:, :, None],
         x=x,
@@ -166,13 +180,32 @@ def load_table(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset:
         target=named_target,
         features=features,
         ignored_columns=dropped,
+        groups=groups,
+        group=group,
+        repeated_columns=_repeated_columns(table, dropped, keep),
     )
 
 
-def _open_table(path_value: str, id_column: str | None) -> tuple[Path, FrameTable | ParquetTable]:
+def _repeated_columns(
+    table: FrameTable | ParquetTable, columns: list[str], keep: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The kept rows' values of those `columns` in which some value occurs more than once
+    (and not every row has the same): possible entity ids for the leakage check."""
+    repeated = {}
+    for column in columns:
+        values = table.values(column)[keep]
+        codes, uniques = pd.factorize(values)
+        if 2 <= len(uniques) < int((codes >= 0).sum()):
+            repeated[column] = values
+    return repeated
+
+
+def _open_table(
+    path_value: str, *text_columns: str | None
+) -> tuple[Path, FrameTable | ParquetTable]:
     """The checked path and its opened table, which must have data rows."""
     path = existing_file(path_value, SUFFIXES, "CSV or Parquet file")
-    table = read_table(path, id_column)
+    table = read_table(path, *text_columns)
     if table.n_rows == 0:
         raise UserError(f"data.path: {path} has a header but no rows; give a file with data rows")
     return path, table
@@ -212,9 +245,11 @@ def _check_named_columns(
 def _feature_columns(
     table: FrameTable | ParquetTable, path: Path, cfg: Any, target: str | None
 ) -> list[str]:
-    """The feature columns: `cfg.features` checked, or every numeric column but target and id."""
+    """The feature columns: `cfg.features` checked, or every numeric column but target, id and
+    group."""
+    group = getattr(cfg, "group", None)
     if cfg.features is None:
-        excluded = {target, cfg.id}
+        excluded = {target, cfg.id, group}
         features = [c for c in table.columns if c not in excluded and table.is_numeric(c)]
         if not features:
             raise UserError(
@@ -223,14 +258,15 @@ def _feature_columns(
             )
         return features
     features = _column_list(cfg.features)
-    _check_listed_features(features, table.columns, path, {"target": target, "id": cfg.id})
+    roles = {"target": target, "id": cfg.id, "group": group}
+    _check_listed_features(features, table.columns, path, roles)
     return features
 
 
 def _check_listed_features(
     features: list[str], columns: list[str], path: Path, roles: dict[str, str | None]
 ) -> None:
-    """data.features must name existing columns, once each, and neither target nor id."""
+    """data.features must name existing columns, once each, and not target, id or group."""
     missing = [c for c in features if c not in columns]
     if missing:
         raise UserError(

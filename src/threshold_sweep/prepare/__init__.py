@@ -9,7 +9,7 @@ import numpy as np
 
 from threshold_sweep.components import bind
 from threshold_sweep.data import Dataset, load_dataset
-from threshold_sweep.prepare.checks import DataChecks, data_checks
+from threshold_sweep.prepare.checks import DataChecks, GroupCheck, data_checks, group_check
 from threshold_sweep.prepare.labels import (
     check_class_counts,
     check_threshold,
@@ -50,7 +50,7 @@ def prepare(cfg: Any) -> PreparedData:
     dataset = load_dataset(cfg.data)
     check_threshold(dataset.x, thresholds)
     y = make_labels(dataset.x, thresholds)
-    split = split_rows(dataset.x, cfg.split)
+    split = split_rows(dataset.x, cfg.split, dataset.groups, _group_setting(cfg.data, dataset))
     counts_before = {name: class_counts(y[rows], names) for name, rows in split.items()}
     check_class_counts(counts_before, thresholds, int(cfg.label.min_per_split))
     training = bind(cfg.sampling, "sampling")(split.train, y)
@@ -70,5 +70,25 @@ def prepare(cfg: Any) -> PreparedData:
         thresholds=thresholds,
         counts_before=counts_before,
         counts_after=counts_after,
-        checks=data_checks(dataset.X, split.train, split.test, dataset.features),
+        checks=data_checks(
+            dataset.X,
+            split.train,
+            split.test,
+            dataset.features,
+            group=_grouping(dataset, split),
+            other_columns=dataset.repeated_columns,
+        ),
     )
+
+
+def _grouping(dataset: Dataset, split: Split) -> GroupCheck | None:
+    """A grouped split's column and groups per split (None when rows were split one by one)."""
+    if dataset.groups is None:
+        return None
+    return group_check(dataset.group or "groups", dataset.groups, split)
+
+
+def _group_setting(data_cfg: Any, dataset: Dataset) -> str:
+    """The option that named the groups, for messages: data.group=subject or data.group_key=g."""
+    key = "group_key" if "group_key" in data_cfg else "group"
+    return f"data.{key}={dataset.group}" if dataset.group else "the data's groups"

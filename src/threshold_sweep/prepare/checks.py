@@ -1,24 +1,57 @@
 """Facts about the data that change how a run's numbers read: test rows already seen in
-training, and table columns fed to the CNN as if they were the steps of one series."""
+training, entities (values of an id-like column) on both sides of the split, the grouping of a
+grouped split, and table columns fed to the CNN as if they were the steps of one series."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
 import numpy as np
+import pandas as pd
+
+from threshold_sweep.prepare.split import Split
 
 _NUMBERED = re.compile(r"^(.*?)(\d+(?:\.\d+)?)$")
+# column names that say "one value per entity": subject, patient_id, station, siteId, ...
+_ENTITY_NAME = re.compile(
+    r"(^|[^a-z])(id|key|code|subject|patient|participant|person|individual|user|customer|"
+    r"client|station|site|sensor|device|machine|household|family|animal|plant|batch|group|"
+    r"cluster)s?($|[^a-z])",
+    re.IGNORECASE,
+)
+_CAMEL_ID = re.compile(r"[a-z](Id|ID)$")
+MIN_ENTITY_VALUES = 10  # a column of another name needs this many distinct values ...
+MIN_REPEATED_SHARE = 0.5  # ... and this share of its rows sharing their value with another
+
+
+class GroupCheck(TypedDict):
+    """A grouped split: the group column (or array) and its distinct values per split."""
+
+    column: str
+    n_groups: int
+    groups: dict[str, int]
+
+
+class SharedValues(TypedDict):
+    """An id-like column not grouped by: its values found in both train and test."""
+
+    column: str
+    values: int
+    test_rows: int
 
 
 class DataChecks(TypedDict):
-    """metrics.json's `data_checks`: duplicated test rows and the sequence's columns."""
+    """metrics.json's `data_checks`: duplicated test rows, entities on both sides of the
+    split, the grouping and the sequence's columns."""
 
     test_rows_in_train: int
     test_rows: int
     sequence_columns: list[str] | None
     columns_look_like_a_series: bool | None
+    group: GroupCheck | None
+    shared_values: list[SharedValues]
 
 
 def rows_seen_in_training(X: np.ndarray, train: np.ndarray, test: np.ndarray) -> int:
@@ -39,13 +72,75 @@ def looks_like_a_series(columns: Sequence[str]) -> bool:
     return len(stems) == 1 and bool(np.all(steps > 0)) and np.allclose(steps, steps[0])
 
 
+def looks_like_an_entity(name: str, values: np.ndarray) -> bool:
+    """Whether a column not fed to the model may name entities measured in several rows.
+
+    Its values must repeat (and not all be one). An id-like name (subject, patient_id,
+    station, siteId) is enough; otherwise it needs MIN_ENTITY_VALUES distinct whole-number or
+    text values and MIN_REPEATED_SHARE of its rows sharing their value with another row (a
+    two-valued note, a measured float or a free-text comment does not qualify).
+    """
+    codes, uniques = pd.factorize(values)
+    counts = np.bincount(codes[codes >= 0])
+    if len(counts) < 2 or counts.max() < 2:
+        return False
+    if _ENTITY_NAME.search(name) or _CAMEL_ID.search(name):
+        return True
+    if pd.api.types.infer_dtype(uniques) in ("floating", "mixed-integer-float"):
+        numbers = np.asarray(uniques, dtype=float)
+        if not np.all(numbers == np.round(numbers)):
+            return False  # measured values, not names
+    repeated_share = counts[counts > 1].sum() / counts.sum()
+    return bool(len(counts) >= MIN_ENTITY_VALUES and repeated_share >= MIN_REPEATED_SHARE)
+
+
+def shared_values(
+    column: str, values: np.ndarray, train: np.ndarray, test: np.ndarray
+) -> SharedValues:
+    """How many distinct values of `column` occur in both train and test, and in how many
+    test rows."""
+    codes, _ = pd.factorize(values)
+    shared = np.intersect1d(codes[train], codes[test])
+    shared = shared[shared >= 0]  # a missing value names no entity
+    return {
+        "column": column,
+        "values": len(shared),
+        "test_rows": int(np.isin(codes[test], shared).sum()),
+    }
+
+
+def group_check(name: str, groups: np.ndarray, split: Split) -> GroupCheck:
+    """The group column and how many groups each split holds."""
+    return {
+        "column": name,
+        "n_groups": len(pd.unique(groups)),
+        "groups": {split_name: len(pd.unique(groups[rows])) for split_name, rows in split.items()},
+    }
+
+
 def data_checks(
-    X: np.ndarray, train: np.ndarray, test: np.ndarray, columns: Sequence[str]
+    X: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    columns: Sequence[str],
+    *,
+    group: GroupCheck | None = None,
+    other_columns: Mapping[str, np.ndarray] | None = None,
 ) -> DataChecks:
-    """The checks of one prepared dataset (`columns`: a table's feature columns, or none)."""
+    """The checks of one prepared dataset (`columns`: a table's feature columns, or none;
+    `group`: a grouped split's; `other_columns`: non-feature columns whose values repeat)."""
+    entity_columns = {
+        name: values
+        for name, values in (other_columns or {}).items()
+        if looks_like_an_entity(name, values)
+    }
     return {
         "test_rows_in_train": rows_seen_in_training(X, train, test),
         "test_rows": len(test),
         "sequence_columns": list(columns) or None,
         "columns_look_like_a_series": looks_like_a_series(columns) if columns else None,
+        "group": group,
+        "shared_values": [
+            shared_values(name, values, train, test) for name, values in entity_columns.items()
+        ],
     }

@@ -1,18 +1,31 @@
-"""One train/validation/test split, stratified on quantile bins of x, shared by all thresholds."""
+"""One train/validation/test split, stratified on quantile bins of x, shared by all thresholds.
+
+With groups (data.group), whole groups go to one split each: scikit-learn's
+StratifiedGroupKFold cuts the groups into k folds of about equal size and equal mix of x's
+quantile bins, and the test and validation splits take whole folds.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
 from threshold_sweep.errors import UserError
 from threshold_sweep.layout import SPLITS
 
 __all__ = ["SPLITS", "Split", "split_rows"]
+
+log = logging.getLogger(__name__)
+
+MAX_FOLDS = 20  # a grouped split's fractions come in steps of 1/k for k folds
+FOLD_TOLERANCE = 0.02  # the fewest folds whose fractions are this close (summed) are used
 
 
 @dataclass(frozen=True)
@@ -26,6 +39,11 @@ class Split:
     def items(self) -> list[tuple[str, np.ndarray]]:
         """(name, indices) for train, validation and test."""
         return [(name, getattr(self, name)) for name in SPLITS]
+
+    def fractions(self) -> dict[str, float]:
+        """Each split's share of the rows."""
+        n = sum(len(rows) for _, rows in self.items())
+        return {name: len(rows) / n for name, rows in self.items()}
 
 
 def check_fractions(validation_fraction: float, test_fraction: float) -> None:
@@ -48,8 +66,14 @@ def quantile_bins(x: np.ndarray, n_bins: int) -> np.ndarray:
     return pd.qcut(pd.Series(x).rank(method="first"), q=n_bins, labels=False).to_numpy()
 
 
-def split_rows(x: np.ndarray, cfg: Any) -> Split:
-    """Split row indices by `cfg.seed`, stratified on x's quantile bins (never on the label)."""
+def split_rows(
+    x: np.ndarray, cfg: Any, groups: np.ndarray | None = None, group_setting: str = "data.group"
+) -> Split:
+    """Split row indices by `cfg.seed`, stratified on x's quantile bins (never on the label).
+
+    With `groups` (one value per row, named by the option `group_setting` in messages) every
+    group goes to exactly one split.
+    """
     check_fractions(cfg.validation_fraction, cfg.test_fraction)
     n = len(x)
     n_test = round(n * cfg.test_fraction)
@@ -60,6 +84,8 @@ def split_rows(x: np.ndarray, cfg: Any) -> Split:
             f"{cfg.test_fraction:g}: every split needs at least 2 rows; add data"
         )
     n_bins = max(1, min(int(cfg.n_bins), n_test // 2, n_validation // 2))
+    if groups is not None:
+        return grouped_split(x, groups, cfg, n_bins, group_setting)
     strata = quantile_bins(x, n_bins) if n_bins > 1 else None
     rows = np.arange(n)
     rest, test = train_test_split(
@@ -70,3 +96,111 @@ def split_rows(x: np.ndarray, cfg: Any) -> Split:
         rest, test_size=n_validation, stratify=rest_strata, random_state=int(cfg.seed) + 1
     )
     return Split(train=np.sort(train), validation=np.sort(validation), test=np.sort(test))
+
+
+def _whole_folds(fraction: float, k: int) -> set[int]:
+    """The whole numbers of folds (at least 1) on either side of `fraction` of k."""
+    return {max(1, math.floor(fraction * k)), max(1, math.ceil(fraction * k))}
+
+
+def fold_plan(
+    n_groups: int, validation_fraction: float, test_fraction: float
+) -> tuple[int, int, int]:
+    """(k folds, test folds, validation folds) whose shares come closest to the fractions.
+
+    The fewest folds within FOLD_TOLERANCE win (larger folds mix x's bins better, and
+    StratifiedGroupKFold's time grows with k); else the closest plan with up to MAX_FOLDS.
+    """
+    plans = [
+        (
+            abs(m_test / k - test_fraction) + abs(m_validation / k - validation_fraction),
+            k,
+            m_test,
+            m_validation,
+        )
+        for k in range(3, min(MAX_FOLDS, n_groups) + 1)
+        for m_test in _whole_folds(test_fraction, k)
+        for m_validation in _whole_folds(validation_fraction, k)
+        if m_test + m_validation < k
+    ]
+    close = [plan for plan in plans if plan[0] <= FOLD_TOLERANCE]
+    if close:
+        _, k, m_test, m_validation = min(close, key=lambda plan: (plan[1], plan[0]))
+    else:
+        _, k, m_test, m_validation = min(plans)  # the closest; the fewest folds on a tie
+    return k, m_test, m_validation
+
+
+def grouped_split(
+    x: np.ndarray, groups: np.ndarray, cfg: Any, n_bins: int, group_setting: str
+) -> Split:
+    """Whole groups to each split: k stratified group folds, whole folds for test and
+    validation (k and the fold counts from fold_plan)."""
+    codes, values = pd.factorize(groups)
+    n, n_groups = len(x), len(values)
+    if n_groups == 1:
+        raise UserError(
+            f"{group_setting}: all {n} rows have the same value {str(values[0])!r}, one group that "
+            "cannot be split; name the column whose values identify the entities (subject, "
+            "station, ...), or leave it unset to split rows"
+        )
+    if n_groups < 3:
+        raise UserError(
+            f"{group_setting}: {n_groups} groups are too few for train, validation and test "
+            "(each group goes to one split, so at least 3 are needed and ~20 give fractions "
+            "near split.*_fraction); add data with more groups, or leave it unset to split rows"
+        )
+    k, m_test, m_validation = fold_plan(n_groups, cfg.validation_fraction, cfg.test_fraction)
+    n_bins = max(1, min(n_bins, n // k))  # every bin has at least k rows
+    strata = quantile_bins(x, n_bins) if n_bins > 1 else np.zeros(n, dtype=int)
+    folds = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=int(cfg.seed))
+    fold = np.empty(n, dtype=int)
+    with warnings.catch_warnings():  # "the least populated class has only ... members"
+        warnings.simplefilter("ignore", UserWarning)
+        for index, (_, rows) in enumerate(folds.split(np.zeros(n), strata, codes)):
+            fold[rows] = index
+    split = Split(
+        train=np.flatnonzero(fold >= m_test + m_validation),
+        validation=np.flatnonzero((fold >= m_test) & (fold < m_test + m_validation)),
+        test=np.flatnonzero(fold < m_test),
+    )
+    check_groups_kept_together(codes, split)
+    _check_grouped_sizes(split, cfg, group_setting, n_groups)
+    return split
+
+
+def groups_in_several_splits(groups: np.ndarray, split: Split) -> int:
+    """How many distinct groups have rows in more than one split."""
+    seen = [set(pd.unique(groups[rows])) for _, rows in split.items()]
+    return len((seen[0] & seen[1]) | (seen[0] & seen[2]) | (seen[1] & seen[2]))
+
+
+def check_groups_kept_together(groups: np.ndarray, split: Split) -> None:
+    """Stop (a bug, not bad input) if any group has rows in two splits."""
+    straddling = groups_in_several_splits(groups, split)
+    if straddling:
+        raise RuntimeError(f"grouped split: {straddling} group(s) have rows in two splits")
+
+
+def _check_grouped_sizes(split: Split, cfg: Any, group_setting: str, n_groups: int) -> None:
+    """Every split needs 2 rows; warn when the groups put a split far from its fraction."""
+    sizes = {name: len(rows) for name, rows in split.items()}
+    if min(sizes.values()) < 2:
+        raise UserError(
+            f"{group_setting}: the {n_groups} groups are too unequal in size for three splits "
+            f"(rows per split: {sizes}); add data with more groups, or leave it unset"
+        )
+    fractions = split.fractions()
+    wanted = {"validation": cfg.validation_fraction, "test": cfg.test_fraction}
+    for name, fraction in wanted.items():
+        if abs(fractions[name] - fraction) > max(0.05, fraction / 3):
+            log.warning(
+                "%s: the %s split has %.1f%% of the rows (split.%s_fraction=%g), made of whole "
+                "groups of the %d; more groups, or groups of more even sizes, come closer",
+                group_setting,
+                name,
+                100 * fractions[name],
+                name,
+                fraction,
+                n_groups,
+            )
