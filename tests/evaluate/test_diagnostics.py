@@ -12,7 +12,13 @@ from threshold_sweep.evaluate.diagnostics import (
     overfitting,
     run_warnings,
 )
-from threshold_sweep.prepare.checks import data_checks, looks_like_a_series, rows_seen_in_training
+from threshold_sweep.prepare.checks import (
+    data_checks,
+    looks_like_a_series,
+    looks_like_an_entity,
+    rows_seen_in_training,
+    shared_values,
+)
 
 
 def _result(train_auc: float | None = None, checks: dict | None = None) -> dict:
@@ -57,6 +63,7 @@ def test_the_seen_rows_warning_fires_above_one_percent_and_stays_silent_below():
     seen = _result(checks={**checks, "test_rows_in_train": 194})
     (warning,) = [w for w in run_warnings(seen, 30, 0.05) if "identical to a training" in w]
     assert warning.startswith("194 of 200 test rows (97%)")
+    assert "split by entity with `data.group=<column>`" in warning
     assert diagnostic_flags(seen)["test_rows_in_train"]
     unseen = _result(checks={**checks, "test_rows_in_train": 1})
     assert not any("identical to a training" in w for w in run_warnings(unseen, 30, 0.05))
@@ -90,3 +97,66 @@ def test_table_columns_as_a_sequence_are_named_once_and_series_columns_are_not()
     assert not any("table columns" in w for w in run_warnings(synthetic, 30, 0.05))
     assert diagnostic_flags(table)["table_as_sequence"]
     assert not diagnostic_flags(series)["table_as_sequence"]
+
+
+@pytest.mark.parametrize(
+    ("name", "values", "entity"),
+    [
+        ("subject", ["a", "a", "b", "b", "c"], True),
+        ("patient_id", [1, 1, 2, 3, 4, 5], True),
+        ("siteId", ["n", "s", "n"], True),
+        ("Station", [7.0, 7.0, 8.0], True),
+        ("subject", ["a", "b", "c"], False),  # no value repeats: one row per subject
+        ("station", ["n", "n", "n"], False),  # a single value
+        ("note", ["big", "small"] * 20, False),  # two values, no id-like name
+        ("visit", [f"v{i % 15}" for i in range(60)], True),  # 15 repeated values
+        ("temperature", list(np.arange(60) % 15 + 0.5), False),  # measured, not a name
+        ("comment", [f"c{i}" for i in range(40)] + ["ok"] * 5, False),  # mostly unique
+    ],
+)
+def test_which_non_feature_columns_look_like_entities(name, values, entity):
+    assert looks_like_an_entity(name, np.array(values, dtype=object)) is entity
+
+
+def test_values_in_both_train_and_test_are_counted_exactly():
+    values = np.array(["a", "a", "b", "b", "c", "c", "d", None, None], dtype=object)
+    train, test = np.array([0, 2, 4, 7]), np.array([1, 3, 5, 6, 8])
+    assert shared_values("subject", values, train, test) == {
+        "column": "subject",
+        "values": 3,  # a, b, c; d only in test, missing values name no entity
+        "test_rows": 3,
+    }
+
+
+def test_entities_in_train_and_test_are_warned_about_once_and_flagged():
+    X = np.zeros((10, 4, 1), dtype=np.float32)
+    subject = np.repeat(np.array(list("abcde"), dtype=object), 2)
+    note = np.array(["u", "v"] * 5, dtype=object)
+    train, test = np.arange(0, 10, 2), np.arange(1, 10, 2)  # every subject on both sides
+    checks = data_checks(X, train, test, [], other_columns={"subject": subject, "note": note})
+    assert [s["column"] for s in checks["shared_values"]] == ["subject"]  # note is no entity
+    result = _result(checks=checks)
+    (warning,) = [w for w in run_warnings(result, 30, 0.05) if "appear in both" in w]
+    assert warning == (
+        "5 values of `subject` appear in both train and test (5 test rows): if a value is one "
+        "entity, split by it with `data.group=subject`."
+    )
+    assert diagnostic_flags(result)["entities_in_train_and_test"]
+    apart = data_checks(X, np.arange(6), np.arange(6, 10), [], other_columns={"subject": subject})
+    assert apart["shared_values"][0]["values"] == 0
+    quiet = _result(checks=apart)
+    assert not any("appear in both" in w for w in run_warnings(quiet, 30, 0.05))
+    assert not diagnostic_flags(quiet)["entities_in_train_and_test"]
+
+
+def test_seen_rows_in_a_grouped_split_name_the_grouping():
+    checks = {
+        "test_rows": 200,
+        "test_rows_in_train": 50,
+        "sequence_columns": None,
+        "columns_look_like_a_series": None,
+        "group": {"column": "subject", "n_groups": 40, "groups": {}},
+        "shared_values": [],
+    }
+    (warning,) = [w for w in run_warnings(_result(checks=checks), 30, 0.05) if "identical" in w]
+    assert "The split is grouped by `subject`, so these are rows of different groups" in warning

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from conftest import TINY, error_lines, imports_tensorflow, run_cli, run_dir
+from conftest import TINY, error_lines, imports_tensorflow, run_cli, run_dir, subjects_csv
 
 pytestmark = pytest.mark.slow  # every test trains: its own run or the shared sweep
 
@@ -212,6 +212,43 @@ def test_table_source_with_other_column_names(table_csv, tmp_path):
     summary = json.loads((folder / "data_summary.json").read_text())
     assert summary["sequence_shape"] == [8, 1]
     assert summary["class_weight"] is not None
+
+
+def test_grouped_table_keeps_subjects_apart_and_the_ungrouped_one_warns(tmp_path):
+    path = subjects_csv(tmp_path / "visits.csv")
+    runs = {}
+    for name, extra in (("grouped", ["data.group=subject"]), ("plain", [])):
+        cwd = tmp_path / name
+        cwd.mkdir()
+        args = ["data=table", f"data.path={path}", "evaluate.reference=[]", *extra, *TINY[2:]]
+        done = run_cli(args, cwd)
+        assert done.returncode == 0, done.stderr
+        (folder,) = (cwd / "outputs" / "runs").iterdir()
+        runs[name] = (
+            done.stderr,
+            json.loads((folder / "data_summary.json").read_text()),
+            json.loads((folder / "metrics.json").read_text()),
+        )
+    log, summary, result = runs["grouped"]
+    group = summary["group"]
+    assert group["column"] == "subject" and group["n_groups"] == 120
+    assert sum(group["groups"].values()) == 120  # every subject in exactly one split
+    assert result["data_checks"]["group"] == group
+    assert summary["split_fractions"]["test"] == pytest.approx(0.15, abs=0.03)
+    assert "split by subject (120 groups, each in one split)" in log
+    assert result["data_checks"]["test_rows_in_train"] == 0
+    assert not result["diagnostics"]["entities_in_train_and_test"]
+    assert not any("appear in both train and test" in w for w in result["warnings"])
+    log, summary, result = runs["plain"]
+    assert summary["group"] is None
+    (warning,) = [w for w in result["warnings"] if "appear in both train and test" in w]
+    assert re.fullmatch(
+        r"\d+ values of `subject` appear in both train and test \(\d+ test rows\): if a value "
+        r"is one entity, split by it with `data\.group=subject`\.",
+        warning,
+    )
+    assert result["diagnostics"]["entities_in_train_and_test"]
+    assert log.count("appear in both train and test") == 1  # once per run
 
 
 def test_arrays_source(tmp_path):

@@ -318,6 +318,10 @@ def test_each_diagnostic_that_fired_gets_one_sentence_naming_its_runs():
     assert underfit.startswith("In 1 of 2 run(s) (t=1000), the model did not learn")
     assert "not overfitting" in underfit
     assert seen.startswith("In 2 of 2 run(s) (t=100, t=1000), test rows repeat")
+    shared = runs.assign(diagnostic_entities_in_train_and_test=[True, False])
+    (*_, entities) = insights.diagnostic_notes(shared)
+    assert entities.startswith("In 1 of 2 run(s) (t=100), values of an id-like column")
+    assert "data.group=<column>" in entities
 
 
 def test_no_diagnostic_sentence_when_none_fired():

@@ -80,11 +80,35 @@ def _seen_test_rows(result: RunResult) -> list[str]:
     seen, total = checks["test_rows_in_train"], checks["test_rows"]
     if seen / total < SEEN_SHARE:
         return []
+    group = checks.get("group")
+    if group:
+        advice = (
+            f"The split is grouped by `{group['column']}`, so these are rows of different "
+            "groups: if one entity spans several groups, group by a column that names it, or "
+            "remove the duplicates."
+        )
+    else:
+        advice = (
+            "Remove the duplicates, or split by entity with `data.group=<column>` (arrays: "
+            "`data.group_key`) so that no entity is in both splits."
+        )
     return [
         f"{seen} of {total} test rows ({seen / total:.0%}) have a feature row identical to a "
         "training row: if they are the same entity (a person, sensor or item measured again), "
-        "the test metrics are optimistic. Remove the duplicates or split by entity so that "
-        "none is in both splits."
+        f"the test metrics are optimistic. {advice}"
+    ]
+
+
+def _shared_entities(result: RunResult) -> list[str]:
+    """Values of an id-like column not grouped by that occur in both train and test."""
+    checks = result.get("data_checks") or {}
+    total = checks.get("test_rows") or 0
+    return [
+        f"{shared['values']} values of `{shared['column']}` appear in both train and test "
+        f"({shared['test_rows']} test rows): if a value is one entity, split by it with "
+        f"`data.group={shared['column']}`."
+        for shared in checks.get("shared_values") or []
+        if shared["values"] and total and shared["test_rows"] / total >= SEEN_SHARE
     ]
 
 
@@ -194,6 +218,7 @@ def diagnostic_flags(result: RunResult) -> dict[str, bool]:
     return {
         "underfit": bool(_underfitting(result)),
         "test_rows_in_train": bool(_seen_test_rows(result)),
+        "entities_in_train_and_test": bool(_shared_entities(result)),
         "table_as_sequence": bool(_table_as_sequence(result)),
         "trails_reference": bool(trailing_reference(result)),
     }
@@ -205,6 +230,7 @@ def run_warnings(result: RunResult, min_class_rows: int, max_gap: float) -> list
         *trailing_reference(result),
         *_underfitting(result),
         *_seen_test_rows(result),
+        *_shared_entities(result),
         *_table_as_sequence(result),
         *_chance_precision(result),
         *_unpredicted_classes(result),

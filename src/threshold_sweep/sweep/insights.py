@@ -418,6 +418,9 @@ DIAGNOSTIC_NOTES = {
     "underfitting, so their train - test gaps are not overfitting",
     "test_rows_in_train": "test rows repeat training rows identically, so their test metrics "
     "are optimistic",
+    "entities_in_train_and_test": "values of an id-like column (a subject, station, ...) occur "
+    "in both train and test, so their test metrics may be optimistic; data.group=<column> "
+    "keeps each value in one split",
     "table_as_sequence": "the CNN reads table columns as the steps of one sequence; the "
     "reference models treat them as separate features",
 }
