@@ -9,13 +9,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sklearn.model_selection import StratifiedGroupKFold
 
 from threshold_sweep.errors import UserError
 from threshold_sweep.prepare import prepare
 from threshold_sweep.prepare.split import (
     FOLD_TOLERANCE,
-    GroupFolds,
     Split,
     check_groups_kept_together,
     fold_plan,
@@ -172,22 +170,3 @@ def test_an_unset_group_keeps_the_fingerprint_of_runs_made_before_it_existed(tmp
     assert config_fingerprint(OmegaConf.create(older)) == config_fingerprint(cfg)
     grouped = compose_config("data=table", "data.path=t.csv", "data.group=subject")
     assert config_fingerprint(grouped) != config_fingerprint(cfg)
-
-
-@pytest.mark.parametrize("seed", range(12))
-def test_group_folds_are_sklearns_stratified_group_folds(seed):
-    """The faster fold choice makes exactly the folds StratifiedGroupKFold makes."""
-    rng = np.random.default_rng(seed)
-    k = int(rng.integers(3, 21))
-    n = int(rng.integers(30 * k, 3000))
-    groups, strata = rng.integers(0, int(rng.integers(k, n // 2)), n), rng.integers(0, 10, n)
-    ours, theirs = (
-        [
-            list(rows)
-            for _, rows in cls(k, shuffle=True, random_state=seed).split(
-                np.zeros(n), strata, groups
-            )
-        ]
-        for cls in (GroupFolds, StratifiedGroupKFold)
-    )
-    assert ours == theirs
