@@ -9,6 +9,7 @@ from scipy.stats import binomtest
 
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
+from threshold_sweep.model.monitor import monitor_of, monitor_text
 
 
 def exact_interval(successes: int, trials: int, level: float) -> tuple[float, float]:
@@ -119,10 +120,15 @@ def training_warnings(result: RunResult, min_class_rows: int) -> list[str]:
     """Training that had not converged, and a cutoff tuned on too few validation rows."""
     warnings = []
     training = result["training"]
-    if training["best_epoch"] == training["epochs_run"] == training.get("max_epochs"):
+    last = training.get("monitor_best_epoch", training["best_epoch"])
+    if last == training["epochs_run"] == training.get("max_epochs"):
+        monitor = monitor_of(training.get("monitor", "val_loss"))
+        text = monitor_text(monitor.key, Task.of(result).n_classes)
+        trend = "falling" if monitor.mode == "min" else "rising"
         warnings.append(
-            f"Validation loss was still falling at the last of {training['epochs_run']} epochs: "
-            "the model has probably not converged; raise train.epochs."
+            f"{text[0].upper()}{text[1:]} was still {trend} at the last of "
+            f"{training['epochs_run']} epochs: the model has probably not converged; "
+            "raise train.epochs."
         )
     counts = result["class_counts"]["validation"]
     smallest = min(counts, key=counts.get)
