@@ -137,7 +137,7 @@ IMBALANCED = (
 
 @pytest.mark.slow
 def test_validation_loss_keeps_epoch_one_where_the_default_monitor_keeps_a_better_epoch(
-    tmp_path,
+    tmp_path, caplog
 ):
     import pandas as pd
 
@@ -146,7 +146,10 @@ def test_validation_loss_keeps_epoch_one_where_the_default_monitor_keeps_a_bette
     runs = {}
     for monitor in ("val_loss", "val_roc_auc"):
         cfg = compose_config(*IMBALANCED, f"train.monitor={monitor}")
-        runs[monitor] = run_experiment(cfg, tmp_path / monitor)
+        with caplog.at_level("WARNING"):
+            runs[monitor] = run_experiment(cfg, tmp_path / monitor)
+        runs[monitor]["log"] = caplog.text
+        caplog.clear()
     old, new = runs["val_loss"], runs["val_roc_auc"]
     assert old["prevalence"]["validation"] == pytest.approx(0.1, abs=0.02)
     history = pd.read_csv(tmp_path / "val_loss" / "history.csv")
@@ -162,5 +165,11 @@ def test_validation_loss_keeps_epoch_one_where_the_default_monitor_keeps_a_bette
         pd.read_csv(tmp_path / "val_roc_auc" / "history.csv")["val_roc_auc"].max()
     )
 
+    # the warning fires for the old setting only, in metrics, report and log
+    (warning,) = [w for w in old["warnings"] if "best at epoch 1" in w]
+    assert "use train.monitor=val_roc_auc" in warning
+    assert warning in old["log"]
+    assert warning.split(":")[0] in (tmp_path / "val_loss" / "report.md").read_text()
+    assert not any("best at epoch 1" in w for w in new["warnings"])
     report = (tmp_path / "val_roc_auc" / "report.md").read_text()
     assert f"best validation ROC-AUC at epoch {kept} (train.monitor=val_roc_auc)" in report
