@@ -145,7 +145,7 @@ class TrainConfig:
         reduce_lr_on_plateau: false, true (= 0.5) or a factor in (0, 1) for the learning rate.
     """
 
-    epochs: int = 15
+    epochs: int = 30
     batch_size: int = 64
     learning_rate: float = 0.003
     early_stopping: bool = True
