@@ -50,3 +50,18 @@ def logits(input_shape: tuple[int, int], n_outputs: int) -> keras.Model:
 
 
 NOT_CALLABLE = 3
+
+
+def prior_bias(
+    input_shape: tuple[int, int], n_outputs: int, prevalence: float = 0.1, **cnn: object
+) -> keras.Model:
+    """The built-in CNN (keys `cnn` as model.*) whose sigmoid output starts at `prevalence`
+    (output bias log(p / (1 - p))), the initialisation often advised for an imbalanced target:
+    it starts calibrated to the natural class balance, not to a 50:50 training split."""
+    import math
+
+    from threshold_sweep.model.cnn1d import build_cnn1d
+
+    model = build_cnn1d(input_shape, n_outputs, **cnn)
+    model.get_layer("probability").bias.assign([math.log(prevalence / (1 - prevalence))])
+    return model

@@ -207,16 +207,35 @@ class ModelConfig:
     dense_units: int = 32
 
 
+class TrainMonitor(str, Enum):
+    """What early stopping (and learning-rate reduction) watches on the validation split.
+
+    val_roc_auc (one-vs-rest macro for ordered classes) and val_balanced_accuracy (cutoff 0.5,
+    argmax for ordered classes) do not depend on the class balance; val_loss_balanced is the
+    validation loss with each class weighted to its share of the training loss; val_loss is
+    the validation loss at the natural balance, which punishes a model trained at another one.
+    """
+
+    val_roc_auc = "val_roc_auc"
+    val_balanced_accuracy = "val_balanced_accuracy"
+    val_loss_balanced = "val_loss_balanced"
+    val_loss = "val_loss"
+
+
 @dataclass
 class TrainConfig:
     """Keras training: budget, optimiser, early stopping, seed and threads.
 
     Attributes:
         epochs: most passes over the training rows; early stopping may end sooner
-        batch_size: rows per gradient step
+        batch_size: rows per gradient step (smaller for tiny training splits; logged)
         learning_rate: Adam's learning rate
-        early_stopping: stop once validation loss stops improving; keep the best weights
-        patience: epochs without a lower validation loss before early stopping
+        early_stopping: stop once the monitor stops improving; keep the best epoch's weights
+        patience: epochs without a better monitor value before early stopping
+        monitor: what early stopping and the kept weights follow: val_roc_auc,
+            val_balanced_accuracy, val_loss_balanced (loss at the training balance), val_loss
+        reduce_lr_on_plateau: false, true (= factor 0.5) or a factor in (0, 1) for the learning
+            rate when the monitor stalls
         seed: Keras seed for weights and shuffling (op determinism on)
         threads: TensorFlow threads; 0 = this job's share of the cores
         verbose: auto = bar in a terminal, one line per epoch otherwise; or 0, 1, 2
@@ -225,11 +244,13 @@ class TrainConfig:
         tensorboard: true = per-epoch scalars in <run folder>/tensorboard/
     """
 
-    epochs: int = 15
+    epochs: int = 30
     batch_size: int = 64
     learning_rate: float = 0.003
     early_stopping: bool = True
     patience: int = 4
+    monitor: TrainMonitor = TrainMonitor.val_roc_auc
+    reduce_lr_on_plateau: Any = False
     seed: int = II("seed")
     threads: int = 0
     verbose: str = "auto"
@@ -511,6 +532,21 @@ def _check_evaluate(evaluate: Any) -> None:
         raise UserError(f"evaluate.reference={names} names a model twice; list each once")
 
 
+def _check_plateau(train: Any) -> None:
+    """train.reduce_lr_on_plateau is a bool or a factor in (0, 1)."""
+    from threshold_sweep.errors import UserError
+
+    value = train.reduce_lr_on_plateau
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, int | float) and 0 <= value < 1:
+        return
+    raise UserError(
+        f"train.reduce_lr_on_plateau={value} must be false, true or a factor between 0 and 1 "
+        "(the learning rate is multiplied by it), e.g. train.reduce_lr_on_plateau=0.5"
+    )
+
+
 def _check_labels_and_verbosity(cfg: Any) -> None:
     """Thresholds and class names agree; train.verbose is one Keras knows."""
     from threshold_sweep.errors import UserError
@@ -548,6 +584,7 @@ def validate_config(cfg: Any) -> None:
     _check_budgets(cfg)
     _check_seeds(cfg)
     _check_counts(cfg)
+    _check_plateau(cfg.train)
     _check_cnn1d(cfg.model)
     _check_evaluate(cfg.evaluate)
     _check_labels_and_verbosity(cfg)

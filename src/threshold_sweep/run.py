@@ -271,6 +271,12 @@ def _result(
             "threads": trained.threads,
             "seed": int(cfg.train.seed),
             "max_epochs": int(cfg.train.epochs),
+            "monitor": trained.monitor,
+            "early_stopping": trained.early_stopping,
+            "monitor_best_epoch": trained.monitor_best_epoch,
+            "monitor_best": trained.monitor_best,
+            "batch_size": trained.batch_size,
+            "reduce_lr_on_plateau": trained.reduce_lr_factor,
         },
         **splits,
     }

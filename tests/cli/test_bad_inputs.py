@@ -128,6 +128,23 @@ CASES = {
     "epochs <= 0": (lambda t: ["train.epochs=0"], "train.epochs=0 must be > 0"),
     "batch size <= 0": (lambda t: ["train.batch_size=0"], "train.batch_size=0 must be > 0"),
     "learning rate <= 0": (lambda t: ["train.learning_rate=-1"], "train.learning_rate=-1.0"),
+    "unknown monitor": (
+        lambda t: ["train.monitor=val_auc"],
+        "Invalid value 'val_auc', expected one of [val_roc_auc, val_balanced_accuracy, "
+        "val_loss_balanced, val_loss] (train.monitor)",
+    ),
+    "negative plateau factor": (
+        lambda t: ["train.reduce_lr_on_plateau=-0.5"],
+        "train.reduce_lr_on_plateau=-0.5 must be false, true or a factor between 0 and 1",
+    ),
+    "plateau factor >= 1": (
+        lambda t: ["train.reduce_lr_on_plateau=2"],
+        "train.reduce_lr_on_plateau=2 must be false, true or a factor between 0 and 1",
+    ),
+    "plateau factor not a number": (
+        lambda t: ["train.reduce_lr_on_plateau=often"],
+        "train.reduce_lr_on_plateau=often must be false, true or a factor between 0 and 1",
+    ),
     "model target not on the path": (
         lambda t: ["model=custom", "model._target_=no_such_pkg.build"],
         "model._target_=no_such_pkg.build: no module named 'no_such_pkg' on the Python path",

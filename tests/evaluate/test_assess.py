@@ -204,6 +204,38 @@ def test_training_warnings():
     assert any("only 4 'high' rows: treat the tuned cutoff as rough" in w for w in warnings)
 
 
+def test_monitor_best_at_epoch_one_is_flagged_with_advice_that_fits():
+    y, score, _ = sample(2000, 0.5, 0.4, seed=9)
+    result, quiet = result_for(y, score)
+    assert not any("best at epoch 1" in w for w in quiet)  # best epoch 6: silent
+    training = {"epochs_run": 5, "max_epochs": 20, "early_stopping": True}
+    result["class_counts"]["train"] = {"low": 900, "high": 100}
+    result["class_counts_after_sampling"] = {"train": {"low": 100, "high": 100}}
+    result["training"] = {**training, "best_epoch": 1, "monitor": "val_loss"}
+    (loss,) = [w for w in run_warnings(result, 30, 0.05) if "best at epoch 1" in w]
+    assert loss.startswith("The validation loss was best at epoch 1 of 5 and the model keeps")
+    assert "Since the training split was rebalanced" in loss
+    assert "use train.monitor=val_roc_auc" in loss
+    result["training"] = {**training, "best_epoch": 1, "monitor": "val_roc_auc"}
+    (auc,) = [w for w in run_warnings(result, 30, 0.05) if "best at epoch 1" in w]
+    assert auc.startswith("The validation ROC-AUC was best at epoch 1 of 5")
+    assert "lower train.learning_rate" in auc and "fitted on 200 rows" in auc
+    # early stopping off: the last epoch is kept, but the monitor never improved after epoch 1
+    result["training"] = {
+        **training,
+        "early_stopping": False,
+        "best_epoch": 5,
+        "monitor_best_epoch": 1,
+        "monitor": "val_roc_auc",
+    }
+    (off,) = [w for w in run_warnings(result, 30, 0.05) if "best at epoch 1" in w]
+    assert "early stopping is off, so the model keeps the last epoch's weights" in off
+    # a later best epoch, or a single epoch run, says nothing
+    for later in ({"best_epoch": 3, "monitor_best_epoch": 3}, {"epochs_run": 1, "best_epoch": 1}):
+        result["training"] = {**training, "monitor": "val_roc_auc", **later}
+        assert not any("best at epoch 1" in w for w in run_warnings(result, 30, 0.05))
+
+
 def test_overfitting_gap_is_flagged_over_the_configured_limit():
     y, score, _ = sample(2000, 0.5, 0.4, seed=8)
     result, warnings = result_for(y, score)

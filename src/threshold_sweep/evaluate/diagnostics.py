@@ -10,6 +10,7 @@ from scipy.stats import binomtest
 from threshold_sweep.evaluate.names import METRIC_LABELS
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
+from threshold_sweep.model.monitor import monitor_of, monitor_text
 
 UNDERFIT_AUC = 0.6  # train ROC-AUC below this: the model did not learn its training rows
 SEEN_SHARE = 0.01  # warn when at least this share of test rows also occurs in training
@@ -240,15 +241,73 @@ def run_warnings(result: RunResult, min_class_rows: int, max_gap: float) -> list
     ]
 
 
+def _rebalanced(result: RunResult) -> bool:
+    """True when sampling changed the training split's class shares."""
+    before = result.get("class_counts", {}).get("train")
+    after = result.get("class_counts_after_sampling", {}).get("train")
+    if not before or not after:
+        return False
+    total_before, total_after = sum(before.values()), sum(after.values())
+    return any(
+        abs(before[name] / total_before - after[name] / total_after) > 0.01 for name in before
+    )
+
+
+def _first_epoch_best(result: RunResult) -> list[str]:
+    """The monitored metric was best at epoch 1: the model learnt (almost) nothing after it."""
+    training = result["training"]
+    best = training.get("monitor_best_epoch", training["best_epoch"])
+    if best != 1 or training["epochs_run"] < 2:
+        return []
+    monitor = str(training.get("monitor", "val_loss"))
+    text = monitor_text(monitor, Task.of(result).n_classes)
+    kept = (
+        "and the model keeps its weights"
+        if training.get("early_stopping", True)
+        else "yet early stopping is off, so the model keeps the last epoch's weights"
+    )
+    message = (
+        f"The {text} was best at epoch 1 of {training['epochs_run']} {kept}: it got no better "
+        "after one pass over the training rows."
+    )
+    if monitor == "val_loss":
+        cause = (
+            "the training split was rebalanced"
+            if _rebalanced(result)
+            else "the training split was rebalanced (sampling or class weights)"
+        )
+        lead = "Since" if _rebalanced(result) else "If"
+        message += (
+            f" {lead} {cause}, validation loss at the natural class balance punishes the model "
+            "for becoming confident at the training balance: use train.monitor=val_roc_auc "
+            "(or val_loss_balanced)."
+        )
+    else:
+        rows = sum(result.get("class_counts_after_sampling", {}).get("train", {}).values())
+        fitted = f" (the model was fitted on {rows} rows)" if rows else ""
+        message += (
+            " Try a lower train.learning_rate (the first epoch may overshoot), "
+            f"train.reduce_lr_on_plateau=true or more training data{fitted}."
+        )
+    return [message]
+
+
 def training_warnings(result: RunResult, min_class_rows: int) -> list[str]:
-    """Training that had not converged, and a cutoff tuned on too few validation rows."""
+    """Training that had not converged or never improved after epoch 1, and a cutoff tuned on
+    too few validation rows."""
     warnings = []
     training = result["training"]
-    if training["best_epoch"] == training["epochs_run"] == training.get("max_epochs"):
+    last = training.get("monitor_best_epoch", training["best_epoch"])
+    if last == training["epochs_run"] == training.get("max_epochs"):
+        monitor = monitor_of(training.get("monitor", "val_loss"))
+        text = monitor_text(monitor.key, Task.of(result).n_classes)
+        trend = "falling" if monitor.mode == "min" else "rising"
         warnings.append(
-            f"Validation loss was still falling at the last of {training['epochs_run']} epochs: "
-            "the model has probably not converged; raise train.epochs."
+            f"{text[0].upper()}{text[1:]} was still {trend} at the last of "
+            f"{training['epochs_run']} epochs: the model has probably not converged; "
+            "raise train.epochs."
         )
+    warnings += _first_epoch_best(result)
     counts = result["class_counts"]["validation"]
     smallest = min(counts, key=counts.get)
     if "tuned_cutoff" in result and counts[smallest] < min_class_rows:

@@ -39,14 +39,20 @@ class SplitMetrics(TypedDict, total=False):
     per_class: dict[str, ClassScores]
 
 
-class Training(TypedDict):
-    """How training went."""
+class Training(TypedDict, total=False):
+    """How training went (files written before train.monitor existed lack the last keys)."""
 
     epochs_run: int
-    best_epoch: int
+    best_epoch: int  # the epoch whose weights the model keeps (the last without early stopping)
     threads: int
     seed: int
     max_epochs: int
+    monitor: str  # train.monitor: the validation metric that chose best_epoch
+    early_stopping: bool
+    monitor_best_epoch: int  # where the monitor was best (= best_epoch with early stopping)
+    monitor_best: float | None  # the monitor's value there (per epoch: history.csv)
+    batch_size: int  # the batch size used (train.batch_size, cut for a tiny training split)
+    reduce_lr_on_plateau: float | None  # the learning-rate factor, None when off
 
 
 class Chance(TypedDict):

@@ -1,4 +1,4 @@
-"""Keras training with early stopping, fixed seeds and a fixed thread count."""
+"""Keras training with early stopping on a chosen monitor, fixed seeds and a fixed thread count."""
 
 from __future__ import annotations
 
@@ -57,12 +57,23 @@ def keras_verbosity(setting: Any) -> int:
 
 @dataclass
 class TrainedModel:
-    """The fitted Keras model and what training recorded."""
+    """The fitted Keras model and what training recorded.
+
+    `best_epoch` is the epoch whose weights the model holds: the one EarlyStopping restored,
+    or the last when early stopping is off. `monitor_best_epoch` is where the monitored metric
+    was best (the same epoch with early stopping on).
+    """
 
     model: Any
     epochs_run: int
     best_epoch: int
     threads: int
+    monitor: str = "val_loss"
+    early_stopping: bool = True
+    monitor_best_epoch: int = 0
+    monitor_best: float | None = None
+    batch_size: int = 0
+    reduce_lr_factor: float | None = None
 
 
 def start_session(train_cfg: Any) -> None:
@@ -93,19 +104,73 @@ def compile_model(model: Any, learning_rate: float, binary: bool) -> None:
     )
 
 
+MIN_BATCH_SIZE = 8
+MIN_BATCHES_PER_EPOCH = 16
+DEFAULT_PLATEAU_FACTOR = 0.5  # train.reduce_lr_on_plateau=true
+
+
+def effective_batch_size(configured: int, n_train: int) -> int:
+    """The configured batch size, cut so that an epoch has at least MIN_BATCHES_PER_EPOCH
+    batches (but never below MIN_BATCH_SIZE rows, and always at least two batches).
+
+    A tiny training split then still takes several optimiser steps per epoch, so that
+    train.epochs and train.patience (counted in epochs) mean about as much as on large data.
+    """
+    size = min(int(configured), max(MIN_BATCH_SIZE, n_train // MIN_BATCHES_PER_EPOCH))
+    return max(1, min(size, (n_train + 1) // 2))
+
+
+def plateau_factor(setting: Any) -> float | None:
+    """train.reduce_lr_on_plateau as a factor: None when off, DEFAULT_PLATEAU_FACTOR for true."""
+    if setting is None or setting is False:
+        return None
+    if setting is True:
+        return DEFAULT_PLATEAU_FACTOR
+    return float(setting) if float(setting) > 0 else None
+
+
+def plateau_patience(patience: int) -> int:
+    """Epochs without improvement before the learning rate drops: half the stopping patience,
+    so the lower rate gets a chance before early stopping ends the run."""
+    return max(1, int(patience) // 2)
+
+
 def fit_callbacks(
-    train_cfg: Any, history_path: Path, tensorboard_dir: Path | None, extra: Sequence[Any]
+    train_cfg: Any,
+    history_path: Path,
+    tensorboard_dir: Path | None,
+    extra: Sequence[Any],
+    selection: Any = None,
 ) -> list[Any]:
-    """CSV history, early stopping (if on), TensorBoard scalars (if asked) and `extra`."""
+    """Selection metrics (first: the others read them), learning-rate reduction and early
+    stopping on train.monitor (if on), CSV history, TensorBoard scalars (if asked), `extra`."""
     import keras
 
-    callbacks: list[Any] = [keras.callbacks.CSVLogger(str(history_path))]
+    from threshold_sweep.model.monitor import monitor_of
+
+    monitor = monitor_of(train_cfg.monitor)
+    callbacks: list[Any] = [selection] if selection is not None else []
+    factor = plateau_factor(train_cfg.reduce_lr_on_plateau)
+    if factor is not None:
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(
+                monitor=monitor.key,
+                mode=monitor.mode,
+                factor=factor,
+                patience=plateau_patience(train_cfg.patience),
+            )
+        )
     if train_cfg.early_stopping:
         callbacks.append(
             keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=int(train_cfg.patience), restore_best_weights=True
+                monitor=monitor.key,
+                mode=monitor.mode,
+                patience=int(train_cfg.patience),
+                restore_best_weights=True,
             )
         )
+    # after the callbacks that add to the logs, so that history.csv has their columns
+    callbacks.append(keras.callbacks.CSVLogger(str(history_path)))
     if tensorboard_dir is not None:
         from threshold_sweep.model.tensorboard import epoch_scalars
 
@@ -114,12 +179,49 @@ def fit_callbacks(
     return callbacks
 
 
-def trained(model: Any, history: dict[str, list[float]], threads: int) -> TrainedModel:
-    """The fitted model with the epochs run and the best (lowest validation loss) epoch."""
+def early_stopping_of(callbacks: Sequence[Any]) -> Any:
+    """The EarlyStopping callback among `callbacks`, or None."""
+    import keras
+
+    return next((c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping)), None)
+
+
+def trained(
+    model: Any,
+    history: dict[str, list[float]],
+    threads: int,
+    train_cfg: Any,
+    stopper: Any = None,
+    batch_size: int = 0,
+) -> TrainedModel:
+    """The fitted model with the epochs run and the epoch whose weights it holds.
+
+    With early stopping, that is the epoch EarlyStopping restored (`stopper.best_epoch`,
+    0-based); without it, the last epoch.
+    """
+    from threshold_sweep.model.monitor import best_epoch as best_of
+    from threshold_sweep.model.monitor import monitor_of
+
+    monitor = monitor_of(train_cfg.monitor)
     epochs_run = len(history.get("loss", []))
-    val_loss = history.get("val_loss", [])
-    best_epoch = int(np.argmin(val_loss)) + 1 if val_loss else epochs_run
-    return TrainedModel(model=model, epochs_run=epochs_run, best_epoch=best_epoch, threads=threads)
+    values = history.get(monitor.key, [])
+    monitor_best_epoch = best_of(values, monitor.mode) if values else epochs_run
+    if stopper is not None and stopper.best is not None:
+        kept = int(stopper.best_epoch) + 1
+    else:
+        kept = epochs_run
+    return TrainedModel(
+        model=model,
+        epochs_run=epochs_run,
+        best_epoch=kept,
+        threads=threads,
+        monitor=monitor.key,
+        early_stopping=stopper is not None,
+        monitor_best_epoch=monitor_best_epoch,
+        monitor_best=float(values[monitor_best_epoch - 1]) if values else None,
+        batch_size=batch_size,
+        reduce_lr_factor=plateau_factor(train_cfg.reduce_lr_on_plateau),
+    )
 
 
 def train_model(
@@ -141,22 +243,43 @@ def train_model(
     """
     threads = configure_tensorflow(train_cfg.threads)
     from threshold_sweep.model.build import build_model
+    from threshold_sweep.model.monitor import selection_callback, training_shares
 
     start_session(train_cfg)
     model = build_model(model_cfg, X_train.shape[1:], n_classes, X_train)
     binary = n_classes == 2
     compile_model(model, float(train_cfg.learning_rate), binary)
+    batch_size = effective_batch_size(int(train_cfg.batch_size), len(X_train))
+    if batch_size != int(train_cfg.batch_size):
+        n_train = len(X_train)
+        log.info(
+            "%d training rows: batch size %d instead of train.batch_size=%d, so that an epoch "
+            "has %d batches, not %d",
+            n_train,
+            batch_size,
+            int(train_cfg.batch_size),
+            -(-n_train // batch_size),
+            -(-n_train // int(train_cfg.batch_size)),
+        )
+    selection = selection_callback(
+        X_val,
+        y_val,
+        training_shares(y_train, n_classes, class_weight),
+        int(train_cfg.predict_batch_size),
+    )
+    callbacks = fit_callbacks(train_cfg, history_path, tensorboard_dir, extra_callbacks, selection)
     history = model.fit(
         X_train,
         y_train.astype(np.float32) if binary else y_train,
         validation_data=(X_val, y_val.astype(np.float32) if binary else y_val),
         epochs=int(train_cfg.epochs),
-        batch_size=int(train_cfg.batch_size),
+        batch_size=batch_size,
         class_weight=class_weight,
-        callbacks=fit_callbacks(train_cfg, history_path, tensorboard_dir, extra_callbacks),
+        callbacks=callbacks,
         verbose=keras_verbosity(train_cfg.verbose),
     )
-    return trained(model, history.history, threads)
+    stopper = early_stopping_of(callbacks)
+    return trained(model, history.history, threads, train_cfg, stopper, batch_size)
 
 
 def predict_scores(model: Any, X: np.ndarray, batch_size: int) -> np.ndarray:

@@ -72,21 +72,46 @@ def plot_confusion_matrix(
     return write_figure(path, figure)
 
 
-def plot_training_curves(history: pd.DataFrame, best_epoch: int, path: Path) -> Path:
-    """Loss and metrics per epoch for train and validation, best epoch marked."""
+def plot_training_curves(
+    history: pd.DataFrame,
+    best_epoch: int,
+    path: Path,
+    monitor: str = "val_loss",
+    selected_by: str = "best validation loss",
+) -> Path:
+    """Loss and metrics per epoch for train and validation, the kept epoch marked.
+
+    The `monitor` curve (its own panel unless it is val_loss) carries a marker at the kept
+    epoch, labelled `selected_by` ("best validation ROC-AUC", "last epoch").
+    """
     names = [c for c in history.columns if c != "epoch" and not c.startswith("val_")]
     names = [n for n in names if n in ("loss", "accuracy", "auc")] or names
-    figure, axes_list = _subplots(1, len(names), figsize=(4.5 * len(names), 3.8), squeeze=False)
+    panels = [(name, name) for name in names]
+    if monitor != "val_loss" and monitor in history:
+        panels.append((monitor, f"{monitor} (monitor)"))
+    figure, axes_list = _subplots(1, len(panels), figsize=(4.5 * len(panels), 3.8), squeeze=False)
     epochs = history["epoch"] + 1 if "epoch" in history else np.arange(1, len(history) + 1)
-    for axes, name in zip(axes_list[0], names, strict=True):
-        axes.plot(epochs, history[name], marker="o", label="train")
-        if f"val_{name}" in history:
-            axes.plot(epochs, history[f"val_{name}"], marker="o", label="validation")
-        axes.axvline(best_epoch, color="grey", linestyle="--", linewidth=1, label="best epoch")
+    for axes, (name, title) in zip(axes_list[0], panels, strict=True):
+        if name in names:
+            axes.plot(epochs, history[name], marker="o", color="C0", label="train")
+        validation = name if name.startswith("val_") else f"val_{name}"
+        if validation in history:
+            axes.plot(epochs, history[validation], marker="o", color="C1", label="validation")
+        axes.axvline(best_epoch, color="grey", linestyle="--", linewidth=1, label="kept epoch")
+        if validation == monitor and 1 <= best_epoch <= len(history):
+            axes.plot(
+                [best_epoch],
+                [history[monitor].iloc[best_epoch - 1]],
+                marker="*",
+                markersize=14,
+                color="black",
+                linestyle="none",
+                label=f"{selected_by} (epoch {best_epoch})",
+            )
         axes.set_xlabel("epoch")
         axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        axes.set_title(name)
-        axes.legend()
+        axes.set_title(title)
+        axes.legend(fontsize=8)
     figure.tight_layout()
     return write_figure(path, figure)
 

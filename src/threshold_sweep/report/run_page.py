@@ -19,6 +19,7 @@ from threshold_sweep.evaluate.names import (
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import SPLITS
+from threshold_sweep.model.monitor import selected_by, training_sentence
 from threshold_sweep.report.document import (
     Bullets,
     Code,
@@ -201,7 +202,14 @@ def _write_plots(
             plots / "score_distributions.png",
         )
         shown.append(("Score distributions", "plots/score_distributions.png"))
-    plot_training_curves(history, result["training"]["best_epoch"], plots / "training_curves.png")
+    training = result["training"]
+    plot_training_curves(
+        history,
+        training["best_epoch"],
+        plots / "training_curves.png",
+        monitor=str(training.get("monitor", "val_loss")),
+        selected_by=selected_by(training, task.n_classes),
+    )
     shown.append(("Training curves", "plots/training_curves.png"))
     return shown
 
@@ -359,8 +367,7 @@ chance on its own training rows (that is underfitting). The last column says whi
             Table(_overfit_table(result)),
             "All headline metrics per split:",
             Table(_splits_table(result)),
-            f"""Training: {training["epochs_run"]} epochs run, best validation loss at epoch
-{training["best_epoch"]}, seed {training["seed"]}, {training["threads"]} TensorFlow thread(s).
+            f"""{training_sentence(training, Task.of(result).n_classes)}
 A model trained on a resampled split predicts probabilities for that split's balance; the
 calibration plot shows how far they are from the natural test balance.""",
         ],

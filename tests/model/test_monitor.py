@@ -1,0 +1,175 @@
+"""train.monitor: the selection metrics equal scikit-learn's, the batch size adapts to tiny
+training splits, and on a constructed imbalanced case validation loss keeps epoch 1 while the
+default monitor keeps a later, better epoch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sklearn.metrics as skm
+
+from threshold_sweep.model.monitor import (
+    MONITORS,
+    best_epoch,
+    selection_metrics,
+    training_sentence,
+    training_shares,
+)
+from threshold_sweep.model.train import effective_batch_size, plateau_factor
+
+from conftest import compose_config
+
+
+def scores_of(y: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Noisy class probabilities (one column for two classes) that rank y better than chance."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0, 1, (len(y), k)) + 1.2 * np.eye(k)[y]
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    return proba[:, 1:] if k == 2 else proba
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_selection_metrics_equal_sklearn(k):
+    rng = np.random.default_rng(k)
+    y = rng.choice(k, 500, p=[0.8, 0.2] if k == 2 else [0.7, 0.2, 0.1])
+    scores = scores_of(y, k, seed=k)
+    shares = np.full(k, 1 / k)  # trained at equal class counts (undersampled)
+    got = selection_metrics(y, scores, shares)
+    proba = np.column_stack([1 - scores[:, 0], scores[:, 0]]) if k == 2 else scores
+    if k == 2:
+        assert got["val_roc_auc"] == pytest.approx(skm.roc_auc_score(y, scores[:, 0]))
+        predicted = (scores[:, 0] >= 0.5).astype(int)
+    else:
+        macro = skm.roc_auc_score(y, proba, multi_class="ovr", average="macro")
+        assert got["val_roc_auc"] == pytest.approx(macro)
+        predicted = proba.argmax(axis=1)
+    assert got["val_balanced_accuracy"] == pytest.approx(skm.balanced_accuracy_score(y, predicted))
+    # every validation row weighted so that the classes get their training shares
+    natural = np.bincount(y, minlength=k) / len(y)
+    weights = (shares / natural)[y]
+    balanced = skm.log_loss(y, proba, sample_weight=weights, labels=range(k))
+    assert got["val_loss_balanced"] == pytest.approx(balanced)
+    # at the natural shares it is the plain validation loss
+    plain = selection_metrics(y, scores, natural)["val_loss_balanced"]
+    assert plain == pytest.approx(skm.log_loss(y, proba, labels=range(k)))
+
+
+def test_training_shares_count_rows_and_class_weights():
+    y = np.array([0] * 90 + [1] * 10)
+    assert training_shares(y, 2, None) == pytest.approx([0.9, 0.1])
+    assert training_shares(y, 2, {0: 100 / 180, 1: 100 / 20}) == pytest.approx([0.5, 0.5])
+
+
+def test_best_epoch_follows_the_mode_and_keeps_the_first_tie():
+    assert best_epoch([0.7, 0.8, 0.8, 0.6], "max") == 2
+    assert best_epoch([0.7, 0.5, 0.5, 0.6], "min") == 2
+    assert {m.key: m.mode for m in MONITORS.values()} == {
+        "val_roc_auc": "max",
+        "val_balanced_accuracy": "max",
+        "val_loss_balanced": "min",
+        "val_loss": "min",
+    }
+
+
+def test_batch_size_leaves_several_batches_for_tiny_training_splits():
+    assert effective_batch_size(64, 10_000) == 64  # untouched unless the split is small
+    assert effective_batch_size(64, 1024) == 64
+    assert effective_batch_size(64, 448) == 28  # 16 batches, not 7
+    assert effective_batch_size(64, 42) == 8  # 6 batches, not 1; never below 8 rows
+    assert effective_batch_size(64, 10) == 5  # two batches, however tiny the split
+    assert effective_batch_size(4, 100) == 4  # never above the configured size
+
+
+def test_plateau_factor():
+    assert plateau_factor(False) is None and plateau_factor(0) is None
+    assert plateau_factor(True) == 0.5 and plateau_factor(0.2) == 0.2
+
+
+def test_default_monitor_is_prevalence_free():
+    train = compose_config().train
+    assert train.monitor.value == "val_roc_auc" and train.early_stopping
+
+
+def test_training_sentence_names_the_metric_that_chose_the_epoch():
+    training = {
+        "epochs_run": 9,
+        "max_epochs": 30,
+        "best_epoch": 5,
+        "seed": 0,
+        "threads": 1,
+        "monitor": "val_roc_auc",
+        "early_stopping": True,
+        "monitor_best_epoch": 5,
+        "batch_size": 64,
+    }
+    sentence = training_sentence(training)
+    assert "best validation ROC-AUC at epoch 5 (train.monitor=val_roc_auc)" in sentence
+    assert "validation loss" not in sentence
+    assert "one-vs-rest macro" in training_sentence(training, n_classes=3)
+    off = training_sentence({**training, "early_stopping": False, "best_epoch": 9})
+    assert "early stopping off: the model keeps the last epoch's weights (epoch 9)" in off
+    assert "the best validation ROC-AUC was at epoch 5" in off
+    old = {k: training[k] for k in ("epochs_run", "best_epoch", "seed", "threads")}
+    assert "best validation loss at epoch 5" in training_sentence(old)  # older metrics.json
+
+
+# The constructed case: x imbalanced 90:10 at the threshold (the synthetic x's 90th
+# percentile), undersampled training (50:50), and a model that starts calibrated to the
+# natural balance (output bias at the prevalence, tests/custom_models.prior_bias). Training at
+# 50:50 moves its scores towards the training balance: validation loss at the natural balance
+# rises from epoch 2 while the validation ROC-AUC improves for several epochs.
+IMBALANCED = (
+    "seed=1",
+    "data.n_samples=2000",
+    "data.length=16",
+    "label.threshold=826",
+    "model=custom",
+    "model._target_=custom_models.prior_bias",
+    "model.filters=[4]",
+    "model.dense_units=4",
+    "train.batch_size=16",
+    "train.epochs=10",
+    "train.threads=1",
+    "train.verbose=0",
+    "evaluate.bootstrap.resamples=100",
+)
+
+
+@pytest.mark.slow
+def test_validation_loss_keeps_epoch_one_where_the_default_monitor_keeps_a_better_epoch(
+    tmp_path, caplog
+):
+    import pandas as pd
+
+    from threshold_sweep.run import run_experiment
+
+    runs = {}
+    for monitor in ("val_loss", "val_roc_auc"):
+        cfg = compose_config(*IMBALANCED, f"train.monitor={monitor}")
+        with caplog.at_level("WARNING"):
+            runs[monitor] = run_experiment(cfg, tmp_path / monitor)
+        runs[monitor]["log"] = caplog.text
+        caplog.clear()
+    old, new = runs["val_loss"], runs["val_roc_auc"]
+    assert old["prevalence"]["validation"] == pytest.approx(0.1, abs=0.02)
+    history = pd.read_csv(tmp_path / "val_loss" / "history.csv")
+    # the premise: validation loss rises from epoch 2 while validation ROC-AUC improves
+    assert (history["val_loss"].diff().iloc[1:5] > 0).all()
+    assert history["val_roc_auc"].iloc[4] > history["val_roc_auc"].iloc[0] + 0.1
+
+    assert old["training"]["best_epoch"] == 1 and old["training"]["monitor"] == "val_loss"
+    assert new["training"]["best_epoch"] > 1 and new["training"]["monitor"] == "val_roc_auc"
+    assert new["test"]["roc_auc"] > old["test"]["roc_auc"] + 0.05
+    kept = new["training"]["best_epoch"]
+    assert new["training"]["monitor_best"] == pytest.approx(
+        pd.read_csv(tmp_path / "val_roc_auc" / "history.csv")["val_roc_auc"].max()
+    )
+
+    # the warning fires for the old setting only, in metrics, report and log
+    (warning,) = [w for w in old["warnings"] if "best at epoch 1" in w]
+    assert "use train.monitor=val_roc_auc" in warning
+    assert warning in old["log"]
+    assert warning.split(":")[0] in (tmp_path / "val_loss" / "report.md").read_text()
+    assert not any("best at epoch 1" in w for w in new["warnings"])
+    report = (tmp_path / "val_roc_auc" / "report.md").read_text()
+    assert f"best validation ROC-AUC at epoch {kept} (train.monitor=val_roc_auc)" in report
