@@ -20,7 +20,12 @@ from threshold_sweep.evaluate.chance import (
     skill_scores,
 )
 from threshold_sweep.evaluate.cutoff import cutoff_curves, tune_cutoff
-from threshold_sweep.evaluate.diagnostics import exact_interval, overfitting, run_warnings
+from threshold_sweep.evaluate.diagnostics import (
+    diagnostic_flags,
+    exact_interval,
+    overfitting,
+    run_warnings,
+)
 from threshold_sweep.evaluate.metrics import (
     HEADLINE,
     MULTI_HEADLINE,
@@ -208,6 +213,7 @@ def test_monitor_best_at_epoch_one_is_flagged_with_advice_that_fits():
     y, score, _ = sample(2000, 0.5, 0.4, seed=9)
     result, quiet = result_for(y, score)
     assert not any("best at epoch 1" in w for w in quiet)  # best epoch 6: silent
+    assert not diagnostic_flags(result)["best_at_first_epoch"]
     training = {"epochs_run": 5, "max_epochs": 20, "early_stopping": True}
     result["class_counts"]["train"] = {"low": 900, "high": 100}
     result["class_counts_after_sampling"] = {"train": {"low": 100, "high": 100}}
@@ -220,6 +226,7 @@ def test_monitor_best_at_epoch_one_is_flagged_with_advice_that_fits():
     (auc,) = [w for w in run_warnings(result, 30, 0.05) if "best at epoch 1" in w]
     assert auc.startswith("The validation ROC-AUC was best at epoch 1 of 5")
     assert "lower train.learning_rate" in auc and "fitted on 200 rows" in auc
+    assert diagnostic_flags(result)["best_at_first_epoch"]
     # early stopping off: the last epoch is kept, but the monitor never improved after epoch 1
     result["training"] = {
         **training,

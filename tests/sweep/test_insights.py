@@ -312,14 +312,16 @@ def test_each_diagnostic_that_fired_gets_one_sentence_naming_its_runs():
             "diagnostic_underfit": [False, True],
             "diagnostic_test_rows_in_train": [True, True],
             "diagnostic_table_as_sequence": [False, False],
+            "diagnostic_best_at_first_epoch": [True, False],
         }
     )
-    underfit, seen = insights.diagnostic_notes(runs)
+    underfit, seen, first = insights.diagnostic_notes(runs)
+    assert first.startswith("In 1 of 2 run(s) (t=100), the monitored validation metric was best")
     assert underfit.startswith("In 1 of 2 run(s) (t=1000), the model did not learn")
     assert "not overfitting" in underfit
     assert seen.startswith("In 2 of 2 run(s) (t=100, t=1000), test rows repeat")
     shared = runs.assign(diagnostic_entities_in_train_and_test=[True, False])
-    (*_, entities) = insights.diagnostic_notes(shared)
+    (entities,) = [n for n in insights.diagnostic_notes(shared) if "id-like" in n]
     assert entities.startswith("In 1 of 2 run(s) (t=100), values of an id-like column")
     assert "data.group=<column>" in entities
 

@@ -222,6 +222,7 @@ def diagnostic_flags(result: RunResult) -> dict[str, bool]:
         "entities_in_train_and_test": bool(_shared_entities(result)),
         "table_as_sequence": bool(_table_as_sequence(result)),
         "trails_reference": bool(trailing_reference(result)),
+        "best_at_first_epoch": bool(_first_epoch_best(result)),
     }
 
 

@@ -421,6 +421,8 @@ DIAGNOSTIC_NOTES = {
     "entities_in_train_and_test": "values of an id-like column (a subject, station, ...) occur "
     "in both train and test, so their test metrics may be optimistic; data.group=<column> "
     "keeps each value in one split",
+    "best_at_first_epoch": "the monitored validation metric was best at epoch 1: the model "
+    "learnt (almost) nothing after it; see the warning in their reports",
     "table_as_sequence": "the CNN reads table columns as the steps of one sequence; the "
     "reference models treat them as separate features",
 }
