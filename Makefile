@@ -53,3 +53,4 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/bench_data.py
 	$(BIN)/python benchmarks/bench_tracking.py
 	$(BIN)/python benchmarks/bench_reference.py
+	$(BIN)/python benchmarks/bench_coverage.py

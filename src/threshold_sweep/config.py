@@ -267,6 +267,14 @@ class CutoffObjective(str, Enum):
     youden = "youden"
 
 
+class IntervalMethod(str, Enum):
+    """How a bootstrap CI is read from the resampled values."""
+
+    percentile = "percentile"
+    bca = "bca"
+    auto = "auto"
+
+
 @dataclass
 class BootstrapConfig:
     """Stratified bootstrap confidence intervals on the test split.
@@ -275,11 +283,13 @@ class BootstrapConfig:
         resamples: resamples of the test rows, drawn within each class (>= 10)
         level: confidence level of every interval, in (0, 1)
         seed: the bootstrap's seed (follows the top-level seed unless set)
+        method: percentile, bca (bias-corrected, accelerated) or auto (bca; paired: percentile)
     """
 
     resamples: int = 1000
     level: float = 0.95
     seed: int = II("seed")
+    method: IntervalMethod = IntervalMethod.auto
 
 
 class ReferenceName(str, Enum):

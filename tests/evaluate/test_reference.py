@@ -12,7 +12,8 @@ from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from threshold_sweep.config import ReferenceName
+from threshold_sweep.config import IntervalMethod, ReferenceName
+from threshold_sweep.evaluate.bootstrap import Predictions, bootstrap_ci, paired_difference
 from threshold_sweep.evaluate.diagnostics import trailing_reference
 from threshold_sweep.evaluate.reference import reference_section
 from threshold_sweep.evaluate.task import Task
@@ -62,12 +63,27 @@ def _fitted(n_classes: int, n: int) -> tuple:
     return tuple(fit_references(["logistic", "hgb"], X, y, X_test, seed=0))
 
 
-def _section(cnn_scores: np.ndarray, task: Task = BINARY, n: int = 200):
+def _section(cnn_scores: np.ndarray, task: Task = BINARY, n: int = 200, boot=BOOT):
     _, y_test = sequences(n, 1, task.n_classes)
     references = _fitted(task.n_classes, n)
     cnn_pred = task.predicted_classes(cnn_scores, 0.5)
     cnn = (y_test, cnn_scores, cnn_pred)
-    return reference_section(task, cnn, references, 400, 0.5, BOOT), references, cnn
+    return reference_section(task, cnn, references, 400, 0.5, boot), references, cnn
+
+
+@pytest.mark.parametrize("method", list(IntervalMethod))
+def test_references_use_the_configured_interval_method(method):
+    cnn_scores = np.random.default_rng(2).uniform(0, 1, 200)
+    boot = SimpleNamespace(**vars(BOOT), method=method)
+    section, references, cnn = _section(cnn_scores, boot=boot)
+    single = "bca" if method.value == "auto" else method.value
+    paired = "percentile" if method.value == "auto" else method.value
+    for reference in references:
+        model = section["models"][reference.model.name]
+        mine = Predictions(cnn[0], reference.scores, (reference.scores >= 0.5).astype(int))
+        assert model["ci"] == bootstrap_ci(mine, 300, 0.95, 0, single)
+        compared = paired_difference(mine, Predictions(*cnn), ("roc_auc",), 300, 0.95, 0, paired)
+        assert model["cnn_minus_reference"]["roc_auc"] == compared["roc_auc"]
 
 
 def test_reference_metrics_and_paired_differences_match_scikit_learn():

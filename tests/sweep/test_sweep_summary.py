@@ -211,8 +211,9 @@ def test_insights_name_runs_by_what_varies_not_by_their_folder(sweep):
         assert "data.n_samples=" not in sentence, sentence  # constant: in folder names only
 
 
-def _three_class_run(folder: Path, y: np.ndarray, proba: np.ndarray) -> None:
-    """A minimal finished three-class run folder: predictions.csv and metrics.json."""
+def _three_class_run(folder: Path, y: np.ndarray, proba: np.ndarray, **ci: str) -> None:
+    """A minimal finished three-class run folder: predictions.csv and metrics.json (its ci
+    section has `ci`'s keys too)."""
     folder.mkdir(parents=True)
     frame = pd.DataFrame({"id": np.arange(len(y)), "y_true": y, "y_pred": proba.argmax(axis=1)})
     frame.assign(**{f"score_{i}": proba[:, i] for i in range(3)}).to_csv(
@@ -220,7 +221,7 @@ def _three_class_run(folder: Path, y: np.ndarray, proba: np.ndarray) -> None:
     )
     result = {
         "label_names": ["a", "b", "c"],
-        "ci": {"n_resamples": 300, "level": 0.95, "seed": 0},
+        "ci": {"n_resamples": 300, "level": 0.95, "seed": 0, **ci},
     }
     (folder / "metrics.json").write_text(json.dumps(result))
 
@@ -247,6 +248,36 @@ def test_three_class_runs_on_the_same_rows_are_paired(tmp_path):
     )
     assert paired.loc["roc_auc_ovr", "difference"] == pytest.approx(expected)
     assert paired.loc["roc_auc_ovr", "ci_high"] < 0  # the vague run ranks worse, beyond noise
+
+
+def test_paired_runs_use_the_first_runs_interval_method(tmp_path):
+    from threshold_sweep.evaluate.bootstrap import ClassPredictions, paired_difference
+    from threshold_sweep.sweep.stats import paired_comparisons
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, 120)
+    first, second = ((np.eye(3)[y] + rng.uniform(0, spread, (120, 3))) for spread in (1.5, 3.0))
+    first, second = (p / p.sum(axis=1, keepdims=True) for p in (first, second))
+    table = pd.DataFrame({"run": ["a", "b"], "train.learning_rate": [0.01, 0.1]})
+    found = {}
+    for method in (None, "percentile", "bca"):
+        root = tmp_path / str(method)
+        ci = {} if method is None else {"interval_method": method}
+        _three_class_run(root / "a", y, first, **ci)
+        _three_class_run(root / "b", y, second, **ci)
+        paired = paired_comparisons(root, table, ["train.learning_rate"]).set_index("metric")
+        found[method] = paired.loc["mcc", ["ci_low", "ci_high"]].tolist()
+    expected = paired_difference(
+        ClassPredictions(y, first, first.argmax(axis=1)),
+        ClassPredictions(y, second, second.argmax(axis=1)),
+        ("mcc",),
+        300,
+        0.95,
+        0,
+        "bca",
+    )["mcc"]
+    assert found["bca"] == pytest.approx([expected["ci_low"], expected["ci_high"]])
+    assert found[None] == found["percentile"] != found["bca"]  # files before it: percentile
 
 
 def test_short_run_names_keep_only_what_varies():

@@ -10,7 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from threshold_sweep.evaluate.bootstrap import bootstrap_ci, weighted_predictions
+from threshold_sweep.evaluate.bootstrap import (
+    METHOD_TEXT,
+    bootstrap_ci,
+    interval_method,
+    weighted_predictions,
+)
 from threshold_sweep.evaluate.chance import balanced_view, chance_levels, skill_scores
 from threshold_sweep.evaluate.cutoff import tune_cutoff
 from threshold_sweep.evaluate.diagnostics import diagnostic_flags, overfitting, run_warnings
@@ -29,17 +34,20 @@ BALANCED_VIEW_METHOD = (
 
 
 def _bootstrap(y_true: np.ndarray, scores: np.ndarray, y_pred: np.ndarray, boot: Any) -> dict:
-    """The ci section: percentile bootstrap of the test metrics, within each true class."""
+    """The ci section: bootstrap CIs of the test metrics, rows resampled within each true class."""
+    method = interval_method(boot)
     return {
         "level": float(boot.level),
         "n_resamples": int(boot.resamples),
         "seed": int(boot.seed),
-        "method": "percentile bootstrap, test rows resampled within each true class",
+        "method": METHOD_TEXT[method],
+        "interval_method": method,
         "test": bootstrap_ci(
             weighted_predictions(y_true, scores, y_pred),
             int(boot.resamples),
             float(boot.level),
             int(boot.seed),
+            method,
         ),
     }
 

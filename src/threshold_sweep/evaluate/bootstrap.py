@@ -6,16 +6,43 @@ matrix-vector product or a cumulative sum over the columns: ROC-AUC counts the n
 below each positive, average precision reads precision at each positive's score. Nothing
 loops over resamples, and the results equal scikit-learn's weighted metrics. k ordered classes
 are evaluated from weighted confusion matrices, their one-vs-rest ROC-AUC by the binary code.
+
+An interval is read from the resampled values by one of INTERVALS: `percentile` (their
+quantiles) or `bca` (Efron's bias-corrected and accelerated percentiles, the acceleration from a
+jackknife within the same strata; leaving rows out is one more weight matrix, so it is
+vectorized too). evaluate.bootstrap.method also offers `auto`, the better of the two for each
+kind of interval in benchmarks/bench_coverage.py: BCa for a run's CIs, percentile for paired
+differences.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Protocol
+import math
+from collections.abc import Callable, Iterator, Sequence
+from enum import Enum
+from statistics import NormalDist
+from typing import Any, Protocol
 
 import numpy as np
 
+from threshold_sweep.evaluate.result import Comparison
+
 CHUNK_CELLS = 10_000_000  # resamples x rows held in memory at once
+PERCENTILE, BCA, AUTO = "percentile", "bca", "auto"
+INTERVALS = (PERCENTILE, BCA)  # how an interval is read from the resampled values
+METHODS = (*INTERVALS, AUTO)  # the values of evaluate.bootstrap.method
+# What auto uses: in the coverage simulation BCa's acceleration helps a run's CIs (a metric
+# near its bound is skewed), while for a difference of two similar models on the same rows it is
+# mostly jackknife noise, and percentile covers better (docs/outputs.md has the table).
+AUTO_INTERVALS = {"single": BCA, "paired": PERCENTILE}
+DEFAULT_METHOD = AUTO
+JACKKNIFE_ROWS = 200  # most leave-out evaluations for BCa; larger strata leave out groups
+JACKKNIFE_STREAM = 1  # the groups' partition uses its own stream: resamples match percentile
+TIE_TOLERANCE = 1e-12  # resampled values this close (relative) to the estimate count as ties
+
+LeftOut = Callable[[list[np.ndarray]], dict[str, np.ndarray]]  # row groups -> metric per group
+Scores = dict[str, float]
+_NORMAL = NormalDist()
 
 
 def _counts(rng: np.random.Generator, rows: int, size: int) -> np.ndarray:
@@ -52,6 +79,17 @@ class WeightedMetrics(Protocol):
         """The metrics of `rows` resamples drawn within each true class."""
         ...
 
+    def left_out_metrics(self, groups: list[np.ndarray]) -> dict[str, np.ndarray]:
+        """The metrics of all rows but one group, per group (row indices), for the jackknife."""
+        ...
+
+
+def _left_out_weights(groups: list[np.ndarray], n: int) -> np.ndarray:
+    """A (groups, n) weight matrix: ones, with zeros on each row's group of rows."""
+    weights = np.ones((len(groups), n))
+    weights[np.repeat(np.arange(len(groups)), [len(g) for g in groups]), np.concatenate(groups)] = 0
+    return weights
+
 
 class Predictions:
     """One model's binary predictions, arranged for weighted metric evaluation."""
@@ -74,6 +112,9 @@ class Predictions:
         self._brier_pos, self._brier_neg = (1 - s_pos) ** 2, s_neg**2
         self._loss_pos = -np.log(np.clip(s_pos, eps, 1 - eps))
         self._loss_neg = -np.log(1 - np.clip(s_neg, eps, 1 - eps))
+        self._rank = np.empty(len(y_true), dtype=np.int64)  # row -> place in its class's order
+        self._rank[self.pos_order] = np.arange(len(self.pos_order))
+        self._rank[self.neg_order] = np.arange(len(self.neg_order))
 
     def metrics(self, weights: np.ndarray) -> dict[str, np.ndarray]:
         """Every HEADLINE metric per row of `weights` (resamples x rows, original row order)."""
@@ -84,6 +125,17 @@ class Predictions:
         """The metrics of `rows` resamples, drawn per class straight in score order."""
         n_pos, n_neg = len(self.pos_order), len(self.neg_order)
         return self.class_metrics(_counts(rng, rows, n_pos), _counts(rng, rows, n_neg))
+
+    def left_out_metrics(self, groups: list[np.ndarray]) -> dict[str, np.ndarray]:
+        """The metrics without each group of rows, the weights built straight in score order."""
+        rows = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+        left_out = np.concatenate(groups)
+        positive = self.y_true[left_out] == 1
+        w_pos = np.ones((len(groups), len(self.pos_order)))
+        w_neg = np.ones((len(groups), len(self.neg_order)))
+        w_pos[rows[positive], self._rank[left_out[positive]]] = 0
+        w_neg[rows[~positive], self._rank[left_out[~positive]]] = 0
+        return self.class_metrics(w_pos, w_neg)
 
     def class_metrics(self, w_pos: np.ndarray, w_neg: np.ndarray) -> dict[str, np.ndarray]:
         """Metrics from weights of the positives and negatives, each in ascending score order."""
@@ -141,6 +193,10 @@ class ClassPredictions:
         """The metrics of `rows` resamples drawn within each true class."""
         return self.metrics(_stratified_weights(rng, self._classes, rows, len(self.y_true)))
 
+    def left_out_metrics(self, groups: list[np.ndarray]) -> dict[str, np.ndarray]:
+        """The metrics without each group of rows."""
+        return self.metrics(_left_out_weights(groups, len(self.y_true)))
+
     def metrics(self, weights: np.ndarray) -> dict[str, np.ndarray]:
         """MULTI_HEADLINE per row of `weights`, from weighted confusion matrices."""
         weights = np.atleast_2d(weights)
@@ -191,13 +247,167 @@ def weighted_predictions(
     return ClassPredictions(y_true, y_score, y_pred)
 
 
-def _interval(samples: np.ndarray, level: float) -> list[float]:
+_BCA_TEXT = (
+    "BCa bootstrap (bias-corrected and accelerated, with a jackknife within each true class), "
+    "test rows resampled within each true class"
+)
+METHOD_TEXT = {  # metrics.json's ci.method: what each value of evaluate.bootstrap.method does
+    PERCENTILE: "percentile bootstrap, test rows resampled within each true class",
+    BCA: _BCA_TEXT,
+    AUTO: f"{_BCA_TEXT}; paired differences: percentile",
+}
+
+
+def interval_method(boot: Any) -> str:
+    """evaluate.bootstrap.method of a bootstrap config (the default where it names none)."""
+    return _choice(getattr(boot, "method", DEFAULT_METHOD))
+
+
+def _choice(method: str | Enum) -> str:
+    """A value of evaluate.bootstrap.method (the config's Enum or its text), checked."""
+    name = str(getattr(method, "value", method))
+    if name not in METHODS:
+        raise ValueError(f"unknown interval method {name!r}: use one of {', '.join(METHODS)}")
+    return name
+
+
+def _interval_of(method: str | Enum, kind: str) -> str:
+    """The interval `method` uses for a run's CIs (kind "single") or paired differences."""
+    name = _choice(method)
+    return AUTO_INTERVALS[kind] if name == AUTO else name
+
+
+def _intervals_named(methods: Sequence[str | Enum]) -> list[str]:
+    """The interval names of `methods`, each one of INTERVALS."""
+    names = [str(getattr(method, "value", method)) for method in methods]
+    wrong = [name for name in names if name not in INTERVALS]
+    if wrong:
+        raise ValueError(f"unknown interval {wrong[0]!r}: use one of {', '.join(INTERVALS)}")
+    return names
+
+
+def _percentile_interval(samples: np.ndarray, level: float) -> list[float]:
     """Percentile interval of the finite samples."""
     finite = samples[np.isfinite(samples)]
     if finite.size == 0:
         return [float("nan"), float("nan")]
     low, high = np.quantile(finite, [(1 - level) / 2, 1 - (1 - level) / 2])
     return [float(low), float(high)]
+
+
+def _bca_interval(
+    samples: np.ndarray, point: float, acceleration: float, level: float
+) -> list[float]:
+    """Efron's BCa interval: quantiles of the finite samples at tail levels moved by the bias
+    correction z0 (where the point estimate falls among them, ties counted half) and the
+    acceleration a: alpha' = Phi(z0 + (z0 + z_alpha) / (1 - a (z0 + z_alpha))).
+
+    The share below the estimate is kept within half a resample of 0 and 1, so that z0 stays
+    finite; without a finite estimate or acceleration this is the percentile interval.
+    """
+    finite = samples[np.isfinite(samples)]
+    if finite.size == 0 or not (np.isfinite(point) and np.isfinite(acceleration)):
+        return _percentile_interval(samples, level)
+    tie = TIE_TOLERANCE * max(1.0, abs(point))
+    below = np.count_nonzero(finite < point - tie) + np.count_nonzero(finite <= point + tie)
+    share = min(max(below / (2 * finite.size), 0.5 / finite.size), 1 - 0.5 / finite.size)
+    z0 = _NORMAL.inv_cdf(share)
+    levels = []
+    for tail in ((1 - level) / 2, 1 - (1 - level) / 2):
+        shifted = z0 + _NORMAL.inv_cdf(tail)
+        denominator = 1 - acceleration * shifted
+        z = z0 + shifted / denominator if denominator > 0 else math.copysign(math.inf, shifted)
+        levels.append(_NORMAL.cdf(z))
+    low, high = np.quantile(finite, levels)
+    return [float(low), float(high)]
+
+
+def _jackknife_shares(sizes: list[int], budget: int) -> list[int]:
+    """How many leave-out groups each stratum gets: every row of the small strata, the rest of
+    `budget` shared by the large ones (at least 2 per stratum); none for a stratum of one row,
+    which every resample draws whole."""
+    shares = [0] * len(sizes)
+    left = sum(size > 1 for size in sizes)
+    for i in sorted(range(len(sizes)), key=sizes.__getitem__):
+        if sizes[i] > 1:
+            shares[i] = min(sizes[i], max(2, budget // left))
+            budget, left = budget - shares[i], left - 1
+    return shares
+
+
+def _jackknife_groups(strata: list[np.ndarray], seed: int) -> list[list[np.ndarray]]:
+    """Per stratum, the row groups the jackknife leaves out one at a time: single rows, or in a
+    stratum larger than its share, a seeded random partition into that many groups."""
+    rng = np.random.default_rng([seed, JACKKNIFE_STREAM])
+    shares = _jackknife_shares([len(rows) for rows in strata], JACKKNIFE_ROWS)
+    groups = []
+    for rows, share in zip(strata, shares, strict=True):
+        if share == 0:
+            groups.append([])
+        elif share == len(rows):
+            groups.append(np.split(rows, share))
+        else:
+            groups.append(np.array_split(rng.permutation(rows), share))
+    return groups
+
+
+def _acceleration(left_out: LeftOut, n: int, strata: list[np.ndarray], seed: int) -> Scores:
+    """BCa's acceleration of every metric from a stratified jackknife, as scipy computes it for
+    several samples: a = sum_j sum_i U_ji^3 / m_j^3 / (6 (sum_j sum_i U_ji^2 / m_j^2)^1.5), where
+    U_ji = (m_j - 1) (mean_i theta_(ji) - theta_(ji)) and stratum j is left out in m_j groups.
+
+    Leaving out a group of rows is a row of weights (ones, zero on the group), so the whole
+    jackknife is one weight matrix, evaluated by `left_out` in chunks like the resamples.
+    Grouping (above JACKKNIFE_ROWS rows) keeps the sums' expectations: cumulants of sums add.
+    """
+    per_stratum = _jackknife_groups(strata, seed)
+    groups = [group for stratum in per_stratum for group in stratum]
+    if not groups:
+        return {}
+    parts, start = [], 0
+    for rows in _chunks(len(groups), n):
+        parts.append(left_out(groups[start : start + rows]))
+        start += rows
+    out = {}
+    for metric in parts[0]:
+        estimates = np.concatenate([part[metric] for part in parts])
+        numerator = denominator = 0.0
+        start = 0
+        for stratum in per_stratum:
+            m = len(stratum)
+            values, start = estimates[start : start + m], start + m
+            if m == 0 or np.ptp(values) <= TIE_TOLERANCE * max(1.0, abs(values.mean())):
+                continue  # no spread beyond rounding: this stratum adds nothing
+            u = (m - 1) * (values.mean() - values)
+            numerator += np.sum(u**3) / m**3
+            denominator += np.sum(u**2) / m**2
+        out[metric] = float(numerator / (6 * denominator**1.5)) if denominator > 0 else 0.0
+    return out
+
+
+def _intervals(
+    samples: dict[str, np.ndarray],
+    point: Scores,
+    level: float,
+    methods: Sequence[str | Enum],
+    jackknife: tuple[LeftOut, int, list[np.ndarray], int],
+) -> dict[str, dict[str, list[float]]]:
+    """Every metric's interval from its resamples by each method (method -> metric -> [lo, hi]).
+
+    `jackknife` is what BCa's acceleration needs: the metrics without each of some row groups,
+    the number of rows, the strata the resamples were drawn within, the seed of the groups.
+    """
+    names = _intervals_named(methods)
+    out: dict[str, dict[str, list[float]]] = {}
+    if PERCENTILE in names:
+        out[PERCENTILE] = {m: _percentile_interval(s, level) for m, s in samples.items()}
+    if BCA in names:
+        acceleration = _acceleration(*jackknife)
+        out[BCA] = {
+            m: _bca_interval(s, point[m], acceleration.get(m, 0.0), level)
+            for m, s in samples.items()
+        }
+    return {name: out[name] for name in names}
 
 
 def stratified_counts(strata: np.ndarray, n_resamples: int, seed: int) -> Iterator[np.ndarray]:
@@ -223,18 +433,85 @@ def _stratified_weights(
     return weights
 
 
-def bootstrap_ci(
-    predictions: WeightedMetrics, n_resamples: int, level: float, seed: int
-) -> dict[str, list[float]]:
-    """Percentile CIs of every headline metric, resampling rows within each true class."""
+def bootstrap_intervals(
+    predictions: WeightedMetrics,
+    n_resamples: int,
+    level: float,
+    seed: int,
+    methods: Sequence[str | Enum] = INTERVALS,
+) -> dict[str, dict[str, list[float]]]:
+    """CIs of every headline metric by each of `methods`, from the same resamples of the rows
+    within each true class: method -> metric -> [low, high]."""
     rng = np.random.default_rng(seed)
     chunks = [
         predictions.resampled_metrics(rng, rows)
         for rows in _chunks(n_resamples, len(predictions.y_true))
     ]
+    samples = {metric: np.concatenate([chunk[metric] for chunk in chunks]) for metric in chunks[0]}
+    n = len(predictions.y_true)
+    point = {m: float(v[0]) for m, v in predictions.metrics(np.ones((1, n))).items()}
+    jackknife = (predictions.left_out_metrics, n, _strata(predictions.y_true), seed)
+    return _intervals(samples, point, level, methods, jackknife)
+
+
+def bootstrap_ci(
+    predictions: WeightedMetrics,
+    n_resamples: int,
+    level: float,
+    seed: int,
+    method: str | Enum = DEFAULT_METHOD,
+) -> dict[str, list[float]]:
+    """CIs of every headline metric by `method` (a value of evaluate.bootstrap.method; auto is
+    BCa here), resampling rows within each true class."""
+    name = _interval_of(method, "single")
+    return bootstrap_intervals(predictions, n_resamples, level, seed, (name,))[name]
+
+
+def paired_intervals(
+    first: WeightedMetrics,
+    second: WeightedMetrics,
+    metrics: tuple[str, ...],
+    n_resamples: int,
+    level: float,
+    seed: int,
+    methods: Sequence[str | Enum] = INTERVALS,
+) -> dict[str, dict[str, Comparison]]:
+    """second - first for each metric on the same rows, resampled jointly, with its CI by each
+    of `methods` from the same resamples: method -> metric -> difference, CI, within_noise.
+
+    Rows are resampled within each combination of the two runs' true classes, so both runs
+    keep their class counts in every resample.
+    """
+    strata = first.y_true * (second.y_true.max() + 1) + second.y_true
+
+    def difference(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {metric: b[metric] - a[metric] for metric in metrics}
+
+    def left_out(groups: list[np.ndarray]) -> dict[str, np.ndarray]:
+        return difference(first.left_out_metrics(groups), second.left_out_metrics(groups))
+
+    parts = [
+        difference(first.metrics(weights), second.metrics(weights))
+        for weights in stratified_counts(strata, n_resamples, seed)
+    ]
+    samples = {metric: np.concatenate([part[metric] for part in parts]) for metric in metrics}
+    n = len(strata)
+    ones = np.ones((1, n))
+    point = {
+        m: float(v[0]) for m, v in difference(first.metrics(ones), second.metrics(ones)).items()
+    }
+    intervals = _intervals(samples, point, level, methods, (left_out, n, _strata(strata), seed))
     return {
-        metric: _interval(np.concatenate([chunk[metric] for chunk in chunks]), level)
-        for metric in chunks[0]
+        method: {
+            metric: {
+                "difference": point[metric],
+                "ci_low": low,
+                "ci_high": high,
+                "within_noise": bool(low <= 0 <= high),
+            }
+            for metric, (low, high) in by_metric.items()
+        }
+        for method, by_metric in intervals.items()
     }
 
 
@@ -245,27 +522,10 @@ def paired_difference(
     n_resamples: int,
     level: float,
     seed: int,
-) -> dict[str, dict[str, float | bool]]:
-    """second - first for each metric on the same rows, resampled jointly, with its CI.
-
-    Rows are resampled within each combination of the two runs' true classes, so both runs
-    keep their class counts in every resample.
-    """
-    strata = first.y_true * (second.y_true.max() + 1) + second.y_true
-    samples: dict[str, list[np.ndarray]] = {metric: [] for metric in metrics}
-    for weights in stratified_counts(strata, n_resamples, seed):
-        a, b = first.metrics(weights), second.metrics(weights)
-        for metric in metrics:
-            samples[metric].append(b[metric] - a[metric])
-    ones = np.ones((1, len(strata)))
-    point_a, point_b = first.metrics(ones), second.metrics(ones)
-    out: dict[str, dict[str, float | bool]] = {}
-    for metric in metrics:
-        low, high = _interval(np.concatenate(samples[metric]), level)
-        out[metric] = {
-            "difference": float(point_b[metric][0] - point_a[metric][0]),
-            "ci_low": low,
-            "ci_high": high,
-            "within_noise": bool(low <= 0 <= high),
-        }
-    return out
+    method: str | Enum = DEFAULT_METHOD,
+) -> dict[str, Comparison]:
+    """second - first for each metric on the same rows, resampled jointly, with its CI by
+    `method` (a value of evaluate.bootstrap.method; auto is percentile here). Rows are resampled
+    within each combination of the two runs' true classes."""
+    name = _interval_of(method, "paired")
+    return paired_intervals(first, second, metrics, n_resamples, level, seed, (name,))[name]

@@ -8,7 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from threshold_sweep.evaluate.bootstrap import bootstrap_ci, paired_difference, weighted_predictions
+from threshold_sweep.evaluate.bootstrap import (
+    bootstrap_ci,
+    interval_method,
+    paired_difference,
+    weighted_predictions,
+)
 from threshold_sweep.evaluate.metrics import scalar_metrics
 from threshold_sweep.evaluate.result import Comparison, ReferenceModelResult, ReferenceSection
 from threshold_sweep.evaluate.task import Task
@@ -31,6 +36,7 @@ def _one_reference(
     y_true = cnn[0]
     y_pred = task.predicted_classes(reference.scores, cutoff)
     resamples, level, seed = int(boot.resamples), float(boot.level), int(boot.seed)
+    method = interval_method(boot)
     mine = weighted_predictions(y_true, reference.scores, y_pred)
     return {
         "label": reference.model.label,
@@ -38,9 +44,9 @@ def _one_reference(
         "seconds": round(reference.seconds, 3),
         "cpu_seconds": round(reference.cpu_seconds, 3),
         "test": scalar_metrics(y_true, reference.scores, y_pred),
-        "ci": bootstrap_ci(mine, resamples, level, seed),
+        "ci": bootstrap_ci(mine, resamples, level, seed, method),
         "cnn_minus_reference": paired_difference(
-            mine, weighted_predictions(*cnn), compared_metrics(task), resamples, level, seed
+            mine, weighted_predictions(*cnn), compared_metrics(task), resamples, level, seed, method
         ),
     }
 

@@ -9,7 +9,7 @@ class shares instead of a prevalence.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from threshold_sweep.prepare.checks import DataChecks
 
@@ -63,12 +63,15 @@ class Chance(TypedDict):
 
 
 class Bootstrap(TypedDict):
-    """Percentile bootstrap CIs of the test metrics."""
+    """Bootstrap CIs of the test metrics: `method` describes them in words, `interval_method`
+    is evaluate.bootstrap.method (percentile, bca or auto: bca here, percentile for paired
+    differences); files written before the choice lack it, and their CIs are percentile."""
 
     level: float
     n_resamples: int
     seed: int
     method: str
+    interval_method: NotRequired[str]
     test: dict[str, Interval]
 
 

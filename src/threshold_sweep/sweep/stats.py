@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from threshold_sweep.evaluate.bootstrap import paired_difference, weighted_predictions
+from threshold_sweep.evaluate.bootstrap import PERCENTILE, paired_difference, weighted_predictions
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import METRICS_JSON, PREDICTIONS
 
@@ -150,6 +150,7 @@ def paired_comparisons(root: Path, table: pd.DataFrame, keys: list[str]) -> pd.D
             int(ci["n_resamples"]),
             float(ci["level"]),
             int(ci["seed"]),
+            ci.get("interval_method", PERCENTILE),  # files written before it: percentile
         )
         for metric, values in differences.items():
             rows.append(
