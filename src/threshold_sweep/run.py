@@ -220,19 +220,19 @@ def _write_model_outputs(
 
 def _fit_references(cfg: Any, data: PreparedData, task: Task, out_dir: Path) -> list[Any]:
     """The reference models, fitted on the natural training split; their test scores saved."""
-    from threshold_sweep.model.reference import fit_references
+    from threshold_sweep.model.reference import ReferenceRows, fit_references
 
     names = [getattr(name, "value", name) for name in cfg.evaluate.reference]
-    train, test = data.split.train, data.split.test
-    threads = max(1, int(cfg.train.threads))  # the cores this job may use (set by the CLI)
-    references = fit_references(
-        names,
+    train, validation, test = data.split.train, data.split.validation, data.split.test
+    rows = ReferenceRows(
         data.features(train),
         data.y[train],
+        data.features(validation),
+        data.y[validation],
         data.features(test),
-        int(cfg.train.seed),
-        threads,
     )
+    threads = max(1, int(cfg.train.threads))  # the cores this job may use (set by the CLI)
+    references = fit_references(names, rows, int(cfg.train.seed), threads)
     if references:
         frame = pd.DataFrame({"id": data.dataset.ids[test], "y_true": data.y[test]})
         for reference in references:

@@ -17,7 +17,7 @@ from threshold_sweep.evaluate.bootstrap import Predictions, bootstrap_ci, paired
 from threshold_sweep.evaluate.diagnostics import trailing_reference
 from threshold_sweep.evaluate.reference import reference_section
 from threshold_sweep.evaluate.task import Task
-from threshold_sweep.model.reference import REFERENCE_MODELS, fit_references
+from threshold_sweep.model.reference import REFERENCE_MODELS, ReferenceRows, fit_references
 from threshold_sweep.results.rows import reference_columns
 
 BOOT = SimpleNamespace(resamples=300, level=0.95, seed=0)
@@ -40,7 +40,8 @@ def test_every_configurable_reference_has_a_model_and_back():
 def test_logistic_scores_are_scikit_learns_on_the_flattened_sequences():
     X, y = sequences(300, 0)
     X_test, _ = sequences(80, 1)
-    (logistic,) = fit_references(["logistic"], X, y, X_test, seed=0)
+    X_val, y_val = sequences(60, 2)
+    (logistic,) = fit_references(["logistic"], ReferenceRows(X, y, X_val, y_val, X_test), seed=0)
     expected = make_pipeline(
         StandardScaler(), LogisticRegression(class_weight="balanced", max_iter=2000)
     ).fit(X.reshape(300, -1), y)
@@ -60,7 +61,9 @@ def _fitted(n_classes: int, n: int) -> tuple:
     """Both reference models fitted on 400 rows and scored on n test rows (fitted once)."""
     X, y = sequences(400, 0, n_classes)
     X_test, _ = sequences(n, 1, n_classes)
-    return tuple(fit_references(["logistic", "hgb"], X, y, X_test, seed=0))
+    X_val, y_val = sequences(100, 2, n_classes)
+    rows = ReferenceRows(X, y, X_val, y_val, X_test)
+    return tuple(fit_references(["logistic", "hgb"], rows, seed=0))
 
 
 def _section(cnn_scores: np.ndarray, task: Task = BINARY, n: int = 200, boot=BOOT):
@@ -154,3 +157,22 @@ def test_summary_columns_and_the_long_frame_carry_the_references():
         == section["models"]["hgb"]["cnn_minus_reference"]["balanced_accuracy"]["ci_high"]
     )
     assert reference_columns({}) == {}
+
+
+def test_the_trees_stop_early_on_the_class_weighted_validation_loss():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    X, y = sequences(400, 0)
+    X_val, y_val = sequences(100, 2)
+    X_test, _ = sequences(50, 1)
+    (hgb,) = fit_references(["hgb"], ReferenceRows(X, y, X_val, y_val, X_test), seed=0)
+    expected = HistGradientBoostingClassifier(
+        class_weight="balanced", max_bins=63, max_iter=300, early_stopping=True,
+        n_iter_no_change=10, random_state=0,
+    ).fit(
+        X.reshape(400, -1), y, X_val=X_val.reshape(100, -1), y_val=y_val,
+        sample_weight_val=compute_sample_weight("balanced", y_val),
+    )  # fmt: skip
+    assert expected.n_iter_ < 300  # it stopped early
+    np.testing.assert_allclose(hgb.scores, expected.predict_proba(X_test.reshape(50, -1))[:, 1])

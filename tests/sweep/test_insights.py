@@ -294,9 +294,9 @@ def test_the_verdict_says_when_the_cnn_trails_the_best_reference():
 
 def test_the_verdict_says_when_the_cnn_holds_its_own_against_the_references():
     (sentence,) = insights.reference_verdict(_reference_runs(0.93, 0.94, (-0.03, 0.01)))
-    assert "within noise of it in every run of 2" in sentence and "trails" not in sentence
+    assert "within noise of it in all 2 run(s)" in sentence and "trails" not in sentence
     (ahead,) = insights.reference_verdict(_reference_runs(0.96, 0.90, (0.02, 0.09)))
-    assert "ahead of it beyond noise in 2" in ahead
+    assert "ahead of it beyond noise in all 2 run(s)" in ahead
 
 
 def test_no_reference_sentence_without_reference_models():

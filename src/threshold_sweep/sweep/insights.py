@@ -401,15 +401,14 @@ def reference_verdict(runs: pd.DataFrame) -> list[str]:
             f"{len(gaps)} run(s) (ROC-AUC, same test rows; {examples}): these data allow "
             "better than the CNN shows; see the runs' reports."
         ]
-    ahead = sum(gap[3] > 0 for gap in gaps.values())
-    standing = (
-        f"ahead of it beyond noise in {ahead} and within noise in {len(gaps) - ahead}"
-        if ahead
-        else "within noise of it in every run"
-    )
+    ahead, n = sum(gap[3] > 0 for gap in gaps.values()), len(gaps)
+    if ahead in (0, n):
+        standing = f"{'ahead of it beyond noise' if ahead else 'within noise of it'} in all {n}"
+    else:
+        standing = f"ahead of it beyond noise in {ahead} and within noise in {n - ahead} of {n}"
     return [
         f"Against the best reference model (logistic regression or gradient-boosted trees on "
-        f"the same rows), the CNN is {standing} of {len(gaps)} run(s) (ROC-AUC)."
+        f"the same rows), the CNN is {standing} run(s) (ROC-AUC)."
     ]
 
 
