@@ -179,7 +179,7 @@ class ModelConfig:
     filters: list[int] = field(default_factory=lambda: [16, 32])
     kernel_size: int = 5
     pool_size: int = 2
-    global_pool: GlobalPool = GlobalPool.avg
+    global_pool: GlobalPool = GlobalPool.flatten
     dropout: float = 0.2
     dense_units: int = 32
 

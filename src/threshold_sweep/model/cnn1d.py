@@ -53,7 +53,7 @@ def build_cnn1d(
     filters: Sequence[int] = (16, 32),
     kernel_size: int = 5,
     pool_size: int = 2,
-    global_pool: Any = "avg",
+    global_pool: Any = "flatten",
     dropout: float = 0.2,
     dense_units: int = 32,
 ) -> keras.Model:
