@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-fast lint format install clean bench
+.PHONY: run test test-fast lint format install clean bench bench-architectures
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,3 +54,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/bench_tracking.py
 	$(BIN)/python benchmarks/bench_reference.py
 	$(BIN)/python benchmarks/bench_coverage.py
+
+# about 30 minutes; AEON_DATA=<aeon/datasets/data of an unpacked aeon wheel> adds ItalyPowerDemand
+bench-architectures: $(DEV_STAMP)
+	$(BIN)/python benchmarks/bench_architectures.py $(if $(AEON_DATA),--aeon-data $(AEON_DATA))

@@ -46,7 +46,7 @@ h = inputs
 for f in (16, 32):
     h = layers.Conv1D(f, 5, padding="same", activation="relu")(h)
     h = layers.MaxPooling1D(2)(h)
-h = layers.GlobalAveragePooling1D()(h)
+h = layers.Flatten()(h)
 h = layers.Dropout(0.2)(h)
 h = layers.Dense(32, activation="relu")(h)
 model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(h))

@@ -179,6 +179,7 @@ class GlobalPool(str, Enum):
 
     avg = "avg"
     max = "max"
+    avg_max = "avg_max"
     flatten = "flatten"
 
 
@@ -192,7 +193,7 @@ class ModelConfig:
         filters: one Conv1D block per entry, with that many filters (> 0)
         kernel_size: convolution width (> 0)
         pool_size: MaxPooling1D size after each block, while the sequence allows (1 = none)
-        global_pool: how feature maps are reduced before the dense head: avg, max or flatten
+        global_pool: reduction before the dense head: avg, max, avg_max or flatten (keeps position)
         dropout: dropout rate before the dense layer, in [0, 1)
         dense_units: dense ReLU layer before the sigmoid/softmax output (0 = none)
     """
@@ -202,7 +203,7 @@ class ModelConfig:
     filters: list[int] = field(default_factory=lambda: [16, 32])
     kernel_size: int = 5
     pool_size: int = 2
-    global_pool: GlobalPool = GlobalPool.avg
+    global_pool: GlobalPool = GlobalPool.flatten
     dropout: float = 0.2
     dense_units: int = 32
 
@@ -220,6 +221,44 @@ class TrainMonitor(str, Enum):
     val_balanced_accuracy = "val_balanced_accuracy"
     val_loss_balanced = "val_loss_balanced"
     val_loss = "val_loss"
+
+
+@dataclass
+class FCNConfig:
+    """The fully convolutional network of Wang, Yan & Oates (2017): Conv1D+BN+ReLU blocks.
+
+    Attributes:
+        _target_: the builder: build(input_shape, n_outputs, **the other model.* keys)
+        name: the Keras model's name
+        filters: one Conv1D + BatchNorm + ReLU block per entry, with that many filters (> 0)
+        kernel_sizes: convolution width of each block, one per entry of filters (> 0)
+        global_pool: how feature maps are reduced: avg (the paper's), max, avg_max or flatten
+    """
+
+    _target_: str = "threshold_sweep.model.fcn.build_fcn"
+    name: str = "fcn"
+    filters: list[int] = field(default_factory=lambda: [128, 256, 128])
+    kernel_sizes: list[int] = field(default_factory=lambda: [8, 5, 3])
+    global_pool: GlobalPool = GlobalPool.avg
+
+
+@dataclass
+class ResNetConfig:
+    """The residual network of Wang, Yan & Oates (2017): residual blocks of Conv1D+BN layers.
+
+    Attributes:
+        _target_: the builder: build(input_shape, n_outputs, **the other model.* keys)
+        name: the Keras model's name
+        filters: one residual block per entry, with that many filters in each conv (> 0)
+        kernel_sizes: the convolution widths inside every block, one conv each (> 0)
+        global_pool: how feature maps are reduced: avg (the paper's), max, avg_max or flatten
+    """
+
+    _target_: str = "threshold_sweep.model.resnet.build_resnet"
+    name: str = "resnet"
+    filters: list[int] = field(default_factory=lambda: [64, 128, 128])
+    kernel_sizes: list[int] = field(default_factory=lambda: [8, 5, 3])
+    global_pool: GlobalPool = GlobalPool.avg
 
 
 @dataclass
@@ -387,6 +426,8 @@ def register_configs() -> None:
     store.store(group="schema/data", name="table", node=TableDataConfig)
     store.store(group="schema/data", name="arrays", node=ArraysDataConfig)
     store.store(group="schema/model", name="cnn1d", node=ModelConfig)
+    store.store(group="schema/model", name="fcn", node=FCNConfig)
+    store.store(group="schema/model", name="resnet", node=ResNetConfig)
     store.store(group="schema/model", name="custom", node=custom_model_schema())
 
 
@@ -521,6 +562,38 @@ def _check_cnn1d(model: Any) -> None:
         raise UserError(f"model.dropout={model.dropout} must be in [0, 1)")
 
 
+def _check_positive_list(key: str, values: Any, example: str) -> None:
+    """`values` must be a non-empty list of positive integers (UserError with an example)."""
+    from threshold_sweep.errors import UserError
+
+    if not values or any(value <= 0 for value in values):
+        raise UserError(
+            f"{key}={list(values)} must be a non-empty list of positive integers, "
+            f"e.g. {key}={example}"
+        )
+
+
+def _check_fcn_resnet(model: Any) -> None:
+    """FCN and ResNet: positive filters and kernel sizes; FCN needs one kernel size per block."""
+    from omegaconf import OmegaConf
+
+    from threshold_sweep.errors import UserError
+
+    schema = OmegaConf.get_type(model)
+    if schema not in (FCNConfig, ResNetConfig):
+        return
+    defaults = schema()
+    for key in ("filters", "kernel_sizes"):
+        example = ",".join(str(v) for v in getattr(defaults, key))
+        _check_positive_list(f"model.{key}", model[key], f"[{example}]")
+    if schema is FCNConfig and len(model.kernel_sizes) != len(model.filters):
+        raise UserError(
+            f"model.kernel_sizes={list(model.kernel_sizes)} has {len(model.kernel_sizes)} "
+            f"entries but model.filters={list(model.filters)} has {len(model.filters)}: "
+            "give one kernel size per block"
+        )
+
+
 def _check_evaluate(evaluate: Any) -> None:
     """Bootstrap resamples and level, and the decision cutoff."""
     from threshold_sweep.errors import UserError
@@ -596,6 +669,7 @@ def validate_config(cfg: Any) -> None:
     _check_counts(cfg)
     _check_plateau(cfg.train)
     _check_cnn1d(cfg.model)
+    _check_fcn_resnet(cfg.model)
     _check_evaluate(cfg.evaluate)
     _check_labels_and_verbosity(cfg)
     check_targets(cfg)

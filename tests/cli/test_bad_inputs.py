@@ -120,7 +120,51 @@ CASES = {
         "leaves no training rows",
     ),
     "unknown sampling": (lambda t: ["sampling=smote"], "sampling=smote: no such option"),
-    "unknown model": (lambda t: ["model=lstm"], "model=lstm: no such option"),
+    "unknown model": (
+        lambda t: ["model=lstm"],
+        "model=lstm: no such option (did you mean custom?); choose one of: cnn1d, custom, fcn, "
+        "resnet",
+    ),
+    "fcn filter <= 0": (
+        lambda t: ["model=fcn", "model.filters=[128,0,128]"],
+        "model.filters=[128, 0, 128] must be a non-empty list of positive integers, "
+        "e.g. model.filters=[128,256,128]",
+    ),
+    "fcn kernel sizes not one per block": (
+        lambda t: ["model=fcn", "model.kernel_sizes=[8,5]"],
+        "model.kernel_sizes=[8, 5] has 2 entries but model.filters=[128, 256, 128] has 3: "
+        "give one kernel size per block",
+    ),
+    "fcn with a cnn1d key": (
+        lambda t: ["model=fcn", "model.kernel_size=3"],
+        "unknown config key model.kernel_size (did you mean model.kernel_sizes?)",
+    ),
+    "resnet without blocks": (
+        lambda t: ["model=resnet", "model.filters=[]"],
+        "model.filters=[] must be a non-empty list of positive integers, e.g. "
+        "model.filters=[64,128,128]",
+    ),
+    "resnet kernel size <= 0": (
+        lambda t: ["model=resnet", "model.kernel_sizes=[8,-1,3]"],
+        "model.kernel_sizes=[8, -1, 3] must be a non-empty list of positive integers",
+    ),
+    "unknown global pool": (
+        lambda t: ["model=resnet", "model.global_pool=mean"],
+        "Invalid value 'mean', expected one of [avg, max, avg_max, flatten] (model.global_pool)",
+    ),
+    "unknown model in a sweep": (
+        lambda t: ["-m", "model=cnn1d,fcnn"],
+        "model=fcnn: no such option (did you mean fcn?)",
+    ),
+    "sweep with a key one swept model lacks": (
+        lambda t: ["-m", "model=cnn1d,fcn", "model.dropout=0.1"],
+        "in the jobs with model=fcn: unknown config key model.dropout; valid keys here:",
+    ),
+    "sweep with a key the default model lacks": (
+        lambda t: ["-m", "model=fcn,resnet", "model.kernel_sizes=[5,3]"],
+        "model.kernel_sizes is not a key of model=cnn1d, which Hydra composes with the other "
+        "overrides before it expands the sweep model=fcn,resnet: write ++model.kernel_sizes=[5,3]",
+    ),
     "unknown data source": (lambda t: ["data=sql"], "data=sql: no such option"),
     "unknown key": (lambda t: ["train.epoch=3"], "did you mean train.epochs?"),
     "negative seed": (lambda t: ["seed=-1"], "seed=-1 must be a non-negative integer"),

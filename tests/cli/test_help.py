@@ -85,7 +85,10 @@ def test_help_lists_keys_no_dataclass_declares_without_a_meaning(tmp_path):
     assert "model=custom: the Keras model's builder (model._target_)" in page
 
 
-@pytest.mark.parametrize("options", [[], ["data=table"], ["data=arrays"], ["tracking=mlflow"]])
+@pytest.mark.parametrize(
+    "options",
+    [[], ["data=table"], ["data=arrays"], ["tracking=mlflow"], ["model=fcn"], ["model=resnet"]],
+)
 def test_every_documented_key_is_in_the_configuration_docs(options):
     """docs/configuration.md keeps its tables: each key --help explains has a row there too."""
     text = (ROOT / "docs" / "configuration.md").read_text()

@@ -94,7 +94,8 @@ def check_modes(argv: list[str]) -> None:
 
 
 def precheck(argv: list[str], config_dir: Path) -> None:
-    """Exit 2 with one line if the overrides (first value of each sweep) do not compose."""
+    """Exit 2 with one line if the overrides (first value of each sweep) do not compose; in a
+    sweep, also every option of a swept config group and the config Hydra composes first."""
     check_modes(argv)
     if any(flag in argv for flag in SKIP_FLAGS):
         return
@@ -103,23 +104,80 @@ def precheck(argv: list[str], config_dir: Path) -> None:
 
     overrides = [arg for arg in argv if "=" in arg and not arg.startswith("-")]
     try:
-        parsed = OverridesParser.create().parse_overrides(overrides)
-        first_values = []
-        for override in parsed:
-            value = (
-                next(iter(override.sweep_string_iterator()))
-                if override.is_sweep_override()
-                else override.get_value_element_as_str()
-            )
-            key = override.get_key_element()
-            if not key.startswith(("hydra.", "hydra/")):
-                first_values.append(f"{key}={value}")
+        parsed = [
+            override
+            for override in OverridesParser.create().parse_overrides(overrides)
+            if not override.get_key_element().startswith(("hydra.", "hydra/"))
+        ]
         with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
-            cfg = compose("config", overrides=first_values)
+            cfg = compose("config", overrides=_first_values(parsed))
+            if "-m" in argv or "--multirun" in argv:
+                _check_swept_groups(parsed, config_dir)
     except Exception as error:  # every composition problem becomes one line
         sys.stderr.write(f"error: {explain(error, config_dir)}\n")
         raise SystemExit(2) from None
     check_components(cfg)
+
+
+def _first_values(parsed: list, choice: tuple[str, str] | None = None) -> list[str]:
+    """`key=value` per override, the first value of each sweep (`choice` for its key)."""
+    values = []
+    for override in parsed:
+        key = override.get_key_element()
+        if choice and key == choice[0]:
+            value = choice[1]
+        elif override.is_sweep_override():
+            value = next(iter(override.sweep_string_iterator()))
+        else:
+            value = override.get_value_element_as_str()
+        values.append(f"{key}={value}")
+    return values
+
+
+def _check_swept_groups(parsed: list, config_dir: Path) -> None:
+    """Every option of a swept config group (model=cnn1d,fcn) composes with the other overrides,
+    and so does the config Hydra composes before it expands the sweep (the groups' defaults
+    with every override that is not a sweep); else one line on stderr and exit 2."""
+    from hydra import compose
+
+    swept = {
+        o.get_key_element(): o
+        for o in parsed
+        if o.is_sweep_override() and (config_dir / o.get_key_element()).is_dir()
+    }
+    for group, override in swept.items():
+        for option in list(override.sweep_string_iterator())[1:]:
+            try:
+                compose("config", overrides=_first_values(parsed, (group, option)))
+            except Exception as error:
+                explained = explain(error, config_dir)
+                where = (
+                    ""
+                    if explained.startswith(f"{group}=")
+                    else f"in the jobs with {group}={option}: "
+                )
+                sys.stderr.write(f"error: {where}{explained}\n")
+                raise SystemExit(2) from None
+    if not swept:
+        return
+    base = [o for o in parsed if not o.is_sweep_override()]
+    try:
+        compose("config", overrides=[o.input_line for o in base])
+    except Exception as error:
+        text = f"{error}\n{error.__cause__ or ''}"
+        found = re.search(r"Could not override '(([^'.]+)\.[^']+)'", text)
+        if not found or found.group(2) not in swept:
+            raise
+        key, group = found.groups()
+        line = next(o.input_line for o in base if o.get_key_element() == key)
+        default = compose("config", return_hydra_config=True).hydra.runtime.choices[group]
+        sys.stderr.write(
+            f"error: {key} is not a key of {group}={default}, which Hydra composes with the "
+            f"other overrides before it expands the sweep {swept[group].input_line}: write "
+            f"++{line} (if {group}={default} is not swept) or set only keys every swept "
+            "option has\n"
+        )
+        raise SystemExit(2) from None
 
 
 def check_components(cfg: object) -> None:

@@ -23,13 +23,17 @@ def _conv_blocks(
     return hidden
 
 
-def _global_pool(hidden: Any, global_pool: Any) -> Any:
-    """Average, max or flatten the feature maps."""
+def pool_features(hidden: Any, global_pool: Any) -> Any:
+    """Average, max, both (concatenated) or flatten the feature maps (flatten keeps position)."""
     pool = getattr(global_pool, "value", global_pool)
     if pool == "avg":
         return layers.GlobalAveragePooling1D(name="global_pool")(hidden)
     if pool == "max":
         return layers.GlobalMaxPooling1D(name="global_pool")(hidden)
+    if pool == "avg_max":
+        average = layers.GlobalAveragePooling1D(name="global_avg_pool")(hidden)
+        maximum = layers.GlobalMaxPooling1D(name="global_max_pool")(hidden)
+        return layers.Concatenate(name="global_pool")([average, maximum])
     return layers.Flatten(name="flatten")(hidden)
 
 
@@ -49,14 +53,14 @@ def build_cnn1d(
     filters: Sequence[int] = (16, 32),
     kernel_size: int = 5,
     pool_size: int = 2,
-    global_pool: Any = "avg",
+    global_pool: Any = "flatten",
     dropout: float = 0.2,
     dense_units: int = 32,
 ) -> keras.Model:
     """Conv1D blocks, a global pooling, dropout, a dense layer and a probability output."""
     inputs = keras.Input(shape=tuple(input_shape), name="sequence")
     hidden = _conv_blocks(inputs, int(input_shape[0]), filters, kernel_size, pool_size)
-    hidden = _global_pool(hidden, global_pool)
+    hidden = pool_features(hidden, global_pool)
     if dropout > 0:
         hidden = layers.Dropout(float(dropout), name="dropout")(hidden)
     if dense_units > 0:
