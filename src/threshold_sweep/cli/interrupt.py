@@ -1,4 +1,5 @@
-"""Ctrl-C at any moment ends a command with exit 130 and one line, never a traceback.
+"""Ctrl-C at any moment ends a command with exit 130 and one line, never a traceback (once the
+command's work is done, a Ctrl-C is ignored and it exits as it finished).
 
 The console scripts start here, before anything heavy is imported, so that an interruption
 during the imports is caught too. The first Ctrl-C raises KeyboardInterrupt where the program
@@ -8,9 +9,7 @@ its C++ code) still counts as the interruption. A second Ctrl-C stops the proces
 
 from __future__ import annotations
 
-import atexit
 import importlib
-import logging
 import os
 import signal
 import sys
@@ -76,24 +75,15 @@ def _interrupted_code() -> int:
 
 
 def _exit(code: object) -> NoReturn:
-    """Exit with `code` once the exit handlers ran, skipping the interpreter's slow teardown.
+    """Exit with `code` through the interpreter's normal shutdown, Ctrl-C ignored from here.
 
-    Everything is written by now, so a Ctrl-C from here on exits 130 at once: the teardown of
-    TensorFlow's threads would otherwise let it kill the process after a complete run.
+    Everything is written by now. Without this, a Ctrl-C while the interpreter tears down
+    TensorFlow's threads would kill the process (by the signal, with no message) after a
+    complete run; ignoring it lets the run end as it finished. Launchers' worker pools
+    (joblib/loky) are shut down by the normal shutdown, so it is not skipped.
     """
-    signal.signal(signal.SIGINT, _exit_at_once)
-    if isinstance(code, str):
-        sys.stderr.write(code + "\n")
-    atexit._run_exitfuncs()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
-
-
-def _exit_at_once(signum: int, frame: FrameType | None) -> None:
-    """The SIGINT handler once the command's work is done."""
-    os._exit(EXIT_INTERRUPTED)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise SystemExit(code)
 
 
 main = run_interruptible("threshold_sweep.cli.main:main")
