@@ -62,6 +62,7 @@ def prior_bias(
 
     from threshold_sweep.model.cnn1d import build_cnn1d
 
-    model = build_cnn1d(input_shape, n_outputs, **cnn)
+    # the case was built with global average pooling (cnn1d flattened by default since)
+    model = build_cnn1d(input_shape, n_outputs, **{"global_pool": "avg", **cnn})
     model.get_layer("probability").bias.assign([math.log(prevalence / (1 - prevalence))])
     return model

@@ -463,7 +463,7 @@ def test_pages_show_every_number_with_three_decimals(sweep):
     cards = parse(folder / "report.html").cards
     assert cards and all(value == result["test"][metric] for metric, value in cards.items())
     html = (folder / "report.html").read_text()
-    assert re.findall(r'<div class="value"[^>]*>(\d\.\d+)<', html) == [
+    assert re.findall(r'<div class="value"[^>]*>(-?\d\.\d+)<', html) == [
         f"{result['test'][metric]:.3f}" for metric in cards
     ]
 

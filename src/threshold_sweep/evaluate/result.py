@@ -9,9 +9,10 @@ class shares instead of a prevalence.
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
-from threshold_sweep.prepare.checks import DataChecks
+if TYPE_CHECKING:  # the prepare stage imports scikit-learn; readers of results must not
+    from threshold_sweep.prepare.checks import DataChecks
 
 Interval = list[float]  # [low, high]
 Scores = dict[str, float]  # metric name -> value

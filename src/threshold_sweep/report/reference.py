@@ -14,9 +14,9 @@ from threshold_sweep.report.tables import fmt
 
 
 def _signed_ci(comparison: dict[str, Any]) -> str:
-    """'+0.025 (-0.040 to +0.092)' for a paired difference and its CI."""
+    """'+0.025 [-0.040, +0.092]' for a paired difference and its CI."""
     low, high = fmt(comparison["ci_low"], signed=True), fmt(comparison["ci_high"], signed=True)
-    return f"{fmt(comparison['difference'], signed=True)} ({low} to {high})"
+    return f"{fmt(comparison['difference'], signed=True)} [{low}, {high}]"
 
 
 def reference_verdict(result: RunResult) -> str | None:
@@ -75,7 +75,7 @@ def reference_table(result: RunResult) -> pd.DataFrame:
                     f"CNN - model, {METRIC_LABELS[m]}": _signed_ci(model["cnn_minus_reference"][m])
                     for m in metrics
                 },
-                "fit seconds": fmt(model["seconds"], digits=1),
+                "fit seconds": fmt(model["seconds"]),
             }
         )
     return pd.DataFrame(rows)

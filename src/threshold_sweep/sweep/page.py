@@ -246,19 +246,19 @@ def reference_table(complete: pd.DataFrame, labels: list[str]) -> pd.DataFrame |
         entry = {"run": label, "CNN": _with_ci(row, metric)}
         for name in names:
             entry[REFERENCE_MODELS[name].label] = _with_ci(row, metric, f"ref_{name}_test_")
+        entry["best reference"] = REFERENCE_MODELS[best].label if best in REFERENCE_MODELS else ""
         entry["CNN - best reference"] = _difference(row, best, metric)
         rows.append(entry)
     return pd.DataFrame(rows)
 
 
 def _difference(row: pd.Series, best: Any, metric: str) -> str:
-    """'-0.240 [-0.300, -0.180] (gradient-boosted trees)': CNN - the best reference."""
+    """'-0.240 [-0.300, -0.180]': CNN - the best reference, with its paired CI."""
     if not isinstance(best, str) or best not in REFERENCE_MODELS:
         return "n/a"
     key = f"cnn_minus_{best}_{metric}"
     low, high = (fmt(row.get(f"{key}_{end}"), signed=True) for end in ("ci_low", "ci_high"))
-    label = REFERENCE_MODELS[best].label
-    return f"{fmt(row.get(key), signed=True)} [{low}, {high}] ({label})"
+    return f"{fmt(row.get(key), signed=True)} [{low}, {high}]"
 
 
 def _reference_section(complete: pd.DataFrame, labels: list[str]) -> Section | None:
