@@ -105,4 +105,3 @@ def test_the_reference_table_puts_the_cnn_beside_each_model_with_cis():
     assert table.loc[0, "ROC-AUC"] == "0.700 [0.610, 0.790]"
     assert table.loc[1, "ROC-AUC"] == "0.850 [0.800, 0.900]"
     assert table.loc[1, "CNN - model, ROC-AUC"] == "-0.150 [-0.250, -0.050]"
-    assert table.loc[1, "fit seconds"] == "1.250"

@@ -41,8 +41,6 @@ def _one_reference(
     return {
         "label": reference.model.label,
         "description": reference.model.description,
-        "seconds": round(reference.seconds, 3),
-        "cpu_seconds": round(reference.cpu_seconds, 3),
         "test": scalar_metrics(y_true, reference.scores, y_pred),
         "ci": bootstrap_ci(mine, resamples, level, seed, method),
         "cnn_minus_reference": paired_difference(

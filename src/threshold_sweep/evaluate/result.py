@@ -117,8 +117,6 @@ class ReferenceModelResult(TypedDict):
 
     label: str
     description: str
-    seconds: float
-    cpu_seconds: float
     test: Scores
     ci: dict[str, Interval]
     cnn_minus_reference: dict[str, Comparison]

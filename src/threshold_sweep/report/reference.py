@@ -60,7 +60,6 @@ def reference_table(result: RunResult) -> pd.DataFrame:
             "model": "CNN (this run)",
             **{METRIC_LABELS[m]: _interval_text(result["test"][m], ci.get(m)) for m in metrics},
             **{f"CNN - model, {METRIC_LABELS[m]}": "" for m in metrics},
-            "fit seconds": "",
         }
     ]
     for model in section["models"].values():
@@ -75,7 +74,6 @@ def reference_table(result: RunResult) -> pd.DataFrame:
                     f"CNN - model, {METRIC_LABELS[m]}": _signed_ci(model["cnn_minus_reference"][m])
                     for m in metrics
                 },
-                "fit seconds": fmt(model["seconds"]),
             }
         )
     return pd.DataFrame(rows)
