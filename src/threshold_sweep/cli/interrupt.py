@@ -4,20 +4,25 @@ command's work is done, a Ctrl-C is ignored and it exits as it finished).
 The console scripts start here, before anything heavy is imported, so that an interruption
 during the imports is caught too. The first Ctrl-C raises KeyboardInterrupt where the program
 is; an error that follows it (TensorFlow may turn the interruption into a SystemError inside
-its C++ code) still counts as the interruption. A second Ctrl-C stops the process at once.
+its C++ code) still counts as the interruption. A Ctrl-C that lands in code whose exceptions
+Python ignores (a weakref callback, `__del__`) is delivered again once that code has returned.
+A second Ctrl-C stops the process at once.
 """
 
 from __future__ import annotations
 
+import _thread
 import importlib
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from types import FrameType
 from typing import NoReturn
 
 EXIT_INTERRUPTED = 130
+REDELIVERY_DELAY = 0.05  # seconds
 
 
 class Interruption:
@@ -25,20 +30,50 @@ class Interruption:
 
     def __init__(self) -> None:
         self.received = False
+        self.redelivering = False
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         """Raise KeyboardInterrupt the first time; exit 130 at once the second time."""
+        if self.redelivering:
+            self.redelivering = False
+            raise KeyboardInterrupt
         if self.received:
             os.write(2, b"interrupted again: stopped at once\n")
             os._exit(EXIT_INTERRUPTED)
         self.received = True
         raise KeyboardInterrupt
 
+    def redeliver(self) -> None:
+        """Raise the Ctrl-C again in the main thread, once the code that swallowed it is done.
+
+        The new signal comes from another thread a moment later, so that the handler does not
+        run inside the unraisable hook, which swallows exceptions too.
+        """
+        self.redelivering = True
+        threading.Timer(REDELIVERY_DELAY, _thread.interrupt_main, (signal.SIGINT,)).start()
+
+
+def _unraisable_hook(
+    handler: Interruption, previous: Callable[[object], object]
+) -> Callable[[object], object]:
+    """A sys.unraisablehook redelivering a swallowed Ctrl-C, and passing anything else on."""
+
+    def hook(unraisable: object) -> None:
+        """Redeliver our KeyboardInterrupt; show other ignored exceptions as Python does."""
+        if isinstance(getattr(unraisable, "exc_value", None), KeyboardInterrupt):
+            handler.redeliver()
+        else:
+            previous(unraisable)
+
+    return hook
+
 
 def install_handler() -> None:
     """Handle Ctrl-C with an Interruption, unless the shell told this process to ignore it."""
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, Interruption())
+        handler = Interruption()
+        signal.signal(signal.SIGINT, handler)
+        sys.unraisablehook = _unraisable_hook(handler, sys.unraisablehook)
 
 
 def was_interrupted() -> bool:

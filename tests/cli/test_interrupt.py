@@ -1,0 +1,60 @@
+"""Ctrl-C handling of the console scripts, on small scripts run in their own processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from threshold_sweep.cli.interrupt import EXIT_INTERRUPTED
+
+SWALLOWED_CTRL_C = textwrap.dedent(
+    """
+    import gc, signal, sys, types, weakref
+    from threshold_sweep.cli import interrupt
+
+    def work():
+        class Thing:
+            pass
+
+        def callback(_ref):
+            signal.raise_signal(signal.SIGINT)  # the handler runs inside this callback
+            sum(range(1000))
+
+        thing = Thing()
+        ref = weakref.ref(thing, callback)
+        del thing
+        gc.collect()
+        for _ in range(10_000_000):
+            pass
+        print("the Ctrl-C was lost")
+
+    sys.modules["fake_entry"] = types.SimpleNamespace(main=work)
+    interrupt.run_interruptible("fake_entry:main")()
+    """
+)
+
+
+def _run(script: str) -> subprocess.CompletedProcess:
+    """Run a Python script with Ctrl-C handled as the console scripts do."""
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_a_ctrl_c_swallowed_by_a_weakref_callback_still_interrupts():
+    result = _run(SWALLOWED_CTRL_C.replace("import gc,", "import importlib, gc,"))
+    assert result.returncode == EXIT_INTERRUPTED, result.stdout + result.stderr
+    assert result.stderr == "interrupted (Ctrl-C)\n"
+    assert "lost" not in result.stdout
+
+
+def test_other_ignored_exceptions_are_still_shown():
+    script = SWALLOWED_CTRL_C.replace(
+        "signal.raise_signal(signal.SIGINT)  # the handler runs inside this callback",
+        "raise ValueError('from a callback')",
+    )
+    result = _run(script)
+    assert result.returncode == 0, result.stderr
+    assert "Exception ignored" in result.stderr and "ValueError: from a callback" in result.stderr
+    assert "lost" in result.stdout
