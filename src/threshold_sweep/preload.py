@@ -1,11 +1,16 @@
-"""Import later stages on a spare core while the model trains (they take about a second)."""
+"""Work on a spare core while the model trains: importing later stages (about a second) and
+fitting the reference models."""
 
 from __future__ import annotations
 
 import importlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -25,3 +30,23 @@ def preload(modules: Sequence[str]) -> threading.Thread:
     thread.daemon = True
     thread.start()
     return thread
+
+
+def in_background(name: str, function: Callable[..., T], *args: Any) -> Future[T]:
+    """Start `function(*args)` in a daemon thread; its Future holds the result or the error.
+
+    A daemon thread, not a ThreadPoolExecutor: after a Ctrl-C or a failed training the
+    process exits without waiting for the background work to finish.
+    """
+    future: Future[T] = Future()
+
+    def work() -> None:
+        """Run the function, keeping what it returns or raises for the main thread."""
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(function(*args))
+        except BaseException as error:  # re-raised in the main thread by future.result()
+            future.set_exception(error)
+
+    threading.Thread(target=work, name=name, daemon=True).start()
+    return future

@@ -20,7 +20,7 @@ from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_csv, write_json
 from threshold_sweep.model.runtime import import_tensorflow
-from threshold_sweep.preload import preload
+from threshold_sweep.preload import in_background, preload
 from threshold_sweep.prepare import PreparedData, prepare
 from threshold_sweep.results.rows import flatten_metrics
 from threshold_sweep.thresholds import threshold_text, threshold_value
@@ -92,13 +92,14 @@ class Clock:
         self.marks[step] = time.perf_counter()
 
     def seconds(self) -> dict[str, float]:
-        """prepare, train, reference-model and evaluate/report seconds, and the total."""
-        prepared, trained = self.marks["prepare"], self.marks["train"]
+        """prepare, train, score, reference-model and evaluate/report seconds, and the total."""
+        prepared, trained, scored = self.marks["prepare"], self.marks["train"], self.marks["score"]
         referenced, finished = self.marks["reference"], self.marks["report"]
         return {
             "prepare_seconds": prepared - self.started,
             "train_seconds": trained - prepared,
-            "reference_seconds": referenced - trained,
+            "score_seconds": scored - trained,
+            "reference_seconds": referenced - scored,
             "evaluate_report_seconds": finished - referenced,
             "total_seconds": finished - self.started,
         }
@@ -218,8 +219,18 @@ def _write_model_outputs(
     write_json(out_dir / layout.STANDARDIZATION, data.standardizer.to_dict())
 
 
-def _fit_references(cfg: Any, data: PreparedData, task: Task, out_dir: Path) -> list[Any]:
-    """The reference models, fitted on the natural training split; their test scores saved."""
+def reference_threads(cfg: Any) -> int:
+    """Cores for the reference models, which fit while the CNN trains: half the job's cores.
+
+    Measured on 2 cores: the CNN's training keeps about one of them busy on average, so one
+    thread of trees beside it costs the run little wall time; as many threads as the CNN's
+    would oversubscribe the cores, which slows OpenMP's trees many times over.
+    """
+    return max(1, int(cfg.train.threads) // 2)  # train.threads: this job's cores (set by the CLI)
+
+
+def _fit_references(cfg: Any, data: PreparedData) -> list[Any]:
+    """The reference models, fitted on the natural training split and scored on the test rows."""
     from threshold_sweep.model.reference import ReferenceRows, fit_references
 
     names = [getattr(name, "value", name) for name in cfg.evaluate.reference]
@@ -231,15 +242,21 @@ def _fit_references(cfg: Any, data: PreparedData, task: Task, out_dir: Path) -> 
         data.y[validation],
         data.features(test),
     )
-    threads = max(1, int(cfg.train.threads))  # the cores this job may use (set by the CLI)
-    references = fit_references(names, rows, int(cfg.train.seed), threads)
-    if references:
-        frame = pd.DataFrame({"id": data.dataset.ids[test], "y_true": data.y[test]})
-        for reference in references:
-            columns = task.score_frame(reference.scores)
-            frame = frame.assign(**{f"{reference.model.name}_{c}": v for c, v in columns.items()})
-        write_csv(out_dir / layout.REFERENCE_PREDICTIONS, frame)
-    return references
+    return fit_references(names, rows, int(cfg.train.seed), reference_threads(cfg))
+
+
+def _write_reference_predictions(
+    out_dir: Path, data: PreparedData, task: Task, references: list[Any]
+) -> None:
+    """predictions_reference.csv: every reference model's test scores (none: no file)."""
+    if not references:
+        return
+    test = data.split.test
+    frame = pd.DataFrame({"id": data.dataset.ids[test], "y_true": data.y[test]})
+    for reference in references:
+        columns = task.score_frame(reference.scores)
+        frame = frame.assign(**{f"{reference.model.name}_{c}": v for c, v in columns.items()})
+    write_csv(out_dir / layout.REFERENCE_PREDICTIONS, frame)
 
 
 def _result(
@@ -282,9 +299,16 @@ def _result(
     }
 
 
-def _write_results(out_dir: Path, result: RunResult, clock: Clock) -> None:
+def _write_results(out_dir: Path, result: RunResult, clock: Clock, references: list[Any]) -> None:
     """timing.json, metrics.csv and, last, metrics.json (which marks the run complete)."""
-    write_json(out_dir / layout.TIMING, clock.seconds())
+    reference_models = {
+        reference.model.name: {
+            "seconds": reference.seconds,
+            "cpu_seconds": reference.cpu_seconds,
+        }
+        for reference in references
+    }
+    write_json(out_dir / layout.TIMING, clock.seconds() | {"reference_models": reference_models})
     write_csv(out_dir / layout.METRICS_CSV, pd.DataFrame([flatten_metrics(result)]))
     write_json(out_dir / layout.METRICS_JSON, result)
 
@@ -323,14 +347,17 @@ def run_experiment(
     clock.mark("prepare")
     import_tensorflow()  # first, alone: it takes seconds
 
-    # the evaluation stage imports scikit-learn and matplotlib while the model trains
+    # while the model trains: the evaluation stage's imports, the reference models' fits
     evaluation_imports = preload(EVALUATION_MODULES)
+    fitting_references = in_background("references", _fit_references, cfg, data)
     trained = _train(cfg, data, out_dir, keras_callbacks)
     clock.mark("train")
     evaluation_imports.join()
     frames = _score_splits(trained, data, task, cfg)
     _write_model_outputs(out_dir, frames, trained, data)
-    references = _fit_references(cfg, data, task, out_dir)
+    clock.mark("score")
+    references = fitting_references.result()  # the wait, if they take longer than the CNN
+    _write_reference_predictions(out_dir, data, task, references)
     clock.mark("reference")
 
     from threshold_sweep.evaluate.assess import assess
@@ -341,7 +368,7 @@ def run_experiment(
     config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
     write_run_report(out_dir, result, history, frames, config_yaml, index_link(out_dir, sweep_dir))
     clock.mark("report")
-    _write_results(out_dir, result, clock)
+    _write_results(out_dir, result, clock, references)
     _log_headline(result, out_dir)
     return result
 

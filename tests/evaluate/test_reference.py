@@ -168,7 +168,7 @@ def test_the_trees_stop_early_on_the_class_weighted_validation_loss():
     X_test, _ = sequences(50, 1)
     (hgb,) = fit_references(["hgb"], ReferenceRows(X, y, X_val, y_val, X_test), seed=0)
     expected = HistGradientBoostingClassifier(
-        class_weight="balanced", max_bins=63, max_iter=300, early_stopping=True,
+        class_weight="balanced", max_bins=31, max_iter=300, early_stopping=True,
         n_iter_no_change=10, random_state=0,
     ).fit(
         X.reshape(400, -1), y, X_val=X_val.reshape(100, -1), y_val=y_val,
