@@ -1,0 +1,96 @@
+"""split=kfold's folds: every row held out once per repeat, disjoint splits, whole groups."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from omegaconf import OmegaConf
+from sklearn.model_selection import RepeatedStratifiedKFold
+
+from threshold_sweep.errors import UserError
+from threshold_sweep.prepare.folds import kfold_splits
+from threshold_sweep.prepare.split import quantile_bins
+
+
+def split_cfg(**values):
+    """A split config of split=kfold's defaults, with `values` replaced."""
+    base = {"folds": 5, "repeats": 1, "validation_fraction": 0.15, "n_bins": 10, "seed": 0}
+    return OmegaConf.create(base | values)
+
+
+def check_partition(folds, n: int, repeats: int, k: int) -> None:
+    """Each repeat holds every row out exactly once; each fold's three splits are disjoint."""
+    assert len(folds) == repeats * k
+    for repeat in range(repeats):
+        held_out = np.concatenate([f.split.test for f in folds if f.repeat == repeat])
+        assert np.array_equal(np.sort(held_out), np.arange(n))
+    for fold in folds:
+        parts = [fold.split.train, fold.split.validation, fold.split.test]
+        assert sum(len(p) for p in parts) == n
+        assert len(np.unique(np.concatenate(parts))) == n
+
+
+def test_held_out_folds_are_scikit_learns_repeated_stratified_folds_on_x_bins():
+    x = np.random.default_rng(1).lognormal(3, 1, 200)
+    folds = kfold_splits(x, split_cfg(repeats=2))
+    check_partition(folds, 200, 2, 5)
+    expected = RepeatedStratifiedKFold(n_splits=5, n_repeats=2, random_state=0)
+    for fold, (_, test) in zip(folds, expected.split(x, quantile_bins(x, 10)), strict=True):
+        assert np.array_equal(fold.split.test, np.sort(test))
+    assert [f.name for f in folds[:2]] == ["repeat1_fold1", "repeat1_fold2"]
+    assert folds[5].name == "repeat2_fold1"
+    # validation: 15 % of all rows, from the training folds; x's range in every fold
+    assert all(len(f.split.validation) == 30 for f in folds)
+    for fold in folds:
+        assert x[fold.split.test].min() < np.quantile(x, 0.1) < np.quantile(x, 0.9)
+        assert x[fold.split.test].max() > np.quantile(x, 0.9)
+
+
+def test_the_folds_are_seeded():
+    x = np.random.default_rng(2).normal(size=100)
+    first, again = kfold_splits(x, split_cfg()), kfold_splits(x, split_cfg())
+    other = kfold_splits(x, split_cfg(seed=1))
+
+    def same(a, b):
+        return all(np.array_equal(f.split.test, g.split.test) for f, g in zip(a, b, strict=True))
+
+    assert same(first, again) and not same(first, other)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n_groups=st.integers(6, 40),
+    rows_per_group=st.integers(1, 6),
+    k=st.integers(2, 5),
+    seed=st.integers(0, 1000),
+)
+def test_grouped_folds_never_put_a_group_in_two_splits(n_groups, rows_per_group, k, seed):
+    rng = np.random.default_rng(seed)
+    groups = np.repeat(np.arange(n_groups), rows_per_group)
+    rng.shuffle(groups)
+    x = rng.normal(size=len(groups)) + groups  # x varies with the group, as a subject's would
+    if k > len(groups) // 4:
+        return
+    folds = kfold_splits(x, split_cfg(folds=k, seed=seed), groups=groups)
+    check_partition(folds, len(groups), 1, k)
+    for fold in folds:
+        sides = [set(groups[rows]) for rows in (fold.split.train, fold.split.validation)]
+        sides.append(set(groups[fold.split.test]))
+        assert not (sides[0] & sides[1] or sides[0] & sides[2] or sides[1] & sides[2])
+
+
+@pytest.mark.parametrize(
+    ("values", "groups", "message"),
+    [
+        ({"folds": 1}, None, "split.folds=1 must be at least 2"),
+        ({"repeats": 0}, None, "split.repeats=0 must be at least 1"),
+        ({"folds": 30}, None, "split.folds=30 is too many for 40 rows"),
+        ({"validation_fraction": 0.9}, None, "split.validation_fraction=0.9 must be between"),
+        ({"folds": 5}, np.repeat([0, 1, 2], [14, 13, 13]), "needs at least 5 groups"),
+    ],
+)
+def test_bad_fold_settings_say_what_to_change(values, groups, message):
+    with pytest.raises(UserError, match=message):
+        kfold_splits(np.arange(40.0), split_cfg(**values), groups=groups)
