@@ -9,6 +9,7 @@ from scipy.stats import binomtest
 
 from threshold_sweep.evaluate.names import METRIC_LABELS
 from threshold_sweep.evaluate.result import RunResult
+from threshold_sweep.evaluate.splits import drift_warnings
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.model.monitor import monitor_of, monitor_text
 
@@ -223,6 +224,7 @@ def diagnostic_flags(result: RunResult) -> dict[str, bool]:
         "table_as_sequence": bool(_table_as_sequence(result)),
         "trails_reference": bool(trailing_reference(result)),
         "best_at_first_epoch": bool(_first_epoch_best(result)),
+        "class_balance_drift": bool(drift_warnings(result)),
     }
 
 
@@ -231,6 +233,7 @@ def run_warnings(result: RunResult, min_class_rows: int, max_gap: float) -> list
     return [
         *trailing_reference(result),
         *_underfitting(result),
+        *drift_warnings(result),
         *_seen_test_rows(result),
         *_shared_entities(result),
         *_table_as_sequence(result),
