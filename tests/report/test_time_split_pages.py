@@ -162,6 +162,22 @@ def test_the_summary_columns_mlflow_and_the_api_know_the_split(tmp_path):
     assert metric_columns(older)["split_method"] == "random"  # files written before the key
 
 
+def test_a_sweep_title_names_grouped_and_time_splits_only():
+    from threshold_sweep.sweep.page import split_kinds, split_title
+
+    runs = pd.DataFrame(
+        {
+            "split_method": ["random", "random", "time"],
+            "split_group": ["subject", "subject", None],
+            "split_order": [None, None, "day"],
+        }
+    )
+    assert split_kinds(runs) == {"grouped split on `subject`": 2, "time-ordered split on `day`": 1}
+    assert split_title(split_kinds(runs.iloc[:2])) == " (grouped split on subject)"
+    assert split_title({"random split stratified on x": 3}) == ""
+    assert split_kinds(pd.DataFrame({"run": ["a"]})) == {}  # runs written before the columns
+
+
 def write_run(root, name: str, result: dict, frames: dict, overrides: list[str]) -> None:
     folder = root / name
     write_json(folder / "metrics.json", result)
@@ -171,17 +187,17 @@ def write_run(root, name: str, result: dict, frames: dict, overrides: list[str])
 
 
 @pytest.mark.parametrize(
-    ("splits", "header"),
+    ("splits", "title"),
     [
-        (["time", "time"], "**Split**: time-ordered split on `date`."),
+        (["time", "time"], "Sweep summary: sweep (time-ordered split on date)"),
         (
             ["time", "random"],
-            "**Splits**: time-ordered split on `date` (1 run); random split stratified on x "
-            "(1 run).",
+            "Sweep summary: sweep (time-ordered split on date in 1 of 2 runs; random split "
+            "stratified on x in 1 of 2 runs)",
         ),
     ],
 )
-def test_the_sweep_summary_names_the_split_in_its_header(tmp_path, splits, header):
+def test_the_sweep_summary_names_the_split_in_its_header(tmp_path, splits, title):
     from threshold_sweep.sweep.summary import build_summary
 
     root = tmp_path / "sweep"
@@ -191,9 +207,9 @@ def test_the_sweep_summary_names_the_split_in_its_header(tmp_path, splits, heade
         write_run(root, f"t{threshold}", result, frames, [f"label.threshold={threshold}"])
     summary = build_summary(root)
     text = (root / "summary.md").read_text()
-    assert text.split("\n\n")[1] == header  # the first line under the title
-    html = header.replace("`date`", "<code>date</code>").replace("**", "", 1).replace("**", "")
-    assert html.replace(":", "</strong>:", 1) in (root / "index.html").read_text()
+    assert text.splitlines()[0] == f"# {title}"
+    assert f"<h1>{title}</h1>" in (root / "index.html").read_text()
+    assert "discriminate" in text.split("\n\n")[1]  # the verdict still comes first
     together = "same data and order share" if "random" not in splits else "same data and split seed"
     assert together in text
     notes = [s for s in summary.insights if "time-ordered split drifts" in s]

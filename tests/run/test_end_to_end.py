@@ -558,7 +558,10 @@ def test_a_time_split_sweep_states_its_ranges_and_prevalence_and_names_the_split
         if record["drift"]["test"]["drifted"]:
             assert "**The class balance drifts over `date`**: the test split" in report
     summary_md = (sweep_dir / "summary.md").read_text()
-    assert summary_md.split("\n\n")[1] == "**Split**: time-ordered split on `date`."
+    assert summary_md.startswith("# Sweep summary: timed (time-ordered split on date)\n")
     assert "time-ordered split drifts from the training rows'" in summary_md
-    assert "time-ordered split on <code>date</code>" in (sweep_dir / "index.html").read_text()
+    assert (
+        "<h1>Sweep summary: timed (time-ordered split on date)</h1>"
+        in (sweep_dir / "index.html").read_text()
+    )
     assert "time-ordered split on date: train 2015-01-01 to" in done.stderr

@@ -288,6 +288,9 @@ def _present(value: Any) -> str | None:
     return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
+RANDOM_SPLIT = split_description({"method": "random"})
+
+
 def split_kinds(complete: pd.DataFrame) -> dict[str, int]:
     """How the finished runs were split, in words, with the number of runs of each kind."""
     if complete.empty or "split_method" not in complete:
@@ -304,15 +307,17 @@ def split_kinds(complete: pd.DataFrame) -> dict[str, int]:
     return kinds
 
 
-def split_sentence(kinds: dict[str, int]) -> str:
-    """'**Split**: time-ordered split on `date`.' or, for several kinds, each with its runs
-    ('' without finished runs)."""
-    if not kinds:
+def split_title(kinds: dict[str, int]) -> str:
+    """' (time-ordered split on date)' for the title of a sweep whose runs were split in time or
+    by groups (several kinds: each with its runs); '' when every run was split at random."""
+    if not kinds or set(kinds) == {RANDOM_SPLIT}:
         return ""
     if len(kinds) == 1:
-        return f"**Split**: {next(iter(kinds))}."
-    runs = [f"{kind} ({n} run{'s' if n > 1 else ''})" for kind, n in kinds.items()]
-    return "**Splits**: " + "; ".join(runs) + "."
+        shown = next(iter(kinds))
+    else:
+        total = sum(kinds.values())
+        shown = "; ".join(f"{kind} in {n} of {total} runs" for kind, n in kinds.items())
+    return f" ({shown.replace('`', '')})"
 
 
 def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[str]) -> Document:
@@ -353,8 +358,8 @@ def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[
         text = "The sweep's command line (from Hydra's multirun.yaml); each run's report ends "
         text += "with its full resolved config."
         sections.append(Section("Config", [text, Code(command, "bash")]))
-    heading = [text for text in [split_sentence(kinds)] if text]
-    return Document(f"Sweep summary: {root.resolve().name}", [*heading, *verdict, intro], sections)
+    title = f"Sweep summary: {root.resolve().name}{split_title(kinds)}"
+    return Document(title, [*verdict, intro], sections)
 
 
 HYDRA_INTERNAL = ("hydra.mode",)  # added by Hydra itself (-m sets hydra.mode=MULTIRUN)
