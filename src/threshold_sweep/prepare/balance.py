@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import TypedDict
 
 import numpy as np
-from scipy.stats import chi2_contingency
 
 from threshold_sweep.data.order import order_text, whole_days
 from threshold_sweep.prepare.split import Split
@@ -65,6 +64,8 @@ def balance_drift(train: dict[str, int], later: dict[str, int], alpha: float) ->
     because every run tests two splits and a sweep repeats the test at every threshold: a
     warning should mean drift, not one chance in twenty.
     """
+    from scipy.stats import chi2_contingency  # only time splits test; scikit-learn loads it too
+
     table = np.array([[train[name] for name in train], [later[name] for name in train]])
     table = table[:, table.sum(axis=0) > 0]
     if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
