@@ -153,6 +153,24 @@ def subjects_csv(path: Path, n_subjects: int = 120, years: int = 5) -> Path:
     return path
 
 
+def timeline_csv(path: Path, drift: bool, n_days: int = 300, per_day: int = 2) -> Path:
+    """A table of `per_day` rows a day from 2015-01-01 (column `date`, features t0..t7, target
+    x), its rows shuffled: with `drift`, log10(x) climbs from 1.75 to 2.45 over the days, so the
+    share of x > 100 grows with time; without, it stays at 2.0 on average."""
+    rng = np.random.default_rng(5)
+    days = np.repeat(np.arange(n_days), per_day)
+    level = 1.75 + 0.7 * days / n_days if drift else np.full(len(days), 2.0)
+    log_x = level + rng.normal(0, 0.3, len(days))
+    frame = pd.DataFrame(rng.normal(0, 1, (len(days), 8)) + log_x[:, None] - 2.0)
+    frame.columns = [f"t{i}" for i in range(8)]
+    frame["date"] = (pd.Timestamp("2015-01-01") + pd.to_timedelta(days, unit="D")).strftime(
+        "%Y-%m-%d"
+    )
+    frame["x"] = 10**log_x
+    frame.sample(frac=1, random_state=0).to_csv(path, index=False)
+    return path
+
+
 NO_TF_CHECK = """
 import sys
 sys.argv = {argv!r}

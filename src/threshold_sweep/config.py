@@ -69,7 +69,9 @@ class TableDataConfig:
         features: the sequence's columns, in order; null = every numeric one but target, id
         id: id column (unique, read as text: 007 stays 007); null = the row number
         group: column naming each row's entity (subject, station), its rows kept in one split
-        on_missing: rows with a missing or infinite target or feature, or no group: error or drop
+        order: column of dates, timestamps or numbers that orders the rows for split=time
+        on_missing: rows with a missing or infinite target, feature or order, or no group:
+            error or drop
         transform: elementwise, before standardization: none, log1p (counts, values > -1) or
             asinh (heavy tails of any sign)
     """
@@ -81,6 +83,7 @@ class TableDataConfig:
     features: list[str] | None = None
     id: str | None = None
     group: str | None = None
+    order: str | None = None
     on_missing: MissingPolicy = MissingPolicy.error
     transform: FeatureTransform = FeatureTransform.none
 
@@ -97,7 +100,10 @@ class ArraysDataConfig:
         target_key: the array of x, shape (n,)
         id_key: the array of row ids, shape (n,), unique; null = the row number
         group_key: the array naming each row's entity, shape (n,), its rows kept in one split
-        on_missing: rows with a missing or infinite target or feature, or no group: error or drop
+        order: the array of dates, timestamps or numbers, shape (n,), that orders the rows for
+            split=time
+        on_missing: rows with a missing or infinite target, feature or order, or no group:
+            error or drop
         transform: elementwise, before standardization: none, log1p (counts, values > -1) or
             asinh (heavy tails of any sign)
     """
@@ -109,6 +115,7 @@ class ArraysDataConfig:
     target_key: str = "x"
     id_key: str | None = None
     group_key: str | None = None
+    order: str | None = None
     on_missing: MissingPolicy = MissingPolicy.error
     transform: FeatureTransform = FeatureTransform.none
 
@@ -130,20 +137,30 @@ class LabelConfig:
     min_per_split: int = 5
 
 
+class SplitMethod(str, Enum):
+    """How the rows are dealt to train, validation and test."""
+
+    random = "random"
+    time = "time"
+
+
 @dataclass
 class SplitConfig:
-    """One train/validation/test split, stratified on quantile bins of x.
+    """One train/validation/test split, stratified on quantile bins of x (split=default), or
+    in time order (split=time: the earliest rows train, the latest test).
 
     With data.group (data.group_key) whole groups are split and the fractions are met as
     nearly as the groups allow.
 
     Attributes:
+        method: random (seeded, stratified on x) or time (by data.order, earliest rows first)
         validation_fraction: share of rows for validation (early stopping, tuned cutoff)
         test_fraction: share of rows for test (the reported metrics); sum of both < 1
-        n_bins: x's quantile bins to stratify on (1 = none; fewer for tiny data)
-        seed: the split's seed (follows the top-level seed unless set)
+        n_bins: x's quantile bins to stratify on (1 = none; fewer for tiny data; not for time)
+        seed: the split's seed (follows the top-level seed unless set; not for time)
     """
 
+    method: SplitMethod = SplitMethod.random
     validation_fraction: float = 0.15
     test_fraction: float = 0.15
     n_bins: int = 10
@@ -641,6 +658,34 @@ def _check_labels_and_verbosity(cfg: Any) -> None:
         raise UserError(f"train.verbose={cfg.train.verbose} must be auto, 0, 1 or 2")
 
 
+def _check_split(cfg: Any) -> None:
+    """split=time needs data.order and no grouping (the two cannot be combined yet)."""
+    from threshold_sweep.errors import UserError
+
+    method = getattr(cfg.split.method, "value", cfg.split.method)
+    if method != SplitMethod.time.value:
+        return
+    if cfg.data.get("order") is None:
+        source = cfg.data.get("source", "synthetic")
+        has_none = (
+            f" (data={source} has no order: use data=table or data=arrays)"
+            if "order" not in cfg.data
+            else ""
+        )
+        raise UserError(
+            "split=time needs data.order: set data.order=<column> (a table's column, or an .npz "
+            f"array of shape (n,)) of dates, timestamps or numbers{has_none}, or use "
+            "split=default"
+        )
+    group_key = "group_key" if "group_key" in cfg.data else "group"
+    if cfg.data.get(group_key) is not None:
+        raise UserError(
+            f"split=time cannot be combined with data.{group_key}={cfg.data[group_key]} yet: "
+            f"leave data.{group_key} unset for a time-ordered split, or use split=default for a "
+            "grouped one"
+        )
+
+
 COMPONENTS = ("data", "sampling", "model")
 
 
@@ -672,4 +717,5 @@ def validate_config(cfg: Any) -> None:
     _check_fcn_resnet(cfg.model)
     _check_evaluate(cfg.evaluate)
     _check_labels_and_verbosity(cfg)
+    _check_split(cfg)
     check_targets(cfg)

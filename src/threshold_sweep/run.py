@@ -37,9 +37,9 @@ EVALUATION_MODULES = (
 def config_fingerprint(cfg: Any) -> str:
     """SHA-256 of the resolved config without what leaves the results alone.
 
-    `resume` and `tracking` are left out, and so are `train.tensorboard` while false and
-    `data.group` / `data.group_key` while null: runs made before these keys existed keep their
-    fingerprint.
+    `resume` and `tracking` are left out, and so are `train.tensorboard` while false,
+    `data.group` / `data.group_key` / `data.order` while null and `split.method` while random:
+    runs made before these keys existed keep their fingerprint.
     """
     import hashlib
 
@@ -49,9 +49,12 @@ def config_fingerprint(cfg: Any) -> str:
     if not resolved.get("train", {}).get("tensorboard", True):
         resolved["train"].pop("tensorboard")
     data = resolved.get("data")
-    for key in ("group", "group_key"):
+    for key in ("group", "group_key", "order"):
         if isinstance(data, dict) and key in data and data[key] is None:
             data.pop(key)
+    split = resolved.get("split")
+    if isinstance(split, dict) and split.get("method") == "random":  # a str Enum or text
+        split.pop("method")
     text = OmegaConf.to_yaml(OmegaConf.create(resolved))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -149,6 +152,20 @@ def _log_prepared(data: PreparedData, cfg: Any) -> None:
             cfg.split.test_fraction,
             *(groups[name] for name in ("train", "validation", "test")),
         )
+    if data.split_record["method"] == "time":
+        _log_time_split(data)
+
+
+def _log_time_split(data: PreparedData) -> None:
+    """Each split's order range, rows and class shares."""
+    record = data.split_record
+    parts = [
+        f"{name} {part['first']} to {part['last']} ({part['rows']} rows, "
+        + ", ".join(f"{label} {share:.1%}" for label, share in part["class_shares"].items())
+        + ")"
+        for name, part in record["splits"].items()
+    ]
+    log.info("time-ordered split on %s: %s", record["order"], "; ".join(parts))
 
 
 def _write_prepared(out_dir: Path, data: PreparedData, cfg: Any) -> None:
@@ -282,6 +299,7 @@ def _result(
         "class_counts": data.counts_before,
         "class_counts_after_sampling": data.counts_after,
         "data_checks": data.checks,
+        "split": data.split_record,
         "training": {
             "epochs_run": trained.epochs_run,
             "best_epoch": trained.best_epoch,
@@ -390,6 +408,7 @@ def _data_summary(data: PreparedData, cfg: Any) -> dict[str, Any]:
         "split_sizes": {name: len(rows) for name, rows in data.split.items()},
         "split_fractions": {name: round(f, 4) for name, f in data.split.fractions().items()},
         "group": data.checks["group"],
+        "split": data.split_record,
         "class_counts_before_sampling": data.counts_before,
         "class_counts_after_sampling": data.counts_after,
         "standardization": "per step and channel, training split statistics",

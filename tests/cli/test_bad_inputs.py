@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,18 @@ def grouped_rows(n_groups: int) -> str:
     """GOOD_ROWS with a column g naming n_groups groups."""
     return "x,a,b,g\n" + "".join(f"{i},{i % 7},{i % 3},s{i % n_groups}\n" for i in range(1, 200))
 
+
+def dated_rows(last: str | None = None, same: int = 0) -> str:
+    """GOOD_ROWS with a column date (a day each, the first `same` rows on one day), the last
+    row's date replaced by `last`."""
+    days = [(date(2020, 1, 1) + timedelta(days=max(i, same))).isoformat() for i in range(199)]
+    if last is not None:
+        days[-1] = last
+    rows = "".join(f"{i},{i % 7},{i % 3},{day}\n" for i, day in enumerate(days, 1))
+    return "x,a,b,date\n" + rows
+
+
+TIMED = ("split=time", "data=table")
 
 CASES = {
     "missing file": (lambda t: ["data=table", "data.path=nope.csv"], "file not found"),
@@ -78,6 +91,39 @@ CASES = {
             "data.group_key=subject",
         ],
         "data.group_key: no array 'subject' in d.npz (arrays: X, x)",
+    ),
+    "time split without an order": (
+        lambda t: ["split=time"],
+        "split=time needs data.order: set data.order=<column> (a table's column, or an .npz "
+        "array of shape (n,)) of dates, timestamps or numbers (data=synthetic has no order",
+    ),
+    "time split of a table without an order": (
+        lambda t: [*TIMED, "data.path=" + csv(t, dated_rows())],
+        "split=time needs data.order: set data.order=<column>",
+    ),
+    "missing order column": (
+        lambda t: [*TIMED, "data.path=" + csv(t, dated_rows()), "data.order=when"],
+        "data.order: no column 'when' in d.csv (columns: x, a, b, date); set data.order=<one of",
+    ),
+    "missing order value": (
+        lambda t: [*TIMED, "data.path=" + csv(t, dated_rows("")), "data.order=date"],
+        "d.csv: order column 'date' (data.order) has 1 missing or infinite value(s) (rows 198, "
+        "counting data rows from 0); clean those rows, or skip them with data.on_missing=drop",
+    ),
+    "order value that is no date": (
+        lambda t: [*TIMED, "data.path=" + csv(t, dated_rows("soon")), "data.order=date"],
+        "data.order=date: 'soon' (row 198, counting data rows from 0) is not a date, a time or "
+        "a number",
+    ),
+    "time split with groups": (
+        lambda t: [*TIMED, "data.path=" + csv(t, dated_rows()), "data.order=date", "data.group=b"],
+        "split=time cannot be combined with data.group=b yet",
+    ),
+    "order ties that swallow a split": (
+        lambda t: [*TIMED, "data.path=" + csv(t, dated_rows(same=195)), "data.order=date"],
+        "split=time with data.order=date: rows with the same order value stay in one split, and "
+        "the ties leave a split too small (rows per split: {'train': 196, 'validation': 1, "
+        "'test': 2})",
     ),
     "non-numeric target": (
         lambda t: ["data=table", "data.path=" + csv(t, "x,a\n$1,2\n")],

@@ -160,3 +160,20 @@ def test_seen_rows_in_a_grouped_split_name_the_grouping():
     }
     (warning,) = [w for w in run_warnings(_result(checks=checks), 30, 0.05) if "identical" in w]
     assert "The split is grouped by `subject`, so these are rows of different groups" in warning
+
+
+def test_under_a_time_split_shared_entities_are_later_rows_not_a_grouping_to_add():
+    X = np.zeros((10, 4, 1), dtype=np.float32)
+    subject = np.repeat(np.array(list("abcde"), dtype=object), 2)
+    train, test = np.arange(0, 10, 2), np.arange(1, 10, 2)
+    checks = data_checks(X, train, test, [], other_columns={"subject": subject})
+    result = {**_result(checks=checks), "split": {"method": "time", "order": "day"}}
+    (warning,) = [w for w in run_warnings(result, 30, 0.05) if "appear in both" in w]
+    assert warning.endswith(
+        "if a value is one entity, the test measures those entities later in time, not new ones "
+        "(data.group cannot be combined with split=time yet)."
+    )
+    assert "data.group=subject" not in warning
+    (seen,) = [w for w in run_warnings(result, 30, 0.05) if "identical to a training row" in w]
+    assert "Under a time split they may be known entities measured again later" in seen
+    assert "data.group" not in seen

@@ -11,7 +11,15 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from conftest import TINY, error_lines, imports_tensorflow, run_cli, run_dir, subjects_csv
+from conftest import (
+    TINY,
+    error_lines,
+    imports_tensorflow,
+    run_cli,
+    run_dir,
+    subjects_csv,
+    timeline_csv,
+)
 
 pytestmark = pytest.mark.slow  # every test trains: its own run or the shared sweep
 
@@ -511,3 +519,49 @@ def test_no_reference_models_when_asked_for_none(tmp_path):
     assert "reference" not in result and not result["diagnostics"]["trails_reference"]
     assert not (tmp_path / "run" / "predictions_reference.csv").exists()
     assert "Reference models" not in (tmp_path / "run" / "report.md").read_text()
+
+
+def test_a_time_split_sweep_states_its_ranges_and_prevalence_and_names_the_split(tmp_path):
+    path = timeline_csv(tmp_path / "timeline.csv", drift=True)
+    args = ["-m", "label.threshold=80,120", "hydra.sweep.dir=outputs/multirun/timed"]
+    args += ["data=table", f"data.path={path}", "split=time", "data.order=date"]
+    done = run_cli([*args, "evaluate.reference=[]", *TINY[2:]], tmp_path)
+    assert done.returncode == 0, done.stderr
+    sweep_dir = tmp_path / "outputs" / "multirun" / "timed"
+    table = pd.read_csv(path)
+    dates = pd.to_datetime(table["date"])
+    for threshold in (80, 120):
+        (folder,) = sweep_dir.glob(f"*label.threshold={threshold}*")
+        summary = json.loads((folder / "data_summary.json").read_text())
+        ids = {
+            "test": pd.read_csv(folder / "test_ids.csv")["id"].to_numpy(),
+            "validation": pd.read_csv(folder / "predictions_validation.csv")["id"].to_numpy(),
+        }
+        ids["train"] = np.setdiff1d(np.arange(len(table)), np.concatenate(list(ids.values())))
+        record = summary["split"]
+        assert record["method"] == "time" and record["order"] == "date"
+        report = (folder / "report.md").read_text()
+        lines = report.split("## Split")[1].split("\n## ")[0].splitlines()
+        cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+        shown = {row[0]: row for row in cells if row[0] in ids}
+        for name, rows in ids.items():
+            part = record["splits"][name]
+            first, last = dates[rows].min().date().isoformat(), dates[rows].max().date().isoformat()
+            share = float((table["x"][rows] > threshold).mean())
+            assert (part["first"], part["last"], part["rows"]) == (first, last, len(rows))
+            assert part["prevalence"] == pytest.approx(share)
+            assert shown[name][:5] == [name, str(len(rows)), first, last, f"{share:.0%}"]
+        assert dates[ids["train"]].max() < dates[ids["validation"]].min()
+        assert dates[ids["validation"]].max() < dates[ids["test"]].min()
+        result = json.loads((folder / "metrics.json").read_text())
+        assert result["split"] == record
+        if record["drift"]["test"]["drifted"]:
+            assert "**The class balance drifts over `date`**: the test split" in report
+    summary_md = (sweep_dir / "summary.md").read_text()
+    assert summary_md.startswith("# Sweep summary: timed (time-ordered split on date)\n")
+    assert "time-ordered split drifts from the training rows'" in summary_md
+    assert (
+        "<h1>Sweep summary: timed (time-ordered split on date)</h1>"
+        in (sweep_dir / "index.html").read_text()
+    )
+    assert "time-ordered split on date: train 2015-01-01 to" in done.stderr

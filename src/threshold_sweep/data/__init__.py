@@ -13,9 +13,10 @@ class Dataset:
     """Sequences `X` (n, length, channels) float32, target `x` (n,) float64, `ids` (n,).
 
     `groups` (n,) names each row's entity when the split must keep entities together
-    (data.group / data.group_key, whose name `group` holds); `repeated_columns` holds the
-    values of a table's non-feature columns whose values repeat across rows, which the
-    leakage check reads.
+    (data.group / data.group_key, whose name `group` holds); `order` (n,) holds each row's
+    place in time for split=time (data.order, whose name `order_name` holds: numbers or
+    datetime64); `repeated_columns` holds the values of a table's non-feature columns whose
+    values repeat across rows, which the leakage check reads.
     """
 
     X: np.ndarray
@@ -27,6 +28,8 @@ class Dataset:
     ignored_columns: list[str] = field(default_factory=list)
     groups: np.ndarray | None = None
     group: str | None = None
+    order: np.ndarray | None = None
+    order_name: str | None = None
     repeated_columns: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:

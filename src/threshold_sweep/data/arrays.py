@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from threshold_sweep.data import Dataset
+from threshold_sweep.data.order import missing_order, order_values
 from threshold_sweep.data.validate import (
     TargetUse,
     drop_or_reject_missing,
@@ -21,11 +23,12 @@ from threshold_sweep.errors import UserError
 
 def load_arrays(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset:
     """Load sequences `cfg.sequences_key` and target `cfg.target_key` from an .npz file (and
-    the rows' groups `cfg.group_key`)."""
+    the rows' groups `cfg.group_key` and order `cfg.order`)."""
     path = existing_file(cfg.path, (".npz",), ".npz file")
     target_key = None if target_use == TargetUse.ignored else cfg.target_key
-    group_key = getattr(cfg, "group_key", None)
-    X, x, ids, groups, has_target = _read_archive(path, cfg, target_key, group_key, target_use)
+    group_key, order_key = getattr(cfg, "group_key", None), getattr(cfg, "order", None)
+    keys = ArchiveKeys(target_key, group_key, order_key)
+    X, x, ids, groups, order, has_target = _read_archive(path, cfg, keys, target_use)
     where = path.name
     X = _check_shapes(X, x, ids, where, cfg)
     x = x.astype(np.float64)
@@ -35,11 +38,15 @@ def load_arrays(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset
         parts.insert(0, (x, f"target {target_key!r}"))
     if groups is not None:
         parts.append((_group_missing(groups, where, group_key, x.shape), f"groups {group_key!r}"))
+    if order is not None:
+        order = _order(order, where, order_key, x.shape)
+        parts.append((missing_order(order), f"order {order_key!r} (data.order)"))
     keep = drop_or_reject_missing(parts, where, cfg.on_missing)
     if not keep.all():
         X, x = X[keep], x[keep]
         ids = ids[keep] if ids is not None else np.flatnonzero(keep)
         groups = groups[keep] if groups is not None else None
+        order = order[keep] if order is not None else None
     return Dataset(
         X=X,
         x=x,
@@ -48,7 +55,19 @@ def load_arrays(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset
         target=target_key,
         groups=groups,
         group=group_key,
+        order=order,
+        order_name=order_key,
     )
+
+
+def _order(order: np.ndarray, where: str, order_key: str, shape: tuple[int, ...]) -> np.ndarray:
+    """The order array as numbers or dates, after checking there is one value per row."""
+    if order.shape != shape:
+        raise UserError(
+            f"{where}: data.order={order_key} has shape {order.shape}; expected {shape}, one "
+            "value per row"
+        )
+    return order_values(order, f"data.order={order_key}")
 
 
 def _group_missing(
@@ -80,11 +99,24 @@ def _open_archive(path: Path) -> Any:
     return archive
 
 
-def _read_archive(
-    path: Path, cfg: Any, target_key: str | None, group_key: str | None, target_use: TargetUse
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None, bool]:
-    """Sequences, target (NaN when absent), ids and groups (None without data.id_key or
-    data.group_key) and has-target."""
+@dataclass(frozen=True)
+class ArchiveKeys:
+    """The optional arrays a run names: target (None when ignored), groups and order."""
+
+    target: str | None
+    group: str | None
+    order: str | None
+
+
+Arrays = tuple[
+    np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None, bool
+]
+
+
+def _read_archive(path: Path, cfg: Any, keys: ArchiveKeys, target_use: TargetUse) -> Arrays:
+    """Sequences, target (NaN when absent), ids, groups and order (None without data.id_key,
+    data.group_key or data.order) and has-target."""
+    target_key = keys.target
     with _open_archive(path) as archive:
         # new data to predict (threshold-sweep-predict) may come without the target array
         has_target = target_key is not None and (
@@ -94,17 +126,19 @@ def _read_archive(
             "data.sequences_key": cfg.sequences_key,
             "data.target_key": target_key if has_target else None,
             "data.id_key": cfg.id_key,
-            "data.group_key": group_key,
+            "data.group_key": keys.group,
+            "data.order": keys.order,
         }
         _check_keys(named, sorted(archive.files), path.name)
         try:
             X = archive[cfg.sequences_key]
             x = archive[target_key] if has_target else np.full(len(X), np.nan)
             ids = archive[cfg.id_key] if cfg.id_key is not None else None
-            groups = archive[group_key] if group_key is not None else None
+            groups = archive[keys.group] if keys.group is not None else None
+            order = archive[keys.order] if keys.order is not None else None
         except ValueError as error:
             raise UserError(f"{path.name}: cannot load arrays without pickle: {error}") from None
-    return X, x, ids, groups, has_target
+    return X, x, ids, groups, order, has_target
 
 
 def _check_keys(named: dict[str, str | None], keys: list[str], where: str) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from threshold_sweep.data import Dataset
+from threshold_sweep.data.order import missing_order, order_values
 from threshold_sweep.data.validate import (
     TargetUse,
     drop_or_reject_missing,
@@ -145,19 +146,17 @@ def _numeric(
 
 def load_table(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset:
     """Load `cfg.path`: target column `cfg.target`, features `cfg.features`, ids `cfg.id`,
-    groups `cfg.group`."""
-    group = getattr(cfg, "group", None)
+    groups `cfg.group`, the rows' order `cfg.order`."""
+    group, order_column = getattr(cfg, "group", None), getattr(cfg, "order", None)
     path, table = _open_table(cfg.path, cfg.id, group)
     named_target = None if target_use == TargetUse.ignored else cfg.target
     target = named_target if _has_target(table, named_target, target_use) else None
     _check_named_columns(
-        table, path, {"data.target": target, "data.id": cfg.id, "data.group": group}
+        table,
+        path,
+        {"data.target": target, "data.id": cfg.id, "data.group": group, "data.order": order_column},
     )
-    if group is not None and group == named_target:
-        raise UserError(
-            f"data.group={group} is the target column: name the column that identifies each "
-            "row's entity (subject, station, ...)"
-        )
+    _check_not_target(named_target, group, order_column)
     features = _feature_columns(table, path, cfg, named_target)
     x = _numeric(table, [target], path, "target", np.float64)[:, 0] if target is not None else None
     X = _numeric(table, features, path, "feature", np.float32)  # no float64 copy of the features
@@ -165,13 +164,19 @@ def load_table(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset:
     groups = table.values(group) if group is not None else None
     if groups is not None:
         parts.append((np.where(pd.isna(groups), np.nan, 0.0), [group]))
+    order = None
+    if order_column is not None:
+        order = order_values(table.values(order_column), f"data.order={order_column}")
+        parts.append((missing_order(order), f"order column {order_column!r} (data.order)"))
     keep = drop_or_reject_missing(parts, path.name, cfg.on_missing)
     if x is None:
         x = np.full(len(X), np.nan)
     if not keep.all():
         x, X = x[keep], X[keep]
         groups = groups[keep] if groups is not None else None
-    dropped = [c for c in table.columns if c not in {*features, named_target, cfg.id, group}]
+        order = order[keep] if order is not None else None
+    roles = {*features, named_target, cfg.id, group, order_column}
+    dropped = [c for c in table.columns if c not in roles]
     return Dataset(
         X=X[:, :, None],
         x=x,
@@ -182,8 +187,24 @@ def load_table(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset:
         ignored_columns=dropped,
         groups=groups,
         group=group,
+        order=order,
+        order_name=order_column,
         repeated_columns=_repeated_columns(table, dropped, keep),
     )
+
+
+def _check_not_target(target: str | None, group: str | None, order: str | None) -> None:
+    """Neither the group nor the order column may be the target."""
+    if group is not None and group == target:
+        raise UserError(
+            f"data.group={group} is the target column: name the column that identifies each "
+            "row's entity (subject, station, ...)"
+        )
+    if order is not None and order == target:
+        raise UserError(
+            f"data.order={order} is the target column: name the column of dates, timestamps or "
+            "numbers that orders the rows in time"
+        )
 
 
 def _repeated_columns(
@@ -245,11 +266,11 @@ def _check_named_columns(
 def _feature_columns(
     table: FrameTable | ParquetTable, path: Path, cfg: Any, target: str | None
 ) -> list[str]:
-    """The feature columns: `cfg.features` checked, or every numeric column but target, id and
-    group."""
-    group = getattr(cfg, "group", None)
+    """The feature columns: `cfg.features` checked, or every numeric column but target, id,
+    group and order."""
+    group, order = getattr(cfg, "group", None), getattr(cfg, "order", None)
     if cfg.features is None:
-        excluded = {target, cfg.id, group}
+        excluded = {target, cfg.id, group, order}
         features = [c for c in table.columns if c not in excluded and table.is_numeric(c)]
         if not features:
             raise UserError(
@@ -258,7 +279,7 @@ def _feature_columns(
             )
         return features
     features = _column_list(cfg.features)
-    roles = {"target": target, "id": cfg.id, "group": group}
+    roles = {"target": target, "id": cfg.id, "group": group, "order": order}
     _check_listed_features(features, table.columns, path, roles)
     return features
 
@@ -266,7 +287,8 @@ def _feature_columns(
 def _check_listed_features(
     features: list[str], columns: list[str], path: Path, roles: dict[str, str | None]
 ) -> None:
-    """data.features must name existing columns, once each, and not target, id or group."""
+    """data.features must name existing columns, once each, and not target, id, group or
+    order."""
     missing = [c for c in features if c not in columns]
     if missing:
         raise UserError(

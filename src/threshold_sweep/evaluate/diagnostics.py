@@ -9,6 +9,7 @@ from scipy.stats import binomtest
 
 from threshold_sweep.evaluate.names import METRIC_LABELS
 from threshold_sweep.evaluate.result import RunResult
+from threshold_sweep.evaluate.splits import drift_warnings, split_of
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.model.monitor import monitor_of, monitor_text
 
@@ -88,6 +89,11 @@ def _seen_test_rows(result: RunResult) -> list[str]:
             "groups: if one entity spans several groups, group by a column that names it, or "
             "remove the duplicates."
         )
+    elif _timed(result):
+        advice = (
+            "Under a time split they may be known entities measured again later (fine when the "
+            "model is meant for them); otherwise remove the duplicates."
+        )
     else:
         advice = (
             "Remove the duplicates, or split by entity with `data.group=<column>` (arrays: "
@@ -100,14 +106,26 @@ def _seen_test_rows(result: RunResult) -> list[str]:
     ]
 
 
+def _timed(result: RunResult) -> bool:
+    """Whether the run's rows were split in time order (split=time)."""
+    return split_of(result).get("method") == "time"
+
+
 def _shared_entities(result: RunResult) -> list[str]:
     """Values of an id-like column not grouped by that occur in both train and test."""
     checks = result.get("data_checks") or {}
     total = checks.get("test_rows") or 0
+    advice = (
+        "the test measures those entities later in time, not new ones (data.group cannot be "
+        "combined with split=time yet)"
+        if _timed(result)
+        else "split by it with `data.group={column}`"
+    )
     return [
         f"{shared['values']} values of `{shared['column']}` appear in both train and test "
-        f"({shared['test_rows']} test rows): if a value is one entity, split by it with "
-        f"`data.group={shared['column']}`."
+        f"({shared['test_rows']} test rows): if a value is one entity, "
+        + advice.format(column=shared["column"])
+        + "."
         for shared in checks.get("shared_values") or []
         if shared["values"] and total and shared["test_rows"] / total >= SEEN_SHARE
     ]
@@ -223,6 +241,7 @@ def diagnostic_flags(result: RunResult) -> dict[str, bool]:
         "table_as_sequence": bool(_table_as_sequence(result)),
         "trails_reference": bool(trailing_reference(result)),
         "best_at_first_epoch": bool(_first_epoch_best(result)),
+        "class_balance_drift": bool(drift_warnings(result)),
     }
 
 
@@ -231,6 +250,7 @@ def run_warnings(result: RunResult, min_class_rows: int, max_gap: float) -> list
     return [
         *trailing_reference(result),
         *_underfitting(result),
+        *drift_warnings(result),
         *_seen_test_rows(result),
         *_shared_entities(result),
         *_table_as_sequence(result),

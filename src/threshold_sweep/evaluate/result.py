@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 if TYPE_CHECKING:  # the prepare stage imports scikit-learn; readers of results must not
+    from threshold_sweep.prepare.balance import SplitRecord
     from threshold_sweep.prepare.checks import DataChecks
 
 Interval = list[float]  # [low, high]
@@ -149,6 +150,7 @@ class RunResult(TypedDict, total=False):
     class_counts: dict[str, dict[str, int]]
     class_counts_after_sampling: dict[str, dict[str, int]]
     data_checks: DataChecks
+    split: SplitRecord  # how the rows were split; files written before it existed lack it
     training: Training
     train: SplitMetrics
     validation: SplitMetrics

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,7 @@ import numpy as np
 
 from threshold_sweep.components import bind
 from threshold_sweep.data import Dataset, load_dataset
+from threshold_sweep.prepare.balance import SplitRecord, split_record
 from threshold_sweep.prepare.checks import DataChecks, GroupCheck, data_checks, group_check
 from threshold_sweep.prepare.labels import (
     check_class_counts,
@@ -21,6 +23,8 @@ from threshold_sweep.prepare.labels import (
 from threshold_sweep.prepare.sampling import TrainingRows
 from threshold_sweep.prepare.split import Split, split_rows
 from threshold_sweep.prepare.standardize import Standardizer, check_transform
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,6 +41,7 @@ class PreparedData:
     counts_before: dict[str, dict[str, int]]
     counts_after: dict[str, dict[str, int]]
     checks: DataChecks
+    split_record: SplitRecord
 
     def features(self, rows: np.ndarray) -> np.ndarray:
         """Standardized sequences of the given rows."""
@@ -50,7 +55,8 @@ def prepare(cfg: Any) -> PreparedData:
     dataset = load_dataset(cfg.data)
     check_threshold(dataset.x, thresholds)
     y = make_labels(dataset.x, thresholds)
-    split = split_rows(dataset.x, cfg.split, dataset.groups, _group_setting(cfg.data, dataset))
+    method = str(getattr(cfg.split.method, "value", cfg.split.method))
+    split = _split(dataset, cfg, method)
     counts_before = {name: class_counts(y[rows], names) for name, rows in split.items()}
     check_class_counts(counts_before, thresholds, int(cfg.label.min_per_split))
     training = bind(cfg.sampling, "sampling")(split.train, y)
@@ -78,6 +84,27 @@ def prepare(cfg: Any) -> PreparedData:
             group=_grouping(dataset, split),
             other_columns=dataset.repeated_columns,
         ),
+        split_record=split_record(
+            method, split, counts_before, dataset.order, dataset.order_name, dataset.group
+        ),
+    )
+
+
+def _split(dataset: Dataset, cfg: Any, method: str) -> Split:
+    """The split of split.method, with the rows' groups and order."""
+    if dataset.order is not None and method != "time":
+        log.warning(
+            "data.order=%s orders the rows only for split=time; split.method=%s ignores it",
+            dataset.order_name,
+            method,
+        )
+    return split_rows(
+        dataset.x,
+        cfg.split,
+        dataset.groups,
+        _group_setting(cfg.data, dataset),
+        dataset.order,
+        f"data.order={dataset.order_name}",
     )
 
 

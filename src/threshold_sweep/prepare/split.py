@@ -1,8 +1,11 @@
-"""One train/validation/test split, stratified on quantile bins of x, shared by all thresholds.
+"""One train/validation/test split shared by all thresholds, by one function per split.method.
 
-With groups (data.group), whole groups go to one split each: scikit-learn's
-StratifiedGroupKFold cuts the groups into k folds of about equal size and equal mix of x's
-quantile bins, and the test and validation splits take whole folds.
+random: stratified on quantile bins of x. With groups (data.group), whole groups go to one
+split each: scikit-learn's StratifiedGroupKFold cuts the groups into k folds of about equal
+size and equal mix of x's quantile bins, and the test and validation splits take whole folds.
+
+time: the rows sorted by their order (data.order): the earliest train, the next validate, the
+latest test; rows with equal order values stay in one split.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -20,7 +25,7 @@ from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 from threshold_sweep.errors import UserError
 from threshold_sweep.layout import SPLITS
 
-__all__ = ["SPLITS", "Split", "split_rows"]
+__all__ = ["SPLITS", "Split", "SplitInput", "split_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -66,16 +71,21 @@ def quantile_bins(x: np.ndarray, n_bins: int) -> np.ndarray:
     return pd.qcut(pd.Series(x).rank(method="first"), q=n_bins, labels=False).to_numpy()
 
 
-def split_rows(
-    x: np.ndarray, cfg: Any, groups: np.ndarray | None = None, group_setting: str = "data.group"
-) -> Split:
-    """Split row indices by `cfg.seed`, stratified on x's quantile bins (never on the label).
+@dataclass(frozen=True)
+class SplitInput:
+    """What a split method may read: x, and the groups or the order of the rows with the
+    options that named them (for messages: data.group=subject, data.order=date)."""
 
-    With `groups` (one value per row, named by the option `group_setting` in messages) every
-    group goes to exactly one split.
-    """
+    x: np.ndarray
+    groups: np.ndarray | None = None
+    group_setting: str = "data.group"
+    order: np.ndarray | None = None
+    order_setting: str = "data.order"
+
+
+def split_sizes(n: int, cfg: Any) -> tuple[int, int]:
+    """(test rows, validation rows) by the fractions; every split needs at least 2 rows."""
     check_fractions(cfg.validation_fraction, cfg.test_fraction)
-    n = len(x)
     n_test = round(n * cfg.test_fraction)
     n_validation = round(n * cfg.validation_fraction)
     if min(n_test, n_validation, n - n_test - n_validation) < 2:
@@ -83,19 +93,108 @@ def split_rows(
             f"{n} rows are too few for split fractions {cfg.validation_fraction:g}/"
             f"{cfg.test_fraction:g}: every split needs at least 2 rows; add data"
         )
+    return n_test, n_validation
+
+
+def split_rows(
+    x: np.ndarray,
+    cfg: Any,
+    groups: np.ndarray | None = None,
+    group_setting: str = "data.group",
+    order: np.ndarray | None = None,
+    order_setting: str = "data.order",
+) -> Split:
+    """Split row indices by `cfg.method` (random when the config has none): see SPLITTERS.
+
+    With `groups` (one value per row, named by the option `group_setting` in messages) every
+    group goes to exactly one split; `order` (named by `order_setting`) orders a time split.
+    """
+    method = getattr(cfg, "method", "random")
+    rows = SplitInput(x, groups, group_setting, order, order_setting)
+    return SPLITTERS[str(getattr(method, "value", method))](rows, cfg)
+
+
+def random_split(rows: SplitInput, cfg: Any) -> Split:
+    """Split row indices by `cfg.seed`, stratified on x's quantile bins (never on the label);
+    whole groups when the rows have them."""
+    x = rows.x
+    n = len(x)
+    n_test, n_validation = split_sizes(n, cfg)
     n_bins = max(1, min(int(cfg.n_bins), n_test // 2, n_validation // 2))
-    if groups is not None:
-        return grouped_split(x, groups, cfg, n_bins, group_setting)
+    if rows.groups is not None:
+        return grouped_split(x, rows.groups, cfg, n_bins, rows.group_setting)
     strata = quantile_bins(x, n_bins) if n_bins > 1 else None
-    rows = np.arange(n)
+    indices = np.arange(n)
     rest, test = train_test_split(
-        rows, test_size=n_test, stratify=strata, random_state=int(cfg.seed)
+        indices, test_size=n_test, stratify=strata, random_state=int(cfg.seed)
     )
     rest_strata = strata[rest] if strata is not None else None
     train, validation = train_test_split(
         rest, test_size=n_validation, stratify=rest_strata, random_state=int(cfg.seed) + 1
     )
     return Split(train=np.sort(train), validation=np.sort(validation), test=np.sort(test))
+
+
+def time_split(rows: SplitInput, cfg: Any) -> Split:
+    """The earliest rows train, the next validate, the latest test (no seed, no strata).
+
+    The rows are sorted by their order (stably); each boundary falls after the fractions'
+    number of rows, moved on to the end of a run of equal order values, so that rows of the
+    same time are never on both sides of it.
+    """
+    if rows.order is None:
+        raise UserError("split=time needs data.order: set data.order=<column of dates or numbers>")
+    if rows.groups is not None:
+        raise UserError(
+            f"split=time cannot be combined with {rows.group_setting} yet: leave the grouping "
+            "unset, or use split=default"
+        )
+    order = rows.order
+    n = len(order)
+    n_test, n_validation = split_sizes(n, cfg)
+    by_time = np.argsort(order, kind="stable")
+    values = order[by_time]
+    train_end = _end_of_tie(values, n - n_test - n_validation)
+    validation_end = _end_of_tie(values, max(n - n_test, train_end + 1))
+    split = Split(
+        train=np.sort(by_time[:train_end]),
+        validation=np.sort(by_time[train_end:validation_end]),
+        test=np.sort(by_time[validation_end:]),
+    )
+    check_time_order(order, split)
+    _check_time_sizes(split, rows.order_setting)
+    return split
+
+
+def _end_of_tie(values: np.ndarray, end: int) -> int:
+    """Where a split of the sorted `values` that would end before position `end` ends, once the
+    rows equal to its last value join it."""
+    return int(np.searchsorted(values, values[min(end, len(values)) - 1], side="right"))
+
+
+def check_time_order(order: np.ndarray, split: Split) -> None:
+    """Stop (a bug, not bad input) unless every split is strictly later than the one before."""
+    parts = [order[rows] for _, rows in split.items() if len(rows)]
+    for earlier, later in pairwise(parts):
+        if not earlier.max() < later.min():
+            raise RuntimeError("time split: a split is not strictly later than the one before")
+
+
+def _check_time_sizes(split: Split, order_setting: str) -> None:
+    """Every split needs 2 rows: ties of the order can swallow a split."""
+    sizes = {name: len(rows) for name, rows in split.items()}
+    if min(sizes.values()) < 2:
+        raise UserError(
+            f"split=time with {order_setting}: rows with the same order value stay in one split, "
+            f"and the ties leave a split too small (rows per split: {sizes}); give a finer order "
+            "(a timestamp rather than a day), more data, or other split fractions"
+        )
+
+
+SPLITTERS: dict[str, Callable[[SplitInput, Any], Split]] = {
+    "random": random_split,
+    "time": time_split,
+}
 
 
 def _whole_folds(fraction: float, k: int) -> set[int]:

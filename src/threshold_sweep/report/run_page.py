@@ -17,6 +17,12 @@ from threshold_sweep.evaluate.names import (
     no_skill_source,
 )
 from threshold_sweep.evaluate.result import RunResult
+from threshold_sweep.evaluate.splits import (
+    drift_warnings,
+    share_text,
+    split_description,
+    split_of,
+)
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import SPLITS
 from threshold_sweep.model.monitor import selected_by, training_sentence
@@ -266,17 +272,84 @@ def _intro(result: RunResult) -> str:
     )
 
 
+def _split_table(record: dict[str, Any]) -> pd.DataFrame:
+    """A time split's rows, order range, class shares and drift test against training."""
+    rows = []
+    for name, part in record["splits"].items():
+        shares = part["class_shares"]
+        shown = [list(shares)[-1]] if part.get("prevalence") is not None else list(shares)
+        drift = (record.get("drift") or {}).get(name)
+        test = ""
+        if drift:
+            verdict = "drifts" if drift["drifted"] else "within noise"
+            test = f"p = {drift['p_value']:.2g}: {verdict}"
+        rows.append(
+            {
+                "split": name,
+                "rows": part["rows"],
+                f"first {record['order']}": part["first"],
+                f"last {record['order']}": part["last"],
+                **{f"{label} share": share_text(shares[label]) for label in shown},
+                "class balance vs train": test,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _split_section(record: dict[str, Any]) -> Section:
+    """A time split: what it did, and each split's order range and class balance."""
+    return Section(
+        "Split",
+        [
+            f"""{_capital(split_description(record))}: the earliest rows train, the next validate,
+the latest test (split=time: no seed and no stratification; rows with the same
+`{record["order"]}` stay in one split). Over time the class balance may drift: each later
+split's class counts are compared with training's by a {record["drift_test"]}, and
+p < {record["drift_alpha"]:g} means a drift beyond sampling noise.""",
+            Table(_split_table(record)),
+        ],
+    )
+
+
+def _bold_lead(text: str) -> str:
+    """The sentence with its words before the first colon in bold."""
+    lead, _, rest = text.partition(": ")
+    return f"**{lead}**: {rest}"
+
+
+def _capital(text: str) -> str:
+    """The text with its first letter in upper case (the rest kept: column names)."""
+    return text[:1].upper() + text[1:]
+
+
+def _split_line(record: dict[str, Any], result: RunResult) -> str:
+    """One line on a random or grouped split."""
+    if record.get("group"):
+        group = (result.get("data_checks") or {}).get("group") or {}
+        count = f" each of its {group['n_groups']} values is in one split," if group else ""
+        return (
+            f"Split: {split_description(record)}:{count} whole groups mixed on x's quantile bins."
+        )
+    return (
+        "Split: random, stratified on x's quantile bins, so each split has about the same "
+        "distribution of x."
+    )
+
+
 def _class_balance_section(result: RunResult) -> Section:
     """Class counts per split, natural and after sampling."""
-    blocks: list[Any] = [
+    record = split_of(result)
+    blocks: list[Any] = [] if record.get("method") == "time" else [_split_line(record, result)]
+    blocks += [
         "Validation and test keep their natural balance; only the training split is "
         'resampled\n("used" = after sampling).',
         Table(_counts_table(result)),
     ]
     if Task.of(result).binary:
+        shared_by = "order" if record.get("method") == "time" else "split seed"
         blocks.append(
             f"Positive prevalence on test: **{fmt(result['prevalence']['test'])}**. Runs with the "
-            "same data and split seed share these\ntest rows, whatever their threshold."
+            f"same data and {shared_by} share these\ntest rows, whatever their threshold."
         )
     return Section("Class balance", blocks)
 
@@ -377,9 +450,11 @@ calibration plot shows how far they are from the natural test balance.""",
 def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: str) -> Document:
     """The run report of any task as a Document (Markdown and HTML share it)."""
     task = Task.of(result)
+    record = split_of(result)
     sections = [
         warnings_section(result["warnings"], "None of the checks fired."),
         *filter(None, [reference_models_section(result)]),
+        *([_split_section(record)] if record.get("method") == "time" else []),
         _class_balance_section(result),
         _test_section(result),
     ]
@@ -392,7 +467,13 @@ def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: s
     sections.append(Section("Config", [Code(config_yaml, "yaml")]))
     noun = "threshold" if task.binary else "thresholds"
     title = f"Run report: {noun} {threshold_text(result['threshold'])}"
-    opening = [run_verdict(result), *filter(None, [reference_verdict(result)]), _intro(result)]
+    drift = [_bold_lead(text) for text in drift_warnings(result, ("test",))]
+    opening = [
+        run_verdict(result),
+        *drift,
+        *filter(None, [reference_verdict(result)]),
+        _intro(result),
+    ]
     return Document(title, opening, sections)
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 
 from threshold_sweep.errors import UserError
+from threshold_sweep.evaluate.splits import split_of
 from threshold_sweep.layout import (
     ERROR_TXT,
     HISTORY,
@@ -155,6 +156,13 @@ class Run:
     def threshold(self) -> float | list[float]:
         """The threshold (or list of thresholds) that made the labels."""
         return self.result["threshold"]
+
+    @property
+    def split(self) -> dict[str, Any]:
+        """How the rows were split (metrics.json's `split`): method, order or group column, and
+        per split its rows, first and last order value and class shares, and the drift tests
+        of a time split; older runs give only method and group."""
+        return split_of(self.result)
 
     @property
     def label_names(self) -> list[str]:

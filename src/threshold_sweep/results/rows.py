@@ -9,6 +9,7 @@ import pandas as pd
 
 from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT, no_skill_level
 from threshold_sweep.evaluate.result import RunResult
+from threshold_sweep.evaluate.splits import split_of
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import SPLITS
 from threshold_sweep.thresholds import threshold_text
@@ -89,9 +90,28 @@ def metric_columns(result: RunResult) -> dict[str, Any]:
         row["tuned_cutoff"] = result["tuned_cutoff"]["cutoff"]
         row["tuned_test_f1"] = result["tuned_cutoff"]["test"]["f1"]
     row["epochs_run"] = result["training"]["epochs_run"]
+    row.update(split_columns(result))
     row.update(reference_columns(result))
     row.update({f"diagnostic_{k}": v for k, v in result.get("diagnostics", {}).items()})
     return row
+
+
+def split_columns(result: RunResult) -> dict[str, Any]:
+    """How the rows were split (split_method; split_group, split_order: the columns of a
+    grouped or time split) and, for a time split, the p-values of the class-balance drift tests
+    against training."""
+    record = split_of(result)
+    drift = record.get("drift") or {}
+    return {
+        "split_method": record["method"],
+        "split_group": record.get("group"),
+        "split_order": record.get("order"),
+        **{
+            f"drift_p_value_{name}": drift[name]["p_value"]
+            for name in ("validation", "test")
+            if name in drift
+        },
+    }
 
 
 def reference_columns(result: RunResult) -> dict[str, Any]:

@@ -424,6 +424,10 @@ DIAGNOSTIC_NOTES = {
     "learnt (almost) nothing after it; see the warning in their reports",
     "table_as_sequence": "the CNN reads table columns as the steps of one sequence; the "
     "reference models treat them as separate features",
+    "class_balance_drift": "the class balance of the later rows of the time-ordered split "
+    "drifts from the training rows' beyond sampling noise, so their prevalence-dependent test "
+    "metrics (accuracy, precision, F1) are not comparable with training's; see the warning "
+    "in their reports",
 }
 
 

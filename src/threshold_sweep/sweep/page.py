@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from threshold_sweep.evaluate.names import HEADLINE, MULTI_HEADLINE
+from threshold_sweep.evaluate.splits import split_description
 from threshold_sweep.layout import ERROR_TXT, REPORT_HTML, REPORT_MD
 from threshold_sweep.model.reference import REFERENCE_MODELS
 from threshold_sweep.report.document import Block, Bullets, Code, Document, Image, Section, Table
@@ -282,15 +283,55 @@ def _insights_section(found: dict[str, list[str]]) -> Section:
     return Section("Insights", blocks)
 
 
+def _present(value: Any) -> str | None:
+    """A cell's text, None when empty (NaN)."""
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+RANDOM_SPLIT = split_description({"method": "random"})
+
+
+def split_kinds(complete: pd.DataFrame) -> dict[str, int]:
+    """How the finished runs were split, in words, with the number of runs of each kind."""
+    if complete.empty or "split_method" not in complete:
+        return {}
+    kinds: dict[str, int] = {}
+    for _, row in complete.iterrows():
+        record = {
+            "method": _present(row["split_method"]) or "random",
+            "group": _present(row.get("split_group")),
+            "order": _present(row.get("split_order")),
+        }
+        kind = split_description(record)
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
+def split_title(kinds: dict[str, int]) -> str:
+    """' (time-ordered split on date)' for the title of a sweep whose runs were split in time or
+    by groups (several kinds: each with its runs); '' when every run was split at random."""
+    if not kinds or set(kinds) == {RANDOM_SPLIT}:
+        return ""
+    if len(kinds) == 1:
+        shown = next(iter(kinds))
+    else:
+        total = sum(kinds.values())
+        shown = "; ".join(f"{kind} in {n} of {total} runs" for kind, n in kinds.items())
+    return f" ({shown.replace('`', '')})"
+
+
 def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[str]) -> Document:
     """The sweep summary as a Document: summary.md and index.html are rendered from it."""
     table = summary.table
     complete = table[table["status"] == "complete"]
     failed = table[table["status"] == "failed"]
+    kinds = split_kinds(complete)
+    timed = any(kind.startswith("time-ordered") for kind in kinds)
+    shared_by = "data and order" if timed and len(kinds) == 1 else "data and split seed"
     intro = (
-        f"{len(complete)} run(s) complete, {len(failed)} failed. Runs with the same data and "
-        "split seed share their test rows, whatever their threshold; pairs that do not are "
-        "marked in the paired comparisons."
+        f"{len(complete)} run(s) complete, {len(failed)} failed. Runs with the same {shared_by} "
+        "share their test rows, whatever their threshold; pairs that do not are marked in the "
+        "paired comparisons."
     )
     names = summary.names or {}
     found = dict(summary.insight_groups or {})
@@ -317,7 +358,8 @@ def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[
         text = "The sweep's command line (from Hydra's multirun.yaml); each run's report ends "
         text += "with its full resolved config."
         sections.append(Section("Config", [text, Code(command, "bash")]))
-    return Document(f"Sweep summary: {root.resolve().name}", [*verdict, intro], sections)
+    title = f"Sweep summary: {root.resolve().name}{split_title(kinds)}"
+    return Document(title, [*verdict, intro], sections)
 
 
 HYDRA_INTERNAL = ("hydra.mode",)  # added by Hydra itself (-m sets hydra.mode=MULTIRUN)

@@ -120,11 +120,17 @@ class JobTracker:
         self._safely("log the config", lambda: self._mlflow.log_params(flat_params(cfg)))
 
     def log_result(self, result: dict[str, Any], out_dir: Path) -> None:
-        """Test metrics with CIs, tags, the report, plots, tables and the model."""
+        """Test metrics with CIs, tags (status, threshold, split), the report, plots, tables and
+        the model."""
+        from threshold_sweep.evaluate.splits import split_description, split_of
         from threshold_sweep.thresholds import threshold_text
 
         self._safely("log metrics", lambda: self._mlflow.log_metrics(result_metrics(result)))
-        tags = {"status": result["status"], "threshold": threshold_text(result["threshold"])}
+        tags = {
+            "status": result["status"],
+            "threshold": threshold_text(result["threshold"]),
+            "split": split_description(split_of(result)).replace("`", ""),
+        }
         self._safely("set tags", lambda: self._mlflow.set_tags(tags))
         self._safely("log artifacts", lambda: self._log_artifacts(Path(out_dir)))
 
