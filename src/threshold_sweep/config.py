@@ -142,22 +142,27 @@ class SplitMethod(str, Enum):
 
     random = "random"
     time = "time"
+    kfold = "kfold"
 
 
 @dataclass
 class SplitConfig:
     """One train/validation/test split, stratified on quantile bins of x (split=default), or
-    in time order (split=time: the earliest rows train, the latest test).
+    in time order (split=time: the earliest rows train, the latest test), or repeated k-fold
+    cross-validation (split=kfold: every row tested once per repeat).
 
     With data.group (data.group_key) whole groups are split and the fractions are met as
     nearly as the groups allow.
 
     Attributes:
-        method: random (seeded, stratified on x) or time (by data.order, earliest rows first)
+        method: random (seeded, stratified on x), time (by data.order, earliest rows first)
+            or kfold (repeated k-fold, stratified on x, every row held out once per repeat)
         validation_fraction: share of rows for validation (early stopping, tuned cutoff)
         test_fraction: share of rows for test (the reported metrics); sum of both < 1
         n_bins: x's quantile bins to stratify on (1 = none; fewer for tiny data; not for time)
         seed: the split's seed (follows the top-level seed unless set; not for time)
+        folds: split=kfold's folds per repeat (at least 2; 5 or 10 are usual)
+        repeats: split=kfold's repeats, each with its own shuffle of the folds
     """
 
     method: SplitMethod = SplitMethod.random
@@ -165,6 +170,8 @@ class SplitConfig:
     test_fraction: float = 0.15
     n_bins: int = 10
     seed: int = II("seed")
+    folds: int = 5
+    repeats: int = 1
 
 
 class SamplingStrategy(str, Enum):

@@ -26,6 +26,8 @@ REPORT_HTML = "report.html"
 STANDARDIZATION = "standardization.json"
 TIMING = "timing.json"
 REFERENCE_PREDICTIONS = "predictions_reference.csv"  # the reference models' test scores
+REPEATS_PREDICTIONS = "predictions_repeats.csv"  # split=kfold: every repeat's held-out scores
+FOLDS = "folds"  # split=kfold: one folder per fold (model, standardization, history)
 PLOTS = "plots"
 # A sweep folder's own files, beside one folder per job.
 SUMMARY_MD = "summary.md"
@@ -47,7 +49,8 @@ RUN_FILES = (
     STANDARDIZATION,
     TIMING,
     REFERENCE_PREDICTIONS,
+    REPEATS_PREDICTIONS,
 )
-RUN_FOLDERS = (PLOTS, TENSORBOARD)
+RUN_FOLDERS = (PLOTS, TENSORBOARD, FOLDS)
 # What a tracked run logs as artifacts (besides its plots and, optionally, its model).
 TRACKED_FILES = (REPORT_MD, REPORT_HTML, METRICS_JSON, METRICS_CSV, HISTORY, DATA_SUMMARY)

@@ -17,7 +17,7 @@ from threshold_sweep.data import Dataset
 from threshold_sweep.data.validate import TargetUse
 from threshold_sweep.errors import UserError
 from threshold_sweep.evaluate.task import Task
-from threshold_sweep.layout import DATA_SUMMARY, MODEL, STANDARDIZATION
+from threshold_sweep.layout import DATA_SUMMARY, FOLDS, MODEL, STANDARDIZATION
 from threshold_sweep.prepare.labels import make_labels
 from threshold_sweep.prepare.standardize import Standardizer, check_transform
 from threshold_sweep.results.read import Run, load_run
@@ -188,27 +188,44 @@ def predict_file(
 ) -> pd.DataFrame:
     """Predictions of the run's model for every row of `data_path`."""
     run = load_run(run_dir)
-    for name in (MODEL, STANDARDIZATION, DATA_SUMMARY):
-        if not (run.path / name).exists():
-            raise UserError(f"{run.path} has no {name}; re-run that job to get a usable model")
+    folders = model_folders(run.path)
+    for folder, name in [(run.path, DATA_SUMMARY)] + [
+        (folder, name) for folder in folders for name in (MODEL, STANDARDIZATION)
+    ]:
+        if not (folder / name).exists():
+            raise UserError(f"{folder} has no {name}; re-run that job to get a usable model")
     threshold = resolve_cutoff(run, cutoff)
     overrides = overrides or {}
     cfg = data_config(run, Path(data_path), overrides)
     dataset = load_new_data(cfg, target_use(cfg.source, overrides))
     check_shape(dataset, run)
-    standardizer = run_standardizer(run)
-    check_transform(standardizer.transform_name, dataset.X, Path(data_path).name)
+    standardizers = [run_standardizer(folder) for folder in folders]
+    check_transform(standardizers[0].transform_name, dataset.X, Path(data_path).name)
     from threshold_sweep.model.load import load_run_model  # imports TensorFlow
     from threshold_sweep.model.train import predict_scores
 
-    model = load_run_model(run.path)
-    scores = predict_scores(model, standardizer.transform(dataset.X), batch_size)
-    return prediction_frame(run, dataset, scores, threshold)
+    scores = [
+        predict_scores(load_run_model(folder), standardizer.transform(dataset.X), batch_size)
+        for folder, standardizer in zip(folders, standardizers, strict=True)
+    ]
+    return prediction_frame(run, dataset, np.mean(scores, axis=0), threshold)
 
 
-def run_standardizer(run: Run) -> Standardizer:
-    """The run's training statistics, from its standardization.json."""
-    path = run.path / STANDARDIZATION
+def model_folders(run_path: Path) -> list[Path]:
+    """The folders holding the run's models: the run's own, or each fold's (split=kfold).
+
+    A k-fold run's prediction is the mean of its fold models' probabilities (each with its
+    fold's standardization).
+    """
+    folds = Path(run_path) / FOLDS
+    if not folds.is_dir():
+        return [Path(run_path)]
+    return sorted(folder for folder in folds.iterdir() if folder.is_dir())
+
+
+def run_standardizer(folder: Path) -> Standardizer:
+    """The training statistics of a run's (or a fold's) model, from its standardization.json."""
+    path = Path(folder) / STANDARDIZATION
     try:
         return Standardizer.from_dict(json.loads(path.read_text()))
     except ValueError as error:  # json.JSONDecodeError is one

@@ -21,7 +21,7 @@ from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_csv, write_json
 from threshold_sweep.model.runtime import import_tensorflow
 from threshold_sweep.preload import in_background, preload
-from threshold_sweep.prepare import PreparedData, prepare
+from threshold_sweep.prepare import PreparedData, prepare, split_method
 from threshold_sweep.results.rows import flatten_metrics
 from threshold_sweep.thresholds import threshold_text, threshold_value
 
@@ -38,8 +38,9 @@ def config_fingerprint(cfg: Any) -> str:
     """SHA-256 of the resolved config without what leaves the results alone.
 
     `resume` and `tracking` are left out, and so are `train.tensorboard` while false,
-    `data.group` / `data.group_key` / `data.order` while null and `split.method` while random:
-    runs made before these keys existed keep their fingerprint.
+    `data.group` / `data.group_key` / `data.order` while null, `split.method` while random and
+    `split.folds` / `split.repeats` unless it is kfold: runs made before these keys existed
+    keep their fingerprint.
     """
     import hashlib
 
@@ -53,7 +54,10 @@ def config_fingerprint(cfg: Any) -> str:
         if isinstance(data, dict) and key in data and data[key] is None:
             data.pop(key)
     split = resolved.get("split")
-    if isinstance(split, dict) and split.get("method") == "random":  # a str Enum or text
+    if isinstance(split, dict) and split.get("method") != "kfold":  # a str Enum or text
+        split.pop("folds", None)
+        split.pop("repeats", None)
+    if isinstance(split, dict) and split.get("method") == "random":
         split.pop("method")
     text = OmegaConf.to_yaml(OmegaConf.create(resolved))
     return hashlib.sha256(text.encode()).hexdigest()
@@ -355,8 +359,12 @@ def run_experiment(
     `sweep_dir` (the Hydra sweep folder of a multirun job) gives report.html its back link;
     `keras_callbacks` makes extra callbacks for model.fit, once TensorFlow is imported.
     """
-    clock = Clock()
     validate_config(cfg)
+    if split_method(cfg) == "kfold":
+        from threshold_sweep.cross_validation import run_cross_validated
+
+        return run_cross_validated(cfg, out_dir, sweep_dir, keras_callbacks)
+    clock = Clock()
     out_dir = Path(out_dir)
     data = prepare(cfg)
     task = Task(tuple(data.names))

@@ -158,6 +158,29 @@ CASES = {
         lambda t: ["label.threshold=5000", "data.n_samples=300"],
         "leaves too few rows",
     ),
+    "too few per split, enough for k folds": (
+        lambda t: ["label.threshold=2000", "data.n_samples=300"],
+        "or cross-validate, which tests every row: split=kfold (5 folds of about",
+    ),
+    "one fold": (lambda t: ["split=kfold", "split.folds=1"], "split.folds=1 must be at least 2"),
+    "no repeats": (
+        lambda t: ["split=kfold", "split.repeats=0"],
+        "split.repeats=0 must be at least 1",
+    ),
+    "more folds than the rows allow": (
+        lambda t: ["split=kfold", "split.folds=200", "data.n_samples=300"],
+        "split.folds=200 is too many for 300 rows",
+    ),
+    "more folds than groups": (
+        lambda t: [
+            "split=kfold",
+            "split.folds=10",
+            "data=table",
+            "data.group=g",
+            "data.path=" + csv(t, grouped_rows(6)),
+        ],
+        "split.folds=10 needs at least 10 groups, but the data has 6",
+    ),
     "unsorted thresholds": (lambda t: ["label.threshold=[1000,100]"], "strictly increasing"),
     "duplicate thresholds": (lambda t: ["label.threshold=[100,100]"], "strictly increasing"),
     "fraction <= 0": (lambda t: ["split.test_fraction=0"], "split.test_fraction=0.0 must be"),

@@ -10,8 +10,10 @@ import numpy as np
 
 from threshold_sweep.components import bind
 from threshold_sweep.data import Dataset, load_dataset
+from threshold_sweep.errors import UserError
 from threshold_sweep.prepare.balance import SplitRecord, split_record
 from threshold_sweep.prepare.checks import DataChecks, GroupCheck, data_checks, group_check
+from threshold_sweep.prepare.folds import Fold, kfold_splits
 from threshold_sweep.prepare.labels import (
     check_class_counts,
     check_threshold,
@@ -48,17 +50,85 @@ class PreparedData:
         return self.standardizer.transform(self.dataset.X[rows])
 
 
-def prepare(cfg: Any) -> PreparedData:
-    """Load, label, split once, resample the training split, fit the standardizer."""
+@dataclass(frozen=True)
+class Labelled:
+    """The loaded data and its labels, made once per process; splits and folds only index it."""
+
+    dataset: Dataset
+    y: np.ndarray
+    names: list[str]
+    thresholds: list[float]
+
+
+def load_labelled(cfg: Any) -> Labelled:
+    """Load the data and label every row by the thresholds."""
     thresholds = parse_thresholds(cfg.label.threshold)
     names = class_names(thresholds, cfg.label.names)
     dataset = load_dataset(cfg.data)
     check_threshold(dataset.x, thresholds)
-    y = make_labels(dataset.x, thresholds)
-    method = str(getattr(cfg.split.method, "value", cfg.split.method))
-    split = _split(dataset, cfg, method)
+    return Labelled(dataset, make_labels(dataset.x, thresholds), names, thresholds)
+
+
+def split_method(cfg: Any) -> str:
+    """split.method as text: random, time or kfold."""
+    return str(getattr(cfg.split.method, "value", cfg.split.method))
+
+
+def prepare(cfg: Any) -> PreparedData:
+    """Load, label, split once, resample the training split, fit the standardizer."""
+    labelled = load_labelled(cfg)
+    method = split_method(cfg)
+    split = _split(labelled.dataset, cfg, method)
+    minimum = int(cfg.label.min_per_split)
+    try:
+        return prepare_split(labelled, split, cfg, method, minimum)
+    except UserError as error:
+        raise UserError(f"{error}{kfold_hint(labelled, minimum)}") from None
+
+
+def kfold_hint(labelled: Labelled, minimum: int, folds: int = 5) -> str:
+    """What split=kfold would give when a single split leaves a class too few rows ('' when
+    the whole data has too few of a class for that too)."""
+    counts = class_counts(labelled.y, labelled.names)
+    name, fewest = min(counts.items(), key=lambda item: item[1])
+    if fewest < max(minimum, folds):
+        return ""
+    return (
+        f"; or cross-validate, which tests every row: split=kfold ({folds} folds of about "
+        f"{fewest / folds:.0f} {name} rows each, all {fewest} {name} rows in the pooled test)"
+    )
+
+
+def prepare_folds(cfg: Any) -> list[tuple[Fold, PreparedData]]:
+    """split=kfold: every fold of every repeat, prepared on the data loaded once.
+
+    A fold's validation and held-out rows may hold few rows of a class (that is what folds
+    are for on small data): its training and validation rows need one of each class, its
+    held-out rows none (they are pooled), and the rows of every class together need
+    label.min_per_split, as a single split's test rows would.
+    """
+    labelled = load_labelled(cfg)
+    dataset = labelled.dataset
+    folds = kfold_splits(dataset.x, cfg.split, dataset.groups, labelled.y)
+    everything = {"all rows": class_counts(labelled.y, labelled.names)}
+    check_class_counts(everything, labelled.thresholds, int(cfg.label.min_per_split))
+    return [(fold, prepare_split(labelled, fold.split, cfg, "kfold", 1)) for fold in folds]
+
+
+def prepare_split(
+    labelled: Labelled, split: Split, cfg: Any, method: str, min_per_split: int
+) -> PreparedData:
+    """One split's class counts, resampled training rows, standardizer and checks."""
+    dataset, y, names = labelled.dataset, labelled.y, labelled.names
     counts_before = {name: class_counts(y[rows], names) for name, rows in split.items()}
-    check_class_counts(counts_before, thresholds, int(cfg.label.min_per_split))
+    checked = (
+        counts_before
+        if method != "kfold"
+        else {  # a held-out fold may lack a class
+            name: counts for name, counts in counts_before.items() if name != "test"
+        }
+    )
+    check_class_counts(checked, labelled.thresholds, min_per_split)
     training = bind(cfg.sampling, "sampling")(split.train, y)
     counts_after = dict(counts_before)
     counts_after["train"] = class_counts(y[training.indices], names)
@@ -73,7 +143,7 @@ def prepare(cfg: Any) -> PreparedData:
         training=training,
         standardizer=standardizer,
         names=names,
-        thresholds=thresholds,
+        thresholds=labelled.thresholds,
         counts_before=counts_before,
         counts_after=counts_after,
         checks=data_checks(

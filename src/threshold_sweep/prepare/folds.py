@@ -2,7 +2,9 @@
 
 Folds are stratified on quantile bins of x, never on the label, so every threshold of a sweep
 gets the same folds (the same seed and x give the same folds). Each fold's validation rows,
-for early stopping and the tuned cutoff, are carved out of its training folds. With groups
+for early stopping and the tuned cutoff, are carved out of its training folds, stratified on
+the labels when they are given (so that early stopping sees every class even when one is
+rare; the held-out rows never depend on the labels). With groups
 (data.group) whole groups go to one fold (scikit-learn's StratifiedGroupKFold), and the
 validation rows are whole groups too.
 """
@@ -59,10 +61,11 @@ def _strata(x: np.ndarray, n_bins: int, folds: int) -> np.ndarray:
 
 
 def _validation_rows(
-    rest: np.ndarray, x: np.ndarray, n_validation: int, n_bins: int, seed: int
+    rest: np.ndarray, x: np.ndarray, y: np.ndarray | None, n_validation: int, n_bins: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(training, validation) rows of a fold's training part, stratified on x's bins."""
-    strata = _strata(x[rest], n_bins, 2)
+    """(training, validation) rows of a fold's training part, stratified on the labels (when
+    given) or x's bins."""
+    strata = y[rest] if y is not None else _strata(x[rest], n_bins, 2)
     stratify = strata if np.bincount(strata).min() >= 2 else None
     train, validation = train_test_split(
         rest, test_size=n_validation, stratify=stratify, random_state=seed
@@ -83,8 +86,11 @@ def _grouped_validation_rows(
     return np.sort(rest[train]), np.sort(rest[validation])
 
 
-def kfold_splits(x: np.ndarray, cfg: Any, groups: np.ndarray | None = None) -> list[Fold]:
-    """Every fold of every repeat of `cfg` (split.folds, repeats, validation_fraction, seed)."""
+def kfold_splits(
+    x: np.ndarray, cfg: Any, groups: np.ndarray | None = None, y: np.ndarray | None = None
+) -> list[Fold]:
+    """Every fold of every repeat of `cfg` (split.folds, repeats, validation_fraction, seed);
+    `y`, the labels, stratifies each fold's validation rows."""
     folds, repeats, seed = int(cfg.folds), int(cfg.repeats), int(cfg.seed)
     check_fold_settings(folds, repeats, len(x))
     if not 0 < cfg.validation_fraction < 1 - 1 / folds:
@@ -105,7 +111,9 @@ def kfold_splits(x: np.ndarray, cfg: Any, groups: np.ndarray | None = None) -> l
         rest = np.setdiff1d(np.arange(len(x)), test)
         fold_seed = seed + 1 + position
         if groups is None:
-            train, validation = _validation_rows(rest, x, n_validation, int(cfg.n_bins), fold_seed)
+            train, validation = _validation_rows(
+                rest, x, y, n_validation, int(cfg.n_bins), fold_seed
+            )
         else:
             train, validation = _grouped_validation_rows(
                 rest, x, groups, n_validation, int(cfg.n_bins), fold_seed

@@ -322,8 +322,54 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _kfold_line(result: RunResult) -> str:
+    """One line on a cross-validated run: which rows tested what."""
+    cv = result["cross_validation"]
+    repeats = cv["repeats"]
+    each = " per repeat" if repeats > 1 else ""
+    return (
+        f"Split: {cv['folds']}-fold cross-validation"
+        f"{f' repeated {repeats} times' if repeats > 1 else ''}, folds stratified on x's "
+        f"quantile bins (split=kfold): every one of the {result['test']['n']} rows was tested "
+        f"once{each}, by the model of the fold that held it out, and the test metrics are "
+        "the first repeat's pooled out-of-fold predictions. Each fold's validation rows were "
+        "taken from its training folds; the counts below are summed over the folds."
+    )
+
+
+def _cross_validation_section(result: RunResult) -> Section:
+    """Each held-out fold's metrics (and each repeat's), as mean, sd, min and max."""
+    cv = result["cross_validation"]
+    rows = [
+        {"over": f"{len(cv['fold_names'])} held-out folds", "metric": name, **_spread_cells(spread)}
+        for name, spread in cv["per_fold"].items()
+    ]
+    if cv["repeats"] > 1:
+        rows += [
+            {"over": f"{cv['repeats']} repeats (pooled)", "metric": name, **_spread_cells(spread)}
+            for name, spread in cv["per_repeat"].items()
+        ]
+    return Section(
+        "Cross-validation",
+        [
+            f"""The headline test metrics pool every fold's held-out rows; the spread below is
+each held-out fold's own (about {round(sum(cv["held_out_rows"]) / len(cv["held_out_rows"]))}
+rows each). A fold's model trains on {cv["folds"] - 1}/{cv["folds"]} of the rows, so these
+numbers estimate a model trained on that much data.""",
+            Table(pd.DataFrame(rows)),
+        ],
+    )
+
+
+def _spread_cells(spread: dict[str, Any]) -> dict[str, str]:
+    """mean, sd, min and max of a metric's spread, as table cells."""
+    return {key: fmt(spread[key]) for key in ("mean", "sd", "min", "max")}
+
+
 def _split_line(record: dict[str, Any], result: RunResult) -> str:
-    """One line on a random or grouped split."""
+    """One line on a random, grouped or k-fold split."""
+    if "cross_validation" in result:
+        return _kfold_line(result)
     if record.get("group"):
         group = (result.get("data_checks") or {}).get("group") or {}
         count = f" each of its {group['n_groups']} values is in one split," if group else ""
@@ -456,6 +502,7 @@ def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: s
         *filter(None, [reference_models_section(result)]),
         *([_split_section(record)] if record.get("method") == "time" else []),
         _class_balance_section(result),
+        *([_cross_validation_section(result)] if "cross_validation" in result else []),
         _test_section(result),
     ]
     if task.binary:
