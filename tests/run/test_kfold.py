@@ -1,0 +1,155 @@
+"""split=kfold from the command line: every row tested once, pooled metrics, fold spreads,
+thresholds paired on all rows, whole groups per fold, fold models averaged by predict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from conftest import TINY, run_cli, subjects_csv
+
+pytestmark = pytest.mark.slow  # every test trains
+
+N_ROWS = 200
+TABLE = ("data=table", "data.target=price", "data.id=sample_id")
+FIT = tuple(arg for arg in TINY if not arg.startswith("data."))  # a tiny model, briefly
+
+
+def prices_csv(path: Path, n: int = N_ROWS) -> Path:
+    """A small table: sensors that carry log10(price), an id column, price the target."""
+    rng = np.random.default_rng(11)
+    price = 10 ** rng.normal(3.3, 0.4, n)
+    features = rng.normal(0, 1, (n, 8)) + 2 * (np.log10(price)[:, None] - 3.3)
+    frame = pd.DataFrame(features, columns=[f"sensor_{i}" for i in range(8)])
+    frame.insert(0, "sample_id", [f"s{i:04d}" for i in range(n)])
+    frame["price"] = price
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def kfold_sweep(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """A two-threshold 5-fold sweep and a single-split run of the same 200-row file."""
+    cwd = tmp_path_factory.mktemp("kfold")
+    data = prices_csv(cwd / "prices.csv")
+    args = [*FIT, *TABLE, f"data.path={data}"]
+    swept = run_cli(
+        ["-m", "label.threshold=1500,2500", "split=kfold", "hydra.sweep.dir=sweep", *args], cwd
+    )
+    assert swept.returncode == 0, swept.stderr
+    single = run_cli(["label.threshold=1500", "hydra.run.dir=single", *args], cwd)
+    assert single.returncode == 0, single.stderr
+    return cwd / "sweep", cwd / "single", data
+
+
+def _job(sweep_dir: Path, threshold: int) -> Path:
+    (folder,) = sweep_dir.glob(f"*label.threshold={threshold}*")
+    return folder
+
+
+def test_every_row_is_tested_once_and_the_metrics_are_the_pooled_ones(kfold_sweep):
+    sweep_dir, _, data = kfold_sweep
+    run = _job(sweep_dir, 1500)
+    predictions = pd.read_csv(run / "predictions.csv", dtype={"id": str})
+    ids = pd.read_csv(data, dtype={"sample_id": str})["sample_id"]
+    assert sorted(predictions["id"]) == sorted(ids) and predictions["id"].is_unique
+    assert sorted(predictions["fold"].unique()) == [1, 2, 3, 4, 5]
+    result = json.loads((run / "metrics.json").read_text())
+    assert result["test"]["n"] == N_ROWS
+    pooled = roc_auc_score(predictions["y_true"], predictions["y_score"])
+    assert result["test"]["roc_auc"] == pytest.approx(pooled, abs=1e-12)
+    per_fold = [
+        roc_auc_score(fold["y_true"], fold["y_score"]) for _, fold in predictions.groupby("fold")
+    ]
+    spread = result["cross_validation"]["per_fold"]["roc_auc"]
+    assert spread["values"] == pytest.approx(per_fold, abs=1e-12)
+    assert spread["sd"] == pytest.approx(np.std(per_fold, ddof=1), abs=1e-12)
+    assert (
+        result["cross_validation"]["held_out_rows"] == predictions.groupby("fold").size().tolist()
+    )
+    report = (run / "report.md").read_text()
+    assert "5-fold cross-validation" in report and f"every one of the {N_ROWS} rows" in report
+    assert "## Cross-validation" in report
+    for fold in range(1, 6):
+        assert (run / "folds" / f"repeat1_fold{fold}" / "model.keras").exists()
+    # the reference models were fitted per fold and scored on the same pooled rows
+    references = pd.read_csv(run / "predictions_reference.csv", dtype={"id": str})
+    assert list(references["id"]) == list(predictions["id"])
+
+
+def test_cross_validation_narrows_the_intervals_of_a_single_split(kfold_sweep):
+    sweep_dir, single, _ = kfold_sweep
+    kfold = json.loads((_job(sweep_dir, 1500) / "metrics.json").read_text())
+    one = json.loads((single / "metrics.json").read_text())
+    assert one["test"]["n"] == 30
+    width = {name: np.diff(r["ci"]["test"]["roc_auc"])[0] for name, r in (("k", kfold), ("1", one))}
+    assert width["k"] < width["1"], width
+
+
+def test_the_thresholds_of_a_kfold_sweep_are_paired_on_every_row(kfold_sweep):
+    sweep_dir, _, _ = kfold_sweep
+    first = pd.read_csv(_job(sweep_dir, 1500) / "predictions.csv", dtype={"id": str})
+    second = pd.read_csv(_job(sweep_dir, 2500) / "predictions.csv", dtype={"id": str})
+    merged = first.merge(second, on="id")
+    assert len(merged) == N_ROWS
+    assert (merged["fold_x"] == merged["fold_y"]).all()  # the same folds for every threshold
+    paired = pd.read_csv(sweep_dir / "summary_paired.csv")
+    assert set(paired["metric"]) >= {"roc_auc", "balanced_accuracy"}
+    assert paired["note"].isna().all()  # no "different test rows: not paired"
+
+
+def test_predict_averages_the_fold_models(kfold_sweep, tmp_path):
+    import keras
+
+    from threshold_sweep.prepare.standardize import Standardizer
+
+    sweep_dir, _, data = kfold_sweep
+    run = _job(sweep_dir, 1500)
+    out = tmp_path / "new.csv"
+    done = run_cli(
+        [str(run), "--data", str(data), "--output", str(out)],
+        tmp_path,
+        module="threshold_sweep.cli.predict",
+    )
+    assert done.returncode == 0, done.stderr
+    predicted = pd.read_csv(out)
+    X = pd.read_csv(data)[[f"sensor_{i}" for i in range(8)]].to_numpy()[:, :, None]
+    scores = []
+    for folder in sorted((run / "folds").iterdir()):
+        standardizer = Standardizer.from_dict(
+            json.loads((folder / "standardization.json").read_text())
+        )
+        model = keras.saving.load_model(folder / "model.keras", compile=False)
+        scores.append(model.predict(standardizer.transform(X), verbose=0)[:, -1])
+    np.testing.assert_allclose(predicted["y_score"], np.mean(scores, axis=0), atol=1e-5)
+
+
+def test_grouped_folds_keep_each_subject_in_one_fold(tmp_path):
+    path = subjects_csv(tmp_path / "subjects.csv", n_subjects=40, years=5)
+    done = run_cli(
+        [
+            *FIT,
+            "data=table",
+            f"data.path={path}",
+            "data.group=subject",
+            "split=kfold",
+            "label.threshold=120",
+            "hydra.run.dir=run",
+        ],
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    subjects = pd.read_csv(path)["subject"]
+    held_out = pd.read_csv(tmp_path / "run" / "predictions.csv")
+    trained = pd.read_csv(tmp_path / "run" / "predictions_train.csv")
+    assert len(held_out) == len(subjects)
+    for fold in range(1, 6):
+        tested = set(subjects[held_out.loc[held_out["fold"] == fold, "id"]])
+        fitted = set(subjects[trained.loc[trained["fold"] == fold, "id"]])
+        assert tested and fitted and not tested & fitted, fold
+    assert held_out.groupby(subjects[held_out["id"]].to_numpy())["fold"].nunique().max() == 1
