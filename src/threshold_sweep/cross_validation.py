@@ -164,6 +164,19 @@ def _pooled_data(first: PreparedData, done_data: list[tuple[Fold, PreparedData]]
     return replace(pooled, counts_after=summed("counts_after"))
 
 
+def kfold_record(cfg: Any, group: str | None) -> dict[str, Any]:
+    """metrics.json's split section of a k-fold run (no order, no drift test)."""
+    return {
+        "method": "kfold",
+        "folds": int(cfg.split.folds),
+        "repeats": int(cfg.split.repeats),
+        "order": None,
+        "group": group,
+        "stratified": True,
+        "drift": None,
+    }
+
+
 def _kfold_summary(first: PreparedData, done_data: list[tuple[Fold, PreparedData]], cfg: Any):
     """data_summary.json of a k-fold run: the data, and every fold's sizes and class counts."""
     from threshold_sweep import run
@@ -172,11 +185,7 @@ def _kfold_summary(first: PreparedData, done_data: list[tuple[Fold, PreparedData
     summary["split_sizes"] = {"all": len(first.dataset)}
     summary["split_fractions"] = None
     summary["split"] = {
-        "method": "kfold",
-        "folds": int(cfg.split.folds),
-        "repeats": int(cfg.split.repeats),
-        "group": first.dataset.group,
-        "stratified": True,
+        **kfold_record(cfg, first.dataset.group),
         "per_fold": {
             fold.name: {
                 "sizes": {name: len(rows) for name, rows in data.split.items()},
@@ -248,6 +257,7 @@ def run_cross_validated(
     from threshold_sweep.report.run_page import write_run_report
 
     summary = run._result(cfg, pooled, task, first_trained, frames)
+    summary["split"] = kfold_record(cfg, first.dataset.group)
     summary["cross_validation"] = cross_validation_section(done, task, cfg)
     result = assess(summary, frames, cfg.evaluate, references)
     if "reference" in result:  # fitted once per fold, on that fold's training rows

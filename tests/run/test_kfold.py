@@ -98,6 +98,12 @@ def test_the_thresholds_of_a_kfold_sweep_are_paired_on_every_row(kfold_sweep):
     merged = first.merge(second, on="id")
     assert len(merged) == N_ROWS
     assert (merged["fold_x"] == merged["fold_y"]).all()  # the same folds for every threshold
+    summary = pd.read_csv(sweep_dir / "summary.csv")
+    assert set(summary["split_method"]) == {"kfold"} and set(summary["split_folds"]) == {5}
+    assert summary["fold_roc_auc_sd"].notna().all()
+    assert (
+        (sweep_dir / "summary.md").read_text().splitlines()[0].endswith("(5-fold cross-validation)")
+    )
     paired = pd.read_csv(sweep_dir / "summary_paired.csv")
     assert set(paired["metric"]) >= {"roc_auc", "balanced_accuracy"}
     assert paired["note"].isna().all()  # no "different test rows: not paired"

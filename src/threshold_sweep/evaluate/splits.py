@@ -27,10 +27,15 @@ def split_of(result: RunResult) -> dict[str, Any]:
 
 
 def split_description(record: dict[str, Any]) -> str:
-    """'time-ordered split on `date`', 'grouped split on `subject`' or 'random split
-    stratified on x'."""
+    """'time-ordered split on `date`', '5-fold cross-validation', 'grouped split on `subject`'
+    or 'random split stratified on x'."""
     if record.get("method") == "time":
         return f"time-ordered split on `{record['order']}`"
+    if record.get("method") == "kfold":
+        repeats = record.get("repeats", 1)
+        grouped = f", grouped on `{record['group']}`" if record.get("group") else ""
+        times = f" x {repeats} repeats" if repeats > 1 else ""
+        return f"{record.get('folds')}-fold cross-validation{times}{grouped}"
     if record.get("group"):
         return f"grouped split on `{record['group']}`"
     return "random split stratified on x"

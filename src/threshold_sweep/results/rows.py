@@ -111,7 +111,21 @@ def split_columns(result: RunResult) -> dict[str, Any]:
             for name in ("validation", "test")
             if name in drift
         },
+        **fold_columns(result),
     }
+
+
+def fold_columns(result: RunResult) -> dict[str, Any]:
+    """A k-fold run's folds and repeats and, per metric, the sd and range over held-out folds."""
+    cv = result.get("cross_validation")
+    if not cv:
+        return {}
+    row: dict[str, Any] = {"split_folds": cv["folds"], "split_repeats": cv["repeats"]}
+    for metric, spread in cv["per_fold"].items():
+        row[f"fold_{metric}_sd"] = spread["sd"]
+        row[f"fold_{metric}_min"] = spread["min"]
+        row[f"fold_{metric}_max"] = spread["max"]
+    return row
 
 
 def reference_columns(result: RunResult) -> dict[str, Any]:

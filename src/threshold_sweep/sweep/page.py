@@ -291,6 +291,11 @@ def _present(value: Any) -> str | None:
 RANDOM_SPLIT = split_description({"method": "random"})
 
 
+def _count(value: Any) -> int | None:
+    """A whole-number cell (folds, repeats) as an int, None when empty."""
+    return None if _present(value) is None else int(float(value))
+
+
 def split_kinds(complete: pd.DataFrame) -> dict[str, int]:
     """How the finished runs were split, in words, with the number of runs of each kind."""
     if complete.empty or "split_method" not in complete:
@@ -301,6 +306,8 @@ def split_kinds(complete: pd.DataFrame) -> dict[str, int]:
             "method": _present(row["split_method"]) or "random",
             "group": _present(row.get("split_group")),
             "order": _present(row.get("split_order")),
+            "folds": _count(row.get("split_folds")),
+            "repeats": _count(row.get("split_repeats")) or 1,
         }
         kind = split_description(record)
         kinds[kind] = kinds.get(kind, 0) + 1
