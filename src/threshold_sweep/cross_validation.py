@@ -30,6 +30,7 @@ from threshold_sweep.io import write_csv, write_json
 from threshold_sweep.model.runtime import import_tensorflow
 from threshold_sweep.preload import in_background, preload
 from threshold_sweep.prepare import PreparedData, prepare_folds
+from threshold_sweep.prepare.checks import pooled_checks
 from threshold_sweep.prepare.folds import Fold
 from threshold_sweep.prepare.labels import class_counts
 
@@ -151,7 +152,8 @@ def cross_validation_section(
 
 
 def _pooled_data(first: PreparedData, done_data: list[tuple[Fold, PreparedData]]) -> Any:
-    """The first fold's PreparedData with the first repeat's class counts summed over folds."""
+    """The first fold's PreparedData with the first repeat's class counts and data checks
+    (held-out rows seen in training, shared id values) summed over its folds."""
     mine = [data for fold, data in done_data if fold.repeat == 0]
 
     def summed(kind: str) -> dict[str, dict[str, int]]:
@@ -161,7 +163,8 @@ def _pooled_data(first: PreparedData, done_data: list[tuple[Fold, PreparedData]]
         }
 
     pooled = replace(first, counts_before=summed("counts_before"))
-    return replace(pooled, counts_after=summed("counts_after"))
+    checks = pooled_checks([data.checks for data in mine])
+    return replace(pooled, counts_after=summed("counts_after"), checks=checks)
 
 
 def kfold_record(cfg: Any, group: str | None) -> dict[str, Any]:

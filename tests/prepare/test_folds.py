@@ -94,3 +94,29 @@ def test_grouped_folds_never_put_a_group_in_two_splits(n_groups, rows_per_group,
 def test_bad_fold_settings_say_what_to_change(values, groups, message):
     with pytest.raises(UserError, match=message):
         kfold_splits(np.arange(40.0), split_cfg(**values), groups=groups)
+
+
+def test_pooled_checks_count_every_held_out_row_once():
+    from threshold_sweep.prepare.checks import data_checks, pooled_checks
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(100, 3, 1))
+    X[50:60] = X[0:10]  # ten rows repeat ten others exactly
+    subject = np.repeat([f"p{i}" for i in range(25)], 4)
+    folds = kfold_splits(X[:, 0, 0], split_cfg())
+    per_fold = [
+        data_checks(X, f.split.train, f.split.test, [], other_columns={"subject": subject})
+        for f in folds
+    ]
+    pooled = pooled_checks(per_fold)
+    assert pooled["test_rows"] == 100
+    # a held-out row counts when its twin (row i and i + 50, i < 10) is among the fold's
+    # training rows (not its validation rows)
+    twin = {**{i: i + 50 for i in range(10)}, **{i + 50: i for i in range(10)}}
+    expected = sum(
+        sum(1 for i in f.split.test if i in twin and twin[i] in set(f.split.train)) for f in folds
+    )
+    assert expected > 0 and pooled["test_rows_in_train"] == expected
+    (shared,) = pooled["shared_values"]
+    assert shared["column"] == "subject"
+    assert shared["test_rows"] == sum(c["shared_values"][0]["test_rows"] for c in per_fold)

@@ -144,3 +144,25 @@ def data_checks(
             shared_values(name, values, train, test) for name, values in entity_columns.items()
         ],
     }
+
+
+def pooled_checks(per_fold: Sequence[DataChecks]) -> DataChecks:
+    """The checks of k-fold cross-validation, from each held-out fold's against its training
+    folds: counts of held-out rows summed over the folds (every row is held out once), shared
+    values summed likewise (a value counts once per fold it straddles); the grouping is the
+    first fold's."""
+    first = per_fold[0]
+    shared: dict[str, SharedValues] = {}
+    for checks in per_fold:
+        for entry in checks["shared_values"]:
+            total = shared.setdefault(
+                entry["column"], {"column": entry["column"], "values": 0, "test_rows": 0}
+            )
+            total["values"] += entry["values"]
+            total["test_rows"] += entry["test_rows"]
+    return {
+        **first,
+        "test_rows_in_train": sum(checks["test_rows_in_train"] for checks in per_fold),
+        "test_rows": sum(checks["test_rows"] for checks in per_fold),
+        "shared_values": list(shared.values()),
+    }
