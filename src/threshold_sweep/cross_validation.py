@@ -229,13 +229,14 @@ def run_cross_validated(
     clock.mark("prepare")
     import_tensorflow()
     evaluation_imports = preload(run.EVALUATION_MODULES)
-    done, done_references, first_trained = [], [], None
+    done, done_references, first_trained, epochs = [], [], None, []
     for fold, data in prepared:
         frames, trained, references = _fold_frames(
             fold, data, task, cfg, fold_dir(out_dir, fold), keras_callbacks
         )
         first_trained = first_trained or trained
         done.append((fold, frames))
+        epochs.append({"best_epoch": trained.best_epoch, "epochs_run": trained.epochs_run})
         done_references.append((fold, references))
         if fold is not prepared[0][0]:
             trained.model = None  # only the first fold's model stays in memory
@@ -262,6 +263,7 @@ def run_cross_validated(
     summary = run._result(cfg, pooled, task, first_trained, frames)
     summary["split"] = kfold_record(cfg, first.dataset.group)
     summary["cross_validation"] = cross_validation_section(done, task, cfg)
+    summary["cross_validation"]["training_per_fold"] = epochs  # `training` is the first fold's
     result = assess(summary, frames, cfg.evaluate, references)
     if "reference" in result:  # fitted once per fold, on that fold's training rows
         result["reference"]["n_train"] = round(

@@ -72,6 +72,9 @@ def test_every_row_is_tested_once_and_the_metrics_are_the_pooled_ones(kfold_swee
     assert (
         result["cross_validation"]["held_out_rows"] == predictions.groupby("fold").size().tolist()
     )
+    per_fold_training = result["cross_validation"]["training_per_fold"]
+    assert len(per_fold_training) == 5
+    assert per_fold_training[0]["best_epoch"] == result["training"]["best_epoch"]
     report = (run / "report.md").read_text()
     assert "5-fold cross-validation" in report and f"every one of the {N_ROWS} rows" in report
     assert "## Cross-validation" in report
