@@ -11,6 +11,7 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+BACKGROUND = "background: "  # the name prefix of in_background's threads
 
 log = logging.getLogger(__name__)
 
@@ -48,5 +49,13 @@ def in_background(name: str, function: Callable[..., T], *args: Any) -> Future[T
         except BaseException as error:  # re-raised in the main thread by future.result()
             future.set_exception(error)
 
-    threading.Thread(target=work, name=name, daemon=True).start()
+    threading.Thread(target=work, name=BACKGROUND + name, daemon=True).start()
     return future
+
+
+def background_work_alive() -> bool:
+    """True while a thread started by in_background is still running (the main thread
+    failed or was interrupted before it needed the result)."""
+    return any(
+        thread.is_alive() and thread.name.startswith(BACKGROUND) for thread in threading.enumerate()
+    )

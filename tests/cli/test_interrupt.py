@@ -58,3 +58,31 @@ def test_other_ignored_exceptions_are_still_shown():
     assert result.returncode == 0, result.stderr
     assert "Exception ignored" in result.stderr and "ValueError: from a callback" in result.stderr
     assert "lost" in result.stdout
+
+
+FAILS_WHILE_WORK_RUNS = textwrap.dedent(
+    """
+    import atexit, sys, time, types
+    from threshold_sweep.cli import interrupt
+    from threshold_sweep.preload import in_background
+
+    def work():
+        atexit.register(print, "interpreter shut down")
+        in_background("slow", time.sleep, 30)
+        print("failing", flush=True)
+        sys.exit(2)
+
+    sys.modules["fake_entry"] = types.SimpleNamespace(main=work)
+    interrupt.run_interruptible("fake_entry:main")()
+    """
+)
+
+
+def test_a_failure_while_background_work_runs_exits_at_once_with_its_code():
+    # no interpreter shutdown under the running thread (it can abort the process)
+    result = _run(FAILS_WHILE_WORK_RUNS)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == "failing\n"
+    finished = _run(FAILS_WHILE_WORK_RUNS.replace("time.sleep, 30)", "time.sleep, 0).result()"))
+    assert finished.returncode == 2
+    assert finished.stdout == "failing\ninterpreter shut down\n"  # the normal shutdown

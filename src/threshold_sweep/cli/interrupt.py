@@ -115,10 +115,31 @@ def _exit(code: object) -> NoReturn:
     Everything is written by now. Without this, a Ctrl-C while the interpreter tears down
     TensorFlow's threads would kill the process (by the signal, with no message) after a
     complete run; ignoring it lets the run end as it finished. Launchers' worker pools
-    (joblib/loky) are shut down by the normal shutdown, so it is not skipped.
+    (joblib/loky) are shut down by the normal shutdown, so it is not skipped, unless
+    background work is still running (see _exit_now).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from threshold_sweep.preload import background_work_alive
+
+    if background_work_alive():
+        _exit_now(code)
     raise SystemExit(code)
+
+
+def _exit_now(code: object) -> NoReturn:
+    """Exit at once, as SystemExit(code) would end: the process failed or was interrupted while
+    a background thread (the reference models' fit) still runs in native code, and tearing the
+    interpreter down under it can abort the process ("terminate called without an active
+    exception", exit -6, seen in CI once); everything of the run is written by now."""
+    import logging
+
+    if isinstance(code, str):
+        sys.stderr.write(code + "\n")
+    status = code if isinstance(code, int) else (0 if code is None else 1)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 main = run_interruptible("threshold_sweep.cli.main:main")
