@@ -191,3 +191,11 @@ def imports_tensorflow(argv: list[str], module: str = "cli.main", cwd: Path | No
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=120
     )
     return done.stdout
+
+
+def markdown_table(text: str, heading: str) -> pd.DataFrame:
+    """The first Markdown table under `## heading` as strings."""
+    section = text.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("|")]
+    cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    return pd.DataFrame(cells[2:], columns=cells[0])

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from conftest import TINY, run_cli, subjects_csv
+from conftest import TINY, markdown_table, run_cli, subjects_csv
 
 pytestmark = pytest.mark.slow  # every test trains
 
@@ -107,6 +107,9 @@ def test_the_thresholds_of_a_kfold_sweep_are_paired_on_every_row(kfold_sweep):
     assert (
         (sweep_dir / "summary.md").read_text().splitlines()[0].endswith("(5-fold cross-validation)")
     )
+    completed = markdown_table((sweep_dir / "summary.md").read_text(), "Runs")
+    shown = completed["fold_roc_auc_sd"].astype(float).to_numpy()
+    np.testing.assert_allclose(shown, summary["fold_roc_auc_sd"].to_numpy(), atol=5e-4)
     paired = pd.read_csv(sweep_dir / "summary_paired.csv")
     assert set(paired["metric"]) >= {"roc_auc", "balanced_accuracy"}
     assert paired["note"].isna().all()  # no "different test rows: not paired"

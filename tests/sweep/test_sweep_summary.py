@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import TINY, run_cli, run_dir
+from conftest import TINY, markdown_table, run_cli, run_dir
 
 SAMPLINGS = ["undersample", "class_weight", "none"]  # not alphabetical: the sweep's order counts
 
@@ -29,14 +29,6 @@ def sampling_sweep(tmp_path_factory) -> Path:
     return cwd / "sweep"
 
 
-def _markdown_table(text: str, heading: str) -> pd.DataFrame:
-    """The first Markdown table under `## heading` as strings."""
-    section = text.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
-    lines = [line for line in section.splitlines() if line.startswith("|")]
-    cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
-    return pd.DataFrame(cells[2:], columns=cells[0])
-
-
 @pytest.mark.slow
 def test_groups_follow_the_order_of_the_sweep_not_the_alphabet(sampling_sweep):
     runs = pd.read_csv(sampling_sweep / "summary.csv")
@@ -45,7 +37,7 @@ def test_groups_follow_the_order_of_the_sweep_not_the_alphabet(sampling_sweep):
     groups = pd.read_csv(sampling_sweep / "summary_groups.csv")
     assert groups["group"].tolist() == [f"sampling={name}" for name in SAMPLINGS]
     text = (sampling_sweep / "summary.md").read_text()
-    assert _markdown_table(text, "Runs")["sampling"].tolist() == SAMPLINGS
+    assert markdown_table(text, "Runs")["sampling"].tolist() == SAMPLINGS
     paired = pd.read_csv(sampling_sweep / "summary_paired.csv")
     assert ("sampling=undersample", "sampling=none") in set(
         zip(paired["first_group"], paired["second_group"], strict=True)
@@ -120,10 +112,10 @@ def test_a_failed_job_still_names_the_complete_one(sweep, tmp_path):
     assert (summary.completed, summary.failed) == (2, 2)  # threshold 100 complete, 1e9 failed
     assert summary.groups["group"].tolist() == ["label.threshold=100"]
     text = (copy / "summary.md").read_text()
-    runs = _markdown_table(text, "Runs")
+    runs = markdown_table(text, "Runs")
     assert runs["label.threshold"].tolist() == ["100", "100"]
     assert runs["train.seed"].tolist() == ["0", "1"]
-    assert _markdown_table(text, "Comparable metrics").columns[-1] == "threshold=100"
+    assert markdown_table(text, "Comparable metrics").columns[-1] == "threshold=100"
     assert "At threshold=100 a no-skill model scores" in text
     assert "all runs" not in text
 

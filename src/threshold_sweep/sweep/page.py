@@ -25,6 +25,8 @@ RUN_COLUMNS = (
     "test_mcc",
     "test_roc_auc",
     "test_average_precision",
+    "fold_roc_auc_sd",  # k-fold runs: the ROC-AUC's sd over the held-out folds
+    "fold_balanced_accuracy_sd",
     "n_warnings",
 )
 
