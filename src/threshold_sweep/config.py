@@ -9,6 +9,8 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import II, MISSING
 
+from threshold_sweep.thresholds import DEFAULT_THRESHOLD
+
 
 class FeatureTransform(str, Enum):
     """An elementwise transform of the feature values before standardization."""
@@ -124,17 +126,22 @@ class ArraysDataConfig:
 class LabelConfig:
     """How x becomes classes: x > threshold is the positive class (the last name).
 
-    A sorted list of k thresholds gives k+1 ordered classes.
+    A sorted list of k thresholds gives k+1 ordered classes; label.bins or label.quantiles
+    cut x at quantiles of the training rows instead (label.threshold then stays unset).
 
     Attributes:
         threshold: x > threshold is the positive class; a sorted list gives ordered classes
         names: class names, lowest first; null = [low, high], or intervals for a list
         min_per_split: rows each class needs in train, validation and test, or the run stops
+        bins: K equal-count ordered classes, cut at quantiles of the training rows' x (>= 2)
+        quantiles: cut x at these quantiles of the training rows, e.g. [0.25,0.5] (in (0, 1))
     """
 
-    threshold: Any = 100.0
+    threshold: Any = DEFAULT_THRESHOLD
     names: list[str] | None = None
     min_per_split: int = 5
+    bins: int | None = None
+    quantiles: list[float] | None = None
 
 
 class SplitMethod(str, Enum):
@@ -657,10 +664,13 @@ def _check_plateau(train: Any) -> None:
 def _check_labels_and_verbosity(cfg: Any) -> None:
     """Thresholds and class names agree; train.verbose is one Keras knows."""
     from threshold_sweep.errors import UserError
-    from threshold_sweep.prepare.labels import class_names
+    from threshold_sweep.prepare.labels import class_names, quantile_levels
     from threshold_sweep.thresholds import parse_thresholds
 
-    class_names(parse_thresholds(cfg.label.threshold), cfg.label.names)
+    levels = quantile_levels(cfg.label, DEFAULT_THRESHOLD)  # label.bins / label.quantiles
+    class_names(
+        parse_thresholds(cfg.label.threshold) if levels is None else levels, cfg.label.names
+    )
     if str(cfg.train.verbose) not in ("auto", "0", "1", "2"):
         raise UserError(f"train.verbose={cfg.train.verbose} must be auto, 0, 1 or 2")
 

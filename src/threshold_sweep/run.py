@@ -296,6 +296,7 @@ def _result(
         "task": task.kind,
         "target": data.dataset.target,
         "threshold": threshold_value(data.thresholds),
+        "label_cuts": data.label_cuts,  # label.bins / label.quantiles: each cut's quantile, value
         "label_names": list(task.names),
         "positive_class": task.positive,
         "cutoff": float(cfg.evaluate.cutoff) if task.binary else None,
@@ -409,6 +410,7 @@ def _data_summary(data: PreparedData, cfg: Any) -> dict[str, Any]:
         "features": data.dataset.features or None,
         "ignored_columns": data.dataset.ignored_columns or None,
         "threshold": threshold_value(data.thresholds),
+        "label_cuts": data.label_cuts,
         "label_names": data.names,
         "positive_class": data.names[-1] if len(data.names) == 2 else None,
         "sampling": cfg.sampling.strategy.value,

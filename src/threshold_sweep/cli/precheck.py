@@ -116,7 +116,22 @@ def precheck(argv: list[str], config_dir: Path) -> None:
     except Exception as error:  # every composition problem becomes one line
         sys.stderr.write(f"error: {explain(error, config_dir)}\n")
         raise SystemExit(2) from None
+    check_label_source(parsed)
     check_components(cfg)
+
+
+def check_label_source(parsed: list) -> None:
+    """Exit 2 with one line if the command gives label.threshold beside label.bins or
+    label.quantiles (even at its default value: which one was meant is unclear)."""
+    given = {o.get_key_element().lstrip("+~"): o.input_line for o in parsed}
+    quantile = [given[key] for key in ("label.bins", "label.quantiles") if key in given]
+    if "label.threshold" in given and quantile:
+        sys.stderr.write(
+            f"error: {quantile[0]} and {given['label.threshold']} both set the classes: "
+            f"{quantile[0].split('=')[0].lstrip('+~')} cuts x at quantiles of the training rows "
+            "and the cuts become the thresholds; drop one of them\n"
+        )
+        raise SystemExit(2)
 
 
 def _first_values(parsed: list, choice: tuple[str, str] | None = None) -> list[str]:

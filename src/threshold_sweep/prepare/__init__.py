@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -15,16 +15,22 @@ from threshold_sweep.prepare.balance import SplitRecord, split_record
 from threshold_sweep.prepare.checks import DataChecks, GroupCheck, data_checks, group_check
 from threshold_sweep.prepare.folds import Fold, kfold_splits
 from threshold_sweep.prepare.labels import (
+    Cuts,
     check_class_counts,
     check_threshold,
     class_counts,
     class_names,
+    largest_counted_bins,
     make_labels,
     parse_thresholds,
+    quantile_cuts,
+    quantile_levels,
+    quantile_setting,
 )
 from threshold_sweep.prepare.sampling import TrainingRows
 from threshold_sweep.prepare.split import Split, split_rows
 from threshold_sweep.prepare.standardize import Standardizer, check_transform
+from threshold_sweep.thresholds import DEFAULT_THRESHOLD
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +50,7 @@ class PreparedData:
     counts_after: dict[str, dict[str, int]]
     checks: DataChecks
     split_record: SplitRecord
+    label_cuts: dict[str, Any] | None = None  # label.bins / label.quantiles: the cuts' record
 
     def features(self, rows: np.ndarray) -> np.ndarray:
         """Standardized sequences of the given rows."""
@@ -58,15 +65,32 @@ class Labelled:
     y: np.ndarray
     names: list[str]
     thresholds: list[float]
+    cuts: Cuts | None = None  # label.bins / label.quantiles: the training rows' cuts
+    label_cuts: dict[str, Any] | None = None  # what metrics.json records of the cuts
 
 
 def load_labelled(cfg: Any) -> Labelled:
-    """Load the data and label every row by the thresholds."""
+    """Load the data and label every row by the thresholds of label.threshold."""
     thresholds = parse_thresholds(cfg.label.threshold)
     names = class_names(thresholds, cfg.label.names)
     dataset = load_dataset(cfg.data)
     check_threshold(dataset.x, thresholds)
     return Labelled(dataset, make_labels(dataset.x, thresholds), names, thresholds)
+
+
+def label_levels(cfg: Any) -> list[float] | None:
+    """The quantiles of label.bins or label.quantiles (None: label.threshold labels)."""
+    return quantile_levels(cfg.label, DEFAULT_THRESHOLD)
+
+
+def label_by_cuts(dataset: Dataset, label: Any, levels: list[float], train: np.ndarray) -> Labelled:
+    """Label every row by the cuts at `levels` of the training rows' x (no other row's x
+    moves them), named as label.threshold's classes are."""
+    setting = quantile_setting(getattr(label, "bins", None), getattr(label, "quantiles", None))
+    cuts = quantile_cuts(dataset.x[train], levels, setting)
+    names = class_names(cuts.values, label.names)
+    y = make_labels(dataset.x, cuts.values)
+    return Labelled(dataset, y, names, cuts.values, cuts, cuts.record())
 
 
 def split_method(cfg: Any) -> str:
@@ -75,10 +99,20 @@ def split_method(cfg: Any) -> str:
 
 
 def prepare(cfg: Any) -> PreparedData:
-    """Load, label, split once, resample the training split, fit the standardizer."""
-    labelled = load_labelled(cfg)
+    """Load, label, split once, resample the training split, fit the standardizer.
+
+    With label.bins or label.quantiles the labels come after the split: the cuts are
+    quantiles of the training rows' x (the split is stratified on x, so it needs no labels).
+    """
     method = split_method(cfg)
-    split = _split(labelled.dataset, cfg, method)
+    levels = label_levels(cfg)
+    if levels is None:
+        labelled = load_labelled(cfg)
+        split = _split(labelled.dataset, cfg, method)
+    else:
+        dataset = load_dataset(cfg.data)
+        split = _split(dataset, cfg, method)
+        labelled = label_by_cuts(dataset, cfg.label, levels, split.train)
     minimum = int(cfg.label.min_per_split)
     try:
         return prepare_split(labelled, split, cfg, method, minimum)
@@ -107,12 +141,84 @@ def prepare_folds(cfg: Any) -> list[tuple[Fold, PreparedData]]:
     held-out rows none (they are pooled), and the rows of every class together need
     label.min_per_split, as a single split's test rows would.
     """
+    levels = label_levels(cfg)
+    if levels is not None:
+        return _prepare_folds_by_cuts(cfg, levels)
     labelled = load_labelled(cfg)
     dataset = labelled.dataset
     folds = kfold_splits(dataset.x, cfg.split, dataset.groups, labelled.y)
     everything = {"all rows": class_counts(labelled.y, labelled.names)}
     check_class_counts(everything, labelled.thresholds, int(cfg.label.min_per_split))
     return [(fold, prepare_split(labelled, fold.split, cfg, "kfold", 1)) for fold in folds]
+
+
+def _prepare_folds_by_cuts(cfg: Any, levels: list[float]) -> list[tuple[Fold, PreparedData]]:
+    """split=kfold with label.bins / label.quantiles: each fold's rows are labelled by the cuts
+    of that fold's training rows (its held-out rows move none of them).
+
+    A fold's class k is the k-th quantile class of its training rows, so the pooled
+    out-of-fold metrics compare class indices; the class names, the run's thresholds and
+    threshold-sweep-predict use each cut's mean over the folds. The validation rows are
+    stratified on x's quantile bins, as no labels exist before a fold's cuts.
+    """
+    dataset = load_dataset(cfg.data)
+    folds = kfold_splits(dataset.x, cfg.split, dataset.groups)
+    per_fold = [label_by_cuts(dataset, cfg.label, levels, fold.split.train) for fold in folds]
+    thresholds = [float(v) for v in np.mean([f.thresholds for f in per_fold], axis=0)]
+    names = class_names(thresholds, cfg.label.names)
+    record = {
+        "from": per_fold[0].cuts.setting,
+        "computed_on": (
+            "each fold's training rows' x (numpy.quantile), labelling that fold's rows; "
+            "value: each cut's mean over the folds (the class names, threshold and predict's)"
+        ),
+        "cuts": [{"quantile": q, "value": v} for q, v in zip(levels, thresholds, strict=True)],
+        "per_fold": {fold.name: f.thresholds for fold, f in zip(folds, per_fold, strict=True)},
+    }
+    labelled = [replace(f, names=names, thresholds=thresholds, label_cuts=record) for f in per_fold]
+    held_out = np.zeros(len(names), dtype=np.int64)
+    for fold, fold_labels in zip(folds, labelled, strict=True):
+        if fold.repeat == 0:
+            held_out += np.bincount(fold_labels.y[fold.split.test], minlength=len(names))
+    _check_cut_counts(
+        labelled[0],
+        {"all rows": dict(zip(names, held_out.tolist(), strict=True))},
+        {"all rows": np.arange(len(dataset))},
+        int(cfg.label.min_per_split),
+    )
+    return [
+        (fold, prepare_split(fold_labels, fold.split, cfg, "kfold", 1))
+        for fold, fold_labels in zip(folds, labelled, strict=True)
+    ]
+
+
+def _check_cut_counts(
+    labelled: Labelled,
+    counts: dict[str, dict[str, int]],
+    rows: dict[str, np.ndarray],
+    minimum: int,
+) -> None:
+    """check_class_counts for labels by thresholds; for cuts, its message suggests the largest
+    label.bins that leaves every class `minimum` rows in each split of `rows`."""
+    cuts = labelled.cuts
+    if cuts is None:
+        check_class_counts(counts, labelled.thresholds, minimum)
+        return
+    if all(c >= minimum for split in counts.values() for c in split.values()):
+        return
+    x = labelled.dataset.x
+    train = rows.get("train", next(iter(rows.values())))
+    largest = largest_counted_bins(
+        x[train], [x[r] for r in rows.values()], len(cuts.values), minimum
+    )
+    fix = (
+        f"use at most label.bins={largest} (the largest that leaves every class "
+        f"label.min_per_split={minimum} rows in each split), add data, or lower "
+        "label.min_per_split"
+        if largest >= 2
+        else "add data, or lower label.min_per_split"
+    )
+    check_class_counts(counts, cuts.values, minimum, setting=cuts.setting, fix=fix)
 
 
 def prepare_split(
@@ -128,7 +234,12 @@ def prepare_split(
             name: counts for name, counts in counts_before.items() if name != "test"
         }
     )
-    check_class_counts(checked, labelled.thresholds, min_per_split)
+    _check_cut_counts(
+        labelled,
+        checked,
+        {name: rows for name, rows in split.items() if name in checked},
+        min_per_split,
+    )
     training = bind(cfg.sampling, "sampling")(split.train, y)
     counts_after = dict(counts_before)
     counts_after["train"] = class_counts(y[training.indices], names)
@@ -157,6 +268,7 @@ def prepare_split(
         split_record=split_record(
             method, split, counts_before, dataset.order, dataset.order_name, dataset.group
         ),
+        label_cuts=labelled.label_cuts,
     )
 
 

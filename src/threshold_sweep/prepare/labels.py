@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,139 @@ from threshold_sweep.errors import UserError
 from threshold_sweep.thresholds import parse_thresholds, threshold_text
 
 __all__ = ["class_names", "make_labels", "parse_thresholds", "threshold_text"]
+
+
+@dataclass(frozen=True)
+class Cuts:
+    """Thresholds cut at quantiles of the training rows' x (label.bins or label.quantiles)."""
+
+    setting: str  # 'label.bins=5' or 'label.quantiles=[0.25,0.5]', for messages and records
+    levels: list[float]  # the quantiles, each in (0, 1)
+    values: list[float]  # numpy.quantile of the training rows' x at them: the thresholds
+    n_rows: int  # the training rows they were computed on
+
+    def record(self) -> dict[str, Any]:
+        """metrics.json's label_cuts: where the cuts came from and each one's quantile and value."""
+        return {
+            "from": self.setting,
+            "computed_on": f"the training split's x ({self.n_rows} rows), numpy.quantile",
+            "cuts": [
+                {"quantile": q, "value": v} for q, v in zip(self.levels, self.values, strict=True)
+            ],
+        }
+
+
+def quantile_levels(label: Any, default_threshold: float) -> list[float] | None:
+    """The quantiles label.bins (K equal-count classes) or label.quantiles ask to cut x at;
+    None when the thresholds are label.threshold's."""
+    bins, quantiles = getattr(label, "bins", None), getattr(label, "quantiles", None)
+    if bins is None and quantiles is None:
+        return None
+    if bins is not None and quantiles is not None:
+        raise UserError(
+            f"label.bins={bins} and label.quantiles={list(quantiles)} both set the cuts; "
+            "give one of them"
+        )
+    setting = quantile_setting(bins, quantiles)
+    if parse_thresholds(label.threshold) != [float(default_threshold)]:
+        raise UserError(
+            f"{setting} replaces label.threshold, which is set to "
+            f"{threshold_text(parse_thresholds(label.threshold))}; leave label.threshold out "
+            "(the cuts become the thresholds), or drop "
+            f"label.{'bins' if bins is not None else 'quantiles'}"
+        )
+    if bins is not None:
+        if int(bins) < 2:
+            raise UserError(
+                f"label.bins={bins} must be at least 2 (K equal-count classes), e.g. label.bins=5"
+            )
+        return [i / int(bins) for i in range(1, int(bins))]
+    levels = [float(q) for q in quantiles]
+    if not levels or not all(0 < q < 1 for q in levels):
+        raise UserError(
+            f"{setting} must be quantiles strictly between 0 and 1, e.g. label.quantiles=[0.25,0.5]"
+        )
+    if any(b <= a for a, b in itertools.pairwise(levels)):
+        raise UserError(
+            f"{setting} must be strictly increasing without repeats, e.g. "
+            f"label.quantiles=[{','.join(f'{q:g}' for q in sorted(set(levels)))}]"
+        )
+    return levels
+
+
+def quantile_setting(bins: Any, quantiles: Any) -> str:
+    """'label.bins=5' or 'label.quantiles=[0.25,0.5]', as the user wrote the setting."""
+    if bins is not None:
+        return f"label.bins={bins}"
+    return f"label.quantiles=[{','.join(f'{float(q):g}' for q in quantiles)}]"
+
+
+def quantile_cuts(x_train: np.ndarray, levels: Sequence[float], setting: str) -> Cuts:
+    """The cuts at `levels` of the training rows' x; a tie that empties a class is an error."""
+    values = np.quantile(x_train, levels)
+    collision = _first_collision(values, float(np.max(x_train)))
+    if collision is not None:
+        raise UserError(_tie_message(x_train, levels, values, collision, setting))
+    return Cuts(setting, [float(q) for q in levels], [float(v) for v in values], len(x_train))
+
+
+def _first_collision(values: np.ndarray, top: float) -> int | None:
+    """The first cut equal to the one before it, or to the largest x (its class would be
+    empty); None when every class gets training rows."""
+    bad = np.flatnonzero(np.diff(values) <= 0) + 1
+    if len(bad):
+        return int(bad[0])
+    return len(values) - 1 if values[-1] >= top else None
+
+
+def largest_distinct_bins(x_train: np.ndarray, most: int) -> int:
+    """The largest K <= most whose equal-count cuts of x_train leave no class empty (1: none)."""
+    ordered, top = np.sort(x_train), float(np.max(x_train))
+    for k in range(most, 1, -1):
+        if _first_collision(np.quantile(ordered, np.arange(1, k) / k), top) is None:
+            return k
+    return 1
+
+
+def _tie_message(
+    x_train: np.ndarray, levels: Sequence[float], values: np.ndarray, at: int, setting: str
+) -> str:
+    """One line: which quantiles collide on which x value, and the largest label.bins that works."""
+    value = float(values[at])
+    share = float(np.mean(x_train == value))
+    if at > 0 and values[at] <= values[at - 1]:
+        what = (
+            f"the cuts at quantiles {levels[at - 1]:g} and {levels[at]:g} both fall on x={value:g}"
+        )
+    else:
+        what = f"the cut at quantile {levels[at]:g} falls on x={value:g}, the largest x"
+    largest = largest_distinct_bins(x_train, len(levels))
+    fix = (
+        f"use at most label.bins={largest}, the largest that gives distinct cuts on this "
+        "training split, or label.quantiles that avoid the tie"
+        if largest >= 2
+        else "x takes too few distinct values for quantile classes; use label.threshold"
+    )
+    return (
+        f"{setting}: {what} (tied values: {share:.1%} of the {len(x_train)} training rows have "
+        f"x={value:g}), so a class would be empty; {fix}"
+    )
+
+
+def largest_counted_bins(
+    x_train: np.ndarray, x_splits: Sequence[np.ndarray], most: int, minimum: int
+) -> int:
+    """The largest K <= most whose equal-count cuts of x_train leave every class `minimum` rows
+    in each of `x_splits` (1: none)."""
+    ordered, top = np.sort(x_train), float(np.max(x_train))
+    most = min(most, min(len(x) for x in x_splits) // max(minimum, 1))
+    for k in range(most, 1, -1):
+        values = np.quantile(ordered, np.arange(1, k) / k)
+        if _first_collision(values, top) is None and all(
+            np.bincount(make_labels(x, values), minlength=k).min() >= minimum for x in x_splits
+        ):
+            return k
+    return 1
 
 
 def class_names(thresholds: Sequence[float], names: Sequence[str] | None) -> list[str]:
@@ -59,9 +193,14 @@ def class_counts(y: np.ndarray, names: Sequence[str]) -> dict[str, int]:
 
 
 def check_class_counts(
-    counts_per_split: Mapping[str, Mapping[str, int]], threshold: Any, min_per_split: int
+    counts_per_split: Mapping[str, Mapping[str, int]],
+    threshold: Any,
+    min_per_split: int,
+    setting: str | None = None,
+    fix: str = "move the threshold toward the median of x, add data, or lower label.min_per_split",
 ) -> None:
-    """Reject a threshold that leaves a class with fewer than `min_per_split` rows in a split."""
+    """Reject a threshold that leaves a class with fewer than `min_per_split` rows in a split
+    (`setting` names what made the thresholds when it is not label.threshold; `fix` the way out)."""
     short = [
         f"{split} {name}={count}"
         for split, counts in counts_per_split.items()
@@ -73,8 +212,8 @@ def check_class_counts(
             f"{split}: " + ", ".join(f"{n}={c}" for n, c in counts.items())
             for split, counts in counts_per_split.items()
         )
+        setting = setting or f"label.threshold={threshold_text(threshold)}"
         raise UserError(
-            f"label.threshold={threshold_text(threshold)} leaves too few rows ({', '.join(short)} "
-            f"< label.min_per_split={min_per_split}) [{table}]; move the threshold toward the "
-            "median of x, add data, or lower label.min_per_split"
+            f"{setting} leaves too few rows ({', '.join(short)} "
+            f"< label.min_per_split={min_per_split}) [{table}]; {fix}"
         )
