@@ -12,6 +12,8 @@ import numpy as np
 from threshold_sweep.errors import UserError
 from threshold_sweep.thresholds import parse_thresholds, threshold_text
 
+MAX_LISTED = 6  # classes (or short class-split pairs) a message lists before it abbreviates
+
 __all__ = ["class_names", "make_labels", "parse_thresholds", "threshold_text"]
 
 
@@ -208,12 +210,20 @@ def check_class_counts(
         if count < min_per_split
     ]
     if short:
-        table = "; ".join(
-            f"{split}: " + ", ".join(f"{n}={c}" for n, c in counts.items())
-            for split, counts in counts_per_split.items()
+        n_classes = max(len(counts) for counts in counts_per_split.values())
+        table = (  # the whole table while it stays short
+            " ["
+            + "; ".join(
+                f"{split}: " + ", ".join(f"{n}={c}" for n, c in counts.items())
+                for split, counts in counts_per_split.items()
+            )
+            + "]"
+            if n_classes <= MAX_LISTED
+            else f" ({len(short)} of {sum(map(len, counts_per_split.values()))} class counts)"
         )
+        listed = short[:MAX_LISTED] + ([f"... {short[-1]}"] if len(short) > MAX_LISTED else [])
         setting = setting or f"label.threshold={threshold_text(threshold)}"
         raise UserError(
-            f"{setting} leaves too few rows ({', '.join(short)} "
-            f"< label.min_per_split={min_per_split}) [{table}]; {fix}"
+            f"{setting} leaves too few rows ({', '.join(listed)} "
+            f"< label.min_per_split={min_per_split}){table}; {fix}"
         )
