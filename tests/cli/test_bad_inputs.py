@@ -51,6 +51,8 @@ def dated_rows(last: str | None = None, same: int = 0) -> str:
 
 
 TIMED = ("split=time", "data=table")
+# x takes four values (0..3, a quarter of the rows each): ten equal-count cuts must tie
+TIED_ROWS = "x,a,b\n" + "".join(f"{i % 4},{i % 7},{i % 3}\n" for i in range(1, 300))
 
 CASES = {
     "missing file": (lambda t: ["data=table", "data.path=nope.csv"], "file not found"),
@@ -180,6 +182,48 @@ CASES = {
             "data.path=" + csv(t, grouped_rows(6)),
         ],
         "split.folds=10 needs at least 10 groups, but the data has 6",
+    ),
+    "one bin": (lambda t: ["label.bins=1"], "label.bins=1 must be at least 2"),
+    "bins not an integer": (
+        lambda t: ["label.bins=2.5"],
+        "Value '2.5' of type 'float' could not be converted to Integer (label.bins)",
+    ),
+    "quantile outside (0, 1)": (
+        lambda t: ["label.quantiles=[0.5,1]"],
+        "label.quantiles=[0.5,1] must be quantiles strictly between 0 and 1",
+    ),
+    "quantile of zero": (
+        lambda t: ["label.quantiles=[0,0.5]"],
+        "label.quantiles=[0,0.5] must be quantiles strictly between 0 and 1",
+    ),
+    "unsorted quantiles": (
+        lambda t: ["label.quantiles=[0.7,0.3]"],
+        "label.quantiles=[0.7,0.3] must be strictly increasing without repeats, e.g. "
+        "label.quantiles=[0.3,0.7]",
+    ),
+    "repeated quantiles": (
+        lambda t: ["label.quantiles=[0.5,0.5]"],
+        "label.quantiles=[0.5,0.5] must be strictly increasing without repeats",
+    ),
+    "bins with quantiles": (
+        lambda t: ["label.bins=4", "label.quantiles=[0.5]"],
+        "label.bins=4 and label.quantiles=[0.5] both set the cuts; give one of them",
+    ),
+    "bins with an explicit threshold": (
+        lambda t: ["label.bins=4", "label.threshold=100"],
+        "label.bins=4 and label.threshold=100 both set the classes",
+    ),
+    "quantiles with a threshold list": (
+        lambda t: ["label.quantiles=[0.5]", "label.threshold=[10,100]"],
+        "label.quantiles=[0.5] and label.threshold=[10,100] both set the classes",
+    ),
+    "bins tied on integer x": (
+        lambda t: ["data=table", "label.bins=10", "data.path=" + csv(t, TIED_ROWS)],
+        "label.bins=10: the cuts at quantiles 0.1 and 0.2 both fall on x=0 (tied values: ",
+    ),
+    "more bins than the rows allow": (
+        lambda t: ["label.bins=100", "data.n_samples=300"],
+        "label.bins=100 leaves too few rows (",
     ),
     "unsorted thresholds": (lambda t: ["label.threshold=[1000,100]"], "strictly increasing"),
     "duplicate thresholds": (lambda t: ["label.threshold=[100,100]"], "strictly increasing"),
