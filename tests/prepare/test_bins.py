@@ -155,22 +155,27 @@ def test_largest_distinct_bins_matches_trying_every_k(seed):
     assert largest_distinct_bins(x, 40) == brute_largest_distinct(x, 40)
 
 
-def test_largest_counted_bins_matches_trying_every_k():
-    rng = np.random.default_rng(5)
-    train, test = rng.lognormal(0, 1, 210), rng.lognormal(0, 1, 45)
+@pytest.mark.parametrize("seed", range(12))
+def test_largest_counted_bins_matches_trying_every_k(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(100, 3000))
+    x = rng.lognormal(0, 1, n) if seed % 2 else rng.integers(0, 5 + 5 * seed, n).astype(float)
+    train, validation, test = np.split(x, [int(0.7 * n), int(0.85 * n)])
+    minimum = 1 + seed % 6
 
-    def brute(most: int, minimum: int) -> int:
-        for k in range(most, 1, -1):
+    def brute(most: int) -> int:
+        for k in range(min(most, len(validation) // minimum), 1, -1):
             cuts = np.quantile(train, np.arange(1, k) / k)
-            if all(
-                np.bincount(np.searchsorted(cuts, x), minlength=k).min() >= minimum
-                for x in (train, test)
+            distinct = (np.diff(cuts) > 0).all() and cuts[-1] < train.max()
+            if distinct and all(
+                np.bincount(np.searchsorted(cuts, part), minlength=k).min() >= minimum
+                for part in (train, validation, test)
             ):
                 return k
         return 1
 
-    for minimum in (1, 3, 5):
-        assert largest_counted_bins(train, [train, test], 99, minimum) == brute(99, minimum)
+    found = largest_counted_bins(train, [train, validation, test], 400, minimum)
+    assert found == brute(400)
 
 
 def test_too_many_bins_suggests_the_largest_that_leaves_enough_rows():
