@@ -211,3 +211,23 @@ def test_names_must_match_the_bins():
 def test_threshold_runs_record_no_cuts():
     data = prepare(bins_cfg("label.threshold=[100,1000]"))
     assert data.label_cuts is None and data.thresholds == [100.0, 1000.0]
+
+
+def test_a_finer_stratification_is_suggested_when_it_gives_every_class_enough_rows():
+    cfg = compose_config("label.bins=51")  # 4,000 rows: 600 validation rows for 51 classes
+    validate_config(cfg)
+    with pytest.raises(UserError) as raised:
+        prepare(cfg)
+    found = re.search(
+        r"; or split\.n_bins=51, which stratifies the split on 51 quantile bins of x: every "
+        r"class then has at least (\d+) rows in each split",
+        str(raised.value),
+    )
+    assert found, raised.value
+    data = prepare(compose_config("label.bins=51", "split.n_bins=51"))
+    fewest = min(min(counts.values()) for counts in data.counts_before.values())
+    assert fewest == int(found.group(1)) >= 5
+    # a threshold run is told nothing of bins
+    with pytest.raises(UserError) as raised:
+        prepare(compose_config("label.threshold=5000", "data.n_samples=300"))
+    assert "split.n_bins" not in str(raised.value)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+from omegaconf import OmegaConf
 
 from threshold_sweep.components import bind
 from threshold_sweep.data import Dataset, load_dataset
@@ -16,6 +17,7 @@ from threshold_sweep.prepare.checks import DataChecks, GroupCheck, data_checks, 
 from threshold_sweep.prepare.folds import Fold, kfold_splits
 from threshold_sweep.prepare.labels import (
     Cuts,
+    TooFewRows,
     check_class_counts,
     check_threshold,
     class_counts,
@@ -117,7 +119,32 @@ def prepare(cfg: Any) -> PreparedData:
     try:
         return prepare_split(labelled, split, cfg, method, minimum)
     except UserError as error:
-        raise UserError(f"{error}{kfold_hint(labelled, minimum)}") from None
+        finer = strata_hint(labelled, cfg, method, minimum) if isinstance(error, TooFewRows) else ""
+        raise UserError(f"{error}{finer}{kfold_hint(labelled, minimum)}") from None
+
+
+def strata_hint(labelled: Labelled, cfg: Any, method: str, minimum: int) -> str:
+    """For K quantile classes too few in some split: '; or split.n_bins=K, ...' when a split
+    stratified on K quantile bins of x (split=default's knob) gives every class enough rows
+    ('' when it does not, or for other labels and splits)."""
+    cuts = labelled.cuts
+    k = 0 if cuts is None else len(cuts.levels) + 1
+    if cuts is None or method != "random" or int(cfg.split.n_bins) >= k:
+        return ""
+    split_cfg = OmegaConf.merge(cfg.split, {"n_bins": k})
+    dataset = labelled.dataset
+    split = split_rows(dataset.x, split_cfg, dataset.groups, _group_setting(cfg.data, dataset))
+    try:
+        y = label_by_cuts(dataset, cfg.label, cuts.levels, split.train).y
+    except UserError:
+        return ""
+    fewest = min(int(np.bincount(y[rows], minlength=k).min()) for _, rows in split.items())
+    if fewest < minimum:
+        return ""
+    return (
+        f"; or split.n_bins={k}, which stratifies the split on {k} quantile bins of x: every "
+        f"class then has at least {fewest} rows in each split"
+    )
 
 
 def kfold_hint(labelled: Labelled, minimum: int, folds: int = 5) -> str:

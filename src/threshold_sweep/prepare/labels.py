@@ -17,6 +17,10 @@ MAX_LISTED = 6  # classes (or short class-split pairs) a message lists before it
 __all__ = ["class_names", "make_labels", "parse_thresholds", "threshold_text"]
 
 
+class TooFewRows(UserError):
+    """A class has fewer than label.min_per_split rows in some split."""
+
+
 @dataclass(frozen=True)
 class Cuts:
     """Thresholds cut at quantiles of the training rows' x (label.bins or label.quantiles)."""
@@ -256,7 +260,7 @@ def check_class_counts(
         )
         listed = short[:MAX_LISTED] + ([f"... {short[-1]}"] if len(short) > MAX_LISTED else [])
         setting = setting or f"label.threshold={threshold_text(threshold)}"
-        raise UserError(
+        raise TooFewRows(
             f"{setting} leaves too few rows ({', '.join(listed)} "
             f"< label.min_per_split={min_per_split}){table}; {fix}"
         )
