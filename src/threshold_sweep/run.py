@@ -39,8 +39,8 @@ def config_fingerprint(cfg: Any) -> str:
 
     `resume` and `tracking` are left out, and so are `train.tensorboard` while false,
     `data.group` / `data.group_key` / `data.order` while null, `split.method` while random and
-    `split.folds` / `split.repeats` unless it is kfold: runs made before these keys existed
-    keep their fingerprint.
+    `split.folds` / `split.repeats` unless it is kfold, `label.bins` / `label.quantiles` while
+    null: runs made before these keys existed keep their fingerprint.
     """
     import hashlib
 
@@ -53,6 +53,10 @@ def config_fingerprint(cfg: Any) -> str:
     for key in ("group", "group_key", "order"):
         if isinstance(data, dict) and key in data and data[key] is None:
             data.pop(key)
+    label = resolved.get("label")
+    for key in ("bins", "quantiles"):
+        if isinstance(label, dict) and key in label and label[key] is None:
+            label.pop(key)
     split = resolved.get("split")
     if isinstance(split, dict) and split.get("method") != "kfold":  # a str Enum or text
         split.pop("folds", None)

@@ -231,3 +231,17 @@ def test_a_finer_stratification_is_suggested_when_it_gives_every_class_enough_ro
     with pytest.raises(UserError) as raised:
         prepare(compose_config("label.threshold=5000", "data.n_samples=300"))
     assert "split.n_bins" not in str(raised.value)
+
+
+def test_unset_bins_keep_the_fingerprint_of_runs_made_before_them():
+    from omegaconf import OmegaConf
+
+    from threshold_sweep.run import config_fingerprint
+
+    cfg = compose_config("label.threshold=[100,1000]")
+    older = OmegaConf.to_container(cfg, resolve=True)
+    del older["label"]["bins"], older["label"]["quantiles"]
+    assert config_fingerprint(OmegaConf.create(older)) == config_fingerprint(cfg)
+    binned = config_fingerprint(compose_config("label.bins=5"))
+    assert binned != config_fingerprint(compose_config("label.bins=6"))
+    assert binned != config_fingerprint(compose_config("label.quantiles=[0.2,0.4,0.6,0.8]"))
