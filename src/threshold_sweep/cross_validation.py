@@ -32,7 +32,6 @@ from threshold_sweep.preload import in_background, preload
 from threshold_sweep.prepare import PreparedData, prepare_folds
 from threshold_sweep.prepare.checks import pooled_checks
 from threshold_sweep.prepare.folds import Fold
-from threshold_sweep.prepare.labels import class_counts
 
 log = logging.getLogger(__name__)
 
@@ -197,8 +196,9 @@ def _kfold_summary(first: PreparedData, done_data: list[tuple[Fold, PreparedData
             for fold, data in done_data
         },
     }
-    summary["class_counts_before_sampling"] = {
-        "all": class_counts(first.y, first.names),
+    held_out = [data.counts_before["test"] for fold, data in done_data if fold.repeat == 0]
+    summary["class_counts_before_sampling"] = {  # each row as its fold labelled it (label.bins)
+        "all": {name: sum(counts[name] for counts in held_out) for name in first.names},
     }
     summary["class_counts_after_sampling"] = None
     return summary

@@ -111,6 +111,10 @@ def test_kfold_bins_label_each_held_out_row_by_its_folds_cuts(tmp_path):
         assert not set(trained["id"]) & set(rows["id"])
         np.testing.assert_allclose(cuts, np.quantile(trained["x"], [0.25, 0.5, 0.75]), rtol=1e-12)
         np.testing.assert_array_equal(rows["y_true"], np.searchsorted(cuts, rows["x"]))
+    counted = read_json(tmp_path / "run" / "data_summary.json")["class_counts_before_sampling"]
+    by_name = np.bincount(predictions["y_true"], minlength=4)
+    assert list(counted["all"].values()) == by_name.tolist()  # as each row's fold labelled it
+    assert list(counted["all"]) == result["label_names"]
     mean = np.mean(list(per_fold.values()), axis=0)
     np.testing.assert_allclose(result["threshold"], mean, rtol=1e-12)
     accuracy = float(np.mean(predictions["y_true"] == predictions["y_pred"]))
