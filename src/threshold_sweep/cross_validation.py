@@ -163,7 +163,9 @@ def _pooled_data(first: PreparedData, done_data: list[tuple[Fold, PreparedData]]
         }
 
     pooled = replace(first, counts_before=summed("counts_before"))
-    checks = pooled_checks([data.checks for data in mine])
+    splits = [data.split for data in mine]
+    columns = first.dataset.repeated_columns
+    checks = pooled_checks([data.checks for data in mine], splits, columns)
     return replace(pooled, counts_after=summed("counts_after"), checks=checks)
 
 

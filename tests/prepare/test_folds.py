@@ -108,7 +108,7 @@ def test_pooled_checks_count_every_held_out_row_once():
         data_checks(X, f.split.train, f.split.test, [], other_columns={"subject": subject})
         for f in folds
     ]
-    pooled = pooled_checks(per_fold)
+    pooled = pooled_checks(per_fold, [f.split for f in folds], {"subject": subject})
     assert pooled["test_rows"] == 100
     # a held-out row counts when its twin (row i and i + 50, i < 10) is among the fold's
     # training rows (not its validation rows)
@@ -120,3 +120,9 @@ def test_pooled_checks_count_every_held_out_row_once():
     (shared,) = pooled["shared_values"]
     assert shared["column"] == "subject"
     assert shared["test_rows"] == sum(c["shared_values"][0]["test_rows"] for c in per_fold)
+    # a subject straddling several folds counts once, not once per fold
+    straddling = {
+        s for f in folds for s in set(subject[f.split.test]) & set(subject[f.split.train])
+    }
+    assert shared["values"] == len(straddling) <= 25
+    assert sum(c["shared_values"][0]["values"] for c in per_fold) > len(straddling)

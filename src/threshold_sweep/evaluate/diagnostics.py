@@ -121,9 +121,14 @@ def _shared_entities(result: RunResult) -> list[str]:
         if _timed(result)
         else "split by it with `data.group={column}`"
     )
+    sides = (
+        ("in a fold's training rows and its held-out rows", "held-out rows")
+        if split_of(result).get("method") == "kfold"
+        else ("in both train and test", "test rows")
+    )
     return [
-        f"{shared['values']} values of `{shared['column']}` appear in both train and test "
-        f"({shared['test_rows']} test rows): if a value is one entity, "
+        f"{shared['values']} values of `{shared['column']}` appear {sides[0]} "
+        f"({shared['test_rows']} {sides[1]}): if a value is one entity, "
         + advice.format(column=shared["column"])
         + "."
         for shared in checks.get("shared_values") or []
