@@ -25,7 +25,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from threshold_sweep.evaluate.ordinal import confusion_metrics
 from threshold_sweep.evaluate.result import Comparison
+from threshold_sweep.evaluate.task import Ordinal
 
 CHUNK_CELLS = 10_000_000  # resamples x rows held in memory at once
 PERCENTILE, BCA, AUTO = "percentile", "bca", "auto"
@@ -63,6 +65,13 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """numerator / denominator, 0 where the denominator is 0 (scikit-learn's zero_division=0)."""
     out = np.zeros(np.broadcast(numerator, denominator).shape)
     np.divide(numerator, denominator, out=out, where=denominator != 0)
+    return out
+
+
+def _cumulative(weights: np.ndarray) -> np.ndarray:
+    """Cumulative sums along each row, with a leading column of zeros."""
+    out = np.zeros((len(weights), weights.shape[1] + 1))
+    np.cumsum(weights, axis=1, out=out[:, 1:])
     return out
 
 
@@ -137,6 +146,21 @@ class Predictions:
         w_neg[rows[~positive], self._rank[left_out[~positive]]] = 0
         return self.class_metrics(w_pos, w_neg)
 
+    def _roc_auc(
+        self, w_pos: np.ndarray, cum_neg: np.ndarray, neg_below: np.ndarray, pairs: np.ndarray
+    ) -> np.ndarray:
+        """ROC-AUC: the weighted negatives below each positive (ties half), over all pairs."""
+        neg_tied = cum_neg[:, self._neg_not_above] - neg_below
+        return _ratio(np.sum(w_pos * (neg_below + 0.5 * neg_tied), axis=1), pairs)
+
+    def roc_auc(self, weights: np.ndarray) -> np.ndarray:
+        """ROC-AUC alone per row of `weights` (what one-vs-rest of k classes needs)."""
+        weights = np.atleast_2d(weights)
+        w_pos, w_neg = weights[:, self.pos_order], weights[:, self.neg_order]
+        cum_neg = _cumulative(w_neg)
+        pairs = w_pos.sum(axis=1) * w_neg.sum(axis=1)
+        return self._roc_auc(w_pos, cum_neg, cum_neg[:, self._neg_below], pairs)
+
     def class_metrics(self, w_pos: np.ndarray, w_neg: np.ndarray) -> dict[str, np.ndarray]:
         """Metrics from weights of the positives and negatives, each in ascending score order."""
         n_pos, n_neg = w_pos.sum(axis=1), w_neg.sum(axis=1)
@@ -146,12 +170,9 @@ class Predictions:
         recall, specificity = _ratio(tp, n_pos), _ratio(tn, n_neg)
         f1 = _ratio(2 * tp, 2 * tp + fp + fn)
         f1_negative = _ratio(2 * tn, 2 * tn + fn + fp)
-        cum_neg = np.zeros((len(w_neg), w_neg.shape[1] + 1))
-        np.cumsum(w_neg, axis=1, out=cum_neg[:, 1:])
-        cum_pos = np.zeros((len(w_pos), w_pos.shape[1] + 1))
-        np.cumsum(w_pos, axis=1, out=cum_pos[:, 1:])
+        cum_neg = _cumulative(w_neg)
+        cum_pos = _cumulative(w_pos)
         neg_below = cum_neg[:, self._neg_below]
-        neg_tied = cum_neg[:, self._neg_not_above] - neg_below
         tp_at = n_pos[:, None] - cum_pos[:, self._pos_below]  # positives scored >= each positive
         fp_at = n_neg[:, None] - neg_below
         return {
@@ -163,7 +184,7 @@ class Predictions:
             "specificity": specificity,
             "macro_f1": (f1 + f1_negative) / 2,
             "mcc": _ratio(tp * tn - fp * fn, np.sqrt((tp + fp) * n_pos * (tn + fn) * n_neg)),
-            "roc_auc": _ratio(np.sum(w_pos * (neg_below + 0.5 * neg_tied), axis=1), n_pos * n_neg),
+            "roc_auc": self._roc_auc(w_pos, cum_neg, neg_below, n_pos * n_neg),
             "average_precision": _ratio(
                 np.sum(w_pos * _ratio(tp_at, tp_at + fp_at), axis=1), n_pos
             ),
@@ -172,22 +193,62 @@ class Predictions:
         }
 
 
-class ClassPredictions:
-    """Predictions of k ordered classes, arranged for weighted metric evaluation."""
+class _CellSums:
+    """Weighted confusion matrices of fixed cells: each row's weight summed into its cell.
 
-    def __init__(self, y_true: np.ndarray, proba: np.ndarray, y_pred: np.ndarray) -> None:
+    The rows are sorted by cell once, so a stack of weightings becomes confusion matrices by one
+    gather and a segment sum (no dense rows x k^2 matrix, which 51 classes make 2,601 wide).
+    """
+
+    def __init__(self, y_true: np.ndarray, classes: np.ndarray, k: int) -> None:
+        cells = y_true * k + classes
+        self.order = np.argsort(cells, kind="mergesort")
+        sorted_cells = cells[self.order]
+        self.starts = np.flatnonzero(np.r_[True, sorted_cells[1:] != sorted_cells[:-1]])
+        self.present = sorted_cells[self.starts]
+        self.k = k
+
+    def confusion(self, weights: np.ndarray) -> np.ndarray:
+        """A (resamples, k, k) stack: row weights summed per (true, predicted) cell."""
+        out = np.zeros((len(weights), self.k * self.k))
+        if self.order.size:
+            out[:, self.present] = np.add.reduceat(weights[:, self.order], self.starts, axis=1)
+        return out.reshape(-1, self.k, self.k)
+
+
+class ClassPredictions:
+    """Predictions of k ordered classes, arranged for weighted metric evaluation.
+
+    With `ordinal` settings the ordinal metrics are evaluated too: from the confusion matrices
+    of the class they read (argmax or expected value) and, for mae_x, each row's x error.
+    """
+
+    def __init__(
+        self,
+        y_true: np.ndarray,
+        proba: np.ndarray,
+        y_pred: np.ndarray,
+        ordinal: Ordinal | None = None,
+        x: np.ndarray | None = None,
+    ) -> None:
         self.y_true = np.asarray(y_true, dtype=np.int64)
         self.y_pred = np.asarray(y_pred, dtype=np.int64)
         self.proba = np.asarray(proba, dtype=np.float64)
         k, n = self.proba.shape[1], len(self.y_true)
-        self._cells = np.zeros((n, k * k))
-        self._cells[np.arange(n), self.y_true * k + self.y_pred] = 1.0
+        self._cells = _CellSums(self.y_true, self.y_pred, k)
         eps = np.finfo(np.float64).eps
         self._row_loss = -np.log(np.clip(self.proba[np.arange(n), self.y_true], eps, 1))
         self._one_vs_rest = [
             Predictions(self.y_true == c, self.proba[:, c], self.y_pred == c) for c in range(k)
         ]
         self._classes = _strata(self.y_true)
+        self.ordinal = ordinal
+        if ordinal is not None:
+            classes = ordinal.classes(self.proba, self.y_pred)
+            same = np.array_equal(classes, self.y_pred)
+            self._ordinal_cells = self._cells if same else _CellSums(self.y_true, classes, k)
+            has_x = x is not None and ordinal.thresholds is not None
+            self._x_error = ordinal.x_error(x, classes) if has_x else None
 
     def resampled_metrics(self, rng: np.random.Generator, rows: int) -> dict[str, np.ndarray]:
         """The metrics of `rows` resamples drawn within each true class."""
@@ -198,16 +259,32 @@ class ClassPredictions:
         return self.metrics(_left_out_weights(groups, len(self.y_true)))
 
     def metrics(self, weights: np.ndarray) -> dict[str, np.ndarray]:
-        """MULTI_HEADLINE per row of `weights`, from weighted confusion matrices."""
+        """MULTI_HEADLINE (and the ordinal metrics) per row of `weights`, from weighted
+        confusion matrices."""
         weights = np.atleast_2d(weights)
-        k = self.proba.shape[1]
-        confusion = (weights @ self._cells).reshape(-1, k, k)
-        aucs = np.stack([p.metrics(weights)["roc_auc"] for p in self._one_vs_rest], axis=1)
-        return {
+        confusion = self._cells.confusion(weights)
+        aucs = np.stack([p.roc_auc(weights) for p in self._one_vs_rest], axis=1)
+        total = confusion.sum(axis=(1, 2))
+        out = {
             **_confusion_metrics(confusion),
             "roc_auc_ovr": aucs.mean(axis=1),
-            "log_loss": (weights @ self._row_loss) / confusion.sum(axis=(1, 2)),
+            "log_loss": (weights @ self._row_loss) / total,
         }
+        if self.ordinal is not None:
+            out.update(self._ordinal_metrics(weights, confusion))
+        return out
+
+    def _ordinal_metrics(self, weights: np.ndarray, confusion: np.ndarray) -> dict[str, np.ndarray]:
+        """The ordinal metrics per row of `weights` (mae_x NaN without x)."""
+        if self._ordinal_cells is not self._cells:
+            confusion = self._ordinal_cells.confusion(weights)
+        out = confusion_metrics(confusion, self.ordinal.within)
+        if "mae_x" in self.ordinal.names:
+            if self._x_error is None:
+                out["mae_x"] = np.full(len(weights), np.nan)
+            else:
+                out["mae_x"] = (weights @ self._x_error) / confusion.sum(axis=(1, 2))
+        return out
 
 
 def _confusion_metrics(confusion: np.ndarray) -> dict[str, np.ndarray]:
@@ -239,12 +316,17 @@ def _confusion_metrics(confusion: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def weighted_predictions(
-    y_true: np.ndarray, y_score: np.ndarray, y_pred: np.ndarray
+    y_true: np.ndarray,
+    y_score: np.ndarray,
+    y_pred: np.ndarray,
+    ordinal: Ordinal | None = None,
+    x: np.ndarray | None = None,
 ) -> Predictions | ClassPredictions:
-    """The task's weighted evaluator: 1-D scores are binary, a matrix holds k classes."""
+    """The task's weighted evaluator: 1-D scores are binary, a matrix holds k classes (with
+    `ordinal` settings and the rows' x, its ordinal metrics too)."""
     if np.ndim(y_score) == 1:
         return Predictions(y_true, y_score, y_pred)
-    return ClassPredictions(y_true, y_score, y_pred)
+    return ClassPredictions(y_true, y_score, y_pred, ordinal, x)
 
 
 _BCA_TEXT = (
