@@ -284,3 +284,18 @@ def test_five_class_run_writes_ordinal_metrics_that_match_its_predictions(tmp_pa
     assert summary.loc[0, "test_qwk"] == pytest.approx(result["test"]["qwk"], rel=1e-12)
     report = (run / "report.md").read_text()
     assert all(f"| {name} " in report for name in names)
+
+
+def test_one_vs_rest_auc_from_the_sparse_product_equals_sklearn_with_tied_scores():
+    rng = np.random.default_rng(15)
+    n, k = 400, 6
+    y_true = rng.integers(0, k, n)
+    proba = (rng.multinomial(10, np.ones(k) / k, n) + 2 * np.eye(k)[y_true]) / 12  # ties
+    boot = weighted_predictions(y_true, proba, proba.argmax(axis=1))
+    counts = rng.integers(0, 3, (3, n))
+    got = boot.metrics(counts.astype(float))["roc_auc_ovr"]
+    for i, row in enumerate(counts):
+        expected = skm.roc_auc_score(
+            np.repeat(y_true, row), np.repeat(proba, row, axis=0), multi_class="ovr"
+        )
+        assert got[i] == pytest.approx(expected, rel=1e-12)
