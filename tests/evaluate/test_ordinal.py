@@ -299,3 +299,18 @@ def test_one_vs_rest_auc_from_the_sparse_product_equals_sklearn_with_tied_scores
             np.repeat(y_true, row), np.repeat(proba, row, axis=0), multi_class="ovr"
         )
         assert got[i] == pytest.approx(expected, rel=1e-12)
+
+
+def test_default_ordinal_keys_leave_the_config_fingerprint_of_older_runs_alone():
+    from omegaconf import OmegaConf
+
+    from threshold_sweep.run import config_fingerprint
+
+    from conftest import compose_config
+
+    current = compose_config()
+    older = OmegaConf.to_container(current)
+    del older["evaluate"]["within"], older["evaluate"]["ordinal_prediction"]
+    assert config_fingerprint(current) == config_fingerprint(OmegaConf.create(older))
+    for override in ("evaluate.within=[1,2]", "evaluate.ordinal_prediction=expected"):
+        assert config_fingerprint(compose_config(override)) != config_fingerprint(current)
