@@ -5,7 +5,8 @@ count matrix. Rows are kept per class, each sorted by score once, so every metri
 matrix-vector product or a cumulative sum over the columns: ROC-AUC counts the negatives
 below each positive, average precision reads precision at each positive's score. Nothing
 loops over resamples, and the results equal scikit-learn's weighted metrics. k ordered classes
-are evaluated from weighted confusion matrices, their one-vs-rest ROC-AUC by the binary code.
+are evaluated from weighted confusion matrices (their ordinal metrics too), their one-vs-rest
+ROC-AUC from one sparse product of the weights with every class's score buckets.
 
 An interval is read from the resampled values by one of INTERVALS: `percentile` (their
 quantiles) or `bca` (Efron's bias-corrected and accelerated percentiles, the acceleration from a
@@ -65,13 +66,6 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     """numerator / denominator, 0 where the denominator is 0 (scikit-learn's zero_division=0)."""
     out = np.zeros(np.broadcast(numerator, denominator).shape)
     np.divide(numerator, denominator, out=out, where=denominator != 0)
-    return out
-
-
-def _cumulative(weights: np.ndarray) -> np.ndarray:
-    """Cumulative sums along each row, with a leading column of zeros."""
-    out = np.zeros((len(weights), weights.shape[1] + 1))
-    np.cumsum(weights, axis=1, out=out[:, 1:])
     return out
 
 
@@ -146,13 +140,6 @@ class Predictions:
         w_neg[rows[~positive], self._rank[left_out[~positive]]] = 0
         return self.class_metrics(w_pos, w_neg)
 
-    def _roc_auc(
-        self, w_pos: np.ndarray, cum_neg: np.ndarray, neg_below: np.ndarray, pairs: np.ndarray
-    ) -> np.ndarray:
-        """ROC-AUC: the weighted negatives below each positive (ties half), over all pairs."""
-        neg_tied = cum_neg[:, self._neg_not_above] - neg_below
-        return _ratio(np.sum(w_pos * (neg_below + 0.5 * neg_tied), axis=1), pairs)
-
     def class_metrics(self, w_pos: np.ndarray, w_neg: np.ndarray) -> dict[str, np.ndarray]:
         """Metrics from weights of the positives and negatives, each in ascending score order."""
         n_pos, n_neg = w_pos.sum(axis=1), w_neg.sum(axis=1)
@@ -162,9 +149,12 @@ class Predictions:
         recall, specificity = _ratio(tp, n_pos), _ratio(tn, n_neg)
         f1 = _ratio(2 * tp, 2 * tp + fp + fn)
         f1_negative = _ratio(2 * tn, 2 * tn + fn + fp)
-        cum_neg = _cumulative(w_neg)
-        cum_pos = _cumulative(w_pos)
+        cum_neg = np.zeros((len(w_neg), w_neg.shape[1] + 1))
+        np.cumsum(w_neg, axis=1, out=cum_neg[:, 1:])
+        cum_pos = np.zeros((len(w_pos), w_pos.shape[1] + 1))
+        np.cumsum(w_pos, axis=1, out=cum_pos[:, 1:])
         neg_below = cum_neg[:, self._neg_below]
+        neg_tied = cum_neg[:, self._neg_not_above] - neg_below
         tp_at = n_pos[:, None] - cum_pos[:, self._pos_below]  # positives scored >= each positive
         fp_at = n_neg[:, None] - neg_below
         return {
@@ -176,7 +166,7 @@ class Predictions:
             "specificity": specificity,
             "macro_f1": (f1 + f1_negative) / 2,
             "mcc": _ratio(tp * tn - fp * fn, np.sqrt((tp + fp) * n_pos * (tn + fn) * n_neg)),
-            "roc_auc": self._roc_auc(w_pos, cum_neg, neg_below, n_pos * n_neg),
+            "roc_auc": _ratio(np.sum(w_pos * (neg_below + 0.5 * neg_tied), axis=1), n_pos * n_neg),
             "average_precision": _ratio(
                 np.sum(w_pos * _ratio(tp_at, tp_at + fp_at), axis=1), n_pos
             ),

@@ -100,12 +100,10 @@ METRIC_LABELS = {
     "mae_x": "MAE (units of x)",
 }
 
-# Ordinal metrics of k >= 3 ordered classes: within_<d> for each d of evaluate.within, and
-# mae_x where x and the thresholds are known.
-
 
 def ordinal_metric_names(within: tuple[int, ...], with_x: bool) -> tuple[str, ...]:
-    """The ordinal metrics in report order: MAE in steps, within +-d, QWK, Spearman, MAE in x."""
+    """The ordinal metrics of k >= 3 ordered classes in report order: MAE in class steps,
+    within_<d> per d of evaluate.within, QWK, Spearman and, with x and thresholds, MAE in x."""
     within_names = tuple(f"{WITHIN_PREFIX}{d}" for d in within)
     return ("mae_classes", *within_names, "qwk", "spearman", *(("mae_x",) if with_x else ()))
 
