@@ -314,3 +314,22 @@ def test_default_ordinal_keys_leave_the_config_fingerprint_of_older_runs_alone()
     assert config_fingerprint(current) == config_fingerprint(OmegaConf.create(older))
     for override in ("evaluate.within=[1,2]", "evaluate.ordinal_prediction=expected"):
         assert config_fingerprint(compose_config(override)) != config_fingerprint(current)
+
+
+def test_reference_models_get_the_ordinal_metrics_of_their_own_predictions():
+    from threshold_sweep.evaluate.reference import reference_section
+
+    y_true, proba, y_pred, x = ordinal_data(300, seed=16)
+    other = np.random.default_rng(17).dirichlet(np.ones(5), len(y_true))
+    model = SimpleNamespace(name="fake", label="fake model", description="random scores")
+    task = Task(tuple("abcde"), ORDINAL)
+    boot = SimpleNamespace(resamples=100, level=0.95, seed=0)
+    cnn = (y_true, proba, y_pred)
+    inputs = {"ordinal": ORDINAL, "x": x}
+    section = reference_section(
+        task, cnn, [SimpleNamespace(model=model, scores=other)], 400, 0.5, boot, inputs
+    )
+    fake = section["models"]["fake"]
+    assert_matches(fake["test"], reference_values(y_true, other.argmax(axis=1), x))
+    assert set(ORDINAL.names) <= set(fake["ci"])
+    assert section["compared_on"] == ["roc_auc_ovr", "balanced_accuracy"]

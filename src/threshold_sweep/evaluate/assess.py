@@ -111,7 +111,7 @@ def assess(
         n_train = sum(result["class_counts"]["train"].values())
         cnn = (y_true, scores, y_pred)
         assessed["reference"] = reference_section(
-            task, cnn, references, n_train, float(cfg.cutoff), cfg.bootstrap
+            task, cnn, references, n_train, float(cfg.cutoff), cfg.bootstrap, inputs
         )
     assessed["diagnostics"] = diagnostic_flags(assessed)
     assessed["warnings"] = run_warnings(assessed, int(cfg.min_class_rows), float(cfg.max_gap))
