@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -334,6 +335,13 @@ class CutoffObjective(str, Enum):
     youden = "youden"
 
 
+class OrdinalPrediction(str, Enum):
+    """Which class the ordinal metrics of k >= 3 classes read per row."""
+
+    argmax = "argmax"
+    expected = "expected"
+
+
 class IntervalMethod(str, Enum):
     """How a bootstrap CI is read from the resampled values."""
 
@@ -377,6 +385,8 @@ class EvaluateConfig:
         max_gap: warn above this train - test gap (ROC-AUC, balanced accuracy)
         min_class_rows: warn when a test class has fewer rows than this
         reference: models fitted on the same rows to compare with: logistic, hgb; [] for none
+        within: k >= 3 classes: report within_<d>, the share predicted at most d classes off
+        ordinal_prediction: k >= 3: the class ordinal metrics read: argmax or expected (rounded)
     """
 
     cutoff: float = 0.5
@@ -387,6 +397,8 @@ class EvaluateConfig:
     reference: list[ReferenceName] = field(
         default_factory=lambda: [ReferenceName.logistic, ReferenceName.hgb]
     )
+    within: list[int] = field(default_factory=lambda: [1])
+    ordinal_prediction: OrdinalPrediction = OrdinalPrediction.argmax
 
 
 class TrackingBackend(str, Enum):
@@ -641,6 +653,23 @@ def _check_evaluate(evaluate: Any) -> None:
     names = [getattr(name, "value", name) for name in evaluate.reference]
     if len(set(names)) < len(names):
         raise UserError(f"evaluate.reference={names} names a model twice; list each once")
+    _check_within(list(evaluate.within))
+
+
+def _check_within(within: list[int]) -> None:
+    """evaluate.within: a non-empty, increasing list of positive class distances."""
+    from threshold_sweep.errors import UserError
+
+    if not within or any(d <= 0 for d in within):
+        raise UserError(
+            f"evaluate.within={within} must be a non-empty list of positive integers (class "
+            "steps), e.g. evaluate.within=[1,2]"
+        )
+    if any(b <= a for a, b in itertools.pairwise(within)):
+        raise UserError(
+            f"evaluate.within={within} must be increasing without repeats, "
+            f"e.g. evaluate.within={sorted(set(within))}"
+        )
 
 
 def _check_plateau(train: Any) -> None:

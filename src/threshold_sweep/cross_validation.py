@@ -243,7 +243,7 @@ def run_cross_validated(
     out_dir = Path(out_dir)
     prepared = prepare_folds(cfg)
     first = prepared[0][1]
-    task = Task(tuple(first.names))
+    task = Task.of_run(first.names, cfg.evaluate, first.thresholds)
     write_json(out_dir / layout.DATA_SUMMARY, _kfold_summary(first, prepared, cfg))
     held_out = np.sort(np.concatenate([d.split.test for f, d in prepared if f.repeat == 0]))
     write_csv(out_dir / layout.TEST_IDS, pd.DataFrame({"id": first.dataset.ids[held_out]}))

@@ -361,6 +361,30 @@ CASES = {
         lambda t: ["evaluate.reference=[hgb,hgb]"],
         "evaluate.reference=['hgb', 'hgb'] names a model twice; list each once",
     ),
+    "within empty": (
+        lambda t: ["evaluate.within=[]"],
+        "evaluate.within=[] must be a non-empty list of positive integers (class steps)",
+    ),
+    "within not positive": (
+        lambda t: ["evaluate.within=[0,1]"],
+        "evaluate.within=[0, 1] must be a non-empty list of positive integers",
+    ),
+    "within not an integer": (
+        lambda t: ["evaluate.within=[1.5]"],
+        "Value '1.5' of type 'float' could not be converted to Integer (evaluate.within[0])",
+    ),
+    "within unsorted": (
+        lambda t: ["evaluate.within=[2,1]"],
+        "evaluate.within=[2, 1] must be increasing without repeats, e.g. evaluate.within=[1, 2]",
+    ),
+    "within repeated": (
+        lambda t: ["evaluate.within=[1,1]"],
+        "evaluate.within=[1, 1] must be increasing without repeats, e.g. evaluate.within=[1]",
+    ),
+    "unknown ordinal prediction": (
+        lambda t: ["evaluate.ordinal_prediction=mean"],
+        "Invalid value 'mean', expected one of [argmax, expected] (evaluate.ordinal_prediction)",
+    ),
     "unknown transform": (
         lambda t: ["data.transform=sqrt"],
         "Invalid value 'sqrt', expected one of [none, log1p, asinh] (data.transform)",

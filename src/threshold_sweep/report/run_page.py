@@ -481,7 +481,19 @@ class support, **micro** pools all rows; for single-label multi-class data micro
 ROC-AUC is one-vs-rest, macro-averaged (weighted: {weighted}).
 No-skill levels: **majority** always predicts the most frequent test class, **random** predicts
 each class with its test share (expected value); both score rows with the class shares.
-**Prevalence-dependent** metrics change with the class balance alone."""
+**Prevalence-dependent** metrics change with the class balance alone.{_ordinal_note(result)}"""
+
+
+def _ordinal_note(result: RunResult) -> str:
+    """One sentence on the ordinal metrics of ordered classes (empty for files without them)."""
+    ordinal = result.get("ordinal")
+    if not ordinal:
+        return ""
+    return f"""
+**Ordinal** (how far off, on the {ordinal["prediction"]} class): **mae_classes** mean
+|predicted - true| in class steps, **within_d** share at most d classes off, **qwk**
+quadratic-weighted Cohen's kappa, **spearman** rank correlation of true and predicted class,
+**mae_x** mean distance of the true x from the predicted class's interval (units of x)."""
 
 
 def _confusion_text(result: RunResult) -> str:
