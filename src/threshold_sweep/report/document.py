@@ -42,10 +42,11 @@ class Bullets:
 
 @dataclass
 class Image:
-    """A picture, `path` relative to the page."""
+    """A picture, `path` relative to the page; `wide` gives it a whole row of the HTML grid."""
 
     caption: str
     path: str
+    wide: bool = False
 
 
 @dataclass

@@ -125,7 +125,7 @@ def image_context(image: Image, base: Path) -> dict[str, Any]:
         "src": href(image.path),
         "width": size and size[0],
         "height": size and size[1],
-        "wide": bool(size and size[0] > 1.6 * size[1]),
+        "wide": image.wide or bool(size and size[0] > 1.6 * size[1]),
     }
 
 
