@@ -68,6 +68,11 @@ def _laid_out_names(figure: Figure, axes: Any, names: Sequence[str], fontsize: f
     figure.tight_layout()
 
 
+def _legend_above(axes: Any, ncols: int) -> None:
+    """The legend in a row above the axes, so the bars get the figure's whole width."""
+    axes.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.0), ncols=ncols, frameon=False)
+
+
 def _class_ticks(axis: Any, names: Sequence[str], room: float, fontsize: float) -> list[int]:
     """Label every n-th class so that labels `fontsize` pt tall never overlap on `room`
     inches of axis; return the labelled class indices."""
@@ -80,8 +85,12 @@ def _class_ticks(axis: Any, names: Sequence[str], room: float, fontsize: float) 
 
 
 def confusion_size(n_classes: int) -> tuple[float, float]:
-    """Figure size (inches) of a confusion matrix: small for few classes, up to 11 x 10."""
-    side = float(np.clip(2.8 + 0.09 * n_classes, 5.0, 11.0))
+    """Figure size (inches) of a confusion matrix: room for cell text up to CELL_TEXT_CLASSES
+    classes, then growing with the classes up to 11 x 10."""
+    if n_classes <= CELL_TEXT_CLASSES:
+        side = max(5.0, 2.5 + 0.42 * n_classes)
+    else:
+        side = float(np.clip(2.8 + 0.09 * n_classes, 6.0, 11.0))
     return side, side * 0.92
 
 
@@ -118,6 +127,7 @@ def confusion_figure(
         normalize=normalize,
         include_values=few,
         values_format=".2f" if normalize else None,
+        text_kw={"fontsize": 10 if k <= 6 else 8},
         ax=axes,
         colorbar=not few,
         xticks_rotation=30 if k == 3 else "horizontal",
@@ -128,12 +138,18 @@ def confusion_figure(
         _class_ticks(axes.yaxis, names, 0.75 * height, fontsize)
         _class_ticks(axes.xaxis, names, 0.7 * width, fontsize)
         axes.tick_params(axis="x", labelrotation=90)
+    if few and k > 6:  # empty cells blank, so the confusions stand out
+        for text, value in zip(
+            display.text_.ravel(), display.confusion_matrix.ravel(), strict=True
+        ):
+            if value == 0:
+                text.set_text("")
     if not few:
         display.im_.colorbar.set_label("share of the true class" if normalize else "test rows")
     shown = "shares of each true class, rows sum to 1" if normalize else "test rows"
     axes.set_xlabel("Predicted label")
     axes.set_ylabel("True label")
-    axes.set_title(f"Confusion, {shown} ({title})", fontsize=9)
+    axes.set_title(f"Confusion, {shown}\n({title})", fontsize=9)
     figure.tight_layout()
     return figure
 
@@ -166,8 +182,8 @@ def class_balance_figure(shares: pd.DataFrame) -> Figure:
     axes.set_xlim(-0.6, k - 0.4)
     axes.set_ylabel("share of the split's rows")
     axes.set_xlabel("class")
-    axes.set_title("Class balance per split")
-    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    figure.suptitle("Class balance per split")
+    _legend_above(axes, ncols=3)
     _laid_out_names(figure, axes, names, TICK_FONT)
     return figure
 
@@ -217,8 +233,8 @@ def per_class_recall_figure(recall: pd.DataFrame, no_skill: float, mean_recall: 
     axes.set_ylim(0, 1.02)
     axes.set_ylabel("recall (share of the class predicted right)")
     axes.set_xlabel("true class")
-    axes.set_title("Recall per class (test)")
-    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    figure.suptitle("Recall per class (test)")
+    _legend_above(axes, ncols=2)
     _laid_out_names(figure, axes, names, TICK_FONT)
     return figure
 
