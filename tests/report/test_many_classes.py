@@ -236,6 +236,8 @@ def test_a_51_class_report_stays_short_and_shows_every_plot(run51):
         with PILImage.open(run51 / "plots" / f"{name}.png") as image:
             assert image.size[0] >= 500
     assert "| (natural)" not in markdown  # no wide counts table
+    for name in ("confusion_matrix", "confusion_matrix_normalized"):  # a row of their own
+        assert f'<figure class="wide"><a href="plots/{name}.png">' in html
     balance = markdown.split("## Class balance\n", 1)[1].split("\n## ", 1)[0]
     assert "plots/class_balance.png" in balance
 
@@ -355,3 +357,18 @@ def test_error_steps_count_pred_minus_true_and_a_random_guess(k):
     np.testing.assert_allclose(errors.set_index("step")["random"], pairs.reindex(errors.step))
     figure = error_steps_figure(errors)
     assert len(figure.axes[0].patches) == 2 * k - 1
+
+
+def test_predictions_of_100_classes_are_one_unfragmented_frame():
+    import warnings
+
+    task = Task(tuple(class_intervals(list(np.arange(1.0, 100.0)))))
+    rows = np.arange(50)
+    data = SimpleNamespace(dataset=SimpleNamespace(ids=rows, x=rows * 1.0), y=rows % task.n_classes)
+    scores = np.random.default_rng(0).dirichlet(np.ones(task.n_classes), len(rows))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        frame = _predictions_frame(data, task, rows, scores, 0.5)
+    assert list(frame.columns) == ["id", "x", "y_true", "y_pred", *task.score_columns()]
+    np.testing.assert_array_equal(frame[task.score_columns()].to_numpy(), scores)
+    np.testing.assert_array_equal(frame["y_pred"], scores.argmax(axis=1))

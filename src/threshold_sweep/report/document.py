@@ -42,11 +42,10 @@ class Bullets:
 
 @dataclass
 class Image:
-    """A picture, `path` relative to the page; `wide` gives it a whole row of the HTML grid."""
+    """A picture, `path` relative to the page."""
 
     caption: str
     path: str
-    wide: bool = False
 
 
 @dataclass

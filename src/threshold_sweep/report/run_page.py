@@ -39,7 +39,6 @@ from threshold_sweep.report.document import (
 )
 from threshold_sweep.report.html import write_run_pages
 from threshold_sweep.report.plots import (
-    CELL_TEXT_CLASSES,
     error_steps,
     plot_calibration,
     plot_class_balance,
@@ -642,11 +641,6 @@ calibration plot shows how far they are from the natural test balance.""",
     )
 
 
-def _wide(path: str, n_classes: int) -> bool:
-    """Whether a figure takes a whole row of the page: a confusion heatmap without cell text."""
-    return "confusion_matrix" in path and n_classes > CELL_TEXT_CLASSES
-
-
 def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: str) -> Document:
     """The run report of any task as a Document (Markdown and HTML share it)."""
     task = Task.of(result)
@@ -665,8 +659,7 @@ def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: s
     ]
     if task.binary:
         sections.append(_cutoff_section(result))
-    figures = [Image(c, p, wide=_wide(p, task.n_classes)) for c, p in plots]
-    sections += [_overfitting_section(result), Section("Plots", figures)]
+    sections += [_overfitting_section(result), Section("Plots", [Image(c, p) for c, p in plots])]
     if "skill" in result:
         notes = [f"{metric}: {text}" for metric, text in SKILL_DEFINITIONS.items()]
         sections.append(Section("Skill definitions", [Bullets(notes)]))
