@@ -34,6 +34,7 @@ from threshold_sweep.report.plots import (
 )
 from threshold_sweep.report.run_page import (
     class_intervals,
+    compact_lists,
     long_form,
     thresholds_title,
     write_run_report,
@@ -372,3 +373,40 @@ def test_predictions_of_100_classes_are_one_unfragmented_frame():
     assert list(frame.columns) == ["id", "x", "y_true", "y_pred", *task.score_columns()]
     np.testing.assert_array_equal(frame[task.score_columns()].to_numpy(), scores)
     np.testing.assert_array_equal(frame["y_pred"], scores.argmax(axis=1))
+
+
+@pytest.mark.slow
+def test_a_trained_51_class_run_logs_the_counted_warnings_it_reports(tmp_path):
+    from conftest import TINY, run_cli
+
+    thresholds = ",".join(map(str, cuts(51, 4000)))
+    args = [*TINY, "data.n_samples=4000", f"label.threshold=[{thresholds}]"]
+    args += ["label.min_per_split=1", "evaluate.reference=[]"]
+    done = run_cli(args, tmp_path)
+    assert done.returncode == 0, done.stderr
+    (folder,) = (tmp_path / "outputs" / "runs").iterdir()
+    result = json.loads((folder / "metrics.json").read_text())
+    logged = re.findall(r"\[WARNING\] (.*)", (folder / "threshold-sweep.log").read_text())
+    assert logged == result["warnings"] == warning_lines((folder / "report.md").read_text())
+    test = pd.read_csv(folder / "predictions.csv")
+    small = int((np.bincount(test["y_true"], minlength=51) < 30).sum())
+    assert small > 5
+    assert sum(w.startswith(f"{small} of 51 classes have fewer than") for w in logged) == 1
+    assert not [w for w in logged if w.startswith("The test split has only")]
+    markdown = (folder / "report.md").read_text()
+    body = markdown.split("\n## Config\n")[0]  # the config block is about 76 lines
+    assert len(body.splitlines()) < 170 and len(markdown.splitlines()) < 250
+    for name in ("class_balance", "confusion_matrix_normalized", "per_class_recall", "error_steps"):
+        assert (folder / "plots" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_config_block_writes_long_lists_inline_and_means_the_same():
+    import yaml
+
+    thresholds = [round(float(t), 4) for t in np.geomspace(6.7219, 2523.8, 50)]
+    text = yaml.safe_dump({"seed": 0, "label": {"threshold": thresholds, "names": None}})
+    compact = compact_lists(text)
+    assert yaml.safe_load(compact) == yaml.safe_load(text)
+    assert len(compact.splitlines()) <= 10 < len(text.splitlines())
+    short = "evaluate:\n  reference:\n  - logistic\n  - hgb\n"
+    assert compact_lists(short) == short  # a short list keeps its lines

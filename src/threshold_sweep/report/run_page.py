@@ -641,6 +641,37 @@ calibration plot shows how far they are from the natural test balance.""",
     )
 
 
+def compact_lists(config_yaml: str) -> str:
+    """The config YAML with every list of more than LISTED_CLASSES numbers or strings written
+    inline, wrapped at 100 characters (50 thresholds take 5 lines, not 50)."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        """Writes long lists of scalars in flow style."""
+
+    def represent_list(dumper: yaml.SafeDumper, items: list) -> yaml.Node:
+        flow = len(items) > LISTED_CLASSES and not any(isinstance(i, dict | list) for i in items)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flow)
+
+    Dumper.add_representer(list, represent_list)
+    try:
+        data = yaml.safe_load(config_yaml)
+    except yaml.YAMLError:
+        return config_yaml
+    if not isinstance(data, dict) or not _has_long_list(data):
+        return config_yaml
+    return yaml.dump(data, Dumper=Dumper, sort_keys=False, width=100, allow_unicode=True)
+
+
+def _has_long_list(data: Any) -> bool:
+    """Whether a loaded config holds a list longer than LISTED_CLASSES anywhere."""
+    if isinstance(data, dict):
+        return any(_has_long_list(value) for value in data.values())
+    if isinstance(data, list):
+        return len(data) > LISTED_CLASSES or any(_has_long_list(item) for item in data)
+    return False
+
+
 def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: str) -> Document:
     """The run report of any task as a Document (Markdown and HTML share it)."""
     task = Task.of(result)
@@ -663,7 +694,7 @@ def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: s
     if "skill" in result:
         notes = [f"{metric}: {text}" for metric, text in SKILL_DEFINITIONS.items()]
         sections.append(Section("Skill definitions", [Bullets(notes)]))
-    sections.append(Section("Config", [Code(config_yaml, "yaml")]))
+    sections.append(Section("Config", [Code(compact_lists(config_yaml), "yaml")]))
     title = f"Run report: {thresholds_title(result['threshold'])}"
     drift = [_bold_lead(text) for text in drift_warnings(result, ("test",))]
     opening = [
