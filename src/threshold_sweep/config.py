@@ -143,13 +143,15 @@ class SplitMethod(str, Enum):
     random = "random"
     time = "time"
     kfold = "kfold"
+    rolling = "rolling"
 
 
 @dataclass
 class SplitConfig:
     """One train/validation/test split, stratified on quantile bins of x (split=default), or
     in time order (split=time: the earliest rows train, the latest test), or repeated k-fold
-    cross-validation (split=kfold: every row tested once per repeat).
+    cross-validation (split=kfold: every row tested once per repeat), or rolling-origin
+    cross-validation in time order (split=rolling: each fold trains on all earlier rows).
 
     With data.group (data.group_key) whole groups are split and the fractions are met as
     nearly as the groups allow.
@@ -157,11 +159,13 @@ class SplitConfig:
     Attributes:
         method: random (seeded, stratified on x), time (by data.order, earliest rows first)
             or kfold (repeated k-fold, stratified on x, every row held out once per repeat)
+            or rolling (by data.order: each fold tests the block after all it trained on)
         validation_fraction: share of rows for validation (early stopping, tuned cutoff)
         test_fraction: share of rows for test (the reported metrics); sum of both < 1
         n_bins: x's quantile bins to stratify on (1 = none; fewer for tiny data; not for time)
         seed: the split's seed (follows the top-level seed unless set; not for time)
-        folds: split=kfold's folds per repeat (at least 2; 5 or 10 are usual)
+        folds: split=kfold's folds per repeat (at least 2; 5 or 10 are usual), split=rolling's
+            tested blocks
         repeats: split=kfold's repeats, each with its own shuffle of the folds
     """
 
@@ -666,11 +670,11 @@ def _check_labels_and_verbosity(cfg: Any) -> None:
 
 
 def _check_split(cfg: Any) -> None:
-    """split=time needs data.order and no grouping (the two cannot be combined yet)."""
+    """split=time and split=rolling need data.order and no grouping (not combined yet)."""
     from threshold_sweep.errors import UserError
 
     method = getattr(cfg.split.method, "value", cfg.split.method)
-    if method != SplitMethod.time.value:
+    if method not in (SplitMethod.time.value, SplitMethod.rolling.value):
         return
     if cfg.data.get("order") is None:
         source = cfg.data.get("source", "synthetic")
@@ -680,16 +684,16 @@ def _check_split(cfg: Any) -> None:
             else ""
         )
         raise UserError(
-            "split=time needs data.order: set data.order=<column> (a table's column, or an .npz "
-            f"array of shape (n,)) of dates, timestamps or numbers{has_none}, or use "
+            f"split={method} needs data.order: set data.order=<column> (a table's column, or an "
+            f".npz array of shape (n,)) of dates, timestamps or numbers{has_none}, or use "
             "split=default"
         )
     group_key = "group_key" if "group_key" in cfg.data else "group"
     if cfg.data.get(group_key) is not None:
         raise UserError(
-            f"split=time cannot be combined with data.{group_key}={cfg.data[group_key]} yet: "
-            f"leave data.{group_key} unset for a time-ordered split, or use split=default for a "
-            "grouped one"
+            f"split={method} cannot be combined with data.{group_key}={cfg.data[group_key]} yet: "
+            f"leave data.{group_key} unset for a time-ordered split, or use "
+            f"split={'default' if method == 'time' else 'kfold'} for a grouped one"
         )
 
 

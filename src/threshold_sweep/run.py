@@ -362,7 +362,7 @@ def run_experiment(
     `keras_callbacks` makes extra callbacks for model.fit, once TensorFlow is imported.
     """
     validate_config(cfg)
-    if split_method(cfg) == "kfold":
+    if split_method(cfg) in ("kfold", "rolling"):
         from threshold_sweep.cross_validation import run_cross_validated
 
         return run_cross_validated(cfg, out_dir, sweep_dir, keras_callbacks)

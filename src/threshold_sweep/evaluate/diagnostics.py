@@ -108,8 +108,8 @@ def _seen_test_rows(result: RunResult) -> list[str]:
 
 
 def _timed(result: RunResult) -> bool:
-    """Whether the run's rows were split in time order (split=time)."""
-    return split_of(result).get("method") == "time"
+    """Whether the run's rows were split in time order (split=time or split=rolling)."""
+    return split_of(result).get("method") in ("time", "rolling")
 
 
 def _shared_entities(result: RunResult) -> list[str]:
@@ -118,13 +118,18 @@ def _shared_entities(result: RunResult) -> list[str]:
     total = checks.get("test_rows") or 0
     advice = (
         "the test measures those entities later in time, not new ones (data.group cannot be "
-        "combined with split=time yet)"
+        f"combined with split={split_of(result)['method']} yet)"
         if _timed(result)
         else "split by it with `data.group={column}`"
     )
+    sides = (
+        ("in a fold's training rows and its held-out rows", "held-out rows")
+        if split_of(result).get("method") in ("kfold", "rolling")
+        else ("in both train and test", "test rows")
+    )
     return [
-        f"{shared['values']} values of `{shared['column']}` appear in both train and test "
-        f"({shared['test_rows']} test rows): if a value is one entity, "
+        f"{shared['values']} values of `{shared['column']}` appear {sides[0]} "
+        f"({shared['test_rows']} {sides[1]}): if a value is one entity, "
         + advice.format(column=shared["column"])
         + "."
         for shared in checks.get("shared_values") or []

@@ -21,6 +21,7 @@ from threshold_sweep.evaluate.names import (
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.splits import (
     drift_warnings,
+    range_text,
     share_text,
     split_description,
     split_of,
@@ -435,8 +436,47 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _rolling_line(result: RunResult) -> str:
+    """One line on a rolling-origin run: which rows tested what."""
+    cv = result["cross_validation"]
+    order = split_of(result).get("order")
+    return (
+        f"Split: rolling-origin cross-validation on `{order}` (split=rolling): the rows in time "
+        f"order were cut into {cv['folds'] + 1} blocks; fold k trained on blocks 1 to k (their "
+        "latest rows validated) and tested block k + 1, so no model saw a row later than those "
+        f"it tested. The {result['test']['n']} rows of blocks 2 to {cv['folds'] + 1} were tested "
+        "once each and the test metrics pool them; the earliest block only trained. The "
+        "counts below are summed over the folds; the Cross-validation section gives each "
+        "fold's dates."
+    )
+
+
+def _rolling_table(cv: dict[str, Any]) -> pd.DataFrame:
+    """Per rolling fold: the order range of its parts, its test rows and class balance, drift."""
+    rows = []
+    for name, fold in cv["time"].items():
+        parts = fold["splits"]
+        drift = (fold.get("drift") or {}).get("test") or {}
+        rows.append(
+            {
+                "fold": name,
+                "trained on": range_text(parts["train"]),
+                "validated on": range_text(parts["validation"]),
+                "tested on": range_text(parts["test"]),
+                "test rows": parts["test"]["rows"],
+                "test class shares": ", ".join(
+                    f"{c} {share_text(s)}" for c, s in parts["test"]["class_shares"].items()
+                ),
+                "drift p (test vs train)": fmt(drift.get("p_value")),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def _kfold_line(result: RunResult) -> str:
     """One line on a cross-validated run: which rows tested what."""
+    if split_of(result).get("method") == "rolling":
+        return _rolling_line(result)
     cv = result["cross_validation"]
     repeats = cv["repeats"]
     each = " per repeat" if repeats > 1 else ""
@@ -462,16 +502,29 @@ def _cross_validation_section(result: RunResult) -> Section:
             {"over": f"{cv['repeats']} repeats (pooled)", "metric": name, **_spread_cells(spread)}
             for name, spread in cv["per_repeat"].items()
         ]
-    return Section(
-        "Cross-validation",
-        [
-            f"""The headline test metrics pool every fold's held-out rows; the spread below is
-each held-out fold's own (about {round(sum(cv["held_out_rows"]) / len(cv["held_out_rows"]))}
-rows each). A fold's model trains on {cv["folds"] - 1}/{cv["folds"]} of the rows, so these
-numbers estimate a model trained on that much data.""",
+    size = round(sum(cv["held_out_rows"]) / len(cv["held_out_rows"]))
+    if "time" in cv:
+        blocks: list[Any] = [
+            f"""The headline test metrics pool every fold's tested block; the spread below is
+each block's own (about {size} rows each). Later folds train on more rows than earlier ones,
+so a trend down the folds mixes more training data with a later, possibly drifted period.
+The pooled ROC-AUC ranks rows scored by different fold models together: when it sits well
+below the folds' mean, their scores are on different scales (typical under drift), and the
+per-fold values describe how well each model ranks the rows of one period.""",
             Table(pd.DataFrame(rows)),
-        ],
-    )
+            "Which rows each fold trained on and tested (the drift test compares the tested "
+            "block's class counts with its training rows'):",
+            Table(_rolling_table(cv)),
+        ]
+    else:
+        blocks = [
+            f"""The headline test metrics pool every fold's held-out rows; the spread below is
+each held-out fold's own (about {size} rows each). A fold's model trains on
+{cv["folds"] - 1}/{cv["folds"]} of the rows, so these numbers estimate a model trained on that
+much data.""",
+            Table(pd.DataFrame(rows)),
+        ]
+    return Section("Cross-validation", blocks)
 
 
 def _spread_cells(spread: dict[str, Any]) -> dict[str, str]:
