@@ -200,7 +200,7 @@ def _unpredicted_classes(result: RunResult) -> list[str]:
     ]
 
 
-def small_class_rows(result: RunResult, min_class_rows: int) -> list[dict[str, Any]]:
+def _small_class_rows(result: RunResult, min_class_rows: int) -> list[dict[str, Any]]:
     """Each test class with fewer than `min_class_rows` rows: its recall (specificity for a
     binary run's negative class), hits, count and exact interval."""
     task, test = Task.of(result), result["test"]
@@ -234,7 +234,7 @@ def _small_classes(result: RunResult, min_class_rows: int) -> list[str]:
 
     Up to PER_CLASS_WARNINGS such classes get a sentence each; more become one counted line.
     """
-    rows = small_class_rows(result, min_class_rows)
+    rows = _small_class_rows(result, min_class_rows)
     if len(rows) > PER_CLASS_WARNINGS:
         counts = [row["count"] for row in rows]
         widths = [row["high"] - row["low"] for row in rows]

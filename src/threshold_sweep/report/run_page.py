@@ -174,7 +174,7 @@ def per_class_long_table(result: RunResult) -> pd.DataFrame:
         row = {"class": name, "x interval": interval}
         row |= {"train": counts["train"][name], "train used": used["train"][name]}
         row |= {"validation": counts["validation"][name], "test": counts["test"][name]}
-        row |= {key: value for key, value in scores.items()}
+        row |= scores
         low, high = recall.loc[name, ["low", "high"]]
         row[f"recall {level:.0%} CI (exact)"] = _interval([low, high])
         if support is not None and support != counts["test"][name]:
