@@ -275,8 +275,8 @@ def error_steps_figure(errors: pd.DataFrame) -> Figure:
     axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=21))
     axes.set_xlabel("predicted class - true class (class steps; 0 = right)")
     axes.set_ylabel("share of test rows")
-    axes.set_title("How far off the predictions are (test)")
-    axes.legend(fontsize=7, loc="upper left")
+    figure.suptitle("How far off the predictions are (test)")
+    _legend_above(axes, ncols=2)
     figure.tight_layout()
     return figure
 
