@@ -128,7 +128,9 @@ def _predictions_frame(
     predicted = task.predicted_classes(scores, cutoff)
     if task.binary:  # the column order predictions.csv has always had
         return frame.assign(y_score=scores, y_pred=predicted)
-    return frame.assign(y_pred=predicted, **task.score_frame(scores))
+    columns = pd.DataFrame(task.score_frame(scores), index=frame.index)
+    # joined at once: 100 class columns assigned one by one fragment the frame (pandas warns)
+    return pd.concat([frame.assign(y_pred=predicted), columns], axis=1)
 
 
 def _log_prepared(data: PreparedData, cfg: Any) -> None:
