@@ -245,3 +245,26 @@ def test_unset_bins_keep_the_fingerprint_of_runs_made_before_them():
     binned = config_fingerprint(compose_config("label.bins=5"))
     assert binned != config_fingerprint(compose_config("label.bins=6"))
     assert binned != config_fingerprint(compose_config("label.quantiles=[0.2,0.4,0.6,0.8]"))
+
+
+def test_rolling_folds_cut_at_their_own_earlier_training_rows(tmp_path):
+    from conftest import timeline_csv
+
+    path = timeline_csv(tmp_path / "days.csv", drift=True)
+    cfg = compose_config(
+        "label.bins=3", "split=rolling", "data=table", f"data.path={path}", "data.order=date"
+    )
+    validate_config(cfg)
+    prepared = prepare_folds(cfg)
+    x = prepared[0][1].dataset.x
+    order = prepared[0][1].dataset.order
+    per_fold = prepared[0][1].label_cuts["per_fold"]
+    for fold, data in prepared:
+        assert order[fold.split.train].max() < order[fold.split.test].min()  # earlier rows
+        cuts = np.quantile(x[fold.split.train], [1 / 3, 2 / 3])
+        assert per_fold[fold.name] == list(cuts)
+        np.testing.assert_array_equal(
+            data.y[fold.split.test], make_labels(x[fold.split.test], cuts)
+        )
+    # with drift, later folds' training rows reach higher x: their cuts climb
+    assert per_fold[prepared[-1][0].name][1] > per_fold[prepared[0][0].name][1]
