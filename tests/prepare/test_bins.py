@@ -268,3 +268,12 @@ def test_rolling_folds_cut_at_their_own_earlier_training_rows(tmp_path):
         )
     # with drift, later folds' training rows reach higher x: their cuts climb
     assert per_fold[prepared[-1][0].name][1] > per_fold[prepared[0][0].name][1]
+
+
+def test_close_cuts_get_distinct_class_names():
+    from threshold_sweep.prepare.labels import class_names
+
+    names = class_names([1000.0001, 1000.0002, 2000.0], None)
+    assert len(set(names)) == 4
+    assert names[1] == "(1000.0001,1000.0002]" and names[-1] == ">2000"
+    assert class_names([6.47, 10.0], None) == ["<=6.47", "(6.47,10]", ">10"]

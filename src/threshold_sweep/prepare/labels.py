@@ -193,7 +193,7 @@ def class_names(thresholds: Sequence[float], names: Sequence[str] | None) -> lis
     if names is None:
         if n_classes == 2:
             return ["low", "high"]
-        edges = [f"{t:g}" for t in thresholds]
+        edges = _distinct_texts(thresholds)
         return (
             [f"<={edges[0]}"]
             + [f"({a},{b}]" for a, b in itertools.pairwise(edges)]
@@ -206,6 +206,16 @@ def class_names(thresholds: Sequence[float], names: Sequence[str] | None) -> lis
             f"threshold(s), lowest class first (or null for automatic names)"
         )
     return names
+
+
+def _distinct_texts(values: Sequence[float]) -> list[str]:
+    """Each value as short text ('6.47', like :g), with as many more digits as keep close
+    values (e.g. the cuts of many bins) apart."""
+    for digits in (6, 8, 10, 12, 14, 17):
+        texts = [f"{v:.{digits}g}" for v in values]
+        if len(set(texts)) == len(texts):
+            break
+    return texts
 
 
 def make_labels(x: np.ndarray, thresholds: float | Sequence[float]) -> np.ndarray:
