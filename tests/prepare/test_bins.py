@@ -277,3 +277,13 @@ def test_close_cuts_get_distinct_class_names():
     assert len(set(names)) == 4
     assert names[1] == "(1000.0001,1000.0002]" and names[-1] == ">2000"
     assert class_names([6.47, 10.0], None) == ["<=6.47", "(6.47,10]", ">10"]
+
+
+def test_tied_quantiles_suggest_as_many_equal_count_bins_when_they_work():
+    x = np.array([0.0] * 30 + [1.0] * 30 + [2.0] * 40)  # 40% of the rows share the top value
+    with pytest.raises(UserError) as raised:
+        quantile_cuts(x, [0.3, 0.9], "label.quantiles=[0.3,0.9]")
+    message = str(raised.value)
+    assert "the cut at quantile 0.9 falls on x=2, the largest x" in message
+    assert f"use at most label.bins={brute_largest_distinct(x, 3)}," in message
+    assert brute_largest_distinct(x, 3) == 2  # 3 equal-count cuts would put one on x=2

@@ -125,7 +125,8 @@ def _tie_message(
         )
     else:
         what = f"the cut at quantile {levels[at]:g} falls on x={value:g}, the largest x"
-    largest = largest_distinct_bins(x_train, len(levels))
+    # label.bins=K failed, so fewer; label.quantiles' as many classes may work as equal counts
+    largest = largest_distinct_bins(x_train, len(levels) + (0 if "bins" in setting else 1))
     fix = (
         f"use at most label.bins={largest}, the largest that gives distinct cuts on this "
         "training split, or label.quantiles that avoid the tie"
