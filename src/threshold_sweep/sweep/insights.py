@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
+from threshold_sweep.evaluate.diagnostics import UNDERFIT_AUC
 from threshold_sweep.evaluate.names import METRIC_LABELS, PREVALENCE_DEPENDENT
 from threshold_sweep.model.reference import REFERENCE_MODELS
 from threshold_sweep.report.tables import fmt
@@ -313,11 +316,15 @@ def _pair_rows(paired: pd.DataFrame, first: pd.Series, last: pd.Series, metric: 
     ]
 
 
-def discrimination_verdict(first: pd.Series, last: pd.Series, paired: pd.DataFrame) -> str:
-    """Which group ranks the test rows better, read from the paired ROC-AUC differences."""
-    r1, r2 = first["test_roc_auc_mean"], last["test_roc_auc_mean"]
-    rows = _pair_rows(paired, first, last, "roc_auc")
-    values = f"ROC-AUC {fmt(r1)} ({first['group']}) vs {fmt(r2)} ({last['group']})"
+def discrimination_verdict(
+    first: pd.Series, last: pd.Series, paired: pd.DataFrame, metric: str = "roc_auc"
+) -> str:
+    """Which group ranks the test rows better, read from the paired differences of the ranking
+    `metric` (ROC-AUC, one-vs-rest for k classes)."""
+    r1, r2 = first[f"test_{metric}_mean"], last[f"test_{metric}_mean"]
+    rows = _pair_rows(paired, first, last, metric)
+    label = METRIC_LABELS.get(metric, metric)
+    values = f"{label} {fmt(r1)} ({first['group']}) vs {fmt(r2)} ({last['group']})"
     if rows.empty:
         return (
             f"Whether {first['group']} or {last['group']} discriminates better cannot be "
@@ -446,17 +453,222 @@ def diagnostic_notes(runs: pd.DataFrame) -> list[str]:
     return notes
 
 
+def ranking_metric(frame: pd.DataFrame) -> str:
+    """The ranking metric a table of runs or groups holds: ROC-AUC (binary) or one-vs-rest."""
+    binary = [c for c in ("test_roc_auc", "test_roc_auc_mean") if c in frame]
+    return "roc_auc" if any(frame[c].notna().any() for c in binary) else "roc_auc_ovr"
+
+
+def _key_name(axis: Any) -> str:
+    """The swept key by its last dotted part ('train.learning_rate' -> 'learning_rate')."""
+    return axis.key.rsplit(".", 1)[-1]
+
+
+def _gap_text(row: pd.Series, split: str, metric: str, level: str = "") -> str:
+    """'+0.082 (95% CI +0.045 to +0.120)': a run's train - split gap of `metric` with its CI."""
+    name = f"gap_{split}_{metric}"
+    text = fmt(row.get(name), signed=True)
+    low, high = row.get(f"{name}_ci_low"), row.get(f"{name}_ci_high")
+    if low is not None and pd.notna(low):
+        text += f" ({level}CI {fmt(low, signed=True)} to {fmt(high, signed=True)})"
+    return text
+
+
+def _level(row: pd.Series) -> str:
+    """'95% ' from a run's ci_level, '' when unknown."""
+    level = row.get("ci_level")
+    return f"{float(level):.0%} " if level is not None and pd.notna(level) else ""
+
+
+def fit_state(row: pd.Series, metrics: list[str], max_gap: float, floor: float | None) -> str:
+    """'underfit', 'overfit' or 'fits' for a run (or a value's mean over runs): underfit when
+    its train ranking metric is near chance (below UNDERFIT_AUC) or below `floor` (the test CI
+    low of the sweep's chosen setting: it fits its own training rows worse than that setting
+    predicts new ones); overfit when a train - test gap exceeds evaluate.max_gap with its CI
+    above 0 (beyond test noise)."""
+    ranking = next((m for m in metrics if m.startswith("roc_auc")), metrics[0])
+    train = row.get(f"train_{ranking}")
+    if pd.notna(train) and (train < UNDERFIT_AUC or (floor is not None and train < floor)):
+        return "underfit"
+    for metric in metrics:
+        gap, low = row.get(f"gap_test_{metric}"), row.get(f"gap_test_{metric}_ci_low")
+        if pd.notna(gap) and gap > max_gap and (pd.isna(low) or low > 0):
+            return "overfit"
+    return "fits"
+
+
+def _noise_word(row: pd.Series, split: str, metric: str) -> str:
+    """'beyond noise' when the gap's CI lies above 0, 'within noise' when it contains 0."""
+    low = row.get(f"gap_{split}_{metric}_ci_low")
+    if low is None or pd.isna(low):
+        return "noise unknown"
+    return "beyond noise" if low > 0 else "within noise"
+
+
+def _underfit_floor(runs: pd.DataFrame, axis: Any) -> tuple[float | None, str]:
+    """The test CI low of the chosen value (best validation ranking metric) of a one-key sweep,
+    below which a train value counts as underfitting, and that value's name; (None, '')
+    otherwise."""
+    if axis is None or not axis.only or runs.empty:
+        return None, ""
+    metric = ranking_metric(runs)
+    best = _best_by_validation(_by_value(runs, axis), metric)
+    if best is None or pd.isna(best.get(f"test_{metric}_ci_low")):
+        return None, ""
+    return float(best[f"test_{metric}_ci_low"]), f"{_key_name(axis)}={best['shown']}"
+
+
+def gap_notes(runs: pd.DataFrame, max_gap: float, axis: Any) -> list[str]:
+    """Per run of a sweep over a numeric key: its train - test gap of each overfit metric with
+    its CI, whether that is beyond test noise and evaluate.max_gap, and the train -
+    validation gap; underfitting named as such, never as overfitting."""
+    from threshold_sweep.sweep.stats import overfit_metrics
+
+    metrics = overfit_metrics(runs)
+    if axis is None or not metrics:
+        return []
+    floor, chosen = _underfit_floor(runs, axis)
+    notes = []
+    for _, row in runs.iterrows():
+        level = _level(row)
+        parts = [
+            f"{METRIC_LABELS.get(m, m)} {_gap_text(row, 'test', m, level)}, "
+            f"{_noise_word(row, 'test', m)}"
+            for m in metrics
+        ]
+        state = fit_state(row, metrics, max_gap, floor)
+        over = any(row.get(f"gap_test_{m}", 0) > max_gap for m in metrics)
+        if state == "underfit":
+            first = metrics[0]
+            train = row.get(f"train_{first}")
+            below = (
+                f"below {UNDERFIT_AUC}, near chance"
+                if train < UNDERFIT_AUC
+                else f"below the test CI of {chosen} ({fmt(floor)} and up)"
+            )
+            tail = (
+                f"underfitting: its train {METRIC_LABELS.get(first, first)} {fmt(train)} is "
+                f"{below}, so its gap is not called overfitting"
+            )
+        elif state == "overfit":
+            tail = f"overfitting: beyond test noise and above evaluate.max_gap={max_gap:g}"
+        elif over:
+            tail = (
+                f"above evaluate.max_gap={max_gap:g} but within test noise: not evidence of "
+                "overfitting"
+            )
+        else:
+            tail = f"not overfitting (at most evaluate.max_gap={max_gap:g} or within test noise)"
+        validation = "; ".join(
+            f"{METRIC_LABELS.get(m, m)} {_gap_text(row, 'validation', m, level)}" for m in metrics
+        )
+        notes.append(
+            f"{row['run']}: train - test gap {'; '.join(parts)}: {tail}. Train - validation "
+            f"gap: {validation}."
+        )
+    return notes
+
+
+def _by_value(runs: pd.DataFrame, axis: Any) -> pd.DataFrame:
+    """The runs' numeric columns averaged per value of the swept key, in ascending order."""
+    values = pd.to_numeric(runs[axis.key], errors="coerce")
+    numeric = runs.select_dtypes("number").assign(value=values, shown=runs[axis.key].astype(str))
+    means = numeric.groupby("value", sort=True).mean(numeric_only=True)
+    shown = numeric.groupby("value", sort=True)["shown"].first()
+    return means.assign(shown=shown).reset_index()
+
+
+def _best_by_validation(by_value: pd.DataFrame, metric: str) -> pd.Series | None:
+    """The value with the best validation `metric` (mean over its runs), None without one."""
+    column = f"validation_{metric}"
+    if column not in by_value or by_value[column].isna().all():
+        return None
+    return by_value.loc[by_value[column].idxmax()]
+
+
+def choice_verdict(runs: pd.DataFrame, axis: Any) -> list[str]:
+    """For a sweep of one numeric key: the value to use, chosen by the best validation ranking
+    metric (never by test), with its test value and CI."""
+    if axis is None or not axis.only or runs.empty:
+        return []
+    metric = ranking_metric(runs)
+    by_value = _by_value(runs, axis)
+    best = _best_by_validation(by_value, metric)
+    if best is None or len(by_value) < 2:
+        return []
+    name, label = _key_name(axis), METRIC_LABELS.get(metric, metric)
+    test = fmt(best[f"test_{metric}"])
+    low, high = best.get(f"test_{metric}_ci_low"), best.get(f"test_{metric}_ci_high")
+    if low is not None and pd.notna(low):
+        test += f" ({_level(best)}CI {fmt(low)} to {fmt(high)})"
+    repeats = runs.groupby(axis.key).size().max()
+    mean = f" (means over {repeats} runs per value)" if repeats > 1 else ""
+    return [
+        f"Use {name}={best['shown']}: it has the best validation {label}, "
+        f"{fmt(best[f'validation_{metric}'])}{mean}; its test {label} is {test}. "
+        "It is chosen on the validation rows, not on test: the value with the best test score "
+        "would make that test score an optimistic estimate."
+    ]
+
+
+def gap_verdict(runs: pd.DataFrame, axis: Any, max_gap: float) -> list[str]:
+    """For a sweep of one numeric key: the train - validation gap of the ranking metric per value
+    with its CI, and which values underfit or overfit (train - test beyond noise and max_gap)."""
+    from threshold_sweep.sweep.stats import overfit_metrics
+
+    metrics = overfit_metrics(runs)
+    if axis is None or not axis.only or runs.empty or not metrics:
+        return []
+    metric = ranking_metric(runs)
+    metrics = [metric, *[m for m in metrics if m != metric]]
+    by_value = _by_value(runs, axis)
+    floor, _ = _underfit_floor(runs, axis)
+    name, label = _key_name(axis), METRIC_LABELS.get(metric, metric)
+    per_value = "; ".join(
+        f"{row['shown']}: {_gap_text(row, 'validation', metric, _level(row))} "
+        f"{_noise_word(row, 'validation', metric)}"
+        for _, row in by_value.iterrows()
+    )
+    states = {
+        row["shown"]: fit_state(row, metrics, max_gap, floor) for _, row in by_value.iterrows()
+    }
+    words = {"underfit": "underfitting", "overfit": "overfitting", "fits": "neither"}
+    fits = "; ".join(
+        f"{words[state]} at {name}={', '.join(v for v, s in states.items() if s == state)}"
+        for state in ("underfit", "overfit", "fits")
+        if state in states.values()
+    )
+    return [
+        f"Train - validation gap of {label} per {name} (CI: validation-row noise): {per_value}.",
+        f"By {name}: {fits} (underfitting: train {label} below {UNDERFIT_AUC} or below the "
+        "chosen value's test CI; overfitting: a train - test gap beyond test noise and above "
+        f"evaluate.max_gap={max_gap:g}).",
+    ]
+
+
 INSIGHT_GROUPS = ("Verdict", "Why the numbers moved", "Caveats", "Run warnings")
 
 
 def insight_groups(
-    groups: pd.DataFrame, paired: pd.DataFrame, runs: pd.DataFrame, max_gap: float
+    groups: pd.DataFrame,
+    paired: pd.DataFrame,
+    runs: pd.DataFrame,
+    max_gap: float,
+    axis: Any = None,
 ) -> dict[str, list[str]]:
-    """The insights by importance: the verdict, the explanation, caveats, the runs' warnings."""
+    """The insights by importance: the verdict, the explanation, caveats, the runs' warnings.
+    `axis` (stats.SweepAxis): the numeric swept key, whose value to use and whose gaps per
+    value open the verdict."""
     found: dict[str, list[str]] = {name: [] for name in INSIGHT_GROUPS}
+    found["Verdict"] += [*choice_verdict(runs, axis), *gap_verdict(runs, axis, max_gap)]
     binary = all(c in groups for c in BINARY_COLUMNS)
+    ranked = groups.dropna(subset=[f"test_{ranking_metric(groups)}_mean"]) if not binary else None
     groups = groups.dropna(subset=list(BINARY_COLUMNS)) if binary else groups.iloc[0:0]
     why = found["Why the numbers moved"]
+    if ranked is not None and len(ranked) >= 2:  # k classes: the paired ranking comparison
+        first, last = ranked.iloc[0], ranked.iloc[-1]
+        found["Verdict"].append(discrimination_verdict(first, last, paired, "roc_auc_ovr"))
+        why += paired_verdicts(paired, first, last)
     if len(groups) >= 2:
         first, last = groups.iloc[0], groups.iloc[-1]
         same_rows = not (
@@ -477,15 +689,19 @@ def insight_groups(
         *calibration_notes(groups),
         *repeat_notes(groups),
         *diagnostic_notes(runs),
-        *overfitting_notes(runs, max_gap),
+        *(gap_notes(runs, max_gap, axis) or overfitting_notes(runs, max_gap)),
     ]
     found["Run warnings"] += warning_notes(runs)
     return {name: sentences for name, sentences in found.items() if sentences}
 
 
 def sweep_insights(
-    groups: pd.DataFrame, paired: pd.DataFrame, runs: pd.DataFrame, max_gap: float
+    groups: pd.DataFrame,
+    paired: pd.DataFrame,
+    runs: pd.DataFrame,
+    max_gap: float,
+    axis: Any = None,
 ) -> list[str]:
     """Every insight that the rules find in the sweep's numbers, the verdict first."""
-    found = insight_groups(groups, paired, runs, max_gap)
+    found = insight_groups(groups, paired, runs, max_gap, axis)
     return [sentence for sentences in found.values() for sentence in sentences]

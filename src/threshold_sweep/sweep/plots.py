@@ -156,3 +156,194 @@ def _strip_threshold(label: str, threshold: str = "label.threshold=", separator:
     """A group label (or short name) without its threshold part (the x axis shows it)."""
     parts = [part for part in label.split(separator) if not part.startswith(threshold)]
     return separator.join(parts) or "model"
+
+
+SPLIT_COLOURS = {"train": "C2", "validation": "C1", "test": "C0"}
+
+
+def _axis_values(runs: pd.DataFrame, groups: pd.DataFrame, keys: Sequence[str], key: str):
+    """Each group's value of the swept `key` (a float) and its series: the group label without
+    that key (one series when it is the only swept key)."""
+    labels = [group_label(run, list(keys)) for _, run in runs.iterrows()]
+    value = dict(zip(labels, pd.to_numeric(runs[key]), strict=True))
+    others = [k for k in keys if k != key]
+    series = {
+        label: group_label(run, others) if others else ""
+        for label, (_, run) in zip(labels, runs.iterrows(), strict=True)
+    }
+    return groups["group"].map(value).astype(float), groups["group"].map(series)
+
+
+def axis_figure(
+    groups: pd.DataFrame,
+    runs: pd.DataFrame,
+    metrics: Sequence[str],
+    keys: Sequence[str],
+    axis,
+    max_gap: float,
+) -> Figure:
+    """One panel per metric against the swept numeric key (log when it spans decades): test
+    with its mean CI bars, validation and train beside it, no-skill dashed; a last panel with
+    the train - test gap of the overfit metrics and its CI, 0 and evaluate.max_gap marked."""
+    x, series = _axis_values(runs, groups, keys, axis.key)
+    frame = groups.assign(x=x, series=series).sort_values("x")
+    columns = [
+        m for m in metrics if f"test_{m}_mean" in frame and frame[f"test_{m}_mean"].notna().any()
+    ]
+    gaps = [
+        m
+        for m in ("roc_auc", "roc_auc_ovr", "balanced_accuracy")
+        if f"gap_test_{m}_mean" in frame and frame[f"gap_test_{m}_mean"].notna().any()
+    ]
+    n_panels = len(columns) + (1 if gaps else 0)
+    n_cols = min(3, n_panels)
+    n_rows = -(-n_panels // n_cols)
+    figure = Figure(figsize=(4.4 * n_cols, 3.7 * n_rows))
+    grid = figure.subplots(n_rows, n_cols, squeeze=False)
+    for unused in grid.flat[n_panels:]:
+        unused.set_visible(False)
+    name = axis.key.rsplit(".", 1)[-1]
+    for axes, metric in zip(grid.flat, columns, strict=False):
+        for label, part in frame.groupby("series", sort=False):
+            suffix = f" · {label}" if label else ""
+            for split in ("train", "validation", "test"):
+                column = f"{split}_{metric}_mean"
+                if column not in part or part[column].isna().all():
+                    continue
+                low = part.get(f"{split}_{metric}_ci_low_mean")
+                high = part.get(f"{split}_{metric}_ci_high_mean")
+                mean = part[column]
+                yerr = None if low is None or low.isna().all() else [mean - low, high - mean]
+                axes.errorbar(
+                    part["x"],
+                    mean,
+                    yerr=yerr,
+                    marker="o",
+                    capsize=3,
+                    color=SPLIT_COLOURS[split],
+                    label=f"{split}{suffix}",
+                    linestyle="-" if split == "test" else ":",
+                )
+            if f"chance_{metric}_mean" in part:
+                axes.plot(
+                    part["x"],
+                    part[f"chance_{metric}_mean"],
+                    linestyle="--",
+                    color="grey",
+                    label="no skill" if not suffix or label == frame["series"].iloc[0] else None,
+                )
+        axes.set_title(metric)
+        _axis_style(axes, name, axis.log)
+    if gaps:
+        axes = grid.flat[len(columns)]
+        for offset, metric in enumerate(gaps):
+            for label, part in frame.groupby("series", sort=False):
+                mean = part[f"gap_test_{metric}_mean"]
+                low = part.get(f"gap_test_{metric}_ci_low_mean", mean)
+                high = part.get(f"gap_test_{metric}_ci_high_mean", mean)
+                axes.errorbar(
+                    part["x"],
+                    mean,
+                    yerr=[mean - low, high - mean],
+                    marker="os"[offset % 2],
+                    capsize=3,
+                    label=metric + (f" · {label}" if label else ""),
+                )
+        axes.axhline(0, color="grey", linewidth=1)
+        axes.axhline(
+            max_gap, color="red", linestyle="--", linewidth=1, label=f"evaluate.max_gap={max_gap:g}"
+        )
+        axes.set_title("train - test gap (CI: test-row noise)")
+        _axis_style(axes, name, axis.log)
+    figure.suptitle(
+        f"Metrics against {name}: test (bars: mean of the runs' bootstrap CIs), validation and "
+        "train; no-skill level dashed"
+    )
+    figure.tight_layout()
+    return figure
+
+
+def _axis_style(axes: Axes, name: str, log: bool) -> None:
+    """The x label, a log scale when asked, the legend."""
+    axes.set_xlabel(name)
+    if log:
+        axes.set_xscale("log")
+    if axes.get_legend_handles_labels()[1]:
+        axes.legend(fontsize=7)
+
+
+def _train_counterpart(monitor: str, history: pd.DataFrame) -> str | None:
+    """The history column of the monitored metric on the training rows: the name without
+    'val_', or Keras's 'auc' for a monitored ROC-AUC; None when the history has neither."""
+    plain = monitor.removeprefix("val_")
+    if plain in history:
+        return plain
+    return "auc" if plain.endswith("roc_auc") and "auc" in history else None
+
+
+def _run_colours(values: Mapping[str, float | None], log: bool) -> dict[str, object]:
+    """One colour per run: along viridis by its swept value (log-spaced when `log`), or the
+    default cycle when a run has no value."""
+    import numpy as np
+    from matplotlib import colormaps
+
+    numbers = list(values.values())
+    if not numbers or any(v is None for v in numbers):
+        return {run: f"C{i % 10}" for i, run in enumerate(values)}
+    position = np.log10(numbers) if log else np.asarray(numbers, dtype=float)
+    span = float(position.max() - position.min()) or 1.0
+    colours = colormaps["viridis"]((position - position.min()) / span * 0.9)
+    return {run: colours[i] for i, run in enumerate(values)}
+
+
+def curves_figure(
+    histories: Mapping[str, pd.DataFrame],
+    values: Mapping[str, float | None],
+    monitor: str,
+    log: bool = False,
+) -> Figure:
+    """Every run's per-epoch loss and monitored metric in one figure: train solid, validation
+    dashed, one colour per run by its swept value, the runs' names in the legend."""
+    panels = ["loss"] + ([monitor] if monitor != "val_loss" else [])
+    figure = Figure(figsize=(5.2 * len(panels) + 2.2, 4.0))
+    grid = figure.subplots(1, len(panels), squeeze=False)[0]
+    colours = _run_colours(values, log)
+    for axes, panel in zip(grid, panels, strict=True):
+        for run, history in histories.items():
+            epochs = (
+                history["epoch"] + 1 if "epoch" in history else pd.RangeIndex(1, len(history) + 1)
+            )
+            train = _train_counterpart(panel, history) if panel != "loss" else "loss"
+            validation = panel if panel.startswith("val_") else f"val_{panel}"
+            if train and train in history:
+                axes.plot(epochs, history[train], color=colours[run], linestyle="-", label=run)
+            if validation in history:
+                axes.plot(
+                    epochs,
+                    history[validation],
+                    color=colours[run],
+                    linestyle="--",
+                    label=None if train and train in history else run,
+                )
+        axes.set_xlabel("epoch")
+        axes.set_title(
+            f"{panel} (train solid, validation dashed)"
+            if panel == "loss"
+            else f"{panel.removeprefix('val_')} (monitored; train solid, validation dashed)"
+        )
+    handles, labels = grid[0].get_legend_handles_labels()
+    if handles:
+        figure.legend(handles, labels, loc="center right", fontsize=7, title="run")
+    figure.tight_layout(rect=(0, 0, 1 - 1.9 / (5.2 * len(panels) + 2.2), 1))
+    return figure
+
+
+def plot_curves(
+    path: Path,
+    histories: Mapping[str, pd.DataFrame],
+    values: Mapping[str, float | None],
+    monitor: str,
+    log: bool = False,
+) -> Path:
+    """Write curves_figure to `path`."""
+    return write_figure(path, curves_figure(histories, values, monitor, log))
