@@ -69,13 +69,14 @@ def _plot_caption(groups: pd.DataFrame, axis: Any = None) -> str:
     return caption
 
 
-def _with_ci(row: pd.Series, metric: str, prefix: str = "test_") -> str:
-    """'0.912 [0.90, 0.93]' from a row holding a metric and its CI columns."""
+def _with_ci(row: pd.Series, metric: str, prefix: str = "test_", signed: bool = False) -> str:
+    """'0.912 [0.90, 0.93]' from a row holding a metric and its CI columns (`signed`: a
+    difference, '+0.012 [-0.010, +0.034]')."""
     value = row.get(f"{prefix}{metric}")
     low, high = row.get(f"{prefix}{metric}_ci_low"), row.get(f"{prefix}{metric}_ci_high")
     if low is None or pd.isna(low):
-        return fmt(value)
-    return f"{fmt(value)} [{fmt(low)}, {fmt(high)}]"
+        return fmt(value, signed=signed)
+    return f"{fmt(value, signed=signed)} [{fmt(low, signed=signed)}, {fmt(high, signed=signed)}]"
 
 
 def comparable_table(groups: pd.DataFrame, prevalence_dependent: Collection[str]) -> pd.DataFrame:
@@ -195,7 +196,8 @@ def _runs_table(
             runs[f"test_{metric}"] = [_with_ci(r, metric) for _, r in complete.iterrows()]
     for column in GAP_RUN_COLUMNS:
         if column in runs and f"{column}_ci_low" in complete:
-            runs[column] = [_with_ci(r, column, "") for _, r in complete.iterrows()]
+            signed = column.startswith("gap_")
+            runs[column] = [_with_ci(r, column, "", signed) for _, r in complete.iterrows()]
     runs = runs.rename(columns=GAP_RUN_COLUMNS)
     values = values.rename(columns=GAP_RUN_COLUMNS)
     folders = {"run": values["run"]}

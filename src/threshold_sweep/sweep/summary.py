@@ -137,7 +137,7 @@ def summarize(root: Path) -> SweepSummary:
         summary.keys = keys
         complete = sort_runs(complete, keys)
         gaps = gap_columns(root, complete)
-        complete = complete.join(gaps)
+        complete = complete.join(gaps).copy()  # one block, not one per added column
         summary.table = table.merge(complete[["run", *gaps.columns]], on="run", how="left")
         summary.axis = sweep_axis(complete, keys)
         summary.max_gap = _max_gap(root, complete)
