@@ -279,6 +279,11 @@ def test_the_gap_note_calls_overfitting_only_beyond_noise_and_max_gap():
     (sentence,) = gap_notes(near_chance, 0.05, AXIS)
     assert "underfitting: its train ROC-AUC 0.550 is below 0.6" in sentence
     assert "overfitting: beyond" not in sentence
+    better_test = _runs(
+        gap_test_roc_auc=[-0.05], gap_test_roc_auc_ci_low=[-0.08], gap_test_roc_auc_ci_high=[-0.01]
+    )
+    (sentence,) = gap_notes(better_test, 0.05, AXIS)
+    assert "-0.050 (95% CI -0.080 to -0.010), beyond noise, test above train" in sentence
     assert gap_notes(over, 0.05, None) == []  # a threshold sweep keeps its overfitting notes
 
 
@@ -315,6 +320,9 @@ def test_values_are_called_underfitting_or_overfitting_only_when_they_are():
         **{"train.learning_rate": ["1e-05"]},
         train_roc_auc=[0.70],  # below the chosen value's test CI (0.85 and up)
         validation_roc_auc=[0.69],
+        test_roc_auc=[0.69],  # and its test below the chosen value's 0.88 beyond noise
+        test_roc_auc_ci_low=[0.66],
+        test_roc_auc_ci_high=[0.72],
         gap_test_roc_auc=[0.01],
     )
     high = _runs(
@@ -333,6 +341,9 @@ def test_values_are_called_underfitting_or_overfitting_only_when_they_are():
         "By learning_rate: underfitting at learning_rate=1e-05; overfitting at "
         "learning_rate=0.1; neither at learning_rate=0.01"
     )
+    trained_only = low.assign(test_roc_auc_ci_high=[0.89])  # its test CI reaches 0.88
+    (_, fit) = gap_verdict(pd.concat([trained_only, fits], ignore_index=True), AXIS, 0.05)
+    assert fit.startswith("By learning_rate: neither at learning_rate=1e-05, 0.01 (")
     (_, quiet) = gap_verdict(
         pd.concat([fits, fits.assign(**{"train.learning_rate": "0.1"})]), AXIS, 0.05
     )
@@ -375,6 +386,9 @@ def test_three_class_runs_are_paired_and_give_the_verdict(tmp_path):
         assert row["difference"] == pytest.approx(difference)
         assert row["ci_low"] < difference < row["ci_high"]
     assert paired.loc["roc_auc_ovr", "ci_low"] > 0  # the sharper run ranks better
+    why = summary.insight_groups["Why the numbers moved"]
+    assert any(s.startswith("balanced accuracy differs by") for s in why)
+    assert not any("cutoff" in s for s in why)  # k classes: the most probable class, no cutoff
     verdict = summary.insight_groups["Verdict"]
     assert any(
         s.startswith(

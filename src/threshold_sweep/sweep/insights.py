@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -206,7 +207,8 @@ def paired_verdicts(paired: pd.DataFrame, first: pd.Series, last: pd.Series) -> 
             continue
         verdict = _verdict(metric_rows, outside, name, first, last)
         sentence = f"{name} differs by {span} {where}: {verdict}."
-        if not outside.empty and metric == "balanced_accuracy":
+        binary = "roc_auc_ovr" not in set(rows["metric"])  # k classes: argmax, no cutoff
+        if not outside.empty and metric == "balanced_accuracy" and binary:
             sentence += (
                 " This is at the fixed cutoff; at a tuned cutoff the difference may "
                 "vanish (see tuned_cutoff in each run)."
@@ -480,15 +482,28 @@ def _level(row: pd.Series) -> str:
     return f"{float(level):.0%} " if level is not None and pd.notna(level) else ""
 
 
-def fit_state(row: pd.Series, metrics: list[str], max_gap: float, floor: float | None) -> str:
+@dataclass(frozen=True)
+class Chosen:
+    """The value a one-key sweep chose (best validation ranking metric): its name and test
+    value with the CI's lower bound."""
+
+    name: str  # 'learning_rate=0.01'
+    test: float
+    ci_low: float
+
+
+def fit_state(row: pd.Series, metrics: list[str], max_gap: float, chosen: Chosen | None) -> str:
     """'underfit', 'overfit' or 'fits' for a run (or a value's mean over runs): underfit when
-    its train ranking metric is near chance (below UNDERFIT_AUC) or below `floor` (the test CI
-    low of the sweep's chosen setting: it fits its own training rows worse than that setting
-    predicts new ones); overfit when a train - test gap exceeds evaluate.max_gap with its CI
+    its train ranking metric is near chance (below UNDERFIT_AUC), or when both its train and
+    test skill are low: train below the `chosen` value's test CI and test below that value
+    beyond test noise; overfit when a train - test gap exceeds evaluate.max_gap with its CI
     above 0 (beyond test noise)."""
     ranking = next((m for m in metrics if m.startswith("roc_auc")), metrics[0])
-    train = row.get(f"train_{ranking}")
-    if pd.notna(train) and (train < UNDERFIT_AUC or (floor is not None and train < floor)):
+    train, test_high = row.get(f"train_{ranking}"), row.get(f"test_{ranking}_ci_high")
+    if pd.notna(train) and train < UNDERFIT_AUC:
+        return "underfit"
+    low_skill = chosen is not None and train < chosen.ci_low and test_high < chosen.test
+    if pd.notna(train) and pd.notna(test_high) and low_skill:
         return "underfit"
     for metric in metrics:
         gap, low = row.get(f"gap_test_{metric}"), row.get(f"gap_test_{metric}_ci_low")
@@ -498,24 +513,27 @@ def fit_state(row: pd.Series, metrics: list[str], max_gap: float, floor: float |
 
 
 def _noise_word(row: pd.Series, split: str, metric: str) -> str:
-    """'beyond noise' when the gap's CI lies above 0, 'within noise' when it contains 0."""
-    low = row.get(f"gap_{split}_{metric}_ci_low")
+    """Whether a gap's CI lies above 0 ('beyond noise'), below it ('beyond noise, the split
+    above train') or contains it ('within noise')."""
+    low, high = row.get(f"gap_{split}_{metric}_ci_low"), row.get(f"gap_{split}_{metric}_ci_high")
     if low is None or pd.isna(low):
         return "noise unknown"
+    if high < 0:
+        return f"beyond noise, {split} above train"
     return "beyond noise" if low > 0 else "within noise"
 
 
-def _underfit_floor(runs: pd.DataFrame, axis: Any) -> tuple[float | None, str]:
-    """The test CI low of the chosen value (best validation ranking metric) of a one-key sweep,
-    below which a train value counts as underfitting, and that value's name; (None, '')
-    otherwise."""
+def chosen_value(runs: pd.DataFrame, axis: Any) -> Chosen | None:
+    """The value of a one-key sweep with the best validation ranking metric (mean over its
+    runs), with its test value and CI; None for other sweeps or without test CIs."""
     if axis is None or not axis.only or runs.empty:
-        return None, ""
+        return None
     metric = ranking_metric(runs)
     best = _best_by_validation(_by_value(runs, axis), metric)
     if best is None or pd.isna(best.get(f"test_{metric}_ci_low")):
-        return None, ""
-    return float(best[f"test_{metric}_ci_low"]), f"{_key_name(axis)}={best['shown']}"
+        return None
+    name = f"{_key_name(axis)}={best['shown']}"
+    return Chosen(name, float(best[f"test_{metric}"]), float(best[f"test_{metric}_ci_low"]))
 
 
 def gap_notes(runs: pd.DataFrame, max_gap: float, axis: Any) -> list[str]:
@@ -527,7 +545,7 @@ def gap_notes(runs: pd.DataFrame, max_gap: float, axis: Any) -> list[str]:
     metrics = overfit_metrics(runs)
     if axis is None or not metrics:
         return []
-    floor, chosen = _underfit_floor(runs, axis)
+    chosen = chosen_value(runs, axis)
     notes = []
     for _, row in runs.iterrows():
         level = _level(row)
@@ -536,15 +554,16 @@ def gap_notes(runs: pd.DataFrame, max_gap: float, axis: Any) -> list[str]:
             f"{_noise_word(row, 'test', m)}"
             for m in metrics
         ]
-        state = fit_state(row, metrics, max_gap, floor)
+        state = fit_state(row, metrics, max_gap, chosen)
         over = any(row.get(f"gap_test_{m}", 0) > max_gap for m in metrics)
         if state == "underfit":
             first = metrics[0]
             train = row.get(f"train_{first}")
             below = (
                 f"below {UNDERFIT_AUC}, near chance"
-                if train < UNDERFIT_AUC
-                else f"below the test CI of {chosen} ({fmt(floor)} and up)"
+                if train < UNDERFIT_AUC or chosen is None
+                else f"below the test CI of {chosen.name} ({fmt(chosen.ci_low)} and up), and "
+                "so is its test value"
             )
             tail = (
                 f"underfitting: its train {METRIC_LABELS.get(first, first)} {fmt(train)} is "
@@ -622,7 +641,7 @@ def gap_verdict(runs: pd.DataFrame, axis: Any, max_gap: float) -> list[str]:
     metric = ranking_metric(runs)
     metrics = [metric, *[m for m in metrics if m != metric]]
     by_value = _by_value(runs, axis)
-    floor, _ = _underfit_floor(runs, axis)
+    chosen = chosen_value(runs, axis)
     name, label = _key_name(axis), METRIC_LABELS.get(metric, metric)
     per_value = "; ".join(
         f"{row['shown']}: {_gap_text(row, 'validation', metric, _level(row))} "
@@ -630,7 +649,7 @@ def gap_verdict(runs: pd.DataFrame, axis: Any, max_gap: float) -> list[str]:
         for _, row in by_value.iterrows()
     )
     states = {
-        row["shown"]: fit_state(row, metrics, max_gap, floor) for _, row in by_value.iterrows()
+        row["shown"]: fit_state(row, metrics, max_gap, chosen) for _, row in by_value.iterrows()
     }
     words = {"underfit": "underfitting", "overfit": "overfitting", "fits": "neither"}
     fits = "; ".join(
@@ -640,9 +659,9 @@ def gap_verdict(runs: pd.DataFrame, axis: Any, max_gap: float) -> list[str]:
     )
     return [
         f"Train - validation gap of {label} per {name} (CI: validation-row noise): {per_value}.",
-        f"By {name}: {fits} (underfitting: train {label} below {UNDERFIT_AUC} or below the "
-        "chosen value's test CI; overfitting: a train - test gap beyond test noise and above "
-        f"evaluate.max_gap={max_gap:g}).",
+        f"By {name}: {fits} (underfitting: train {label} below {UNDERFIT_AUC}, or train below "
+        "the chosen value's test CI and test below it beyond noise; overfitting: a train - "
+        f"test gap beyond test noise and above evaluate.max_gap={max_gap:g}).",
     ]
 
 
