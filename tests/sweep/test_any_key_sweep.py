@@ -230,6 +230,8 @@ def test_the_summary_opens_with_the_value_to_use_and_the_gaps(rate_sweep):
     assert lines[2].startswith("Train - validation gap of ROC-AUC per learning_rate")
     assert "underfitting at learning_rate=0.0001" in lines[3]
     assert "overfitting at learning_rate=0.1" in lines[3]
+    assert lines[4].startswith("Against learning_rate=0.001 on the same test rows")
+    assert "learning_rate=0.01 +" in lines[4] and "better beyond noise" in lines[4]  # on test
     assert (rate_sweep / "summary_curves.png").exists()
     shown = markdown_table(text, "Runs")
     gap = runs.loc["0.1"]
@@ -432,3 +434,50 @@ def test_a_learning_rate_sweep_from_the_command_line(tmp_path):
     assert "![Metrics against train.learning_rate, log axis" in text
     assert (root / "summary_metrics.png").stat().st_size > 10_000
     assert (root / "summary_curves.png").stat().st_size > 10_000
+
+
+def _pair(first: str, second: str, difference: float, low: float, high: float) -> dict:
+    """One paired ROC-AUC row between two groups of a learning-rate sweep (second - first)."""
+    return {
+        "first_group": f"learning_rate={first}",
+        "second_group": f"learning_rate={second}",
+        "metric": "roc_auc",
+        "difference": difference,
+        "ci_low": low,
+        "ci_high": high,
+        "within_noise": low <= 0 <= high,
+        "level": 0.95,
+    }
+
+
+def test_the_chosen_value_is_compared_with_every_other_on_the_same_rows():
+    from threshold_sweep.sweep.insights import chosen_comparison
+
+    runs = pd.concat(
+        [
+            _runs(run=["a"], **{"train.learning_rate": ["0.001"]}, validation_roc_auc=[0.80]),
+            _runs(),  # 0.01: the best validation ROC-AUC
+            _runs(run=["c"], **{"train.learning_rate": ["0.1"]}, validation_roc_auc=[0.85]),
+        ],
+        ignore_index=True,
+    )
+    paired = pd.DataFrame(
+        [
+            _pair("0.001", "0.01", 0.05, 0.02, 0.08),  # chosen - other: the other is worse
+            _pair("0.01", "0.1", -0.01, -0.03, 0.01),  # other - chosen, within noise
+            _pair("0.001", "0.1", 0.04, 0.01, 0.07),  # the chosen value is not in it
+        ]
+    )
+    (sentence,) = chosen_comparison(runs, paired, AXIS)
+    assert sentence.startswith("Against learning_rate=0.01 on the same test rows")
+    assert "learning_rate=0.001 -0.050 (95% CI -0.080 to -0.020), worse beyond noise" in sentence
+    assert "learning_rate=0.1 -0.010 (95% CI -0.030 to +0.010), within noise" in sentence
+    assert sentence.count("learning_rate=0.001 ") == 1  # the pair without 0.01 is left out
+    seeds = pd.DataFrame(
+        [_pair("0.01", "0.1", 0.03, 0.01, 0.05), _pair("0.01", "0.1", 0.01, -0.01, 0.03)]
+    )
+    (mixed,) = chosen_comparison(runs, seeds, AXIS)
+    assert "learning_rate=0.1 +0.020 on average over 2 seed-paired runs" in mixed
+    assert mixed.endswith("within noise.")  # one seed pair's CI contains 0
+    assert chosen_comparison(runs, paired.iloc[2:], AXIS) == []
+    assert chosen_comparison(runs, paired, None) == []

@@ -83,7 +83,7 @@ def metric_columns(result: RunResult) -> dict[str, Any]:
             row[SUMMARY_COLUMNS[field].format(metric)] = value
     for split in ("train", "validation"):  # a sweep plots them beside test, per swept value
         for key in dict.fromkeys((*task.overfit_metrics, *task.cards)):
-            row[f"{split}_{key}"] = result[split].get(key)
+            row[f"{split}_{key}"] = result.get(split, {}).get(key)
     gaps = [entry["gap"] for entry in result.get("overfitting", {}).values()]
     row["overfit_gap"] = max(gaps) if gaps else None
     row["overfit"] = any(entry["large"] for entry in result.get("overfitting", {}).values())

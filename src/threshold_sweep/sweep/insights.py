@@ -630,6 +630,57 @@ def choice_verdict(runs: pd.DataFrame, axis: Any) -> list[str]:
     ]
 
 
+def _against(paired: pd.DataFrame, chosen: Chosen, metric: str) -> pd.DataFrame:
+    """The paired rows of `metric` that involve the chosen group, as other - chosen: the other
+    group, the difference, its CI and level."""
+    rows = paired[paired["metric"] == metric]
+    second = rows[rows["second_group"] == chosen.name]  # there the difference is chosen - other
+    first = rows[rows["first_group"] == chosen.name]
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "other": second["first_group"],
+                    "difference": -second["difference"],
+                    "ci_low": -second["ci_high"],
+                    "ci_high": -second["ci_low"],
+                    "level": second["level"],
+                }
+            ),
+            first.rename(columns={"second_group": "other"})[
+                ["other", "difference", "ci_low", "ci_high", "level"]
+            ],
+        ]
+    )
+
+
+def chosen_comparison(runs: pd.DataFrame, paired: pd.DataFrame, axis: Any) -> list[str]:
+    """The chosen value of a one-key sweep against every value it was paired with on the same
+    test rows: other minus chosen ranking metric with its CI, worse or better beyond noise only
+    when every seed pair's CI excludes 0 the same way."""
+    chosen = chosen_value(runs, axis)
+    if chosen is None or paired.empty or "difference" not in paired:
+        return []
+    metric = ranking_metric(runs)
+    against = _against(paired, chosen, metric)
+    if against.empty:
+        return []
+    parts = []
+    for other, rows in against.groupby("other", sort=False):
+        if (rows["ci_high"] < 0).all():
+            word = "worse beyond noise"
+        elif (rows["ci_low"] > 0).all():
+            word = "better beyond noise"
+        else:
+            word = "within noise"
+        parts.append(f"{other} {_span(rows)}, {word}")
+    label = METRIC_LABELS.get(metric, metric)
+    return [
+        f"Against {chosen.name} on the same test rows (paired bootstrap, {label} of the other "
+        f"value minus {chosen.name}'s): {'; '.join(parts)}."
+    ]
+
+
 def gap_verdict(runs: pd.DataFrame, axis: Any, max_gap: float) -> list[str]:
     """For a sweep of one numeric key: the train - validation gap of the ranking metric per value
     with its CI, and which values underfit or overfit (train - test beyond noise and max_gap)."""
@@ -679,7 +730,11 @@ def insight_groups(
     `axis` (stats.SweepAxis): the numeric swept key, whose value to use and whose gaps per
     value open the verdict."""
     found: dict[str, list[str]] = {name: [] for name in INSIGHT_GROUPS}
-    found["Verdict"] += [*choice_verdict(runs, axis), *gap_verdict(runs, axis, max_gap)]
+    found["Verdict"] += [
+        *choice_verdict(runs, axis),
+        *gap_verdict(runs, axis, max_gap),
+        *chosen_comparison(runs, paired, axis),
+    ]
     binary = all(c in groups for c in BINARY_COLUMNS)
     ranked = groups.dropna(subset=[f"test_{ranking_metric(groups)}_mean"]) if not binary else None
     groups = groups.dropna(subset=list(BINARY_COLUMNS)) if binary else groups.iloc[0:0]

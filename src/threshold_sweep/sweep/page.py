@@ -232,13 +232,9 @@ def _comparable_section(
     if (root / "summary_metrics.png").exists():
         blocks.append(Image(_plot_caption(groups, axis), "summary_metrics.png"))
     if (root / CURVES_PNG).exists():
-        blocks.append(
-            Image(
-                "Per-epoch loss and monitored metric of every run (train solid, validation "
-                "dashed), coloured by the swept value",
-                CURVES_PNG,
-            )
-        )
+        colour = f"coloured along {axis.key}" if axis is not None else "one colour per run"
+        caption = "Per-epoch loss and monitored metric of every run (train solid, validation "
+        blocks.append(Image(f"{caption}dashed), {colour}", CURVES_PNG))
     return Section("Comparable metrics", blocks)
 
 
