@@ -176,6 +176,8 @@ def test_the_plot_shows_train_validation_and_test_against_the_log_rate(rate_swee
         assert list(lines[split].get_xdata()) == pytest.approx(runs["rate"].tolist())
         assert list(lines[split].get_ydata()) == pytest.approx(runs[f"{split}_roc_auc"].tolist())
     assert set(lines["no skill"].get_ydata()) == {0.5}
+    accuracy = {c.get_label() for c in panels["accuracy"].containers}
+    assert accuracy == {"validation", "test"}  # train is resampled: its accuracy is not drawn
     gap = panels["train - test gap (CI: test-row noise)"]
     (roc_gap,) = [c for c in gap.containers if c.get_label() == "roc_auc"]
     expected = (runs["train_roc_auc"] - runs["test_roc_auc"]).tolist()

@@ -51,8 +51,9 @@ def _plot_caption(groups: pd.DataFrame, axis: Any = None) -> str:
     if axis is not None:
         scale = ", log axis" if axis.log else ""
         return (
-            f"Metrics against {axis.key}{scale}: test with its CI, validation and train beside "
-            "it; the last panel is the train - test gap with its CI (test-row noise) and "
+            f"Metrics against {axis.key}{scale}: test with its CI, validation beside it and train "
+            "where the metric ignores the class balance (the training rows are resampled); the "
+            "last panel is the train - test gap with its CI (test-row noise) and "
             "evaluate.max_gap"
         )
     unplotted = groups.loc[groups["threshold"].isna(), "group"].tolist()

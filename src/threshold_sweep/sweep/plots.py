@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure  # no pyplot: nothing interactive, faster start-up
 
+from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT
 from threshold_sweep.io import write_figure
 from threshold_sweep.sweep.stats import by_group, group_label
 from threshold_sweep.sweep.summary import NAME_SEPARATOR, short_keys
@@ -206,7 +207,7 @@ def axis_figure(
     for axes, metric in zip(grid.flat, columns, strict=False):
         for label, part in frame.groupby("series", sort=False):
             suffix = f" · {label}" if label else ""
-            for split in ("train", "validation", "test"):
+            for split in _splits_of(metric):
                 column = f"{split}_{metric}_mean"
                 if column not in part or part[column].isna().all():
                     continue
@@ -256,11 +257,19 @@ def axis_figure(
         axes.set_title("train - test gap (CI: test-row noise)")
         _axis_style(axes, name, axis.log)
     figure.suptitle(
-        f"Metrics against {name}: test (bars: mean of the runs' bootstrap CIs), validation and "
-        "train; no-skill level dashed"
+        f"Metrics against {name}: test (bars: mean of the runs' bootstrap CIs), validation, "
+        "train (prevalence-free metrics only: train is resampled); no-skill level dashed"
     )
     figure.tight_layout()
     return figure
+
+
+def _splits_of(metric: str) -> tuple[str, ...]:
+    """The splits drawn for `metric`: train only where the metric ignores the class balance,
+    since the training rows are resampled (accuracy, F1 or MCC there are at another balance)."""
+    if metric in PREVALENCE_DEPENDENT:
+        return ("validation", "test")
+    return ("train", "validation", "test")
 
 
 def _axis_style(axes: Axes, name: str, log: bool) -> None:
