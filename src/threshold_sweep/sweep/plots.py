@@ -12,7 +12,7 @@ from matplotlib.figure import Figure  # no pyplot: nothing interactive, faster s
 
 from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT
 from threshold_sweep.io import write_figure
-from threshold_sweep.sweep.stats import by_group, group_label
+from threshold_sweep.sweep.stats import SweepAxis, by_group, group_label, overfit_metrics
 from threshold_sweep.sweep.summary import NAME_SEPARATOR, short_keys
 
 NO_SKILL_WIDTH = 0.6  # width of a group's no-skill segment on the category axis
@@ -162,7 +162,9 @@ def _strip_threshold(label: str, threshold: str = "label.threshold=", separator:
 SPLIT_COLOURS = {"train": "C2", "validation": "C1", "test": "C0"}
 
 
-def _axis_values(runs: pd.DataFrame, groups: pd.DataFrame, keys: Sequence[str], key: str):
+def _axis_values(
+    runs: pd.DataFrame, groups: pd.DataFrame, keys: Sequence[str], key: str
+) -> tuple[pd.Series, pd.Series]:
     """Each group's value of the swept `key` (a float) and its series: the group label without
     that key (one series when it is the only swept key)."""
     labels = [group_label(run, list(keys)) for _, run in runs.iterrows()]
@@ -175,12 +177,55 @@ def _axis_values(runs: pd.DataFrame, groups: pd.DataFrame, keys: Sequence[str], 
     return groups["group"].map(value).astype(float), groups["group"].map(series)
 
 
+def _held(frame: pd.DataFrame, column: str) -> bool:
+    """Whether `frame` has `column` with some value in it."""
+    return column in frame and bool(frame[column].notna().any())
+
+
+def _errorbar(axes: Axes, part: pd.DataFrame, value: str, **style: object) -> None:
+    """The group means of `value` ('test_roc_auc') in `part` against x, with the mean of its CI
+    bounds as bars where the groups have them."""
+    mean = part[f"{value}_mean"]
+    low, high = part.get(f"{value}_ci_low_mean"), part.get(f"{value}_ci_high_mean")
+    yerr = None if low is None or low.isna().all() else [mean - low, high - mean]
+    axes.errorbar(part["x"], mean, yerr=yerr, capsize=3, **style)
+
+
+def _draw_splits(axes: Axes, frame: pd.DataFrame, metric: str) -> None:
+    """One metric's panel: its splits per series of groups against x, no-skill dashed."""
+    first = frame["series"].iloc[0]
+    for label, part in frame.groupby("series", sort=False):
+        suffix = f" · {label}" if label else ""
+        for split in _splits_of(metric):
+            if _held(part, f"{split}_{metric}_mean"):
+                line = "-" if split == "test" else ":"
+                style = {"color": SPLIT_COLOURS[split], "linestyle": line, "marker": "o"}
+                _errorbar(axes, part, f"{split}_{metric}", label=f"{split}{suffix}", **style)
+        if f"chance_{metric}_mean" in part:
+            no_skill = "no skill" if label == first else None
+            axes.plot(part["x"], part[f"chance_{metric}_mean"], "--", color="grey", label=no_skill)
+    axes.set_title(metric)
+
+
+def _draw_gaps(axes: Axes, frame: pd.DataFrame, metrics: list[str], max_gap: float) -> None:
+    """The train - test gap of each of `metrics` per series against x with its CI bars, 0 and
+    evaluate.max_gap marked."""
+    for offset, metric in enumerate(metrics):
+        for label, part in frame.groupby("series", sort=False):
+            name = metric + (f" · {label}" if label else "")
+            _errorbar(axes, part, f"gap_test_{metric}", marker="os"[offset % 2], label=name)
+    axes.axhline(0, color="grey", linewidth=1)
+    limit = f"evaluate.max_gap={max_gap:g}"
+    axes.axhline(max_gap, color="red", linestyle="--", linewidth=1, label=limit)
+    axes.set_title("train - test gap (CI: test-row noise)")
+
+
 def axis_figure(
     groups: pd.DataFrame,
     runs: pd.DataFrame,
     metrics: Sequence[str],
     keys: Sequence[str],
-    axis,
+    axis: SweepAxis,
     max_gap: float,
 ) -> Figure:
     """One panel per metric against the swept numeric key (log when it spans decades): test
@@ -188,14 +233,8 @@ def axis_figure(
     the train - test gap of the overfit metrics and its CI, 0 and evaluate.max_gap marked."""
     x, series = _axis_values(runs, groups, keys, axis.key)
     frame = groups.assign(x=x, series=series).sort_values("x")
-    columns = [
-        m for m in metrics if f"test_{m}_mean" in frame and frame[f"test_{m}_mean"].notna().any()
-    ]
-    gaps = [
-        m
-        for m in ("roc_auc", "roc_auc_ovr", "balanced_accuracy")
-        if f"gap_test_{m}_mean" in frame and frame[f"gap_test_{m}_mean"].notna().any()
-    ]
+    columns = [m for m in metrics if _held(frame, f"test_{m}_mean")]
+    gaps = [m for m in overfit_metrics(runs) if _held(frame, f"gap_test_{m}_mean")]
     n_panels = len(columns) + (1 if gaps else 0)
     n_cols = min(3, n_panels)
     n_rows = -(-n_panels // n_cols)
@@ -205,60 +244,14 @@ def axis_figure(
         unused.set_visible(False)
     name = axis.key.rsplit(".", 1)[-1]
     for axes, metric in zip(grid.flat, columns, strict=False):
-        for label, part in frame.groupby("series", sort=False):
-            suffix = f" · {label}" if label else ""
-            for split in _splits_of(metric):
-                column = f"{split}_{metric}_mean"
-                if column not in part or part[column].isna().all():
-                    continue
-                low = part.get(f"{split}_{metric}_ci_low_mean")
-                high = part.get(f"{split}_{metric}_ci_high_mean")
-                mean = part[column]
-                yerr = None if low is None or low.isna().all() else [mean - low, high - mean]
-                axes.errorbar(
-                    part["x"],
-                    mean,
-                    yerr=yerr,
-                    marker="o",
-                    capsize=3,
-                    color=SPLIT_COLOURS[split],
-                    label=f"{split}{suffix}",
-                    linestyle="-" if split == "test" else ":",
-                )
-            if f"chance_{metric}_mean" in part:
-                axes.plot(
-                    part["x"],
-                    part[f"chance_{metric}_mean"],
-                    linestyle="--",
-                    color="grey",
-                    label="no skill" if not suffix or label == frame["series"].iloc[0] else None,
-                )
-        axes.set_title(metric)
-        _axis_style(axes, name, axis.log)
+        _draw_splits(axes, frame, metric)
     if gaps:
-        axes = grid.flat[len(columns)]
-        for offset, metric in enumerate(gaps):
-            for label, part in frame.groupby("series", sort=False):
-                mean = part[f"gap_test_{metric}_mean"]
-                low = part.get(f"gap_test_{metric}_ci_low_mean", mean)
-                high = part.get(f"gap_test_{metric}_ci_high_mean", mean)
-                axes.errorbar(
-                    part["x"],
-                    mean,
-                    yerr=[mean - low, high - mean],
-                    marker="os"[offset % 2],
-                    capsize=3,
-                    label=metric + (f" · {label}" if label else ""),
-                )
-        axes.axhline(0, color="grey", linewidth=1)
-        axes.axhline(
-            max_gap, color="red", linestyle="--", linewidth=1, label=f"evaluate.max_gap={max_gap:g}"
-        )
-        axes.set_title("train - test gap (CI: test-row noise)")
+        _draw_gaps(grid.flat[len(columns)], frame, gaps, max_gap)
+    for axes in grid.flat[:n_panels]:
         _axis_style(axes, name, axis.log)
     figure.suptitle(
-        f"Metrics against {name}: test (bars: mean of the runs' bootstrap CIs), validation, "
-        "train (prevalence-free metrics only: train is resampled); no-skill level dashed"
+        f"Metrics against {name}: test (bars: mean of the runs' bootstrap CIs), validation and "
+        "train\n(train for prevalence-free metrics only: its rows are resampled); no-skill dashed"
     )
     figure.tight_layout()
     return figure
