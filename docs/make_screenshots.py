@@ -2,6 +2,7 @@
 
     python docs/make_screenshots.py                      # trains a small sweep in a temp folder
     python docs/make_screenshots.py --sweep outputs/multirun/<sweep>   # or shoots one you have
+    python docs/make_screenshots.py --many-classes outputs/runs/<time>  # only a 51-class run's top
 
 The sweep is `-m label.threshold=100,1000 sampling=undersample,none train.epochs=8` on the
 default data (four runs, a few minutes on two cores). Needs headless Chromium and chromedriver
@@ -99,11 +100,25 @@ def shoot(driver, page: Path, width: int, height: int, out: Path, below: str = "
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", type=Path, help="an existing sweep folder (default: train one)")
+    parser.add_argument(
+        "--many-classes",
+        type=Path,
+        help="only shoot this run folder's report.html (a 51-class run), down to its class "
+        "balance chart, as run-report-51-classes-1280.png",
+    )
     args = parser.parse_args()
+    IMAGES.mkdir(exist_ok=True)
+    if args.many_classes:
+        driver = browser()
+        try:
+            out = IMAGES / "run-report-51-classes-1280.png"
+            shoot(driver, args.many_classes / "report.html", 1280, 800, out, "#class-balance")
+        finally:
+            driver.quit()
+        return 0
     with tempfile.TemporaryDirectory(prefix="screenshots-") as scratch:
         sweep = args.sweep or run_sweep(Path(scratch))
         (run,) = [d for d in sweep.iterdir() if set(RUN) <= set(d.name.split(","))]
-        IMAGES.mkdir(exist_ok=True)
         driver = browser()
         try:
             for width, height in WIDTHS.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -143,13 +144,15 @@ class SplitMethod(str, Enum):
     random = "random"
     time = "time"
     kfold = "kfold"
+    rolling = "rolling"
 
 
 @dataclass
 class SplitConfig:
     """One train/validation/test split, stratified on quantile bins of x (split=default), or
     in time order (split=time: the earliest rows train, the latest test), or repeated k-fold
-    cross-validation (split=kfold: every row tested once per repeat).
+    cross-validation (split=kfold: every row tested once per repeat), or rolling-origin
+    cross-validation in time order (split=rolling: each fold trains on all earlier rows).
 
     With data.group (data.group_key) whole groups are split and the fractions are met as
     nearly as the groups allow.
@@ -157,11 +160,13 @@ class SplitConfig:
     Attributes:
         method: random (seeded, stratified on x), time (by data.order, earliest rows first)
             or kfold (repeated k-fold, stratified on x, every row held out once per repeat)
+            or rolling (by data.order: each fold tests the block after all it trained on)
         validation_fraction: share of rows for validation (early stopping, tuned cutoff)
         test_fraction: share of rows for test (the reported metrics); sum of both < 1
         n_bins: x's quantile bins to stratify on (1 = none; fewer for tiny data; not for time)
         seed: the split's seed (follows the top-level seed unless set; not for time)
-        folds: split=kfold's folds per repeat (at least 2; 5 or 10 are usual)
+        folds: split=kfold's folds per repeat (at least 2; 5 or 10 are usual), split=rolling's
+            tested blocks
         repeats: split=kfold's repeats, each with its own shuffle of the folds
     """
 
@@ -330,6 +335,13 @@ class CutoffObjective(str, Enum):
     youden = "youden"
 
 
+class OrdinalPrediction(str, Enum):
+    """Which class the ordinal metrics of k >= 3 classes read per row."""
+
+    argmax = "argmax"
+    expected = "expected"
+
+
 class IntervalMethod(str, Enum):
     """How a bootstrap CI is read from the resampled values."""
 
@@ -373,6 +385,8 @@ class EvaluateConfig:
         max_gap: warn above this train - test gap (ROC-AUC, balanced accuracy)
         min_class_rows: warn when a test class has fewer rows than this
         reference: models fitted on the same rows to compare with: logistic, hgb; [] for none
+        within: k >= 3 classes: report within_<d>, the share predicted at most d classes off
+        ordinal_prediction: k >= 3: the class ordinal metrics read: argmax or expected (rounded)
     """
 
     cutoff: float = 0.5
@@ -383,6 +397,8 @@ class EvaluateConfig:
     reference: list[ReferenceName] = field(
         default_factory=lambda: [ReferenceName.logistic, ReferenceName.hgb]
     )
+    within: list[int] = field(default_factory=lambda: [1])
+    ordinal_prediction: OrdinalPrediction = OrdinalPrediction.argmax
 
 
 class TrackingBackend(str, Enum):
@@ -637,6 +653,23 @@ def _check_evaluate(evaluate: Any) -> None:
     names = [getattr(name, "value", name) for name in evaluate.reference]
     if len(set(names)) < len(names):
         raise UserError(f"evaluate.reference={names} names a model twice; list each once")
+    _check_within(list(evaluate.within))
+
+
+def _check_within(within: list[int]) -> None:
+    """evaluate.within: a non-empty, increasing list of positive class distances."""
+    from threshold_sweep.errors import UserError
+
+    if not within or any(d <= 0 for d in within):
+        raise UserError(
+            f"evaluate.within={within} must be a non-empty list of positive integers (class "
+            "steps), e.g. evaluate.within=[1,2]"
+        )
+    if any(b <= a for a, b in itertools.pairwise(within)):
+        raise UserError(
+            f"evaluate.within={within} must be increasing without repeats, "
+            f"e.g. evaluate.within={sorted(set(within))}"
+        )
 
 
 def _check_plateau(train: Any) -> None:
@@ -666,11 +699,11 @@ def _check_labels_and_verbosity(cfg: Any) -> None:
 
 
 def _check_split(cfg: Any) -> None:
-    """split=time needs data.order and no grouping (the two cannot be combined yet)."""
+    """split=time and split=rolling need data.order and no grouping (not combined yet)."""
     from threshold_sweep.errors import UserError
 
     method = getattr(cfg.split.method, "value", cfg.split.method)
-    if method != SplitMethod.time.value:
+    if method not in (SplitMethod.time.value, SplitMethod.rolling.value):
         return
     if cfg.data.get("order") is None:
         source = cfg.data.get("source", "synthetic")
@@ -680,16 +713,16 @@ def _check_split(cfg: Any) -> None:
             else ""
         )
         raise UserError(
-            "split=time needs data.order: set data.order=<column> (a table's column, or an .npz "
-            f"array of shape (n,)) of dates, timestamps or numbers{has_none}, or use "
+            f"split={method} needs data.order: set data.order=<column> (a table's column, or an "
+            f".npz array of shape (n,)) of dates, timestamps or numbers{has_none}, or use "
             "split=default"
         )
     group_key = "group_key" if "group_key" in cfg.data else "group"
     if cfg.data.get(group_key) is not None:
         raise UserError(
-            f"split=time cannot be combined with data.{group_key}={cfg.data[group_key]} yet: "
-            f"leave data.{group_key} unset for a time-ordered split, or use split=default for a "
-            "grouped one"
+            f"split={method} cannot be combined with data.{group_key}={cfg.data[group_key]} yet: "
+            f"leave data.{group_key} unset for a time-ordered split, or use "
+            f"split={'default' if method == 'time' else 'kfold'} for a grouped one"
         )
 
 

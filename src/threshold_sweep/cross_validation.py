@@ -29,7 +29,7 @@ from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_csv, write_json
 from threshold_sweep.model.runtime import import_tensorflow
 from threshold_sweep.preload import in_background, preload
-from threshold_sweep.prepare import PreparedData, prepare_folds
+from threshold_sweep.prepare import PreparedData, prepare_folds, split_method
 from threshold_sweep.prepare.checks import pooled_checks
 from threshold_sweep.prepare.folds import Fold
 from threshold_sweep.prepare.labels import class_counts
@@ -163,19 +163,22 @@ def _pooled_data(first: PreparedData, done_data: list[tuple[Fold, PreparedData]]
         }
 
     pooled = replace(first, counts_before=summed("counts_before"))
-    checks = pooled_checks([data.checks for data in mine])
+    splits = [data.split for data in mine]
+    columns = first.dataset.repeated_columns
+    checks = pooled_checks([data.checks for data in mine], splits, columns)
     return replace(pooled, counts_after=summed("counts_after"), checks=checks)
 
 
-def kfold_record(cfg: Any, group: str | None) -> dict[str, Any]:
-    """metrics.json's split section of a k-fold run (no order, no drift test)."""
+def kfold_record(cfg: Any, dataset: Any) -> dict[str, Any]:
+    """metrics.json's split section of a k-fold or rolling-origin run (no drift test)."""
+    rolling = split_method(cfg) == "rolling"
     return {
-        "method": "kfold",
+        "method": split_method(cfg),
         "folds": int(cfg.split.folds),
         "repeats": int(cfg.split.repeats),
-        "order": None,
-        "group": group,
-        "stratified": True,
+        "order": dataset.order_name if rolling else None,
+        "group": dataset.group,
+        "stratified": not rolling,
         "drift": None,
     }
 
@@ -187,12 +190,14 @@ def _kfold_summary(first: PreparedData, done_data: list[tuple[Fold, PreparedData
     summary = run._data_summary(first, cfg)
     summary["split_sizes"] = {"all": len(first.dataset)}
     summary["split_fractions"] = None
+    rolling = split_method(cfg) == "rolling"
     summary["split"] = {
-        **kfold_record(cfg, first.dataset.group),
+        **kfold_record(cfg, first.dataset),
         "per_fold": {
             fold.name: {
                 "sizes": {name: len(rows) for name, rows in data.split.items()},
                 "class_counts": data.counts_before,
+                **({"time": data.split_record} if rolling else {}),
             }
             for fold, data in done_data
         },
@@ -202,6 +207,27 @@ def _kfold_summary(first: PreparedData, done_data: list[tuple[Fold, PreparedData
     }
     summary["class_counts_after_sampling"] = None
     return summary
+
+
+def _log_folds(cfg: Any, n_rows: int, n_tested: int) -> None:
+    """Say how the rows were dealt to the folds and how many get tested."""
+    folds = int(cfg.split.folds)
+    if split_method(cfg) == "rolling":
+        log.info(
+            "split=rolling: %d folds in data.order's order; %d of %d rows are tested, each by "
+            "a model trained on earlier rows only (the earliest %d only train)",
+            folds,
+            n_tested,
+            n_rows,
+            n_rows - n_tested,
+        )
+        return
+    log.info(
+        "split=kfold: %d folds x %d repeats of %d rows; every row is tested once per repeat",
+        folds,
+        int(cfg.split.repeats),
+        n_rows,
+    )
 
 
 def run_cross_validated(
@@ -217,15 +243,11 @@ def run_cross_validated(
     out_dir = Path(out_dir)
     prepared = prepare_folds(cfg)
     first = prepared[0][1]
-    task = Task(tuple(first.names))
+    task = Task.of_run(first.names, cfg.evaluate, first.thresholds)
     write_json(out_dir / layout.DATA_SUMMARY, _kfold_summary(first, prepared, cfg))
-    write_csv(out_dir / layout.TEST_IDS, pd.DataFrame({"id": first.dataset.ids}))
-    log.info(
-        "split=kfold: %d folds x %d repeats of %d rows; every row is tested once per repeat",
-        int(cfg.split.folds),
-        int(cfg.split.repeats),
-        len(first.dataset),
-    )
+    held_out = np.sort(np.concatenate([d.split.test for f, d in prepared if f.repeat == 0]))
+    write_csv(out_dir / layout.TEST_IDS, pd.DataFrame({"id": first.dataset.ids[held_out]}))
+    _log_folds(cfg, len(first.dataset), len(held_out))
     clock.mark("prepare")
     import_tensorflow()
     evaluation_imports = preload(run.EVALUATION_MODULES)
@@ -261,9 +283,14 @@ def run_cross_validated(
     from threshold_sweep.report.run_page import write_run_report
 
     summary = run._result(cfg, pooled, task, first_trained, frames)
-    summary["split"] = kfold_record(cfg, first.dataset.group)
+    summary["split"] = kfold_record(cfg, first.dataset)
     summary["cross_validation"] = cross_validation_section(done, task, cfg)
     summary["cross_validation"]["training_per_fold"] = epochs  # `training` is the first fold's
+    if split_method(cfg) == "rolling":  # which dates each fold trained on and tested
+        summary["cross_validation"]["time"] = {
+            fold.name: {"splits": data.split_record["splits"], "drift": data.split_record["drift"]}
+            for fold, data in prepared
+        }
     result = assess(summary, frames, cfg.evaluate, references)
     if "reference" in result:  # fitted once per fold, on that fold's training rows
         result["reference"]["n_train"] = round(

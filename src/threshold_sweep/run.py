@@ -39,8 +39,9 @@ def config_fingerprint(cfg: Any) -> str:
 
     `resume` and `tracking` are left out, and so are `train.tensorboard` while false,
     `data.group` / `data.group_key` / `data.order` while null, `split.method` while random and
-    `split.folds` / `split.repeats` unless it is kfold: runs made before these keys existed
-    keep their fingerprint.
+    `split.folds` / `split.repeats` unless it is kfold, `evaluate.within` while [1] and
+    `evaluate.ordinal_prediction` while argmax: runs made before these keys existed keep their
+    fingerprint.
     """
     import hashlib
 
@@ -59,6 +60,11 @@ def config_fingerprint(cfg: Any) -> str:
         split.pop("repeats", None)
     if isinstance(split, dict) and split.get("method") == "random":
         split.pop("method")
+    evaluate = resolved.get("evaluate")
+    if isinstance(evaluate, dict) and evaluate.get("within") == [1]:
+        evaluate.pop("within")
+    if isinstance(evaluate, dict) and evaluate.get("ordinal_prediction") == "argmax":
+        evaluate.pop("ordinal_prediction")
     text = OmegaConf.to_yaml(OmegaConf.create(resolved))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -122,7 +128,9 @@ def _predictions_frame(
     predicted = task.predicted_classes(scores, cutoff)
     if task.binary:  # the column order predictions.csv has always had
         return frame.assign(y_score=scores, y_pred=predicted)
-    return frame.assign(y_pred=predicted, **task.score_frame(scores))
+    columns = pd.DataFrame(task.score_frame(scores), index=frame.index)
+    # joined at once: 100 class columns assigned one by one fragment the frame (pandas warns)
+    return pd.concat([frame.assign(y_pred=predicted), columns], axis=1)
 
 
 def _log_prepared(data: PreparedData, cfg: Any) -> None:
@@ -287,7 +295,8 @@ def _result(
     from threshold_sweep.evaluate.metrics import split_metrics
 
     splits = {
-        name: split_metrics(*task.arrays(frame), task.names) for name, frame in frames.items()
+        name: split_metrics(*task.arrays(frame), task.names, **task.ordinal_inputs(frame))
+        for name, frame in frames.items()
     }
     return {
         "schema_version": layout.SCHEMA_VERSION,
@@ -299,6 +308,7 @@ def _result(
         "label_names": list(task.names),
         "positive_class": task.positive,
         "cutoff": float(cfg.evaluate.cutoff) if task.binary else None,
+        **({"ordinal": task.ordinal.record()} if task.ordinal else {}),
         "prevalence": {name: task.prevalence(m) for name, m in splits.items()},
         "class_counts": data.counts_before,
         "class_counts_after_sampling": data.counts_after,
@@ -360,14 +370,14 @@ def run_experiment(
     `keras_callbacks` makes extra callbacks for model.fit, once TensorFlow is imported.
     """
     validate_config(cfg)
-    if split_method(cfg) == "kfold":
+    if split_method(cfg) in ("kfold", "rolling"):
         from threshold_sweep.cross_validation import run_cross_validated
 
         return run_cross_validated(cfg, out_dir, sweep_dir, keras_callbacks)
     clock = Clock()
     out_dir = Path(out_dir)
     data = prepare(cfg)
-    task = Task(tuple(data.names))
+    task = Task.of_run(data.names, cfg.evaluate, data.thresholds)
     _log_prepared(data, cfg)
     _write_prepared(out_dir, data, cfg)
     clock.mark("prepare")

@@ -125,6 +125,52 @@ CASES = {
         "the ties leave a split too small (rows per split: {'train': 196, 'validation': 1, "
         "'test': 2})",
     ),
+    "rolling split without an order": (
+        lambda t: ["split=rolling"],
+        "split=rolling needs data.order: set data.order=<column>",
+    ),
+    "rolling split with groups": (
+        lambda t: [
+            "split=rolling",
+            "data=table",
+            "data.path=" + csv(t, dated_rows()),
+            "data.order=date",
+            "data.group=b",
+        ],
+        "split=rolling cannot be combined with data.group=b yet",
+    ),
+    "rolling split with repeats": (
+        lambda t: [
+            "split=rolling",
+            "data=table",
+            "data.path=" + csv(t, dated_rows()),
+            "data.order=date",
+            "split.repeats=3",
+        ],
+        "split.repeats=3: split=rolling has one order, so one repeat; set split.repeats=1",
+    ),
+    "rolling split with ties that swallow a fold": (
+        lambda t: [
+            "split=rolling",
+            "data=table",
+            "data.path=" + csv(t, dated_rows(same=150)),
+            "data.order=date",
+        ],
+        "split=rolling with data.order=date: fold 1 gets too few rows",
+    ),
+    "time split too small, rolling suggested": (
+        lambda t: [
+            *TIMED,
+            "data.path=" + csv(t, dated_rows()),
+            "data.order=date",
+            "data.target=a",
+            "data.features=[x,b]",
+            "label.threshold=3",
+            "label.min_per_split=14",
+        ],
+        "or cross-validate in time order, which tests more rows: split=rolling (5 folds, 166 of "
+        "199 rows tested",
+    ),
     "non-numeric target": (
         lambda t: ["data=table", "data.path=" + csv(t, "x,a\n$1,2\n")],
         "target column(s) 'x' are not numeric",
@@ -314,6 +360,30 @@ CASES = {
     "reference model named twice": (
         lambda t: ["evaluate.reference=[hgb,hgb]"],
         "evaluate.reference=['hgb', 'hgb'] names a model twice; list each once",
+    ),
+    "within empty": (
+        lambda t: ["evaluate.within=[]"],
+        "evaluate.within=[] must be a non-empty list of positive integers (class steps)",
+    ),
+    "within not positive": (
+        lambda t: ["evaluate.within=[0,1]"],
+        "evaluate.within=[0, 1] must be a non-empty list of positive integers",
+    ),
+    "within not an integer": (
+        lambda t: ["evaluate.within=[1.5]"],
+        "Value '1.5' of type 'float' could not be converted to Integer (evaluate.within[0])",
+    ),
+    "within unsorted": (
+        lambda t: ["evaluate.within=[2,1]"],
+        "evaluate.within=[2, 1] must be increasing without repeats, e.g. evaluate.within=[1, 2]",
+    ),
+    "within repeated": (
+        lambda t: ["evaluate.within=[1,1]"],
+        "evaluate.within=[1, 1] must be increasing without repeats, e.g. evaluate.within=[1]",
+    ),
+    "unknown ordinal prediction": (
+        lambda t: ["evaluate.ordinal_prediction=mean"],
+        "Invalid value 'mean', expected one of [argmax, expected] (evaluate.ordinal_prediction)",
     ),
     "unknown transform": (
         lambda t: ["data.transform=sqrt"],

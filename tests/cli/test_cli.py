@@ -50,6 +50,8 @@ def test_help_lists_groups_and_examples(tmp_path):
         (["data=table", "data.pth=x.csv"], "unknown config key data.pth (did you mean data.path?)"),
         (["train.epochs=many"], "Value 'many' of type 'str' could not be converted to Integer"),
         (["data=tabel"], "data=tabel: no such option (did you mean table?)"),
+        (["data=tabel", "--help"], "data=tabel: no such option (did you mean table?)"),
+        (["train.epchs=3", "-h"], "did you mean train.epochs?"),
         (["sampling.strategy=smote"], "expected one of [undersample, oversample, class_weight"),
         (["label.threshold=[100,"], "cannot parse an override"),
         (["--cfg", "job", "-m", "label.threshold=1,2"], "--cfg and -m cannot be combined: use one"),

@@ -142,6 +142,12 @@ def test_entities_in_train_and_test_are_warned_about_once_and_flagged():
         "entity, split by it with `data.group=subject`."
     )
     assert diagnostic_flags(result)["entities_in_train_and_test"]
+    kfold = {**result, "split": {"method": "kfold", "folds": 5, "repeats": 1}}
+    (warning,) = [w for w in run_warnings(kfold, 30, 0.05) if "values of `subject`" in w]
+    assert warning.startswith(
+        "5 values of `subject` appear in a fold's training rows and its held-out rows "
+        "(5 held-out rows)"
+    )
     apart = data_checks(X, np.arange(6), np.arange(6, 10), [], other_columns={"subject": subject})
     assert apart["shared_values"][0]["values"] == 0
     quiet = _result(checks=apart)

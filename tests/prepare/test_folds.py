@@ -1,6 +1,10 @@
-"""split=kfold's folds: every row held out once per repeat, disjoint splits, whole groups."""
+"""split=kfold's folds: every row held out once per repeat, disjoint splits, whole groups;
+split=rolling's: never a row trained on later than one tested."""
 
 from __future__ import annotations
+
+import itertools
+import re
 
 import numpy as np
 import pytest
@@ -108,7 +112,7 @@ def test_pooled_checks_count_every_held_out_row_once():
         data_checks(X, f.split.train, f.split.test, [], other_columns={"subject": subject})
         for f in folds
     ]
-    pooled = pooled_checks(per_fold)
+    pooled = pooled_checks(per_fold, [f.split for f in folds], {"subject": subject})
     assert pooled["test_rows"] == 100
     # a held-out row counts when its twin (row i and i + 50, i < 10) is among the fold's
     # training rows (not its validation rows)
@@ -120,3 +124,79 @@ def test_pooled_checks_count_every_held_out_row_once():
     (shared,) = pooled["shared_values"]
     assert shared["column"] == "subject"
     assert shared["test_rows"] == sum(c["shared_values"][0]["test_rows"] for c in per_fold)
+    # a subject straddling several folds counts once, not once per fold
+    straddling = {
+        s for f in folds for s in set(subject[f.split.test]) & set(subject[f.split.train])
+    }
+    assert shared["values"] == len(straddling) <= 25
+    assert sum(c["shared_values"][0]["values"] for c in per_fold) > len(straddling)
+
+
+def _rolling(order, **values):
+    from threshold_sweep.prepare.folds import rolling_splits
+
+    return rolling_splits(np.asarray(order), split_cfg(**values), None, "data.order=date")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    order=st.lists(st.integers(0, 60), min_size=40, max_size=200),
+    folds=st.integers(2, 6),
+    validation_fraction=st.floats(0.05, 0.45),
+)
+def test_rolling_folds_never_train_on_a_row_later_than_one_they_test(
+    order, folds, validation_fraction
+):
+    order = np.asarray(order)
+    try:
+        result = _rolling(order, folds=folds, validation_fraction=validation_fraction)
+    except UserError as error:
+        assert "too few rows" in str(error)  # ties swallowed a part: our error, not a bug
+        return
+    assert [f.index for f in result] == list(range(folds)) and {f.repeat for f in result} == {0}
+    tested = np.concatenate([f.split.test for f in result])
+    assert len(tested) == len(set(tested))  # each row is tested at most once
+    for fold in result:
+        train, validation, test = (order[rows] for _, rows in fold.split.items())
+        assert min(len(train), len(validation), len(test)) >= 2
+        assert train.max() < validation.min() and validation.max() < test.min()
+        # the fold trains on every row earlier than its tested block: an expanding window
+        earlier = np.flatnonzero(order < test.min())
+        assert np.array_equal(np.union1d(fold.split.train, fold.split.validation), earlier)
+    blocks = [order[f.split.test] for f in result]
+    assert all(a.max() < b.min() for a, b in itertools.pairwise(blocks))  # consecutive
+    untested = np.setdiff1d(np.arange(len(order)), tested)
+    assert order[untested].max() < order[tested].min()  # only the earliest block is untested
+    assert order[result[-1].split.test].max() == order.max()  # the latest rows are tested
+
+
+def test_rolling_blocks_have_about_equal_rows():
+    result = _rolling(np.arange(600), folds=5)
+    assert [len(f.split.test) for f in result] == [100] * 5
+    first = result[0].split
+    assert len(first.train) + len(first.validation) == 100 and len(first.validation) == 15
+
+
+@pytest.mark.parametrize(
+    ("values", "groups", "message"),
+    [
+        ({"repeats": 2}, None, "split.repeats=2: split=rolling has one order, so one repeat"),
+        ({"validation_fraction": 0.6}, None, "must be between 0 and 0.5 with split=rolling"),
+        ({"folds": 1}, None, "split.folds=1 must be at least 2"),
+        ({}, np.arange(100) % 10, "split=rolling cannot be combined with data.group yet"),
+    ],
+)
+def test_rolling_settings_errors(values, groups, message):
+    from threshold_sweep.prepare.folds import rolling_splits
+
+    with pytest.raises(UserError, match=re.escape(message)):
+        rolling_splits(np.arange(100), split_cfg(**values), groups, "data.order=date")
+
+
+def test_rolling_needs_an_order_and_enough_distinct_times():
+    from threshold_sweep.prepare.folds import rolling_splits
+
+    with pytest.raises(UserError, match=r"split=rolling needs data\.order"):
+        rolling_splits(None, split_cfg(), None, "data.order=date")
+    with pytest.raises(UserError, match=r"fold \d gets too few rows"):
+        _rolling(np.repeat([1, 2, 3], 40))  # three dates cannot make six blocks

@@ -164,7 +164,9 @@ def test_three_class_run_page(three_class_run):
     per_class = table_with(page, ["class"]).set_index("class")
     assert list(per_class.index) == result["label_names"]
     assert not [link for link in page.links if "index.html" in link]  # not part of a sweep
-    assert {"plots/confusion_matrix.png", "plots/training_curves.png"} == set(page.images)
+    plots = ("confusion_matrix", "confusion_matrix_normalized", "class_balance")
+    plots += ("per_class_recall", "error_steps", "training_curves")
+    assert {f"plots/{name}.png" for name in plots} == set(page.images)
 
 
 @pytest.mark.slow

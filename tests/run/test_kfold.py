@@ -165,3 +165,46 @@ def test_grouped_folds_keep_each_subject_in_one_fold(tmp_path):
         fitted = set(subjects[trained.loc[trained["fold"] == fold, "id"]])
         assert tested and fitted and not tested & fitted, fold
     assert held_out.groupby(subjects[held_out["id"]].to_numpy())["fold"].nunique().max() == 1
+
+
+def test_a_rolling_origin_run_tests_each_block_with_models_of_earlier_rows(tmp_path):
+    data = prices_csv(tmp_path / "prices.csv")
+    frame = pd.read_csv(data)
+    days = pd.date_range("2021-01-01", periods=N_ROWS // 2, freq="D").repeat(2)  # ties
+    frame["day"] = np.random.default_rng(3).permutation(days.strftime("%Y-%m-%d"))
+    frame.to_csv(data, index=False)
+    args = [*FIT, *TABLE, f"data.path={data}", "data.order=day", "split=rolling"]
+    done = run_cli([*args, "label.threshold=2000", "hydra.run.dir=run"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    run = tmp_path / "run"
+    result = json.loads((run / "metrics.json").read_text())
+    assert result["split"]["method"] == "rolling" and result["split"]["order"] == "day"
+    predictions = pd.read_csv(run / "predictions.csv", dtype={"id": str})
+    day_of = frame.set_index(frame["sample_id"].astype(str))["day"]
+    tested_days = day_of[predictions["id"]].to_numpy()
+    # every row after the earliest block is tested once; the earliest block only trains
+    assert predictions["id"].is_unique and result["test"]["n"] == len(predictions)
+    untested = sorted(set(frame["sample_id"].astype(str)) - set(predictions["id"]))
+    assert len(untested) > 0 and day_of[untested].max() < tested_days.min()
+    assert sorted(pd.read_csv(run / "test_ids.csv", dtype={"id": str})["id"]) == sorted(
+        predictions["id"]
+    )
+    folds = result["cross_validation"]["time"]
+    assert list(folds) == [f"repeat1_fold{k}" for k in range(1, 6)]
+    for k, (name, fold) in enumerate(folds.items(), 1):
+        parts = fold["splits"]
+        block = predictions.loc[predictions["fold"] == k, "id"]
+        assert parts["test"]["rows"] == len(block)
+        assert parts["test"]["first"] == day_of[block].min()
+        assert parts["test"]["last"] == day_of[block].max()
+        assert parts["train"]["last"] < parts["validation"]["first"]
+        assert parts["validation"]["last"] < parts["test"]["first"]
+        # an expanding window: the fold trained (and validated) on every earlier day
+        earlier = (frame["day"] < parts["test"]["first"]).sum()
+        assert parts["train"]["rows"] + parts["validation"]["rows"] == earlier, name
+    pooled = roc_auc_score(predictions["y_true"], predictions["y_score"])
+    assert result["test"]["roc_auc"] == pytest.approx(pooled, abs=1e-12)
+    report = (run / "report.md").read_text()
+    assert "Split: rolling-origin cross-validation on `day` (split=rolling)" in report
+    section = report.split("## Cross-validation\n", 1)[1].split("\n## ", 1)[0]
+    assert section.count("| repeat1_fold") == 5  # the fold-by-fold dates

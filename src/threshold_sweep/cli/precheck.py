@@ -10,7 +10,9 @@ from pathlib import Path
 
 from threshold_sweep import config as schemas
 
-SKIP_FLAGS = ("--help", "-h", "--hydra-help", "--version", "--info", "--shell-completion", "-sc")
+SKIP_FLAGS = ("--version", "--shell-completion", "-sc")
+# pages that compose the config (Hydra does too): only the composition is checked for them
+HELP_FLAGS = ("--help", "-h", "--hydra-help", "--info")
 
 
 def _options(config_dir: Path, group: str) -> list[str]:
@@ -111,12 +113,14 @@ def precheck(argv: list[str], config_dir: Path) -> None:
         ]
         with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
             cfg = compose("config", overrides=_first_values(parsed))
-            if "-m" in argv or "--multirun" in argv:
+            helping = any(flag in argv for flag in HELP_FLAGS)
+            if ("-m" in argv or "--multirun" in argv) and not helping:
                 _check_swept_groups(parsed, config_dir)
     except Exception as error:  # every composition problem becomes one line
         sys.stderr.write(f"error: {explain(error, config_dir)}\n")
         raise SystemExit(2) from None
-    check_components(cfg)
+    if not helping:
+        check_components(cfg)
 
 
 def _first_values(parsed: list, choice: tuple[str, str] | None = None) -> list[str]:

@@ -33,8 +33,11 @@ BALANCED_VIEW_METHOD = (
 )
 
 
-def _bootstrap(y_true: np.ndarray, scores: np.ndarray, y_pred: np.ndarray, boot: Any) -> dict:
-    """The ci section: bootstrap CIs of the test metrics, rows resampled within each true class."""
+def _bootstrap(
+    y_true: np.ndarray, scores: np.ndarray, y_pred: np.ndarray, boot: Any, **inputs: Any
+) -> dict:
+    """The ci section: bootstrap CIs of the test metrics, rows resampled within each true class
+    (`inputs`: the task's ordinal settings and x, see Task.ordinal_inputs)."""
     method = interval_method(boot)
     return {
         "level": float(boot.level),
@@ -43,7 +46,7 @@ def _bootstrap(y_true: np.ndarray, scores: np.ndarray, y_pred: np.ndarray, boot:
         "method": METHOD_TEXT[method],
         "interval_method": method,
         "test": bootstrap_ci(
-            weighted_predictions(y_true, scores, y_pred),
+            weighted_predictions(y_true, scores, y_pred, **inputs),
             int(boot.resamples),
             float(boot.level),
             int(boot.seed),
@@ -89,9 +92,10 @@ def assess(
     """Add chance levels, CIs, the balanced view, gaps, the reference models and warnings."""
     task = Task.of(result)
     y_true, scores, y_pred = task.arrays(frames["test"])
+    inputs = task.ordinal_inputs(frames["test"])
     assessed = RunResult(**result)
     assessed["chance"] = {
-        "test": chance_levels(y_true, y_pred, task.n_classes),
+        "test": chance_levels(y_true, y_pred, task.n_classes, **inputs),
         "baselines": task.baselines,
     }
     if task.binary:
@@ -100,14 +104,14 @@ def assess(
             "method": BALANCED_VIEW_METHOD,
             "test": balanced_view(y_true, scores, y_pred),
         }
-    assessed["ci"] = _bootstrap(y_true, scores, y_pred, cfg.bootstrap)
+    assessed["ci"] = _bootstrap(y_true, scores, y_pred, cfg.bootstrap, **inputs)
     assessed["overfitting"] = overfitting(assessed, float(cfg.max_gap))  # with the test CIs
     assessed["overfitting_max_gap"] = float(cfg.max_gap)
     if references:
         n_train = sum(result["class_counts"]["train"].values())
         cnn = (y_true, scores, y_pred)
         assessed["reference"] = reference_section(
-            task, cnn, references, n_train, float(cfg.cutoff), cfg.bootstrap
+            task, cnn, references, n_train, float(cfg.cutoff), cfg.bootstrap, inputs
         )
     assessed["diagnostics"] = diagnostic_flags(assessed)
     assessed["warnings"] = run_warnings(assessed, int(cfg.min_class_rows), float(cfg.max_gap))

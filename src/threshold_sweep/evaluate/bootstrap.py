@@ -5,7 +5,8 @@ count matrix. Rows are kept per class, each sorted by score once, so every metri
 matrix-vector product or a cumulative sum over the columns: ROC-AUC counts the negatives
 below each positive, average precision reads precision at each positive's score. Nothing
 loops over resamples, and the results equal scikit-learn's weighted metrics. k ordered classes
-are evaluated from weighted confusion matrices, their one-vs-rest ROC-AUC by the binary code.
+are evaluated from weighted confusion matrices (their ordinal metrics too), their one-vs-rest
+ROC-AUC from one sparse product of the weights with every class's score buckets.
 
 An interval is read from the resampled values by one of INTERVALS: `percentile` (their
 quantiles) or `bca` (Efron's bias-corrected and accelerated percentiles, the acceleration from a
@@ -25,7 +26,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from threshold_sweep.evaluate.ordinal import confusion_metrics
 from threshold_sweep.evaluate.result import Comparison
+from threshold_sweep.evaluate.task import Ordinal
 
 CHUNK_CELLS = 10_000_000  # resamples x rows held in memory at once
 PERCENTILE, BCA, AUTO = "percentile", "bca", "auto"
@@ -172,22 +175,109 @@ class Predictions:
         }
 
 
-class ClassPredictions:
-    """Predictions of k ordered classes, arranged for weighted metric evaluation."""
+class _CellSums:
+    """Weighted confusion matrices of fixed cells: each row's weight summed into its cell.
 
-    def __init__(self, y_true: np.ndarray, proba: np.ndarray, y_pred: np.ndarray) -> None:
+    The rows are sorted by cell once, so a stack of weightings becomes confusion matrices by one
+    gather and a segment sum (no dense rows x k^2 matrix, which 51 classes make 2,601 wide).
+    """
+
+    def __init__(self, y_true: np.ndarray, classes: np.ndarray, k: int) -> None:
+        cells = y_true * k + classes
+        self.order = np.argsort(cells, kind="mergesort")
+        sorted_cells = cells[self.order]
+        self.starts = np.flatnonzero(np.r_[True, sorted_cells[1:] != sorted_cells[:-1]])
+        self.present = sorted_cells[self.starts]
+        self.k = k
+
+    def confusion(self, weights: np.ndarray) -> np.ndarray:
+        """A (resamples, k, k) stack: row weights summed per (true, predicted) cell."""
+        out = np.zeros((len(weights), self.k * self.k))
+        if self.order.size:
+            out[:, self.present] = np.add.reduceat(weights[:, self.order], self.starts, axis=1)
+        return out.reshape(-1, self.k, self.k)
+
+
+class _OneVsRestAUC:
+    """Every class's one-vs-rest ROC-AUC for many weightings at once, from one sparse product.
+
+    Per class c, the distinct scores of its rows u_1 < ... < u_m cut the other rows into buckets:
+    strictly between two of them, or tied with one. One sparse (rows x buckets) indicator
+    matrix, with a block per class, turns a stack of weightings into each bucket's weight and
+    each u_b's positive weight; the negatives below u_b are a cumulative sum over buckets, so
+    AUC_c = sum_b pos_b (below_b + tied_b / 2) / (n_pos n_neg), as the binary code computes it.
+    The work per resample is one pass over k entries per row, not k sorts or cumulative sums
+    over all rows.
+    """
+
+    def __init__(self, y_true: np.ndarray, proba: np.ndarray) -> None:
+        from scipy import sparse
+
+        n, k = proba.shape
+        columns, self.blocks, offset = [], [], 0
+        for c in range(k):
+            positive = y_true == c
+            values = np.unique(proba[positive, c])
+            m = len(values)
+            place = np.searchsorted(values, proba[:, c], side="left")
+            tied = np.zeros(n, dtype=bool)
+            if m:  # a class absent from the rows has no scores to tie with
+                tied = (place < m) & (values[np.minimum(place, m - 1)] == proba[:, c])
+            bucket = np.where(positive, 2 * m + 1 + place, 2 * place + tied)
+            columns.append(offset + bucket)
+            self.blocks.append((offset, m))
+            offset += 3 * m + 1
+        rows = np.tile(np.arange(n), k)
+        cells = np.ones(n * k)
+        self._indicator = sparse.csr_matrix(
+            (cells, (np.concatenate(columns), rows)), shape=(offset, n)
+        )
+
+    def roc_auc(self, weights: np.ndarray) -> np.ndarray:
+        """A (resamples, k) matrix: each class's one-vs-rest ROC-AUC per row of `weights`."""
+        sums = np.asarray(self._indicator @ weights.T).T
+        out = np.empty((len(weights), len(self.blocks)))
+        for c, (offset, m) in enumerate(self.blocks):
+            negative = sums[:, offset : offset + 2 * m + 1]
+            positive = sums[:, offset + 2 * m + 1 : offset + 3 * m + 1]
+            below = np.cumsum(negative, axis=1)[:, 0 : 2 * m : 2]  # buckets 0..2b
+            tied = negative[:, 1 : 2 * m + 1 : 2]
+            pairs = positive.sum(axis=1) * negative.sum(axis=1)
+            out[:, c] = _ratio(np.sum(positive * (below + 0.5 * tied), axis=1), pairs)
+        return out
+
+
+class ClassPredictions:
+    """Predictions of k ordered classes, arranged for weighted metric evaluation.
+
+    With `ordinal` settings the ordinal metrics are evaluated too: from the confusion matrices
+    of the class they read (argmax or expected value) and, for mae_x, each row's x error.
+    """
+
+    def __init__(
+        self,
+        y_true: np.ndarray,
+        proba: np.ndarray,
+        y_pred: np.ndarray,
+        ordinal: Ordinal | None = None,
+        x: np.ndarray | None = None,
+    ) -> None:
         self.y_true = np.asarray(y_true, dtype=np.int64)
         self.y_pred = np.asarray(y_pred, dtype=np.int64)
         self.proba = np.asarray(proba, dtype=np.float64)
         k, n = self.proba.shape[1], len(self.y_true)
-        self._cells = np.zeros((n, k * k))
-        self._cells[np.arange(n), self.y_true * k + self.y_pred] = 1.0
+        self._cells = _CellSums(self.y_true, self.y_pred, k)
         eps = np.finfo(np.float64).eps
         self._row_loss = -np.log(np.clip(self.proba[np.arange(n), self.y_true], eps, 1))
-        self._one_vs_rest = [
-            Predictions(self.y_true == c, self.proba[:, c], self.y_pred == c) for c in range(k)
-        ]
+        self._one_vs_rest = _OneVsRestAUC(self.y_true, self.proba)
         self._classes = _strata(self.y_true)
+        self.ordinal = ordinal
+        if ordinal is not None:
+            classes = ordinal.classes(self.proba, self.y_pred)
+            same = np.array_equal(classes, self.y_pred)
+            self._ordinal_cells = self._cells if same else _CellSums(self.y_true, classes, k)
+            has_x = x is not None and ordinal.thresholds is not None
+            self._x_error = ordinal.x_error(x, classes) if has_x else None
 
     def resampled_metrics(self, rng: np.random.Generator, rows: int) -> dict[str, np.ndarray]:
         """The metrics of `rows` resamples drawn within each true class."""
@@ -198,16 +288,32 @@ class ClassPredictions:
         return self.metrics(_left_out_weights(groups, len(self.y_true)))
 
     def metrics(self, weights: np.ndarray) -> dict[str, np.ndarray]:
-        """MULTI_HEADLINE per row of `weights`, from weighted confusion matrices."""
+        """MULTI_HEADLINE (and the ordinal metrics) per row of `weights`, from weighted
+        confusion matrices."""
         weights = np.atleast_2d(weights)
-        k = self.proba.shape[1]
-        confusion = (weights @ self._cells).reshape(-1, k, k)
-        aucs = np.stack([p.metrics(weights)["roc_auc"] for p in self._one_vs_rest], axis=1)
-        return {
+        confusion = self._cells.confusion(weights)
+        aucs = self._one_vs_rest.roc_auc(weights)
+        total = confusion.sum(axis=(1, 2))
+        out = {
             **_confusion_metrics(confusion),
             "roc_auc_ovr": aucs.mean(axis=1),
-            "log_loss": (weights @ self._row_loss) / confusion.sum(axis=(1, 2)),
+            "log_loss": (weights @ self._row_loss) / total,
         }
+        if self.ordinal is not None:
+            out.update(self._ordinal_metrics(weights, confusion))
+        return out
+
+    def _ordinal_metrics(self, weights: np.ndarray, confusion: np.ndarray) -> dict[str, np.ndarray]:
+        """The ordinal metrics per row of `weights` (mae_x NaN without x)."""
+        if self._ordinal_cells is not self._cells:
+            confusion = self._ordinal_cells.confusion(weights)
+        out = confusion_metrics(confusion, self.ordinal.within)
+        if "mae_x" in self.ordinal.names:
+            if self._x_error is None:
+                out["mae_x"] = np.full(len(weights), np.nan)
+            else:
+                out["mae_x"] = (weights @ self._x_error) / confusion.sum(axis=(1, 2))
+        return out
 
 
 def _confusion_metrics(confusion: np.ndarray) -> dict[str, np.ndarray]:
@@ -239,12 +345,17 @@ def _confusion_metrics(confusion: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def weighted_predictions(
-    y_true: np.ndarray, y_score: np.ndarray, y_pred: np.ndarray
+    y_true: np.ndarray,
+    y_score: np.ndarray,
+    y_pred: np.ndarray,
+    ordinal: Ordinal | None = None,
+    x: np.ndarray | None = None,
 ) -> Predictions | ClassPredictions:
-    """The task's weighted evaluator: 1-D scores are binary, a matrix holds k classes."""
+    """The task's weighted evaluator: 1-D scores are binary, a matrix holds k classes (with
+    `ordinal` settings and the rows' x, its ordinal metrics too)."""
     if np.ndim(y_score) == 1:
         return Predictions(y_true, y_score, y_pred)
-    return ClassPredictions(y_true, y_score, y_pred)
+    return ClassPredictions(y_true, y_score, y_pred, ordinal, x)
 
 
 _BCA_TEXT = (

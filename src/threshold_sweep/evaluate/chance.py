@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -11,16 +12,22 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 from threshold_sweep.evaluate.metrics import HEADLINE, scalar_metrics
 from threshold_sweep.evaluate.names import no_skill_level
+from threshold_sweep.evaluate.task import ARGMAX, Ordinal
 
 __all__ = ["balanced_view", "chance_levels", "no_skill_level", "skill_scores"]
 
 
 def _random_predictor(
-    y_true: np.ndarray, prior_score: np.ndarray, shares: np.ndarray
+    y_true: np.ndarray,
+    prior_score: np.ndarray,
+    shares: np.ndarray,
+    ordinal: Ordinal | None = None,
+    x: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Exact expected metrics of predicting class c at random with probability shares[c].
 
-    Every row enters once per class, predicted as that class, weighted by its share.
+    Every row enters once per class, predicted as that class, weighted by its share (for the
+    ordinal metrics of k classes: the metric of the expected confusion matrix).
     """
     k, n = len(shares), len(y_true)
     return scalar_metrics(
@@ -28,11 +35,17 @@ def _random_predictor(
         np.concatenate([prior_score] * k),
         np.repeat(np.arange(k), n),
         sample_weight=np.repeat(shares, n),
+        ordinal=ordinal,
+        x=None if x is None else np.tile(x, k),
     )
 
 
 def chance_levels(
-    y_true: np.ndarray, y_pred: np.ndarray | None = None, n_classes: int = 2
+    y_true: np.ndarray,
+    y_pred: np.ndarray | None = None,
+    n_classes: int = 2,
+    ordinal: Ordinal | None = None,
+    x: np.ndarray | None = None,
 ) -> dict[str, dict[str, float]]:
     """Headline metrics of the task's no-skill predictors, evaluated like any model's predictions.
 
@@ -40,6 +53,8 @@ def chance_levels(
     those of no skill: ROC-AUC 0.5, average precision = prevalence, Brier p(1-p). The random
     predictors' expected metrics are computed exactly (see `_random_predictor`); with the
     model's predictions the binary task adds random guessing at the model's positive rate.
+    k >= 3 classes with `ordinal` settings add the ordinal metrics of each dummy's predicted
+    class (a dummy predicts classes, so evaluate.ordinal_prediction does not apply to it).
     """
     y_true = np.asarray(y_true, dtype=np.int64)
     n = len(y_true)
@@ -48,11 +63,12 @@ def chance_levels(
     prior = np.tile(shares, (n, 1))
     prior_score = prior[:, 1] if n_classes == 2 else prior
     majority = DummyClassifier(strategy="most_frequent").fit(X, y_true).predict(X)
-    levels = {"majority": scalar_metrics(y_true, prior_score, majority)}
+    dummy = {} if ordinal is None else {"ordinal": replace(ordinal, prediction=ARGMAX), "x": x}
+    levels = {"majority": scalar_metrics(y_true, prior_score, majority, **dummy)}
     if n_classes == 2:
         positive = np.ones(n, dtype=np.int64)
         levels["always_positive"] = scalar_metrics(y_true, prior_score, positive)
-    levels["random"] = _random_predictor(y_true, prior_score, shares)
+    levels["random"] = _random_predictor(y_true, prior_score, shares, **dummy)
     if n_classes == 2 and y_pred is not None:
         rate = float(np.mean(y_pred))
         levels["rate_matched"] = _random_predictor(y_true, prior_score, np.array([1 - rate, rate]))

@@ -15,6 +15,7 @@ from threshold_sweep.model.monitor import monitor_of, monitor_text
 
 UNDERFIT_AUC = 0.6  # train ROC-AUC below this: the model did not learn its training rows
 SEEN_SHARE = 0.01  # warn when at least this share of test rows also occurs in training
+PER_CLASS_WARNINGS = 5  # above this many affected classes, one counted line per kind
 
 
 def exact_interval(successes: int, trials: int, level: float) -> tuple[float, float]:
@@ -107,8 +108,8 @@ def _seen_test_rows(result: RunResult) -> list[str]:
 
 
 def _timed(result: RunResult) -> bool:
-    """Whether the run's rows were split in time order (split=time)."""
-    return split_of(result).get("method") == "time"
+    """Whether the run's rows were split in time order (split=time or split=rolling)."""
+    return split_of(result).get("method") in ("time", "rolling")
 
 
 def _shared_entities(result: RunResult) -> list[str]:
@@ -117,13 +118,18 @@ def _shared_entities(result: RunResult) -> list[str]:
     total = checks.get("test_rows") or 0
     advice = (
         "the test measures those entities later in time, not new ones (data.group cannot be "
-        "combined with split=time yet)"
+        f"combined with split={split_of(result)['method']} yet)"
         if _timed(result)
         else "split by it with `data.group={column}`"
     )
+    sides = (
+        ("in a fold's training rows and its held-out rows", "held-out rows")
+        if split_of(result).get("method") in ("kfold", "rolling")
+        else ("in both train and test", "test rows")
+    )
     return [
-        f"{shared['values']} values of `{shared['column']}` appear in both train and test "
-        f"({shared['test_rows']} test rows): if a value is one entity, "
+        f"{shared['values']} values of `{shared['column']}` appear {sides[0]} "
+        f"({shared['test_rows']} {sides[1]}): if a value is one entity, "
         + advice.format(column=shared["column"])
         + "."
         for shared in checks.get("shared_values") or []
@@ -159,8 +165,17 @@ def _chance_precision(result: RunResult) -> list[str]:
     ]
 
 
+def _listed(names: list[str], shown: int = 3) -> str:
+    """The first `shown` names quoted, then how many more: "'a', 'b', 'c' and 31 more"."""
+    head = ", ".join(map(repr, names[:shown]))
+    return head + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
 def _unpredicted_classes(result: RunResult) -> list[str]:
-    """Classes the model never predicts on test, whose precision and F1 mean nothing."""
+    """Classes the model never predicts on test, whose precision and F1 mean nothing.
+
+    Up to PER_CLASS_WARNINGS such classes are named in full; more become one counted line.
+    """
     names, test = Task.of(result).names, result["test"]
     predicted = np.asarray(test["confusion_matrix"]).sum(axis=0)
     missing = [name for name, count in zip(names, predicted, strict=True) if count == 0]
@@ -173,18 +188,25 @@ def _unpredicted_classes(result: RunResult) -> list[str]:
             "precision, recall and F1 of the other classes are meaningless. Try a tuned cutoff, "
             "another sampling strategy or more epochs."
         ]
+    if len(missing) > PER_CLASS_WARNINGS:
+        return [
+            f"{len(missing)} of {len(names)} classes are never predicted on the test split "
+            f"({_listed(missing)}): their precision and F1 are meaningless (see the per-class "
+            "table). Try undersampling, more epochs or fewer classes."
+        ]
     return [
         f"The model never predicts {', '.join(map(repr, missing))} on the test split: those "
         "classes' precision and F1 are meaningless. Try undersampling or more epochs."
     ]
 
 
-def _small_classes(result: RunResult, min_class_rows: int) -> list[str]:
-    """Test classes too small for their recall to mean much, with its exact interval."""
+def _small_class_rows(result: RunResult, min_class_rows: int) -> list[dict[str, Any]]:
+    """Each test class with fewer than `min_class_rows` rows: its recall (specificity for a
+    binary run's negative class), hits, count and exact interval."""
     task, test = Task.of(result), result["test"]
     level = result.get("ci", {}).get("level", 0.95)
     matrix = np.asarray(test["confusion_matrix"])
-    warnings = []
+    rows = []
     for index, name in enumerate(task.names):
         count, hits = int(matrix[index].sum()), int(matrix[index, index])
         if count >= min_class_rows:
@@ -192,14 +214,46 @@ def _small_classes(result: RunResult, min_class_rows: int) -> list[str]:
         metric = "specificity" if task.binary and index == 0 else "recall"
         value = test[metric] if task.binary else test["per_class"][name]["recall"]
         low, high = exact_interval(hits, count, level)
-        warnings.append(
-            f"The test split has only {count} '{name}' rows (< evaluate.min_class_rows="
-            f"{min_class_rows}): its {metric} {value:.3f} ({hits}/{count}) has an "
-            f"exact {level:.0%} CI of {low:.3f}-{high:.3f} (width {high - low:.3f}); the "
-            "class-stratified bootstrap cannot show this spread. Add data or move the "
-            "threshold."
+        rows.append(
+            {
+                "name": name,
+                "metric": metric,
+                "value": value,
+                "hits": hits,
+                "count": count,
+                "low": low,
+                "high": high,
+                "level": level,
+            }
         )
-    return warnings
+    return rows
+
+
+def _small_classes(result: RunResult, min_class_rows: int) -> list[str]:
+    """Test classes too small for their recall to mean much, with its exact interval.
+
+    Up to PER_CLASS_WARNINGS such classes get a sentence each; more become one counted line.
+    """
+    rows = _small_class_rows(result, min_class_rows)
+    if len(rows) > PER_CLASS_WARNINGS:
+        counts = [row["count"] for row in rows]
+        widths = [row["high"] - row["low"] for row in rows]
+        return [
+            f"{len(rows)} of {Task.of(result).n_classes} classes have fewer than "
+            f"evaluate.min_class_rows={min_class_rows} test rows ({min(counts)}-{max(counts)} "
+            f"each; {_listed([row['name'] for row in rows])}): per-class numbers are rough, "
+            f"their recalls' exact {rows[0]['level']:.0%} CIs are {min(widths):.3f}-"
+            f"{max(widths):.3f} wide, which the class-stratified bootstrap cannot show; see the "
+            "per-class table. Add data or use fewer classes."
+        ]
+    return [
+        f"The test split has only {row['count']} '{row['name']}' rows (< evaluate.min_class_rows="
+        f"{min_class_rows}): its {row['metric']} {row['value']:.3f} ({row['hits']}/{row['count']}) "
+        f"has an exact {row['level']:.0%} CI of {row['low']:.3f}-{row['high']:.3f} (width "
+        f"{row['high'] - row['low']:.3f}); the class-stratified bootstrap cannot show this "
+        "spread. Add data or move the threshold."
+        for row in rows
+    ]
 
 
 def _overfitting_warnings(result: RunResult, max_gap: float) -> list[str]:

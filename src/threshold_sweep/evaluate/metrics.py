@@ -3,6 +3,9 @@
 As in scikit-learn, the shape of the scores chooses the case: 1-D scores are the positive
 class's probability of a binary task, a (rows, k) matrix the class probabilities of k ordered
 classes. Each metric is one small function in `METRICS`; a task's headline names which apply.
+k >= 3 ordered classes add the ordinal metrics of an `Ordinal` (how far off a prediction is),
+computed on the class it names per row (argmax or expected value); mae_x also needs each
+row's x, passed beside the predictions rather than through every metric's signature.
 """
 
 from __future__ import annotations
@@ -14,13 +17,16 @@ from typing import Any
 import numpy as np
 from sklearn import metrics as skm
 
+from threshold_sweep.evaluate import ordinal as ordinal_formulas
 from threshold_sweep.evaluate.names import (
     HEADLINE,
     LOSSES,
     MULTI_HEADLINE,
     PREVALENCE_DEPENDENT,
+    WITHIN_PREFIX,
 )
 from threshold_sweep.evaluate.result import SplitMetrics
+from threshold_sweep.evaluate.task import Ordinal
 
 __all__ = [
     "HEADLINE",
@@ -28,6 +34,8 @@ __all__ = [
     "METRICS",
     "MULTI_HEADLINE",
     "PREVALENCE_DEPENDENT",
+    "metric_function",
+    "ordinal_metrics",
     "predict_labels",
     "scalar_metrics",
     "split_metrics",
@@ -82,6 +90,28 @@ def _roc_auc_ovr(y_true, y_score, y_pred, w, labels):
     )
 
 
+def _spearman(y_true, y_score, y_pred, w, labels):
+    """Spearman correlation of true and predicted class (ties mid-ranked; NaN when constant)."""
+    confusion = skm.confusion_matrix(y_true, y_pred, labels=labels, sample_weight=w)
+    return ordinal_formulas.spearman(confusion.astype(np.float64))
+
+
+def _within(d: int) -> Metric:
+    """Share of rows (weighted) predicted at most d classes from the true class."""
+
+    def metric(y_true, y_score, y_pred, w, labels):
+        return np.average(np.abs(y_pred - y_true) <= d, weights=w)
+
+    return metric
+
+
+def metric_function(name: str) -> Metric:
+    """The function of a metric name: METRICS, or within_<d> for any d."""
+    if name.startswith(WITHIN_PREFIX) and name not in METRICS:
+        return _within(int(name.removeprefix(WITHIN_PREFIX)))
+    return METRICS[name]
+
+
 METRICS: dict[str, Metric] = {
     "accuracy": lambda t, s, p, w, labels: skm.accuracy_score(t, p, sample_weight=w),
     "balanced_accuracy": _balanced_accuracy,
@@ -107,7 +137,40 @@ METRICS: dict[str, Metric] = {
     "average_precision": _ranking(skm.average_precision_score),
     "brier": lambda t, s, p, w, labels: skm.brier_score_loss(t, s, sample_weight=w),
     "log_loss": lambda t, s, p, w, labels: skm.log_loss(t, s, sample_weight=w, labels=labels),
+    # ordinal (k >= 3): p is the class the Ordinal settings name (argmax or expected value)
+    "mae_classes": lambda t, s, p, w, labels: skm.mean_absolute_error(t, p, sample_weight=w),
+    "within_1": _within(1),
+    "qwk": lambda t, s, p, w, labels: skm.cohen_kappa_score(
+        t, p, labels=labels, weights="quadratic", sample_weight=w
+    ),
+    "spearman": _spearman,
 }
+
+
+def ordinal_metrics(
+    y_true: np.ndarray,
+    y_score: np.ndarray,
+    y_pred: np.ndarray,
+    ordinal: Ordinal,
+    x: np.ndarray | None = None,
+    sample_weight: np.ndarray | None = None,
+) -> dict[str, float]:
+    """The ordinal metrics of k >= 3 classes: mae_classes, within_<d>, qwk, spearman and, with
+    thresholds, mae_x (NaN without x)."""
+    classes = ordinal.classes(y_score, y_pred)
+    labels = list(range(y_score.shape[1]))
+    out = {
+        name: float(metric_function(name)(y_true, y_score, classes, sample_weight, labels))
+        for name in ordinal.names
+        if name != "mae_x"
+    }
+    if "mae_x" in ordinal.names:
+        if x is None:
+            out["mae_x"] = float("nan")
+        else:
+            error = ordinal.x_error(x, classes)
+            out["mae_x"] = float(np.average(error, weights=sample_weight))
+    return out
 
 
 def n_classes_of(y_score: np.ndarray) -> int:
@@ -120,8 +183,11 @@ def scalar_metrics(
     y_score: np.ndarray,
     y_pred: np.ndarray,
     sample_weight: np.ndarray | None = None,
+    ordinal: Ordinal | None = None,
+    x: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """The task's headline metrics of one set of predictions (NaN where undefined)."""
+    """The task's headline metrics of one set of predictions (NaN where undefined); k >= 3
+    classes with `ordinal` settings add the ordinal metrics (mae_x from the rows' x)."""
     y_true = np.asarray(y_true, dtype=np.int64)
     y_score = np.asarray(y_score, dtype=np.float64)
     k = n_classes_of(y_score)
@@ -130,10 +196,13 @@ def scalar_metrics(
     with warnings.catch_warnings():
         # one-class splits: sklearn warns, and the undefined metrics are reported as NaN
         warnings.simplefilter("ignore", UserWarning)
-        return {
+        out = {
             name: float(METRICS[name](y_true, y_score, y_pred, sample_weight, labels))
             for name in names
         }
+        if ordinal is not None and k > 2:
+            out.update(ordinal_metrics(y_true, y_score, y_pred, ordinal, x, sample_weight))
+    return out
 
 
 def _one_vs_rest_auc(y_true: np.ndarray, proba: np.ndarray, index: int) -> float:
@@ -171,16 +240,22 @@ def _class_balance(y_true: np.ndarray, y_pred: np.ndarray, names: Sequence[str])
 
 
 def split_metrics(
-    y_true: np.ndarray, y_score: np.ndarray, y_pred: np.ndarray, names: Sequence[str]
+    y_true: np.ndarray,
+    y_score: np.ndarray,
+    y_pred: np.ndarray,
+    names: Sequence[str],
+    ordinal: Ordinal | None = None,
+    x: np.ndarray | None = None,
 ) -> SplitMetrics:
-    """Every headline metric, the class balance, per-class scores and the confusion matrix."""
+    """Every headline metric, the class balance, per-class scores and the confusion matrix
+    (with `ordinal` settings, k >= 3 classes add the ordinal metrics)."""
     y_true = np.asarray(y_true, dtype=np.int64)
     y_score = np.asarray(y_score, dtype=np.float64)
     per_class = _per_class(y_true, y_score, y_pred, names)
     out: SplitMetrics = {
         "n": len(y_true),
         **_class_balance(y_true, y_pred, names),
-        **scalar_metrics(y_true, y_score, y_pred),
+        **scalar_metrics(y_true, y_score, y_pred, ordinal=ordinal, x=x),
     }
     if len(names) > 2:
         weighted = sum(np.nan_to_num(r["roc_auc_ovr"]) * r["support"] for r in per_class.values())

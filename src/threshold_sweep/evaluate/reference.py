@@ -3,7 +3,7 @@ paired bootstrap of CNN minus each reference."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,17 +31,19 @@ def _one_reference(
     reference: ReferenceScores,
     cutoff: float,
     boot: Any,
+    inputs: Mapping[str, Any],
 ) -> ReferenceModelResult:
-    """A reference's test metrics, their CIs, and CNN minus it on the same rows."""
+    """A reference's test metrics (`inputs`: the ordinal settings and x of k >= 3 classes),
+    their CIs, and CNN minus it on the same rows."""
     y_true = cnn[0]
     y_pred = task.predicted_classes(reference.scores, cutoff)
     resamples, level, seed = int(boot.resamples), float(boot.level), int(boot.seed)
     method = interval_method(boot)
-    mine = weighted_predictions(y_true, reference.scores, y_pred)
+    mine = weighted_predictions(y_true, reference.scores, y_pred, **inputs)
     return {
         "label": reference.model.label,
         "description": reference.model.description,
-        "test": scalar_metrics(y_true, reference.scores, y_pred),
+        "test": scalar_metrics(y_true, reference.scores, y_pred, **inputs),
         "ci": bootstrap_ci(mine, resamples, level, seed, method),
         "cnn_minus_reference": paired_difference(
             mine, weighted_predictions(*cnn), compared_metrics(task), resamples, level, seed, method
@@ -68,9 +70,14 @@ def reference_section(
     n_train: int,
     cutoff: float,
     boot: Any,
+    inputs: Mapping[str, Any] | None = None,
 ) -> ReferenceSection:
-    """metrics.json's `reference` section: every reference model, and the best of them."""
-    models = {ref.model.name: _one_reference(task, cnn, ref, cutoff, boot) for ref in references}
+    """metrics.json's `reference` section: every reference model, and the best of them
+    (`inputs`: Task.ordinal_inputs of the test rows, for the ordinal metrics of k classes)."""
+    models = {
+        ref.model.name: _one_reference(task, cnn, ref, cutoff, boot, inputs or {})
+        for ref in references
+    }
     best = best_reference(models, task.ranking_metric)
     return {
         "trained_on": TRAINED_ON,

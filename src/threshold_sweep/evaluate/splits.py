@@ -31,6 +31,9 @@ def split_description(record: dict[str, Any]) -> str:
     or 'random split stratified on x'."""
     if record.get("method") == "time":
         return f"time-ordered split on `{record['order']}`"
+    if record.get("method") == "rolling":
+        folds = record.get("folds")
+        return f"rolling-origin cross-validation on `{record['order']}` ({folds} folds)"
     if record.get("method") == "kfold":
         repeats = record.get("repeats", 1)
         grouped = f", grouped on `{record['group']}`" if record.get("group") else ""
@@ -88,7 +91,7 @@ def drift_warnings(result: RunResult, names: tuple[str, ...] = ("test", "validat
     from training."""
     record = split_of(result)
     drift = record.get("drift") or {}
-    warnings = []
+    warnings = _rolling_drift(result) if "test" in names else []
     for name in names:
         found = drift.get(name)
         if not found or not found["drifted"]:
@@ -104,3 +107,34 @@ def drift_warnings(result: RunResult, names: tuple[str, ...] = ("test", "validat
             + "."
         )
     return warnings
+
+
+def _rolling_drift(result: RunResult) -> list[str]:
+    """One sentence on the rolling-origin folds whose tested block's class balance drifted
+    from that fold's training rows ([] for other runs or when none drifted)."""
+    folds = (result.get("cross_validation") or {}).get("time") or {}
+    drifted = [
+        (position, fold)
+        for position, fold in enumerate(folds.values(), 1)
+        if ((fold.get("drift") or {}).get("test") or {}).get("drifted")
+    ]
+    if not drifted:
+        return []
+    kind = (
+        "binary"
+        if len(next(iter(folds.values()))["splits"]["test"]["class_shares"]) == 2
+        else "ordered"
+    )
+    cases = "; ".join(
+        f"fold {position} tests {range_text(fold['splits']['test'])} at "
+        f"{_balance(fold['splits']['test'], fold['splits']['train'])} in its training rows "
+        f"({_p_text(fold['drift']['test']['p_value'])})"
+        for position, fold in drifted
+    )
+    return [
+        f"The class balance drifts over `{split_of(result)['order']}` in {len(drifted)} of "
+        f"{len(folds)} rolling folds, more than sampling noise explains (chi-square): {cases}. "
+        f"The pooled metrics that depend on prevalence ({DRIFTING_METRICS[kind]}) mix the "
+        "folds' balances; ROC-AUC and balanced accuracy compare better, and each fold's own "
+        "metrics are in the Cross-validation section."
+    ]

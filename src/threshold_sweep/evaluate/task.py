@@ -8,13 +8,13 @@ positive class's probability), every other task has one probability column per c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from threshold_sweep.evaluate.names import HEADLINE, MULTI_HEADLINE
+from threshold_sweep.evaluate.names import HEADLINE, MULTI_HEADLINE, ordinal_metric_names
 
 BINARY_BASELINES = {
     "majority": "always predicts the majority class",
@@ -31,16 +31,93 @@ BINARY_CARDS = ("roc_auc", "balanced_accuracy", "mcc", "f1", "accuracy", "averag
 MULTICLASS_CARDS = ("roc_auc_ovr", "balanced_accuracy", "macro_f1", "mcc", "accuracy")
 
 
+ARGMAX, EXPECTED = "argmax", "expected"  # the values of evaluate.ordinal_prediction
+ORDINAL_AFFECTS = "mae_classes, within_<d>, qwk, spearman and mae_x"
+
+
+@dataclass(frozen=True)
+class Ordinal:
+    """How k >= 3 ordered classes are scored by distance: evaluate.within,
+    evaluate.ordinal_prediction and the thresholds that put mae_x in units of x (None: no
+    mae_x)."""
+
+    within: tuple[int, ...] = (1,)
+    prediction: str = ARGMAX
+    thresholds: tuple[float, ...] | None = None
+
+    @classmethod
+    def of(cls, record: Mapping[str, Any] | None) -> Ordinal | None:
+        """The ordinal settings metrics.json records (None for binary runs and older files)."""
+        if not record:
+            return None
+        thresholds = record.get("thresholds")
+        return cls(
+            tuple(int(d) for d in record["within"]),
+            str(record["prediction"]),
+            None if thresholds is None else tuple(float(t) for t in thresholds),
+        )
+
+    @classmethod
+    def from_config(cls, evaluate: Any, thresholds: Sequence[float] | None) -> Ordinal:
+        """The settings of an evaluate config, with the run's class thresholds."""
+        prediction = getattr(evaluate, "ordinal_prediction", ARGMAX)
+        within = getattr(evaluate, "within", (1,))
+        cuts = None if thresholds is None else tuple(float(t) for t in np.ravel(thresholds))
+        name = str(getattr(prediction, "value", prediction))
+        return cls(tuple(int(d) for d in within), name, cuts)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The ordinal metrics, in report order."""
+        return ordinal_metric_names(self.within, self.thresholds is not None)
+
+    def record(self) -> dict[str, Any]:
+        """metrics.json's `ordinal` section: the settings and which metrics they concern."""
+        return {
+            "prediction": self.prediction,
+            "prediction_affects": ORDINAL_AFFECTS,
+            "within": list(self.within),
+            "thresholds": None if self.thresholds is None else list(self.thresholds),
+            "metrics": list(self.names),
+        }
+
+    def classes(self, scores: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """The class the ordinal metrics read per row: y_pred (argmax) or the probability-weighted
+        class sum_k k p_k rounded to the nearest class (expected)."""
+        if self.prediction != EXPECTED or np.ndim(scores) != 2:
+            return np.asarray(y_pred, dtype=np.int64)
+        expected = np.asarray(scores, dtype=np.float64) @ np.arange(scores.shape[1])
+        return np.clip(np.rint(expected), 0, scores.shape[1] - 1).astype(np.int64)
+
+    def x_error(self, x: np.ndarray, classes: np.ndarray) -> np.ndarray:
+        """Distance of each true x from its predicted class's interval [t_(c-1), t_c] (0 inside;
+        the outer classes are open on one side)."""
+        edges = np.concatenate([[-np.inf], np.asarray(self.thresholds, dtype=np.float64), [np.inf]])
+        x = np.asarray(x, dtype=np.float64)
+        return np.maximum(edges[classes] - x, 0.0) + np.maximum(x - edges[classes + 1], 0.0)
+
+
 @dataclass(frozen=True)
 class Task:
     """Binary (two classes) or k ordered classes; owns every task-dependent choice."""
 
     names: tuple[str, ...]
+    ordinal: Ordinal | None = None  # k >= 3: the ordinal metrics' settings
 
     @classmethod
     def of(cls, result: Mapping[str, Any]) -> Task:
-        """The task of a metrics.json result (its label names)."""
-        return cls(tuple(result["label_names"]))
+        """The task of a metrics.json result (its label names and ordinal settings)."""
+        return cls(tuple(result["label_names"]), Ordinal.of(result.get("ordinal")))
+
+    @classmethod
+    def of_run(
+        cls, names: Sequence[str], evaluate: Any, thresholds: Sequence[float] | None
+    ) -> Task:
+        """The task of a run: its class names and, for k >= 3, the evaluate config's ordinal
+        settings with the thresholds."""
+        if len(names) <= 2:
+            return cls(tuple(names))
+        return cls(tuple(names), Ordinal.from_config(evaluate, thresholds))
 
     @property
     def n_classes(self) -> int:
@@ -65,7 +142,9 @@ class Task:
     @property
     def headline(self) -> tuple[str, ...]:
         """The scalar metrics reported per split, in report order."""
-        return HEADLINE if self.binary else MULTI_HEADLINE
+        if self.binary:
+            return HEADLINE
+        return MULTI_HEADLINE + (self.ordinal.names if self.ordinal else ())
 
     @property
     def ranking_metric(self) -> str:
@@ -106,6 +185,15 @@ class Task:
     def arrays(self, frame: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """y_true, scores and y_pred of a predictions frame."""
         return frame["y_true"].to_numpy(), self.scores(frame), frame["y_pred"].to_numpy()
+
+    def ordinal_inputs(self, frame: Any) -> dict[str, Any]:
+        """What the metric functions need beyond y_true, scores and y_pred: the ordinal settings
+        and the rows' x (None without an x column); nothing for a binary task."""
+        if self.ordinal is None:
+            return {}
+        has_x = "x" in frame and self.ordinal.thresholds is not None
+        x = frame["x"].to_numpy(dtype=np.float64) if has_x else None
+        return {"ordinal": self.ordinal, "x": x}
 
     def predicted_classes(self, scores: np.ndarray, cutoff: float) -> np.ndarray:
         """Class index per row: score >= cutoff (binary) or the most probable class."""

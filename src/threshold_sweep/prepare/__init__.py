@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from omegaconf import OmegaConf
 
 from threshold_sweep.components import bind
 from threshold_sweep.data import Dataset, load_dataset
 from threshold_sweep.errors import UserError
 from threshold_sweep.prepare.balance import SplitRecord, split_record
 from threshold_sweep.prepare.checks import DataChecks, GroupCheck, data_checks, group_check
-from threshold_sweep.prepare.folds import Fold, kfold_splits
+from threshold_sweep.prepare.folds import Fold, kfold_splits, rolling_splits
 from threshold_sweep.prepare.labels import (
     check_class_counts,
     check_threshold,
@@ -70,7 +71,7 @@ def load_labelled(cfg: Any) -> Labelled:
 
 
 def split_method(cfg: Any) -> str:
-    """split.method as text: random, time or kfold."""
+    """split.method as text: random, time, kfold or rolling."""
     return str(getattr(cfg.split.method, "value", cfg.split.method))
 
 
@@ -83,7 +84,8 @@ def prepare(cfg: Any) -> PreparedData:
     try:
         return prepare_split(labelled, split, cfg, method, minimum)
     except UserError as error:
-        raise UserError(f"{error}{kfold_hint(labelled, minimum)}") from None
+        hint = kfold_hint(labelled, minimum) if method != "time" else rolling_hint(labelled, cfg)
+        raise UserError(f"{error}{hint}") from None
 
 
 def kfold_hint(labelled: Labelled, minimum: int, folds: int = 5) -> str:
@@ -99,8 +101,29 @@ def kfold_hint(labelled: Labelled, minimum: int, folds: int = 5) -> str:
     )
 
 
+def rolling_hint(labelled: Labelled, cfg: Any, folds: int = 5) -> str:
+    """What split=rolling would give when a time split leaves a class too few rows ('' when
+    some rolling fold would train or validate without a class too)."""
+    split_cfg = OmegaConf.merge(cfg.split, {"folds": folds, "repeats": 1})
+    try:
+        rolling = rolling_splits(labelled.dataset.order, split_cfg, None, "data.order")
+    except UserError:
+        return ""
+    k = len(labelled.names)
+    for fold in rolling:
+        for rows in (fold.split.train, fold.split.validation):
+            if np.unique(labelled.y[rows]).size < k:
+                return ""
+    tested = sum(len(fold.split.test) for fold in rolling)
+    return (
+        f"; or cross-validate in time order, which tests more rows: split=rolling ({folds} "
+        f"folds, {tested} of {len(labelled.y)} rows tested, each by a model trained on earlier "
+        "rows)"
+    )
+
+
 def prepare_folds(cfg: Any) -> list[tuple[Fold, PreparedData]]:
-    """split=kfold: every fold of every repeat, prepared on the data loaded once.
+    """split=kfold (split=rolling): every fold of every repeat, prepared on the data loaded once.
 
     A fold's validation and held-out rows may hold few rows of a class (that is what folds
     are for on small data): its training and validation rows need one of each class, its
@@ -109,10 +132,15 @@ def prepare_folds(cfg: Any) -> list[tuple[Fold, PreparedData]]:
     """
     labelled = load_labelled(cfg)
     dataset = labelled.dataset
-    folds = kfold_splits(dataset.x, cfg.split, dataset.groups, labelled.y)
+    if split_method(cfg) == "rolling":
+        setting = f"data.order={dataset.order_name}"
+        folds = rolling_splits(dataset.order, cfg.split, dataset.groups, setting)
+    else:
+        folds = kfold_splits(dataset.x, cfg.split, dataset.groups, labelled.y)
     everything = {"all rows": class_counts(labelled.y, labelled.names)}
     check_class_counts(everything, labelled.thresholds, int(cfg.label.min_per_split))
-    return [(fold, prepare_split(labelled, fold.split, cfg, "kfold", 1)) for fold in folds]
+    method = split_method(cfg)
+    return [(fold, prepare_split(labelled, fold.split, cfg, method, 1)) for fold in folds]
 
 
 def prepare_split(
@@ -123,7 +151,7 @@ def prepare_split(
     counts_before = {name: class_counts(y[rows], names) for name, rows in split.items()}
     checked = (
         counts_before
-        if method != "kfold"
+        if method not in ("kfold", "rolling")
         else {  # a held-out fold may lack a class
             name: counts for name, counts in counts_before.items() if name != "test"
         }

@@ -104,7 +104,7 @@ def split_record(
 ) -> SplitRecord:
     """The record of a split from its rows and natural class counts per split (`order` of a
     time split gives the ranges and the drift tests; `group` names a grouped split's column)."""
-    timed = method == "time"
+    timed = method in ("time", "rolling")  # rolling: one fold's ranges and drift
     shown = order if timed else None
     days = whole_days(order) if shown is not None else False
     drift = (

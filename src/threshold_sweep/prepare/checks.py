@@ -146,23 +146,35 @@ def data_checks(
     }
 
 
-def pooled_checks(per_fold: Sequence[DataChecks]) -> DataChecks:
+def distinct_shared(values: np.ndarray, splits: Sequence[Split]) -> int:
+    """How many distinct values of a column occur on both sides of at least one split."""
+    codes, _ = pd.factorize(values)
+    shared = [np.intersect1d(codes[split.train], codes[split.test]) for split in splits]
+    union = np.unique(np.concatenate(shared)) if shared else np.array([], dtype=codes.dtype)
+    return int((union >= 0).sum())  # a missing value names no entity
+
+
+def pooled_checks(
+    per_fold: Sequence[DataChecks],
+    splits: Sequence[Split],
+    columns: Mapping[str, np.ndarray],
+) -> DataChecks:
     """The checks of k-fold cross-validation, from each held-out fold's against its training
-    folds: counts of held-out rows summed over the folds (every row is held out once), shared
-    values summed likewise (a value counts once per fold it straddles); the grouping is the
-    first fold's."""
+    folds (`splits`, with `columns`: the values of the checked id-like columns): counts of
+    held-out rows summed over the folds (every row is held out once), a column's shared values
+    counted once however many folds they straddle; the grouping is the first fold's."""
     first = per_fold[0]
-    shared: dict[str, SharedValues] = {}
+    test_rows: dict[str, int] = {}
     for checks in per_fold:
         for entry in checks["shared_values"]:
-            total = shared.setdefault(
-                entry["column"], {"column": entry["column"], "values": 0, "test_rows": 0}
-            )
-            total["values"] += entry["values"]
-            total["test_rows"] += entry["test_rows"]
+            test_rows[entry["column"]] = test_rows.get(entry["column"], 0) + entry["test_rows"]
+    shared: list[SharedValues] = [
+        {"column": name, "values": distinct_shared(columns[name], splits), "test_rows": rows}
+        for name, rows in test_rows.items()
+    ]
     return {
         **first,
         "test_rows_in_train": sum(checks["test_rows_in_train"] for checks in per_fold),
         "test_rows": sum(checks["test_rows"] for checks in per_fold),
-        "shared_values": list(shared.values()),
+        "shared_values": shared,
     }

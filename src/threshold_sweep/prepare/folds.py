@@ -7,6 +7,11 @@ the labels when they are given (so that early stopping sees every class even whe
 rare; the held-out rows never depend on the labels). With groups
 (data.group) whole groups go to one fold (scikit-learn's StratifiedGroupKFold), and the
 validation rows are whole groups too.
+
+Rolling origin (split=rolling): the rows sorted by data.order are cut into folds + 1 blocks of
+about equal size; fold k trains on blocks 1..k (its latest validation_fraction for early
+stopping) and tests on block k + 1, so no fold trains on a row later than one it tests and
+the earliest block is never tested. Rows with equal order values stay in one block.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from sklearn.model_selection import (
 )
 
 from threshold_sweep.errors import UserError
-from threshold_sweep.prepare.split import Split, quantile_bins
+from threshold_sweep.prepare.split import Split, check_time_order, end_of_tie, quantile_bins
 
 
 @dataclass(frozen=True)
@@ -139,3 +144,64 @@ def _grouped_held_out(
             warnings.simplefilter("ignore", UserWarning)
             held_out += [test for _, test in splitter.split(strata, strata, codes)]
     return held_out
+
+
+def rolling_splits(
+    order: np.ndarray | None, cfg: Any, groups: np.ndarray | None, order_setting: str
+) -> list[Fold]:
+    """split=rolling's folds: each trains on every block before its held-out block."""
+    if order is None:
+        raise UserError(
+            "split=rolling needs data.order: set data.order=<column of dates or numbers>"
+        )
+    if groups is not None:
+        raise UserError(
+            "split=rolling cannot be combined with data.group yet: leave the grouping unset, "
+            "or use split=kfold"
+        )
+    folds, repeats = int(cfg.folds), int(cfg.repeats)
+    check_fold_settings(folds, 1, len(order))
+    if repeats != 1:
+        raise UserError(
+            f"split.repeats={repeats}: split=rolling has one order, so one repeat; "
+            "set split.repeats=1"
+        )
+    if not 0 < cfg.validation_fraction < 0.5:
+        raise UserError(
+            f"split.validation_fraction={cfg.validation_fraction:g} must be between 0 and 0.5 "
+            "with split=rolling (it is the latest share of each fold's training rows)"
+        )
+    by_time = np.argsort(order, kind="stable")
+    values = order[by_time]
+    n = len(order)
+    ends = [end_of_tie(values, max(1, round(n * k / (folds + 1)))) for k in range(1, folds + 1)]
+    starts_and_ends = list(zip(ends, [*ends[1:], n], strict=True))
+    result = []
+    for index, (start, end) in enumerate(starts_and_ends):
+        cut = _start_of_tie(values, round(start * (1 - cfg.validation_fraction)))
+        split = Split(
+            train=np.sort(by_time[:cut]),
+            validation=np.sort(by_time[cut:start]),
+            test=np.sort(by_time[start:end]),
+        )
+        _check_rolling_sizes(split, index, order_setting)
+        check_time_order(order, split)
+        result.append(Fold(0, index, split))
+    return result
+
+
+def _start_of_tie(values: np.ndarray, position: int) -> int:
+    """Where the run of equal sorted `values` holding `position` starts (validation takes
+    a tie at its boundary whole, so it is never empty while training rows remain)."""
+    return int(np.searchsorted(values, values[min(position, len(values) - 1)], side="left"))
+
+
+def _check_rolling_sizes(split: Split, index: int, order_setting: str) -> None:
+    """Every part of a rolling fold needs 2 rows: ties of the order can swallow one."""
+    sizes = {name: len(rows) for name, rows in split.items()}
+    if min(sizes.values()) < 2:
+        raise UserError(
+            f"split=rolling with {order_setting}: fold {index + 1} gets too few rows (rows per "
+            f"part: {sizes}; equal order values stay together); use fewer split.folds, a finer "
+            "order, or more data"
+        )

@@ -154,8 +154,8 @@ def time_split(rows: SplitInput, cfg: Any) -> Split:
     n_test, n_validation = split_sizes(n, cfg)
     by_time = np.argsort(order, kind="stable")
     values = order[by_time]
-    train_end = _end_of_tie(values, n - n_test - n_validation)
-    validation_end = _end_of_tie(values, max(n - n_test, train_end + 1))
+    train_end = end_of_tie(values, n - n_test - n_validation)
+    validation_end = end_of_tie(values, max(n - n_test, train_end + 1))
     split = Split(
         train=np.sort(by_time[:train_end]),
         validation=np.sort(by_time[train_end:validation_end]),
@@ -166,7 +166,7 @@ def time_split(rows: SplitInput, cfg: Any) -> Split:
     return split
 
 
-def _end_of_tie(values: np.ndarray, end: int) -> int:
+def end_of_tie(values: np.ndarray, end: int) -> int:
     """Where a split of the sorted `values` that would end before position `end` ends, once the
     rows equal to its last value join it."""
     return int(np.searchsorted(values, values[min(end, len(values)) - 1], side="right"))

@@ -36,6 +36,7 @@ from threshold_sweep.report.document import (
 from threshold_sweep.report.tables import fmt
 
 TEMPLATES = Path(__file__).parent / "templates"
+WIDE_PIXELS = 700  # a picture wider than this (a many-class heatmap) gets a row of its own
 LEADING_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(?=\s|$)")
 
 
@@ -117,7 +118,7 @@ def png_size(path: Path) -> tuple[int, int] | None:
 
 
 def image_context(image: Image, base: Path) -> dict[str, Any]:
-    """An image with its size (wide pictures get a whole row of the figure grid)."""
+    """An image with its size (wide or large pictures get a whole row of the figure grid)."""
     size = png_size(base / image.path)
     return {
         "kind": "image",
@@ -125,7 +126,7 @@ def image_context(image: Image, base: Path) -> dict[str, Any]:
         "src": href(image.path),
         "width": size and size[0],
         "height": size and size[1],
-        "wide": bool(size and size[0] > 1.6 * size[1]),
+        "wide": bool(size and (size[0] > 1.6 * size[1] or size[0] > WIDE_PIXELS)),
     }
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from threshold_sweep.evaluate.chance import SKILL_DEFINITIONS
 from threshold_sweep.evaluate.cutoff import cutoff_curves
-from threshold_sweep.evaluate.diagnostics import underfit
+from threshold_sweep.evaluate.diagnostics import exact_interval, underfit
 from threshold_sweep.evaluate.names import (
     BASELINE_NAMES,
     PREVALENCE_DEPENDENT,
@@ -19,6 +21,7 @@ from threshold_sweep.evaluate.names import (
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.splits import (
     drift_warnings,
+    range_text,
     share_text,
     split_description,
     split_of,
@@ -37,9 +40,13 @@ from threshold_sweep.report.document import (
 )
 from threshold_sweep.report.html import write_run_pages
 from threshold_sweep.report.plots import (
+    error_steps,
     plot_calibration,
+    plot_class_balance,
     plot_confusion_matrix,
     plot_cutoff_curves,
+    plot_error_steps,
+    plot_per_class_recall,
     plot_precision_recall,
     plot_roc,
     plot_score_distributions,
@@ -48,6 +55,32 @@ from threshold_sweep.report.plots import (
 from threshold_sweep.report.reference import reference_models_section, reference_verdict
 from threshold_sweep.report.tables import fmt
 from threshold_sweep.thresholds import threshold_text
+
+WIDE_CLASSES = 3  # up to this many classes a table may have a column per class; above, a row
+LISTED_CLASSES = 6  # up to this many classes the title and opening lines name every one
+CONFUSIONS_SHOWN = 10  # the largest off-diagonal cells named in words above WIDE_CLASSES
+
+
+def long_form(result: RunResult) -> bool:
+    """Whether the run has too many classes for tables with a column per class."""
+    return Task.of(result).n_classes > WIDE_CLASSES
+
+
+def thresholds_title(thresholds: float | list[float]) -> str:
+    """'threshold 100', 'thresholds 100,1000', or '50 thresholds from 6.72 to 2524'."""
+    values = list(np.atleast_1d(thresholds))
+    if len(values) == 1:
+        return f"threshold {threshold_text(values)}"
+    if len(values) < LISTED_CLASSES:
+        return f"thresholds {threshold_text(values)}"
+    return f"{len(values)} thresholds from {values[0]:g} to {values[-1]:g}"
+
+
+def class_intervals(thresholds: float | list[float]) -> list[str]:
+    """The interval of x each class covers, lowest first: '<=a', '(a,b]', ..., '>z'."""
+    edges = [f"{t:g}" for t in np.atleast_1d(thresholds)]
+    inner = [f"({a},{b}]" for a, b in itertools.pairwise(edges)]
+    return [f"<={edges[0]}", *inner, f">{edges[-1]}"]
 
 
 def _interval(ci: list[float] | None) -> str:
@@ -109,6 +142,48 @@ def _per_class_table(result: RunResult) -> pd.DataFrame:
     return pd.DataFrame(
         [{"class": name, **values} for name, values in result["test"]["per_class"].items()]
     )
+
+
+def recall_intervals(result: RunResult) -> pd.DataFrame:
+    """Each class's test recall with its exact (Clopper-Pearson) CI, from the confusion matrix."""
+    matrix = np.asarray(result["test"]["confusion_matrix"])
+    level = result.get("ci", {}).get("level", 0.95)
+    rows = []
+    for index, name in enumerate(Task.of(result).names):
+        hits, count = int(matrix[index, index]), int(matrix[index].sum())
+        low, high = exact_interval(hits, count, level)
+        rows.append(
+            {"class": name, "recall": hits / count if count else np.nan, "low": low, "high": high}
+        )
+    return pd.DataFrame(rows).set_index("class")
+
+
+def per_class_long_table(result: RunResult) -> pd.DataFrame:
+    """One row per class: its interval of x (when its name is not that), rows per split
+    (train before and after sampling), and every per-class test score metrics.json holds,
+    with recall's exact CI."""
+    names = Task.of(result).names
+    counts, used = result["class_counts"], result["class_counts_after_sampling"]
+    intervals = class_intervals(result["threshold"])
+    recall = recall_intervals(result)
+    level = result.get("ci", {}).get("level", 0.95)
+    rows = []
+    for name, interval in zip(names, intervals, strict=True):
+        scores = dict(result["test"]["per_class"][name])
+        support = scores.pop("support", None)
+        row = {"class": name, "x interval": interval}
+        row |= {"train": counts["train"][name], "train used": used["train"][name]}
+        row |= {"validation": counts["validation"][name], "test": counts["test"][name]}
+        row |= scores
+        low, high = recall.loc[name, ["low", "high"]]
+        row[f"recall {level:.0%} CI (exact)"] = _interval([low, high])
+        if support is not None and support != counts["test"][name]:
+            row["support"] = support
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if list(names) == intervals:
+        frame = frame.drop(columns="x interval")
+    return frame
 
 
 def _cutoff_table(result: RunResult) -> pd.DataFrame:
@@ -183,7 +258,7 @@ def _plot_title(result: RunResult) -> str:
     if task.binary:
         prevalence = result["prevalence"]["test"]
         return f"threshold {threshold_text(result['threshold'])}, test prevalence {fmt(prevalence)}"
-    return f"thresholds {threshold_text(result['threshold'])}, test"
+    return f"{thresholds_title(result['threshold'])}, test"
 
 
 def _write_plots(
@@ -195,10 +270,15 @@ def _write_plots(
     shown = []
     if task.binary and len(set(y_true)) == 2:
         shown += _curve_plots(plots, result, test, title)
-    plot_confusion_matrix(
-        y_true, y_pred, list(task.names), f"Confusion ({title})", plots / "confusion_matrix.png"
-    )
-    shown.append(("Confusion matrix", "plots/confusion_matrix.png"))
+    for normalize, name, caption in (
+        (None, "confusion_matrix", "Confusion matrix (counts)"),
+        ("true", "confusion_matrix_normalized", "Confusion matrix (shares of each true class)"),
+    ):
+        path = plots / f"{name}.png"
+        plot_confusion_matrix(y_true, y_pred, list(task.names), title, path, normalize)
+        shown.append((caption, f"plots/{name}.png"))
+    if not task.binary:
+        shown += _class_plots(plots, result, y_true, y_pred)
     if task.binary:
         plot_score_distributions(
             y_true,
@@ -218,6 +298,34 @@ def _write_plots(
     )
     shown.append(("Training curves", "plots/training_curves.png"))
     return shown
+
+
+def _class_plots(
+    plots: Path, result: RunResult, y_true: np.ndarray, y_pred: np.ndarray
+) -> list[tuple[str, str]]:
+    """Class balance, recall per class and error steps of a run of k >= 3 ordered classes."""
+    names = list(Task.of(result).names)
+    series = {
+        "train (natural)": result["class_counts"]["train"],
+        "train (used, after sampling)": result["class_counts_after_sampling"]["train"],
+        "validation": result["class_counts"]["validation"],
+        "test": result["class_counts"]["test"],
+    }
+    counts = pd.DataFrame({label: [c[n] for n in names] for label, c in series.items()}, names)
+    plot_class_balance(counts / counts.sum().clip(lower=1), plots / "class_balance.png")
+    chance = result["chance"]["test"]
+    plot_per_class_recall(
+        recall_intervals(result),
+        no_skill_level("balanced_accuracy", chance),
+        result["test"]["balanced_accuracy"],
+        plots / "per_class_recall.png",
+    )
+    plot_error_steps(error_steps(y_true, y_pred, len(names)), plots / "error_steps.png")
+    return [
+        ("Class balance per split", "plots/class_balance.png"),
+        ("Recall per class", "plots/per_class_recall.png"),
+        ("Errors in class steps", "plots/error_steps.png"),
+    ]
 
 
 def _with_ci(result: RunResult, metric: str) -> str:
@@ -264,9 +372,15 @@ def _intro(result: RunResult) -> str:
             f"column `x`.)\nDecision cutoff on the predicted probability of {task.positive}: "
             f"{result['cutoff']:g}."
         )
-    bold = ", ".join(f"**{n}**" for n in task.names)
+    if task.n_classes <= LISTED_CLASSES:
+        listed = ": " + ", ".join(f"**{n}**" for n in task.names)
+    else:
+        listed = (
+            f", from **{task.names[0]}** to **{task.names[-1]}** (every class with its interval "
+            "in the per-class table)"
+        )
     return (
-        f"{task.n_classes} ordered classes of `{target}`: {bold}\n"
+        f"{task.n_classes} ordered classes of `{target}`{listed}\n"
         "(class i = the value exceeds i of the thresholds). The model has a softmax head; the\n"
         "predicted class is the most probable one."
     )
@@ -322,8 +436,47 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _rolling_line(result: RunResult) -> str:
+    """One line on a rolling-origin run: which rows tested what."""
+    cv = result["cross_validation"]
+    order = split_of(result).get("order")
+    return (
+        f"Split: rolling-origin cross-validation on `{order}` (split=rolling): the rows in time "
+        f"order were cut into {cv['folds'] + 1} blocks; fold k trained on blocks 1 to k (their "
+        "latest rows validated) and tested block k + 1, so no model saw a row later than those "
+        f"it tested. The {result['test']['n']} rows of blocks 2 to {cv['folds'] + 1} were tested "
+        "once each and the test metrics pool them; the earliest block only trained. The "
+        "counts below are summed over the folds; the Cross-validation section gives each "
+        "fold's dates."
+    )
+
+
+def _rolling_table(cv: dict[str, Any]) -> pd.DataFrame:
+    """Per rolling fold: the order range of its parts, its test rows and class balance, drift."""
+    rows = []
+    for name, fold in cv["time"].items():
+        parts = fold["splits"]
+        drift = (fold.get("drift") or {}).get("test") or {}
+        rows.append(
+            {
+                "fold": name,
+                "trained on": range_text(parts["train"]),
+                "validated on": range_text(parts["validation"]),
+                "tested on": range_text(parts["test"]),
+                "test rows": parts["test"]["rows"],
+                "test class shares": ", ".join(
+                    f"{c} {share_text(s)}" for c, s in parts["test"]["class_shares"].items()
+                ),
+                "drift p (test vs train)": fmt(drift.get("p_value")),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def _kfold_line(result: RunResult) -> str:
     """One line on a cross-validated run: which rows tested what."""
+    if split_of(result).get("method") == "rolling":
+        return _rolling_line(result)
     cv = result["cross_validation"]
     repeats = cv["repeats"]
     each = " per repeat" if repeats > 1 else ""
@@ -349,16 +502,29 @@ def _cross_validation_section(result: RunResult) -> Section:
             {"over": f"{cv['repeats']} repeats (pooled)", "metric": name, **_spread_cells(spread)}
             for name, spread in cv["per_repeat"].items()
         ]
-    return Section(
-        "Cross-validation",
-        [
-            f"""The headline test metrics pool every fold's held-out rows; the spread below is
-each held-out fold's own (about {round(sum(cv["held_out_rows"]) / len(cv["held_out_rows"]))}
-rows each). A fold's model trains on {cv["folds"] - 1}/{cv["folds"]} of the rows, so these
-numbers estimate a model trained on that much data.""",
+    size = round(sum(cv["held_out_rows"]) / len(cv["held_out_rows"]))
+    if "time" in cv:
+        blocks: list[Any] = [
+            f"""The headline test metrics pool every fold's tested block; the spread below is
+each block's own (about {size} rows each). Later folds train on more rows than earlier ones,
+so a trend down the folds mixes more training data with a later, possibly drifted period.
+The pooled ROC-AUC ranks rows scored by different fold models together: when it sits well
+below the folds' mean, their scores are on different scales (typical under drift), and the
+per-fold values describe how well each model ranks the rows of one period.""",
             Table(pd.DataFrame(rows)),
-        ],
-    )
+            "Which rows each fold trained on and tested (the drift test compares the tested "
+            "block's class counts with its training rows'):",
+            Table(_rolling_table(cv)),
+        ]
+    else:
+        blocks = [
+            f"""The headline test metrics pool every fold's held-out rows; the spread below is
+each held-out fold's own (about {size} rows each). A fold's model trains on
+{cv["folds"] - 1}/{cv["folds"]} of the rows, so these numbers estimate a model trained on that
+much data.""",
+            Table(pd.DataFrame(rows)),
+        ]
+    return Section("Cross-validation", blocks)
 
 
 def _spread_cells(spread: dict[str, Any]) -> dict[str, str]:
@@ -386,11 +552,17 @@ def _class_balance_section(result: RunResult) -> Section:
     """Class counts per split, natural and after sampling."""
     record = split_of(result)
     blocks: list[Any] = [] if record.get("method") == "time" else [_split_line(record, result)]
-    blocks += [
+    blocks.append(
         "Validation and test keep their natural balance; only the training split is "
-        'resampled\n("used" = after sampling).',
-        Table(_counts_table(result)),
-    ]
+        'resampled\n("used" = after sampling).'
+    )
+    if long_form(result):
+        blocks.append(
+            "Each class's rows per split are in the per-class table (Test metrics); the chart "
+            "shows each class's share of every split."
+        )
+    else:
+        blocks.append(Table(_counts_table(result)))
     if Task.of(result).binary:
         shared_by = "order" if record.get("method") == "time" else "split seed"
         blocks.append(
@@ -428,18 +600,56 @@ class support, **micro** pools all rows; for single-label multi-class data micro
 ROC-AUC is one-vs-rest, macro-averaged (weighted: {weighted}).
 No-skill levels: **majority** always predicts the most frequent test class, **random** predicts
 each class with its test share (expected value); both score rows with the class shares.
-**Prevalence-dependent** metrics change with the class balance alone."""
+**Prevalence-dependent** metrics change with the class balance alone.{_ordinal_note(result)}"""
+
+
+def _ordinal_note(result: RunResult) -> str:
+    """One sentence on the ordinal metrics of ordered classes (empty for files without them)."""
+    ordinal = result.get("ordinal")
+    if not ordinal:
+        return ""
+    return f"""
+**Ordinal** (how far off, on the {ordinal["prediction"]} class): **mae_classes** mean
+|predicted - true| in class steps, **within_d** share at most d classes off, **qwk**
+quadratic-weighted Cohen's kappa, **spearman** rank correlation of true and predicted class,
+**mae_x** mean distance of the true x from the predicted class's interval (units of x)."""
 
 
 def _confusion_text(result: RunResult) -> str:
-    """The test confusion matrix in words (rows true, columns predicted)."""
+    """The test confusion matrix in words (rows true, columns predicted); above WIDE_CLASSES
+    classes its largest off-diagonal cells only."""
     names, matrix = result["label_names"], result["test"]["confusion_matrix"]
+    if long_form(result):
+        counts = np.asarray(matrix)
+        off = counts * (1 - np.eye(len(names), dtype=counts.dtype))
+        order = np.argsort(-off, axis=None, kind="stable")[:CONFUSIONS_SHOWN]
+        cells = [
+            f"{names[i]}→{names[j]} {off[i, j]}"
+            for i, j in zip(*np.unravel_index(order, off.shape), strict=True)
+            if off[i, j] > 0
+        ]
+        right = int(np.trace(counts))
+        text = "no row is misclassified" if not cells else "the largest mistakes (true→predicted): "
+        return (
+            f"Test confusion matrix ({len(names)} x {len(names)}: the heatmaps under Plots, "
+            f"the counts in metrics.json, test.confusion_matrix): {right} of {counts.sum()} "
+            f"rows on the diagonal; {text}" + ", ".join(cells) + "."
+        )
     cells = [
         f"{true}→{pred} {matrix[i][j]}"
         for i, true in enumerate(names)
         for j, pred in enumerate(names)
     ]
     return "Test confusion matrix (rows true, columns predicted):\n" + ",\n".join(cells) + "."
+
+
+def _per_class_note(result: RunResult) -> str:
+    """What the long per-class table holds."""
+    return (
+        "Per class (one row each): rows per split (train before and after sampling), then the "
+        "test scores; recall's exact CI (Clopper-Pearson) shows how rough a small class's "
+        "numbers are."
+    )
 
 
 def _test_section(result: RunResult) -> Section:
@@ -451,8 +661,11 @@ def _test_section(result: RunResult) -> Section:
         [
             f"{notes} CIs: {ci['method']}, {ci['n_resamples']} resamples.",
             Table(_test_table(result)),
-            "Per class:",
-            Table(_per_class_table(result)),
+            "Per class:" if not long_form(result) else _per_class_note(result),
+            Table(
+                per_class_long_table(result) if long_form(result) else _per_class_table(result),
+                sortable=long_form(result),
+            ),
             _confusion_text(result),
         ],
     )
@@ -493,15 +706,50 @@ calibration plot shows how far they are from the natural test balance.""",
     )
 
 
+def compact_lists(config_yaml: str) -> str:
+    """The config YAML with every list of more than LISTED_CLASSES numbers or strings written
+    inline, wrapped at 100 characters (50 thresholds take 5 lines, not 50)."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        """Writes long lists of scalars in flow style."""
+
+    def represent_list(dumper: yaml.SafeDumper, items: list) -> yaml.Node:
+        flow = len(items) > LISTED_CLASSES and not any(isinstance(i, dict | list) for i in items)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flow)
+
+    Dumper.add_representer(list, represent_list)
+    try:
+        data = yaml.safe_load(config_yaml)
+    except yaml.YAMLError:
+        return config_yaml
+    if not isinstance(data, dict) or not _has_long_list(data):
+        return config_yaml
+    return yaml.dump(data, Dumper=Dumper, sort_keys=False, width=100, allow_unicode=True)
+
+
+def _has_long_list(data: Any) -> bool:
+    """Whether a loaded config holds a list longer than LISTED_CLASSES anywhere."""
+    if isinstance(data, dict):
+        return any(_has_long_list(value) for value in data.values())
+    if isinstance(data, list):
+        return len(data) > LISTED_CLASSES or any(_has_long_list(item) for item in data)
+    return False
+
+
 def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: str) -> Document:
     """The run report of any task as a Document (Markdown and HTML share it)."""
     task = Task.of(result)
     record = split_of(result)
+    balance = [Image(c, p) for c, p in plots if p.endswith("class_balance.png")]
+    plots = [(c, p) for c, p in plots if not p.endswith("class_balance.png")]
+    balance_section = _class_balance_section(result)
+    balance_section.blocks += balance
     sections = [
         warnings_section(result["warnings"], "None of the checks fired."),
         *filter(None, [reference_models_section(result)]),
         *([_split_section(record)] if record.get("method") == "time" else []),
-        _class_balance_section(result),
+        balance_section,
         *([_cross_validation_section(result)] if "cross_validation" in result else []),
         _test_section(result),
     ]
@@ -511,9 +759,8 @@ def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: s
     if "skill" in result:
         notes = [f"{metric}: {text}" for metric, text in SKILL_DEFINITIONS.items()]
         sections.append(Section("Skill definitions", [Bullets(notes)]))
-    sections.append(Section("Config", [Code(config_yaml, "yaml")]))
-    noun = "threshold" if task.binary else "thresholds"
-    title = f"Run report: {noun} {threshold_text(result['threshold'])}"
+    sections.append(Section("Config", [Code(compact_lists(config_yaml), "yaml")]))
+    title = f"Run report: {thresholds_title(result['threshold'])}"
     drift = [_bold_lead(text) for text in drift_warnings(result, ("test",))]
     opening = [
         run_verdict(result),
