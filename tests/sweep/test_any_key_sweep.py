@@ -48,7 +48,7 @@ def write_run(root: Path, rate: str, gains: dict[str, float], k: int = 2, seed: 
     from threshold_sweep.config import EvaluateConfig
     from threshold_sweep.evaluate.assess import assess
     from threshold_sweep.evaluate.metrics import split_metrics
-    from threshold_sweep.evaluate.task import Task
+    from threshold_sweep.evaluate.task import Ordinal, Task
     from threshold_sweep.io import write_json
 
     folder = root / f"train.learning_rate={rate}"
@@ -57,9 +57,12 @@ def write_run(root: Path, rate: str, gains: dict[str, float], k: int = 2, seed: 
         yaml.safe_dump([f"train.learning_rate={rate}"])
     )
     names = ["low", "high"] if k == 2 else [f"c{i}" for i in range(k)]
-    task = Task(tuple(names))
+    task = Task(tuple(names), None if k == 2 else Ordinal())  # k >= 3: MAE, within 1, QWK
     frames = {split: _frame(split, k, gains[split], seed) for split in SPLITS}
-    splits = {split: split_metrics(*task.arrays(frame), names) for split, frame in frames.items()}
+    splits = {
+        split: split_metrics(*task.arrays(frame), names, **task.ordinal_inputs(frame))
+        for split, frame in frames.items()
+    }
     result = {
         "task": task.kind,
         "label_names": names,
@@ -68,6 +71,7 @@ def write_run(root: Path, rate: str, gains: dict[str, float], k: int = 2, seed: 
         "class_counts": {s: {n: 100 for n in names} for s in SPLITS},
         "cutoff": 0.5,
         "training": {"epochs_run": 3, "best_epoch": 3, "max_epochs": 3, "monitor": "val_roc_auc"},
+        **({"ordinal": task.ordinal.record()} if task.ordinal else {}),
         **splits,
     }
     cfg = OmegaConf.structured(EvaluateConfig(max_gap=0.05))
@@ -356,10 +360,12 @@ def test_values_are_called_underfitting_or_overfitting_only_when_they_are():
 
 
 def test_paired_metrics_are_the_tasks():
-    from threshold_sweep.evaluate.task import Task
+    from threshold_sweep.evaluate.task import Ordinal, Task
 
     assert Task(("a", "b")).paired_metrics == ("roc_auc", "balanced_accuracy", "mcc")
     assert Task(("a", "b", "c")).paired_metrics == ("roc_auc_ovr", "balanced_accuracy", "mcc")
+    ordinal = Task(("a", "b", "c"), Ordinal())  # a run that recorded its ordinal settings
+    assert ordinal.paired_metrics[3:] == ("mae_classes", "qwk")
 
 
 def test_three_class_runs_are_paired_and_give_the_verdict(tmp_path):
@@ -370,7 +376,7 @@ def test_three_class_runs_are_paired_and_give_the_verdict(tmp_path):
         write_run(tmp_path, rate, gain, k=3, seed=seed)
     summary = summarize(tmp_path)
     paired = summary.paired.set_index("metric")
-    assert list(paired.index) == ["roc_auc_ovr", "balanced_accuracy", "mcc"]
+    assert list(paired.index) == ["roc_auc_ovr", "balanced_accuracy", "mcc", "mae_classes", "qwk"]
     frames = {
         rate: pd.read_csv(tmp_path / f"train.learning_rate={rate}" / "predictions.csv")
         for rate in gains
@@ -384,13 +390,20 @@ def test_three_class_runs_are_paired_and_give_the_verdict(tmp_path):
         - skm.balanced_accuracy_score(a["y_true"], a["y_pred"]),
         "mcc": skm.matthews_corrcoef(b["y_true"], b["y_pred"])
         - skm.matthews_corrcoef(a["y_true"], a["y_pred"]),
+        "mae_classes": np.abs(b["y_pred"] - b["y_true"]).mean()
+        - np.abs(a["y_pred"] - a["y_true"]).mean(),
+        "qwk": skm.cohen_kappa_score(b["y_true"], b["y_pred"], weights="quadratic")
+        - skm.cohen_kappa_score(a["y_true"], a["y_pred"], weights="quadratic"),
     }
     for metric, difference in direct.items():
         row = paired.loc[metric]
         assert row["difference"] == pytest.approx(difference)
         assert row["ci_low"] < difference < row["ci_high"]
     assert paired.loc["roc_auc_ovr", "ci_low"] > 0  # the sharper run ranks better
+    assert paired.loc["mae_classes", "ci_high"] < 0  # and is fewer class steps off
     why = summary.insight_groups["Why the numbers moved"]
+    (mae,) = [s for s in why if s.startswith("MAE (class steps) differs by -")]
+    assert mae.endswith("learning_rate=0.01 is better on MAE (class steps).")  # lower is better
     assert any(s.startswith("balanced accuracy differs by") for s in why)
     assert not any("cutoff" in s for s in why)  # k classes: the most probable class, no cutoff
     verdict = summary.insight_groups["Verdict"]

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from threshold_sweep.evaluate.diagnostics import UNDERFIT_AUC
-from threshold_sweep.evaluate.names import METRIC_LABELS, PREVALENCE_DEPENDENT
+from threshold_sweep.evaluate.names import LOSSES, METRIC_LABELS, PREVALENCE_DEPENDENT
 from threshold_sweep.model.reference import REFERENCE_MODELS
 from threshold_sweep.report.tables import fmt
 
@@ -156,13 +156,17 @@ def _span(metric_rows: pd.DataFrame) -> str:
     )
 
 
-def _verdict(metric_rows: pd.DataFrame, outside: pd.DataFrame, name: str, first, last) -> str:
-    """Within noise, outside noise in every pair (and which group wins), or inconsistent."""
+def _verdict(
+    metric_rows: pd.DataFrame, outside: pd.DataFrame, name: str, first, last, loss: bool = False
+) -> str:
+    """Within noise, outside noise in every pair (and which group wins: the higher, or the
+    lower of a `loss` such as MAE), or inconsistent."""
     n = len(metric_rows)
     if outside.empty:
         return "within noise" + (f": every one of the {n} paired CIs contains 0" if n > 1 else "")
     if len(outside) == n:
-        better = last["group"] if outside["difference"].mean() > 0 else first["group"]
+        higher = outside["difference"].mean() > 0
+        better = last["group"] if higher != loss else first["group"]
         return (
             "outside noise"
             + (f" in all {n} seed pairs" if n > 1 else "")
@@ -205,7 +209,7 @@ def paired_verdicts(paired: pd.DataFrame, first: pd.Series, last: pd.Series) -> 
         if not outside.empty and _moved_with_prevalence(metric, first, last):
             sentences.append(_prevalence_caveat_first(name, span, where, first, last))
             continue
-        verdict = _verdict(metric_rows, outside, name, first, last)
+        verdict = _verdict(metric_rows, outside, name, first, last, metric in LOSSES)
         sentence = f"{name} differs by {span} {where}: {verdict}."
         binary = "roc_auc_ovr" not in set(rows["metric"])  # k classes: argmax, no cutoff
         if not outside.empty and metric == "balanced_accuracy" and binary:

@@ -180,7 +180,7 @@ def _side(merged: pd.DataFrame, task: Task, suffix: str) -> Any:
     """One run's weighted predictions from a merge of two runs' predictions on id."""
     columns = {c: c.removesuffix(suffix) for c in merged.columns if c.endswith(suffix)}
     frame = merged[list(columns)].rename(columns=columns)
-    return weighted_predictions(*task.arrays(frame))
+    return weighted_predictions(*task.arrays(frame), **task.ordinal_inputs(frame))
 
 
 def _pairs(table: pd.DataFrame, keys: list[str]) -> list[tuple[int, int]]:
