@@ -14,6 +14,7 @@ import yaml
 from sklearn import metrics as skm
 
 from threshold_sweep.sweep.stats import SweepAxis, sweep_axis
+from threshold_sweep.sweep.summary import shown_groups
 
 from conftest import TINY, markdown_table, run_cli
 
@@ -406,7 +407,18 @@ def test_three_class_runs_are_paired_and_give_the_verdict(tmp_path):
     assert mae.endswith("learning_rate=0.01 is better on MAE (class steps).")  # lower is better
     assert any(s.startswith("balanced accuracy differs by") for s in why)
     assert not any("cutoff" in s for s in why)  # k classes: the most probable class, no cutoff
-    verdict = summary.insight_groups["Verdict"]
+    (against,) = [s for s in summary.insight_groups["Verdict"] if s.startswith("Against")]
+    roc = paired.loc["roc_auc_ovr"]  # 0.01 - 0.001: the chosen minus the other
+    assert (
+        f"learning_rate=0.001 {-roc['difference']:+.3f} (95% CI {-roc['ci_high']:+.3f}" in against
+    )
+    assert against.endswith("worse beyond noise.")
+    assert not any("discriminates" in s for s in summary.insight_groups["Verdict"])
+    from threshold_sweep.sweep.insights import insight_groups
+
+    groups = shown_groups(summary.groups, summary.group_names, "group")
+    paired = shown_groups(summary.paired, summary.group_names, "first_group", "second_group")
+    verdict = insight_groups(groups, paired, summary.complete, 0.05)["Verdict"]  # no axis
     assert any(
         s.startswith(
             "learning_rate=0.01 discriminates better than learning_rate=0.001: "

@@ -723,6 +723,23 @@ def gap_verdict(runs: pd.DataFrame, axis: Any, max_gap: float) -> list[str]:
 INSIGHT_GROUPS = ("Verdict", "Why the numbers moved", "Caveats", "Run warnings")
 
 
+def _first_and_last(groups: pd.DataFrame, paired: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Binary groups, first against last: the verdict (which discriminates better, why
+    accuracy and F1 moved) and the sentences on why the numbers moved."""
+    first, last = groups.iloc[0], groups.iloc[-1]
+    same_rows = not (
+        "note" in paired and paired["note"].astype(str).str.contains("different").any()
+    )
+    verdict = [discrimination_verdict(first, last, paired), prevalence_explanation(first, last)]
+    why = [
+        *prevalence_shift(first, last, groups["test_prevalence"]),
+        *opposite_movement(first, last, same_rows),
+        *prevalence_free_agreement(first, last, paired),
+        *paired_verdicts(paired, first, last),
+    ]
+    return verdict, why
+
+
 def insight_groups(
     groups: pd.DataFrame,
     paired: pd.DataFrame,
@@ -734,32 +751,21 @@ def insight_groups(
     `axis` (stats.SweepAxis): the numeric swept key, whose value to use and whose gaps per
     value open the verdict."""
     found: dict[str, list[str]] = {name: [] for name in INSIGHT_GROUPS}
-    found["Verdict"] += [
-        *choice_verdict(runs, axis),
-        *gap_verdict(runs, axis, max_gap),
-        *chosen_comparison(runs, paired, axis),
-    ]
+    against = chosen_comparison(runs, paired, axis)  # then first vs last is no verdict
+    found["Verdict"] += [*choice_verdict(runs, axis), *gap_verdict(runs, axis, max_gap), *against]
     binary = all(c in groups for c in BINARY_COLUMNS)
     ranked = groups.dropna(subset=[f"test_{ranking_metric(groups)}_mean"]) if not binary else None
     groups = groups.dropna(subset=list(BINARY_COLUMNS)) if binary else groups.iloc[0:0]
     why = found["Why the numbers moved"]
     if ranked is not None and len(ranked) >= 2:  # k classes: the paired ranking comparison
         first, last = ranked.iloc[0], ranked.iloc[-1]
-        found["Verdict"].append(discrimination_verdict(first, last, paired, "roc_auc_ovr"))
+        if not against:
+            found["Verdict"].append(discrimination_verdict(first, last, paired, "roc_auc_ovr"))
         why += paired_verdicts(paired, first, last)
     if len(groups) >= 2:
-        first, last = groups.iloc[0], groups.iloc[-1]
-        same_rows = not (
-            "note" in paired and paired["note"].astype(str).str.contains("different").any()
-        )
-        found["Verdict"] += [
-            discrimination_verdict(first, last, paired),
-            prevalence_explanation(first, last),
-        ]
-        why += prevalence_shift(first, last, groups["test_prevalence"])
-        why += opposite_movement(first, last, same_rows)
-        why += prevalence_free_agreement(first, last, paired)
-        why += paired_verdicts(paired, first, last)
+        verdict, explained = _first_and_last(groups, paired)
+        found["Verdict"] += verdict[1:] if against else verdict
+        why += explained
     found["Verdict"] += reference_verdict(runs)
     why += no_skill_levels(groups)
     found["Caveats"] += [
