@@ -84,7 +84,11 @@ def test_the_plot_shows_groups_as_categories_when_the_threshold_is_fixed(samplin
             for _, row in summary.complete.iterrows()
         )
     caption = re.findall(r"!\[(.*)\]", (sampling_sweep / "summary.md").read_text())
-    assert caption == ["Test metrics per group (one threshold, 100)"]
+    assert caption == [
+        "Test metrics per group (one threshold, 100)",
+        "Per-epoch loss and monitored metric of every run (train solid, validation dashed), "
+        "one colour per run",
+    ]
 
 
 @pytest.mark.slow

@@ -157,6 +157,14 @@ class Task:
         return (self.ranking_metric, "balanced_accuracy")
 
     @property
+    def paired_metrics(self) -> tuple[str, ...]:
+        """The metrics a sweep compares between two runs on the same test rows (paired
+        bootstrap): the ranking metric, balanced accuracy and MCC, for 2 or k classes; for
+        ordered classes with ordinal settings also the MAE in class steps and QWK."""
+        ordinal = ("mae_classes", "qwk") if self.ordinal else ()
+        return (self.ranking_metric, "balanced_accuracy", "mcc", *ordinal)
+
+    @property
     def cards(self) -> tuple[str, ...]:
         """The few metrics shown first on a run's page."""
         return BINARY_CARDS if self.binary else MULTICLASS_CARDS

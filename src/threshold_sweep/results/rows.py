@@ -76,12 +76,14 @@ def metric_columns(result: RunResult) -> dict[str, Any]:
         "thresholds": threshold_text(result["threshold"]),
         "test_prevalence": result["prevalence"]["test"] if task.binary else float("nan"),
         "test_n": result["test"]["n"],
+        "ci_level": result.get("ci", {}).get("level"),
     }
     for metric in task.headline:
         for field, value in assessed_record(result, metric).items():
             row[SUMMARY_COLUMNS[field].format(metric)] = value
-    for key in ("roc_auc", "balanced_accuracy"):
-        row[f"train_{key}"] = result["train"].get(key)
+    for split in ("train", "validation"):  # a sweep plots them beside test, per swept value
+        for key in dict.fromkeys((*task.overfit_metrics, *task.cards)):
+            row[f"{split}_{key}"] = result.get(split, {}).get(key)
     gaps = [entry["gap"] for entry in result.get("overfitting", {}).values()]
     row["overfit_gap"] = max(gaps) if gaps else None
     row["overfit"] = any(entry["large"] for entry in result.get("overfitting", {}).values())

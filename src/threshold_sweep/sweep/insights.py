@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pandas as pd
 
-from threshold_sweep.evaluate.names import METRIC_LABELS, PREVALENCE_DEPENDENT
+from threshold_sweep.evaluate.diagnostics import UNDERFIT_AUC
+from threshold_sweep.evaluate.names import LOSSES, METRIC_LABELS, PREVALENCE_DEPENDENT
 from threshold_sweep.model.reference import REFERENCE_MODELS
 from threshold_sweep.report.tables import fmt
 
@@ -152,13 +156,17 @@ def _span(metric_rows: pd.DataFrame) -> str:
     )
 
 
-def _verdict(metric_rows: pd.DataFrame, outside: pd.DataFrame, name: str, first, last) -> str:
-    """Within noise, outside noise in every pair (and which group wins), or inconsistent."""
+def _verdict(
+    metric_rows: pd.DataFrame, outside: pd.DataFrame, name: str, first, last, loss: bool = False
+) -> str:
+    """Within noise, outside noise in every pair (and which group wins: the higher, or the
+    lower of a `loss` such as MAE), or inconsistent."""
     n = len(metric_rows)
     if outside.empty:
         return "within noise" + (f": every one of the {n} paired CIs contains 0" if n > 1 else "")
     if len(outside) == n:
-        better = last["group"] if outside["difference"].mean() > 0 else first["group"]
+        higher = outside["difference"].mean() > 0
+        better = last["group"] if higher != loss else first["group"]
         return (
             "outside noise"
             + (f" in all {n} seed pairs" if n > 1 else "")
@@ -201,9 +209,10 @@ def paired_verdicts(paired: pd.DataFrame, first: pd.Series, last: pd.Series) -> 
         if not outside.empty and _moved_with_prevalence(metric, first, last):
             sentences.append(_prevalence_caveat_first(name, span, where, first, last))
             continue
-        verdict = _verdict(metric_rows, outside, name, first, last)
+        verdict = _verdict(metric_rows, outside, name, first, last, metric in LOSSES)
         sentence = f"{name} differs by {span} {where}: {verdict}."
-        if not outside.empty and metric == "balanced_accuracy":
+        binary = "roc_auc_ovr" not in set(rows["metric"])  # k classes: argmax, no cutoff
+        if not outside.empty and metric == "balanced_accuracy" and binary:
             sentence += (
                 " This is at the fixed cutoff; at a tuned cutoff the difference may "
                 "vanish (see tuned_cutoff in each run)."
@@ -313,11 +322,15 @@ def _pair_rows(paired: pd.DataFrame, first: pd.Series, last: pd.Series, metric: 
     ]
 
 
-def discrimination_verdict(first: pd.Series, last: pd.Series, paired: pd.DataFrame) -> str:
-    """Which group ranks the test rows better, read from the paired ROC-AUC differences."""
-    r1, r2 = first["test_roc_auc_mean"], last["test_roc_auc_mean"]
-    rows = _pair_rows(paired, first, last, "roc_auc")
-    values = f"ROC-AUC {fmt(r1)} ({first['group']}) vs {fmt(r2)} ({last['group']})"
+def discrimination_verdict(
+    first: pd.Series, last: pd.Series, paired: pd.DataFrame, metric: str = "roc_auc"
+) -> str:
+    """Which group ranks the test rows better, read from the paired differences of the ranking
+    `metric` (ROC-AUC, one-vs-rest for k classes)."""
+    r1, r2 = first[f"test_{metric}_mean"], last[f"test_{metric}_mean"]
+    rows = _pair_rows(paired, first, last, metric)
+    label = METRIC_LABELS.get(metric, metric)
+    values = f"{label} {fmt(r1)} ({first['group']}) vs {fmt(r2)} ({last['group']})"
     if rows.empty:
         return (
             f"Whether {first['group']} or {last['group']} discriminates better cannot be "
@@ -446,30 +459,313 @@ def diagnostic_notes(runs: pd.DataFrame) -> list[str]:
     return notes
 
 
+def ranking_metric(frame: pd.DataFrame) -> str:
+    """The ranking metric a table of runs or groups holds: ROC-AUC (binary) or one-vs-rest."""
+    binary = [c for c in ("test_roc_auc", "test_roc_auc_mean") if c in frame]
+    return "roc_auc" if any(frame[c].notna().any() for c in binary) else "roc_auc_ovr"
+
+
+def _key_name(axis: Any) -> str:
+    """The swept key by its last dotted part ('train.learning_rate' -> 'learning_rate')."""
+    return axis.key.rsplit(".", 1)[-1]
+
+
+def _gap_text(row: pd.Series, split: str, metric: str, level: str = "") -> str:
+    """'+0.082 (95% CI +0.045 to +0.120)': a run's train - split gap of `metric` with its CI."""
+    name = f"gap_{split}_{metric}"
+    text = fmt(row.get(name), signed=True)
+    low, high = row.get(f"{name}_ci_low"), row.get(f"{name}_ci_high")
+    if low is not None and pd.notna(low):
+        text += f" ({level}CI {fmt(low, signed=True)} to {fmt(high, signed=True)})"
+    return text
+
+
+def _level(row: pd.Series) -> str:
+    """'95% ' from a run's ci_level, '' when unknown."""
+    level = row.get("ci_level")
+    return f"{float(level):.0%} " if level is not None and pd.notna(level) else ""
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The value a one-key sweep chose (best validation ranking metric): its name and test
+    value with the CI's lower bound."""
+
+    name: str  # 'learning_rate=0.01'
+    test: float
+    ci_low: float
+
+
+def fit_state(row: pd.Series, metrics: list[str], max_gap: float, chosen: Chosen | None) -> str:
+    """'underfit', 'overfit' or 'fits' for a run (or a value's mean over runs): underfit when
+    its train ranking metric is near chance (below UNDERFIT_AUC), or when both its train and
+    test skill are low: train below the `chosen` value's test CI and test below that value
+    beyond test noise; overfit when a train - test gap exceeds evaluate.max_gap with its CI
+    above 0 (beyond test noise)."""
+    ranking = next((m for m in metrics if m.startswith("roc_auc")), metrics[0])
+    train, test_high = row.get(f"train_{ranking}"), row.get(f"test_{ranking}_ci_high")
+    if pd.notna(train) and train < UNDERFIT_AUC:
+        return "underfit"
+    low_skill = chosen is not None and train < chosen.ci_low and test_high < chosen.test
+    if pd.notna(train) and pd.notna(test_high) and low_skill:
+        return "underfit"
+    for metric in metrics:
+        gap, low = row.get(f"gap_test_{metric}"), row.get(f"gap_test_{metric}_ci_low")
+        if pd.notna(gap) and gap > max_gap and (pd.isna(low) or low > 0):
+            return "overfit"
+    return "fits"
+
+
+def _noise_word(row: pd.Series, split: str, metric: str) -> str:
+    """Whether a gap's CI lies above 0 ('beyond noise'), below it ('beyond noise, the split
+    above train') or contains it ('within noise')."""
+    low, high = row.get(f"gap_{split}_{metric}_ci_low"), row.get(f"gap_{split}_{metric}_ci_high")
+    if low is None or pd.isna(low):
+        return "noise unknown"
+    if high < 0:
+        return f"beyond noise, {split} above train"
+    return "beyond noise" if low > 0 else "within noise"
+
+
+def chosen_value(runs: pd.DataFrame, axis: Any) -> Chosen | None:
+    """The value of a one-key sweep with the best validation ranking metric (mean over its
+    runs), with its test value and CI; None for other sweeps or without test CIs."""
+    if axis is None or not axis.only or runs.empty:
+        return None
+    metric = ranking_metric(runs)
+    best = _best_by_validation(_by_value(runs, axis), metric)
+    if best is None or pd.isna(best.get(f"test_{metric}_ci_low")):
+        return None
+    name = f"{_key_name(axis)}={best['shown']}"
+    return Chosen(name, float(best[f"test_{metric}"]), float(best[f"test_{metric}_ci_low"]))
+
+
+def gap_notes(runs: pd.DataFrame, max_gap: float, axis: Any) -> list[str]:
+    """Per run of a sweep over a numeric key: its train - test gap of each overfit metric with
+    its CI, whether that is beyond test noise and evaluate.max_gap, and the train -
+    validation gap; underfitting named as such, never as overfitting."""
+    from threshold_sweep.sweep.stats import overfit_metrics
+
+    metrics = overfit_metrics(runs)
+    if axis is None or not metrics:
+        return []
+    chosen = chosen_value(runs, axis)
+    notes = []
+    for _, row in runs.iterrows():
+        level = _level(row)
+        parts = [
+            f"{METRIC_LABELS.get(m, m)} {_gap_text(row, 'test', m, level)}, "
+            f"{_noise_word(row, 'test', m)}"
+            for m in metrics
+        ]
+        state = fit_state(row, metrics, max_gap, chosen)
+        over = any(row.get(f"gap_test_{m}", 0) > max_gap for m in metrics)
+        if state == "underfit":
+            first = metrics[0]
+            train = row.get(f"train_{first}")
+            below = (
+                f"below {UNDERFIT_AUC}, near chance"
+                if train < UNDERFIT_AUC or chosen is None
+                else f"below the test CI of {chosen.name} ({fmt(chosen.ci_low)} and up), and "
+                "so is its test value"
+            )
+            tail = (
+                f"underfitting: its train {METRIC_LABELS.get(first, first)} {fmt(train)} is "
+                f"{below}, so its gap is not called overfitting"
+            )
+        elif state == "overfit":
+            tail = f"overfitting: beyond test noise and above evaluate.max_gap={max_gap:g}"
+        elif over:
+            tail = (
+                f"above evaluate.max_gap={max_gap:g} but within test noise: not evidence of "
+                "overfitting"
+            )
+        else:
+            tail = f"not overfitting (at most evaluate.max_gap={max_gap:g} or within test noise)"
+        validation = "; ".join(
+            f"{METRIC_LABELS.get(m, m)} {_gap_text(row, 'validation', m, level)}" for m in metrics
+        )
+        notes.append(
+            f"{row['run']}: train - test gap {'; '.join(parts)}: {tail}. Train - validation "
+            f"gap: {validation}."
+        )
+    return notes
+
+
+def _by_value(runs: pd.DataFrame, axis: Any) -> pd.DataFrame:
+    """The runs' numeric columns averaged per value of the swept key, in ascending order."""
+    values = pd.to_numeric(runs[axis.key], errors="coerce")
+    numeric = runs.select_dtypes("number").assign(value=values, shown=runs[axis.key].astype(str))
+    means = numeric.groupby("value", sort=True).mean(numeric_only=True)
+    shown = numeric.groupby("value", sort=True)["shown"].first()
+    return means.assign(shown=shown).reset_index()
+
+
+def _best_by_validation(by_value: pd.DataFrame, metric: str) -> pd.Series | None:
+    """The value with the best validation `metric` (mean over its runs), None without one."""
+    column = f"validation_{metric}"
+    if column not in by_value or by_value[column].isna().all():
+        return None
+    return by_value.loc[by_value[column].idxmax()]
+
+
+def choice_verdict(runs: pd.DataFrame, axis: Any) -> list[str]:
+    """For a sweep of one numeric key: the value to use, chosen by the best validation ranking
+    metric (never by test), with its test value and CI."""
+    if axis is None or not axis.only or runs.empty:
+        return []
+    metric = ranking_metric(runs)
+    by_value = _by_value(runs, axis)
+    best = _best_by_validation(by_value, metric)
+    if best is None or len(by_value) < 2:
+        return []
+    name, label = _key_name(axis), METRIC_LABELS.get(metric, metric)
+    test = fmt(best[f"test_{metric}"])
+    low, high = best.get(f"test_{metric}_ci_low"), best.get(f"test_{metric}_ci_high")
+    if low is not None and pd.notna(low):
+        test += f" ({_level(best)}CI {fmt(low)} to {fmt(high)})"
+    repeats = runs.groupby(axis.key).size().max()
+    mean = f" (means over {repeats} runs per value)" if repeats > 1 else ""
+    return [
+        f"Use {name}={best['shown']}: it has the best validation {label}, "
+        f"{fmt(best[f'validation_{metric}'])}{mean}; its test {label} is {test}. "
+        "It is chosen on the validation rows, not on test: the value with the best test score "
+        "would make that test score an optimistic estimate."
+    ]
+
+
+def _against(paired: pd.DataFrame, chosen: Chosen, metric: str) -> pd.DataFrame:
+    """The paired rows of `metric` that involve the chosen group, as other - chosen: the other
+    group, the difference, its CI and level."""
+    rows = paired[paired["metric"] == metric]
+    second = rows[rows["second_group"] == chosen.name]  # there the difference is chosen - other
+    first = rows[rows["first_group"] == chosen.name]
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "other": second["first_group"],
+                    "difference": -second["difference"],
+                    "ci_low": -second["ci_high"],
+                    "ci_high": -second["ci_low"],
+                    "level": second["level"],
+                }
+            ),
+            first.rename(columns={"second_group": "other"})[
+                ["other", "difference", "ci_low", "ci_high", "level"]
+            ],
+        ]
+    )
+
+
+def chosen_comparison(runs: pd.DataFrame, paired: pd.DataFrame, axis: Any) -> list[str]:
+    """The chosen value of a one-key sweep against every value it was paired with on the same
+    test rows: other minus chosen ranking metric with its CI, worse or better beyond noise only
+    when every seed pair's CI excludes 0 the same way."""
+    chosen = chosen_value(runs, axis)
+    if chosen is None or paired.empty or "difference" not in paired:
+        return []
+    metric = ranking_metric(runs)
+    against = _against(paired, chosen, metric)
+    if against.empty:
+        return []
+    parts = []
+    for other, rows in against.groupby("other", sort=False):
+        if (rows["ci_high"] < 0).all():
+            word = "worse beyond noise"
+        elif (rows["ci_low"] > 0).all():
+            word = "better beyond noise"
+        else:
+            word = "within noise"
+        parts.append(f"{other} {_span(rows)}, {word}")
+    label = METRIC_LABELS.get(metric, metric)
+    return [
+        f"Against {chosen.name} on the same test rows (paired bootstrap, {label} of the other "
+        f"value minus {chosen.name}'s): {'; '.join(parts)}."
+    ]
+
+
+def gap_verdict(runs: pd.DataFrame, axis: Any, max_gap: float) -> list[str]:
+    """For a sweep of one numeric key: the train - validation gap of the ranking metric per value
+    with its CI, and which values underfit or overfit (train - test beyond noise and max_gap)."""
+    from threshold_sweep.sweep.stats import overfit_metrics
+
+    metrics = overfit_metrics(runs)
+    if axis is None or not axis.only or runs.empty or not metrics:
+        return []
+    metric = ranking_metric(runs)
+    metrics = [metric, *[m for m in metrics if m != metric]]
+    by_value = _by_value(runs, axis)
+    chosen = chosen_value(runs, axis)
+    name, label = _key_name(axis), METRIC_LABELS.get(metric, metric)
+    per_value = "; ".join(
+        f"{row['shown']}: {_gap_text(row, 'validation', metric, _level(row))} "
+        f"{_noise_word(row, 'validation', metric)}"
+        for _, row in by_value.iterrows()
+    )
+    states = {
+        row["shown"]: fit_state(row, metrics, max_gap, chosen) for _, row in by_value.iterrows()
+    }
+    words = {"underfit": "underfitting", "overfit": "overfitting", "fits": "neither"}
+    fits = "; ".join(
+        f"{words[state]} at {name}={', '.join(v for v, s in states.items() if s == state)}"
+        for state in ("underfit", "overfit", "fits")
+        if state in states.values()
+    )
+    return [
+        f"Train - validation gap of {label} per {name} (CI: validation-row noise): {per_value}.",
+        f"By {name}: {fits} (underfitting: train {label} below {UNDERFIT_AUC}, or train below "
+        "the chosen value's test CI and test below it beyond noise; overfitting: a train - "
+        f"test gap beyond test noise and above evaluate.max_gap={max_gap:g}).",
+    ]
+
+
 INSIGHT_GROUPS = ("Verdict", "Why the numbers moved", "Caveats", "Run warnings")
 
 
+def _first_and_last(groups: pd.DataFrame, paired: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Binary groups, first against last: the verdict (which discriminates better, why
+    accuracy and F1 moved) and the sentences on why the numbers moved."""
+    first, last = groups.iloc[0], groups.iloc[-1]
+    same_rows = not (
+        "note" in paired and paired["note"].astype(str).str.contains("different").any()
+    )
+    verdict = [discrimination_verdict(first, last, paired), prevalence_explanation(first, last)]
+    why = [
+        *prevalence_shift(first, last, groups["test_prevalence"]),
+        *opposite_movement(first, last, same_rows),
+        *prevalence_free_agreement(first, last, paired),
+        *paired_verdicts(paired, first, last),
+    ]
+    return verdict, why
+
+
 def insight_groups(
-    groups: pd.DataFrame, paired: pd.DataFrame, runs: pd.DataFrame, max_gap: float
+    groups: pd.DataFrame,
+    paired: pd.DataFrame,
+    runs: pd.DataFrame,
+    max_gap: float,
+    axis: Any = None,
 ) -> dict[str, list[str]]:
-    """The insights by importance: the verdict, the explanation, caveats, the runs' warnings."""
+    """The insights by importance: the verdict, the explanation, caveats, the runs' warnings.
+    `axis` (stats.SweepAxis): the numeric swept key, whose value to use and whose gaps per
+    value open the verdict."""
     found: dict[str, list[str]] = {name: [] for name in INSIGHT_GROUPS}
+    against = chosen_comparison(runs, paired, axis)  # then first vs last is no verdict
+    found["Verdict"] += [*choice_verdict(runs, axis), *gap_verdict(runs, axis, max_gap), *against]
     binary = all(c in groups for c in BINARY_COLUMNS)
+    ranked = groups.dropna(subset=[f"test_{ranking_metric(groups)}_mean"]) if not binary else None
     groups = groups.dropna(subset=list(BINARY_COLUMNS)) if binary else groups.iloc[0:0]
     why = found["Why the numbers moved"]
-    if len(groups) >= 2:
-        first, last = groups.iloc[0], groups.iloc[-1]
-        same_rows = not (
-            "note" in paired and paired["note"].astype(str).str.contains("different").any()
-        )
-        found["Verdict"] += [
-            discrimination_verdict(first, last, paired),
-            prevalence_explanation(first, last),
-        ]
-        why += prevalence_shift(first, last, groups["test_prevalence"])
-        why += opposite_movement(first, last, same_rows)
-        why += prevalence_free_agreement(first, last, paired)
+    if ranked is not None and len(ranked) >= 2:  # k classes: the paired ranking comparison
+        first, last = ranked.iloc[0], ranked.iloc[-1]
+        if not against:
+            found["Verdict"].append(discrimination_verdict(first, last, paired, "roc_auc_ovr"))
         why += paired_verdicts(paired, first, last)
+    if len(groups) >= 2:
+        verdict, explained = _first_and_last(groups, paired)
+        found["Verdict"] += verdict[1:] if against else verdict
+        why += explained
     found["Verdict"] += reference_verdict(runs)
     why += no_skill_levels(groups)
     found["Caveats"] += [
@@ -477,15 +773,19 @@ def insight_groups(
         *calibration_notes(groups),
         *repeat_notes(groups),
         *diagnostic_notes(runs),
-        *overfitting_notes(runs, max_gap),
+        *(gap_notes(runs, max_gap, axis) or overfitting_notes(runs, max_gap)),
     ]
     found["Run warnings"] += warning_notes(runs)
     return {name: sentences for name, sentences in found.items() if sentences}
 
 
 def sweep_insights(
-    groups: pd.DataFrame, paired: pd.DataFrame, runs: pd.DataFrame, max_gap: float
+    groups: pd.DataFrame,
+    paired: pd.DataFrame,
+    runs: pd.DataFrame,
+    max_gap: float,
+    axis: Any = None,
 ) -> list[str]:
     """Every insight that the rules find in the sweep's numbers, the verdict first."""
-    found = insight_groups(groups, paired, runs, max_gap)
+    found = insight_groups(groups, paired, runs, max_gap, axis)
     return [sentence for sentences in found.values() for sentence in sentences]

@@ -14,7 +14,7 @@ from threshold_sweep.layout import ERROR_TXT, REPORT_HTML, REPORT_MD
 from threshold_sweep.model.reference import REFERENCE_MODELS
 from threshold_sweep.report.document import Block, Bullets, Code, Document, Image, Section, Table
 from threshold_sweep.report.tables import fmt
-from threshold_sweep.sweep.summary import run_labels, shown_groups
+from threshold_sweep.sweep.summary import CURVES_PNG, run_labels, shown_groups
 
 RUN_COLUMNS = (
     "test_prevalence",
@@ -24,6 +24,8 @@ RUN_COLUMNS = (
     "test_f1",
     "test_mcc",
     "test_roc_auc",
+    "test_roc_auc_ovr",  # k classes: one-vs-rest
+    "test_macro_f1",
     "test_average_precision",
     "fold_roc_auc_sd",  # k-fold runs: the ROC-AUC's sd over the held-out folds
     "fold_balanced_accuracy_sd",
@@ -31,10 +33,29 @@ RUN_COLUMNS = (
 )
 
 
-def _plot_caption(groups: pd.DataFrame) -> str:
+GAP_RUN_COLUMNS = {  # a sweep over a numeric key: the ranking metric's gaps per run
+    f"{prefix}{metric}": label
+    for metric in ("roc_auc", "roc_auc_ovr")
+    for prefix, label in (
+        ("validation_", f"validation {metric}"),
+        ("gap_validation_", f"train - validation {metric}"),
+        ("gap_test_", f"train - test {metric}"),
+    )
+}
+
+
+def _plot_caption(groups: pd.DataFrame, axis: Any = None) -> str:
     """The sweep plot's caption, naming the groups it cannot show (several thresholds each)."""
     from threshold_sweep.sweep.stats import by_group
 
+    if axis is not None:
+        scale = ", log axis" if axis.log else ""
+        return (
+            f"Metrics against {axis.key}{scale}: test with its CI, validation beside it and train "
+            "where the metric ignores the class balance (the training rows are resampled); the "
+            "last panel is the train - test gap with its CI (test-row noise) and "
+            "evaluate.max_gap"
+        )
     unplotted = groups.loc[groups["threshold"].isna(), "group"].tolist()
     caption = "Test metrics against the threshold"
     if by_group(groups):
@@ -49,13 +70,14 @@ def _plot_caption(groups: pd.DataFrame) -> str:
     return caption
 
 
-def _with_ci(row: pd.Series, metric: str, prefix: str = "test_") -> str:
-    """'0.912 [0.90, 0.93]' from a row holding a metric and its CI columns."""
+def _with_ci(row: pd.Series, metric: str, prefix: str = "test_", signed: bool = False) -> str:
+    """'0.912 [0.90, 0.93]' from a row holding a metric and its CI columns (`signed`: a
+    difference, '+0.012 [-0.010, +0.034]')."""
     value = row.get(f"{prefix}{metric}")
     low, high = row.get(f"{prefix}{metric}_ci_low"), row.get(f"{prefix}{metric}_ci_high")
     if low is None or pd.isna(low):
-        return fmt(value)
-    return f"{fmt(value)} [{fmt(low)}, {fmt(high)}]"
+        return fmt(value, signed=signed)
+    return f"{fmt(value, signed=signed)} [{fmt(low, signed=signed)}, {fmt(high, signed=signed)}]"
 
 
 def comparable_table(groups: pd.DataFrame, prevalence_dependent: Collection[str]) -> pd.DataFrame:
@@ -156,19 +178,29 @@ def _linked_runs(
     )
 
 
-def _runs_table(root: Path, complete: pd.DataFrame, varying: list[str]) -> Table:
+def _runs_table(
+    root: Path, complete: pd.DataFrame, varying: list[str], gaps: bool = False
+) -> Table:
     """Completed runs by their varying values: the overrides that vary over the sweep and the test
-    metrics (two with their CI)."""
-    shown = ["run", *varying, *[c for c in RUN_COLUMNS if c in complete]]
+    metrics (two with their CI); with `gaps`, the ranking metric's validation value and its
+    train - validation and train - test gaps with their CIs."""
+    columns = [*RUN_COLUMNS, *(GAP_RUN_COLUMNS if gaps else ())]
+    shown = ["run", *varying, *[c for c in columns if c in complete and complete[c].notna().any()]]
     values = complete[shown].reset_index(drop=True)
     for count in ("test_n", "n_warnings"):
         if count in values:
             values[count] = values[count].astype("Int64")
     runs = values.copy()
     runs["run"] = run_labels(values, varying, with_keys=False)  # the columns name the keys
-    for metric in ("roc_auc", "balanced_accuracy"):
-        if f"test_{metric}_ci_low" in complete:
+    for metric in ("roc_auc", "roc_auc_ovr", "balanced_accuracy"):
+        if f"test_{metric}" in runs and f"test_{metric}_ci_low" in complete:
             runs[f"test_{metric}"] = [_with_ci(r, metric) for _, r in complete.iterrows()]
+    for column in GAP_RUN_COLUMNS:
+        if column in runs and f"{column}_ci_low" in complete:
+            signed = column.startswith("gap_")
+            runs[column] = [_with_ci(r, column, "", signed) for _, r in complete.iterrows()]
+    runs = runs.rename(columns=GAP_RUN_COLUMNS)
+    values = values.rename(columns=GAP_RUN_COLUMNS)
     folders = {"run": values["run"]}
     runs, values = (
         frame.rename(columns=lambda c: c.removeprefix("test_")) for frame in (runs, values)
@@ -187,7 +219,7 @@ def _repeats_section(groups: pd.DataFrame) -> Section:
 
 
 def _comparable_section(
-    root: Path, groups: pd.DataFrame, prevalence_dependent: Collection[str]
+    root: Path, groups: pd.DataFrame, prevalence_dependent: Collection[str], axis: Any = None
 ) -> Section:
     """Per group: test value, CI and the no-skill value at its prevalence, and the plot."""
     blocks: list[Block] = [
@@ -199,7 +231,11 @@ def _comparable_section(
         Table(comparable_table(groups, prevalence_dependent), sortable=True),
     ]
     if (root / "summary_metrics.png").exists():
-        blocks.append(Image(_plot_caption(groups), "summary_metrics.png"))
+        blocks.append(Image(_plot_caption(groups, axis), "summary_metrics.png"))
+    if (root / CURVES_PNG).exists():
+        colour = f"coloured along {axis.key}" if axis is not None else "one colour per run"
+        caption = "Per-epoch loss and monitored metric of every run (train solid, validation "
+        blocks.append(Image(f"{caption}dashed), {colour}", CURVES_PNG))
     return Section("Comparable metrics", blocks)
 
 
@@ -224,13 +260,20 @@ def _failed_section(root: Path, failed: pd.DataFrame, names: dict[str, str]) -> 
     return Section("Failed runs", [table])
 
 
-def _runs_section(root: Path, complete: pd.DataFrame, varying: list[str]) -> Section:
+def _runs_section(
+    root: Path, complete: pd.DataFrame, varying: list[str], gaps: bool = False
+) -> Section:
     """One row of test metrics per finished run."""
     text = (
         "Test metrics; ROC-AUC and balanced accuracy with their bootstrap CI. "
         "Each run's warnings are in its report; point at a run's name for its folder."
     )
-    return Section("Runs", [text, _runs_table(root, complete, varying)])
+    if gaps:
+        text += (
+            " The gaps are train minus validation or test, with the CI of the validation or "
+            "test value subtracted from the train value (that split's row noise)."
+        )
+    return Section("Runs", [text, _runs_table(root, complete, varying, gaps)])
 
 
 def reference_table(complete: pd.DataFrame, labels: list[str]) -> pd.DataFrame | None:
@@ -349,7 +392,9 @@ def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[
     if found:
         sections.append(_insights_section(found))
     if not complete.empty:
-        sections.append(_runs_section(root, complete, summary.varying or []))
+        gaps = getattr(summary, "axis", None) is not None
+        runs = summary.complete if gaps else complete
+        sections.append(_runs_section(root, runs, summary.varying or [], gaps))
         labels = run_labels(complete, summary.varying or []).tolist()
         sections += filter(None, [_reference_section(complete, labels)])
     groups = summary.groups
@@ -357,7 +402,8 @@ def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[
         groups = shown_groups(groups, summary.group_names or {}, "group")
         if groups.filter(like="_count").max().max() > 1:
             sections.append(_repeats_section(groups))
-        sections.append(_comparable_section(root, groups, prevalence_dependent))
+        axis = getattr(summary, "axis", None)
+        sections.append(_comparable_section(root, groups, prevalence_dependent, axis))
     if summary.paired is not None and not summary.paired.empty:
         sections.append(_paired_section(root, summary.paired, names))
     if not failed.empty:

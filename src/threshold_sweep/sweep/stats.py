@@ -4,17 +4,110 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from threshold_sweep.evaluate.bootstrap import PERCENTILE, paired_difference, weighted_predictions
+from threshold_sweep.evaluate.bootstrap import (
+    DEFAULT_METHOD,
+    PERCENTILE,
+    bootstrap_ci,
+    paired_difference,
+    weighted_predictions,
+)
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import METRICS_JSON, PREDICTIONS
 
 SEED_KEYS = ("train.seed", "sampling.seed")
 MAX_GROUPS_FOR_ALL_PAIRS = 6
+LOG_AXIS_DECADES = 2.0  # a positive swept key spanning this many decades gets a log axis
+GAP_SPLITS = ("validation", "test")  # train - split: the gaps a sweep reports per run
+
+
+@dataclass(frozen=True)
+class SweepAxis:
+    """The numeric swept key that a sweep's plots and insights put on their x axis."""
+
+    key: str
+    log: bool
+    only: bool = True  # the only swept key besides seeds: one group per value
+
+
+def sweep_axis(table: pd.DataFrame, keys: list[str]) -> SweepAxis | None:
+    """The first numeric swept key when the threshold is not swept (a threshold sweep keeps its
+    own axis); log when its values are all positive and span LOG_AXIS_DECADES decades or more."""
+    if "label.threshold" in keys:
+        return None
+    for key in keys:
+        values = pd.to_numeric(table[key], errors="coerce")
+        if values.notna().all() and values.nunique() > 1:
+            positive = bool((values > 0).all())
+            log = positive and float(np.log10(values.max() / values.min())) >= LOG_AXIS_DECADES
+            return SweepAxis(key, log, len(keys) == 1)
+    return None
+
+
+def overfit_metrics(runs: pd.DataFrame) -> list[str]:
+    """The Task.overfit_metrics (binary or k classes) whose train and test values the runs hold."""
+    tasks = (Task(("0", "1")), Task(("0", "1", "2")))
+    names = dict.fromkeys(metric for task in tasks for metric in task.overfit_metrics)
+    held = [
+        m
+        for m in names
+        if {f"train_{m}", f"test_{m}"} <= set(runs) and runs[f"train_{m}"].notna().any()
+    ]
+    return sorted(held, key=lambda metric: not metric.startswith("roc_auc"))  # ranking first
+
+
+def _validation_ci(run_dir: Path, metrics: list[str]) -> dict[str, float]:
+    """A run's bootstrap CI of `metrics` on its validation rows (predictions_validation.csv, the
+    run's CI settings) as validation_{metric}_ci_low / _ci_high; empty without the file."""
+    path = run_dir / PREDICTIONS["validation"]
+    if not path.exists():
+        return {}
+    result = json.loads((run_dir / METRICS_JSON).read_text())
+    ci = result.get("ci") or {}
+    if "n_resamples" not in ci:
+        return {}
+    task = Task.of(result)
+    predictions = weighted_predictions(*task.arrays(pd.read_csv(path)))
+    method = ci.get("interval_method", DEFAULT_METHOD)
+    bounds = bootstrap_ci(
+        predictions, int(ci["n_resamples"]), float(ci["level"]), int(ci["seed"]), method
+    )
+    row = {}
+    for metric in metrics:
+        if metric in bounds:
+            row[f"validation_{metric}_ci_low"], row[f"validation_{metric}_ci_high"] = bounds[metric]
+    return row
+
+
+def gap_columns(root: Path, runs: pd.DataFrame) -> pd.DataFrame:
+    """Per run (indexed like `runs`): the validation CIs of the overfit metrics and, for each
+    split of GAP_SPLITS, gap_{split}_{metric} = train - split with its CI, the split's
+    bootstrap CI subtracted from the train value (the training rows are the ones the model was
+    fitted on; the noise in question is that of the rows it was not: the rule of metrics.json's
+    `overfitting`, whose train value beyond the test CI is a gap CI above 0)."""
+    metrics = overfit_metrics(runs)
+    validation = pd.DataFrame(
+        [_validation_ci(root / run, metrics) for run in runs["run"]], index=runs.index
+    )
+    columns: dict[str, pd.Series] = {c: validation[c] for c in validation}
+    for metric in metrics:
+        train = runs[f"train_{metric}"]
+        for split in GAP_SPLITS:
+            name = f"gap_{split}_{metric}"
+            columns[name] = train - runs[f"{split}_{metric}"]
+            low, high = (f"{split}_{metric}_ci_{end}" for end in ("low", "high"))
+            source = validation if split == "validation" else runs
+            if low in source:
+                columns[f"{name}_ci_low"] = train - source[high]
+                columns[f"{name}_ci_high"] = train - source[low]
+    frame = pd.DataFrame(columns, index=runs.index)
+    return frame
 
 
 def group_keys(table: pd.DataFrame, override_columns: list[str]) -> list[str]:
@@ -83,16 +176,11 @@ def _load_predictions(run_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     return predictions, json.loads((run_dir / METRICS_JSON).read_text())
 
 
-def paired_metrics(task: Task) -> tuple[str, ...]:
-    """The prevalence-free ranking metric, balanced accuracy and MCC of the task."""
-    return (task.ranking_metric, "balanced_accuracy", "mcc")
-
-
 def _side(merged: pd.DataFrame, task: Task, suffix: str) -> Any:
     """One run's weighted predictions from a merge of two runs' predictions on id."""
     columns = {c: c.removesuffix(suffix) for c in merged.columns if c.endswith(suffix)}
     frame = merged[list(columns)].rename(columns=columns)
-    return weighted_predictions(*task.arrays(frame))
+    return weighted_predictions(*task.arrays(frame), **task.ordinal_inputs(frame))
 
 
 def _pairs(table: pd.DataFrame, keys: list[str]) -> list[tuple[int, int]]:
@@ -146,7 +234,7 @@ def paired_comparisons(root: Path, table: pd.DataFrame, keys: list[str]) -> pd.D
         differences = paired_difference(
             _side(merged, task, "_a"),
             _side(merged, task, "_b"),
-            paired_metrics(task),
+            task.paired_metrics,
             int(ci["n_resamples"]),
             float(ci["level"]),
             int(ci["seed"]),

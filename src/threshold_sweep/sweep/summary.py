@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 import pandas as pd
 
 from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT
-from threshold_sweep.io import write_csv, write_text
-from threshold_sweep.layout import METRICS_JSON
+from threshold_sweep.evaluate.task import MULTICLASS_CARDS
+from threshold_sweep.io import write_csv, write_figure, write_text
+from threshold_sweep.layout import HISTORY, METRICS_JSON
 from threshold_sweep.report.tables import fmt
 from threshold_sweep.results.read import (
     find_run_dirs,
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MAIN_METRICS = ("accuracy", "balanced_accuracy", "f1", "mcc", "roc_auc", "average_precision")
 RESERVED_COLUMNS = ("run", "status", "error", "job")
+CURVES_PNG = "summary_curves.png"
 
 
 @dataclass
@@ -45,6 +48,8 @@ class SweepSummary:
     complete: pd.DataFrame | None = None
     insights: list[str] | None = None  # every sentence, the verdict first
     insight_groups: dict[str, list[str]] | None = None  # the same under their headings
+    axis: Any = None  # the numeric swept key of the plots (stats.SweepAxis), None: threshold
+    max_gap: float = 0.05  # evaluate.max_gap of the runs
 
 
 def _run_row(root: Path, run_dir: Path, overrides: dict[str, str]) -> dict[str, Any]:
@@ -107,7 +112,14 @@ def _max_gap(root: Path, table: pd.DataFrame) -> float:
 def summarize(root: Path) -> SweepSummary:
     """The summary tables of every run under `root`, computed without writing anything."""
     from threshold_sweep.sweep.insights import insight_groups
-    from threshold_sweep.sweep.stats import group_keys, paired_comparisons, repeats, sort_runs
+    from threshold_sweep.sweep.stats import (
+        gap_columns,
+        group_keys,
+        paired_comparisons,
+        repeats,
+        sort_runs,
+        sweep_axis,
+    )
 
     root = Path(root)
     table = collect_runs(root)
@@ -124,11 +136,13 @@ def summarize(root: Path) -> SweepSummary:
         keys = group_keys(table, varying)
         summary.keys = keys
         complete = sort_runs(complete, keys)
-        metrics = [
-            c
-            for c in complete.columns
-            if c.startswith(("test_", "chance_", "skill_", "reweighted_"))
-        ]
+        gaps = gap_columns(root, complete)
+        complete = complete.join(gaps).copy()  # one block, not one per added column
+        summary.table = table.merge(complete[["run", *gaps.columns]], on="run", how="left")
+        summary.axis = sweep_axis(complete, keys)
+        summary.max_gap = _max_gap(root, complete)
+        prefixes = ("test_", "chance_", "skill_", "reweighted_", "train_", "validation_", "gap_")
+        metrics = [c for c in complete.columns if c.startswith(prefixes)]
         summary.complete = complete
         summary.groups = repeats(complete, keys, metrics)
         summary.paired = paired_comparisons(root, complete, keys)
@@ -140,7 +154,9 @@ def summarize(root: Path) -> SweepSummary:
         paired = summary.paired
         if not paired.empty:
             paired = shown_groups(paired, summary.group_names, "first_group", "second_group")
-        summary.insight_groups = insight_groups(groups, paired, named, _max_gap(root, complete))
+        summary.insight_groups = insight_groups(
+            groups, paired, named, summary.max_gap, summary.axis
+        )
         summary.insights = [s for group in summary.insight_groups.values() for s in group]
     return summary
 
@@ -213,24 +229,87 @@ def build_summary(root: Path) -> SweepSummary:
     if summary.groups is not None:
         write_csv(root / "summary_groups.csv", summary.groups)
         write_csv(root / "summary_paired.csv", summary.paired)
-        _plot_if_changed(summary, root / "summary_metrics.png")
+        _plot_metrics(summary, root / "summary_metrics.png")
+        _plot_curves(root, summary, root / CURVES_PNG)
     write_summary_markdown(root, summary, PREVALENCE_DEPENDENT)
     return summary
 
 
-def _plot_if_changed(summary: SweepSummary, path: Path) -> None:
-    """Draw the sweep plot unless the same tables drew the file already (a stamp records it)."""
+def _plot_if_changed(path: Path, tables: str, draw: Callable[[Path], object]) -> None:
+    """Call `draw(path)` unless the same `tables` drew the file already (a stamp records it)."""
     import hashlib
 
-    groups, runs, keys = summary.groups, summary.complete, summary.keys or []
     stamp = path.with_name(f".{path.name}.sha256")
-    tables = groups.to_csv(index=False) + runs.to_csv(index=False) + ",".join(MAIN_METRICS)
-    tables += ",".join(keys) + repr(sorted((summary.group_names or {}).items()))
     digest = hashlib.sha256(tables.encode()).hexdigest()
     if path.exists() and stamp.exists() and stamp.read_text().strip() == digest:
         return
-    from threshold_sweep.sweep.plots import plot_metrics_by_threshold
-
     stamp.unlink(missing_ok=True)
-    plot_metrics_by_threshold(groups, runs, MAIN_METRICS, path, keys, summary.group_names)
+    draw(path)
     write_text(stamp, digest + "\n")
+
+
+def _plot_metrics(summary: SweepSummary, path: Path) -> None:
+    """The sweep plot: against the swept numeric key (summary.axis), else the threshold."""
+    from threshold_sweep.sweep import plots
+    from threshold_sweep.sweep.insights import ranking_metric
+
+    groups, runs, keys = summary.groups, summary.complete, summary.keys or []
+    tables = groups.to_csv(index=False) + runs.to_csv(index=False) + ",".join(MAIN_METRICS)
+    tables += ",".join(keys) + repr(sorted((summary.group_names or {}).items()))
+    tables += repr(summary.axis) + repr(summary.max_gap)
+    if summary.axis is not None:
+        axis, max_gap = summary.axis, summary.max_gap
+
+        def draw(target: Path) -> object:
+            binary = ranking_metric(runs) == "roc_auc"
+            metrics = MAIN_METRICS if binary else MULTICLASS_CARDS
+            figure = plots.axis_figure(groups, runs, metrics, keys, axis, max_gap)
+            return write_figure(target, figure)
+    else:
+
+        def draw(target: Path) -> object:
+            names = summary.group_names
+            return plots.plot_metrics_by_threshold(groups, runs, MAIN_METRICS, target, keys, names)
+
+    _plot_if_changed(path, tables, draw)
+
+
+def run_histories(root: Path, summary: SweepSummary) -> dict[str, pd.DataFrame]:
+    """Each complete run's history.csv by its short name (runs without one left out)."""
+    names = summary.names or {}
+    return {
+        names.get(run, run): pd.read_csv(root / run / HISTORY)
+        for run in summary.complete["run"]
+        if (root / run / HISTORY).exists()
+    }
+
+
+def _monitor(root: Path, runs: pd.DataFrame) -> str:
+    """train.monitor of the first complete run (val_loss when unknown)."""
+    for run in runs["run"]:
+        path = root / run / METRICS_JSON
+        if path.exists():
+            return str(json.loads(path.read_text()).get("training", {}).get("monitor", "val_loss"))
+    return "val_loss"
+
+
+def _plot_curves(root: Path, summary: SweepSummary, path: Path) -> None:
+    """Every run's per-epoch curves in one figure, coloured by the swept value."""
+    from threshold_sweep.sweep import plots
+
+    histories = run_histories(root, summary)
+    if not histories:
+        return
+    axis, names = summary.axis, summary.names or {}
+    runs = summary.complete
+    values = {
+        names.get(row["run"], row["run"]): (float(row[axis.key]) if axis else None)
+        for _, row in runs.iterrows()
+        if names.get(row["run"], row["run"]) in histories
+    }
+    monitor = _monitor(root, runs)
+    tables = "".join(h.to_csv(index=False) for h in histories.values()) + repr(values) + monitor
+    log = bool(axis and axis.log)
+    _plot_if_changed(
+        path, tables, lambda target: plots.plot_curves(target, histories, values, monitor, log)
+    )
