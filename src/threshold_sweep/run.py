@@ -140,12 +140,12 @@ def _predictions_frame(
 def _log_prepared(data: PreparedData, cfg: Any) -> None:
     """The class counts before and after sampling, and the features used."""
     log.info(
-        "threshold %s: %d rows; class counts %s; training rows after %s: %s",
-        threshold_text(data.thresholds),
+        "%s: %d rows; class counts %s; training rows after %s: %s",
+        _thresholds_logged(data.thresholds),
         len(data.dataset),
-        data.counts_before,
+        {split: _counts_logged(counts) for split, counts in data.counts_before.items()},
         cfg.sampling.strategy.value,
-        data.counts_after["train"],
+        _counts_logged(data.counts_after["train"]),
     )
     if data.dataset.features:
         log.info(
@@ -170,6 +170,24 @@ def _log_prepared(data: PreparedData, cfg: Any) -> None:
         )
     if data.split_record["method"] == "time":
         _log_time_split(data)
+
+
+LOGGED_CLASSES = 6  # above this many classes the log gives the count range, not every class
+
+
+def _thresholds_logged(thresholds: list[float]) -> str:
+    """'threshold 100', or '50 thresholds from 6.66 to 2557' above LOGGED_CLASSES classes."""
+    if len(thresholds) < LOGGED_CLASSES:
+        return f"threshold {threshold_text(thresholds)}"
+    return f"{len(thresholds)} thresholds from {thresholds[0]:g} to {thresholds[-1]:g}"
+
+
+def _counts_logged(counts: dict[str, int]) -> dict[str, int] | str:
+    """The class counts, or '51 classes of 20 to 27 rows' above LOGGED_CLASSES classes."""
+    if len(counts) <= LOGGED_CLASSES:
+        return counts
+    values = list(counts.values())
+    return f"{len(values)} classes of {min(values)} to {max(values)} rows"
 
 
 def _log_time_split(data: PreparedData) -> None:

@@ -70,6 +70,9 @@ def test_bins_sweep_records_the_training_cuts_and_predict_reads_them(tmp_path):
         assert counts.max() - counts.min() <= 1, counts  # equal-count on train
         assert len(result["label_names"]) == 5 and result["task"] == "multiclass"
         assert read_json(run / "data_summary.json")["label_cuts"] == cuts
+        title = (run / "report.md").read_text().splitlines()[0]
+        shown = ",".join(f"{v:g}" for v in values)
+        assert title == f"# Run report: label.bins=5 (thresholds {shown})"
         records.append(cuts)
     assert records[0] == records[1]  # train.seed changes the model, not the split or the cuts
 

@@ -428,6 +428,42 @@ def test_three_class_runs_are_paired_and_give_the_verdict(tmp_path):
     ), verdict
 
 
+def test_many_class_summaries_explain_micro_f1_and_compare_ordinal_metrics(tmp_path):
+    from threshold_sweep.sweep.page import write_summary_markdown
+    from threshold_sweep.sweep.summary import summarize
+
+    gains = {"0.001": {s: 0.4 for s in SPLITS}, "0.01": {s: 2.5 for s in SPLITS}}
+    for seed, (rate, gain) in enumerate(gains.items()):
+        write_run(tmp_path, rate, gain, k=5, seed=seed)
+    summary = summarize(tmp_path)
+    test = pd.read_csv(tmp_path / "train.learning_rate=0.01" / "predictions.csv")
+    y, pred = test["y_true"], test["y_pred"]
+    accuracy, macro = skm.accuracy_score(y, pred), skm.f1_score(y, pred, average="macro")
+    assert skm.f1_score(y, pred, average="micro") == pytest.approx(accuracy)
+    (sentence,) = [s for s in summary.insight_groups["Verdict"] if "micro-F1" in s]
+    assert sentence.startswith(
+        f"Accuracy equals micro-F1 ({accuracy:.3f} and {accuracy:.3f} at learning_rate=0.01)"
+    )  # the value chosen on validation
+    assert f"Macro-F1 ({macro:.3f})" in sentence
+    close = abs(macro - accuracy) <= 0.02
+    assert ("within 0.02 of accuracy" in sentence) == close, (accuracy, macro)
+
+    markdown = write_summary_markdown(tmp_path, summary, ()).read_text()
+    table = markdown_table(markdown, "Comparable metrics").set_index("metric")
+    mae = np.abs(pred - y).mean()
+    qwk = skm.cohen_kappa_score(y, pred, weights="quadratic")
+    assert table.loc["mae_classes", "learning_rate=0.01"].startswith(f"{mae:.3f} [")
+    assert table.loc["qwk", "learning_rate=0.01"].startswith(f"{qwk:.3f} [")
+    assert "within_1" in table.index
+
+
+def test_binary_summaries_have_no_micro_f1_sentence(rate_sweep):
+    from threshold_sweep.sweep.summary import summarize
+
+    verdict = summarize(rate_sweep).insight_groups["Verdict"]
+    assert verdict and not any("micro-F1" in s for s in verdict)
+
+
 def test_three_class_runs_of_different_class_counts_get_no_paired_verdict(tmp_path):
     from threshold_sweep.sweep.summary import summarize
 

@@ -166,8 +166,11 @@ class Task:
 
     @property
     def cards(self) -> tuple[str, ...]:
-        """The few metrics shown first on a run's page."""
-        return BINARY_CARDS if self.binary else MULTICLASS_CARDS
+        """The few metrics shown first on a run's page (with ordinal settings: how far off,
+        the MAE in class steps and QWK, too)."""
+        if self.binary:
+            return BINARY_CARDS
+        return MULTICLASS_CARDS + (("mae_classes", "qwk") if self.ordinal else ())
 
     @property
     def baselines(self) -> dict[str, str]:

@@ -76,6 +76,13 @@ def thresholds_title(thresholds: float | list[float]) -> str:
     return f"{len(values)} thresholds from {values[0]:g} to {values[-1]:g}"
 
 
+def run_title(result: RunResult) -> str:
+    """The thresholds as the user set them: 'label.bins=51 (50 thresholds from 6.72 to 2524)'."""
+    title = thresholds_title(result["threshold"])
+    cuts = result.get("label_cuts")
+    return f"{cuts['from']} ({title})" if cuts else title
+
+
 def class_intervals(thresholds: float | list[float]) -> list[str]:
     """The interval of x each class covers, lowest first: '<=a', '(a,b]', ..., '>z'."""
     edges = [f"{t:g}" for t in np.atleast_1d(thresholds)]
@@ -258,7 +265,7 @@ def _plot_title(result: RunResult) -> str:
     if task.binary:
         prevalence = result["prevalence"]["test"]
         return f"threshold {threshold_text(result['threshold'])}, test prevalence {fmt(prevalence)}"
-    return f"{thresholds_title(result['threshold'])}, test"
+    return f"{run_title(result)}, test"
 
 
 def _write_plots(
@@ -760,7 +767,7 @@ def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: s
         notes = [f"{metric}: {text}" for metric, text in SKILL_DEFINITIONS.items()]
         sections.append(Section("Skill definitions", [Bullets(notes)]))
     sections.append(Section("Config", [Code(compact_lists(config_yaml), "yaml")]))
-    title = f"Run report: {thresholds_title(result['threshold'])}"
+    title = f"Run report: {run_title(result)}"
     drift = [_bold_lead(text) for text in drift_warnings(result, ("test",))]
     opening = [
         run_verdict(result),

@@ -634,6 +634,54 @@ def choice_verdict(runs: pd.DataFrame, axis: Any) -> list[str]:
     ]
 
 
+CLOSE_F1 = 0.02  # macro-F1 this close to accuracy "is close"
+
+
+def _f1_row(runs: pd.DataFrame, axis: Any) -> tuple[str, pd.Series] | None:
+    """The multi-class run (or swept value, as means) the F1 sentence speaks of: the value
+    chosen by validation in a one-key sweep, else the first run; None without micro-F1."""
+    if "test_micro_f1" not in runs or runs["test_micro_f1"].isna().all():
+        return None
+    multiclass = runs[runs["test_micro_f1"].notna()]
+    if axis is not None and axis.only:
+        best = _best_by_validation(_by_value(multiclass, axis), ranking_metric(multiclass))
+        if best is not None:
+            return f"{_key_name(axis)}={best['shown']}", best
+    first = multiclass.iloc[0]
+    return str(first.get("run", "the first run")), first
+
+
+def f1_explanation(runs: pd.DataFrame, axis: Any = None) -> list[str]:
+    """Multi-class runs: why accuracy and micro-F1 are one number and how far macro-F1 is
+    from it, on the chosen (or first) run's test rows."""
+    found = _f1_row(runs, axis)
+    if found is None:
+        return []
+    name, row = found
+    accuracy, micro, macro = (row[f"test_{m}"] for m in ("accuracy", "micro_f1", "macro_f1"))
+    same = "equals" if abs(accuracy - micro) < 5e-4 else "should equal"
+    text = (
+        f"Accuracy {same} micro-F1 ({fmt(accuracy)} and {fmt(micro)} at {name}): with one "
+        "class per row, each wrong prediction is one false positive of the predicted class and "
+        "one false negative of the true one, so micro-averaged precision, recall and F1 all "
+        f"equal accuracy. Macro-F1 ({fmt(macro)}) weighs every class's F1 equally: "
+    )
+    if abs(macro - accuracy) <= CLOSE_F1:
+        text += (
+            f"it is within {CLOSE_F1:g} of accuracy, as it is when the classes are about "
+            "equally large and about equally well predicted."
+        )
+    else:
+        word = "below" if macro < accuracy else "above"
+        text += (
+            f"it is {fmt(abs(macro - accuracy))} {word} accuracy, because some classes are "
+            f"predicted {'rarely or poorly' if word == 'below' else 'better than the large ones'}"
+            " and macro-F1 counts each class once however many rows it has; balanced accuracy "
+            f"({fmt(row['test_balanced_accuracy'])}) is the matching mean of per-class recall."
+        )
+    return [text]
+
+
 def _against(paired: pd.DataFrame, chosen: Chosen, metric: str) -> pd.DataFrame:
     """The paired rows of `metric` that involve the chosen group, as other - chosen: the other
     group, the difference, its CI and level."""
@@ -752,7 +800,12 @@ def insight_groups(
     value open the verdict."""
     found: dict[str, list[str]] = {name: [] for name in INSIGHT_GROUPS}
     against = chosen_comparison(runs, paired, axis)  # then first vs last is no verdict
-    found["Verdict"] += [*choice_verdict(runs, axis), *gap_verdict(runs, axis, max_gap), *against]
+    found["Verdict"] += [
+        *choice_verdict(runs, axis),
+        *gap_verdict(runs, axis, max_gap),
+        *against,
+        *f1_explanation(runs, axis),
+    ]
     binary = all(c in groups for c in BINARY_COLUMNS)
     ranked = groups.dropna(subset=[f"test_{ranking_metric(groups)}_mean"]) if not binary else None
     groups = groups.dropna(subset=list(BINARY_COLUMNS)) if binary else groups.iloc[0:0]

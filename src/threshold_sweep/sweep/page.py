@@ -8,7 +8,12 @@ from typing import Any
 
 import pandas as pd
 
-from threshold_sweep.evaluate.names import HEADLINE, MULTI_HEADLINE
+from threshold_sweep.evaluate.names import (
+    HEADLINE,
+    MULTI_HEADLINE,
+    WITHIN_PREFIX,
+    ordinal_metric_names,
+)
 from threshold_sweep.evaluate.splits import split_description
 from threshold_sweep.layout import ERROR_TXT, REPORT_HTML, REPORT_MD
 from threshold_sweep.model.reference import REFERENCE_MODELS
@@ -80,10 +85,21 @@ def _with_ci(row: pd.Series, metric: str, prefix: str = "test_", signed: bool = 
     return f"{fmt(value, signed=signed)} [{fmt(low, signed=signed)}, {fmt(high, signed=signed)}]"
 
 
+def _ordinal_metrics(groups: pd.DataFrame) -> tuple[str, ...]:
+    """The ordinal metrics the groups hold (within_<d> for every d of evaluate.within)."""
+    within = sorted(
+        int(column.removeprefix(f"test_{WITHIN_PREFIX}").removesuffix("_mean"))
+        for column in groups
+        if column.startswith(f"test_{WITHIN_PREFIX}")
+        and column.removeprefix(f"test_{WITHIN_PREFIX}").removesuffix("_mean").isdigit()
+    )
+    return ordinal_metric_names(tuple(within), with_x=True)
+
+
 def comparable_table(groups: pd.DataFrame, prevalence_dependent: Collection[str]) -> pd.DataFrame:
     """Metric rows, one column per group: mean value [mean CI] (no-skill level)."""
     rows = []
-    for metric in dict.fromkeys((*HEADLINE, *MULTI_HEADLINE)):
+    for metric in dict.fromkeys((*HEADLINE, *MULTI_HEADLINE, *_ordinal_metrics(groups))):
         if f"test_{metric}_mean" not in groups:
             continue
         row: dict[str, Any] = {
