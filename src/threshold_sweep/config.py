@@ -219,6 +219,26 @@ class GlobalPool(str, Enum):
     flatten = "flatten"
 
 
+class Head(str, Enum):
+    """The model's output: class probabilities (sigmoid for 2 classes, softmax for k), or
+    cumulative: one sigmoid P(x > t_k) per threshold, every threshold from one training."""
+
+    probability = "probability"
+    cumulative = "cumulative"
+
+
+class HeadConsistency(str, Enum):
+    """model.head=cumulative: rank_consistent (CORAL: one shared weight vector, ordered
+    per-threshold biases, so P(x > t_k) never rises with k) or independent (one sigmoid unit
+    per threshold; rank violations are possible and counted)."""
+
+    rank_consistent = "rank_consistent"
+    independent = "independent"
+
+
+HEAD_KEYS = ("head", "head_consistency")  # model.* keys the run reads, not the builder
+
+
 @dataclass
 class ModelConfig:
     """A Keras 1D CNN: conv blocks, pooling, dropout, a dense layer, a probability output.
@@ -232,6 +252,8 @@ class ModelConfig:
         global_pool: reduction before the dense head: avg, max, avg_max or flatten (keeps position)
         dropout: dropout rate before the dense layer, in [0, 1)
         dense_units: dense ReLU layer before the sigmoid/softmax output (0 = none)
+        head: probability (class probabilities) or cumulative (P(x > t) per threshold)
+        head_consistency: cumulative head: rank_consistent (CORAL) or independent
     """
 
     _target_: str = "threshold_sweep.model.cnn1d.build_cnn1d"
@@ -242,6 +264,8 @@ class ModelConfig:
     global_pool: GlobalPool = GlobalPool.flatten
     dropout: float = 0.2
     dense_units: int = 32
+    head: Head = Head.probability
+    head_consistency: HeadConsistency = HeadConsistency.rank_consistent
 
 
 class TrainMonitor(str, Enum):
@@ -269,6 +293,8 @@ class FCNConfig:
         filters: one Conv1D + BatchNorm + ReLU block per entry, with that many filters (> 0)
         kernel_sizes: convolution width of each block, one per entry of filters (> 0)
         global_pool: how feature maps are reduced: avg (the paper's), max, avg_max or flatten
+        head: probability (class probabilities) or cumulative (P(x > t) per threshold)
+        head_consistency: cumulative head: rank_consistent (CORAL) or independent
     """
 
     _target_: str = "threshold_sweep.model.fcn.build_fcn"
@@ -276,6 +302,8 @@ class FCNConfig:
     filters: list[int] = field(default_factory=lambda: [128, 256, 128])
     kernel_sizes: list[int] = field(default_factory=lambda: [8, 5, 3])
     global_pool: GlobalPool = GlobalPool.avg
+    head: Head = Head.probability
+    head_consistency: HeadConsistency = HeadConsistency.rank_consistent
 
 
 @dataclass
@@ -288,6 +316,8 @@ class ResNetConfig:
         filters: one residual block per entry, with that many filters in each conv (> 0)
         kernel_sizes: the convolution widths inside every block, one conv each (> 0)
         global_pool: how feature maps are reduced: avg (the paper's), max, avg_max or flatten
+        head: probability (class probabilities) or cumulative (P(x > t) per threshold)
+        head_consistency: cumulative head: rank_consistent (CORAL) or independent
     """
 
     _target_: str = "threshold_sweep.model.resnet.build_resnet"
@@ -295,6 +325,8 @@ class ResNetConfig:
     filters: list[int] = field(default_factory=lambda: [64, 128, 128])
     kernel_sizes: list[int] = field(default_factory=lambda: [8, 5, 3])
     global_pool: GlobalPool = GlobalPool.avg
+    head: Head = Head.probability
+    head_consistency: HeadConsistency = HeadConsistency.rank_consistent
 
 
 @dataclass
@@ -708,6 +740,46 @@ def _check_labels_and_verbosity(cfg: Any) -> None:
         raise UserError(f"train.verbose={cfg.train.verbose} must be auto, 0, 1 or 2")
 
 
+def model_head(model: Any) -> tuple[str, str]:
+    """model.head and model.head_consistency as text (a custom model's may be absent)."""
+    head = model.get("head", Head.probability)
+    consistency = model.get("head_consistency", HeadConsistency.rank_consistent)
+    return str(getattr(head, "value", head)), str(getattr(consistency, "value", consistency))
+
+
+def _check_head(cfg: Any) -> None:
+    """model.head names a head; a cumulative head needs two or more thresholds."""
+    from threshold_sweep.errors import UserError
+    from threshold_sweep.prepare.labels import quantile_levels
+    from threshold_sweep.thresholds import parse_thresholds
+
+    head, consistency = model_head(cfg.model)
+    heads = [h.value for h in Head]
+    if head not in heads:
+        raise UserError(f"model.head={head} is not one of {', '.join(heads)}")
+    consistencies = [c.value for c in HeadConsistency]
+    if consistency not in consistencies:
+        raise UserError(
+            f"model.head_consistency={consistency} is not one of {', '.join(consistencies)}"
+        )
+    if head != Head.cumulative.value:
+        return
+    method = str(getattr(cfg.split.method, "value", cfg.split.method))
+    if method in (SplitMethod.kfold.value, SplitMethod.rolling.value):
+        raise UserError(
+            f"model.head=cumulative cannot be combined with split={method} yet: use "
+            "split=default or split=time, or drop model.head=cumulative"
+        )
+    levels = quantile_levels(cfg.label, DEFAULT_THRESHOLD)
+    count = len(parse_thresholds(cfg.label.threshold) if levels is None else levels)
+    if count < 2:
+        raise UserError(
+            f"model.head=cumulative needs two or more thresholds, and label.threshold="
+            f"{cfg.label.threshold} is one: give a grid (label.threshold=[100,300,1000], "
+            "label.bins=20 or label.quantiles=[...]), or drop model.head=cumulative"
+        )
+
+
 def _check_split(cfg: Any) -> None:
     """split=time and split=rolling need data.order and no grouping (not combined yet)."""
     from threshold_sweep.errors import UserError
@@ -767,5 +839,6 @@ def validate_config(cfg: Any) -> None:
     _check_fcn_resnet(cfg.model)
     _check_evaluate(cfg.evaluate)
     _check_labels_and_verbosity(cfg)
+    _check_head(cfg)
     _check_split(cfg)
     check_targets(cfg)

@@ -29,6 +29,9 @@ REFERENCE_PREDICTIONS = "predictions_reference.csv"  # the reference models' tes
 REPEATS_PREDICTIONS = "predictions_repeats.csv"  # split=kfold: every repeat's held-out scores
 FOLDS = "folds"  # split=kfold: one folder per fold (model, standardization, history)
 PLOTS = "plots"
+THRESHOLDS = "thresholds"  # model.head=cumulative: one binary run folder per threshold
+CURVE_CSV = "thresholds.csv"  # model.head=cumulative: the threshold curve, a row per threshold
+ERRORS_CSV = "errors_by_distance.csv"  # model.head=cumulative: error rate by distance from t
 # A sweep folder's own files, beside one folder per job.
 SUMMARY_MD = "summary.md"
 INDEX_HTML = "index.html"
@@ -50,7 +53,9 @@ RUN_FILES = (
     TIMING,
     REFERENCE_PREDICTIONS,
     REPEATS_PREDICTIONS,
+    CURVE_CSV,
+    ERRORS_CSV,
 )
-RUN_FOLDERS = (PLOTS, TENSORBOARD, FOLDS)
+RUN_FOLDERS = (PLOTS, TENSORBOARD, FOLDS, THRESHOLDS)
 # What a tracked run logs as artifacts (besides its plots and, optionally, its model).
 TRACKED_FILES = (REPORT_MD, REPORT_HTML, METRICS_JSON, METRICS_CSV, HISTORY, DATA_SUMMARY)

@@ -15,7 +15,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from threshold_sweep import layout
-from threshold_sweep.config import validate_config
+from threshold_sweep.config import model_head, validate_config
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_csv, write_json
@@ -40,7 +40,8 @@ def config_fingerprint(cfg: Any) -> str:
     `resume` and `tracking` are left out, and so are `train.tensorboard` while false,
     `data.group` / `data.group_key` / `data.order` while null, `split.method` while random and
     `split.folds` / `split.repeats` unless it is kfold, `evaluate.within` while [1],
-    `evaluate.ordinal_prediction` while argmax and `label.bins` / `label.quantiles` while null:
+    `evaluate.ordinal_prediction` while argmax, `label.bins` / `label.quantiles` while null and
+    `model.head` / `model.head_consistency` while probability / rank_consistent:
     runs made before these keys existed keep their fingerprint.
     """
     import hashlib
@@ -58,6 +59,11 @@ def config_fingerprint(cfg: Any) -> str:
     for key in ("bins", "quantiles"):
         if isinstance(label, dict) and key in label and label[key] is None:
             label.pop(key)
+    model = resolved.get("model")
+    if isinstance(model, dict) and model.get("head", "probability") == "probability":
+        model.pop("head", None)
+        if model.get("head_consistency") == "rank_consistent":
+            model.pop("head_consistency")
     split = resolved.get("split")
     if isinstance(split, dict) and split.get("method") != "kfold":  # a str Enum or text
         split.pop("folds", None)
@@ -393,6 +399,10 @@ def run_experiment(
     `keras_callbacks` makes extra callbacks for model.fit, once TensorFlow is imported.
     """
     validate_config(cfg)
+    if model_head(cfg.model)[0] == "cumulative":
+        from threshold_sweep.cumulative_run import run_cumulative
+
+        return run_cumulative(cfg, out_dir, sweep_dir, keras_callbacks)
     if split_method(cfg) in ("kfold", "rolling"):
         from threshold_sweep.cross_validation import run_cross_validated
 

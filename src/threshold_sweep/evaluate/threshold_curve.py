@@ -30,14 +30,6 @@ CROWD_RATIO = 1.5  # near / far error rate from which the sentence says errors c
 CLEAR_CORRELATION = 0.3  # |Spearman r| from which the sentence calls a relation clear
 
 
-def cumulative_targets(y: np.ndarray, k: int) -> np.ndarray:
-    """(n, k) int matrix whose column j is y > j, for ordered class labels y in 0..k."""
-    y = np.asarray(y)
-    if y.size and (y.min() < 0 or y.max() > k):
-        raise ValueError(f"class labels must lie in 0..{k}, got {y.min()}..{y.max()}")
-    return (y[:, None] > np.arange(k)[None, :]).astype(int)
-
-
 def class_probabilities(cumulative: np.ndarray) -> np.ndarray:
     """(n, K + 1) class probabilities from (n, K) P(x > t_k): differences of neighbours, the
     negative ones (rank violations) clipped to 0, each row renormalised to sum 1."""

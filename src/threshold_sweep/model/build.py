@@ -38,10 +38,20 @@ def head_fix(outputs: int) -> str:
     return f"end it with Dense({outputs}, activation='softmax') ({outputs} ordered classes)"
 
 
+def builder_node(model_cfg: Any) -> Any:
+    """model.* without the keys the run reads itself (model.head, model.head_consistency)."""
+    from omegaconf import OmegaConf
+
+    from threshold_sweep.config import HEAD_KEYS
+
+    node = OmegaConf.to_container(model_cfg, resolve=True)
+    return OmegaConf.create({k: v for k, v in node.items() if k not in HEAD_KEYS})
+
+
 def call_builder(model_cfg: Any, input_shape: tuple[int, int], outputs: int) -> Any:
     """Whatever the builder returns for this input shape and output count."""
     path = model_cfg._target_
-    builder = bind(model_cfg, "model")
+    builder = bind(builder_node(model_cfg), "model")
     try:
         return builder(input_shape, outputs)
     except UserError:
@@ -105,11 +115,31 @@ def check_probabilities(values: np.ndarray, path: str, outputs: int, tolerance: 
         )
 
 
+def check_cumulative_width(values: np.ndarray, path: str, k: int) -> None:
+    """model.head=cumulative: the builder must give one output per threshold."""
+    if values.shape[1:] != (k,):
+        raise target_error(
+            "model",
+            path,
+            f"model.head=cumulative needs {k} outputs (one per threshold), but the model's "
+            f"output has shape {(None, *values.shape[1:])}",
+            f"build(input_shape, n_outputs) is called with n_outputs={k}: end the model with "
+            f"a layer of n_outputs units (the run replaces it with the cumulative head)",
+        )
+
+
 def build_model(
-    model_cfg: Any, input_shape: tuple[int, int], n_classes: int, probe: np.ndarray
+    model_cfg: Any,
+    input_shape: tuple[int, int],
+    n_classes: int,
+    probe: np.ndarray,
+    cumulative: str | None = None,
 ) -> Any:
-    """The model `model._target_` builds, checked on `probe` rows before it is compiled."""
-    outputs = n_outputs(n_classes)
+    """The model `model._target_` builds, checked on `probe` rows before it is compiled.
+
+    `cumulative` (rank_consistent or independent): the builder is asked for one output per
+    threshold and its last layer is replaced by that cumulative head (P(x > t_k) per k)."""
+    outputs = n_classes - 1 if cumulative else n_outputs(n_classes)
     shape = (int(input_shape[0]), int(input_shape[1]))
     model = call_builder(model_cfg, shape, outputs)
     path = model_cfg._target_
@@ -121,6 +151,14 @@ def build_model(
             "return the (uncompiled) keras.Model it builds",
         )
     values = probe_output(model, path, probe[:PROBE_ROWS])
+    if cumulative:
+        from threshold_sweep.model.cumulative import with_cumulative_head
+
+        check_cumulative_width(values, path, outputs)
+        model = with_cumulative_head(model, outputs, cumulative)
+        values = probe_output(model, path, probe[:PROBE_ROWS])
+        check_probabilities(values, path, outputs, tolerance=np.inf)  # K sigmoids, no sum
+        return model
     tolerance = 1e-2 if model.compute_dtype == "float16" else 1e-4
     check_probabilities(values, path, outputs, tolerance)
     return model

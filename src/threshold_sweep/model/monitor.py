@@ -9,6 +9,7 @@ ReduceLROnPlateau read them. Nothing here imports TensorFlow until a callback is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,14 +96,54 @@ def selection_metrics(y: np.ndarray, scores: np.ndarray, shares: np.ndarray) -> 
     }
 
 
+def cumulative_selection_metrics(
+    y: np.ndarray, cumulative: np.ndarray, positive_shares: np.ndarray
+) -> dict[str, float]:
+    """model.head=cumulative: the selection metrics of every threshold's output against
+    x > t_k, averaged over the thresholds (a threshold whose validation rows hold one class
+    is left out of the ROC-AUC mean). val_loss_balanced weights each threshold's classes to
+    their shares of the training loss (`positive_shares`)."""
+    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+
+    y = np.asarray(y, dtype=np.int64)
+    cumulative = np.asarray(cumulative, dtype=np.float64)
+    aucs, balanced, losses = [], [], []
+    for k in range(cumulative.shape[1]):
+        target, score = (y > k).astype(np.int64), cumulative[:, k]
+        if 0 < target.sum() < len(target):
+            aucs.append(roc_auc_score(target, score))
+            balanced.append(balanced_accuracy_score(target, (score >= 0.5).astype(np.int64)))
+        p = np.clip(score, EPSILON, 1 - EPSILON)
+        share = float(positive_shares[k])
+        parts = [
+            (share, -np.log(p[target == 1])),
+            (1 - share, -np.log(1 - p[target == 0])),
+        ]
+        present = [(w, v) for w, v in parts if v.size]
+        total = sum(w for w, _ in present)
+        losses.append(sum(w * v.mean() for w, v in present) / total)
+    return {
+        "val_roc_auc": float(np.mean(aucs)) if aucs else float("nan"),
+        "val_balanced_accuracy": float(np.mean(balanced)) if balanced else float("nan"),
+        "val_loss_balanced": float(np.mean(losses)),
+    }
+
+
 def best_epoch(values: list[float], mode: str) -> int:
     """The first epoch (1-based) with the best value, as EarlyStopping (min_delta 0) picks it."""
     array = np.asarray(values, dtype=np.float64)
     return int(np.nanargmax(array) if mode == "max" else np.nanargmin(array)) + 1
 
 
-def selection_callback(X_val: np.ndarray, y_val: np.ndarray, shares: Any, batch_size: int) -> Any:
-    """A Keras callback that adds the selection metrics to each epoch's logs."""
+def selection_callback(
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    shares: Any,
+    batch_size: int,
+    metrics: Callable[[np.ndarray, np.ndarray, Any], dict[str, float]] = selection_metrics,
+) -> Any:
+    """A Keras callback that adds the selection metrics (`metrics(y, scores, shares)`) to
+    each epoch's logs."""
     import keras
 
     class SelectionMetrics(keras.callbacks.Callback):
@@ -117,7 +158,7 @@ def selection_callback(X_val: np.ndarray, y_val: np.ndarray, shares: Any, batch_
                 self.model.predict_on_batch(X_val[start : start + step])
                 for start in range(0, len(X_val), step)
             ]
-            logs.update(selection_metrics(y_val, np.concatenate(chunks), shares))
+            logs.update(metrics(y_val, np.concatenate(chunks), shares))
 
     return SelectionMetrics()
 

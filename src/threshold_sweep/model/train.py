@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from threshold_sweep.prepare.labels import cumulative_targets
+
 log = logging.getLogger(__name__)
 
 
@@ -224,6 +226,56 @@ def trained(
     )
 
 
+@dataclass(frozen=True)
+class CumulativeFit:
+    """model.head=cumulative: the head's variant and each threshold's class weights."""
+
+    consistency: str  # rank_consistent or independent
+    positive: np.ndarray  # (K,) weight of x > t_k rows in output k's loss
+    negative: np.ndarray  # (K,) weight of x <= t_k rows
+
+    def positive_shares(self, y_train: np.ndarray) -> np.ndarray:
+        """Each threshold's positive share of its training loss, after the weights."""
+        targets = cumulative_targets(y_train, len(self.positive))
+        positive = targets.mean(axis=0) * self.positive
+        return positive / (positive + (1 - targets.mean(axis=0)) * self.negative)
+
+
+def compile_cumulative(model: Any, learning_rate: float, fit: CumulativeFit) -> None:
+    """Adam and the per-threshold weighted binary cross-entropy."""
+    import keras
+
+    from threshold_sweep.model.cumulative import cumulative_loss
+
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss=cumulative_loss(fit.positive, fit.negative),
+    )
+
+
+def _selection(
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    y_train: np.ndarray,
+    n_classes: int,
+    class_weight: dict[int, float] | None,
+    cumulative: CumulativeFit | None,
+    batch_size: int,
+) -> Any:
+    """The selection-metrics callback of the head."""
+    from threshold_sweep.model.monitor import (
+        cumulative_selection_metrics,
+        selection_callback,
+        training_shares,
+    )
+
+    if cumulative is None:
+        shares = training_shares(y_train, n_classes, class_weight)
+        return selection_callback(X_val, y_val, shares, batch_size)
+    shares = cumulative.positive_shares(y_train)
+    return selection_callback(X_val, y_val, shares, batch_size, cumulative_selection_metrics)
+
+
 def train_model(
     X_train: np.ndarray,
     y_train: np.ndarray,
@@ -236,19 +288,24 @@ def train_model(
     history_path: Path,
     tensorboard_dir: Path | None = None,
     extra_callbacks: Sequence[Any] = (),
+    cumulative: CumulativeFit | None = None,
 ) -> TrainedModel:
     """Build the model `model_cfg._target_` names and fit it from a fresh session and seed.
 
-    `tensorboard_dir` gets per-epoch TensorBoard scalars; `extra_callbacks` go to model.fit too.
+    `tensorboard_dir` gets per-epoch TensorBoard scalars; `extra_callbacks` go to model.fit too;
+    `cumulative` fits a cumulative head (one sigmoid per threshold) on the ordered classes.
     """
     threads = configure_tensorflow(train_cfg.threads)
     from threshold_sweep.model.build import build_model
-    from threshold_sweep.model.monitor import selection_callback, training_shares
 
     start_session(train_cfg)
-    model = build_model(model_cfg, X_train.shape[1:], n_classes, X_train)
-    binary = n_classes == 2
-    compile_model(model, float(train_cfg.learning_rate), binary)
+    consistency = cumulative.consistency if cumulative else None
+    model = build_model(model_cfg, X_train.shape[1:], n_classes, X_train, consistency)
+    binary = n_classes == 2 and cumulative is None
+    if cumulative is None:
+        compile_model(model, float(train_cfg.learning_rate), binary)
+    else:
+        compile_cumulative(model, float(train_cfg.learning_rate), cumulative)
     batch_size = effective_batch_size(int(train_cfg.batch_size), len(X_train))
     if batch_size != int(train_cfg.batch_size):
         n_train = len(X_train)
@@ -261,20 +318,23 @@ def train_model(
             -(-n_train // batch_size),
             -(-n_train // int(train_cfg.batch_size)),
         )
-    selection = selection_callback(
+    selection = _selection(
         X_val,
         y_val,
-        training_shares(y_train, n_classes, class_weight),
+        y_train,
+        n_classes,
+        class_weight,
+        cumulative,
         int(train_cfg.predict_batch_size),
     )
     callbacks = fit_callbacks(train_cfg, history_path, tensorboard_dir, extra_callbacks, selection)
     history = model.fit(
         X_train,
-        y_train.astype(np.float32) if binary else y_train,
-        validation_data=(X_val, y_val.astype(np.float32) if binary else y_val),
+        _fit_targets(y_train, n_classes, binary, cumulative),
+        validation_data=(X_val, _fit_targets(y_val, n_classes, binary, cumulative)),
         epochs=int(train_cfg.epochs),
         batch_size=batch_size,
-        class_weight=class_weight,
+        class_weight=class_weight if cumulative is None else None,
         callbacks=callbacks,
         verbose=keras_verbosity(train_cfg.verbose),
     )
@@ -282,8 +342,18 @@ def train_model(
     return trained(model, history.history, threads, train_cfg, stopper, batch_size)
 
 
+def _fit_targets(
+    y: np.ndarray, n_classes: int, binary: bool, cumulative: CumulativeFit | None
+) -> np.ndarray:
+    """What model.fit is given: 0/1 floats, class indices, or (n, K) cumulative targets."""
+    if cumulative is not None:
+        return cumulative_targets(y, n_classes - 1).astype(np.float32)
+    return y.astype(np.float32) if binary else y
+
+
 def predict_scores(model: Any, X: np.ndarray, batch_size: int) -> np.ndarray:
-    """Positive-class probabilities (binary) or class probabilities, as float64."""
+    """Positive-class probabilities (binary), class probabilities or, from a cumulative head,
+    the (n, K) P(x > t_k), as float64."""
     scores = model.predict(X, batch_size=int(batch_size), verbose=0)
     scores = np.asarray(scores, dtype=np.float64)
     return scores[:, 0] if scores.shape[1] == 1 else scores

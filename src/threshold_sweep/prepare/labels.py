@@ -275,3 +275,11 @@ def check_class_counts(
             f"{setting} leaves too few rows ({', '.join(listed)} "
             f"< label.min_per_split={min_per_split}){table}; {fix}"
         )
+
+
+def cumulative_targets(y: np.ndarray, k: int) -> np.ndarray:
+    """(n, k) int matrix whose column j is y > j, for ordered class labels y in 0..k."""
+    y = np.asarray(y)
+    if y.size and (y.min() < 0 or y.max() > k):
+        raise ValueError(f"class labels must lie in 0..{k}, got {y.min()}..{y.max()}")
+    return (y[:, None] > np.arange(k)[None, :]).astype(int)

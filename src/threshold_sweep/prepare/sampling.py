@@ -57,3 +57,21 @@ def sample_training_rows(
     if strategy == "none":
         return TrainingRows(indices=train_indices, class_weight=None)
     raise ValueError(f"unknown sampling strategy {strategy!r}")
+
+
+def threshold_weights(y_train: np.ndarray, k: int, strategy: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A cumulative head's class weights per threshold (the weights of x > t_k rows and of the
+    others): scikit-learn's balanced weights of each threshold's two classes, so that every
+    output trains at 50:50 (one resampling cannot balance K label sets at once), or ones for
+    sampling=none."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    if getattr(strategy, "value", strategy) == "none":
+        return np.ones(k), np.ones(k)
+    positive, negative = np.ones(k), np.ones(k)
+    for j in range(k):
+        above = (np.asarray(y_train) > j).astype(np.int64)
+        if 0 < above.sum() < len(above):
+            weights = compute_class_weight("balanced", classes=np.array([0, 1]), y=above)
+            negative[j], positive[j] = weights
+    return positive, negative
