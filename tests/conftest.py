@@ -196,6 +196,7 @@ def imports_tensorflow(argv: list[str], module: str = "cli.main", cwd: Path | No
 def markdown_table(text: str, heading: str) -> pd.DataFrame:
     """The first Markdown table under `## heading` as strings."""
     section = text.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
-    lines = [line for line in section.splitlines() if line.startswith("|")]
+    after = ("\n" + section).split("\n|", 1)[1]  # from the first table's header on
+    lines = ("|" + after).split("\n\n", 1)[0].splitlines()
     cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
     return pd.DataFrame(cells[2:], columns=cells[0])

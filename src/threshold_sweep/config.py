@@ -426,6 +426,8 @@ class EvaluateConfig:
         reference: models fitted on the same rows to compare with: logistic, hgb; [] for none
         within: k >= 3 classes: report within_<d>, the share predicted at most d classes off
         ordinal_prediction: k >= 3: the class ordinal metrics read: argmax or expected (rounded)
+        compare_thresholds: model.head=cumulative: grid thresholds compared pairwise on the
+            same test rows (null: the first, the best by ROC-AUC and the last)
     """
 
     cutoff: float = 0.5
@@ -438,6 +440,7 @@ class EvaluateConfig:
     )
     within: list[int] = field(default_factory=lambda: [1])
     ordinal_prediction: OrdinalPrediction = OrdinalPrediction.argmax
+    compare_thresholds: list[float] | None = None
 
 
 class TrackingBackend(str, Enum):
@@ -762,8 +765,20 @@ def _check_head(cfg: Any) -> None:
         raise UserError(
             f"model.head_consistency={consistency} is not one of {', '.join(consistencies)}"
         )
+    compare = cfg.evaluate.get("compare_thresholds")
     if head != Head.cumulative.value:
+        if compare is not None:
+            raise UserError(
+                f"evaluate.compare_thresholds={list(compare)} compares the thresholds of one "
+                "model.head=cumulative run: add model.head=cumulative, or drop the key (a sweep "
+                "of dedicated runs compares its thresholds in the sweep summary)"
+            )
         return
+    if compare is not None and (len(compare) < 2 or len(set(compare)) < len(compare)):
+        raise UserError(
+            f"evaluate.compare_thresholds={list(compare)} must list two or more different "
+            "thresholds of the grid, e.g. evaluate.compare_thresholds=[100,1000]"
+        )
     method = str(getattr(cfg.split.method, "value", cfg.split.method))
     if method in (SplitMethod.kfold.value, SplitMethod.rolling.value):
         raise UserError(

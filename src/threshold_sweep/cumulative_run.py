@@ -210,7 +210,7 @@ def write_threshold_run(
     hydra.mkdir(exist_ok=True)
     overrides = [f"label.threshold={result['threshold']:g}", "model.head=cumulative"]
     (hydra / "overrides.yaml").write_text(yaml.safe_dump(overrides))
-    write_run_report(folder, result, history, frames, config_yaml, "../../report.html")
+    write_run_report(folder, result, history, frames, config_yaml, "../index.html")
     write_csv(folder / layout.METRICS_CSV, pd.DataFrame([flatten_metrics(result)]))
     write_json(folder / layout.METRICS_JSON, result)
 
@@ -239,11 +239,23 @@ def threshold_results(
     return evaluated
 
 
+def compared_positions(cfg: Any, data: PreparedData) -> list[int] | None:
+    """The grid positions evaluate.compare_thresholds names (None: the default choice)."""
+    from threshold_sweep.evaluate.cumulative import grid_indices
+
+    requested = cfg.evaluate.get("compare_thresholds")
+    if requested is None:
+        return None
+    setting = f"evaluate.compare_thresholds={[float(t) for t in requested]}"
+    return grid_indices([float(t) for t in requested], data.thresholds, setting)
+
+
 def _curve(
     cfg: Any,
     data: PreparedData,
     scores: dict[str, np.ndarray],
     evaluated: list[tuple[RunResult, dict[str, pd.DataFrame]]],
+    compare: list[int] | None,
 ) -> dict[str, Any]:
     """The threshold curve of the test rows, each threshold's row from its own evaluation."""
     from threshold_sweep.evaluate.cumulative import curve_record
@@ -259,7 +271,16 @@ def _curve(
         folders,
         float(cfg.evaluate.cutoff),
         cfg.evaluate.bootstrap,
+        compare,
     )
+
+
+def summarize_thresholds(folder: Path) -> None:
+    """The per-threshold runs' sweep summary (summary.md, index.html, paired comparisons of
+    neighbouring thresholds), as threshold-sweep-report writes it."""
+    from threshold_sweep.sweep.summary import build_summary
+
+    build_summary(folder)
 
 
 def run_cumulative(
@@ -277,6 +298,7 @@ def run_cumulative(
     data = natural_training(prepare(cfg))
     task = Task.of_run(data.names, cfg.evaluate, data.thresholds)
     fit = cumulative_fit(cfg, data)
+    compare = compared_positions(cfg, data)  # before training: a typo costs no training
     run._log_prepared(data, cfg)
     log.info(
         "model.head=cumulative (%s): one model for %d thresholds (%s), every training row, "
@@ -315,7 +337,9 @@ def run_cumulative(
     result = assess(
         run._result(cfg, data, task, trained, frames), frames, cfg.evaluate, class_references
     )
-    result["cumulative"] = head_record(cfg, data, fit) | _curve(cfg, data, scores, evaluated)
+    result["cumulative"] = head_record(cfg, data, fit) | _curve(
+        cfg, data, scores, evaluated, compare
+    )
     history = pd.read_csv(out_dir / layout.HISTORY)
     config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
     for (threshold_result, threshold_frames), threshold, references in zip(
@@ -325,6 +349,7 @@ def run_cumulative(
         write_threshold_run(
             folder, threshold_result, threshold_frames, history, config_yaml, references
         )
+    summarize_thresholds(out_dir / layout.THRESHOLDS)
     write_csv(out_dir / layout.CURVE_CSV, pd.DataFrame(result["cumulative"]["curve"]))
     write_csv(out_dir / layout.ERRORS_CSV, pd.DataFrame(result["cumulative"]["errors_by_distance"]))
     link = run.index_link(out_dir, sweep_dir)

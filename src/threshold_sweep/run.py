@@ -41,7 +41,8 @@ def config_fingerprint(cfg: Any) -> str:
     `data.group` / `data.group_key` / `data.order` while null, `split.method` while random and
     `split.folds` / `split.repeats` unless it is kfold, `evaluate.within` while [1],
     `evaluate.ordinal_prediction` while argmax, `label.bins` / `label.quantiles` while null and
-    `model.head` / `model.head_consistency` while probability / rank_consistent:
+    `model.head` / `model.head_consistency` while probability / rank_consistent and
+    `evaluate.compare_thresholds` while null:
     runs made before these keys existed keep their fingerprint.
     """
     import hashlib
@@ -75,6 +76,8 @@ def config_fingerprint(cfg: Any) -> str:
         evaluate.pop("within")
     if isinstance(evaluate, dict) and evaluate.get("ordinal_prediction") == "argmax":
         evaluate.pop("ordinal_prediction")
+    if isinstance(evaluate, dict) and evaluate.get("compare_thresholds", 0) is None:
+        evaluate.pop("compare_thresholds")
     text = OmegaConf.to_yaml(OmegaConf.create(resolved))
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -324,6 +324,55 @@ CASES = {
         "model.kernel_sizes is not a key of model=cnn1d, which Hydra composes with the other "
         "overrides before it expands the sweep model=fcn,resnet: write ++model.kernel_sizes=[5,3]",
     ),
+    "cumulative head with one threshold": (
+        lambda t: ["model.head=cumulative", "label.threshold=100"],
+        "model.head=cumulative needs two or more thresholds, and label.threshold=100 is one",
+    ),
+    "unknown head": (
+        lambda t: ["model.head=ordinal"],
+        "Invalid value 'ordinal', expected one of [probability, cumulative] (model.head)",
+    ),
+    "unknown head consistency": (
+        lambda t: ["model.head_consistency=coral"],
+        "expected one of [rank_consistent, independent] (model.head_consistency)",
+    ),
+    "unknown head of a custom model": (
+        lambda t: ["model=custom", "model._target_=custom_models.build", "model.head=ordinal"],
+        "model.head=ordinal is not one of probability, cumulative",
+    ),
+    "cumulative head with k-fold": (
+        lambda t: ["model.head=cumulative", "label.bins=4", "split=kfold"],
+        "model.head=cumulative cannot be combined with split=kfold yet",
+    ),
+    "compare_thresholds without a cumulative head": (
+        lambda t: ["evaluate.compare_thresholds=[100,1000]"],
+        "evaluate.compare_thresholds=[100.0, 1000.0] compares the thresholds of one "
+        "model.head=cumulative run: add model.head=cumulative",
+    ),
+    "compare_thresholds with one threshold": (
+        lambda t: ["model.head=cumulative", "label.bins=4", "evaluate.compare_thresholds=[5]"],
+        "evaluate.compare_thresholds=[5.0] must list two or more different thresholds",
+    ),
+    "compare_thresholds outside the grid": (
+        lambda t: [
+            "model.head=cumulative",
+            "label.threshold=[100,300,1000]",
+            "evaluate.compare_thresholds=[100,500]",
+        ],
+        "evaluate.compare_thresholds=[100.0, 500.0]: 500 is not a threshold of the grid "
+        "(100, 300, 1000); pick thresholds of the grid",
+    ),
+    "custom model of the wrong width for a cumulative head": (
+        lambda t: [
+            "model=custom",
+            "model._target_=custom_models.two_outputs",
+            "model.head=cumulative",
+            "label.threshold=[100,1000]",
+            *CUSTOM_TINY,
+        ],
+        "model.head=cumulative needs 2 outputs (one per threshold), but the model's output has "
+        "shape (None, 3)",
+    ),
     "unknown data source": (lambda t: ["data=sql"], "data=sql: no such option"),
     "unknown key": (lambda t: ["train.epoch=3"], "did you mean train.epochs?"),
     "negative seed": (lambda t: ["seed=-1"], "seed=-1 must be a non-negative integer"),

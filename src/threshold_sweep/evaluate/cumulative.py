@@ -4,6 +4,7 @@ range of thresholds within noise of the best, where along x the errors fall, ran
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from threshold_sweep.errors import UserError
 from threshold_sweep.evaluate.names import METRIC_LABELS, no_skill_level
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.threshold_curve import (
@@ -29,6 +31,73 @@ from threshold_sweep.evaluate.threshold_curve import (
 from threshold_sweep.prepare.labels import cumulative_targets
 
 CURVE_RANKING = "roc_auc"  # the metric the best threshold and its noise range are judged by
+COMPARED_METRICS = ("roc_auc", "balanced_accuracy", "mcc")
+RELATIVE_MATCH = 1e-9  # a requested threshold matches a grid threshold this close (relative)
+
+
+def grid_indices(requested: Sequence[float], grid: Sequence[float], setting: str) -> list[int]:
+    """The grid positions of requested thresholds (UserError naming those not in the grid)."""
+    positions, missing = [], []
+    for value in requested:
+        close = [i for i, t in enumerate(grid) if abs(t - value) <= RELATIVE_MATCH * abs(t)]
+        if close:
+            positions.append(close[0])
+        else:
+            missing.append(value)
+    if missing:
+        shown = ", ".join(f"{t:g}" for t in grid[:12]) + (
+            f" and {len(grid) - 12} more" if len(grid) > 12 else ""
+        )
+        raise UserError(
+            f"{setting}: {', '.join(f'{t:g}' for t in missing)} is not a threshold of the grid "
+            f"({shown}); pick thresholds of the grid"
+        )
+    return positions
+
+
+def default_compared(curve: pd.DataFrame) -> list[int]:
+    """The first, the best (by ROC-AUC) and the last threshold, each once, in grid order."""
+    best = int(np.nanargmax(curve[CURVE_RANKING].to_numpy()))
+    return sorted({0, best, len(curve) - 1})
+
+
+def compared_thresholds(
+    y_binary: np.ndarray,
+    scores: np.ndarray,
+    thresholds: Sequence[float],
+    positions: Sequence[int],
+    cutoff: float,
+    bootstrap: Any,
+) -> list[dict[str, Any]]:
+    """Every pair of the chosen thresholds, second - first, paired on the same test rows
+    (ROC-AUC, balanced accuracy and MCC at the cutoff)."""
+    from threshold_sweep.evaluate.bootstrap import paired_difference, weighted_predictions
+
+    def side(k: int) -> Any:
+        score = scores[:, k]
+        return weighted_predictions(y_binary[:, k], score, (score >= cutoff).astype(np.int64))
+
+    rows = []
+    for a, b in itertools.combinations(positions, 2):
+        differences = paired_difference(
+            side(a),
+            side(b),
+            COMPARED_METRICS,
+            int(bootstrap.resamples),
+            float(bootstrap.level),
+            int(bootstrap.seed),
+            bootstrap.method,
+        )
+        for metric, values in differences.items():
+            rows.append(
+                {
+                    "first": float(thresholds[a]),
+                    "second": float(thresholds[b]),
+                    "metric": metric,
+                    **values,
+                }
+            )
+    return rows
 
 
 def curve_row(result: RunResult, near_share: float, folder: str) -> dict[str, Any]:
@@ -65,9 +134,11 @@ def curve_record(
     folders: Sequence[str],
     cutoff: float,
     bootstrap: Any,
+    compare: Sequence[int] | None = None,
 ) -> dict[str, Any]:
     """The curve, the best threshold's noise range (a paired bootstrap of ROC-AUC on the same
-    test rows), errors by distance from the threshold, the rows near each threshold and the
+    test rows), paired comparisons of the `compare` thresholds (grid positions; None: first,
+    best, last), errors by distance from the threshold, the rows near each threshold and the
     rank violations of the test rows' cumulative outputs."""
     log = is_log_scale(x_test)
     width = near_width(x_test, log)
@@ -90,6 +161,8 @@ def curve_record(
         int(bootstrap.seed),
     )
     best = best_range(curve, CURVE_RANKING, paired)
+    positions = list(compare) if compare is not None else default_compared(curve)
+    compared = compared_thresholds(y_binary, test_scores, thresholds, positions, cutoff, bootstrap)
     errors = errors_by_distance(x_test, thresholds, y_binary, test_scores, cutoff, log)
     concentration = error_concentration(errors)
     sentences = curve_sentence(
@@ -107,6 +180,7 @@ def curve_record(
         "curve": _records(curve),
         "paired_against_best": _records(paired.assign(metric=CURVE_RANKING)),
         "best": best,
+        "compared": compared,
         "errors_by_distance": _records(errors),
         "error_concentration": concentration,
         "rank_violations": {"test": rank_violations(test_scores)},

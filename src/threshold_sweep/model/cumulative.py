@@ -58,7 +58,8 @@ def with_cumulative_head(model: Any, k: int, consistency: str) -> Any:
     input (the trunk's features)."""
     features = model.layers[-1].input
     outputs = cumulative_output(features, k, consistency)
-    return keras.Model(model.inputs, outputs, name=f"{model.name}_cumulative")
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    return keras.Model(inputs, outputs, name=f"{model.name}_cumulative")
 
 
 def cumulative_loss(positive: np.ndarray, negative: np.ndarray) -> Any:

@@ -52,6 +52,13 @@ from threshold_sweep.report.plots import (
     plot_score_distributions,
     plot_training_curves,
 )
+from threshold_sweep.report.cumulative import (
+    curve_section,
+    head_sentence,
+    is_cumulative_parent,
+    member_sentence,
+    write_curve_plots,
+)
 from threshold_sweep.report.reference import reference_models_section, reference_verdict
 from threshold_sweep.report.tables import fmt
 from threshold_sweep.thresholds import threshold_text
@@ -286,6 +293,8 @@ def _write_plots(
         shown.append((caption, f"plots/{name}.png"))
     if not task.binary:
         shown += _class_plots(plots, result, y_true, y_pred)
+    if is_cumulative_parent(result):
+        write_curve_plots(plots, result)  # shown in the Threshold curve section
     if task.binary:
         plot_score_distributions(
             y_true,
@@ -386,11 +395,13 @@ def _intro(result: RunResult) -> str:
             f", from **{task.names[0]}** to **{task.names[-1]}** (every class with its interval "
             "in the per-class table)"
         )
-    return (
+    classes = (
         f"{task.n_classes} ordered classes of `{target}`{listed}\n"
-        "(class i = the value exceeds i of the thresholds). The model has a softmax head; the\n"
-        "predicted class is the most probable one."
+        "(class i = the value exceeds i of the thresholds)."
     )
+    if is_cumulative_parent(result):
+        return f"{classes} {head_sentence(result)}"
+    return f"{classes} The model has a softmax head; the\npredicted class is the most probable one."
 
 
 def _split_table(record: dict[str, Any]) -> pd.DataFrame:
@@ -559,10 +570,17 @@ def _class_balance_section(result: RunResult) -> Section:
     """Class counts per split, natural and after sampling."""
     record = split_of(result)
     blocks: list[Any] = [] if record.get("method") == "time" else [_split_line(record, result)]
-    blocks.append(
-        "Validation and test keep their natural balance; only the training split is "
-        'resampled\n("used" = after sampling).'
-    )
+    if "cumulative" in result:
+        blocks.append(
+            "Every split keeps its natural balance: the cumulative head trains on every "
+            "training row and balances each threshold's two classes by weights in the loss "
+            '(`metrics.json` cumulative.weights), so "used" = natural.'
+        )
+    else:
+        blocks.append(
+            "Validation and test keep their natural balance; only the training split is "
+            'resampled\n("used" = after sampling).'
+        )
     if long_form(result):
         blocks.append(
             "Each class's rows per split are in the per-class table (Test metrics); the chart "
@@ -747,6 +765,7 @@ def _has_long_list(data: Any) -> bool:
 def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: str) -> Document:
     """The run report of any task as a Document (Markdown and HTML share it)."""
     task = Task.of(result)
+    parent = is_cumulative_parent(result)
     record = split_of(result)
     balance = [Image(c, p) for c, p in plots if p.endswith("class_balance.png")]
     plots = [(c, p) for c, p in plots if not p.endswith("class_balance.png")]
@@ -758,6 +777,7 @@ def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: s
         *([_split_section(record)] if record.get("method") == "time" else []),
         balance_section,
         *([_cross_validation_section(result)] if "cross_validation" in result else []),
+        *([curve_section(result)] if parent else []),
         _test_section(result),
     ]
     if task.binary:
@@ -769,10 +789,13 @@ def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: s
     sections.append(Section("Config", [Code(compact_lists(config_yaml), "yaml")]))
     title = f"Run report: {run_title(result)}"
     drift = [_bold_lead(text) for text in drift_warnings(result, ("test",))]
+    member = "cumulative" in result and not parent
     opening = [
+        *([member_sentence(result)] if member else []),
         run_verdict(result),
         *drift,
         *filter(None, [reference_verdict(result)]),
+        *([result["cumulative"]["sentences"][0]] if parent else []),
         _intro(result),
     ]
     return Document(title, opening, sections)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -20,6 +21,13 @@ PANEL_COLUMNS = 2
 PREVALENCE_LABEL = "test share x > t"
 TWIN = "twin"  # the label of a twin (second y) axis, so callers can tell panels from twins
 METRIC_COLOUR, PREVALENCE_COLOUR = "tab:blue", "tab:orange"
+
+
+def log_axis(axes: Any) -> None:
+    """A log x axis with plain tick labels (100, 300, not 3x10^2) and no minor labels."""
+    axes.set_xscale("log")
+    axes.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axes.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
 def _marker_size(count: int) -> float:
@@ -61,7 +69,7 @@ def _metric_panel(axes: Any, curve: pd.DataFrame, metric: str, log_x: bool) -> N
     )
     axes.plot(t, curve[f"chance_{metric}"], color="grey", ls="--", lw=1, label="no skill")
     if log_x:
-        axes.set_xscale("log")
+        log_axis(axes)
     axes.set_xlabel("threshold t (x > t is high)")
     axes.set_ylabel(metric_label(metric))
     axes.legend(fontsize=7, loc="best", frameon=False)
@@ -143,7 +151,7 @@ def near_shares_figure(
     axes.set_xlabel("threshold t")
     axes.set_ylabel("share of test rows near t", color="tab:green")
     if log_x:
-        axes.set_xscale("log")
+        log_axis(axes)
     twin = axes.twinx()
     twin.set_label(TWIN)
     twin.plot(thresholds, metric_values, "s-", ms=size, color=METRIC_COLOUR, lw=1)

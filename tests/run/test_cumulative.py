@@ -1,0 +1,162 @@
+"""model.head=cumulative end to end: one training, every threshold's binary run recomputed from
+its predictions with scikit-learn, the K+1 classes from the same outputs, the curve, the
+comparisons and the reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+from sklearn.utils.class_weight import compute_class_weight
+
+from conftest import TINY, markdown_table, run_cli
+
+pytestmark = pytest.mark.slow  # every test trains
+
+GRID = [40, 100, 250, 600]
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def cumulative_run(tmp_path_factory) -> Path:
+    """One cumulative run over four thresholds on the default data (tiny model)."""
+    root = tmp_path_factory.mktemp("cumulative")
+    done = run_cli(
+        [
+            "model.head=cumulative",
+            f"label.threshold=[{','.join(map(str, GRID))}]",
+            "evaluate.compare_thresholds=[40,250,600]",
+            "evaluate.reference=[logistic]",
+            "hydra.run.dir=run",
+            *TINY,
+            "data.n_samples=800",
+            "train.epochs=3",
+        ],
+        root,
+    )
+    assert done.returncode == 0, done.stderr
+    return root / "run"
+
+
+def _member(run: Path, threshold: float) -> Path:
+    return run / "thresholds" / f"threshold={threshold:g}"
+
+
+def test_every_threshold_is_a_binary_run_whose_metrics_match_scikit_learn(cumulative_run):
+    parent = read_json(cumulative_run / "metrics.json")
+    assert parent["cumulative"]["thresholds"] == GRID and parent["task"] == "multiclass"
+    curve = pd.read_csv(cumulative_run / "thresholds.csv")
+    assert curve["threshold"].tolist() == GRID
+    for k, threshold in enumerate(GRID):
+        folder = _member(cumulative_run, threshold)
+        result = read_json(folder / "metrics.json")
+        assert result["task"] == "binary" and result["threshold"] == threshold
+        assert result["cumulative"]["output"] == k
+        test = pd.read_csv(folder / "predictions.csv")
+        np.testing.assert_array_equal(test["y_true"], (test["x"] > threshold).astype(int))
+        np.testing.assert_array_equal(test["y_pred"], (test["y_score"] >= 0.5).astype(int))
+        y, score, pred = test["y_true"], test["y_score"], test["y_pred"]
+        expected = {
+            "roc_auc": skm.roc_auc_score(y, score),
+            "balanced_accuracy": skm.balanced_accuracy_score(y, pred),
+            "mcc": skm.matthews_corrcoef(y, pred),
+            "f1": skm.f1_score(y, pred),
+            "average_precision": skm.average_precision_score(y, score),
+            "accuracy": skm.accuracy_score(y, pred),
+        }
+        for metric, value in expected.items():
+            assert result["test"][metric] == pytest.approx(value), (threshold, metric)
+            if metric in curve:
+                assert curve.loc[k, metric] == pytest.approx(value), (threshold, metric)
+            low, high = result["ci"]["test"].get(metric, (value, value))
+            assert low <= value + 1e-9 and value <= high + 1e-9
+        assert curve.loc[k, "prevalence"] == pytest.approx(y.mean())
+        assert (folder / "report.md").exists() and (folder / "report.html").exists()
+        reference = pd.read_csv(folder / "predictions_reference.csv")
+        assert reference["id"].tolist() == test["id"].tolist()
+        assert "tuned_cutoff" in result and result["reference"]["models"]
+
+
+def test_the_outputs_are_one_models_and_the_classes_follow_from_them(cumulative_run):
+    frames = [
+        pd.read_csv(_member(cumulative_run, t) / "predictions.csv").set_index("id")["y_score"]
+        for t in GRID
+    ]
+    cumulative = pd.concat(frames, axis=1).to_numpy()
+    assert np.all(np.diff(cumulative, axis=1) <= 1e-6)  # rank-consistent: never rises with t
+    classes = pd.read_csv(cumulative_run / "predictions.csv").set_index("id").loc[frames[0].index]
+    padded = np.column_stack([np.ones(len(cumulative)), cumulative, np.zeros(len(cumulative))])
+    scores = classes[[f"score_{i}" for i in range(len(GRID) + 1)]].to_numpy()
+    np.testing.assert_allclose(scores, padded[:, :-1] - padded[:, 1:], atol=1e-6)
+    np.testing.assert_array_equal(classes["y_pred"], (cumulative >= 0.5).sum(axis=1))
+    np.testing.assert_array_equal(classes["y_true"], np.searchsorted(GRID, classes["x"]))
+    parent = read_json(cumulative_run / "metrics.json")
+    assert parent["test"]["qwk"] == pytest.approx(
+        skm.cohen_kappa_score(classes["y_true"], classes["y_pred"], weights="quadratic")
+    )
+    assert parent["cumulative"]["rank_violations"]["test"]["rows"] == 0
+
+
+def test_each_threshold_trains_on_every_row_weighted_to_50_50(cumulative_run):
+    parent = read_json(cumulative_run / "metrics.json")
+    weights = parent["cumulative"]["weights"]
+    train = pd.read_csv(_member(cumulative_run, GRID[0]) / "predictions_train.csv")
+    summary = read_json(cumulative_run / "data_summary.json")
+    assert len(train) == summary["split_sizes"]["train"]  # no resampling
+    for k, threshold in enumerate(GRID):
+        above = (train["x"] > threshold).astype(int)
+        expected = compute_class_weight("balanced", classes=np.array([0, 1]), y=above)
+        assert (weights["negative"][k], weights["positive"][k]) == pytest.approx(tuple(expected))
+
+
+def test_the_chosen_thresholds_are_compared_on_the_same_rows(cumulative_run):
+    parent = read_json(cumulative_run / "metrics.json")
+    compared = pd.DataFrame(parent["cumulative"]["compared"])
+    pairs = set(zip(compared["first"], compared["second"], strict=True))
+    assert pairs == {(40, 250), (40, 600), (250, 600)}
+    frames = {
+        t: pd.read_csv(_member(cumulative_run, t) / "predictions.csv").set_index("id")
+        for t in (40, 600)
+    }
+    row = compared[(compared["first"] == 40) & (compared["second"] == 600)]
+    roc = row[row["metric"] == "roc_auc"].iloc[0]
+    direct = skm.roc_auc_score(frames[600]["y_true"], frames[600]["y_score"]) - skm.roc_auc_score(
+        frames[40]["y_true"], frames[40]["y_score"]
+    )
+    assert roc["difference"] == pytest.approx(direct)
+    assert roc["ci_low"] <= direct <= roc["ci_high"]
+    best = parent["cumulative"]["best"]
+    assert (
+        best["best"]
+        == GRID[int(pd.read_csv(cumulative_run / "thresholds.csv")["roc_auc"].idxmax())]
+    )
+    paired = pd.DataFrame(parent["cumulative"]["paired_against_best"])
+    assert paired.loc[paired["threshold"] == best["best"], "difference"].item() == 0
+    within = paired[(paired["ci_low"] <= 0) & (paired["ci_high"] >= 0)]["threshold"]
+    assert set(within) == set(best["within_noise"])
+
+
+def test_the_report_shows_the_curve_and_the_errors_near_the_cut(cumulative_run):
+    markdown = (cumulative_run / "report.md").read_text()
+    table = markdown_table(markdown, "Threshold curve")
+    assert table["threshold"].str.extract(r"\[(.+?)\]")[0].tolist() == [f"{t:g}" for t in GRID]
+    parent = read_json(cumulative_run / "metrics.json")
+    for sentence in parent["cumulative"]["sentences"]:
+        assert sentence in markdown
+    assert "The model has a cumulative head" in markdown
+    for name in ("threshold_curve", "errors_by_distance", "near_shares"):
+        assert (cumulative_run / "plots" / f"{name}.png").stat().st_size > 10_000
+    errors = pd.read_csv(cumulative_run / "errors_by_distance.csv")
+    assert errors["n"].sum() == parent["test"]["n"] * len(GRID)  # every (row, threshold) pair
+    member = (_member(cumulative_run, 100) / "report.md").read_text()
+    assert "**Output 2 of 4 of a cumulative head**" in member
+    summary = (cumulative_run / "thresholds" / "summary.md").read_text()
+    assert summary.startswith("# Sweep summary: thresholds")
+    assert "4 run(s) complete, 0 failed" in summary
