@@ -29,6 +29,13 @@ from threshold_sweep.evaluate.splits import (
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import SPLITS
 from threshold_sweep.model.monitor import selected_by, training_sentence
+from threshold_sweep.report.cumulative import (
+    curve_section,
+    head_sentence,
+    is_cumulative_parent,
+    member_sentence,
+    write_curve_plots,
+)
 from threshold_sweep.report.document import (
     Bullets,
     Code,
@@ -51,13 +58,6 @@ from threshold_sweep.report.plots import (
     plot_roc,
     plot_score_distributions,
     plot_training_curves,
-)
-from threshold_sweep.report.cumulative import (
-    curve_section,
-    head_sentence,
-    is_cumulative_parent,
-    member_sentence,
-    write_curve_plots,
 )
 from threshold_sweep.report.reference import reference_models_section, reference_verdict
 from threshold_sweep.report.tables import fmt
