@@ -171,6 +171,7 @@ def head_record(cfg: Any, data: PreparedData, fit: Any, k: int | None = None) ->
     record: dict[str, Any] = {
         "head": "cumulative",
         "consistency": fit.consistency,
+        "cutoff": float(cfg.evaluate.cutoff),
         "thresholds": [float(t) for t in data.thresholds],
         "weights": {
             "sampling": str(getattr(cfg.sampling.strategy, "value", cfg.sampling.strategy)),
@@ -316,9 +317,13 @@ def run_cumulative(
     clock.mark("train")
     evaluation_imports.join()
     scores = _cumulative_scores(trained, data, cfg)
+    from threshold_sweep.evaluate.cumulative import natural_cumulative
     from threshold_sweep.evaluate.threshold_curve import class_probabilities
 
-    probabilities = {split: class_probabilities(s) for split, s in scores.items()}
+    probabilities = {
+        split: class_probabilities(natural_cumulative(s, fit.positive, fit.negative))
+        for split, s in scores.items()
+    }
     frames = _frames(data, task, probabilities, float(cfg.evaluate.cutoff))
     frames = {
         split: frame.assign(y_pred=exceeded(scores[split], float(cfg.evaluate.cutoff)))

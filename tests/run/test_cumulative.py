@@ -92,7 +92,13 @@ def test_the_outputs_are_one_models_and_the_classes_follow_from_them(cumulative_
     cumulative = pd.concat(frames, axis=1).to_numpy()
     assert np.all(np.diff(cumulative, axis=1) <= 1e-6)  # rank-consistent: never rises with t
     classes = pd.read_csv(cumulative_run / "predictions.csv").set_index("id").loc[frames[0].index]
-    padded = np.column_stack([np.ones(len(cumulative)), cumulative, np.zeros(len(cumulative))])
+    weights = read_json(cumulative_run / "metrics.json")["cumulative"]["weights"]
+    # each output trained at 50:50; back at the training balance, logit - log(w+ / w-)
+    logit = np.log(cumulative / (1 - cumulative)) - np.log(
+        np.array(weights["positive"]) / np.array(weights["negative"])
+    )
+    natural = 1 / (1 + np.exp(-logit))
+    padded = np.column_stack([np.ones(len(natural)), natural, np.zeros(len(natural))])
     scores = classes[[f"score_{i}" for i in range(len(GRID) + 1)]].to_numpy()
     np.testing.assert_allclose(scores, padded[:, :-1] - padded[:, 1:], atol=1e-6)
     np.testing.assert_array_equal(classes["y_pred"], (cumulative >= 0.5).sum(axis=1))

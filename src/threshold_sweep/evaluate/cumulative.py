@@ -35,6 +35,18 @@ COMPARED_METRICS = ("roc_auc", "balanced_accuracy", "mcc")
 RELATIVE_MATCH = 1e-9  # a requested threshold matches a grid threshold this close (relative)
 
 
+def natural_cumulative(
+    cumulative: np.ndarray, positive: Sequence[float], negative: Sequence[float]
+) -> np.ndarray:
+    """The outputs of a head trained with class weights, taken back to the training class
+    balance: a weighted loss moves each output's optimum logit by log(positive / negative), so
+    that is subtracted (unweighted outputs stay as they are). Rank order is kept: the shifts
+    fall with the threshold as the weighted outputs do."""
+    p = np.clip(np.asarray(cumulative, dtype=np.float64), 1e-12, 1 - 1e-12)
+    shift = np.log(np.asarray(positive, dtype=np.float64) / np.asarray(negative, dtype=np.float64))
+    return 1 / (1 + np.exp(-(np.log(p / (1 - p)) - shift)))
+
+
 def grid_indices(requested: Sequence[float], grid: Sequence[float], setting: str) -> list[int]:
     """The grid positions of requested thresholds (UserError naming those not in the grid)."""
     positions, missing = [], []

@@ -46,8 +46,11 @@ def head_sentence(result: RunResult) -> str:
         f"The model has a cumulative head (`model.head=cumulative`, {record['consistency']}: "
         f"{variant}): {k} sigmoid outputs P(x > t), one per threshold, trained once. The "
         f"predicted class is the number of thresholds whose output reaches the cutoff "
-        f"{result.get('cutoff') or 0.5:g}; class probabilities are differences of neighbouring "
-        "outputs. Every threshold is also evaluated as its own binary run (Threshold curve)."
+        f"{record['cutoff']:g} (each threshold decided as its own run decides it); "
+        "class probabilities are differences of neighbouring outputs, taken back to the "
+        "training class balance first (each output trained at 50:50: its logit shifted by "
+        "log(weight of x <= t / weight of x > t)). Every threshold is also evaluated as its "
+        "own binary run (Threshold curve)."
     )
 
 
