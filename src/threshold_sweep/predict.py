@@ -130,8 +130,25 @@ def check_shape(dataset: Dataset, run: Run) -> None:
         )
 
 
-def resolve_cutoff(run: Run, cutoff: str | float | None) -> float | None:
-    """The decision cutoff: the run's own, 'tuned' (chosen on validation) or a number."""
+def resolve_cutoff(run: Run, cutoff: str | float | None, several: bool = False) -> float | None:
+    """The decision cutoff: the run's own, 'tuned' (chosen on validation) or a number; a
+    cumulative run's classes count the outputs at or above it (a number, or its own)."""
+    if several:
+        if cutoff is not None:
+            raise UserError(
+                "--cutoff applies to one --threshold (or none): several thresholds give only "
+                "their P(x > t) columns; leave --cutoff out or give one --threshold"
+            )
+        return None
+    if is_cumulative(run):
+        if cutoff is None:
+            return float(run.config.get("evaluate", {}).get("cutoff", 0.5))
+        if cutoff == "tuned":
+            raise UserError(
+                "--cutoff tuned: each threshold has its own tuned cutoff; give --threshold T "
+                "with it, or a number in [0, 1] for the classes of every threshold"
+            )
+        return cutoff_number(cutoff)
     if not Task.of(run.result).binary:
         if cutoff is not None:
             raise UserError(
@@ -143,6 +160,11 @@ def resolve_cutoff(run: Run, cutoff: str | float | None) -> float | None:
         return float(run.result["cutoff"])
     if cutoff == "tuned":
         return float(run.result["tuned_cutoff"]["cutoff"])
+    return cutoff_number(cutoff)
+
+
+def cutoff_number(cutoff: str | float) -> float:
+    """--cutoff as a number in [0, 1]."""
     try:
         value = float(cutoff)
     except ValueError:
@@ -185,30 +207,133 @@ def predict_file(
     overrides: dict[str, Any] | None = None,
     cutoff: str | float | None = None,
     batch_size: int = 1024,
+    thresholds: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Predictions of the run's model for every row of `data_path`."""
+    """Predictions of the run's model for every row of `data_path` (a cumulative run's at
+    `thresholds` only, when given)."""
     run = load_run(run_dir)
-    folders = model_folders(run.path)
-    for folder, name in [(run.path, DATA_SUMMARY)] + [
+    model_run, output = scoring_run(run)
+    if thresholds and output is not None:
+        raise UserError(
+            f"--threshold: {run.path} is one threshold's folder of a cumulative run; give the "
+            f"run folder {model_run.path} to choose thresholds, or leave --threshold out"
+        )
+    indices = chosen_outputs(model_run, thresholds) if thresholds else None
+    scored = threshold_run(model_run, indices[0]) if indices and len(indices) == 1 else run
+    folders = model_folders(model_run.path)
+    for folder, name in [(model_run.path, DATA_SUMMARY)] + [
         (folder, name) for folder in folders for name in (MODEL, STANDARDIZATION)
     ]:
         if not (folder / name).exists():
             raise UserError(f"{folder} has no {name}; re-run that job to get a usable model")
-    threshold = resolve_cutoff(run, cutoff)
+    threshold = resolve_cutoff(scored, cutoff, several=bool(indices and len(indices) > 1))
     overrides = overrides or {}
-    cfg = data_config(run, Path(data_path), overrides)
+    cfg = data_config(model_run, Path(data_path), overrides)
     dataset = load_new_data(cfg, target_use(cfg.source, overrides))
-    check_shape(dataset, run)
+    check_shape(dataset, model_run)
     standardizers = [run_standardizer(folder) for folder in folders]
     check_transform(standardizers[0].transform_name, dataset.X, Path(data_path).name)
     from threshold_sweep.model.load import load_run_model  # imports TensorFlow
     from threshold_sweep.model.train import predict_scores
 
-    scores = [
-        predict_scores(load_run_model(folder), standardizer.transform(dataset.X), batch_size)
-        for folder, standardizer in zip(folders, standardizers, strict=True)
-    ]
-    return prediction_frame(run, dataset, np.mean(scores, axis=0), threshold)
+    scores = np.mean(
+        [
+            predict_scores(load_run_model(folder), standardizer.transform(dataset.X), batch_size)
+            for folder, standardizer in zip(folders, standardizers, strict=True)
+        ],
+        axis=0,
+    )
+    if output is not None:  # one threshold's folder: its output of the parent's model
+        return prediction_frame(run, dataset, scores[:, output], threshold)
+    if indices is None and not is_cumulative(run):
+        return prediction_frame(run, dataset, scores, threshold)
+    grid = cumulative_section(run)["thresholds"]
+    if indices is None:
+        return cumulative_frame(run, dataset, scores, threshold, grid)
+    if len(indices) == 1:
+        return prediction_frame(scored, dataset, scores[:, indices[0]], threshold)
+    frame = pd.DataFrame({"id": dataset.ids})
+    if not np.isnan(dataset.x).all():
+        frame["x"] = dataset.x
+    return frame.assign(**above_columns(scores[:, indices], [grid[k] for k in indices]))
+
+
+def cumulative_section(run: Run) -> dict[str, Any]:
+    """metrics.json's `cumulative` section of a model.head=cumulative run (else empty)."""
+    section = run.result.get("cumulative")
+    return section if isinstance(section, dict) and section.get("head") == "cumulative" else {}
+
+
+def is_cumulative(run: Run) -> bool:
+    """Whether the folder is a cumulative run's own (not one of its per-threshold folders)."""
+    section = cumulative_section(run)
+    return bool(section) and "output" not in section
+
+
+def scoring_run(run: Run) -> tuple[Run, int | None]:
+    """The run whose model scores: the run itself, or for one threshold's folder of a
+    cumulative run, the parent run (cumulative.parent) and the output (cumulative.output)."""
+    section = cumulative_section(run)
+    if "output" not in section:
+        return run, None
+    parent = (run.path / str(section.get("parent", "../.."))).resolve()
+    try:
+        return load_run(parent), int(section["output"])
+    except UserError as error:
+        raise UserError(
+            f"{run.path} is one threshold's folder of a cumulative run, scored by the model "
+            f"of {parent}, which cannot be read: {error}"
+        ) from None
+
+
+def chosen_outputs(run: Run, values: list[str]) -> list[int]:
+    """The outputs of a cumulative run's model at the --threshold values, in the given order."""
+    if not is_cumulative(run):
+        from threshold_sweep.thresholds import threshold_text
+
+        setting = " ".join(f"{k}={v}" for k, v in run.overrides.items() if k.startswith("label."))
+        setting = setting or f"label.threshold={threshold_text(run.threshold)}"
+        raise UserError(
+            f"--threshold: {run.path} has one threshold setting ({setting}), scored as it was "
+            "trained; --threshold needs a model.head=cumulative run, or leave it out"
+        )
+    from threshold_sweep.thresholds import match_threshold
+
+    grid = [float(t) for t in cumulative_section(run)["thresholds"]]
+    indices = [match_threshold(value, grid, "--threshold") for value in values]
+    if len(set(indices)) < len(indices):
+        raise UserError(f"--threshold {','.join(values)} names a threshold twice; give each once")
+    return indices
+
+
+def threshold_run(run: Run, k: int) -> Run:
+    """Threshold k's binary run folder (thresholds/threshold=<t>/) of a cumulative run."""
+    from threshold_sweep.layout import THRESHOLDS
+
+    t = float(cumulative_section(run)["thresholds"][k])
+    return load_run(run.path / THRESHOLDS / f"threshold={t:g}")
+
+
+def above_columns(cumulative: np.ndarray, thresholds: list[float]) -> dict[str, np.ndarray]:
+    """p_above_<t> = P(x > t): one column per threshold of the cumulative outputs."""
+    return {f"p_above_{t:g}": cumulative[:, k] for k, t in enumerate(thresholds)}
+
+
+def cumulative_frame(
+    run: Run, dataset: Dataset, cumulative: np.ndarray, cutoff: float, grid: list[float]
+) -> pd.DataFrame:
+    """A cumulative run's K+1 class scores (differences of its outputs), the class as the
+    number of outputs reaching the cutoff, and P(x > t) for every threshold."""
+    from threshold_sweep.evaluate.threshold_curve import class_probabilities
+
+    frame = prediction_frame(run, dataset, class_probabilities(cumulative), None)
+    predicted = (cumulative >= cutoff).sum(axis=1).astype(np.int64)  # cumulative_run.exceeded
+    frame = frame.assign(
+        y_pred=predicted, label_pred=np.asarray(run.label_names, dtype=object)[predicted]
+    )
+    above = pd.DataFrame(above_columns(cumulative, grid), index=frame.index)
+    at = frame.columns.get_loc("y_pred")
+    return pd.concat([frame.iloc[:, :at], above, frame.iloc[:, at:]], axis=1)
 
 
 def model_folders(run_path: Path) -> list[Path]:

@@ -18,10 +18,14 @@ EXAMPLES = """examples:
   threshold-sweep-predict outputs/multirun/<time>/label.threshold=1000 --data new.csv \\
       --output scored.csv --cutoff tuned
   threshold-sweep-predict RUN --data new.npz data.sequences_key=signals data.id_key=ids
+  threshold-sweep-predict CUMULATIVE_RUN --data new.npz --threshold 1000      # P(x > 1000)
+  threshold-sweep-predict CUMULATIVE_RUN --data new.npz --threshold 100,1000  # p_above_* only
 
 The file is read like the run's training data (same keys or feature columns, unless given as
 data.KEY=VALUE), standardized with the run's training statistics, and scored by its model.
 The target (x) is optional: when present, the true labels are written beside the predictions.
+A model.head=cumulative run writes its K+1 class scores and P(x > t) for every threshold
+(p_above_<t>); --threshold picks thresholds of its grid.
 """
 
 
@@ -36,6 +40,16 @@ def parse_settings(items: list[str]) -> dict[str, object]:
             raise UserError(f"cannot read {item!r}; give reader settings as data.KEY=VALUE")
         settings[key.removeprefix("data.")] = yaml.safe_load(value) if value else None
     return settings
+
+
+def threshold_values(given: list[str] | None) -> list[str] | None:
+    """--threshold values, repeated or comma-separated, as written (None when not given)."""
+    if not given:
+        return None
+    values = [value.strip() for item in given for value in item.split(",")]
+    if not all(values):
+        raise UserError(f"--threshold {','.join(given)}: an empty value; give numbers, e.g. 100")
+    return values
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="binary runs: score at or above it is positive; a number, or 'tuned' for the "
         "run's validation-tuned cutoff (default: the run's evaluate.cutoff)",
     )
+    parser.add_argument(
+        "--threshold",
+        action="append",
+        metavar="T",
+        help="model.head=cumulative runs: score at threshold T of the run's grid only "
+        "(y_score = P(x > T) and y_pred, as a dedicated run's); several (repeated or "
+        "comma-separated) give their p_above_<T> columns",
+    )
     parser.add_argument("--batch-size", type=int, default=1024, help="prediction batch size")
     parser.add_argument("settings", nargs="*", help="reader settings as data.KEY=VALUE")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -78,7 +100,10 @@ def predict_and_write(args: argparse.Namespace, output: Path) -> pd.DataFrame:
         raise UserError(f"--output {output} is the --data file; choose another output file")
     from threshold_sweep.predict import predict_file
 
-    frame = predict_file(args.run_dir, args.data, settings, args.cutoff, args.batch_size)
+    thresholds = threshold_values(args.threshold)
+    frame = predict_file(
+        args.run_dir, args.data, settings, args.cutoff, args.batch_size, thresholds
+    )
     if to_stdout:
         frame.to_csv(sys.stdout, index=False)
     else:
@@ -86,6 +111,14 @@ def predict_and_write(args: argparse.Namespace, output: Path) -> pd.DataFrame:
 
         write_csv(output, frame)
     return frame
+
+
+def scored_text(frame: pd.DataFrame) -> str:
+    """'predicted: {...}' counts, or the columns written when there is no predicted class."""
+    if "label_pred" in frame:
+        return f"predicted: {frame['label_pred'].value_counts().to_dict()}"
+    columns = [c for c in frame.columns if c.startswith("p_above_")]
+    return f"columns: {', '.join(columns)}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,9 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"error: cannot write {error.filename or output}: {error.strerror}", file=sys.stderr)
         return 2
-    counts = frame["label_pred"].value_counts().to_dict()
     where = "stdout" if str(output) == "-" else output
-    print(f"{len(frame)} rows scored -> {where} (predicted: {counts})", file=sys.stderr)
+    print(f"{len(frame)} rows scored -> {where} ({scored_text(frame)})", file=sys.stderr)
     return 0
 
 

@@ -18,12 +18,14 @@ import yaml
 from threshold_sweep.errors import UserError
 from threshold_sweep.evaluate.splits import split_of
 from threshold_sweep.layout import (
+    CURVE_CSV,
     ERROR_TXT,
     HISTORY,
     METRICS_JSON,
     PREDICTIONS,
     REFERENCE_PREDICTIONS,
     SPLITS,
+    THRESHOLDS,
 )
 from threshold_sweep.results.rows import metrics_frame
 
@@ -168,6 +170,46 @@ class Run:
     def label_names(self) -> list[str]:
         """Class names, lowest class first; the last is the positive class of a binary run."""
         return list(self.result["label_names"])
+
+    @cached_property
+    def threshold_curve(self) -> pd.DataFrame:
+        """model.head=cumulative: a row per threshold (thresholds.csv): its test metrics with
+        CIs and no-skill levels (chance_<metric>), prevalence, near_share, n_warnings,
+        tuned_cutoff and its folder (run, relative to this one)."""
+        section = self._cumulative_section("threshold_curve")
+        path = self.path / CURVE_CSV
+        if path.is_file():
+            return pd.read_csv(path)
+        return pd.DataFrame(section.get("curve", []))
+
+    def threshold_run(self, threshold: float | str) -> Run:
+        """model.head=cumulative: one threshold's binary run folder (thresholds/threshold=<t>/)
+        by its value (within 1e-9 relative) or as its folder name writes it ('182.831')."""
+        from threshold_sweep.thresholds import match_threshold
+
+        grid = [float(t) for t in self._cumulative_section("threshold_run")["thresholds"]]
+        k = match_threshold(str(threshold), grid, "threshold_run:")
+        return load_run(self.path / THRESHOLDS / f"threshold={grid[k]:g}")
+
+    def _cumulative_section(self, what: str) -> dict[str, Any]:
+        """metrics.json's `cumulative` section of a cumulative run's own folder, else a
+        UserError saying which folder to load instead."""
+        section = self.result.get("cumulative")
+        if not isinstance(section, dict) or section.get("head") != "cumulative":
+            from threshold_sweep.thresholds import threshold_text
+
+            raise UserError(
+                f"{what}: {self.path} is not a model.head=cumulative run (it has one threshold "
+                f"setting, label.threshold={threshold_text(self.threshold)}); load a "
+                "model.head=cumulative run's folder"
+            )
+        if "output" in section:
+            parent = (self.path / str(section.get("parent", "../.."))).resolve()
+            raise UserError(
+                f"{what}: {self.path} is one threshold's folder of a cumulative run; load the "
+                f"run folder {parent}"
+            )
+        return section
 
 
 def load_run(path: str | Path) -> Run:

@@ -19,7 +19,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from threshold_sweep.layout import MODEL, TRACKED_FILES
+from threshold_sweep.layout import CURVE_CSV, ERRORS_CSV, MODEL, TRACKED_FILES
 from threshold_sweep.tracking.store import (
     PARENT_FILE,
     enabled,
@@ -33,7 +33,10 @@ from threshold_sweep.tracking.store import (
 log = logging.getLogger(__name__)
 
 MAX_PARAM_LENGTH = 6000  # MLflow's limit on one param value
-RUN_ARTIFACTS = TRACKED_FILES
+RUN_ARTIFACTS = (*TRACKED_FILES, CURVE_CSV, ERRORS_CSV)  # the last two: model.head=cumulative
+CURVE_PREFIX = "threshold_"  # a cumulative run's per-threshold metrics, logged with step = k
+CURVE_COLUMNS = ("threshold", "prevalence", "roc_auc", "balanced_accuracy", "mcc", "f1")
+CURVE_COLUMNS += ("average_precision", "tuned_cutoff")
 
 
 def flat_params(cfg: Any) -> dict[str, str]:
@@ -60,16 +63,35 @@ def metric_name(name: str) -> str:
     return re.sub(r"[^\w\-./ :]", "_", name)
 
 
+def _finite(value: Any) -> bool:
+    """A real, finite number (not a bool, not None)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def result_metrics(result: dict[str, Any]) -> dict[str, float]:
     """Every finite scalar of a run: per-split metrics, test CIs, no-skill levels, skill."""
     from threshold_sweep.results.rows import tracked_metrics
 
     values = tracked_metrics(result)
-    return {
-        metric_name(name): float(value)
-        for name, value in values.items()
-        if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    }
+    return {metric_name(name): float(value) for name, value in values.items() if _finite(value)}
+
+
+def curve_metrics(result: dict[str, Any]) -> list[dict[str, float]]:
+    """A cumulative run's threshold curve as one dict of metrics per threshold (step k):
+    threshold_value = t_k, threshold_<metric> and its CI bounds; [] for any other run."""
+    section = result.get("cumulative") or {}
+    if section.get("head") != "cumulative" or "curve" not in section:
+        return []
+    steps = []
+    for row in section["curve"]:
+        values: dict[str, float] = {}
+        for column in CURVE_COLUMNS:
+            for key in (column, f"{column}_ci_low", f"{column}_ci_high"):
+                name = f"{CURVE_PREFIX}value" if key == "threshold" else f"{CURVE_PREFIX}{key}"
+                if _finite(row.get(key)):
+                    values[name] = float(row[key])
+        steps.append(values)
+    return steps
 
 
 class JobTracker:
@@ -126,13 +148,22 @@ class JobTracker:
         from threshold_sweep.thresholds import threshold_text
 
         self._safely("log metrics", lambda: self._mlflow.log_metrics(result_metrics(result)))
+        self._safely("log the threshold curve", lambda: self._log_curve(result))
         tags = {
             "status": result["status"],
             "threshold": threshold_text(result["threshold"]),
             "split": split_description(split_of(result)).replace("`", ""),
         }
+        if curve_metrics(result):
+            tags["head"] = "cumulative"
         self._safely("set tags", lambda: self._mlflow.set_tags(tags))
         self._safely("log artifacts", lambda: self._log_artifacts(Path(out_dir)))
+
+    def _log_curve(self, result: dict[str, Any]) -> None:
+        """A cumulative run's per-threshold metrics, step k = the k-th threshold (plotted
+        against the step in MLflow's UI; threshold_value holds t_k)."""
+        for step, values in enumerate(curve_metrics(result)):
+            self._mlflow.log_metrics(values, step=step)
 
     def _log_artifacts(self, out_dir: Path) -> None:
         """Files of the run folder; the model under model/ when tracking.log_model."""
