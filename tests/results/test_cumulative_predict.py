@@ -76,8 +76,12 @@ def test_class_scores_and_p_above_columns(cumulative, full):
     ]  # fmt: skip
     np.testing.assert_allclose(full[classes].sum(axis=1), 1.0, atol=1e-6)
     c = full[above].to_numpy()
-    # class probabilities: differences of neighbouring P(x > t), recomputed here
-    padded = np.hstack([np.ones((len(c), 1)), c, np.zeros((len(c), 1))])
+    # class probabilities: differences of neighbouring P(x > t) at the training balance (each
+    # output trained at 50:50 by weights: logit - log(w+ / w-)), recomputed here
+    weights = json.loads((folder / "metrics.json").read_text())["cumulative"]["weights"]
+    shift = np.log(np.array(weights["positive"]) / np.array(weights["negative"]))
+    natural = 1 / (1 + np.exp(-(np.log(c / (1 - c)) - shift)))
+    padded = np.hstack([np.ones((len(c), 1)), natural, np.zeros((len(c), 1))])
     diffs = np.clip(padded[:, :-1] - padded[:, 1:], 0, None)
     np.testing.assert_allclose(full[classes], diffs / diffs.sum(axis=1, keepdims=True), atol=1e-6)
     np.testing.assert_array_equal(full["y_pred"], (c >= 0.5).sum(axis=1))
