@@ -295,32 +295,48 @@ def curve_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return table[[*keys, *extra]].sort_values("threshold").reset_index(drop=True)
 
 
+def stretches(grid: Sequence[float], chosen: Sequence[float]) -> list[tuple[float, float]]:
+    """The chosen thresholds as runs of neighbours in the grid: (first, last) of each."""
+    keep = set(chosen)
+    runs: list[tuple[float, float]] = []
+    for i, t in enumerate(grid):
+        if t not in keep:
+            continue
+        if i > 0 and grid[i - 1] in keep:
+            runs[-1] = (runs[-1][0], t)
+        else:
+            runs.append((t, t))
+    return runs
+
+
+def _stretch_text(runs: list[tuple[float, float]]) -> str:
+    """'1 to 2 and 10 to 20' (a single threshold by itself)."""
+    parts = [f"{a:g}" if a == b else f"{a:g} to {b:g}" for a, b in runs]
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
 def _range_sentence(curve: pd.DataFrame, best: dict[str, Any], metric_label: str) -> str:
-    """Sentence (a): the best threshold and the range within noise of it."""
+    """Sentence (a): the best threshold, the stretches of the grid within noise of it and
+    those worse beyond noise."""
     head = (
         f"The model discriminates best at threshold {best['best']:g} "
         f"({metric_label} {best['best_value']:.3f})"
     )
+    grid = curve.sort_values("threshold")["threshold"].to_list()
     within = best["within_noise"]
-    outside = bool(((curve["threshold"] < best["low"]) | (curve["threshold"] > best["high"])).any())
     if len(within) == 1:
         return (
             f"{head}; every other threshold is worse beyond noise "
             "(paired bootstrap on the same test rows)."
         )
     text = (
-        f"{head}; from {best['low']:g} to {best['high']:g} the differences to it are within "
-        "noise (paired bootstrap on the same test rows)"
+        f"{head}; at thresholds {_stretch_text(stretches(grid, within))} the differences to it "
+        "are within noise (paired bootstrap on the same test rows)"
     )
-    if not best["contiguous"]:
-        inside = int(
-            ((curve["threshold"] >= best["low"]) & (curve["threshold"] <= best["high"])).sum()
-        )
-        gaps = inside - len(within)
-        plural = "thresholds in that range differ" if gaps > 1 else "threshold in it differs"
-        text += f", though {gaps} {plural} beyond noise"
-    if outside:
-        text += "; thresholds outside that range are worse beyond noise"
+    worse = [t for t in grid if t not in set(within)]
+    if worse:
+        text += f"; {_stretch_text(stretches(grid, worse))} {'is' if len(worse) == 1 else 'are'}"
+        text += " worse beyond noise"
     return text + "."
 
 
