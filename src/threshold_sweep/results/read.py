@@ -34,6 +34,9 @@ IGNORED_OVERRIDE_PREFIXES = ("hydra.", "hydra/", "experiment", "tracking.")
 IGNORED_OVERRIDE_KEYS = ("hydra", "resume", "tracking")
 PREDICTION_FILES = PREDICTIONS
 REQUIRED_KEYS = ("task", "test", "training", "ci", "chance")
+# what a cumulative run's per-threshold folder does not inherit: its own label.threshold
+PARENT_COLUMN = "cumulative_parent"  # sweep summary: a per-threshold run's cumulative run folder
+GRID_KEYS = ("label.threshold", "label.bins", "label.quantiles", "label.names")
 
 
 def find_run_dirs(root: Path) -> list[Path]:
@@ -44,8 +47,61 @@ def find_run_dirs(root: Path) -> list[Path]:
     return sorted({marker.parent for marker in markers} | set(started))
 
 
+def cumulative_parent(run_dir: Path) -> Path | None:
+    """The model.head=cumulative run whose per-threshold folder (thresholds/threshold=<t>/)
+    `run_dir` is; None for any other run folder."""
+    folder = Path(run_dir)
+    parent = folder.parent
+    named = parent.name == THRESHOLDS and folder.name.startswith("threshold=")
+    return parent.parent if named and (parent.parent / ".hydra").is_dir() else None
+
+
 def read_overrides(run_dir: Path) -> dict[str, str]:
-    """The run's command-line overrides (from Hydra's .hydra/overrides.yaml) as key -> value."""
+    """The run's command-line overrides (from Hydra's .hydra/overrides.yaml) as key -> value;
+    a cumulative run's per-threshold folder adds its parent's, but for the threshold grid."""
+    own = _own_overrides(run_dir)
+    parent = cumulative_parent(run_dir)
+    if parent is None:
+        return own
+    inherited = {k: v for k, v in _own_overrides(parent).items() if k not in GRID_KEYS}
+    return {**inherited, **own}
+
+
+def _config_text(value: Any) -> str:
+    """A config value as an override writes it: 1000 (not 1000.0), true, [100,300]."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return "[" + ",".join(_config_text(item) for item in value) + "]"
+    return str(value)
+
+
+def config_values(run_dir: Path, keys: list[str]) -> dict[str, str]:
+    """The values of dotted `keys` in the run's resolved config (.hydra/config.yaml; a
+    per-threshold folder reads its cumulative parent's, but for the threshold grid): what a run
+    used for keys it did not override. Keys the file lacks (or no file) are left out."""
+    parent = cumulative_parent(run_dir)
+    path = (parent or Path(run_dir)) / ".hydra" / "config.yaml"
+    try:
+        config = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        return {}
+    values = {}
+    for key in keys:
+        if parent is not None and key in GRID_KEYS:
+            continue
+        node: Any = config
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is not None and not isinstance(node, dict):
+            values[key] = _config_text(node)
+    return values
+
+
+def _own_overrides(run_dir: Path) -> dict[str, str]:
+    """The overrides in the run folder's own .hydra/overrides.yaml, bookkeeping left out."""
     path = run_dir / ".hydra" / "overrides.yaml"
     if not path.exists():
         return {}

@@ -788,6 +788,16 @@ def _first_and_last(groups: pd.DataFrame, paired: pd.DataFrame) -> tuple[list[st
     return verdict, why
 
 
+def one_head(groups: pd.DataFrame) -> pd.DataFrame:
+    """The binary groups whose first and last the verdict compares: the dedicated runs' when
+    a sweep also holds a cumulative run's per-threshold folders (with at least two of them),
+    else those folders'; 'Shared vs dedicated' compares the two heads."""
+    if "shared_trunk" not in groups or groups["shared_trunk"].nunique() < 2:
+        return groups
+    dedicated = groups[~groups["shared_trunk"].astype(bool)]
+    return dedicated if len(dedicated) >= 2 else groups[groups["shared_trunk"].astype(bool)]
+
+
 def insight_groups(
     groups: pd.DataFrame,
     paired: pd.DataFrame,
@@ -815,8 +825,9 @@ def insight_groups(
         if not against:
             found["Verdict"].append(discrimination_verdict(first, last, paired, "roc_auc_ovr"))
         why += paired_verdicts(paired, first, last)
-    if len(groups) >= 2:
-        verdict, explained = _first_and_last(groups, paired)
+    headed = one_head(groups)
+    if len(headed) >= 2:
+        verdict, explained = _first_and_last(headed, paired)
         found["Verdict"] += verdict[1:] if against else verdict
         why += explained
     found["Verdict"] += reference_verdict(runs)

@@ -19,7 +19,7 @@ from threshold_sweep.layout import ERROR_TXT, REPORT_HTML, REPORT_MD
 from threshold_sweep.model.reference import REFERENCE_MODELS
 from threshold_sweep.report.document import Block, Bullets, Code, Document, Image, Section, Table
 from threshold_sweep.report.tables import fmt
-from threshold_sweep.sweep.summary import CURVES_PNG, run_labels, shown_groups
+from threshold_sweep.sweep.summary import CURVES_PNG, PARENT, run_labels, shown_groups
 
 RUN_COLUMNS = (
     "test_prevalence",
@@ -207,7 +207,8 @@ def _runs_table(
         if count in values:
             values[count] = values[count].astype("Int64")
     runs = values.copy()
-    runs["run"] = run_labels(values, varying, with_keys=False)  # the columns name the keys
+    named = values.assign(**{PARENT: complete[PARENT].to_numpy() if PARENT in complete else ""})
+    runs["run"] = run_labels(named, varying, with_keys=False)  # the columns name the keys
     for metric in ("roc_auc", "roc_auc_ovr", "balanced_accuracy"):
         if f"test_{metric}" in runs and f"test_{metric}_ci_low" in complete:
             runs[f"test_{metric}"] = [_with_ci(r, metric) for _, r in complete.iterrows()]
@@ -265,6 +266,29 @@ def _paired_section(root: Path, paired: pd.DataFrame, names: dict[str, str]) -> 
     table = _linked_runs(root, paired_table(paired, names), folders, sortable=True)
     table.markdown_links = {}  # summary.md links each run once, in its Runs table
     return Section("Paired comparisons", [text, table])
+
+
+def _shared_section(root: Path, shared: pd.DataFrame, names: dict[str, str]) -> Section:
+    """A cumulative run's per-threshold folders against the dedicated runs at those thresholds."""
+    from threshold_sweep.sweep.shared import shared_table
+
+    text = (
+        "The cumulative head trains one network for every threshold; a dedicated run trains one "
+        "per threshold. Per dedicated binary run at a threshold of the cumulative grid: "
+        "cumulative - dedicated on their shared test rows, resampled jointly (paired bootstrap "
+        "with the dedicated run's CI settings; also in summary_shared_vs_dedicated.csv). A CI "
+        "below 0: sharing the trunk costs that metric beyond noise. Balanced accuracy is at "
+        "the fixed cutoff."
+    )
+    folders = {side: shared[side].fillna("").astype(str) for side in ("cumulative", "dedicated")}
+    table = _linked_runs(root, shared_table(shared, names), folders, sortable=True)
+    empty = folders["cumulative"].eq("").tolist()  # a run without a cumulative partner
+    table.links["cumulative"] = [
+        None if blank else link
+        for blank, link in zip(empty, table.links["cumulative"], strict=True)
+    ]
+    table.markdown_links = {}  # summary.md links each run once, in its Runs table
+    return Section("Shared vs dedicated", [text, table])
 
 
 def _failed_section(root: Path, failed: pd.DataFrame, names: dict[str, str]) -> Section:
@@ -420,6 +444,9 @@ def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[
             sections.append(_repeats_section(groups))
         axis = getattr(summary, "axis", None)
         sections.append(_comparable_section(root, groups, prevalence_dependent, axis))
+    shared = getattr(summary, "shared", None)
+    if shared is not None and not shared.empty:
+        sections.insert(1 if found else 0, _shared_section(root, shared, names))
     if summary.paired is not None and not summary.paired.empty:
         sections.append(_paired_section(root, summary.paired, names))
     if not failed.empty:

@@ -77,7 +77,7 @@ def _draw_by_threshold(
     frame["series"] = [_strip_threshold(label) for label in frame["group"]]
     threshold = f"{short_keys(list(keys)).get('label.threshold', 'label.threshold')}="
     shown = {
-        series: _strip_threshold(names.get(label, label), threshold, NAME_SEPARATOR)
+        series: _series_name(names.get(label, label), threshold)
         for series, label in zip(frame["series"], frame["group"], strict=True)
     }
     positive = (frame["threshold"] > 0).all()
@@ -157,6 +157,20 @@ def _strip_threshold(label: str, threshold: str = "label.threshold=", separator:
     """A group label (or short name) without its threshold part (the x axis shows it)."""
     parts = [part for part in label.split(separator) if not part.startswith(threshold)]
     return separator.join(parts) or "model"
+
+
+CUMULATIVE_NAME = "cumulative t="  # summary.run_labels' name of a per-threshold run
+
+
+def _series_name(name: str, threshold: str) -> str:
+    """A group's short name without its threshold (the x axis shows it): 'cumulative t=100 ·
+    seed=1' is 'cumulative · seed=1'."""
+    parts = [
+        "cumulative" if part.startswith(CUMULATIVE_NAME) else part
+        for part in name.split(NAME_SEPARATOR)
+        if not part.startswith(threshold)
+    ]
+    return NAME_SEPARATOR.join(parts) or "model"
 
 
 SPLIT_COLOURS = {"train": "C2", "validation": "C1", "test": "C0"}

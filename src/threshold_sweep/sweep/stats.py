@@ -20,11 +20,13 @@ from threshold_sweep.evaluate.bootstrap import (
 )
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import METRICS_JSON, PREDICTIONS
+from threshold_sweep.results.read import PARENT_COLUMN as PARENT
 
 SEED_KEYS = ("train.seed", "sampling.seed")
 MAX_GROUPS_FOR_ALL_PAIRS = 6
 LOG_AXIS_DECADES = 2.0  # a positive swept key spanning this many decades gets a log axis
 GAP_SPLITS = ("validation", "test")  # train - split: the gaps a sweep reports per run
+SHARED_TRUNK = "shared_trunk"  # groups column: the group's runs are per-threshold folders
 
 
 @dataclass(frozen=True)
@@ -115,16 +117,17 @@ def group_keys(table: pd.DataFrame, override_columns: list[str]) -> list[str]:
     return [
         column
         for column in override_columns
-        if column not in SEED_KEYS and table[column].astype(str).nunique() > 1
+        if column not in SEED_KEYS and table[column].astype(str).nunique(dropna=False) > 1
     ]
 
 
 def _sweep_order(table: pd.DataFrame, column: str) -> pd.Series:
-    """Numbers sort as numbers; other values in the order of the sweep (the first job that
-    used each value, from Hydra's job number), then as text."""
+    """Numbers sort as numbers (empty cells, a multi-class run's threshold, last); other values
+    in the order of the sweep (the first job that used each value, from Hydra's job number),
+    then as text."""
     values = table[column]
     numbers = pd.to_numeric(values, errors="coerce")
-    if numbers.notna().all():
+    if numbers.notna().any() and numbers.notna().sum() == values.notna().sum():
         return numbers
     text = values.astype(str)
     if "job" not in table or table["job"].isna().all():
@@ -161,12 +164,14 @@ def repeats(table: pd.DataFrame, keys: list[str], metrics: list[str]) -> pd.Data
         return pd.DataFrame()
     labels = pd.Series(table.apply(group_label, axis=1, keys=keys), index=table.index, name="group")
     frame = pd.concat([table, labels], axis=1)
+    parent = frame[PARENT] if PARENT in frame else pd.Series("", index=frame.index)
+    frame[SHARED_TRUNK] = parent.fillna("").astype(str) != ""
     columns = [m for m in metrics if m in frame]
     grouped = frame.groupby("group", sort=False)
     stats = grouped[columns].agg(["mean", "std", "count"])
     stats.columns = [f"{metric}_{stat}" for metric, stat in stats.columns]
     stats = stats.copy()
-    first = grouped[["threshold", "test_prevalence"]].first()
+    first = grouped[["threshold", "test_prevalence", SHARED_TRUNK]].first()
     return first.join(stats).reset_index()
 
 

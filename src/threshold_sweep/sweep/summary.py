@@ -17,6 +17,10 @@ from threshold_sweep.io import write_csv, write_figure, write_text
 from threshold_sweep.layout import HISTORY, METRICS_JSON
 from threshold_sweep.report.tables import fmt
 from threshold_sweep.results.read import (
+    GRID_KEYS,
+    PARENT_COLUMN,
+    config_values,
+    cumulative_parent,
     find_run_dirs,
     read_job_number,
     read_overrides,
@@ -30,6 +34,8 @@ log = logging.getLogger(__name__)
 MAIN_METRICS = ("accuracy", "balanced_accuracy", "f1", "mcc", "roc_auc", "average_precision")
 RESERVED_COLUMNS = ("run", "status", "error", "job")
 CURVES_PNG = "summary_curves.png"
+SHARED_CSV = "summary_shared_vs_dedicated.csv"
+PARENT = PARENT_COLUMN  # a per-threshold run's cumulative run folder ('' for the other runs)
 
 
 @dataclass
@@ -49,13 +55,13 @@ class SweepSummary:
     insights: list[str] | None = None  # every sentence, the verdict first
     insight_groups: dict[str, list[str]] | None = None  # the same under their headings
     axis: Any = None  # the numeric swept key of the plots (stats.SweepAxis), None: threshold
+    shared: pd.DataFrame | None = None  # cumulative - dedicated at each shared threshold
     max_gap: float = 0.05  # evaluate.max_gap of the runs
 
 
 def _run_row(root: Path, run_dir: Path, overrides: dict[str, str]) -> dict[str, Any]:
     """One summary row: run path, status, job number, overrides, threshold and test metrics."""
-    relative = str(run_dir.relative_to(root))
-    row: dict[str, Any] = {"run": relative if relative != "." else run_dir.name}
+    row: dict[str, Any] = {"run": _relative(root, run_dir)}
     row["job"] = read_job_number(run_dir)
     metrics_path = run_dir / METRICS_JSON
     if metrics_path.exists():
@@ -67,7 +73,26 @@ def _run_row(root: Path, run_dir: Path, overrides: dict[str, str]) -> dict[str, 
         row.update(metric_columns(json.loads(metrics_path.read_text())))
     else:
         row.update(status="failed", error=run_error(run_dir), **overrides)
+    parent = cumulative_parent(run_dir)
+    row[PARENT] = "" if parent is None else _relative(root, parent)
     return row
+
+
+def _relative(root: Path, folder: Path) -> str:
+    """A run folder as the summary names it: relative to `root`, or its name for `root`."""
+    relative = str(folder.relative_to(root)) if folder.is_relative_to(root) else str(folder)
+    return relative if relative != "." else folder.name
+
+
+def _fill_defaults(run_dirs: list[Path], overrides: list[dict[str, str]]) -> None:
+    """Give each run the value its config used for keys other runs override and it does not
+    (a dedicated run's model.head beside a cumulative run's), so that an unset key does not
+    look like a different setting."""
+    keys = list(dict.fromkeys(k for o in overrides for k in o))
+    for run_dir, own in zip(run_dirs, overrides, strict=True):
+        missing = [k for k in keys if k not in own]
+        if missing:
+            own.update(config_values(run_dir, missing))
 
 
 def collect_runs(root: Path) -> pd.DataFrame:
@@ -75,6 +100,7 @@ def collect_runs(root: Path) -> pd.DataFrame:
     columns: run, status, error, job, every run's overrides, then the metrics."""
     run_dirs = find_run_dirs(root)
     overrides = [read_overrides(run_dir) for run_dir in run_dirs]
+    _fill_defaults(run_dirs, overrides)
     rows = [_run_row(root, d, o) for d, o in zip(run_dirs, overrides, strict=True)]
     frame = pd.DataFrame(rows)
     if frame.empty:
@@ -112,6 +138,7 @@ def _max_gap(root: Path, table: pd.DataFrame) -> float:
 def summarize(root: Path) -> SweepSummary:
     """The summary tables of every run under `root`, computed without writing anything."""
     from threshold_sweep.sweep.insights import insight_groups
+    from threshold_sweep.sweep.shared import shared_sentences, shared_vs_dedicated
     from threshold_sweep.sweep.stats import (
         gap_columns,
         group_keys,
@@ -146,6 +173,7 @@ def summarize(root: Path) -> SweepSummary:
         summary.complete = complete
         summary.groups = repeats(complete, keys, metrics)
         summary.paired = paired_comparisons(root, complete, keys)
+        summary.shared = shared_vs_dedicated(root, complete)
         # insights name a run by what varies in the sweep, not by its (long) folder name,
         # and a group by the same short form
         named = complete.assign(run=complete["run"].map(names))
@@ -154,9 +182,10 @@ def summarize(root: Path) -> SweepSummary:
         paired = summary.paired
         if not paired.empty:
             paired = shown_groups(paired, summary.group_names, "first_group", "second_group")
-        summary.insight_groups = insight_groups(
-            groups, paired, named, summary.max_gap, summary.axis
-        )
+        found = insight_groups(groups, paired, named, summary.max_gap, summary.axis)
+        # sharing the trunk or not opens the summary: the question a cumulative run asks
+        verdict = [*shared_sentences(summary.shared), *found.pop("Verdict", [])]
+        summary.insight_groups = {"Verdict": verdict, **found} if verdict else found
         summary.insights = [s for group in summary.insight_groups.values() for s in group]
     return summary
 
@@ -173,12 +202,31 @@ def short_keys(keys: list[str]) -> dict[str, str]:
     }
 
 
+def is_threshold_run(row: pd.Series) -> bool:
+    """Whether a summary row is a cumulative run's per-threshold folder."""
+    parent = row.get(PARENT)
+    return isinstance(parent, str) and parent != ""
+
+
+def _threshold_name(row: pd.Series) -> str:
+    """'cumulative t=100': a cumulative run's per-threshold folder by its threshold."""
+    threshold = pd.to_numeric(pd.Series([row.get("threshold")]), errors="coerce").iloc[0]
+    if pd.isna(threshold):
+        return f"cumulative t={row.get('label.threshold')}"
+    return f"cumulative t={float(threshold):g}"
+
+
 def _short_name(row: pd.Series, columns: list[str], keys: dict[str, str], with_keys: bool) -> str:
-    """One row's overrides `columns` as 'threshold=100 · seed=1' (or '100 · 1'); '' if none."""
+    """One row's overrides `columns` as 'threshold=100 · seed=1' (or '100 · 1'); '' if none.
+    A cumulative run's per-threshold folder is 'cumulative t=100', then its other values."""
+    lead = []
+    if is_threshold_run(row):
+        lead = [_threshold_name(row)]
+        columns = [c for c in columns if c not in (*GRID_KEYS, "model.head")]
     if not with_keys:
-        return NAME_SEPARATOR.join(fmt(row[c]) for c in columns)
+        return NAME_SEPARATOR.join([*lead, *(fmt(row[c]) for c in columns)])
     parts = [f"{keys[c]}={row[c]}" for c in columns if pd.notna(row[c]) and row[c] != ""]
-    return NAME_SEPARATOR.join(parts)
+    return NAME_SEPARATOR.join([*lead, *parts])
 
 
 def run_labels(runs: pd.DataFrame, varying: list[str], with_keys: bool = True) -> pd.Series:
@@ -218,7 +266,8 @@ def shown_groups(frame: pd.DataFrame, names: dict[str, str], *columns: str) -> p
 
 
 def build_summary(root: Path) -> SweepSummary:
-    """Write summary.csv, summary_groups.csv, summary_paired.csv, summary.md and the plot."""
+    """Write summary.csv, summary_groups.csv, summary_paired.csv, summary.md and the plot (and
+    summary_shared_vs_dedicated.csv when a cumulative run meets dedicated ones)."""
     from threshold_sweep.sweep.page import write_summary_markdown
 
     root = Path(root)
@@ -229,6 +278,10 @@ def build_summary(root: Path) -> SweepSummary:
     if summary.groups is not None:
         write_csv(root / "summary_groups.csv", summary.groups)
         write_csv(root / "summary_paired.csv", summary.paired)
+        if summary.shared is not None and not summary.shared.empty:
+            write_csv(root / SHARED_CSV, summary.shared)
+        else:
+            (root / SHARED_CSV).unlink(missing_ok=True)  # no longer any pair to compare
         _plot_metrics(summary, root / "summary_metrics.png")
         _plot_curves(root, summary, root / CURVES_PNG)
     write_summary_markdown(root, summary, PREVALENCE_DEPENDENT)

@@ -1,0 +1,316 @@
+"""Shared vs dedicated: a cumulative run's per-threshold folders beside dedicated binary runs in
+one sweep folder. The fast tests build run folders (metrics.json from assess() on made-up
+predictions) without a model; one slow test trains a tiny cumulative and a dedicated run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn import metrics as skm
+
+from threshold_sweep.report.tables import fmt
+from threshold_sweep.sweep.shared import same_threshold, shared_sentences
+
+from conftest import TINY, markdown_table, run_cli
+
+SPLITS = ("train", "validation", "test")
+N_ROWS = {"train": 300, "validation": 200, "test": 400}
+GRID = (100.0, 1000.0)
+
+
+def _x(split: str) -> np.ndarray:
+    """x of a split's rows: the same rows (and ids) for every run built here."""
+    return np.random.default_rng(SPLITS.index(split)).lognormal(5.5, 1.2, N_ROWS[split])
+
+
+def _binary_frame(split: str, threshold: float, gain: float, seed: int, ids: int = 0):
+    """A split's binary predictions at `threshold`: score = sigmoid(gain * log(x / t) + noise);
+    `ids` shifts the row ids (other test rows)."""
+    x = _x(split)
+    rng = np.random.default_rng(1000 + 17 * seed + SPLITS.index(split))
+    logit = gain * np.log(x / threshold) + rng.normal(0, 1, len(x))
+    score = 1 / (1 + np.exp(-logit))
+    return pd.DataFrame(
+        {
+            "id": np.arange(len(x)) + ids,
+            "x": x,
+            "y_true": (x > threshold).astype(int),
+            "y_score": score,
+            "y_pred": (score >= 0.5).astype(int),
+        }
+    )
+
+
+def _class_frame(split: str, seed: int) -> pd.DataFrame:
+    """A split's 3-class predictions on the GRID (the cumulative run's own evaluation)."""
+    x = _x(split)
+    y = np.searchsorted(GRID, x, side="left")
+    rng = np.random.default_rng(500 + seed + SPLITS.index(split))
+    logits = rng.normal(0, 1, (len(x), 3)) + 2.0 * np.eye(3)[y]
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    scores = {f"score_{i}": proba[:, i] for i in range(3)}
+    return pd.DataFrame({"id": np.arange(len(x)), "x": x, "y_true": y}).assign(
+        y_pred=proba.argmax(axis=1), **scores
+    )
+
+
+def _write(folder: Path, overrides: list[str], frames: dict, names: list[str], threshold) -> Path:
+    """A finished run folder: metrics.json from assess() on `frames`, the predictions files."""
+    from omegaconf import OmegaConf
+
+    from threshold_sweep.config import EvaluateConfig
+    from threshold_sweep.evaluate.assess import assess
+    from threshold_sweep.evaluate.metrics import split_metrics
+    from threshold_sweep.evaluate.task import Ordinal, Task
+    from threshold_sweep.io import write_json
+
+    (folder / ".hydra").mkdir(parents=True)
+    (folder / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
+    task = Task(tuple(names), None if len(names) == 2 else Ordinal())
+    splits = {
+        split: split_metrics(*task.arrays(frame), names, **task.ordinal_inputs(frame))
+        for split, frame in frames.items()
+    }
+    result = {
+        "task": task.kind,
+        "label_names": names,
+        "threshold": threshold,
+        "prevalence": {s: task.prevalence(m) for s, m in splits.items()},
+        "class_counts": {s: {n: 100 for n in names} for s in SPLITS},
+        "cutoff": 0.5,
+        "training": {"epochs_run": 3, "best_epoch": 3, "max_epochs": 3, "monitor": "val_roc_auc"},
+        **({"ordinal": task.ordinal.record()} if task.ordinal else {}),
+        **splits,
+    }
+    cfg = OmegaConf.structured(EvaluateConfig(max_gap=0.05))
+    cfg.bootstrap.resamples, cfg.bootstrap.seed = 300, 0
+    write_json(folder / "metrics.json", assess(result, frames, cfg))
+    files = {"test": "predictions.csv", "validation": "predictions_validation.csv"}
+    for split, name in files.items():
+        frames[split].to_csv(folder / name, index=False)
+    return folder
+
+
+def write_cumulative(root: Path, gains: dict[float, float], extra: tuple[str, ...] = ()) -> Path:
+    """A cumulative run on GRID with one per-threshold folder per entry of `gains`."""
+    parent = root / "cumulative"
+    grid = f"label.threshold=[{','.join(f'{t:g}' for t in GRID)}]"
+    frames = {split: _class_frame(split, 0) for split in SPLITS}
+    _write(parent, [*extra, "model.head=cumulative", grid], frames, ["c0", "c1", "c2"], list(GRID))
+    for threshold, gain in gains.items():
+        folder = parent / "thresholds" / f"threshold={threshold:g}"
+        frames = {split: _binary_frame(split, threshold, gain, 1) for split in SPLITS}
+        overrides = [f"label.threshold={threshold:g}", "model.head=cumulative"]
+        _write(folder, overrides, frames, ["low", "high"], threshold)
+    return parent
+
+
+def write_dedicated(
+    root: Path, threshold: float, gain: float, ids: int = 0, extra: tuple[str, ...] = ()
+) -> Path:
+    """A dedicated binary run at `threshold` (its config says model.head=probability)."""
+    folder = root / f"t{threshold:g}{'_other' if ids else ''}"
+    frames = {split: _binary_frame(split, threshold, gain, 2, ids) for split in SPLITS}
+    overrides = [*extra, f"label.threshold={threshold:g}"]
+    _write(folder, overrides, frames, ["low", "high"], threshold)
+    config = {"model": {"head": "probability"}, "data": {"n_samples": 1000}}
+    (folder / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config))
+    return folder
+
+
+def _sklearn_differences(cumulative: Path, dedicated: Path) -> dict[str, float]:
+    """cumulative - dedicated ROC-AUC and balanced accuracy recomputed from predictions.csv."""
+    c = pd.read_csv(cumulative / "predictions.csv")
+    d = pd.read_csv(dedicated / "predictions.csv")
+    merged = d.merge(c, on="id", suffixes=("_d", "_c"))
+    assert (merged["y_true_d"] == merged["y_true_c"]).all()
+    y = merged["y_true_d"]
+    return {
+        "roc_auc": skm.roc_auc_score(y, merged["y_score_c"])
+        - skm.roc_auc_score(y, merged["y_score_d"]),
+        "balanced_accuracy": skm.balanced_accuracy_score(y, merged["y_pred_c"])
+        - skm.balanced_accuracy_score(y, merged["y_pred_d"]),
+    }
+
+
+@pytest.fixture(scope="module")
+def even_sweep(tmp_path_factory) -> Path:
+    """A cumulative run (grid 100, 1000) and dedicated runs at 100 and 1000 as good as it, one
+    at 1000 on other test rows and one at 300 (not on the grid); its summary written."""
+    from threshold_sweep.sweep.summary import build_summary
+
+    root = tmp_path_factory.mktemp("even")
+    write_cumulative(root, {100.0: 3.0, 1000.0: 3.0}, extra=("data.n_samples=1000",))
+    write_dedicated(root, 100.0, 3.0)
+    write_dedicated(root, 1000.0, 3.0)
+    write_dedicated(root, 1000.0, 3.0, ids=10_000)
+    write_dedicated(root, 300.0, 3.0)
+    build_summary(root)
+    return root
+
+
+def _shared(root: Path) -> pd.DataFrame:
+    return pd.read_csv(root / "summary_shared_vs_dedicated.csv", keep_default_na=False)
+
+
+def test_differences_equal_sklearn_on_the_two_predictions_files_and_cis_hold_them(even_sweep):
+    shared = _shared(even_sweep)
+    compared = shared[shared["metric"] != ""]
+    assert sorted(set(compared["dedicated"])) == ["t100", "t1000"]
+    for (cumulative, dedicated), rows in compared.groupby(["cumulative", "dedicated"]):
+        expected = _sklearn_differences(even_sweep / cumulative, even_sweep / dedicated)
+        assert set(rows["metric"]) == set(expected)
+        for _, row in rows.iterrows():
+            assert float(row["difference"]) == pytest.approx(expected[row["metric"]], abs=1e-12)
+            low, high = float(row["ci_low"]), float(row["ci_high"])
+            assert low <= float(row["difference"]) <= high
+            assert int(row["n_rows"]) == N_ROWS["test"]
+            assert float(row["level"]) == 0.95
+            within = str(row["within_noise"]) == "True"
+            assert within == (low <= 0 <= high)
+        threshold = float(rows["threshold"].iloc[0])
+        assert cumulative == f"cumulative/thresholds/threshold={threshold:g}"
+
+
+def test_runs_on_other_rows_or_off_the_grid_are_listed_as_not_paired(even_sweep):
+    notes = _shared(even_sweep).set_index("dedicated")["note"]
+    assert notes["t1000_other"].startswith("different test rows (400 and 400 rows, 0 shared ids)")
+    assert notes["t300"] == "no cumulative threshold at 300 (grid 100, 1000)"
+    text = (even_sweep / "summary.md").read_text()
+    table = markdown_table(text, "Shared vs dedicated")
+    assert "no cumulative threshold at 300 (grid 100, 1000)" in set(table["cumulative - dedicated"])
+
+
+def test_the_opening_sentence_matches_the_numbers(even_sweep):
+    shared = _shared(even_sweep)
+    roc = shared[shared["metric"] == "roc_auc"].astype({"ci_low": float, "ci_high": float})
+    assert ((roc["ci_low"] <= 0) & (roc["ci_high"] >= 0)).all()  # equally good by design
+    text = (even_sweep / "summary.md").read_text()
+    opening = text.split("\n\n")[1]
+    assert opening.startswith(
+        "Sharing the trunk costs nothing measurable: at 100 and 1000 the cumulative head's "
+        "ROC-AUC is within noise of the dedicated runs'"
+    )
+    for _, row in roc.iterrows():
+        low, high = fmt(row["ci_low"], signed=True), fmt(row["ci_high"], signed=True)
+        number = fmt(float(row["difference"]), signed=True)
+        assert f"{number} (95% CI {low} to {high}) at {float(row['threshold']):g}" in opening
+    assert "## Shared vs dedicated" in text
+    html = (even_sweep / "index.html").read_text()
+    assert "Shared vs dedicated" in html and "Sharing the trunk costs nothing measurable" in html
+
+
+def test_per_threshold_runs_are_their_own_groups_named_by_their_threshold(even_sweep):
+    from threshold_sweep.sweep.summary import summarize
+
+    summary = summarize(even_sweep)
+    names = summary.names
+    assert names["cumulative/thresholds/threshold=100"] == "cumulative t=100"
+    assert names["cumulative/thresholds/threshold=1000"] == "cumulative t=1000"
+    table = summary.table.set_index("run")
+    # inherited from the parent's overrides; the dedicated runs' from their config
+    assert table.loc["cumulative/thresholds/threshold=100", "data.n_samples"] == "1000"
+    assert table.loc["t100", "data.n_samples"] == "1000"
+    assert table.loc["t100", "model.head"] == "probability"
+    assert "data.n_samples" not in summary.varying  # the same everywhere once filled in
+    groups = summary.groups
+    counts = groups.set_index([groups["threshold"], groups["shared_trunk"]])["test_roc_auc_count"]
+    # no head merged with the other as repeats; t1000 and t1000_other are repeats of one setting
+    assert counts.loc[(100.0, True)] == counts.loc[(100.0, False)] == 1
+    assert counts.loc[(1000.0, True)] == 1 and counts.loc[(1000.0, False)] == 2
+    # threshold order, the multi-class cumulative run (no single threshold) last
+    assert groups["threshold"].tolist()[:5] == [100, 100, 300, 1000, 1000]
+    assert pd.isna(groups["threshold"].iloc[-1])
+    # the first-vs-last verdict compares the dedicated runs, not one head with the other
+    ranked = [s for s in summary.insight_groups["Verdict"] if "discriminate" in s]
+    assert len(ranked) == 1 and "cumulative" not in ranked[0]
+    assert "(head=probability · threshold=100)" in ranked[0]
+    assert "(head=probability · threshold=1000)" in ranked[0]
+    runs = markdown_table((even_sweep / "summary.md").read_text(), "Runs")
+    assert {"cumulative t=100", "cumulative t=1000"} <= set(runs["run"])  # no report.md here
+
+
+def test_a_cumulative_head_beyond_noise_worse_is_called_a_cost(tmp_path):
+    from threshold_sweep.sweep.summary import summarize
+
+    write_cumulative(tmp_path, {100.0: 0.3, 1000.0: 3.0})  # t=100: barely any signal
+    write_dedicated(tmp_path, 100.0, 4.0)
+    write_dedicated(tmp_path, 1000.0, 3.0)
+    summary = summarize(tmp_path)
+    roc = summary.shared[summary.shared["metric"] == "roc_auc"].set_index("threshold")
+    assert roc.loc[100.0, "ci_high"] < 0
+    expected = _sklearn_differences(
+        tmp_path / "cumulative/thresholds/threshold=100", tmp_path / "t100"
+    )
+    assert roc.loc[100.0, "difference"] == pytest.approx(expected["roc_auc"], abs=1e-12)
+    sentence = summary.insight_groups["Verdict"][0]
+    assert sentence.startswith("Sharing the trunk costs ROC-AUC beyond noise at 100: ")
+    assert fmt(roc.loc[100.0, "difference"], signed=True) in sentence
+    if roc.loc[1000.0, "ci_low"] <= 0 <= roc.loc[1000.0, "ci_high"]:
+        assert "; within noise at 1000 (" in sentence
+    assert summary.insights[0] == sentence
+
+
+def test_seeds_pair_only_with_the_same_seed(tmp_path):
+    from threshold_sweep.sweep.summary import summarize
+
+    write_cumulative(tmp_path, {100.0: 3.0, 1000.0: 3.0}, extra=("train.seed=0",))
+    write_dedicated(tmp_path, 100.0, 3.0, extra=("train.seed=1",))
+    shared = summarize(tmp_path).shared
+    assert shared["note"].tolist() == ["no cumulative run with train.seed=1 at 100: not paired"]
+
+
+def test_without_a_cumulative_run_there_is_no_section(tmp_path):
+    from threshold_sweep.sweep.summary import build_summary
+
+    write_dedicated(tmp_path, 100.0, 3.0)
+    write_dedicated(tmp_path, 1000.0, 3.0)
+    summary = build_summary(tmp_path)
+    assert summary.shared.empty
+    assert not (tmp_path / "summary_shared_vs_dedicated.csv").exists()
+    assert "Shared vs dedicated" not in (tmp_path / "summary.md").read_text()
+
+
+def test_thresholds_match_within_a_relative_1e9():
+    assert same_threshold(100.0, 100.0 * (1 + 1e-12))
+    assert same_threshold(0.0, 0.0)
+    assert not same_threshold(100.0, 100.001)
+    assert shared_sentences(pd.DataFrame()) == []
+
+
+@pytest.mark.slow
+def test_a_trained_cumulative_run_beside_a_dedicated_run(tmp_path):
+    small = [*TINY, "data.n_samples=800", "evaluate.reference=[]"]
+    cumulative = ["model.head=cumulative", "label.threshold=[100,1000]", "hydra.run.dir=s/cum"]
+    for args in (cumulative, ["label.threshold=100", "hydra.run.dir=s/t100"]):
+        done = run_cli([*small, *args], tmp_path)
+        assert done.returncode == 0, done.stderr[-2000:]
+    report = run_cli(["s"], tmp_path, module="threshold_sweep.cli.report")
+    assert report.returncode == 0, report.stderr[-2000:]
+    root = tmp_path / "s"
+    shared = _shared(root)
+    assert shared["metric"].tolist() == ["roc_auc", "balanced_accuracy"]
+    assert set(shared["cumulative"]) == {"cum/thresholds/threshold=100"}
+    expected = _sklearn_differences(root / "cum/thresholds/threshold=100", root / "t100")
+    for _, row in shared.iterrows():
+        assert float(row["difference"]) == pytest.approx(expected[row["metric"]], abs=1e-12)
+        assert float(row["ci_low"]) <= float(row["difference"]) <= float(row["ci_high"])
+    text = (root / "summary.md").read_text()
+    table = markdown_table(text, "Shared vs dedicated")
+    assert table["cumulative"].tolist() == ["cumulative t=100"] * 2
+    assert table["cumulative - dedicated"].tolist() == [
+        fmt(float(value), signed=True) for value in shared["difference"]
+    ]
+    assert "Sharing the trunk costs" in text.split("\n\n")[1]
+
+
+def test_the_plot_names_the_cumulative_series_without_its_threshold():
+    from threshold_sweep.sweep.plots import _series_name
+
+    assert _series_name("cumulative t=100", "threshold=") == "cumulative"
+    assert _series_name("cumulative t=100 · seed=1", "threshold=") == "cumulative · seed=1"
+    assert _series_name("head=probability · threshold=100", "threshold=") == "head=probability"
