@@ -88,9 +88,13 @@ def config_values(run_dir: Path, keys: list[str]) -> dict[str, str]:
         config = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError):
         return {}
+    label = config.get("label") if isinstance(config, dict) else None
+    cut = isinstance(label, dict) and (label.get("bins") or label.get("quantiles"))
     values = {}
     for key in keys:
         if parent is not None and key in GRID_KEYS:
+            continue
+        if cut and key == "label.threshold":  # unused: label.bins / label.quantiles cut x
             continue
         node: Any = config
         for part in key.split("."):
