@@ -191,6 +191,7 @@ def write_threshold_run(
     history: pd.DataFrame,
     config_yaml: str,
     references: list[Any],
+    shared_curves: Path | None = None,
 ) -> None:
     """One threshold's run folder, as a dedicated run writes it (without the model)."""
     from threshold_sweep.report.run_page import write_run_report
@@ -211,7 +212,7 @@ def write_threshold_run(
     hydra.mkdir(exist_ok=True)
     overrides = [f"label.threshold={result['threshold']:g}", "model.head=cumulative"]
     (hydra / "overrides.yaml").write_text(yaml.safe_dump(overrides))
-    write_run_report(folder, result, history, frames, config_yaml, "../index.html")
+    write_run_report(folder, result, history, frames, config_yaml, "../index.html", shared_curves)
     write_csv(folder / layout.METRICS_CSV, pd.DataFrame([flatten_metrics(result)]))
     write_json(folder / layout.METRICS_JSON, result)
 
@@ -235,6 +236,7 @@ def threshold_results(
         task = Task.of_run(view.names, cfg.evaluate, view.thresholds)
         frames = _frames(view, task, {s: v[:, k] for s, v in scores.items()}, cutoff)
         result = run._result(cfg, view, task, trained, frames)
+        result["training"]["cumulative_outputs"] = len(data.thresholds)
         result["cumulative"] = head_record(cfg, data, fit, k)
         evaluated.append((assess(result, frames, cfg.evaluate, references[k]), frames))
     return evaluated
@@ -339,26 +341,27 @@ def run_cumulative(
     from threshold_sweep.report.run_page import write_run_report
 
     evaluated = threshold_results(cfg, data, fit, trained, scores, per_threshold)
-    result = assess(
-        run._result(cfg, data, task, trained, frames), frames, cfg.evaluate, class_references
-    )
+    result = run._result(cfg, data, task, trained, frames)
+    result["training"]["cumulative_outputs"] = len(data.thresholds)
+    result = assess(result, frames, cfg.evaluate, class_references)
     result["cumulative"] = head_record(cfg, data, fit) | _curve(
         cfg, data, scores, evaluated, compare
     )
     history = pd.read_csv(out_dir / layout.HISTORY)
     config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
+    link = run.index_link(out_dir, sweep_dir)
+    write_run_report(out_dir, result, history, frames, config_yaml, link)
+    curves = out_dir / layout.PLOTS / "training_curves.png"  # one training: drawn once
     for (threshold_result, threshold_frames), threshold, references in zip(
         evaluated, data.thresholds, per_threshold, strict=True
     ):
         folder = out_dir / layout.THRESHOLDS / threshold_folder(threshold)
         write_threshold_run(
-            folder, threshold_result, threshold_frames, history, config_yaml, references
+            folder, threshold_result, threshold_frames, history, config_yaml, references, curves
         )
     summarize_thresholds(out_dir / layout.THRESHOLDS)
     write_csv(out_dir / layout.CURVE_CSV, pd.DataFrame(result["cumulative"]["curve"]))
     write_csv(out_dir / layout.ERRORS_CSV, pd.DataFrame(result["cumulative"]["errors_by_distance"]))
-    link = run.index_link(out_dir, sweep_dir)
-    write_run_report(out_dir, result, history, frames, config_yaml, link)
     clock.mark("report")
     run._write_results(out_dir, result, clock, class_references)
     run._log_headline(result, out_dir)

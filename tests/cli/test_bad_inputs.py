@@ -328,6 +328,10 @@ CASES = {
         lambda t: ["model.head=cumulative", "label.threshold=100"],
         "model.head=cumulative needs two or more thresholds, and label.threshold=100 is one",
     ),
+    "cumulative threshold without rows on one side": (
+        lambda t: ["model.head=cumulative", "label.threshold=[100,5000]"],
+        "label.threshold=100,5000 leaves too few rows (",
+    ),
     "unknown head": (
         lambda t: ["model.head=ordinal"],
         "Invalid value 'ordinal', expected one of [probability, cumulative] (model.head)",

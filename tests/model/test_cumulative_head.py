@@ -91,3 +91,23 @@ def test_cumulative_targets_and_the_selection_metrics_match_scikit_learn():
     assert got["val_roc_auc"] == pytest.approx(np.mean(aucs))
     assert got["val_balanced_accuracy"] == pytest.approx(np.mean(balanced))
     assert got["val_loss_balanced"] == pytest.approx(np.mean(losses))
+
+
+def test_a_dense_grid_needs_rows_on_both_sides_of_each_threshold_not_in_every_class():
+    from threshold_sweep.errors import UserError
+    from threshold_sweep.prepare import prepare, threshold_sides
+
+    from conftest import compose_config
+
+    close = ("label.quantiles=[0.2,0.201,0.5,0.8]", "data.n_samples=1500")
+    with pytest.raises(UserError, match=r"label.quantiles=\[0.2,0.201,0.5,0.8\] leaves too few"):
+        prepare(compose_config(*close))  # the class between 0.2 and 0.201 has ~1 row a split
+    data = prepare(compose_config(*close, "model.head=cumulative"))
+    assert len(data.thresholds) == 4
+    for name, rows in data.split.items():
+        sides = threshold_sides(data.y[rows], data.thresholds)
+        x = data.dataset.x[rows]
+        for t in data.thresholds:
+            assert sides[f"x>{t:g}"] == int(np.sum(x > t)), (name, t)
+            assert sides[f"x<={t:g}"] == int(np.sum(x <= t)), (name, t)
+        assert min(sides.values()) >= 5

@@ -44,9 +44,12 @@ def monitor_of(name: Any) -> Monitor:
     return MONITORS[str(getattr(name, "value", name))]
 
 
-def monitor_text(name: Any, n_classes: int = 2) -> str:
-    """'validation ROC-AUC' ('... (one-vs-rest macro)' for more than two classes)."""
+def monitor_text(name: Any, n_classes: int = 2, outputs: int | None = None) -> str:
+    """'validation ROC-AUC' ('... (one-vs-rest macro)' for more than two classes, '... (mean
+    over the K thresholds' outputs)' for a cumulative head of K `outputs`)."""
     monitor = monitor_of(name)
+    if outputs:
+        return f"{monitor.text} (mean over the {outputs} thresholds' outputs)"
     if monitor.key == "val_roc_auc" and n_classes > 2:
         return f"{monitor.text} (one-vs-rest macro)"
     return monitor.text
@@ -170,13 +173,14 @@ def selected_by(training: dict[str, Any], n_classes: int = 2) -> str:
     """
     if not training.get("early_stopping", True):
         return "last epoch"
-    return f"best {monitor_text(training.get('monitor', 'val_loss'), n_classes)}"
+    monitor = training.get("monitor", "val_loss")
+    return f"best {monitor_text(monitor, n_classes, training.get('cumulative_outputs'))}"
 
 
 def training_sentence(training: dict[str, Any], n_classes: int = 2) -> str:
     """How training went and which epoch's weights the model keeps, as one or two sentences."""
     monitor = str(training.get("monitor", "val_loss"))
-    text = monitor_text(monitor, n_classes)
+    text = monitor_text(monitor, n_classes, training.get("cumulative_outputs"))
     run = f"{training['epochs_run']} of at most {training.get('max_epochs', '?')} epochs run"
     if training.get("early_stopping", True):
         chosen = (

@@ -119,6 +119,8 @@ def prepare(cfg: Any) -> PreparedData:
     try:
         return prepare_split(labelled, split, cfg, method, minimum)
     except UserError as error:
+        if is_cumulative(cfg):  # k-fold and finer strata do not apply to a cumulative head
+            raise
         finer = strata_hint(labelled, cfg, method, minimum) if isinstance(error, TooFewRows) else ""
         hint = kfold_hint(labelled, minimum) if method != "time" else rolling_hint(labelled, cfg)
         raise UserError(f"{error}{finer}{hint}") from None
@@ -293,12 +295,25 @@ def prepare_split(
             name: counts for name, counts in counts_before.items() if name != "test"
         }
     )
-    _check_cut_counts(
-        labelled,
-        checked,
-        {name: rows for name, rows in split.items() if name in checked},
-        min_per_split,
-    )
+    if is_cumulative(cfg):  # every threshold's two sides need rows, not every class
+        sides = {
+            name: threshold_sides(y[rows], labelled.thresholds) for name, rows in split.items()
+        }
+        setting = labelled.cuts.setting if labelled.cuts else None
+        check_class_counts(
+            {name: counts for name, counts in sides.items() if name in checked},
+            labelled.thresholds,
+            min_per_split,
+            setting=setting,
+            fix="use fewer or less extreme thresholds, add data, or lower label.min_per_split",
+        )
+    else:
+        _check_cut_counts(
+            labelled,
+            checked,
+            {name: rows for name, rows in split.items() if name in checked},
+            min_per_split,
+        )
     training = bind(cfg.sampling, "sampling")(split.train, y)
     counts_after = dict(counts_before)
     counts_after["train"] = class_counts(y[training.indices], names)
@@ -329,6 +344,21 @@ def prepare_split(
         ),
         label_cuts=labelled.label_cuts,
     )
+
+
+def is_cumulative(cfg: Any) -> bool:
+    """Whether the model has a cumulative head (one output per threshold)."""
+    head = cfg.model.get("head", "probability")
+    return str(getattr(head, "value", head)) == "cumulative"
+
+
+def threshold_sides(y: np.ndarray, thresholds: list[float]) -> dict[str, int]:
+    """Rows at or below and above each threshold (class k lies above thresholds 1..k)."""
+    counts: dict[str, int] = {}
+    for k, t in enumerate(thresholds):
+        counts[f"x<={t:g}"] = int(np.sum(y <= k))
+        counts[f"x>{t:g}"] = int(np.sum(y > k))
+    return counts
 
 
 def _split(dataset: Dataset, cfg: Any, method: str) -> Split:

@@ -276,9 +276,14 @@ def _plot_title(result: RunResult) -> str:
 
 
 def _write_plots(
-    out_dir: Path, result: RunResult, history: pd.DataFrame, test: pd.DataFrame
+    out_dir: Path,
+    result: RunResult,
+    history: pd.DataFrame,
+    test: pd.DataFrame,
+    shared_curves: Path | None = None,
 ) -> list[tuple[str, str]]:
-    """Draw every run plot the task has; return (caption, relative path) pairs."""
+    """Draw every run plot the task has; return (caption, relative path) pairs.
+    `shared_curves`: a training_curves.png drawn already for the same history, copied."""
     plots, task, title = out_dir / "plots", Task.of(result), _plot_title(result)
     y_true, y_pred = test["y_true"].to_numpy(), test["y_pred"].to_numpy()
     shown = []
@@ -305,13 +310,18 @@ def _write_plots(
         )
         shown.append(("Score distributions", "plots/score_distributions.png"))
     training = result["training"]
-    plot_training_curves(
-        history,
-        training["best_epoch"],
-        plots / "training_curves.png",
-        monitor=str(training.get("monitor", "val_loss")),
-        selected_by=selected_by(training, task.n_classes),
-    )
+    if shared_curves is not None:
+        import shutil
+
+        shutil.copyfile(shared_curves, plots / "training_curves.png")
+    else:
+        plot_training_curves(
+            history,
+            training["best_epoch"],
+            plots / "training_curves.png",
+            monitor=str(training.get("monitor", "val_loss")),
+            selected_by=selected_by(training, task.n_classes),
+        )
     shown.append(("Training curves", "plots/training_curves.png"))
     return shown
 
@@ -808,8 +818,10 @@ def write_run_report(
     frames: dict[str, pd.DataFrame],
     config_yaml: str,
     index_link: str | None = None,
+    shared_curves: Path | None = None,
 ) -> Path:
-    """Write the plots, report.html and report.md for one run."""
-    plots = _write_plots(out_dir, result, history, frames["test"])
+    """Write the plots, report.html and report.md for one run (`shared_curves`: a
+    training_curves.png of the same training, copied instead of drawn again)."""
+    plots = _write_plots(out_dir, result, history, frames["test"], shared_curves)
     document = run_document(result, plots, config_yaml)
     return write_run_pages(out_dir, document, result, index_link)
