@@ -200,3 +200,62 @@ def markdown_table(text: str, heading: str) -> pd.DataFrame:
     lines = ("|" + after).split("\n\n", 1)[0].splitlines()
     cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
     return pd.DataFrame(cells[2:], columns=cells[0])
+
+
+def prices_csv(path: Path, n: int, seed: int = 11) -> Path:
+    """A small table: sensors that carry log10(price), an id column, price the target."""
+    rng = np.random.default_rng(seed)
+    price = 10 ** rng.normal(3.3, 0.4, n)
+    features = rng.normal(0, 1, (n, 8)) + 2 * (np.log10(price)[:, None] - 3.3)
+    frame = pd.DataFrame(features, columns=[f"sensor_{i}" for i in range(8)])
+    frame.insert(0, "sample_id", [f"s{i:04d}" for i in range(n)])
+    frame["price"] = price
+    frame.to_csv(path, index=False)
+    return path
+
+
+def write_assessed_run(
+    folder: Path,
+    overrides: list[str],
+    frames: dict[str, pd.DataFrame],
+    names: list[str],
+    threshold: float | list[float],
+    resamples: int = 200,
+) -> dict:
+    """A finished run folder without a model: .hydra/overrides.yaml, metrics.json from
+    assess() on made-up `frames` (train, validation, test) and the test and validation
+    predictions; returns the metrics."""
+    import yaml
+
+    from threshold_sweep.config import EvaluateConfig
+    from threshold_sweep.evaluate.assess import assess
+    from threshold_sweep.evaluate.metrics import split_metrics
+    from threshold_sweep.evaluate.task import Ordinal, Task
+    from threshold_sweep.io import write_json
+
+    (folder / ".hydra").mkdir(parents=True)
+    (folder / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
+    task = Task(tuple(names), None if len(names) == 2 else Ordinal())  # k >= 3: MAE, QWK
+    splits = {
+        split: split_metrics(*task.arrays(frame), names, **task.ordinal_inputs(frame))
+        for split, frame in frames.items()
+    }
+    result = {
+        "task": task.kind,
+        "label_names": names,
+        "threshold": threshold,
+        "prevalence": {s: task.prevalence(m) for s, m in splits.items()},
+        "class_counts": {s: {n: 100 for n in names} for s in frames},
+        "cutoff": 0.5,
+        "training": {"epochs_run": 3, "best_epoch": 3, "max_epochs": 3, "monitor": "val_roc_auc"},
+        **({"ordinal": task.ordinal.record()} if task.ordinal else {}),
+        **splits,
+    }
+    cfg = OmegaConf.structured(EvaluateConfig(max_gap=0.05))
+    cfg.bootstrap.resamples, cfg.bootstrap.seed = resamples, 0
+    assessed = assess(result, frames, cfg)
+    write_json(folder / "metrics.json", assessed)
+    files = {"test": "predictions.csv", "validation": "predictions_validation.csv"}
+    for split, name in files.items():
+        frames[split].to_csv(folder / name, index=False)
+    return assessed

@@ -96,29 +96,6 @@ def cumulative_fit(cfg: Any, data: PreparedData) -> Any:
     return CumulativeFit(model_head(cfg.model)[1], positive, negative)
 
 
-def _train(
-    cfg: Any, data: PreparedData, fit: Any, out_dir: Path, callbacks: Callable | None
-) -> Any:
-    """Fit the cumulative head on every training row, validating on the validation split."""
-    from threshold_sweep.model.train import train_model
-
-    rows = data.split.train
-    return train_model(
-        data.features(rows),
-        data.y[rows],
-        data.features(data.split.validation),
-        data.y[data.split.validation],
-        n_classes=len(data.names),
-        class_weight=None,
-        model_cfg=cfg.model,
-        train_cfg=cfg.train,
-        history_path=out_dir / layout.HISTORY,
-        tensorboard_dir=out_dir / layout.TENSORBOARD if cfg.train.tensorboard else None,
-        extra_callbacks=callbacks() if callbacks else (),
-        cumulative=fit,
-    )
-
-
 def split_rows(data: PreparedData) -> dict[str, np.ndarray]:
     """The rows each split's predictions hold (train: every fitted row)."""
     return {
@@ -315,7 +292,7 @@ def run_cumulative(
     import_tensorflow()
     evaluation_imports = preload(run.EVALUATION_MODULES)
     fitting_references = in_background("references", _fit_all_references, cfg, data, fit)
-    trained = _train(cfg, data, fit, out_dir, keras_callbacks)
+    trained = run._train(cfg, data, out_dir, keras_callbacks, fit)  # every row: natural_training
     clock.mark("train")
     evaluation_imports.join()
     scores = _cumulative_scores(trained, data, cfg)

@@ -223,8 +223,10 @@ def _train(
     data: PreparedData,
     out_dir: Path,
     keras_callbacks: Callable[[], list[Any]] | None,
+    cumulative: Any = None,
 ) -> Any:
-    """Fit the model on the (resampled) training rows, validating on the validation split."""
+    """Fit the model on the (resampled) training rows, validating on the validation split
+    (`cumulative`: a model.head=cumulative fit, model.train.CumulativeFit)."""
     from threshold_sweep.model.train import train_model
 
     fit_rows = data.training.indices
@@ -240,6 +242,7 @@ def _train(
         history_path=out_dir / layout.HISTORY,
         tensorboard_dir=out_dir / layout.TENSORBOARD if cfg.train.tensorboard else None,
         extra_callbacks=keras_callbacks() if keras_callbacks else (),
+        cumulative=cumulative,
     )
 
 

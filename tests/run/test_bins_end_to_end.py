@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import TINY, run_cli
+from conftest import TINY, prices_csv, run_cli
 
 pytestmark = pytest.mark.slow  # every test trains
 
@@ -20,24 +20,12 @@ FIT = (*(arg for arg in TINY if not arg.startswith("data.")), "sampling=none")
 LEVELS = [0.2, 0.4, 0.6, 0.8]
 
 
-def prices_csv(path: Path, n: int) -> Path:
-    """Sensors that carry log10(price), an id column, price the target."""
-    rng = np.random.default_rng(4)
-    price = 10 ** rng.normal(3.3, 0.4, n)
-    features = rng.normal(0, 1, (n, 8)) + 2 * (np.log10(price)[:, None] - 3.3)
-    frame = pd.DataFrame(features, columns=[f"sensor_{i}" for i in range(8)])
-    frame.insert(0, "sample_id", [f"s{i:04d}" for i in range(n)])
-    frame["price"] = price
-    frame.to_csv(path, index=False)
-    return path
-
-
 def read_json(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
 def test_bins_sweep_records_the_training_cuts_and_predict_reads_them(tmp_path):
-    data = prices_csv(tmp_path / "prices.csv", 600)
+    data = prices_csv(tmp_path / "prices.csv", 600, seed=4)
     done = run_cli(
         [
             "-m",
@@ -96,7 +84,7 @@ def test_bins_sweep_records_the_training_cuts_and_predict_reads_them(tmp_path):
 
 
 def test_kfold_bins_label_each_held_out_row_by_its_folds_cuts(tmp_path):
-    data = prices_csv(tmp_path / "prices.csv", 300)
+    data = prices_csv(tmp_path / "prices.csv", 300, seed=4)
     done = run_cli(
         ["label.bins=4", "split=kfold", "hydra.run.dir=run", *TABLE, f"data.path={data}", *FIT],
         tmp_path,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from conftest import TINY, markdown_table, run_cli, subjects_csv
+from conftest import TINY, markdown_table, prices_csv, run_cli, subjects_csv
 
 pytestmark = pytest.mark.slow  # every test trains
 
@@ -20,23 +20,11 @@ TABLE = ("data=table", "data.target=price", "data.id=sample_id")
 FIT = tuple(arg for arg in TINY if not arg.startswith("data."))  # a tiny model, briefly
 
 
-def prices_csv(path: Path, n: int = N_ROWS) -> Path:
-    """A small table: sensors that carry log10(price), an id column, price the target."""
-    rng = np.random.default_rng(11)
-    price = 10 ** rng.normal(3.3, 0.4, n)
-    features = rng.normal(0, 1, (n, 8)) + 2 * (np.log10(price)[:, None] - 3.3)
-    frame = pd.DataFrame(features, columns=[f"sensor_{i}" for i in range(8)])
-    frame.insert(0, "sample_id", [f"s{i:04d}" for i in range(n)])
-    frame["price"] = price
-    frame.to_csv(path, index=False)
-    return path
-
-
 @pytest.fixture(scope="module")
 def kfold_sweep(tmp_path_factory) -> tuple[Path, Path, Path]:
     """A two-threshold 5-fold sweep and a single-split run of the same 200-row file."""
     cwd = tmp_path_factory.mktemp("kfold")
-    data = prices_csv(cwd / "prices.csv")
+    data = prices_csv(cwd / "prices.csv", N_ROWS)
     args = [*FIT, *TABLE, f"data.path={data}"]
     swept = run_cli(
         ["-m", "label.threshold=1500,2500", "split=kfold", "hydra.sweep.dir=sweep", *args], cwd
@@ -168,7 +156,7 @@ def test_grouped_folds_keep_each_subject_in_one_fold(tmp_path):
 
 
 def test_a_rolling_origin_run_tests_each_block_with_models_of_earlier_rows(tmp_path):
-    data = prices_csv(tmp_path / "prices.csv")
+    data = prices_csv(tmp_path / "prices.csv", N_ROWS)
     frame = pd.read_csv(data)
     days = pd.date_range("2021-01-01", periods=N_ROWS // 2, freq="D").repeat(2)  # ties
     frame["day"] = np.random.default_rng(3).permutation(days.strftime("%Y-%m-%d"))

@@ -10,13 +10,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from sklearn import metrics as skm
 
 from threshold_sweep.sweep.stats import SweepAxis, sweep_axis
 from threshold_sweep.sweep.summary import shown_groups
 
-from conftest import TINY, markdown_table, run_cli
+from conftest import TINY, markdown_table, run_cli, write_assessed_run
 
 SPLITS = ("train", "validation", "test")
 N_ROWS = {"train": 400, "validation": 300, "test": 300}
@@ -44,43 +43,11 @@ def _frame(split: str, k: int, gain: float, seed: int) -> pd.DataFrame:
 def write_run(root: Path, rate: str, gains: dict[str, float], k: int = 2, seed: int = 0) -> Path:
     """A finished run folder of a learning-rate sweep, numbers from assess() on made-up
     predictions whose signal per split is `gains`."""
-    from omegaconf import OmegaConf
-
-    from threshold_sweep.config import EvaluateConfig
-    from threshold_sweep.evaluate.assess import assess
-    from threshold_sweep.evaluate.metrics import split_metrics
-    from threshold_sweep.evaluate.task import Ordinal, Task
-    from threshold_sweep.io import write_json
-
     folder = root / f"train.learning_rate={rate}"
-    (folder / ".hydra").mkdir(parents=True)
-    (folder / ".hydra" / "overrides.yaml").write_text(
-        yaml.safe_dump([f"train.learning_rate={rate}"])
-    )
     names = ["low", "high"] if k == 2 else [f"c{i}" for i in range(k)]
-    task = Task(tuple(names), None if k == 2 else Ordinal())  # k >= 3: MAE, within 1, QWK
     frames = {split: _frame(split, k, gains[split], seed) for split in SPLITS}
-    splits = {
-        split: split_metrics(*task.arrays(frame), names, **task.ordinal_inputs(frame))
-        for split, frame in frames.items()
-    }
-    result = {
-        "task": task.kind,
-        "label_names": names,
-        "threshold": 100.0 if k == 2 else [float(10 * i) for i in range(1, k)],
-        "prevalence": {s: task.prevalence(m) for s, m in splits.items()},
-        "class_counts": {s: {n: 100 for n in names} for s in SPLITS},
-        "cutoff": 0.5,
-        "training": {"epochs_run": 3, "best_epoch": 3, "max_epochs": 3, "monitor": "val_roc_auc"},
-        **({"ordinal": task.ordinal.record()} if task.ordinal else {}),
-        **splits,
-    }
-    cfg = OmegaConf.structured(EvaluateConfig(max_gap=0.05))
-    cfg.bootstrap.resamples, cfg.bootstrap.seed = 200, 0
-    write_json(folder / "metrics.json", assess(result, frames, cfg))
-    files = {"test": "predictions.csv", "validation": "predictions_validation.csv"}
-    for split, name in files.items():
-        frames[split].to_csv(folder / name, index=False)
+    threshold = 100.0 if k == 2 else [float(10 * i) for i in range(1, k)]
+    write_assessed_run(folder, [f"train.learning_rate={rate}"], frames, names, threshold)
     epochs = np.arange(3)
     history = {"epoch": epochs, "loss": 1 / (1 + epochs), "val_loss": 1.1 / (1 + epochs)}
     history["val_roc_auc"] = 0.6 + 0.1 * epochs * gains["validation"]

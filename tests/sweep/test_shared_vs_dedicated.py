@@ -15,7 +15,7 @@ from sklearn import metrics as skm
 from threshold_sweep.report.tables import fmt
 from threshold_sweep.sweep.shared import same_threshold, shared_sentences
 
-from conftest import TINY, markdown_table, run_cli
+from conftest import TINY, markdown_table, run_cli, write_assessed_run
 
 SPLITS = ("train", "validation", "test")
 N_ROWS = {"train": 300, "validation": 200, "test": 400}
@@ -60,38 +60,7 @@ def _class_frame(split: str, seed: int) -> pd.DataFrame:
 
 def _write(folder: Path, overrides: list[str], frames: dict, names: list[str], threshold) -> Path:
     """A finished run folder: metrics.json from assess() on `frames`, the predictions files."""
-    from omegaconf import OmegaConf
-
-    from threshold_sweep.config import EvaluateConfig
-    from threshold_sweep.evaluate.assess import assess
-    from threshold_sweep.evaluate.metrics import split_metrics
-    from threshold_sweep.evaluate.task import Ordinal, Task
-    from threshold_sweep.io import write_json
-
-    (folder / ".hydra").mkdir(parents=True)
-    (folder / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
-    task = Task(tuple(names), None if len(names) == 2 else Ordinal())
-    splits = {
-        split: split_metrics(*task.arrays(frame), names, **task.ordinal_inputs(frame))
-        for split, frame in frames.items()
-    }
-    result = {
-        "task": task.kind,
-        "label_names": names,
-        "threshold": threshold,
-        "prevalence": {s: task.prevalence(m) for s, m in splits.items()},
-        "class_counts": {s: {n: 100 for n in names} for s in SPLITS},
-        "cutoff": 0.5,
-        "training": {"epochs_run": 3, "best_epoch": 3, "max_epochs": 3, "monitor": "val_roc_auc"},
-        **({"ordinal": task.ordinal.record()} if task.ordinal else {}),
-        **splits,
-    }
-    cfg = OmegaConf.structured(EvaluateConfig(max_gap=0.05))
-    cfg.bootstrap.resamples, cfg.bootstrap.seed = 300, 0
-    write_json(folder / "metrics.json", assess(result, frames, cfg))
-    files = {"test": "predictions.csv", "validation": "predictions_validation.csv"}
-    for split, name in files.items():
-        frames[split].to_csv(folder / name, index=False)
+    write_assessed_run(folder, overrides, frames, names, threshold, resamples=300)
     return folder
 
 
