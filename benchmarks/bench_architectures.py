@@ -89,14 +89,14 @@ from threshold_sweep.model.runtime import import_tensorflow
 import_tensorflow()
 import threshold_sweep.evaluate.assess, threshold_sweep.report.run_page
 import threshold_sweep.run as run
-fit = run._train
+fit = run.train_run_model
 def timed_fit(cfg, data, out_dir, callbacks):
     start = time.process_time()
     trained = fit(cfg, data, out_dir, callbacks)
     with open(os.environ["CPU_LOG"], "a") as log:
         log.write(json.dumps({"run": str(out_dir), "cpu": time.process_time() - start}) + "\\n")
     return trained
-run._train = timed_fit
+run.train_run_model = timed_fit
 from threshold_sweep.cli.interrupt import main
 sys.argv = ["threshold-sweep", *sys.argv[1:]]
 main()

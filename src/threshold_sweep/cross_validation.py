@@ -56,9 +56,9 @@ def _fold_frames(
     from threshold_sweep import run
 
     folder.mkdir(parents=True, exist_ok=True)
-    fitting_references = in_background("references", run._fit_references, cfg, data)
-    trained = run._train(cfg, data, folder, keras_callbacks)
-    frames = run._score_splits(trained, data, task, cfg)
+    fitting_references = in_background("references", run.fit_run_references, cfg, data)
+    trained = run.train_run_model(cfg, data, folder, keras_callbacks)
+    frames = run.score_splits(trained, data, task, cfg)
     trained.model.save(folder / layout.MODEL)
     write_json(folder / layout.STANDARDIZATION, data.standardizer.to_dict())
     frames = {
@@ -187,7 +187,7 @@ def _kfold_summary(first: PreparedData, done_data: list[tuple[Fold, PreparedData
     """data_summary.json of a k-fold run: the data, and every fold's sizes and class counts."""
     from threshold_sweep import run
 
-    summary = run._data_summary(first, cfg)
+    summary = run.data_summary(first, cfg)
     summary["split_sizes"] = {"all": len(first.dataset)}
     summary["split_fractions"] = None
     rolling = split_method(cfg) == "rolling"
@@ -279,13 +279,13 @@ def run_cross_validated(
     held_out = np.concatenate([d.split.test for f, d in prepared if f.repeat == 0])
     test_first = replace(first, split=replace(first.split, test=held_out))
     references = _pooled_references(done_references)
-    run._write_reference_predictions(out_dir, test_first, task, references)
+    run.write_reference_predictions(out_dir, test_first, task, references)
     clock.mark("reference")
 
     from threshold_sweep.evaluate.assess import assess
     from threshold_sweep.report.run_page import write_run_report
 
-    summary = run._result(cfg, pooled, task, first_trained, frames)
+    summary = run.run_record(cfg, pooled, task, first_trained, frames)
     summary["split"] = kfold_record(cfg, first.dataset)
     summary["cross_validation"] = cross_validation_section(done, task, cfg)
     summary["cross_validation"]["training_per_fold"] = epochs  # `training` is the first fold's
@@ -306,6 +306,6 @@ def run_cross_validated(
         out_dir, result, history, frames, config_yaml, run.index_link(out_dir, sweep_dir)
     )
     clock.mark("report")
-    run._write_results(out_dir, result, clock, references)
-    run._log_headline(result, out_dir)
+    run.write_results(out_dir, result, clock, references)
+    run.log_headline(result, out_dir)
     return result

@@ -120,14 +120,14 @@ def _fit_all_references(cfg: Any, data: PreparedData, fit: Any) -> tuple[list, l
     """The configured reference models on the K+1 classes, and the cheap ones per threshold."""
     from threshold_sweep import run
 
-    classes = run._fit_references(cfg, data)
+    classes = run.fit_run_references(cfg, data)
     names = [getattr(n, "value", n) for n in cfg.evaluate.reference]
     cheap = [n for n in names if n in CHEAP_REFERENCES]
     per_threshold = []
     for k in range(len(data.thresholds)):
         view = threshold_view(data, k, (fit.negative[k], fit.positive[k]))
         cheap_cfg = OmegaConf.merge(cfg, {"evaluate": {"reference": cheap}})
-        per_threshold.append(run._fit_references(cheap_cfg, view) if cheap else [])
+        per_threshold.append(run.fit_run_references(cheap_cfg, view) if cheap else [])
     return classes, per_threshold
 
 
@@ -139,7 +139,7 @@ def _frames(
 
     rows = split_rows(view)
     return {
-        name: run._predictions_frame(view, task, rows[name], scores[name], cutoff) for name in rows
+        name: run.predictions_frame(view, task, rows[name], scores[name], cutoff) for name in rows
     }
 
 
@@ -212,7 +212,7 @@ def threshold_results(
         view = threshold_view(data, k, (fit.negative[k], fit.positive[k]))
         task = Task.of_run(view.names, cfg.evaluate, view.thresholds)
         frames = _frames(view, task, {s: v[:, k] for s, v in scores.items()}, cutoff)
-        result = run._result(cfg, view, task, trained, frames)
+        result = run.run_record(cfg, view, task, trained, frames)
         result["training"]["cumulative_outputs"] = len(data.thresholds)
         result["cumulative"] = head_record(cfg, data, fit, k)
         evaluated.append((assess(result, frames, cfg.evaluate, references[k]), frames))
@@ -279,7 +279,7 @@ def run_cumulative(
     task = Task.of_run(data.names, cfg.evaluate, data.thresholds)
     fit = cumulative_fit(cfg, data)
     compare = compared_positions(cfg, data)  # before training: a typo costs no training
-    run._log_prepared(data, cfg)
+    run.log_prepared(data, cfg)
     log.info(
         "model.head=cumulative (%s): one model for %d thresholds (%s), every training row, "
         "each threshold's classes weighted to 50:50",
@@ -287,12 +287,12 @@ def run_cumulative(
         len(data.thresholds),
         threshold_text(data.thresholds) if len(data.thresholds) < 8 else "a grid",
     )
-    run._write_prepared(out_dir, data, cfg)
+    run.write_prepared(out_dir, data, cfg)
     clock.mark("prepare")
     import_tensorflow()
     evaluation_imports = preload(run.EVALUATION_MODULES)
     fitting_references = in_background("references", _fit_all_references, cfg, data, fit)
-    trained = run._train(cfg, data, out_dir, keras_callbacks, fit)  # every row: natural_training
+    trained = run.train_run_model(cfg, data, out_dir, keras_callbacks, fit)  # every row
     clock.mark("train")
     evaluation_imports.join()
     scores = _cumulative_scores(trained, data, cfg)
@@ -308,17 +308,17 @@ def run_cumulative(
         split: frame.assign(y_pred=exceeded(scores[split], float(cfg.evaluate.cutoff)))
         for split, frame in frames.items()
     }
-    run._write_model_outputs(out_dir, frames, trained, data)
+    run.write_model_outputs(out_dir, frames, trained, data)
     clock.mark("score")
     class_references, per_threshold = fitting_references.result()
-    run._write_reference_predictions(out_dir, data, task, class_references)
+    run.write_reference_predictions(out_dir, data, task, class_references)
     clock.mark("reference")
 
     from threshold_sweep.evaluate.assess import assess
     from threshold_sweep.report.run_page import write_run_report
 
     evaluated = threshold_results(cfg, data, fit, trained, scores, per_threshold)
-    result = run._result(cfg, data, task, trained, frames)
+    result = run.run_record(cfg, data, task, trained, frames)
     result["training"]["cumulative_outputs"] = len(data.thresholds)
     result = assess(result, frames, cfg.evaluate, class_references)
     result["cumulative"] = head_record(cfg, data, fit) | _curve(
@@ -340,6 +340,6 @@ def run_cumulative(
     write_csv(out_dir / layout.CURVE_CSV, pd.DataFrame(result["cumulative"]["curve"]))
     write_csv(out_dir / layout.ERRORS_CSV, pd.DataFrame(result["cumulative"]["errors_by_distance"]))
     clock.mark("report")
-    run._write_results(out_dir, result, clock, class_references)
-    run._log_headline(result, out_dir)
+    run.write_results(out_dir, result, clock, class_references)
+    run.log_headline(result, out_dir)
     return result

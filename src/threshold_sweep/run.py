@@ -131,7 +131,7 @@ class Clock:
         }
 
 
-def _predictions_frame(
+def predictions_frame(
     data: PreparedData, task: Task, rows: np.ndarray, scores: np.ndarray, cutoff: float
 ) -> pd.DataFrame:
     """id, x, y_true, the task's score columns and y_pred of some rows."""
@@ -146,7 +146,7 @@ def _predictions_frame(
     return pd.concat([frame.assign(y_pred=predicted), columns], axis=1)
 
 
-def _log_prepared(data: PreparedData, cfg: Any) -> None:
+def log_prepared(data: PreparedData, cfg: Any) -> None:
     """The class counts before and after sampling, and the features used."""
     log.info(
         "%s: %d rows; class counts %s; training rows after %s: %s",
@@ -211,14 +211,14 @@ def _log_time_split(data: PreparedData) -> None:
     log.info("time-ordered split on %s: %s", record["order"], "; ".join(parts))
 
 
-def _write_prepared(out_dir: Path, data: PreparedData, cfg: Any) -> None:
+def write_prepared(out_dir: Path, data: PreparedData, cfg: Any) -> None:
     """data_summary.json and the test rows' ids, before training starts."""
-    write_json(out_dir / layout.DATA_SUMMARY, _data_summary(data, cfg))
+    write_json(out_dir / layout.DATA_SUMMARY, data_summary(data, cfg))
     test_ids = pd.DataFrame({"id": data.dataset.ids[data.split.test]})
     write_csv(out_dir / layout.TEST_IDS, test_ids)
 
 
-def _train(
+def train_run_model(
     cfg: Any,
     data: PreparedData,
     out_dir: Path,
@@ -246,9 +246,7 @@ def _train(
     )
 
 
-def _score_splits(
-    trained: Any, data: PreparedData, task: Task, cfg: Any
-) -> dict[str, pd.DataFrame]:
+def score_splits(trained: Any, data: PreparedData, task: Task, cfg: Any) -> dict[str, pd.DataFrame]:
     """Predictions of the train (fitted rows), validation and test splits."""
     from threshold_sweep.model.train import predict_scores
 
@@ -265,14 +263,14 @@ def _score_splits(
     ends = np.cumsum([len(rows) for rows in eval_rows.values()])
     cutoff = float(cfg.evaluate.cutoff)
     return {
-        name: _predictions_frame(data, task, rows, scores, cutoff)
+        name: predictions_frame(data, task, rows, scores, cutoff)
         for (name, rows), scores in zip(
             eval_rows.items(), np.split(all_scores, ends[:-1]), strict=True
         )
     }
 
 
-def _write_model_outputs(
+def write_model_outputs(
     out_dir: Path, frames: dict[str, pd.DataFrame], trained: Any, data: PreparedData
 ) -> None:
     """The three predictions files, model.keras and the standardization statistics."""
@@ -292,7 +290,7 @@ def reference_threads(cfg: Any) -> int:
     return max(1, int(cfg.train.threads) // 2)  # train.threads: this job's cores (set by the CLI)
 
 
-def _fit_references(cfg: Any, data: PreparedData) -> list[Any]:
+def fit_run_references(cfg: Any, data: PreparedData) -> list[Any]:
     """The reference models, fitted on the natural training split and scored on the test rows."""
     from threshold_sweep.model.reference import ReferenceRows, fit_references
 
@@ -308,7 +306,7 @@ def _fit_references(cfg: Any, data: PreparedData) -> list[Any]:
     return fit_references(names, rows, int(cfg.train.seed), reference_threads(cfg))
 
 
-def _write_reference_predictions(
+def write_reference_predictions(
     out_dir: Path, data: PreparedData, task: Task, references: list[Any]
 ) -> None:
     """predictions_reference.csv: every reference model's test scores (none: no file)."""
@@ -322,7 +320,7 @@ def _write_reference_predictions(
     write_csv(out_dir / layout.REFERENCE_PREDICTIONS, frame)
 
 
-def _result(
+def run_record(
     cfg: Any, data: PreparedData, task: Task, trained: Any, frames: dict[str, pd.DataFrame]
 ) -> RunResult:
     """metrics.json before assessment: what ran, and every split's metrics."""
@@ -366,7 +364,7 @@ def _result(
     }
 
 
-def _write_results(out_dir: Path, result: RunResult, clock: Clock, references: list[Any]) -> None:
+def write_results(out_dir: Path, result: RunResult, clock: Clock, references: list[Any]) -> None:
     """timing.json, metrics.csv and, last, metrics.json (which marks the run complete)."""
     reference_models = {
         reference.model.name: {
@@ -380,7 +378,7 @@ def _write_results(out_dir: Path, result: RunResult, clock: Clock, references: l
     write_json(out_dir / layout.METRICS_JSON, result)
 
 
-def _log_headline(result: RunResult, out_dir: Path) -> None:
+def log_headline(result: RunResult, out_dir: Path) -> None:
     """One line of test metrics and the report to open."""
     test = result["test"]
     log.info(
@@ -417,38 +415,38 @@ def run_experiment(
     out_dir = Path(out_dir)
     data = prepare(cfg)
     task = Task.of_run(data.names, cfg.evaluate, data.thresholds)
-    _log_prepared(data, cfg)
-    _write_prepared(out_dir, data, cfg)
+    log_prepared(data, cfg)
+    write_prepared(out_dir, data, cfg)
     clock.mark("prepare")
     import_tensorflow()  # first, alone: it takes seconds
 
     # while the model trains: the evaluation stage's imports, the reference models' fits
     evaluation_imports = preload(EVALUATION_MODULES)
-    fitting_references = in_background("references", _fit_references, cfg, data)
-    trained = _train(cfg, data, out_dir, keras_callbacks)
+    fitting_references = in_background("references", fit_run_references, cfg, data)
+    trained = train_run_model(cfg, data, out_dir, keras_callbacks)
     clock.mark("train")
     evaluation_imports.join()
-    frames = _score_splits(trained, data, task, cfg)
-    _write_model_outputs(out_dir, frames, trained, data)
+    frames = score_splits(trained, data, task, cfg)
+    write_model_outputs(out_dir, frames, trained, data)
     clock.mark("score")
     references = fitting_references.result()  # the wait, if they take longer than the CNN
-    _write_reference_predictions(out_dir, data, task, references)
+    write_reference_predictions(out_dir, data, task, references)
     clock.mark("reference")
 
     from threshold_sweep.evaluate.assess import assess
     from threshold_sweep.report.run_page import write_run_report
 
-    result = assess(_result(cfg, data, task, trained, frames), frames, cfg.evaluate, references)
+    result = assess(run_record(cfg, data, task, trained, frames), frames, cfg.evaluate, references)
     history = pd.read_csv(out_dir / layout.HISTORY)
     config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
     write_run_report(out_dir, result, history, frames, config_yaml, index_link(out_dir, sweep_dir))
     clock.mark("report")
-    _write_results(out_dir, result, clock, references)
-    _log_headline(result, out_dir)
+    write_results(out_dir, result, clock, references)
+    log_headline(result, out_dir)
     return result
 
 
-def _data_summary(data: PreparedData, cfg: Any) -> dict[str, Any]:
+def data_summary(data: PreparedData, cfg: Any) -> dict[str, Any]:
     """What data_summary.json records."""
     return {
         "source": data.dataset.source,

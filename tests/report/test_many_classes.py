@@ -39,7 +39,7 @@ from threshold_sweep.report.run_page import (
     thresholds_title,
     write_run_report,
 )
-from threshold_sweep.run import _predictions_frame, _result
+from threshold_sweep.run import predictions_frame, run_record
 
 from conftest import compose_config
 
@@ -104,8 +104,8 @@ def made_up_run(tmp_path, n_classes: int, n_samples: int, collapse: bool = True)
         if collapse:
             logits[:, 1::2] -= 5.0
         scores = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-        frames[name] = _predictions_frame(data, task, rows, scores, 0.5)
-    result = assess(_result(cfg, data, task, TRAINED, frames), frames, cfg.evaluate)
+        frames[name] = predictions_frame(data, task, rows, scores, 0.5)
+    result = assess(run_record(cfg, data, task, TRAINED, frames), frames, cfg.evaluate)
     folder = tmp_path / f"k{n_classes}"
     write_json(folder / "metrics.json", result)
     write_csv(folder / "predictions.csv", frames["test"])
@@ -369,7 +369,7 @@ def test_predictions_of_100_classes_are_one_unfragmented_frame():
     scores = np.random.default_rng(0).dirichlet(np.ones(task.n_classes), len(rows))
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.PerformanceWarning)
-        frame = _predictions_frame(data, task, rows, scores, 0.5)
+        frame = predictions_frame(data, task, rows, scores, 0.5)
     assert list(frame.columns) == ["id", "x", "y_true", "y_pred", *task.score_columns()]
     np.testing.assert_array_equal(frame[task.score_columns()].to_numpy(), scores)
     np.testing.assert_array_equal(frame["y_pred"], scores.argmax(axis=1))

@@ -23,7 +23,7 @@ from threshold_sweep.report.html import write_run_html
 from threshold_sweep.report.run_page import run_document
 from threshold_sweep.results.read import load_run
 from threshold_sweep.results.rows import metric_columns, tracked_metrics
-from threshold_sweep.run import _predictions_frame, _result
+from threshold_sweep.run import predictions_frame, run_record
 
 from conftest import compose_config, timeline_csv
 
@@ -64,8 +64,8 @@ def assessed_run(tmp_path, drift: bool, *overrides: str):
         else:
             logits = rng.normal(0, 1, (len(rows), task.n_classes)) + np.eye(task.n_classes)[y]
             scores = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-        frames[name] = _predictions_frame(data, task, rows, scores, 0.5)
-    result = assess(_result(cfg, data, task, TRAINED, frames), frames, cfg.evaluate)
+        frames[name] = predictions_frame(data, task, rows, scores, 0.5)
+    result = assess(run_record(cfg, data, task, TRAINED, frames), frames, cfg.evaluate)
     return result, frames, pd.read_csv(path)
 
 
