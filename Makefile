@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test test-fast lint format install clean bench bench-architectures
+.PHONY: run test test-fast lint format install clean bench bench-architectures bench-cumulative
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,3 +59,7 @@ bench: $(DEV_STAMP)
 # about 30 minutes; AEON_DATA=<aeon/datasets/data of an unpacked aeon wheel> adds ItalyPowerDemand
 bench-architectures: $(DEV_STAMP)
 	$(BIN)/python benchmarks/bench_architectures.py $(if $(AEON_DATA),--aeon-data $(AEON_DATA))
+
+# 4-6 minutes: one model.head=cumulative run (20 thresholds) vs one dedicated run, in one process
+bench-cumulative: $(DEV_STAMP)
+	$(BIN)/python benchmarks/bench_cumulative.py
