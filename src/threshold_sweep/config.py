@@ -753,7 +753,7 @@ def model_head(model: Any) -> tuple[str, str]:
 def _check_head(cfg: Any) -> None:
     """model.head names a head; a cumulative head needs two or more thresholds."""
     from threshold_sweep.errors import UserError
-    from threshold_sweep.prepare.labels import quantile_levels
+    from threshold_sweep.prepare.labels import quantile_levels, quantile_setting
     from threshold_sweep.thresholds import parse_thresholds
 
     head, consistency = model_head(cfg.model)
@@ -767,6 +767,11 @@ def _check_head(cfg: Any) -> None:
         )
     compare = cfg.evaluate.get("compare_thresholds")
     if head != Head.cumulative.value:
+        if consistency != HeadConsistency.rank_consistent.value:
+            raise UserError(
+                f"model.head_consistency={consistency} applies to model.head=cumulative only: "
+                "add model.head=cumulative (with a threshold grid), or drop the key"
+            )
         if compare is not None:
             raise UserError(
                 f"evaluate.compare_thresholds={list(compare)} compares the thresholds of one "
@@ -788,10 +793,15 @@ def _check_head(cfg: Any) -> None:
     levels = quantile_levels(cfg.label, DEFAULT_THRESHOLD)
     count = len(parse_thresholds(cfg.label.threshold) if levels is None else levels)
     if count < 2:
+        given = (
+            f"label.threshold={cfg.label.threshold} is one"
+            if levels is None
+            else f"{quantile_setting(cfg.label.get('bins'), cfg.label.get('quantiles'))} gives one"
+        )
         raise UserError(
-            f"model.head=cumulative needs two or more thresholds, and label.threshold="
-            f"{cfg.label.threshold} is one: give a grid (label.threshold=[100,300,1000], "
-            "label.bins=20 or label.quantiles=[...]), or drop model.head=cumulative"
+            f"model.head=cumulative needs two or more thresholds, and {given}: give a grid "
+            "(label.threshold=[100,300,1000], label.bins=20 or label.quantiles=[0.25,0.5,0.75]), "
+            "or drop model.head=cumulative"
         )
 
 

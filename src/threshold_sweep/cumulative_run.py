@@ -45,12 +45,6 @@ def threshold_folder(threshold: float) -> str:
     return f"threshold={threshold:g}"
 
 
-def exceeded(cumulative: np.ndarray, cutoff: float) -> np.ndarray:
-    """The predicted class of a cumulative head: how many thresholds' P(x > t_k) reach the
-    cutoff (CORAL's rule; with rank-consistent outputs, the first k whose output falls below)."""
-    return (np.asarray(cumulative) >= cutoff).sum(axis=1).astype(np.int64)
-
-
 def natural_training(data: PreparedData) -> PreparedData:
     """The training split unresampled: one resampling cannot balance K label sets, so the
     cumulative head trains on every training row with per-threshold class weights."""
@@ -143,17 +137,25 @@ def _frames(
     }
 
 
+def training_shares(data: PreparedData) -> list[float]:
+    """Each class's share of the training rows, lowest class first."""
+    counts = np.bincount(data.y[data.split.train], minlength=len(data.names)).astype(float)
+    return [float(c) for c in counts / counts.sum()]
+
+
 def head_record(cfg: Any, data: PreparedData, fit: Any, k: int | None = None) -> dict[str, Any]:
     """metrics.json's `cumulative`: the head, the grid, the weights (and which output)."""
+    sampling = str(getattr(cfg.sampling.strategy, "value", cfg.sampling.strategy))
     record: dict[str, Any] = {
         "head": "cumulative",
         "consistency": fit.consistency,
         "cutoff": float(cfg.evaluate.cutoff),
         "thresholds": [float(t) for t in data.thresholds],
         "weights": {
-            "sampling": str(getattr(cfg.sampling.strategy, "value", cfg.sampling.strategy)),
+            "sampling": sampling,
             "positive": [float(w) for w in fit.positive],
             "negative": [float(w) for w in fit.negative],
+            "class_shares": None if sampling == "none" else training_shares(data),
         },
     }
     if k is not None:
@@ -296,18 +298,11 @@ def run_cumulative(
     clock.mark("train")
     evaluation_imports.join()
     scores = _cumulative_scores(trained, data, cfg)
-    from threshold_sweep.evaluate.cumulative import natural_cumulative
-    from threshold_sweep.evaluate.threshold_curve import class_probabilities
+    from threshold_sweep.evaluate.cumulative import class_scores
 
-    probabilities = {
-        split: class_probabilities(natural_cumulative(s, fit.positive, fit.negative))
-        for split, s in scores.items()
-    }
+    weights = head_record(cfg, data, fit)["weights"]
+    probabilities = {split: class_scores(s, weights) for split, s in scores.items()}
     frames = _frames(data, task, probabilities, float(cfg.evaluate.cutoff))
-    frames = {
-        split: frame.assign(y_pred=exceeded(scores[split], float(cfg.evaluate.cutoff)))
-        for split, frame in frames.items()
-    }
     run.write_model_outputs(out_dir, frames, trained, data)
     clock.mark("score")
     class_references, per_threshold = fitting_references.result()

@@ -322,16 +322,14 @@ def above_columns(cumulative: np.ndarray, thresholds: list[float]) -> dict[str, 
 def cumulative_frame(
     run: Run, dataset: Dataset, cumulative: np.ndarray, cutoff: float, grid: list[float]
 ) -> pd.DataFrame:
-    """A cumulative run's K+1 class scores (differences of its outputs at the training class
-    balance, as the run scored them), the class as the number of outputs reaching the cutoff,
-    and P(x > t) for every threshold (each as its threshold's run scores it)."""
-    from threshold_sweep.evaluate.cumulative import natural_cumulative
-    from threshold_sweep.evaluate.threshold_curve import class_probabilities
+    """A cumulative run's K+1 class scores and most probable class, as the run scored them
+    (evaluate.cumulative.class_scores), and P(x > t) for every threshold (each as its
+    threshold's run scores it; `cutoff` applies to those runs, not to the classes)."""
+    from threshold_sweep.evaluate.cumulative import class_scores
 
-    weights = cumulative_section(run)["weights"]
-    natural = natural_cumulative(cumulative, weights["positive"], weights["negative"])
-    frame = prediction_frame(run, dataset, class_probabilities(natural), None)
-    predicted = (cumulative >= cutoff).sum(axis=1).astype(np.int64)  # cumulative_run.exceeded
+    scores = class_scores(cumulative, cumulative_section(run)["weights"])
+    frame = prediction_frame(run, dataset, scores, None)
+    predicted = scores.argmax(axis=1)  # the most probable class, as the run predicted it
     frame = frame.assign(
         y_pred=predicted, label_pred=np.asarray(run.label_names, dtype=object)[predicted]
     )

@@ -332,6 +332,14 @@ CASES = {
         lambda t: ["model.head=cumulative", "label.threshold=[100,5000]"],
         "label.threshold=100,5000 leaves too few rows (",
     ),
+    "cumulative head with one quantile": (
+        lambda t: ["model.head=cumulative", "label.quantiles=[0.5]"],
+        "model.head=cumulative needs two or more thresholds, and label.quantiles=[0.5] gives one",
+    ),
+    "head consistency without a cumulative head": (
+        lambda t: ["model.head_consistency=independent"],
+        "model.head_consistency=independent applies to model.head=cumulative only",
+    ),
     "unknown head": (
         lambda t: ["model.head=ordinal"],
         "Invalid value 'ordinal', expected one of [probability, cumulative] (model.head)",

@@ -233,9 +233,9 @@ def test_curve_sentence_wording():
     concentration = {"near_error_rate": 0.3, "far_error_rate": 0.05, "ratio": 6.0}
     first, second = tc.curve_sentence(curve, best, concentration, 0.1, log=True)
     assert first == (
-        "The model discriminates best at threshold 1 (ROC-AUC 0.950); at thresholds 1 to 2 "
-        "the differences to it are within noise (paired bootstrap on the same test rows); "
-        "5 to 20 are worse beyond noise."
+        "The model discriminates best at threshold 1 (ROC-AUC 0.950). Within noise of it "
+        "(paired bootstrap on the same test rows), itself included: 1 to 2; worse beyond "
+        "noise: 5 to 20."
     )
     assert second.startswith("Errors crowd near the cut: pairs in the distance bins nearest")
     assert "at 0.300 vs 0.050 in the outermost bins (6.000x)" in second
@@ -257,8 +257,8 @@ def test_curve_sentence_wording():
     assert (found["near_low"], found["near_high"]) == (-1.0, 1.0)
     gap = tc.best_range(curve, "roc_auc", paired_table(grid, {1.0}))
     first, second = tc.curve_sentence(curve, gap, found, 4.5)
-    assert "at threshold 5 (ROC-AUC 0.950); at thresholds 1 and 5 the differences" in first
-    assert "(paired bootstrap on the same test rows); 2 and 10 to 20 are worse beyond" in first
+    assert "at threshold 5 (ROC-AUC 0.950). Within noise of it" in first
+    assert "itself included: 1 and 5; worse beyond noise: 2 and 10 to 20." in first
     assert tc.stretches(grid, [1.0, 2.0, 10.0, 20.0]) == [(1.0, 2.0), (10.0, 20.0)]
     assert tc.stretches(grid, [5.0]) == [(5.0, 5.0)]
     alone = tc.best_range(curve, "roc_auc", paired_table(grid, set()))

@@ -111,3 +111,23 @@ def test_a_dense_grid_needs_rows_on_both_sides_of_each_threshold_not_in_every_cl
             assert sides[f"x>{t:g}"] == int(np.sum(x > t)), (name, t)
             assert sides[f"x<={t:g}"] == int(np.sum(x <= t)), (name, t)
         assert min(sides.values()) >= 5
+
+
+def test_coral_biases_start_at_the_training_prevalence_logits():
+    from threshold_sweep.config import ModelConfig
+    from threshold_sweep.model.build import build_model
+
+    prevalence = np.array([0.9, 0.6, 0.6, 0.1])  # a tie: the gap is raised to MIN_STEP
+    cfg = OmegaConf.structured(ModelConfig(filters=[4], dense_units=4))
+    probe = np.zeros((4, 12, 1), dtype="float32")
+    model = build_model(cfg, (12, 1), 5, probe, "rank_consistent", prevalence)
+    layer = model.get_layer("ordered_biases")
+    biases = layer.first.numpy()[0] - np.concatenate(
+        [[0.0], np.cumsum(np.log1p(np.exp(layer.steps.numpy())))]
+    )
+    logits = np.log(prevalence / (1 - prevalence))
+    np.testing.assert_allclose(biases[[0, 1, 3]], logits[[0, 1, 3]], atol=2e-3)
+    assert biases[2] == pytest.approx(biases[1] - 1e-3, abs=1e-5)
+    # zero features: every row's output is the prior itself
+    out = np.asarray(model(probe, training=False))
+    np.testing.assert_allclose(out[0, [0, 1, 3]], prevalence[[0, 1, 3]], atol=1e-2)

@@ -100,8 +100,13 @@ def test_the_outputs_are_one_models_and_the_classes_follow_from_them(cumulative_
     natural = 1 / (1 + np.exp(-logit))
     padded = np.column_stack([np.ones(len(natural)), natural, np.zeros(len(natural))])
     scores = classes[[f"score_{i}" for i in range(len(GRID) + 1)]].to_numpy()
-    np.testing.assert_allclose(scores, padded[:, :-1] - padded[:, 1:], atol=1e-6)
-    np.testing.assert_array_equal(classes["y_pred"], (cumulative >= 0.5).sum(axis=1))
+    # then at equal class shares: divided by the training rows' shares, renormalised
+    train = pd.read_csv(cumulative_run / "predictions_train.csv")
+    shares = np.bincount(train["y_true"], minlength=len(GRID) + 1) / len(train)
+    assert weights["class_shares"] == pytest.approx(shares.tolist())
+    equal = (padded[:, :-1] - padded[:, 1:]) / shares
+    np.testing.assert_allclose(scores, equal / equal.sum(axis=1, keepdims=True), atol=1e-6)
+    np.testing.assert_array_equal(classes["y_pred"], scores.argmax(axis=1))
     np.testing.assert_array_equal(classes["y_true"], np.searchsorted(GRID, classes["x"]))
     parent = read_json(cumulative_run / "metrics.json")
     assert parent["test"]["qwk"] == pytest.approx(

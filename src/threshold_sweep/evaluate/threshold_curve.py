@@ -330,13 +330,12 @@ def _range_sentence(curve: pd.DataFrame, best: dict[str, Any], metric_label: str
             "(paired bootstrap on the same test rows)."
         )
     text = (
-        f"{head}; at thresholds {_stretch_text(stretches(grid, within))} the differences to it "
-        "are within noise (paired bootstrap on the same test rows)"
+        f"{head}. Within noise of it (paired bootstrap on the same test rows), itself "
+        f"included: {_stretch_text(stretches(grid, within))}"
     )
     worse = [t for t in grid if t not in set(within)]
     if worse:
-        text += f"; {_stretch_text(stretches(grid, worse))} {'is' if len(worse) == 1 else 'are'}"
-        text += " worse beyond noise"
+        text += f"; worse beyond noise: {_stretch_text(stretches(grid, worse))}"
     return text + "."
 
 

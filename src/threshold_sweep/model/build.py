@@ -134,11 +134,13 @@ def build_model(
     n_classes: int,
     probe: np.ndarray,
     cumulative: str | None = None,
+    prevalence: np.ndarray | None = None,
 ) -> Any:
     """The model `model._target_` builds, checked on `probe` rows before it is compiled.
 
     `cumulative` (rank_consistent or independent): the builder is asked for one output per
-    threshold and its last layer is replaced by that cumulative head (P(x > t_k) per k)."""
+    threshold and its last layer is replaced by that cumulative head (P(x > t_k) per k), its
+    biases starting at the training `prevalence` of each x > t_k when given."""
     outputs = n_classes - 1 if cumulative else n_outputs(n_classes)
     shape = (int(input_shape[0]), int(input_shape[1]))
     model = call_builder(model_cfg, shape, outputs)
@@ -155,7 +157,7 @@ def build_model(
         from threshold_sweep.model.cumulative import with_cumulative_head
 
         check_cumulative_width(values, path, outputs)
-        model = with_cumulative_head(model, outputs, cumulative)
+        model = with_cumulative_head(model, outputs, cumulative, prevalence)
         values = probe_output(model, path, probe[:PROBE_ROWS])
         check_probabilities(values, path, outputs, tolerance=np.inf)  # K sigmoids, no sum
         return model

@@ -18,19 +18,44 @@ EPSILON = 1e-7  # Keras's probability clipping in cross-entropy
 HEAD_NAME = "cumulative"
 
 
+MIN_STEP = 1e-3  # the smallest initial gap between neighbouring biases
+
+
+def bias_parameters(initial: list[float] | None, k: int) -> tuple[float, np.ndarray]:
+    """The first bias and the softplus-inverse steps that start the K biases at `initial`
+    (non-increasing; gaps below MIN_STEP are raised to it); without `initial`, 0 and small
+    equal steps."""
+    if initial is None:
+        return 0.0, np.full(k - 1, -2.0)
+    gaps = np.maximum(-np.diff(np.asarray(initial, dtype=np.float64)), MIN_STEP)
+    return float(initial[0]), np.log(np.expm1(gaps))  # softplus(steps) == gaps
+
+
+def prior_logits(prevalence: np.ndarray) -> list[float]:
+    """logit(P(x > t_k)) of the training rows: where CORAL's biases start, so that the
+    thresholds start apart as far as the class balance puts them (Adam moves a bias by about
+    the learning rate a step, too slowly to spread biases that all start at 0)."""
+    p = np.clip(np.asarray(prevalence, dtype=np.float64), 1e-4, 1 - 1e-4)
+    return [float(v) for v in np.log(p / (1 - p))]
+
+
 @keras.saving.register_keras_serializable(package="threshold_sweep")
 class OrderedBiases(layers.Layer):
     """K logits from one: logit + b_k with b_1 >= b_2 >= ... >= b_K (CORAL's biases, in order)."""
 
-    def __init__(self, k: int, **kwargs: Any) -> None:
+    def __init__(self, k: int, initial: list[float] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.k = int(k)
+        self.initial = None if initial is None else [float(b) for b in initial]
 
     def build(self, input_shape: Any) -> None:
-        """The first bias and the K-1 softplus steps down from it."""
-        self.first = self.add_weight(shape=(1,), initializer="zeros", name="first")
+        """The first bias and the K-1 softplus steps down from it, starting at `initial`."""
+        first, steps = bias_parameters(self.initial, self.k)
+        self.first = self.add_weight(
+            shape=(1,), initializer=keras.initializers.Constant(first), name="first"
+        )
         self.steps = self.add_weight(
-            shape=(self.k - 1,), initializer=keras.initializers.Constant(-2.0), name="steps"
+            shape=(self.k - 1,), initializer=keras.initializers.Constant(steps), name="steps"
         )
 
     def call(self, logit: Any) -> Any:
@@ -41,23 +66,29 @@ class OrderedBiases(layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         """The layer's config, with K, for saving."""
-        return {**super().get_config(), "k": self.k}
+        return {**super().get_config(), "k": self.k, "initial": self.initial}
 
 
-def cumulative_output(features: Any, k: int, consistency: str) -> Any:
-    """P(x > t_k) for k = 1..K from the trunk's features (float32)."""
+def cumulative_output(
+    features: Any, k: int, consistency: str, prevalence: np.ndarray | None = None
+) -> Any:
+    """P(x > t_k) for k = 1..K from the trunk's features (float32); CORAL's biases start at
+    the logits of the training `prevalence` of x > t_k when given."""
     if consistency == "independent":
         return layers.Dense(k, activation="sigmoid", name=HEAD_NAME, dtype="float32")(features)
     logit = layers.Dense(1, use_bias=False, name="shared_logit", dtype="float32")(features)
-    logits = OrderedBiases(k, name="ordered_biases", dtype="float32")(logit)
+    initial = None if prevalence is None else prior_logits(prevalence)
+    logits = OrderedBiases(k, initial, name="ordered_biases", dtype="float32")(logit)
     return layers.Activation("sigmoid", name=HEAD_NAME, dtype="float32")(logits)
 
 
-def with_cumulative_head(model: Any, k: int, consistency: str) -> Any:
+def with_cumulative_head(
+    model: Any, k: int, consistency: str, prevalence: np.ndarray | None = None
+) -> Any:
     """The built model with its last layer replaced by the cumulative head on that layer's
     input (the trunk's features)."""
     features = model.layers[-1].input
-    outputs = cumulative_output(features, k, consistency)
+    outputs = cumulative_output(features, k, consistency, prevalence)
     inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
     return keras.Model(inputs, outputs, name=f"{model.name}_cumulative")
 

@@ -300,7 +300,8 @@ def train_model(
 
     start_session(train_cfg)
     consistency = cumulative.consistency if cumulative else None
-    model = build_model(model_cfg, X_train.shape[1:], n_classes, X_train, consistency)
+    prevalence = cumulative_targets(y_train, n_classes - 1).mean(axis=0) if cumulative else None
+    model = build_model(model_cfg, X_train.shape[1:], n_classes, X_train, consistency, prevalence)
     binary = n_classes == 2 and cumulative is None
     if cumulative is None:
         compile_model(model, float(train_cfg.learning_rate), binary)

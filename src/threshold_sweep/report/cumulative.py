@@ -44,13 +44,22 @@ def head_sentence(result: RunResult) -> str:
     )
     return (
         f"The model has a cumulative head (`model.head=cumulative`, {record['consistency']}: "
-        f"{variant}): {k} sigmoid outputs P(x > t), one per threshold, trained once. The "
-        f"predicted class is the number of thresholds whose output reaches the cutoff "
-        f"{record['cutoff']:g} (each threshold decided as its own run decides it); "
-        "class probabilities are differences of neighbouring outputs, taken back to the "
-        "training class balance first (each output trained at 50:50: its logit shifted by "
-        "log(weight of x <= t / weight of x > t)). Every threshold is also evaluated as its "
-        "own binary run (Threshold curve)."
+        f"{variant}): {k} sigmoid outputs P(x > t), one per threshold, trained once. Class "
+        "probabilities are differences of neighbouring outputs, each output first taken back "
+        "from the 50:50 it was trained at to the training class balance (its logit minus "
+        f"log(weight of x > t / weight of x <= t)){_equal_shares(record)}; the predicted "
+        "class is the most probable one. Every threshold is also evaluated as its own binary "
+        "run (Threshold curve)."
+    )
+
+
+def _equal_shares(record: dict[str, Any]) -> str:
+    """', then to equal class shares (...)' when the training rebalanced, else ''."""
+    if not record["weights"].get("class_shares"):
+        return ""
+    return (
+        ", then to equal class shares (divided by the training shares, as an undersampled "
+        "run's scores are), so that the large classes are not favoured"
     )
 
 

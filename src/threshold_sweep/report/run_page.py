@@ -726,7 +726,7 @@ def _overfitting_section(result: RunResult) -> Section:
     return Section(
         "Train, validation and test (overfitting)",
         [
-            f"""Train = the rows the model was fitted on (after sampling, so compare
+            f"""Train = the rows the model was fitted on (after any resampling, so compare
 prevalence-free metrics). The rule: a gap (train - test) is flagged only when it is above
 evaluate.max_gap = {result["overfitting_max_gap"]:g} **and** the train value lies above the
 test value's CI (so test-row noise alone never flags it), and never when the model is near
@@ -734,11 +734,23 @@ chance on its own training rows (that is underfitting). The last column says whi
             Table(_overfit_table(result)),
             "All headline metrics per split:",
             Table(_splits_table(result)),
-            f"""{training_sentence(training, Task.of(result).n_classes)}
-A model trained on a resampled split predicts probabilities for that split's balance; the
-calibration plot shows how far they are from the natural test balance.""",
+            f"{training_sentence(training, Task.of(result).n_classes)}\n{_balance_note(result)}",
         ],
     )
+
+
+def _balance_note(result: RunResult) -> str:
+    """At which class balance the model's probabilities are, and where to see it."""
+    if "cumulative" in result:
+        how = (
+            "A cumulative head's outputs are trained at 50:50 per threshold (by weights, not "
+            "by resampling), so they are probabilities for that balance"
+        )
+    else:
+        how = "A model trained on a resampled split predicts probabilities for that split's balance"
+    if Task.of(result).binary:
+        return f"{how}; the calibration plot shows how far they are from the natural test balance."
+    return f"{how} (ordered classes get no calibration plot)."
 
 
 def compact_lists(config_yaml: str) -> str:

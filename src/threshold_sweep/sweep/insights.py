@@ -814,7 +814,6 @@ def insight_groups(
         *choice_verdict(runs, axis),
         *gap_verdict(runs, axis, max_gap),
         *against,
-        *f1_explanation(runs, axis),
     ]
     binary = all(c in groups for c in BINARY_COLUMNS)
     ranked = groups.dropna(subset=[f"test_{ranking_metric(groups)}_mean"]) if not binary else None
@@ -830,7 +829,7 @@ def insight_groups(
         verdict, explained = _first_and_last(headed, paired)
         found["Verdict"] += verdict[1:] if against else verdict
         why += explained
-    found["Verdict"] += reference_verdict(runs)
+    found["Verdict"] += [*reference_verdict(runs), *f1_explanation(runs, axis)]
     why += no_skill_levels(groups)
     found["Caveats"] += [
         *below_no_skill(groups),
