@@ -86,3 +86,19 @@ def test_a_failure_while_background_work_runs_exits_at_once_with_its_code():
     finished = _run(FAILS_WHILE_WORK_RUNS.replace("time.sleep, 30)", "time.sleep, 0).result()"))
     assert finished.returncode == 2
     assert finished.stdout == "failing\ninterpreter shut down\n"  # the normal shutdown
+
+
+def test_a_redelivered_ctrl_c_is_dropped_once_the_command_handles_its_interruption():
+    import pytest
+
+    from threshold_sweep.cli.interrupt import Interruption
+
+    handler = Interruption()
+    with pytest.raises(KeyboardInterrupt):
+        handler(2, None)  # the first Ctrl-C
+    handler.redelivering = True  # it was also swallowed somewhere: a redelivery is under way
+    with pytest.raises(KeyboardInterrupt):
+        handler(2, None)  # delivered while the command has not caught it yet
+    handler.redelivering, handler.settled = True, True
+    assert handler(2, None) is None  # the command already ends with exit 130: dropped
+    assert not handler.redelivering

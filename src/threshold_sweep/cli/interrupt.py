@@ -31,9 +31,13 @@ class Interruption:
     def __init__(self) -> None:
         self.received = False
         self.redelivering = False
+        self.settled = False  # the command handles the interruption: redeliver nothing more
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         """Raise KeyboardInterrupt the first time; exit 130 at once the second time."""
+        if self.settled and self.redelivering:  # a redelivery that lands while the command ends
+            self.redelivering = False
+            return
         if self.redelivering:
             self.redelivering = False
             raise KeyboardInterrupt
@@ -82,6 +86,15 @@ def was_interrupted() -> bool:
     return isinstance(handler, Interruption) and handler.received
 
 
+def settle() -> None:
+    """The command has caught its interruption: a redelivery still under way (a Ctrl-C that
+    was also swallowed somewhere, e.g. in TensorFlow's code) must not raise again while it
+    ends; seen in CI once as exit -2 after the one-line message."""
+    handler = signal.getsignal(signal.SIGINT)
+    if isinstance(handler, Interruption):
+        handler.settled = True
+
+
 def run_interruptible(entry: str) -> Callable[[], NoReturn]:
     """A console script calling `module:function`, which ends with exit 130 on Ctrl-C."""
 
@@ -91,12 +104,16 @@ def run_interruptible(entry: str) -> Callable[[], NoReturn]:
             module_name, function_name = entry.split(":")
             code = getattr(importlib.import_module(module_name), function_name)()
         except SystemExit as exit_request:
+            if was_interrupted():
+                settle()
             code = exit_request.code
         except KeyboardInterrupt:
+            settle()
             code = _interrupted_code()
         except Exception:
             if not was_interrupted():
                 raise
+            settle()
             code = _interrupted_code()
         _exit(code)
 

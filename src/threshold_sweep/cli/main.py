@@ -22,7 +22,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from threshold_sweep.cli.help import register_resolver
-from threshold_sweep.cli.interrupt import EXIT_INTERRUPTED, was_interrupted
+from threshold_sweep.cli.interrupt import EXIT_INTERRUPTED, settle, was_interrupted
 from threshold_sweep.config import register_configs
 from threshold_sweep.errors import UserError
 from threshold_sweep.io import write_text
@@ -156,6 +156,8 @@ def _run_or_skip(cfg: DictConfig, job: Job) -> None:
 def _stop_interrupted(job: Job, cfg: DictConfig) -> NoReturn:
     """Ctrl-C: mark an unfinished run in error.txt, say how to resume, and exit 130."""
     from threshold_sweep.run import is_complete
+
+    settle()  # no redelivered Ctrl-C while the run is marked and the command ends
 
     if is_complete(job.out_dir, cfg):
         log.error("interrupted after the run finished: %s is complete", job.out_dir)
