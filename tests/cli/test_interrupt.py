@@ -102,3 +102,22 @@ def test_a_redelivered_ctrl_c_is_dropped_once_the_command_handles_its_interrupti
     handler.redelivering, handler.settled = True, True
     assert handler(2, None) is None  # the command already ends with exit 130: dropped
     assert not handler.redelivering
+
+
+def test_a_ctrl_c_that_broke_an_import_still_marks_the_run_unfinished(tmp_path, monkeypatch):
+    import pytest
+    from omegaconf import OmegaConf
+
+    from threshold_sweep.cli import main
+
+    # a KeyboardInterrupt inside a module's import leaves it half-initialised: importing it
+    # again raises (scipy.ndimage: NameError); None in sys.modules makes any import fail
+    monkeypatch.setitem(sys.modules, "threshold_sweep.run", None)
+    monkeypatch.setattr(sys, "argv", ["threshold-sweep", "label.threshold=100"])
+    job = main.Job(out_dir=tmp_path, cwd=str(tmp_path), sweep_dir=None)
+    with pytest.raises(SystemExit) as stopped:
+        main._stop_interrupted(job, OmegaConf.create({}))
+    assert stopped.value.code == EXIT_INTERRUPTED
+    text = (tmp_path / "error.txt").read_text()
+    assert text.startswith("interrupted (Ctrl-C) before the run finished; to run it again here:")
+    assert text.rstrip().endswith("resume=true")

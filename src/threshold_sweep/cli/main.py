@@ -153,13 +153,20 @@ def _run_or_skip(cfg: DictConfig, job: Job) -> None:
         tracker.log_result(result, job.out_dir)
 
 
+def _finished(job: Job, cfg: DictConfig) -> bool:
+    """Whether the job's folder holds its finished run; False when the Ctrl-C broke an import
+    the check needs (a half-imported module fails again on import): the run never started."""
+    try:
+        from threshold_sweep.run import is_complete
+    except Exception:
+        return False
+    return is_complete(job.out_dir, cfg)
+
+
 def _stop_interrupted(job: Job, cfg: DictConfig) -> NoReturn:
     """Ctrl-C: mark an unfinished run in error.txt, say how to resume, and exit 130."""
-    from threshold_sweep.run import is_complete
-
     settle()  # no redelivered Ctrl-C while the run is marked and the command ends
-
-    if is_complete(job.out_dir, cfg):
+    if _finished(job, cfg):
         log.error("interrupted after the run finished: %s is complete", job.out_dir)
         raise SystemExit(EXIT_INTERRUPTED) from None
     command = resume_command(sys.argv[1:], job)
@@ -218,9 +225,9 @@ def _after_failure(job: Job, code: int) -> None:
 
 def _rebuild_summary(sweep_dir: Path) -> None:
     """Refresh the sweep summary after each job, so it exists even if the sweep dies."""
-    from threshold_sweep.sweep.summary import build_summary
-
     try:
+        from threshold_sweep.sweep.summary import build_summary  # a Ctrl-C may have broken it
+
         build_summary(sweep_dir)
     except Exception as error:  # the summary must never fail a job
         log.warning("could not update the sweep summary in %s: %s", sweep_dir, error)
