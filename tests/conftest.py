@@ -259,3 +259,15 @@ def write_assessed_run(
     for split, name in files.items():
         frames[split].to_csv(folder / name, index=False)
     return assessed
+
+
+def load_benchmark(name: str):
+    """benchmarks/<name>.py imported from its file (yielded, then removed from sys.modules)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules[spec.name]

@@ -165,6 +165,7 @@ def head_record(cfg: Any, data: PreparedData, fit: Any, k: int | None = None) ->
 
 def write_threshold_run(
     folder: Path,
+    view: PreparedData,
     result: RunResult,
     frames: dict[str, pd.DataFrame],
     history: pd.DataFrame,
@@ -172,21 +173,16 @@ def write_threshold_run(
     references: list[Any],
     shared_curves: Path | None = None,
 ) -> None:
-    """One threshold's run folder, as a dedicated run writes it (without the model)."""
+    """One threshold's run folder (`view`: its binary labels), as a dedicated run writes it
+    (without the model)."""
+    from threshold_sweep import run
     from threshold_sweep.report.run_page import write_run_report
     from threshold_sweep.results.rows import flatten_metrics
 
     folder.mkdir(parents=True, exist_ok=True)
     for split, name in layout.PREDICTIONS.items():
         write_csv(folder / name, frames[split])
-    if references:
-        task = Task.of(result)
-        test = frames["test"]
-        table = pd.DataFrame({"id": test["id"], "y_true": test["y_true"]})
-        for reference in references:
-            columns = task.score_frame(reference.scores)
-            table = table.assign(**{f"{reference.model.name}_{c}": v for c, v in columns.items()})
-        write_csv(folder / layout.REFERENCE_PREDICTIONS, table)
+    run.write_reference_predictions(folder, view, Task.of(result), references)
     hydra = folder / ".hydra"
     hydra.mkdir(exist_ok=True)
     overrides = [f"label.threshold={result['threshold']:g}", "model.head=cumulative"]
@@ -324,12 +320,20 @@ def run_cumulative(
     link = run.index_link(out_dir, sweep_dir)
     write_run_report(out_dir, result, history, frames, config_yaml, link)
     curves = out_dir / layout.PLOTS / "training_curves.png"  # one training: drawn once
-    for (threshold_result, threshold_frames), threshold, references in zip(
-        evaluated, data.thresholds, per_threshold, strict=True
+    for k, ((threshold_result, threshold_frames), references) in enumerate(
+        zip(evaluated, per_threshold, strict=True)
     ):
-        folder = out_dir / layout.THRESHOLDS / threshold_folder(threshold)
+        folder = out_dir / layout.THRESHOLDS / threshold_folder(data.thresholds[k])
+        view = threshold_view(data, k, (fit.negative[k], fit.positive[k]))
         write_threshold_run(
-            folder, threshold_result, threshold_frames, history, config_yaml, references, curves
+            folder,
+            view,
+            threshold_result,
+            threshold_frames,
+            history,
+            config_yaml,
+            references,
+            curves,
         )
     summarize_thresholds(out_dir / layout.THRESHOLDS)
     write_csv(out_dir / layout.CURVE_CSV, pd.DataFrame(result["cumulative"]["curve"]))

@@ -4,26 +4,17 @@ scikit-learn."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from conftest import ROOT
+from conftest import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def bench():
     """benchmarks/bench_cumulative.py, imported from its file."""
-    path = ROOT / "benchmarks" / "bench_cumulative.py"
-    spec = importlib.util.spec_from_file_location("bench_cumulative", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+    yield from load_benchmark("bench_cumulative")
 
 
 def test_ordered_scores_are_cumulative_targets_and_monotone(bench):

@@ -4,15 +4,12 @@ the nominal rate, and BCa beats percentile where auto uses it."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import numpy as np
 import pytest
 
 from threshold_sweep.evaluate.bootstrap import AUTO_INTERVALS
 
-from conftest import ROOT
+from conftest import load_benchmark
 
 TRIALS = 400
 RESAMPLES = 500
@@ -25,13 +22,7 @@ BAND = (0.90, 0.99)
 @pytest.fixture(scope="module")
 def bench():
     """benchmarks/bench_coverage.py, imported from its file."""
-    path = ROOT / "benchmarks" / "bench_coverage.py"
-    spec = importlib.util.spec_from_file_location("bench_coverage", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+    yield from load_benchmark("bench_coverage")
 
 
 def test_the_true_values_are_those_of_a_large_sample(bench):
