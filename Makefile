@@ -29,12 +29,15 @@ install: $(DEV_STAMP)
 run: $(RUN_STAMP)
 	$(BIN)/threshold-sweep $(ARGS)
 
+# pytest-xdist: a worker per core; the tests of one xdist_group share a worker (docs/testing.md)
+PARALLEL ?= -n auto --dist loadgroup
+
 test: $(DEV_STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PARALLEL) $(PYTEST_ARGS)
 
 # the tests that train no model (see README, "The two commands")
 test-fast: $(DEV_STAMP)
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow" $(PARALLEL) $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests benchmarks docs/make_screenshots.py

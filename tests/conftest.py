@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import io
+import json
+import logging
 import os
+import resource
 import subprocess
 import sys
+import time
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import numpy as np
@@ -31,25 +40,89 @@ TINY = (
 )
 
 
-# Fixtures that train a model. A test using one (directly or through another fixture) must be
-# marked slow, so that `make test-fast` (pytest -m "not slow") trains nothing.
-TRAINING_FIXTURES = frozenset(
-    {"sweep", "three_class_run", "sampling_sweep", "basic", "joblib_sweep"}
+# Fixtures that train a model, once per session (made_once). A test using one (directly or
+# through another fixture) must be marked slow, so that `make test-fast` (pytest -m "not slow")
+# trains nothing. Under pytest-xdist the tests of one fixture run on one worker (the first of
+# these that it uses names their xdist_group): no worker waits for another's training.
+TRAINING_FIXTURES = (
+    "sweep",
+    "three_class_run",
+    "sampling_sweep",
+    "basic",
+    "joblib_sweep",
+    "cumulative",
+    "cumulative_run",
+    "kfold_sweep",
 )
 
 
+# Modules whose tests start whole processes that train (kill and resume, Ctrl-C at twenty
+# moments, launchers' worker processes): the longest tests, started first so that pytest-xdist's
+# workers end together instead of one of them finishing them alone.
+LONGEST_FIRST = ("run/test_reliability.py", "cli/test_launchers.py", "tracking/test_tracking.py")
+
+
+def run_order(item: pytest.Item) -> int:
+    """0 for the longest modules' slow tests, 1 for the other slow tests, 2 for the rest."""
+    if item.get_closest_marker("slow") is None:
+        return 2
+    return 0 if item.nodeid.split("::")[0].endswith(LONGEST_FIRST) else 1
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
-    """Refuse to run a test that needs a training fixture but is not marked slow."""
-    unmarked = [
-        item.nodeid
-        for item in items
-        if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ()))
-        and item.get_closest_marker("slow") is None
-    ]
+    """Refuse to run a test that needs a training fixture but is not marked slow; order the
+    tests longest first (a stable sort: file order within each group)."""
+    items.sort(key=run_order)
+    unmarked = []
+    for item in items:
+        used = [name for name in TRAINING_FIXTURES if name in getattr(item, "fixturenames", ())]
+        if used and item.get_closest_marker("slow") is None:
+            unmarked.append(item.nodeid)
+        if used and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(used[0]))
     if unmarked:
         raise pytest.UsageError(
             "tests using a fixture that trains must be marked @pytest.mark.slow: "
             + ", ".join(unmarked)
+        )
+
+
+# The fast tier's budget: a test not marked slow may use this many CPU seconds (its own thread
+# and the processes it started, setup included). CPU time, not wall time: the same on a loaded
+# or shared machine and with pytest-xdist's workers side by side.
+FAST_TEST_CPU_BUDGET = 2.0
+CPU_AT_SETUP = pytest.StashKey[float]()
+
+
+def cpu_seconds() -> float:
+    """CPU seconds used so far by this thread (the tests') and by the child processes this
+    process has waited for; not by other threads, such as TensorFlow's pools once a slow test
+    of the same worker has trained."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.thread_time() + children.ru_utime + children.ru_stime
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Start the test's CPU clock (its fixtures' setup counts)."""
+    item.stash[CPU_AT_SETUP] = cpu_seconds()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Fail a passing test outside the slow tier that used more than the fast tier's budget."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.passed or item.get_closest_marker("slow"):
+        return
+    used = cpu_seconds() - item.stash.get(CPU_AT_SETUP, cpu_seconds())
+    if used > FAST_TEST_CPU_BUDGET:
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.nodeid} used {used:.1f} CPU seconds, over the fast tier's budget of "
+            f"{FAST_TEST_CPU_BUDGET:g} s (tests/conftest.py FAST_TEST_CPU_BUDGET): mark it "
+            "@pytest.mark.slow or make it cheaper (smaller data, a shared fixture, in-process)"
         )
 
 
@@ -86,36 +159,122 @@ def run_cli(
     )
 
 
+# The commands' entry functions, by the module `python -m` would run: each returns or raises
+# SystemExit with the exit code (the console scripts wrap them in cli.interrupt's Ctrl-C handling).
+ENTRY_POINTS = {
+    "threshold_sweep": "threshold_sweep.cli.main:main",
+    "threshold_sweep.cli.predict": "threshold_sweep.cli.predict:main",
+    "threshold_sweep.cli.report": "threshold_sweep.cli.report:main",
+}
+
+
+def run_app(
+    args: list[str],
+    cwd: Path,
+    module: str = "threshold_sweep",
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
+    """Run a command in this process, as `python -m <module> args` would in `cwd`, and capture
+    its exit code and output; for every test where the process boundary is not what is tested
+    (run_cli starts a real process: TensorFlow's import and Hydra's start-up each time)."""
+    module_name, function_name = ENTRY_POINTS[module].split(":")
+    entry = getattr(importlib.import_module(module_name), function_name)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with _app_context([module, *args], cwd, env), redirect_stdout(stdout), redirect_stderr(stderr):
+        code = _exit_code(entry)
+    return subprocess.CompletedProcess([module, *args], code, stdout.getvalue(), stderr.getvalue())
+
+
+def _exit_code(entry) -> int:
+    """Call a command's entry function: its exit code, as the interpreter would give it."""
+    try:
+        returned = entry()
+    except SystemExit as stop:
+        returned = stop.code
+    if isinstance(returned, str):
+        sys.stderr.write(returned + "\n")
+        return 1
+    return int(returned or 0)
+
+
+@contextlib.contextmanager
+def _app_context(argv: list[str], cwd: Path, env: dict[str, str] | None):
+    """The process state a command reads or changes: argv, the working folder, the environment
+    and the root logger; all restored afterwards, and Hydra's global state cleared."""
+    from hydra._internal.hydra import Hydra
+    from hydra.core.global_hydra import GlobalHydra
+
+    saved_argv, saved_cwd, saved_env = sys.argv, os.getcwd(), dict(os.environ)
+    group_listing = Hydra.format_config_groups  # --help replaces it (cli.main, for the process)
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    root.handlers = []  # the command configures logging to this call's stderr
+    for name in UNINHERITED_VARIABLES:
+        os.environ.pop(name, None)
+    os.environ.update(env or {})
+    sys.argv = argv
+    os.chdir(cwd)
+    try:
+        yield
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers, root.level = saved_handlers, saved_level
+        os.chdir(saved_cwd)
+        sys.argv = saved_argv
+        os.environ.clear()
+        os.environ.update(saved_env)
+        GlobalHydra.instance().clear()
+        Hydra.format_config_groups = group_listing
+
+
 def error_lines(stderr: str) -> list[str]:
     """The ERROR lines a run logged (TensorFlow's C++ chatter ignored)."""
     return [line for line in stderr.splitlines() if "[ERROR]" in line]
 
 
+def made_once(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    make: Callable[[Path], subprocess.CompletedProcess],
+) -> tuple[Path, subprocess.CompletedProcess]:
+    """A folder `name` that `make(folder)` fills once per test session, also when pytest-xdist
+    runs the tests in several workers: the first to ask makes it under a file lock while the
+    others wait, then every worker reads it. Returns the folder and what `make` returned."""
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the workers (each has its own basetemp below it)
+    folder, record = root / name, root / f"{name}.done.json"
+    with FileLock(root / f"{name}.lock"):
+        if not record.exists():
+            folder.mkdir()
+            done = make(folder)
+            fields = {"args": list(map(str, done.args)), "returncode": done.returncode}
+            fields.update(stdout=done.stdout, stderr=done.stderr)
+            record.write_text(json.dumps(fields))
+    return folder, subprocess.CompletedProcess(**json.loads(record.read_text()))
+
+
 @pytest.fixture(scope="session")
 def sweep(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """One multirun (shared by the end-to-end and HTML tests): two real thresholds and one that
-    must fail (outside the range of x), each with training seeds 0 and 1."""
-    cwd = tmp_path_factory.mktemp("sweep")
-    done = run_cli(
-        [
-            "-m",
-            "label.threshold=100,1000,1e9",
-            "train.seed=0,1",
-            "hydra.sweep.dir=outputs/multirun/study",
-            *TINY,
-        ],
-        cwd,
-    )
+    must fail (outside the range of x), each with training seeds 0 and 1. The canonical run of
+    the real command line: a new process, as a user starts it (its stderr shows TensorFlow's
+    import, which in-process runs cannot capture)."""
+    args = ["-m", "label.threshold=100,1000,1e9", "train.seed=0,1", *TINY]
+    study = ["hydra.sweep.dir=outputs/multirun/study"]
+    cwd, done = made_once(tmp_path_factory, "sweep", lambda cwd: run_cli([*args, *study], cwd))
     return cwd / "outputs" / "multirun" / "study", done
 
 
 @pytest.fixture(scope="session")
 def three_class_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """One single run with two thresholds (three ordered classes): its folder and the process."""
-    cwd = tmp_path_factory.mktemp("three_classes")
-    done = run_cli(["label.threshold=[100,1000]", "label.min_per_split=3", *TINY], cwd)
-    folders = list((cwd / "outputs" / "runs").iterdir()) if done.returncode == 0 else [cwd]
-    return folders[0], done
+    args = ["label.threshold=[100,1000]", "label.min_per_split=3", "hydra.run.dir=run", *TINY]
+    cwd, done = made_once(tmp_path_factory, "three_classes", lambda cwd: run_app(args, cwd))
+    return (cwd / "run" if done.returncode == 0 else cwd), done
 
 
 def run_dir(sweep_dir: Path, threshold: float | str, seed: int = 0) -> Path:

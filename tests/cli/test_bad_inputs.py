@@ -13,7 +13,7 @@ import pytest
 
 from threshold_sweep.io import write_atomic
 
-from conftest import HELPER_PATH, run_cli
+from conftest import HELPER_PATH, run_app, run_cli
 
 
 def csv(tmp: Path, text: str, name: str = "d.csv") -> str:
@@ -515,19 +515,38 @@ NEEDS_TENSORFLOW = {
     "model with a wrong output shape",
     "model without probabilities",
     "builtin model with a bad target",
+    "custom model of the wrong width for a cumulative head",
 }
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        pytest.param(case, marks=pytest.mark.slow) if case in NEEDS_TENSORFLOW else case
-        for case in CASES
-    ],
-)
+# One case per stage goes through the real command line (a new process, as a user runs it);
+# the others call the same entry point in this process: the same validation, the same output.
+THROUGH_THE_COMMAND_LINE = {
+    "missing file",  # data
+    "time split without an order",  # split (order)
+    "threshold outside x",  # labels
+    "more bins than the rows allow",  # labels from quantiles
+    "unknown sampling",  # sampling
+    "cumulative head with one threshold",  # model head
+    "builder raises",  # model builder
+    "epochs <= 0",  # train
+    "unknown reference model",  # evaluate
+    "output not writable",  # output
+}
+
+
+def _marks(case: str) -> tuple[pytest.MarkDecorator, ...]:
+    """A case that imports TensorFlow (a builder's module) or starts a process (about 3 CPU
+    seconds: Python, pandas, scikit-learn and Hydra) runs with the slow tier."""
+    slow = case in NEEDS_TENSORFLOW or case in THROUGH_THE_COMMAND_LINE
+    return (pytest.mark.slow,) if slow else ()
+
+
+@pytest.mark.parametrize("case", [pytest.param(case, marks=_marks(case)) for case in CASES])
 def test_bad_input(case, tmp_path):
     make_args, message = CASES[case]
-    done = run_cli(make_args(tmp_path), tmp_path, env=HELPERS)
+    run = run_cli if case in THROUGH_THE_COMMAND_LINE else run_app
+    done = run(make_args(tmp_path), tmp_path, env=HELPERS)
     assert done.returncode == 2, done.stderr
     errors = [
         line
@@ -539,6 +558,11 @@ def test_bad_input(case, tmp_path):
     runs = tmp_path / "outputs" / "runs"
     for folder in runs.iterdir() if runs.exists() else []:
         assert (folder / "error.txt").exists() and not (folder / "metrics.json").exists()
+
+
+def test_the_command_line_sample_names_cases_of_the_table():
+    unknown = THROUGH_THE_COMMAND_LINE - set(CASES)
+    assert not unknown, f"renamed or removed cases: {sorted(unknown)}"
 
 
 def test_failed_write_leaves_no_partial_file(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 
 from threshold_sweep.cli.main import Job, resume_command
 
-from conftest import imports_tensorflow, run_cli
+from conftest import imports_tensorflow, run_app, run_cli
 
 
 @pytest.mark.parametrize(
@@ -29,7 +29,7 @@ def test_help_and_cfg_do_not_import_tensorflow(argv, tmp_path):
 
 
 def test_help_lists_groups_and_examples(tmp_path):
-    done = run_cli(["--help", "train.epochs=7"], tmp_path)
+    done = run_app(["--help", "train.epochs=7"], tmp_path)
     assert done.returncode == 0
     for text in (
         "sampling: undersample (default), oversample, class_weight, none",
@@ -59,16 +59,16 @@ def test_help_lists_groups_and_examples(tmp_path):
     ],
 )
 def test_config_errors_stop_before_any_work(args, message, tmp_path):
-    done = run_cli(args, tmp_path)
+    done = run_app(args, tmp_path)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and message in done.stderr
     assert not (tmp_path / "outputs").exists()
 
 
 def test_report_command_errors(tmp_path):
-    done = run_cli([str(tmp_path / "missing")], tmp_path, module="threshold_sweep.cli.report")
+    done = run_app([str(tmp_path / "missing")], tmp_path, module="threshold_sweep.cli.report")
     assert done.returncode == 2 and "is not a directory" in done.stderr
-    done = run_cli([str(tmp_path)], tmp_path, module="threshold_sweep.cli.report")
+    done = run_app([str(tmp_path)], tmp_path, module="threshold_sweep.cli.report")
     assert done.returncode == 2 and "no runs under" in done.stderr
 
 
@@ -153,7 +153,7 @@ def test_other_commands_print_their_version(capsys):
 
 
 def test_unknown_key_added_with_plus_is_rejected(tmp_path):
-    done = run_cli(["+label.thresold=5"], tmp_path)
+    done = run_app(["+label.thresold=5"], tmp_path)
     assert done.returncode == 2
     assert "unknown config key label.thresold: did you mean label.threshold?" in done.stderr
 
@@ -163,7 +163,7 @@ def test_unwritable_output_folder_is_one_line(key, tmp_path):
     blocker = tmp_path / "afile"
     blocker.write_text("")
     args = (["-m", "label.threshold=100,1000"] if "sweep" in key else []) + [f"{key}={blocker}/x"]
-    done = run_cli(args, tmp_path)
+    done = run_app(args, tmp_path)
     assert done.returncode == 2
     assert f"cannot write the output folder {blocker}/x ({key})" in done.stderr
     assert "Traceback" not in done.stderr
@@ -176,7 +176,7 @@ def test_rerun_into_a_used_folder_drops_stale_results(tmp_path):
     (folder / "metrics.json").write_text("{}")
     (folder / "plots" / "roc.png").write_text("old")
     (folder / "tensorboard" / "train" / "events.out.tfevents.1").write_text("old")
-    done = run_cli([f"hydra.run.dir={folder}", "label.threshold=1e9"], tmp_path)
+    done = run_app([f"hydra.run.dir={folder}", "label.threshold=1e9"], tmp_path)
     assert done.returncode == 2
     assert not (folder / "metrics.json").exists() and not (folder / "plots").exists()
     assert not (folder / "tensorboard").exists()

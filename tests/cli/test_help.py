@@ -13,7 +13,7 @@ from omegaconf import OmegaConf
 from threshold_sweep.cli.help import field_docs
 from threshold_sweep.config import TableDataConfig
 
-from conftest import ROOT, compose_config, run_cli
+from conftest import ROOT, compose_config, run_app
 
 KEY_LINE = re.compile(r"^  (?P<key>[\w.]+) = (?P<value>.*?)(?: {2,}(?P<meaning>\S.*))?$")
 
@@ -48,7 +48,7 @@ def documented(node: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
 
 def help_page(args: list[str], cwd: Path) -> str:
     """The --help page for these overrides (exit code 0 checked)."""
-    done = run_cli([*args, "--help"], cwd)
+    done = run_app([*args, "--help"], cwd)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

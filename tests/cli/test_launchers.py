@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import TINY, run_cli
+from conftest import TINY, made_once, run_app, run_cli
 
 SWEEP = ["-m", "label.threshold=100,1000", *TINY]
 
@@ -18,10 +18,11 @@ def summary(folder: Path) -> pd.DataFrame:
     return table[[c for c in table.columns if c.startswith("test_")]]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def basic(tmp_path_factory) -> Path:
-    cwd = tmp_path_factory.mktemp("basic")
-    done = run_cli([*SWEEP, "hydra.sweep.dir=sweep"], cwd)
+    """The sweep run by Hydra's basic launcher, which runs the jobs in its own process."""
+    args = [*SWEEP, "hydra.sweep.dir=sweep"]
+    cwd, done = made_once(tmp_path_factory, "basic_launcher", lambda cwd: run_app(args, cwd))
     assert done.returncode == 0, done.stderr
     return cwd / "sweep"
 

@@ -40,6 +40,7 @@ def coverage_20_80(bench):
     return bench.simulate(20, 80, TRIALS, RESAMPLES, seed=1)
 
 
+@pytest.mark.slow  # no training, but coverage simulations: ~3 CPU s
 @pytest.mark.parametrize("kind", ["single", "paired"])
 def test_auto_covers_near_the_nominal_level(coverage_20_80, kind):
     by_metric = coverage_20_80[kind][AUTO_INTERVALS[kind]]
@@ -47,6 +48,7 @@ def test_auto_covers_near_the_nominal_level(coverage_20_80, kind):
         assert BAND[0] <= result["coverage"] <= BAND[1], (kind, metric, result)
 
 
+@pytest.mark.slow  # no training, but coverage simulations: ~2 CPU s
 def test_the_band_rejects_intervals_of_the_wrong_level(bench):
     narrow = bench.simulate(20, 80, TRIALS // 2, RESAMPLES, level=0.8, seed=1)
     for kind, by_method in narrow.items():
@@ -55,6 +57,7 @@ def test_the_band_rejects_intervals_of_the_wrong_level(bench):
             assert result["coverage"] == pytest.approx(0.8, abs=0.07)
 
 
+@pytest.mark.slow  # no training, but coverage simulations: ~3 CPU s
 def test_bca_covers_a_small_run_better_than_percentile(bench):
     """Why auto uses BCa for a run: with 8 positives the percentile CI of ROC-AUC misses the
     truth about twice as often as nominal, BCa's moves towards it."""

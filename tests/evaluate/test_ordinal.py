@@ -27,7 +27,7 @@ from threshold_sweep.evaluate.names import (
 )
 from threshold_sweep.evaluate.task import EXPECTED, Ordinal, Task
 
-from conftest import run_cli
+from conftest import run_app
 
 THRESHOLDS = (10.0, 50.0, 200.0, 1000.0)  # five classes
 ORDINAL = Ordinal(within=(1, 2), thresholds=THRESHOLDS)
@@ -252,7 +252,7 @@ def test_split_metrics_reads_x_from_the_predictions_frame():
 @pytest.mark.slow
 def test_five_class_run_writes_ordinal_metrics_that_match_its_predictions(tmp_path):
     cuts = "[10,50,200,1000]"
-    done = run_cli(
+    done = run_app(
         [
             f"label.threshold={cuts}",
             "data.n_samples=2000",

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import compose_config, run_cli
+from conftest import compose_config, run_app
 
 # narrow variants of each model: the same layers, a fraction of the cost
 SMALL = {
@@ -88,7 +88,7 @@ def test_fcn_and_resnet_run_end_to_end(tmp_path):
     # three blocks of 4 filters (a key both models have: Hydra composes the default model with
     # the other overrides before it expands model=fcn,resnet)
     args = ["-m", "model=fcn,resnet", "model.filters=[4,4,4]"]
-    done = run_cli([*args, *TINY_DATA, "hydra.sweep.dir=sweep"], tmp_path)
+    done = run_app([*args, *TINY_DATA, "hydra.sweep.dir=sweep"], tmp_path)
     assert done.returncode == 0, done.stderr
     for name in ("fcn", "resnet"):
         (folder,) = (tmp_path / "sweep").glob(f"*model={name}*")

@@ -14,7 +14,7 @@ import pytest
 
 from threshold_sweep.components import TargetError, check_target, locate
 
-from conftest import HELPER_PATH, compose_config, run_cli
+from conftest import HELPER_PATH, compose_config, run_app
 
 HELPERS = {"PYTHONPATH": HELPER_PATH}
 TINY_DATA = ("data.n_samples=600", "data.length=16", "train.epochs=2", "train.threads=1")
@@ -46,7 +46,7 @@ def test_custom_builder_runs_end_to_end(labels, n_outputs, task, tmp_path):
         *TINY_DATA,
         "hydra.run.dir=run",
     ]
-    done = run_cli(args, tmp_path, env=HELPERS)
+    done = run_app(args, tmp_path, env=HELPERS)
     assert done.returncode == 0, done.stderr
     run = tmp_path / "run"
     metrics = json.loads((run / "metrics.json").read_text())
@@ -67,7 +67,7 @@ def test_custom_builder_runs_end_to_end(labels, n_outputs, task, tmp_path):
 @pytest.mark.slow
 def test_a_failing_builder_leaves_no_model_or_metrics(tmp_path):
     args = ["model=custom", "model._target_=custom_models.two_outputs", *TINY_DATA]
-    done = run_cli([*args, "hydra.run.dir=run"], tmp_path, env=HELPERS)
+    done = run_app([*args, "hydra.run.dir=run"], tmp_path, env=HELPERS)
     assert done.returncode == 2
     run = tmp_path / "run"
     error = (run / "error.txt").read_text()

@@ -51,6 +51,7 @@ def order_arrays(draw: st.DrawFn) -> np.ndarray:
     return np.array(rows, dtype="datetime64[us]" if kind == "datetime" else None)
 
 
+@pytest.mark.slow  # no training, but 200 hypothesis examples: ~2 CPU s
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     order=order_arrays(),

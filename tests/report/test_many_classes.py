@@ -132,6 +132,7 @@ def per_class_markdown(markdown: str) -> pd.DataFrame:
     return pd.DataFrame(cells[2:], columns=cells[0])
 
 
+@pytest.mark.slow  # no training, but run51 writes a 51-class report: ~5 CPU s
 def test_many_affected_classes_make_one_counted_warning_per_kind(run51):
     result = json.loads((run51 / "metrics.json").read_text())
     test = pd.read_csv(run51 / "predictions.csv")
@@ -178,6 +179,7 @@ def test_few_affected_classes_keep_a_sentence_each(tmp_path):
     assert not [w for w in result["warnings"] if "classes have fewer than" in w]
 
 
+@pytest.mark.slow  # no training, but run51 writes a 51-class report: ~5 CPU s
 def test_the_long_per_class_table_has_one_row_per_class_as_sklearn_computes(run51):
     result = json.loads((run51 / "metrics.json").read_text())
     test = pd.read_csv(run51 / "predictions.csv")
@@ -215,6 +217,7 @@ def test_the_long_per_class_table_has_one_row_per_class_as_sklearn_computes(run5
     assert class_intervals(result["threshold"]) == names
 
 
+@pytest.mark.slow  # no training, but run51 writes a 51-class report: ~5 CPU s
 def test_a_51_class_report_stays_short_and_shows_every_plot(run51):
     markdown = (run51 / "report.md").read_text()
     lines = markdown.splitlines()
@@ -377,12 +380,12 @@ def test_predictions_of_100_classes_are_one_unfragmented_frame():
 
 @pytest.mark.slow
 def test_a_trained_51_class_run_logs_the_counted_warnings_it_reports(tmp_path):
-    from conftest import TINY, run_cli
+    from conftest import TINY, run_app
 
     thresholds = ",".join(map(str, cuts(51, 4000)))
     args = [*TINY, "data.n_samples=4000", f"label.threshold=[{thresholds}]"]
     args += ["label.min_per_split=1", "evaluate.reference=[]"]
-    done = run_cli(args, tmp_path)
+    done = run_app(args, tmp_path)
     assert done.returncode == 0, done.stderr
     (folder,) = (tmp_path / "outputs" / "runs").iterdir()
     result = json.loads((folder / "metrics.json").read_text())

@@ -186,6 +186,7 @@ def write_run(root, name: str, result: dict, frames: dict, overrides: list[str])
     (folder / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
 
 
+@pytest.mark.slow  # no training, but two runs and a sweep summary: ~2 CPU s
 @pytest.mark.parametrize(
     ("splits", "title"),
     [

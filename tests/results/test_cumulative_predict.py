@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,7 +17,7 @@ from sklearn import metrics as skm
 from threshold_sweep.api import load_run
 from threshold_sweep.errors import UserError
 
-from conftest import TINY, run_cli
+from conftest import TINY, made_once, run_app
 
 pytestmark = pytest.mark.slow  # one training for the module
 
@@ -24,27 +25,34 @@ HAS_MLFLOW = importlib.util.find_spec("mlflow") is not None
 PREDICT = "threshold_sweep.cli.predict"
 
 
-@pytest.fixture(scope="module")
+def _tracked_cumulative_run(cwd: Path) -> subprocess.CompletedProcess:
+    """Train the cumulative run in `cwd`; save every row of its data as all.npz."""
+    from threshold_sweep.data.synthetic import generate
+
+    tracking = ["tracking=mlflow", "tracking.tracking_uri=mlruns"] if HAS_MLFLOW else []
+    args = [*TINY, "model.head=cumulative", "label.bins=4", "hydra.run.dir=run", *tracking]
+    done = run_app(args, cwd, env={"MLFLOW_ALLOW_FILE_STORE": "true"})
+    if done.returncode == 0:
+        data_cfg = load_run(cwd / "run").config["data"]
+        source = {k: v for k, v in data_cfg.items() if k != "source"}
+        dataset = generate(SimpleNamespace(**source))
+        np.savez(cwd / "all.npz", signals=dataset.X[:, :, 0], ids=dataset.ids, x=dataset.x)
+    return done
+
+
+@pytest.fixture(scope="session")
 def cumulative(tmp_path_factory) -> tuple[Path, Path]:
     """One cumulative run (3 thresholds from label.bins=4), tracked into a file store when
     MLflow is installed; every row of its data saved as all.npz (with ids and x)."""
-    from threshold_sweep.data.synthetic import generate
-
-    cwd = tmp_path_factory.mktemp("cumulative")
-    tracking = ["tracking=mlflow", "tracking.tracking_uri=mlruns"] if HAS_MLFLOW else []
-    args = [*TINY, "model.head=cumulative", "label.bins=4", "hydra.run.dir=run", *tracking]
-    done = run_cli(args, cwd, env={"MLFLOW_ALLOW_FILE_STORE": "true"})
+    cwd, done = made_once(tmp_path_factory, "cumulative_tracked", _tracked_cumulative_run)
     assert done.returncode == 0, done.stderr
-    data_cfg = load_run(cwd / "run").config["data"]
-    dataset = generate(SimpleNamespace(**{k: v for k, v in data_cfg.items() if k != "source"}))
-    np.savez(cwd / "all.npz", signals=dataset.X[:, :, 0], ids=dataset.ids, x=dataset.x)
     return cwd, cwd / "run"
 
 
 def predict(cwd: Path, folder: Path, *extra: str) -> pd.DataFrame:
     """threshold-sweep-predict on all.npz, its CSV read from stdout (ids as text)."""
     args = [str(folder), "--data", "all.npz", "data.sequences_key=signals", "data.id_key=ids"]
-    done = run_cli([*args, "--output", "-", *extra], cwd, module=PREDICT)
+    done = run_app([*args, "--output", "-", *extra], cwd, module=PREDICT)
     assert done.returncode == 0, done.stderr
     return pd.read_csv(io.StringIO(done.stdout), dtype={"id": str}).set_index("id")
 
@@ -153,7 +161,7 @@ def test_bad_thresholds_are_one_line_errors(cumulative):
     ]  # fmt: skip
     for target, extra, message in cases:
         args = [str(target), "--data", "all.npz", "data.sequences_key=signals", *extra]
-        done = run_cli(args, cwd, module=PREDICT)
+        done = run_app(args, cwd, module=PREDICT)
         assert done.returncode == 2, (extra, done.stderr)
         assert "Traceback" not in done.stderr
         (line,) = [line for line in done.stderr.splitlines() if line.startswith("error:")]

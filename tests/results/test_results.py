@@ -17,7 +17,7 @@ from sklearn import metrics as skm
 from threshold_sweep.api import load_run, load_sweep
 from threshold_sweep.errors import UserError
 
-from conftest import run_cli, run_dir
+from conftest import run_app, run_dir
 
 pytestmark = pytest.mark.slow  # every test reads a trained run (the shared sweep or its own)
 
@@ -114,7 +114,7 @@ def test_predict_reproduces_the_runs_test_scores(sweep, tmp_path):
     folder = run_dir(sweep[0], 100)
     expected = _test_rows_file(folder, tmp_path / "new.npz")
     args = [str(folder), "--data", "new.npz", "data.sequences_key=signals", "data.id_key=ids"]
-    done = run_cli([*args, "--output", "-"], tmp_path, module="threshold_sweep.cli.predict")
+    done = run_app([*args, "--output", "-"], tmp_path, module="threshold_sweep.cli.predict")
     assert done.returncode == 0, done.stderr
     assert f"{len(expected)} rows scored -> stdout" in done.stderr
     got = pd.read_csv(io.StringIO(done.stdout))
@@ -135,7 +135,7 @@ def test_predict_without_target_and_at_the_tuned_cutoff(sweep, tmp_path):
     tuned = json.loads((folder / "metrics.json").read_text())["tuned_cutoff"]["cutoff"]
     args = [str(folder), "--data", "unlabelled.npz", "--output", "out/scored.csv", "--cutoff",
             "tuned", "data.sequences_key=signals"]  # fmt: skip
-    done = run_cli(args, tmp_path, module="threshold_sweep.cli.predict")
+    done = run_app(args, tmp_path, module="threshold_sweep.cli.predict")
     assert done.returncode == 0, done.stderr
     got = pd.read_csv(tmp_path / "out" / "scored.csv")
     assert list(got.columns) == ["id", "y_score", "y_pred", "label_pred"]
@@ -165,7 +165,7 @@ def test_predict_rejects_bad_input_in_one_line(sweep, tmp_path, make, extra, mes
         np.savez(tmp_path / data, X=rng.normal(size=(5, length)), x=rng.uniform(1, 9, 5))
     if make == "text":
         (tmp_path / data).write_text("hello")
-    done = run_cli([str(folder), "--data", data, *extra], tmp_path, "threshold_sweep.cli.predict")
+    done = run_app([str(folder), "--data", data, *extra], tmp_path, "threshold_sweep.cli.predict")
     assert done.returncode == 2
     lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "Traceback" not in done.stderr
@@ -174,7 +174,7 @@ def test_predict_rejects_bad_input_in_one_line(sweep, tmp_path, make, extra, mes
 
 
 def test_predict_a_table_run_checks_the_feature_columns(table_csv, tmp_path):
-    done = run_cli(
+    done = run_app(
         ["data=table", f"data.path={table_csv}", "data.target=price", "data.id=sample_id",
          "label.threshold=2500", "train.epochs=1", "train.threads=1", "data.transform=asinh"],
         tmp_path,
@@ -186,14 +186,14 @@ def test_predict_a_table_run_checks_the_feature_columns(table_csv, tmp_path):
     frame = pd.read_csv(table_csv)
     shuffled = frame.drop(columns=["price"])[["sensor_3", *frame.columns[:9].drop("sensor_3")]]
     shuffled.to_csv(tmp_path / "new.csv", index=False)
-    done = run_cli([str(folder), "--data", "new.csv"], tmp_path, "threshold_sweep.cli.predict")
+    done = run_app([str(folder), "--data", "new.csv"], tmp_path, "threshold_sweep.cli.predict")
     assert done.returncode == 0, done.stderr
     got = pd.read_csv(tmp_path / "new.predictions.csv", dtype={"id": str})
     expected = pd.read_csv(folder / "predictions.csv", dtype={"id": str}).set_index("id")
     common = got.set_index("id").loc[expected.index]  # the run's test rows, columns reordered
     np.testing.assert_allclose(common["y_score"], expected["y_score"], rtol=1e-5, atol=1e-6)
     frame.drop(columns=["sensor_5"]).to_csv(tmp_path / "missing.csv", index=False)
-    done = run_cli([str(folder), "--data", "missing.csv"], tmp_path, "threshold_sweep.cli.predict")
+    done = run_app([str(folder), "--data", "missing.csv"], tmp_path, "threshold_sweep.cli.predict")
     assert done.returncode == 2
     assert "error: data.features: no column(s) 'sensor_5' in missing.csv" in done.stderr
     # the target column is not needed: text there is ignored, and data.target=null says "none"
@@ -201,14 +201,14 @@ def test_predict_a_table_run_checks_the_feature_columns(table_csv, tmp_path):
     texts.to_csv(tmp_path / "texts.csv", index=False)
     for extra in ([], ["data.target=null"], ["data.target="]):
         args = [str(folder), "--data", "texts.csv", "--output", "-", *extra]
-        done = run_cli(args, tmp_path, "threshold_sweep.cli.predict")
+        done = run_app(args, tmp_path, "threshold_sweep.cli.predict")
         assert done.returncode == 0, done.stderr
         scored = pd.read_csv(io.StringIO(done.stdout), dtype={"id": str}).set_index("id")
         assert "y_true" not in scored and len(scored) == len(frame)
         np.testing.assert_allclose(
             scored.loc[expected.index, "y_score"], expected["y_score"], rtol=1e-5, atol=1e-6
         )
-    done = run_cli(
+    done = run_app(
         [str(folder), "--data", "texts.csv", "data.target=price"],
         tmp_path,
         "threshold_sweep.cli.predict",
@@ -221,7 +221,7 @@ def test_predict_refuses_a_cutoff_for_a_multiclass_run(three_class_run, tmp_path
     folder, _ = three_class_run
     np.savez(tmp_path / "new.npz", X=np.zeros((3, 16)))
     args = [str(folder), "--data", "new.npz", "--cutoff", "0.3"]
-    done = run_cli(args, tmp_path, "threshold_sweep.cli.predict")
+    done = run_app(args, tmp_path, "threshold_sweep.cli.predict")
     assert done.returncode == 2
     assert "error: --cutoff applies to binary runs only" in done.stderr
 
@@ -230,7 +230,7 @@ def test_predict_a_multiclass_run_reproduces_its_class_scores(three_class_run, t
     folder, _ = three_class_run
     expected = _test_rows_file(folder, tmp_path / "new.npz")
     args = [str(folder), "--data", "new.npz", "data.sequences_key=signals", "data.id_key=ids"]
-    done = run_cli(args, tmp_path, "threshold_sweep.cli.predict")
+    done = run_app(args, tmp_path, "threshold_sweep.cli.predict")
     assert done.returncode == 0, done.stderr
     got = pd.read_csv(tmp_path / "new.predictions.csv")
     for k in range(3):

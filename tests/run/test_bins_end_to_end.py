@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import TINY, prices_csv, run_cli
+from conftest import TINY, prices_csv, run_app
 
 pytestmark = pytest.mark.slow  # every test trains
 
@@ -26,7 +26,7 @@ def read_json(path: Path) -> dict:
 
 def test_bins_sweep_records_the_training_cuts_and_predict_reads_them(tmp_path):
     data = prices_csv(tmp_path / "prices.csv", 600, seed=4)
-    done = run_cli(
+    done = run_app(
         [
             "-m",
             "label.bins=5",
@@ -69,7 +69,7 @@ def test_bins_sweep_records_the_training_cuts_and_predict_reads_them(tmp_path):
     assert set(summary["thresholds"]) == {",".join(f"{v:g}" for v in values)}
 
     out = tmp_path / "predicted.csv"
-    predicted = run_cli(
+    predicted = run_app(
         [str(runs[0]), "--data", str(data), "--output", str(out)],
         tmp_path,
         module="threshold_sweep.cli.predict",
@@ -85,7 +85,7 @@ def test_bins_sweep_records_the_training_cuts_and_predict_reads_them(tmp_path):
 
 def test_kfold_bins_label_each_held_out_row_by_its_folds_cuts(tmp_path):
     data = prices_csv(tmp_path / "prices.csv", 300, seed=4)
-    done = run_cli(
+    done = run_app(
         ["label.bins=4", "split=kfold", "hydra.run.dir=run", *TABLE, f"data.path={data}", *FIT],
         tmp_path,
     )

@@ -13,7 +13,7 @@ import pytest
 from sklearn import metrics as skm
 from sklearn.utils.class_weight import compute_class_weight
 
-from conftest import TINY, markdown_table, run_cli
+from conftest import TINY, made_once, markdown_table, run_app
 
 pytestmark = pytest.mark.slow  # every test trains
 
@@ -24,23 +24,20 @@ def read_json(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def cumulative_run(tmp_path_factory) -> Path:
     """One cumulative run over four thresholds on the default data (tiny model)."""
-    root = tmp_path_factory.mktemp("cumulative")
-    done = run_cli(
-        [
-            "model.head=cumulative",
-            f"label.threshold=[{','.join(map(str, GRID))}]",
-            "evaluate.compare_thresholds=[40,250,600]",
-            "evaluate.reference=[logistic]",
-            "hydra.run.dir=run",
-            *TINY,
-            "data.n_samples=800",
-            "train.epochs=3",
-        ],
-        root,
-    )
+    args = [
+        "model.head=cumulative",
+        f"label.threshold=[{','.join(map(str, GRID))}]",
+        "evaluate.compare_thresholds=[40,250,600]",
+        "evaluate.reference=[logistic]",
+        "hydra.run.dir=run",
+        *TINY,
+        "data.n_samples=800",
+        "train.epochs=3",
+    ]
+    root, done = made_once(tmp_path_factory, "cumulative", lambda cwd: run_app(args, cwd))
     assert done.returncode == 0, done.stderr
     return root / "run"
 

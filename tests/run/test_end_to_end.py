@@ -15,7 +15,7 @@ from conftest import (
     TINY,
     error_lines,
     imports_tensorflow,
-    run_cli,
+    run_app,
     run_dir,
     subjects_csv,
     timeline_csv,
@@ -190,7 +190,7 @@ def test_report_marks_a_run_from_an_older_version_instead_of_crashing(sweep, tmp
     result = json.loads(old.read_text())
     del result["ci"]
     old.write_text(json.dumps(result))
-    out = run_cli([str(copy)], tmp_path, module="threshold_sweep.cli.report")
+    out = run_app([str(copy)], tmp_path, module="threshold_sweep.cli.report")
     assert out.returncode == 1 and "Traceback" not in out.stderr
     summary = pd.read_csv(copy / "summary.csv").set_index("run")
     row = summary.loc[str(old.parent.relative_to(copy))]
@@ -199,7 +199,7 @@ def test_report_marks_a_run_from_an_older_version_instead_of_crashing(sweep, tmp
 
 
 def test_table_source_with_other_column_names(table_csv, tmp_path):
-    done = run_cli(
+    done = run_app(
         [
             "data=table",
             f"data.path={table_csv}",
@@ -229,7 +229,7 @@ def test_grouped_table_keeps_subjects_apart_and_the_ungrouped_one_warns(tmp_path
         cwd = tmp_path / name
         cwd.mkdir()
         args = ["data=table", f"data.path={path}", "evaluate.reference=[]", *extra, *TINY[2:]]
-        done = run_cli(args, cwd)
+        done = run_app(args, cwd)
         assert done.returncode == 0, done.stderr
         (folder,) = (cwd / "outputs" / "runs").iterdir()
         runs[name] = (
@@ -264,7 +264,7 @@ def test_arrays_source(tmp_path):
     x = 10 ** rng.normal(0, 1, 300)
     seqs = rng.normal(size=(300, 10, 2)) + np.log10(x)[:, None, None]
     np.savez(tmp_path / "seqs.npz", signals=seqs.astype(np.float32), value=x)
-    done = run_cli(
+    done = run_app(
         [
             "data=arrays",
             "data.path=seqs.npz",
@@ -513,7 +513,7 @@ def test_reference_models_are_scored_on_the_cnns_test_rows(sweep, threshold):
 
 
 def test_no_reference_models_when_asked_for_none(tmp_path):
-    done = run_cli([*TINY, "evaluate.reference=[]", "hydra.run.dir=run"], tmp_path)
+    done = run_app([*TINY, "evaluate.reference=[]", "hydra.run.dir=run"], tmp_path)
     assert done.returncode == 0, done.stderr
     result = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert "reference" not in result and not result["diagnostics"]["trails_reference"]
@@ -525,7 +525,7 @@ def test_a_time_split_sweep_states_its_ranges_and_prevalence_and_names_the_split
     path = timeline_csv(tmp_path / "timeline.csv", drift=True)
     args = ["-m", "label.threshold=80,120", "hydra.sweep.dir=outputs/multirun/timed"]
     args += ["data=table", f"data.path={path}", "split=time", "data.order=date"]
-    done = run_cli([*args, "evaluate.reference=[]", *TINY[2:]], tmp_path)
+    done = run_app([*args, "evaluate.reference=[]", *TINY[2:]], tmp_path)
     assert done.returncode == 0, done.stderr
     sweep_dir = tmp_path / "outputs" / "multirun" / "timed"
     table = pd.read_csv(path)

@@ -4,6 +4,7 @@ thresholds paired on all rows, whole groups per fold, fold models averaged by pr
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from conftest import TINY, markdown_table, prices_csv, run_cli, subjects_csv
+from conftest import TINY, made_once, markdown_table, prices_csv, run_app, subjects_csv
 
 pytestmark = pytest.mark.slow  # every test trains
 
@@ -20,19 +21,25 @@ TABLE = ("data=table", "data.target=price", "data.id=sample_id")
 FIT = tuple(arg for arg in TINY if not arg.startswith("data."))  # a tiny model, briefly
 
 
-@pytest.fixture(scope="module")
-def kfold_sweep(tmp_path_factory) -> tuple[Path, Path, Path]:
-    """A two-threshold 5-fold sweep and a single-split run of the same 200-row file."""
-    cwd = tmp_path_factory.mktemp("kfold")
+def _kfold_and_single_runs(cwd: Path) -> subprocess.CompletedProcess:
+    """In `cwd`: prices.csv, a two-threshold 5-fold sweep of it and a single-split run; the
+    first of the two that failed (or the single run)."""
     data = prices_csv(cwd / "prices.csv", N_ROWS)
     args = [*FIT, *TABLE, f"data.path={data}"]
-    swept = run_cli(
+    swept = run_app(
         ["-m", "label.threshold=1500,2500", "split=kfold", "hydra.sweep.dir=sweep", *args], cwd
     )
-    assert swept.returncode == 0, swept.stderr
-    single = run_cli(["label.threshold=1500", "hydra.run.dir=single", *args], cwd)
-    assert single.returncode == 0, single.stderr
-    return cwd / "sweep", cwd / "single", data
+    if swept.returncode != 0:
+        return swept
+    return run_app(["label.threshold=1500", "hydra.run.dir=single", *args], cwd)
+
+
+@pytest.fixture(scope="session")
+def kfold_sweep(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """A two-threshold 5-fold sweep and a single-split run of the same 200-row file."""
+    cwd, done = made_once(tmp_path_factory, "kfold", _kfold_and_single_runs)
+    assert done.returncode == 0, done.stderr
+    return cwd / "sweep", cwd / "single", cwd / "prices.csv"
 
 
 def _job(sweep_dir: Path, threshold: int) -> Path:
@@ -111,7 +118,7 @@ def test_predict_averages_the_fold_models(kfold_sweep, tmp_path):
     sweep_dir, _, data = kfold_sweep
     run = _job(sweep_dir, 1500)
     out = tmp_path / "new.csv"
-    done = run_cli(
+    done = run_app(
         [str(run), "--data", str(data), "--output", str(out)],
         tmp_path,
         module="threshold_sweep.cli.predict",
@@ -131,7 +138,7 @@ def test_predict_averages_the_fold_models(kfold_sweep, tmp_path):
 
 def test_grouped_folds_keep_each_subject_in_one_fold(tmp_path):
     path = subjects_csv(tmp_path / "subjects.csv", n_subjects=40, years=5)
-    done = run_cli(
+    done = run_app(
         [
             *FIT,
             "data=table",
@@ -162,7 +169,7 @@ def test_a_rolling_origin_run_tests_each_block_with_models_of_earlier_rows(tmp_p
     frame["day"] = np.random.default_rng(3).permutation(days.strftime("%Y-%m-%d"))
     frame.to_csv(data, index=False)
     args = [*FIT, *TABLE, f"data.path={data}", "data.order=day", "split=rolling"]
-    done = run_cli([*args, "label.threshold=2000", "hydra.run.dir=run"], tmp_path)
+    done = run_app([*args, "label.threshold=2000", "hydra.run.dir=run"], tmp_path)
     assert done.returncode == 0, done.stderr
     run = tmp_path / "run"
     result = json.loads((run / "metrics.json").read_text())

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import TINY, UNINHERITED_VARIABLES, run_cli
+from conftest import TINY, UNINHERITED_VARIABLES, run_app, run_cli
 
 pytestmark = pytest.mark.slow  # every test trains, in processes killed and re-run
 
@@ -49,7 +49,7 @@ def _wait_for(condition, timeout: float = 120) -> None:
 
 def test_sigkill_then_resume_matches_an_uninterrupted_sweep(tmp_path):
     sweep = ["-m", "label.threshold=100,1000", *TINY, "train.epochs=4"]
-    clean = run_cli([*sweep, "hydra.sweep.dir=clean"], tmp_path)
+    clean = run_app([*sweep, "hydra.sweep.dir=clean"], tmp_path)
     assert clean.returncode == 0, clean.stderr
     killed_dir = tmp_path / "killed"
     process = _popen([*sweep, f"hydra.sweep.dir={killed_dir}"], tmp_path)
@@ -65,7 +65,7 @@ def test_sigkill_then_resume_matches_an_uninterrupted_sweep(tmp_path):
         process.communicate()
     (first,) = killed_dir.glob("*/metrics.json")
     stamp = first.stat().st_mtime_ns
-    resumed = run_cli([*sweep, f"hydra.sweep.dir={killed_dir}", "resume=true"], tmp_path)
+    resumed = run_app([*sweep, f"hydra.sweep.dir={killed_dir}", "resume=true"], tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert resumed.stderr.count("already holds a complete run of this config; skipped") == 1
     assert first.stat().st_mtime_ns == stamp
@@ -77,10 +77,10 @@ def test_sigkill_then_resume_matches_an_uninterrupted_sweep(tmp_path):
 
 def test_resume_reruns_a_job_whose_config_changed(tmp_path):
     args = [*TINY, "hydra.run.dir=run", "resume=true"]
-    assert run_cli(args, tmp_path).returncode == 0
-    again = run_cli(args, tmp_path)
+    assert run_app(args, tmp_path).returncode == 0
+    again = run_app(args, tmp_path)
     assert "skipped" in again.stderr
-    changed = run_cli([*args, "evaluate.bootstrap.resamples=200"], tmp_path)
+    changed = run_app([*args, "evaluate.bootstrap.resamples=200"], tmp_path)
     assert changed.returncode == 0 and "skipped" not in changed.stderr
 
 

@@ -15,7 +15,7 @@ from sklearn import metrics as skm
 from threshold_sweep.sweep.stats import SweepAxis, sweep_axis
 from threshold_sweep.sweep.summary import shown_groups
 
-from conftest import TINY, markdown_table, run_cli, write_assessed_run
+from conftest import TINY, markdown_table, run_app, write_assessed_run
 
 SPLITS = ("train", "validation", "test")
 N_ROWS = {"train": 400, "validation": 300, "test": 300}
@@ -446,7 +446,7 @@ def test_three_class_runs_of_different_class_counts_get_no_paired_verdict(tmp_pa
 def test_a_learning_rate_sweep_from_the_command_line(tmp_path):
     rates = ["0.0001", "0.003", "0.1"]
     args = ["-m", f"train.learning_rate={','.join(rates)}", "hydra.sweep.dir=sweep", *TINY]
-    done = run_cli([*args, "evaluate.reference=[]"], tmp_path)
+    done = run_app([*args, "evaluate.reference=[]"], tmp_path)
     assert done.returncode == 0, done.stderr
     root = tmp_path / "sweep"
     text = (root / "summary.md").read_text()

@@ -15,7 +15,7 @@ from sklearn import metrics as skm
 from threshold_sweep.report.tables import fmt
 from threshold_sweep.sweep.shared import same_threshold, shared_sentences
 
-from conftest import TINY, markdown_table, run_cli, write_assessed_run
+from conftest import TINY, markdown_table, run_app, write_assessed_run
 
 SPLITS = ("train", "validation", "test")
 N_ROWS = {"train": 300, "validation": 200, "test": 400}
@@ -126,6 +126,7 @@ def _shared(root: Path) -> pd.DataFrame:
     return pd.read_csv(root / "summary_shared_vs_dedicated.csv", keep_default_na=False)
 
 
+@pytest.mark.slow  # no training, but run folders and their summary: ~2.5 CPU s
 def test_differences_equal_sklearn_on_the_two_predictions_files_and_cis_hold_them(even_sweep):
     shared = _shared(even_sweep)
     compared = shared[shared["metric"] != ""]
@@ -145,6 +146,7 @@ def test_differences_equal_sklearn_on_the_two_predictions_files_and_cis_hold_the
         assert cumulative == f"cumulative/thresholds/threshold={threshold:g}"
 
 
+@pytest.mark.slow  # no training, but run folders and their summary: ~2.5 CPU s
 def test_runs_on_other_rows_or_off_the_grid_are_listed_as_not_paired(even_sweep):
     notes = _shared(even_sweep).set_index("dedicated")["note"]
     assert notes["t1000_other"].startswith("different test rows (400 and 400 rows, 0 shared ids)")
@@ -154,6 +156,7 @@ def test_runs_on_other_rows_or_off_the_grid_are_listed_as_not_paired(even_sweep)
     assert "no cumulative threshold at 300 (grid 100, 1000)" in set(table["cumulative - dedicated"])
 
 
+@pytest.mark.slow  # no training, but run folders and their summary: ~2.5 CPU s
 def test_the_opening_sentence_matches_the_numbers(even_sweep):
     shared = _shared(even_sweep)
     roc = shared[shared["metric"] == "roc_auc"].astype({"ci_low": float, "ci_high": float})
@@ -173,6 +176,7 @@ def test_the_opening_sentence_matches_the_numbers(even_sweep):
     assert "Shared vs dedicated" in html and "Sharing the trunk costs nothing measurable" in html
 
 
+@pytest.mark.slow  # no training, but run folders and their summary: ~2.5 CPU s
 def test_per_threshold_runs_are_their_own_groups_named_by_their_threshold(even_sweep):
     from threshold_sweep.sweep.summary import summarize
 
@@ -233,6 +237,7 @@ def test_seeds_pair_only_with_the_same_seed(tmp_path):
     assert shared["note"].tolist() == ["no cumulative run with train.seed=1 at 100: not paired"]
 
 
+@pytest.mark.slow  # no training, but run folders and their summary: ~2.5 CPU s
 def test_without_a_cumulative_run_there_is_no_section(tmp_path):
     from threshold_sweep.sweep.summary import build_summary
 
@@ -256,9 +261,9 @@ def test_a_trained_cumulative_run_beside_a_dedicated_run(tmp_path):
     small = [*TINY, "data.n_samples=800", "evaluate.reference=[]"]
     cumulative = ["model.head=cumulative", "label.threshold=[100,1000]", "hydra.run.dir=s/cum"]
     for args in (cumulative, ["label.threshold=100", "hydra.run.dir=s/t100"]):
-        done = run_cli([*small, *args], tmp_path)
+        done = run_app([*small, *args], tmp_path)
         assert done.returncode == 0, done.stderr[-2000:]
-    report = run_cli(["s"], tmp_path, module="threshold_sweep.cli.report")
+    report = run_app(["s"], tmp_path, module="threshold_sweep.cli.report")
     assert report.returncode == 0, report.stderr[-2000:]
     root = tmp_path / "s"
     shared = _shared(root)

@@ -14,17 +14,16 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import TINY, markdown_table, run_cli, run_dir
+from conftest import TINY, made_once, markdown_table, run_app, run_dir
 
 SAMPLINGS = ["undersample", "class_weight", "none"]  # not alphabetical: the sweep's order counts
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sampling_sweep(tmp_path_factory) -> Path:
     """A real sweep over three samplings at the default threshold (one job each)."""
-    cwd = tmp_path_factory.mktemp("sampling")
     args = ["-m", f"sampling={','.join(SAMPLINGS)}", "hydra.sweep.dir=sweep", *TINY]
-    done = run_cli(args, cwd)
+    cwd, done = made_once(tmp_path_factory, "sampling", lambda cwd: run_app(args, cwd))
     assert done.returncode == 0, done.stderr
     return cwd / "sweep"
 
@@ -130,7 +129,7 @@ def test_resume_leaves_the_results_and_the_command_as_they_were(sampling_sweep, 
     shutil.copytree(sampling_sweep, copy)
     before = pd.read_csv(copy / "summary.csv")
     args = ["-m", f"sampling={','.join(SAMPLINGS)}", *TINY, "hydra.sweep.dir=sweep"]
-    done = run_cli([*args, "resume=true"], tmp_path)
+    done = run_app([*args, "resume=true"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("already holds a complete run of this config; skipped") == 3
     overrides = yaml.safe_load((run_dir_of(copy, "none") / ".hydra" / "overrides.yaml").read_text())

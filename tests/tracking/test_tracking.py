@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import TINY, compose_config, run_cli
+from conftest import TINY, compose_config, made_once, run_app, run_cli
 
 pytest.importorskip("mlflow", reason='pip install ".[tracking]"')
 
@@ -46,12 +46,15 @@ def allow_file_store():
         yield
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def joblib_sweep(tmp_path_factory) -> tuple[Path, str]:
     """Two jobs in joblib worker processes into a file store, TensorBoard on."""
-    cwd = tmp_path_factory.mktemp("joblib")
     args = [*SWEEP, "hydra/launcher=local_parallel", "train.tensorboard=true"]
-    done = run_cli([*args, "tracking.tracking_uri=mlruns"], cwd)
+    store = ["tracking.tracking_uri=mlruns"]
+    env = {"MLFLOW_ALLOW_FILE_STORE": "true"}  # as allow_file_store sets for this module
+    cwd, done = made_once(
+        tmp_path_factory, "joblib", lambda cwd: run_cli([*args, *store], cwd, env=env)
+    )
     assert done.returncode == 0, done.stderr
     return cwd, (cwd / "mlruns").as_uri()
 
@@ -136,7 +139,7 @@ def test_resume_reopens_the_parent_and_adds_no_child_run(joblib_sweep):
     (parent,), _ = mlflow_runs(uri)
     # the basic launcher this time: the parent run lives in the main process either way
     args = [*SWEEP, "train.tensorboard=true", "tracking.tracking_uri=mlruns", "resume=true"]
-    done = run_cli(args, cwd)
+    done = run_app(args, cwd)
     assert done.returncode == 0, done.stderr
     (again,), children = mlflow_runs(uri)
     assert again.info.run_id == parent.info.run_id and again.info.status == "FINISHED"
@@ -165,7 +168,7 @@ def test_submitit_jobs_find_the_parent_run_in_the_default_store(tmp_path):
 @pytest.mark.slow  # no training, but a new MLflow store: ~14 s
 def test_failed_jobs_fail_their_runs_and_the_parent(tmp_path):
     args = ["-m", "label.threshold=1e9,2e9", "tracking=mlflow", "hydra.sweep.dir=sweep", *TINY]
-    done = run_cli(args, tmp_path)  # both jobs fail before training: no TensorFlow
+    done = run_app(args, tmp_path)  # both jobs fail before training: no TensorFlow
     assert done.returncode == 1
     (parent,), children = mlflow_runs(f"sqlite:///{tmp_path / 'outputs' / 'mlflow.db'}")
     assert parent.info.status == "FAILED" and parent.data.metrics["runs_failed"] == 2
@@ -179,13 +182,14 @@ def test_failed_jobs_fail_their_runs_and_the_parent(tmp_path):
 def test_a_store_that_cannot_be_opened_is_one_line(tmp_path):
     (tmp_path / "afile").write_text("not a folder")  # the database would have to go inside it
     uri = f"sqlite:///{tmp_path}/afile/mlflow.db"
-    done = run_cli(["tracking=mlflow", f"tracking.tracking_uri={uri}"], tmp_path)
+    done = run_app(["tracking=mlflow", f"tracking.tracking_uri={uri}"], tmp_path)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1
     assert done.stderr.startswith(f"error: tracking.tracking_uri={uri}: cannot open the MLflow")
     assert not (tmp_path / "outputs").exists()
 
 
+@pytest.mark.slow  # a new process (a fake mlflow on its path): ~3 CPU seconds
 def test_missing_mlflow_names_the_extra(tmp_path):
     fake = tmp_path / "fake" / "mlflow"
     fake.mkdir(parents=True)
@@ -244,7 +248,7 @@ def test_store_paths_are_made_absolute_from_the_start_folder(tmp_path):
 
 
 def test_an_unknown_store_scheme_is_refused_before_mlflow_is_asked(tmp_path):
-    done = run_cli(
+    done = run_app(
         [*TINY, "tracking=mlflow", "tracking.tracking_uri=foo://bar", "hydra.run.dir=run"],
         tmp_path,
     )

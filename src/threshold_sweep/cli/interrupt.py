@@ -135,10 +135,11 @@ def _exit(code: object) -> NoReturn:
     (joblib/loky) are shut down by the normal shutdown, so it is not skipped, unless
     background work is still running (see _exit_now).
     """
+    interrupted = was_interrupted()  # read before SIG_IGN replaces the handler it asks
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from threshold_sweep.preload import background_work_alive
 
-    if background_work_alive() or was_interrupted():
+    if background_work_alive() or interrupted:
         # interrupted: CPython 3.11 may still end the process by SIGINT (exit -2, seen in CI
         # after the one-line message) when the Ctrl-C passed through code it ran for a
         # library (its "unhandled KeyboardInterrupt" flag stays set though the interruption
