@@ -40,20 +40,22 @@ TINY = (
 )
 
 
-# Fixtures that train a model, once per session (made_once). A test using one (directly or
-# through another fixture) must be marked slow, so that `make test-fast` (pytest -m "not slow")
-# trains nothing. Under pytest-xdist the tests of one fixture run on one worker (the first of
-# these that it uses names their xdist_group): no worker waits for another's training.
-TRAINING_FIXTURES = (
-    "sweep",
-    "three_class_run",
-    "sampling_sweep",
-    "basic",
-    "joblib_sweep",
-    "cumulative",
-    "cumulative_run",
-    "kfold_sweep",
-)
+# Fixtures that train a model, once per session (made_once), and their pytest-xdist group. A test
+# using one (directly or through another fixture) must be marked slow, so that `make test-fast`
+# (pytest -m "not slow") trains nothing. Under pytest-xdist the tests of a group run on one
+# worker (the group of the first fixture listed here that a test uses): no worker waits for
+# another's training, and tests that resume into a shared folder never run at the same time.
+TRAINING_FIXTURES = {
+    "sweep": "sweep",
+    "three_class_run": "three_class_run",
+    "sampling_sweep": "sampling_sweep",
+    "basic": "launchers",
+    "tracked_joblib_sweep": "launchers",
+    "cumulative": "cumulative",
+    "cumulative_run": "cumulative_run",
+    "kfold_sweep": "kfold_sweep",
+    "two_processes": "two_processes",
+}
 
 
 # Modules whose tests start whole processes that train (kill and resume, Ctrl-C at twenty
@@ -80,7 +82,7 @@ def pytest_collection_modifyitems(config, items):
         if used and item.get_closest_marker("slow") is None:
             unmarked.append(item.nodeid)
         if used and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(used[0]))
+            item.add_marker(pytest.mark.xdist_group(TRAINING_FIXTURES[used[0]]))
     if unmarked:
         raise pytest.UsageError(
             "tests using a fixture that trains must be marked @pytest.mark.slow: "
@@ -275,6 +277,28 @@ def three_class_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess
     args = ["label.threshold=[100,1000]", "label.min_per_split=3", "hydra.run.dir=run", *TINY]
     cwd, done = made_once(tmp_path_factory, "three_classes", lambda cwd: run_app(args, cwd))
     return (cwd / "run" if done.returncode == 0 else cwd), done
+
+
+# Two jobs in joblib worker processes, tracked into an MLflow file store (mlruns), TensorBoard on
+JOBLIB_SWEEP = (
+    *("-m", "label.threshold=100,1000", *TINY, "hydra/launcher=local_parallel"),
+    *("train.tensorboard=true", "tracking=mlflow", "tracking.tracking_uri=mlruns"),
+    "hydra.sweep.dir=sweep",
+)
+
+
+def _run_joblib_sweep(cwd: Path) -> subprocess.CompletedProcess:
+    """JOBLIB_SWEEP in `cwd` (MLflow 3 opens a file store only when asked to)."""
+    return run_cli(list(JOBLIB_SWEEP), cwd, env={"MLFLOW_ALLOW_FILE_STORE": "true"})
+
+
+@pytest.fixture(scope="session")
+def tracked_joblib_sweep(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """JOBLIB_SWEEP run through the real command line: its start folder and the process. Read
+    by the launcher tests (local_parallel) and the tracking tests."""
+    cwd, done = made_once(tmp_path_factory, "joblib", _run_joblib_sweep)
+    assert done.returncode == 0, done.stderr
+    return cwd, done
 
 
 def run_dir(sweep_dir: Path, threshold: float | str, seed: int = 0) -> Path:

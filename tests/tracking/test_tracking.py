@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import TINY, compose_config, made_once, run_app, run_cli
+from conftest import TINY, compose_config, run_app, run_cli
 
 pytest.importorskip("mlflow", reason='pip install ".[tracking]"')
 
@@ -47,15 +47,10 @@ def allow_file_store():
 
 
 @pytest.fixture(scope="session")
-def joblib_sweep(tmp_path_factory) -> tuple[Path, str]:
-    """Two jobs in joblib worker processes into a file store, TensorBoard on."""
-    args = [*SWEEP, "hydra/launcher=local_parallel", "train.tensorboard=true"]
-    store = ["tracking.tracking_uri=mlruns"]
-    env = {"MLFLOW_ALLOW_FILE_STORE": "true"}  # as allow_file_store sets for this module
-    cwd, done = made_once(
-        tmp_path_factory, "joblib", lambda cwd: run_cli([*args, *store], cwd, env=env)
-    )
-    assert done.returncode == 0, done.stderr
+def joblib_sweep(tracked_joblib_sweep) -> tuple[Path, str]:
+    """Two jobs in joblib worker processes into a file store, TensorBoard on: the start folder
+    and the store's URI."""
+    cwd, _ = tracked_joblib_sweep
     return cwd, (cwd / "mlruns").as_uri()
 
 
