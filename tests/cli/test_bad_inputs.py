@@ -525,10 +525,8 @@ THROUGH_THE_COMMAND_LINE = {
     "missing file",  # data
     "time split without an order",  # split (order)
     "threshold outside x",  # labels
-    "more bins than the rows allow",  # labels from quantiles
     "unknown sampling",  # sampling
-    "cumulative head with one threshold",  # model head
-    "builder raises",  # model builder
+    "builder raises",  # model (its builder imports TensorFlow)
     "epochs <= 0",  # train
     "unknown reference model",  # evaluate
     "output not writable",  # output

@@ -23,6 +23,7 @@ def _built(consistency: str, k: int = 4):
     return build_model(cfg, (12, 1), k + 1, probe, consistency), probe
 
 
+@pytest.mark.slow  # builds a Keras model: imports TensorFlow
 def test_a_rank_consistent_head_never_rises_with_the_threshold():
     import keras
 
@@ -44,6 +45,7 @@ def test_a_rank_consistent_head_never_rises_with_the_threshold():
         np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.slow  # builds a Keras model: imports TensorFlow
 def test_an_independent_head_has_one_unit_per_threshold():
     model, probe = _built("independent")
     head = model.get_layer("cumulative")
@@ -52,6 +54,7 @@ def test_an_independent_head_has_one_unit_per_threshold():
     assert out.shape == (16, 4) and out.min() >= 0 and out.max() <= 1
 
 
+@pytest.mark.slow  # builds a Keras model: imports TensorFlow
 def test_the_head_survives_saving_and_safe_loading(tmp_path):
     import keras
 
@@ -113,6 +116,7 @@ def test_a_dense_grid_needs_rows_on_both_sides_of_each_threshold_not_in_every_cl
         assert min(sides.values()) >= 5
 
 
+@pytest.mark.slow  # builds a Keras model: imports TensorFlow
 def test_coral_biases_start_at_the_training_prevalence_logits():
     from threshold_sweep.config import ModelConfig
     from threshold_sweep.model.build import build_model

@@ -31,8 +31,8 @@ def test_a_text_without_log_lines_is_unchanged():
 
 
 @pytest.mark.slow
-def test_a_run_prints_no_tensorflow_log_lines(sweep):
-    _, done = sweep
+def test_a_run_prints_no_tensorflow_log_lines(two_processes):
+    _, done = two_processes  # a run of the real command: TensorFlow imported in its process
     assert not ABSL_LINE.findall(done.stderr), done.stderr[:2000]
     assert "absl::InitializeLog" not in done.stderr
     assert "[INFO]" in done.stderr  # our own log still reaches the terminal

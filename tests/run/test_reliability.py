@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import TINY, UNINHERITED_VARIABLES, made_once, run_app, run_cli
+from conftest import TINY, UNINHERITED_VARIABLES, run_app, run_cli
 
 pytestmark = pytest.mark.slow  # every test trains, in processes killed and re-run
 
@@ -48,27 +48,6 @@ def _wait_for(condition, timeout: float = 120) -> None:
         time.sleep(0.2)
 
 
-def _two_processes(cwd: Path) -> subprocess.CompletedProcess:
-    """Run the tiny config twice, each in its own process, into a/ and b/; the first run's
-    wall time in a/seconds.txt. The first run that failed, or the second."""
-    for name in ("a", "b"):
-        started = time.monotonic()
-        done = run_cli([*TINY, f"hydra.run.dir={name}"], cwd)
-        if done.returncode != 0:
-            return done
-        (cwd / name / "seconds.txt").write_text(f"{time.monotonic() - started}\n")
-    return done
-
-
-@pytest.fixture(scope="session")
-def two_processes(tmp_path_factory) -> Path:
-    """The folder holding a/ and b/: one config run in two processes (made once; shared by the
-    reproducibility, Ctrl-C and resume tests)."""
-    cwd, done = made_once(tmp_path_factory, "two_processes", _two_processes)
-    assert done.returncode == 0, done.stderr
-    return cwd
-
-
 def test_sigkill_then_resume_matches_an_uninterrupted_sweep(tmp_path):
     sweep = ["-m", "label.threshold=100,1000", *TINY, "train.epochs=4"]
     clean = run_app([*sweep, "hydra.sweep.dir=clean"], tmp_path)
@@ -99,7 +78,7 @@ def test_sigkill_then_resume_matches_an_uninterrupted_sweep(tmp_path):
 
 def test_resume_reruns_a_job_whose_config_changed(two_processes, tmp_path):
     args = [*TINY, "hydra.run.dir=run", "resume=true"]
-    shutil.copytree(two_processes / "a", tmp_path / "run")  # a finished run of this config
+    shutil.copytree(two_processes[0] / "a", tmp_path / "run")  # a finished run of this config
     again = run_app(args, tmp_path)
     assert again.returncode == 0, again.stderr
     assert "skipped" in again.stderr
@@ -133,7 +112,7 @@ def test_ctrl_c_marks_the_run_unfinished(tmp_path):
 
 def test_same_config_gives_bitwise_identical_results_in_two_processes(two_processes):
     for file in ("metrics.json", "predictions.csv", "predictions_validation.csv", "history.csv"):
-        a, b = (two_processes / name / file for name in ("a", "b"))
+        a, b = (two_processes[0] / name / file for name in ("a", "b"))
         assert a.read_bytes() == b.read_bytes(), file
 
 
@@ -157,7 +136,7 @@ def _resume_command(folder: Path) -> list[str]:
 
 def test_ctrl_c_at_twenty_moments_always_ends_cleanly_and_the_hint_resumes(two_processes, tmp_path):
     args = list(TINY)
-    clean = two_processes / "a"  # the same config, uninterrupted, in a process of its own
+    clean = two_processes[0] / "a"  # the same config, uninterrupted, in a process of its own
     duration = float((clean / "seconds.txt").read_text())
     pressed, marked = 0, []
     for i, fraction in enumerate(np.linspace(0.03, 0.93, 20)):
