@@ -168,6 +168,7 @@ def test_many_affected_classes_make_one_counted_warning_per_kind(run51):
     assert not [w for w in lines if w.startswith("The test split has only")]
 
 
+@pytest.mark.slow  # no training, but a run report with its plots: ~2 CPU s
 def test_few_affected_classes_keep_a_sentence_each(tmp_path):
     folder = made_up_run(tmp_path, 4, 400, collapse=False)
     result = json.loads((folder / "metrics.json").read_text())

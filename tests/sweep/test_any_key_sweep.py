@@ -188,6 +188,7 @@ def test_the_curves_overlay_every_run_coloured_by_the_rate(rate_sweep):
     assert [t.get_text() for t in legend.get_texts()] == list(values)
 
 
+@pytest.mark.slow  # no training, but a sweep summary with its plots: ~2 CPU s
 def test_the_summary_opens_with_the_value_to_use_and_the_gaps(rate_sweep):
     from threshold_sweep.sweep.summary import build_summary
 
