@@ -29,8 +29,9 @@ install: $(DEV_STAMP)
 run: $(RUN_STAMP)
 	$(BIN)/threshold-sweep $(ARGS)
 
-# pytest-xdist: a worker per core; the tests of one xdist_group share a worker (docs/testing.md)
-PARALLEL ?= -n auto --dist loadgroup
+# pytest-xdist: a worker per core; the tests of one xdist_group share a worker; the groups and
+# tests go out in collection order, longest first (tests/conftest.py), not by size (docs/testing.md)
+PARALLEL ?= -n auto --dist loadgroup --no-loadscope-reorder
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PARALLEL) $(PYTEST_ARGS)

@@ -313,22 +313,19 @@ def three_class_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess
 
 
 def _two_processes(cwd: Path) -> subprocess.CompletedProcess:
-    """Run the tiny config twice, each in its own process, into a/ and b/; the first run's
-    wall time in a/seconds.txt. The first run that failed, or the second."""
+    """Run the tiny config twice, each in its own process, into a/ and b/: the first run that
+    failed, or the second."""
     for name in ("a", "b"):
-        started = time.monotonic()
         done = run_cli([*TINY, f"hydra.run.dir={name}"], cwd)
         if done.returncode != 0:
             return done
-        (cwd / name / "seconds.txt").write_text(f"{time.monotonic() - started}\n")
     return done
 
 
 @pytest.fixture(scope="session")
 def two_processes(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """The folder holding a/ and b/, one config run by the real command in two processes, and
-    the second process (shared by the reproducibility, Ctrl-C, resume and TensorFlow-log
-    tests)."""
+    the second process (shared by the reproducibility, resume and TensorFlow-log tests)."""
     cwd, done = made_once(tmp_path_factory, "two_processes", _two_processes)
     assert done.returncode == 0, done.stderr
     return cwd, done
