@@ -80,6 +80,7 @@ def _failed_run_folder(root: Path) -> Path:
     return root / "sweep"
 
 
+@pytest.mark.slow  # a new process (webbrowser reads BROWSER once per process): ~2 CPU s
 def test_report_open_uses_the_browser_variable(tmp_path):
     sweep = _failed_run_folder(tmp_path)
     record = tmp_path / "opened.txt"
