@@ -94,8 +94,10 @@ def pytest_collection_modifyitems(config, items):
 # use this many CPU seconds (its own thread and the processes it started, setup included). CPU
 # time, not wall time: the same on a loaded or shared machine and with pytest-xdist's workers
 # side by side. Not enforced when slow tests run too: once a worker has trained, TensorFlow's
-# threads slow the tests beside them (seen: 1.4 s alone, 3.2 s after training).
-FAST_TEST_CPU_BUDGET = 2.0
+# threads slow the tests beside them (seen: 1.4 s alone, 3.2 s after training). 3 s, not 2: the
+# same test's CPU time still varies by about a quarter between runs on this VM, and the slowest
+# fast tests take 1.5-2.1 s; a tighter budget would fail them at random.
+FAST_TEST_CPU_BUDGET = 3.0
 CPU_AT_SETUP = pytest.StashKey[float]()
 TENSORFLOW_BEFORE = pytest.StashKey[bool]()
 
