@@ -1,4 +1,5 @@
-"""Shared helpers: compose configs in-process, run the CLI in a subprocess."""
+"""Shared helpers: compose configs, run the commands in this process (run_app) or in a new one
+(run_cli), the trained fixtures made once per session, the fast tier's guard (docs/testing.md)."""
 
 from __future__ import annotations
 
@@ -124,7 +125,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """Fail a passing test outside the slow tier that used more than the fast tier's budget."""
+    """In a fast-tier run, fail a passing test that imported TensorFlow or went over the budget."""
     outcome = yield
     report = outcome.get_result()
     if report.when != "call" or not report.passed or not fast_tier_only(item.config):
