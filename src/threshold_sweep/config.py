@@ -422,6 +422,9 @@ class EvaluateConfig:
         tune_objective: cutoff tuned on validation for: f1, balanced_accuracy, youden
         bootstrap: confidence intervals of the test metrics
         max_gap: warn above this train - test gap (ROC-AUC, balanced accuracy)
+        equivalence_margin: a sweep calls two settings equivalent only when the CI of their
+            difference lies within +-margin (two one-sided tests), and a difference beyond
+            noise but inside it negligible; in the metric's units (ROC-AUC, balanced accuracy)
         min_class_rows: warn when a test class has fewer rows than this
         reference: models fitted on the same rows to compare with: logistic, hgb; [] for none
         within: k >= 3 classes: report within_<d>, the share predicted at most d classes off
@@ -434,6 +437,7 @@ class EvaluateConfig:
     tune_objective: CutoffObjective = CutoffObjective.f1
     bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
     max_gap: float = 0.05
+    equivalence_margin: float = 0.02
     min_class_rows: int = 30
     reference: list[ReferenceName] = field(
         default_factory=lambda: [ReferenceName.logistic, ReferenceName.hgb]
@@ -692,6 +696,11 @@ def _check_evaluate(evaluate: Any) -> None:
         )
     if not 0 < evaluate.cutoff < 1:
         raise UserError(f"evaluate.cutoff={evaluate.cutoff} must be between 0 and 1")
+    if not 0 < evaluate.equivalence_margin < 0.5:
+        raise UserError(
+            f"evaluate.equivalence_margin={evaluate.equivalence_margin} must be between 0 and "
+            "0.5 (a difference in ROC-AUC or balanced accuracy), e.g. 0.02"
+        )
     names = [getattr(name, "value", name) for name in evaluate.reference]
     if len(set(names)) < len(names):
         raise UserError(f"evaluate.reference={names} names a model twice; list each once")

@@ -486,6 +486,18 @@ CASES = {
         lambda t: ["evaluate.within=[1,1]"],
         "evaluate.within=[1, 1] must be increasing without repeats, e.g. evaluate.within=[1]",
     ),
+    "equivalence margin of zero": (
+        lambda t: ["evaluate.equivalence_margin=0"],
+        "evaluate.equivalence_margin=0.0 must be between 0 and 0.5 (a difference in ROC-AUC",
+    ),
+    "equivalence margin too wide": (
+        lambda t: ["evaluate.equivalence_margin=0.7"],
+        "evaluate.equivalence_margin=0.7 must be between 0 and 0.5",
+    ),
+    "equivalence margin not a number": (
+        lambda t: ["evaluate.equivalence_margin=small"],
+        "Value 'small' of type 'str' could not be converted to Float",
+    ),
     "unknown ordinal prediction": (
         lambda t: ["evaluate.ordinal_prediction=mean"],
         "Invalid value 'mean', expected one of [argmax, expected] (evaluate.ordinal_prediction)",
