@@ -7,8 +7,12 @@ import pytest
 from test_assess import result_for, sample
 
 from threshold_sweep.evaluate.diagnostics import (
+    OVERFIT_MIN_SKILL,
+    TRAILS_MARGIN,
     UNDERFIT_AUC,
     diagnostic_flags,
+    kept_first_epoch,
+    overfit_blocker,
     overfitting,
     run_warnings,
 )
@@ -85,18 +89,27 @@ def test_column_names_that_read_as_steps_of_one_series(columns, series):
     assert looks_like_a_series(columns) is series
 
 
-def test_table_columns_as_a_sequence_are_named_once_and_series_columns_are_not():
-    X = np.zeros((6, 4, 1), dtype=np.float32)
-    rows = np.arange(3), np.arange(3, 6)
-    table = _result(checks=data_checks(X, *rows, ["age", "bmi", "bp", "s1"]))
+@pytest.mark.parametrize(
+    "columns",
+    [["age", "bmi", "bp", "s1"], [f"f{i}" for i in range(10)], [f"step_{i}" for i in range(4)]],
+)
+def test_table_columns_read_as_a_sequence_are_warned_about_whatever_their_names(columns):
+    X = np.zeros((6, len(columns), 1), dtype=np.float32)
+    table = _result(checks=data_checks(X, np.arange(3), np.arange(3, 6), columns))
     (warning,) = [w for w in run_warnings(table, 30, 0.05) if "table columns" in w]
-    assert "4 table columns (age, bmi, bp, s1) as 4 steps" in warning
-    series = _result(checks=data_checks(X, *rows, [f"step_{i}" for i in range(4)]))
-    assert not any("table columns" in w for w in run_warnings(series, 30, 0.05))
-    synthetic = _result(checks=data_checks(X, *rows, []))
-    assert not any("table columns" in w for w in run_warnings(synthetic, 30, 0.05))
+    shown = ", ".join(columns[:6]) + (", ..." if len(columns) > 6 else "")
+    assert f"{len(columns)} table columns ({shown}) as {len(columns)} steps" in warning
+    assert "only if they are measured along one axis" in warning
+    numbered = looks_like_a_series(columns)
+    assert ("numbered names do not prove an order" in warning) == numbered
     assert diagnostic_flags(table)["table_as_sequence"]
-    assert not diagnostic_flags(series)["table_as_sequence"]
+
+
+def test_synthetic_and_array_sequences_are_not_warned_about_as_table_columns():
+    X = np.zeros((6, 4, 1), dtype=np.float32)
+    synthetic = _result(checks=data_checks(X, np.arange(3), np.arange(3, 6), []))
+    assert not any("table columns" in w for w in run_warnings(synthetic, 30, 0.05))
+    assert not diagnostic_flags(synthetic)["table_as_sequence"]
 
 
 @pytest.mark.parametrize(
@@ -183,3 +196,134 @@ def test_under_a_time_split_shared_entities_are_later_rows_not_a_grouping_to_add
     (seen,) = [w for w in run_warnings(result, 30, 0.05) if "identical to a training row" in w]
     assert "Under a time split they may be known entities measured again later" in seen
     assert "data.group" not in seen
+
+
+def _overfit(train_ba: float, train_auc: float = 0.95, best_epoch: int = 6) -> dict:
+    """_result() with train balanced accuracy `train_ba`, test ROC-AUC 0.7 and balanced accuracy
+    0.45."""
+    result = _result()
+    result["train"] = {**result["train"], "roc_auc": train_auc, "balanced_accuracy": train_ba}
+    result["test"] = {**result["test"], "roc_auc": 0.7, "balanced_accuracy": 0.45}
+    result["ci"]["test"] |= {"roc_auc": [0.65, 0.75], "balanced_accuracy": [0.40, 0.50]}
+    result["training"] = {**result["training"], "best_epoch": best_epoch}
+    result["overfitting"] = overfitting(result, 0.05)
+    return result
+
+
+@pytest.mark.parametrize("train_ba", [0.506, 0.581])
+def test_a_gap_from_a_train_score_near_chance_is_not_overfitting(train_ba):
+    result = _overfit(train_ba)
+    assert not result["overfitting"]["balanced_accuracy"]["large"]
+    assert overfit_blocker(result, "balanced_accuracy").startswith(f"train {train_ba:.3f} below")
+    assert not any("balanced_accuracy" in w for w in run_warnings(result, 30, 0.05))
+
+
+def test_a_gap_from_a_train_score_well_above_chance_is_overfitting_in_one_line():
+    floor = 0.5 + OVERFIT_MIN_SKILL * 0.5
+    result = _overfit(floor + 0.05)
+    assert result["overfitting"]["balanced_accuracy"]["large"]
+    assert overfit_blocker(result, "balanced_accuracy") is None
+    (line,) = [w for w in run_warnings(result, 30, 0.05) if w.startswith("Overfitting")]
+    assert f"train balanced_accuracy {floor + 0.05:.3f} vs test 0.450 (gap 0.250)" in line
+    assert "train roc_auc 0.950 vs test 0.700 (gap 0.250)" in line  # both flagged, one line
+
+
+def test_weights_kept_from_epoch_one_read_as_learned_nothing_never_as_overfitting():
+    result = _overfit(0.95, best_epoch=1)
+    result["training"] |= {"epochs_run": 5, "monitor": "val_roc_auc"}
+    result["overfitting"] = overfitting(result, 0.05)
+    warnings = run_warnings(result, 30, 0.05)
+    assert not any(row["large"] for row in result["overfitting"].values())
+    assert not any(w.startswith("Overfitting") for w in warnings)
+    assert any("learned nothing after epoch 1" in w for w in warnings)
+    assert not any("earlier" in w for w in warnings)  # never "stop earlier"
+    assert "learned nothing after epoch 1" in overfit_blocker(result, "roc_auc")
+    assert not kept_first_epoch(_overfit(0.95))
+
+
+def test_small_counts_make_one_line_naming_every_small_class_and_the_tuned_cutoff():
+    y, score, _ = sample(60, 0.3, 0.4, seed=4)  # about 18 'high' and 42 'low' test rows
+    result, _ = result_for(y, score)
+    result["class_counts"] = {"validation": {"low": 40, "high": 7}}
+    result["tuned_cutoff"] = {"cutoff": 0.4}
+    lines = [w for w in run_warnings(result, 50, 0.05) if "rows" in w and "cutoff" in w]
+    (line,) = [w for w in run_warnings(result, 50, 0.05) if w.startswith("Small test classes")]
+    assert lines == [line]
+    low, high = np.bincount(y, minlength=2)
+    assert f"2 of 2 have fewer than evaluate.min_class_rows=50 test rows ('low' {low} rows" in line
+    assert f"'high' {high} rows, recall" in line
+    assert line.endswith("only 7 'high' rows: treat the tuned cutoff as rough.")
+    quiet, _ = result_for(*sample(2000, 0.5, 0.4, seed=4)[:2])
+    assert not any("Small test classes" in w or "tuned" in w for w in run_warnings(quiet, 30, 0.05))
+
+
+def test_no_warning_sends_the_user_to_check_the_label_encoding():
+    y, score, _ = sample(2000, 0.57, 0.4, seed=6)
+    _, flipped = result_for(y, 1 - score)
+    (line,) = [w for w in flipped if "at or below the positive prevalence" in w]
+    assert "label encoding" not in " ".join(flipped)
+    assert line.endswith("predicting 'high' is no better than chance.")
+
+
+def _trailing(difference: float, ci: tuple[float, float]) -> dict:
+    """_result() with a reference model the CNN trails by `difference` (CI `ci`)."""
+    result = _result()
+    comparison = {"difference": difference, "ci_low": ci[0], "ci_high": ci[1]}
+    result["reference"] = {
+        "n_train": 1000,
+        "best": "hgb",
+        "cnn_trails_best": ci[1] < 0,
+        "models": {
+            "hgb": {
+                "label": "gradient-boosted trees",
+                "test": {"roc_auc": result["test"]["roc_auc"] - difference},
+                "cnn_minus_reference": {"roc_auc": comparison},
+            }
+        },
+    }
+    return result
+
+
+def test_trailing_a_reference_warns_only_beyond_noise_and_beyond_a_meaningful_gap():
+    big = _trailing(-0.05, (-0.08, -0.02))
+    (line,) = [w for w in run_warnings(big, 30, 0.05) if "trails" in w]
+    assert "CNN - reference -0.050" in line and "These data allow better" in line
+    assert diagnostic_flags(big)["trails_reference"]
+    tiny = _trailing(-0.0004, (-0.0007, -0.0001))  # beyond noise, but negligible
+    assert not any("allow better" in w for w in run_warnings(tiny, 30, 0.05))
+    assert not diagnostic_flags(tiny)["trails_reference"]
+    noisy = _trailing(-0.05, (-0.12, 0.02))  # large, but within noise
+    assert not any("allow better" in w for w in run_warnings(noisy, 30, 0.05))
+    assert TRAILS_MARGIN == 0.02
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (
+            {"low": 100, "high": 100},
+            "Undersampling discarded 80% of the training rows (800 of 1000)",
+        ),
+        (
+            {"low": 450, "high": 100},
+            "Undersampling discarded 45% of the training rows (450 of 1000)",
+        ),
+        ({"low": 880, "high": 100}, None),  # 2% discarded: the same rows, near enough
+        ({"low": 900, "high": 100}, None),  # nothing discarded
+        ({"low": 900, "high": 900}, None),  # oversampled
+    ],
+)
+def test_the_share_of_training_rows_discarded_is_warned_about(after, expected):
+    result = _result()
+    result["class_counts"] = {**result["class_counts"], "train": {"low": 900, "high": 100}}
+    result["class_counts_after_sampling"] = {"train": after}
+    lines = [w for w in run_warnings(result, 30, 0.05) if "discarded" in w]
+    if expected is None:
+        assert lines == []
+        return
+    (line,) = lines
+    assert line.startswith(expected)
+    assert ("sampling=class_weight keeps every row" in line) == (sum(after.values()) <= 500)
+    result["reference"] = _trailing(-0.001, (-0.01, 0.01))["reference"]
+    (line,) = [w for w in run_warnings(result, 30, 0.05) if "discarded" in w]
+    assert "while the reference models fitted on all 1000 (class-weighted)" in line

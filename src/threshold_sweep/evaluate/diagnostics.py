@@ -16,6 +16,22 @@ from threshold_sweep.model.monitor import monitor_of, monitor_text
 UNDERFIT_AUC = 0.6  # train ROC-AUC below this: the model did not learn its training rows
 SEEN_SHARE = 0.01  # warn when at least this share of test rows also occurs in training
 PER_CLASS_WARNINGS = 5  # above this many affected classes, one counted line per kind
+# A train - test gap means overfitting only when the train value recovers this share of the
+# way from chance to perfect: ROC-AUC or balanced accuracy 0.65 for two classes, 0.533 for 3.
+# At the 68 training rows of a 120-row run, balanced accuracy's binomial SE at chance is 0.06,
+# so 0.65 is 2.5 SE above chance; the flags seen at train 0.506 and 0.581 fall below it.
+OVERFIT_MIN_SKILL = 0.3
+# The smallest test class below this: the run's first line says the test set is too small.
+# Under 10 rows a recall of 8/10 has an exact 95% CI of 0.44-0.98 (reaching below chance),
+# even 9/9 one of 0.66-1.00, and a class recalled at 90% is all correct (a zero-width
+# bootstrap interval) in 35% (10 rows) to 48% (7 rows) of test sets.
+SMALL_TEST_CLASS = 10
+# The CNN trails a reference model by at least this much (ROC-AUC units), beyond noise, before
+# a warning says the data allow better: smaller gaps are negligible for choosing a model.
+TRAILS_MARGIN = 0.02
+# Warn when sampling discarded at least this share of the training rows: below it the CNN and
+# the reference models fit on nearly the same rows (the reference section gives both counts).
+DISCARDED_SHARE = 0.1
 
 
 def exact_interval(successes: int, trials: int, level: float) -> tuple[float, float]:
@@ -29,24 +45,52 @@ def exact_interval(successes: int, trials: int, level: float) -> tuple[float, fl
 def overfitting(result: RunResult, max_gap: float) -> dict[str, dict[str, Any]]:
     """Train, validation and test values, the train - test gap, and whether it is too large.
 
-    A gap is too large when it exceeds `max_gap` and the train value lies above the test
-    value's CI (when there is one), so test-row noise alone does not raise the flag.
+    A gap is too large when it exceeds `max_gap`, the train value lies above the test value's
+    CI (when there is one), so test-row noise alone does not raise the flag, and nothing in
+    `overfit_blocker` rules overfitting out.
     """
     ci = result.get("ci", {}).get("test", {})
     table = {}
-    learned = not underfit(result)
     for metric in Task.of(result).overfit_metrics:
         values = {split: result[split][metric] for split in ("train", "validation", "test")}
         if any(value is None for value in values.values()):
             continue
         gap = values["train"] - values["test"]
         above_ci = metric not in ci or values["train"] > ci[metric][1]
+        blocked = overfit_blocker(result, metric) is not None
         table[metric] = {
             **values,
             "gap": gap,
-            "large": bool(learned and gap > max_gap and above_ci),
+            "large": bool(not blocked and gap > max_gap and above_ci),
         }
     return table
+
+
+def chance_value(metric: str, n_classes: int) -> float:
+    """What a no-skill model scores on a prevalence-free metric: 0.5 for ROC-AUC, 1/k for
+    balanced accuracy."""
+    return 1 / n_classes if metric == "balanced_accuracy" else 0.5
+
+
+def kept_first_epoch(result: RunResult) -> bool:
+    """The model keeps the weights of epoch 1 (of several): nothing later helped validation."""
+    training = result.get("training") or {}
+    return training.get("best_epoch") == 1 and training.get("epochs_run", 1) >= 2
+
+
+def overfit_blocker(result: RunResult, metric: str) -> str | None:
+    """Why a gap on `metric` cannot be overfitting (underfitting, a train value too close to
+    chance, weights from epoch 1), or None when it can."""
+    if underfit(result):
+        return "train near chance: underfitting, not overfitting"
+    if kept_first_epoch(result):
+        return "weights from epoch 1: learned nothing after epoch 1, not overfitting"
+    chance = chance_value(metric, Task.of(result).n_classes)
+    floor = chance + OVERFIT_MIN_SKILL * (1 - chance)
+    train = result["train"].get(metric)
+    if train is not None and train < floor:
+        return f"train {train:.3f} below {floor:.3f} (not well above chance {chance:.3f})"
+    return None
 
 
 def underfit(result: RunResult) -> bool:
@@ -138,17 +182,24 @@ def _shared_entities(result: RunResult) -> list[str]:
 
 
 def _table_as_sequence(result: RunResult) -> list[str]:
-    """Table columns fed to the CNN as the steps of one series, when the names do not say so."""
+    """Table columns fed to the CNN as the steps of one series, whatever their names: a name
+    cannot show that the columns are measured along one axis (f0..f9 only count features)."""
     checks = result.get("data_checks") or {}
     columns = checks.get("sequence_columns")
-    if not columns or checks.get("columns_look_like_a_series"):
+    if not columns or len(columns) < 2:
         return []
     shown = ", ".join(columns[:6]) + (", ..." if len(columns) > 6 else "")
+    names = (
+        "Their numbered names do not prove an order (f0, f1 ... may only count features): "
+        if checks.get("columns_look_like_a_series")
+        else "Their names do not suggest an order: "
+    )
     return [
         f"The CNN reads the {len(columns)} table columns ({shown}) as {len(columns)} steps of "
-        "one sequence, in this order: convolutions assume neighbouring columns are related, "
-        "which their names do not suggest. Compare with the reference models, which treat "
-        "them as separate features."
+        "one sequence, in this order, and its convolutions treat neighbouring columns as "
+        f"related. {names}this holds only if they are measured along one axis (time, "
+        "wavelength, position). Compare with the reference models, which treat them as "
+        "separate features."
     ]
 
 
@@ -160,8 +211,8 @@ def _chance_precision(result: RunResult) -> list[str]:
         return []
     return [
         f"Test precision {test['precision']:.3f} is at or below the positive prevalence "
-        f"{p:.3f}: predicting '{task.positive}' is no better than chance. Check the label "
-        f"encoding (is '{task.positive}' really x > threshold, and 1 in y_true?)."
+        f"{p:.3f}: at cutoff {result.get('cutoff', 0.5):g}, predicting '{task.positive}' is no "
+        "better than chance."
     ]
 
 
@@ -229,61 +280,120 @@ def _small_class_rows(result: RunResult, min_class_rows: int) -> list[dict[str, 
     return rows
 
 
-def _small_classes(result: RunResult, min_class_rows: int) -> list[str]:
-    """Test classes too small for their recall to mean much, with its exact interval.
+def _small_tuned_cutoff(result: RunResult, min_class_rows: int) -> str:
+    """'' or a sentence: the cutoff was tuned on too few validation rows of a class."""
+    counts = result["class_counts"]["validation"]
+    smallest = min(counts, key=counts.get)
+    if "tuned_cutoff" not in result or counts[smallest] >= min_class_rows:
+        return ""
+    return (
+        f"The cutoff was tuned on a validation split with only {counts[smallest]} "
+        f"'{smallest}' rows: treat the tuned cutoff as rough."
+    )
 
-    Up to PER_CLASS_WARNINGS such classes get a sentence each; more become one counted line.
-    """
+
+def _small_classes(result: RunResult, min_class_rows: int) -> list[str]:
+    """One line on every count too small to trust: test classes under `min_class_rows` (each
+    recall with its exact interval; above PER_CLASS_WARNINGS classes, counted) and a cutoff
+    tuned on a small validation class."""
     rows = _small_class_rows(result, min_class_rows)
+    cutoff = _small_tuned_cutoff(result, min_class_rows)
+    if not rows:
+        return [cutoff] if cutoff else []
+    n_classes = Task.of(result).n_classes
     if len(rows) > PER_CLASS_WARNINGS:
         counts = [row["count"] for row in rows]
         widths = [row["high"] - row["low"] for row in rows]
-        return [
-            f"{len(rows)} of {Task.of(result).n_classes} classes have fewer than "
+        text = (
+            f"{len(rows)} of {n_classes} classes have fewer than "
             f"evaluate.min_class_rows={min_class_rows} test rows ({min(counts)}-{max(counts)} "
             f"each; {_listed([row['name'] for row in rows])}): per-class numbers are rough, "
             f"their recalls' exact {rows[0]['level']:.0%} CIs are {min(widths):.3f}-"
             f"{max(widths):.3f} wide, which the class-stratified bootstrap cannot show; see the "
             "per-class table. Add data or use fewer classes."
-        ]
-    return [
-        f"The test split has only {row['count']} '{row['name']}' rows (< evaluate.min_class_rows="
-        f"{min_class_rows}): its {row['metric']} {row['value']:.3f} ({row['hits']}/{row['count']}) "
-        f"has an exact {row['level']:.0%} CI of {row['low']:.3f}-{row['high']:.3f} (width "
-        f"{row['high'] - row['low']:.3f}); the class-stratified bootstrap cannot show this "
-        "spread. Add data or move the threshold."
-        for row in rows
-    ]
+        )
+    else:
+        each = "; ".join(
+            f"'{row['name']}' {row['count']} rows, {row['metric']} {row['value']:.3f} "
+            f"({row['hits']}/{row['count']}, exact {row['level']:.0%} CI {row['low']:.3f}-"
+            f"{row['high']:.3f})"
+            for row in rows
+        )
+        text = (
+            f"Small test classes: {len(rows)} of {n_classes} have fewer than "
+            f"evaluate.min_class_rows={min_class_rows} test rows ({each}); the "
+            "class-stratified bootstrap cannot show this spread. Add data or move the threshold."
+        )
+    return [f"{text} {cutoff}" if cutoff else text]
 
 
 def _overfitting_warnings(result: RunResult, max_gap: float) -> list[str]:
-    """One sentence per flagged train - test gap."""
+    """One line for every flagged train - test gap."""
+    flagged = {m: row for m, row in result.get("overfitting", {}).items() if row["large"]}
+    if not flagged:
+        return []
+    gaps = "; ".join(
+        f"train {metric} {row['train']:.3f} vs test {row['test']:.3f} (gap {row['gap']:.3f})"
+        for metric, row in flagged.items()
+    )
+    training = result.get("training") or {}
+    stopping = (
+        "early stopping already kept the best validation epoch"
+        if training.get("early_stopping", True)
+        else "or turn on train.early_stopping"
+    )
     return [
-        f"Overfitting: train {metric} {row['train']:.3f} vs test {row['test']:.3f}, a gap "
-        f"of {row['gap']:.3f} > evaluate.max_gap={max_gap:g}, beyond the test CI. Use "
-        "more data, a smaller model, more dropout or earlier stopping."
-        for metric, row in result.get("overfitting", {}).items()
-        if row["large"]
+        f"Overfitting: {gaps}, each gap > evaluate.max_gap={max_gap:g} and beyond the test CI. "
+        f"Use more data, a smaller model or more dropout ({stopping})."
     ]
 
 
 def trailing_reference(result: RunResult) -> list[str]:
-    """The CNN below the best reference model beyond noise, with both numbers."""
+    """The CNN below the best reference model beyond noise and by at least TRAILS_MARGIN."""
     section = result.get("reference")
     if not section or not section["cnn_trails_best"]:
         return []
     metric = Task.of(result).ranking_metric
     best = section["models"][section["best"]]
     comparison = best["cnn_minus_reference"][metric]
+    if comparison["difference"] > -TRAILS_MARGIN:
+        return []
     level = result.get("ci", {}).get("level", 0.95)
     return [
-        f"The CNN trails the {best['label']} reference beyond noise: test "
-        f"{METRIC_LABELS[metric]} {result['test'][metric]:.3f} vs {best['test'][metric]:.3f} "
-        f"(CNN - reference {comparison['difference']:+.3f}, {level:.0%} CI "
-        f"{comparison['ci_low']:+.3f} to {comparison['ci_high']:+.3f}, same test rows). "
-        "These data allow better: try another architecture or global pooling, more epochs "
-        "or a feature transform, or use the reference model."
+        f"The CNN trails the {best['label']} reference beyond test-row noise (one training): "
+        f"test {METRIC_LABELS[metric]} {result['test'][metric]:.3f} vs "
+        f"{best['test'][metric]:.3f} (CNN - reference {comparison['difference']:+.3f}, "
+        f"{level:.0%} CI {comparison['ci_low']:+.3f} to {comparison['ci_high']:+.3f}, same "
+        f"test rows; at least {TRAILS_MARGIN:g} behind). These data allow better: try another "
+        "architecture or global pooling, more epochs or a feature transform, or use the "
+        "reference model."
     ]
+
+
+def discarded_rows(result: RunResult) -> tuple[int, int]:
+    """How many training rows sampling discarded, and how many there were."""
+    before = sum((result.get("class_counts") or {}).get("train", {}).values())
+    after = sum((result.get("class_counts_after_sampling") or {}).get("train", {}).values())
+    return max(0, before - after) if after else 0, before
+
+
+def _discarded(result: RunResult) -> list[str]:
+    """Sampling that discarded at least DISCARDED_SHARE of the training rows."""
+    dropped, total = discarded_rows(result)
+    if not total or dropped / total < DISCARDED_SHARE:
+        return []
+    text = (
+        f"Undersampling discarded {dropped / total:.0%} of the training rows ({dropped} of "
+        f"{total}): the CNN fitted on {total - dropped}"
+    )
+    if result.get("reference"):
+        text += f", while the reference models fitted on all {total} (class-weighted)"
+    advice = (
+        " sampling=class_weight keeps every row and balances the classes by weights instead."
+        if dropped / total >= 0.5
+        else ""
+    )
+    return [f"{text}.{advice}"]
 
 
 def diagnostic_flags(result: RunResult) -> dict[str, bool]:
@@ -312,7 +422,8 @@ def run_warnings(result: RunResult, min_class_rows: int, max_gap: float) -> list
         *_unpredicted_classes(result),
         *_small_classes(result, min_class_rows),
         *_overfitting_warnings(result, max_gap),
-        *training_warnings(result, min_class_rows),
+        *training_warnings(result),
+        *_discarded(result),
     ]
 
 
@@ -342,8 +453,8 @@ def _first_epoch_best(result: RunResult) -> list[str]:
         else "yet early stopping is off, so the model keeps the last epoch's weights"
     )
     message = (
-        f"The {text} was best at epoch 1 of {training['epochs_run']} {kept}: it got no better "
-        "after one pass over the training rows."
+        f"The {text} was best at epoch 1 of {training['epochs_run']} {kept}: the model learned "
+        "nothing after epoch 1 that helped on validation (this is not overfitting)."
     )
     if monitor == "val_loss":
         cause = (
@@ -367,9 +478,8 @@ def _first_epoch_best(result: RunResult) -> list[str]:
     return [message]
 
 
-def training_warnings(result: RunResult, min_class_rows: int) -> list[str]:
-    """Training that had not converged or never improved after epoch 1, and a cutoff tuned on
-    too few validation rows."""
+def training_warnings(result: RunResult) -> list[str]:
+    """Training that had not converged or never improved after epoch 1."""
     warnings = []
     training = result["training"]
     last = training.get("monitor_best_epoch", training["best_epoch"])
@@ -383,11 +493,4 @@ def training_warnings(result: RunResult, min_class_rows: int) -> list[str]:
             "raise train.epochs."
         )
     warnings += _first_epoch_best(result)
-    counts = result["class_counts"]["validation"]
-    smallest = min(counts, key=counts.get)
-    if "tuned_cutoff" in result and counts[smallest] < min_class_rows:
-        warnings.append(
-            f"The cutoff was tuned on a validation split with only {counts[smallest]} "
-            f"'{smallest}' rows: treat the tuned cutoff as rough."
-        )
     return warnings
