@@ -385,11 +385,11 @@ def test_three_class_runs_are_paired_and_give_the_verdict(tmp_path):
     from threshold_sweep.sweep.insights import insight_groups
 
     groups = shown_groups(summary.groups, summary.group_names, "group")
-    paired = shown_groups(summary.paired, summary.group_names, "first_group", "second_group")
-    verdict = insight_groups(groups, paired, summary.complete, 0.05)["Verdict"]  # no axis
+    pooled = shown_groups(summary.pooled, summary.group_names, "first_group", "second_group")
+    verdict = insight_groups(groups, pooled, summary.complete, 0.05)["Verdict"]  # no axis
     assert any(
         s.startswith(
-            "learning_rate=0.01 discriminates better than learning_rate=0.001: "
+            "**learning_rate=0.01 ranks the test rows better than learning_rate=0.001**: "
             "ROC-AUC (one-vs-rest)"
         )
         for s in verdict
@@ -439,6 +439,7 @@ def test_three_class_runs_of_different_class_counts_get_no_paired_verdict(tmp_pa
     write_run(tmp_path, "0.01", {s: 1.5 for s in SPLITS}, k=4)
     summary = summarize(tmp_path)
     assert summary.paired["note"].tolist() == ["different numbers of classes: not paired"]
+    assert summary.pooled.empty  # nothing to pool
     (verdict,) = [s for s in summary.insight_groups["Verdict"] if "discriminates" in s]
     assert "cannot be judged on shared test rows" in verdict
 
@@ -467,8 +468,13 @@ def test_a_learning_rate_sweep_from_the_command_line(tmp_path):
     assert (root / "summary_curves.png").stat().st_size > 10_000
 
 
-def _pair(first: str, second: str, difference: float, low: float, high: float) -> dict:
-    """One paired ROC-AUC row between two groups of a learning-rate sweep (second - first)."""
+def _pair(
+    first: str, second: str, difference: float, low: float, high: float, seed_pairs: int = 1
+) -> dict:
+    """One pooled ROC-AUC row between two groups of a learning-rate sweep (second - first)."""
+    from threshold_sweep.sweep.pooled import equivalence_interval, judge
+
+    tost = equivalence_interval(difference, low, high, 0.95)
     return {
         "first_group": f"learning_rate={first}",
         "second_group": f"learning_rate={second}",
@@ -476,8 +482,13 @@ def _pair(first: str, second: str, difference: float, low: float, high: float) -
         "difference": difference,
         "ci_low": low,
         "ci_high": high,
-        "within_noise": low <= 0 <= high,
+        "tost_low": tost[0],
+        "tost_high": tost[1],
         "level": 0.95,
+        "margin": 0.02,
+        "verdict": judge(low, high, *tost, 0.02),
+        "seed_pairs": seed_pairs,
+        "folds": 0,
     }
 
 
@@ -502,13 +513,12 @@ def test_the_chosen_value_is_compared_with_every_other_on_the_same_rows():
     (sentence,) = chosen_comparison(runs, paired, AXIS)
     assert sentence.startswith("Against learning_rate=0.01 on the same test rows")
     assert "learning_rate=0.001 -0.050 (95% CI -0.080 to -0.020), worse beyond noise" in sentence
-    assert "learning_rate=0.1 -0.010 (95% CI -0.030 to +0.010), within noise" in sentence
+    assert "learning_rate=0.1 -0.010 (95% CI -0.030 to +0.010), no difference detected" in sentence
+    assert "one training per setting" in sentence
     assert sentence.count("learning_rate=0.001 ") == 1  # the pair without 0.01 is left out
-    seeds = pd.DataFrame(
-        [_pair("0.01", "0.1", 0.03, 0.01, 0.05), _pair("0.01", "0.1", 0.01, -0.01, 0.03)]
-    )
-    (mixed,) = chosen_comparison(runs, seeds, AXIS)
-    assert "learning_rate=0.1 +0.020 on average over 2 seed-paired runs" in mixed
-    assert mixed.endswith("within noise.")  # one seed pair's CI contains 0
+    seeds = pd.DataFrame([_pair("0.01", "0.1", 0.02, 0.005, 0.035, seed_pairs=2)])
+    (pooled,) = chosen_comparison(runs, seeds, AXIS)
+    assert "learning_rate=0.1 +0.020 (95% CI +0.005 to +0.035), better beyond noise" in pooled
+    assert "pooled over 2 trainings per setting" in pooled
     assert chosen_comparison(runs, paired.iloc[2:], AXIS) == []
     assert chosen_comparison(runs, paired, None) == []

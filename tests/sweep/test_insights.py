@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from threshold_sweep.sweep import insights
+from threshold_sweep.sweep.pooled import equivalence_interval, judge
 from threshold_sweep.sweep.stats import group_keys, repeats, sort_runs
 
 
@@ -76,7 +77,11 @@ def test_prevalence_free_agreement_and_disagreement():
     assert "disagree: ROC-AUC rose but balanced accuracy fell" in disagree
 
 
-def paired_rows(low: float, high: float, difference: float) -> pd.DataFrame:
+def paired_rows(
+    low: float, high: float, difference: float, seed_pairs: int = 1, margin: float = 0.02
+) -> pd.DataFrame:
+    """One pooled comparison of ROC-AUC from threshold 100 to 1000, judged as the sweep does."""
+    tost_low, tost_high = equivalence_interval(difference, low, high, 0.95)
     return pd.DataFrame(
         [
             {
@@ -86,33 +91,40 @@ def paired_rows(low: float, high: float, difference: float) -> pd.DataFrame:
                 "difference": difference,
                 "ci_low": low,
                 "ci_high": high,
-                "within_noise": low <= 0 <= high,
+                "tost_low": tost_low,
+                "tost_high": tost_high,
                 "level": 0.95,
+                "margin": margin,
+                "verdict": judge(low, high, tost_low, tost_high, margin),
+                "seed_pairs": seed_pairs,
+                "folds": 0,
+                "test_rows": 600,
             }
         ]
     )
 
 
-def test_paired_verdicts():
+def test_paired_verdicts_say_what_the_ci_shows():
     first, last = SEED_STUDY.iloc[0], SEED_STUDY.iloc[1]
-    noise = insights.paired_verdicts(paired_rows(-0.01, 0.03, 0.01), first, last)[0]
+    (noise,) = insights.paired_verdicts(paired_rows(-0.01, 0.03, 0.01), first, last)
     assert "ROC-AUC differs by +0.010 (95% CI -0.010 to +0.030)" in noise
-    assert "within noise" in noise
-    real = insights.paired_verdicts(paired_rows(0.02, 0.06, 0.04), first, last)[0]
-    assert "outside noise" in real and "label.threshold=1000 is better" in real
+    assert "no difference detected (the CI contains 0; it is too wide" in noise
+    assert "equally" not in noise and "equivalent" not in noise
+    (real,) = insights.paired_verdicts(paired_rows(0.02, 0.06, 0.04), first, last)
+    assert "beyond noise; label.threshold=1000 is better on ROC-AUC" in real
+    (small,) = insights.paired_verdicts(paired_rows(0.002, 0.008, 0.005), first, last)
+    assert "beyond noise but inside the equivalence margin of ±0.020: negligible" in small
+    (same,) = insights.paired_verdicts(paired_rows(-0.005, 0.006, 0.0004), first, last)
+    assert "+0.00040 (95% CI -0.005 to +0.006)" in same  # the sign and size kept
+    assert "equivalent within ±0.020 (two one-sided tests:" in same
     assert insights.paired_verdicts(pd.DataFrame(), first, last) == []
-    three = pd.concat(
-        [
-            paired_rows(-0.01, 0.03, 0.01),
-            paired_rows(-0.02, 0.02, 0.0),
-            paired_rows(0.01, 0.05, 0.03),
-        ]
+    # stored the other way round: read from first to last, the verdict's direction swapped
+    back = paired_rows(-0.06, -0.02, -0.04).assign(
+        first_group="label.threshold=1000", second_group="label.threshold=100"
     )
-    mixed = insights.paired_verdicts(three, first, last)[0]
-    assert "+0.013 on average over 3 seed-paired runs (per seed +0.000 to +0.030)" in mixed
-    assert "outside noise in only 1 of 3 seed pairs" in mixed
-    calm = insights.paired_verdicts(three.iloc[:2], first, last)[0]
-    assert "within noise: every one of the 2 paired CIs contains 0" in calm
+    (flipped,) = insights.paired_verdicts(back, first, last)
+    assert "+0.040 (95% CI +0.020 to +0.060)" in flipped
+    assert "label.threshold=1000 is better" in flipped
 
 
 def test_overfitting_and_warning_notes():
@@ -190,7 +202,7 @@ def test_prevalence_free_directions_come_from_the_paired_cis():
     )
     (sentence,) = insights.prevalence_free_agreement(rows.iloc[0], rows.iloc[1], noisy)
     assert "ROC-AUC fell, balanced accuracy did not change beyond noise" in sentence
-    calm = noisy.assign(ci_low=-0.03, ci_high=0.03)
+    calm = noisy.assign(ci_low=-0.03, ci_high=0.03, verdict="no difference detected")
     (sentence,) = insights.prevalence_free_agreement(first, last, calm)
     assert sentence.startswith("The prevalence-free metrics agree that nothing changed")
 
@@ -206,6 +218,10 @@ def test_prevalence_dependent_verdicts_carry_a_caveat():
     balanced = paired_rows(0.07, 0.22, 0.15).assign(metric="balanced_accuracy")
     (sentence,) = insights.paired_verdicts(balanced, first, last)
     assert "at the fixed cutoff" in sentence
+    (calm,) = insights.paired_verdicts(
+        paired_rows(-0.1, 0.2, 0.05).assign(metric="mcc"), first, last
+    )
+    assert "depends on the prevalence" not in calm and "no difference detected" in calm
 
 
 def test_opposite_movement_on_different_rows_is_hedged():
@@ -226,25 +242,70 @@ def test_one_prevalence_is_named_for_any_number_of_groups():
     assert "barely changed" in sentence
 
 
-def test_the_verdict_names_the_better_setting_only_beyond_noise():
+def test_the_verdict_names_the_better_labelling_only_beyond_noise_and_what_backs_it():
     first, last = SEED_STUDY.iloc[0], SEED_STUDY.iloc[1]
     calm = pd.concat([paired_rows(-0.01, 0.03, 0.01), paired_rows(-0.05, 0.09, 0.02)])
     calm.iloc[1, calm.columns.get_loc("metric")] = "balanced_accuracy"
-    sentence = insights.discrimination_verdict(first, last, calm)
-    assert sentence.startswith(
-        "label.threshold=100 and label.threshold=1000 discriminate equally well within noise"
+    verdict, question = insights.discrimination_verdict(first, last, calm)
+    assert verdict.startswith(
+        "**No difference detected between label.threshold=100 and label.threshold=1000**"
     )
-    assert "+0.010 (95% CI -0.010 to +0.030)" in sentence and "within noise." in sentence
-    better = insights.discrimination_verdict(first, last, paired_rows(0.02, 0.06, 0.04))
-    assert better.startswith("label.threshold=1000 discriminates better than label.threshold=100")
-    worse = insights.discrimination_verdict(first, last, paired_rows(-0.06, -0.02, -0.04))
-    assert worse.startswith("label.threshold=100 discriminates better than label.threshold=1000")
-    mixed = pd.concat([paired_rows(0.02, 0.06, 0.04), paired_rows(-0.02, 0.02, 0.0)])
-    assert "outside noise in 1 of 2 seed pairs" in insights.discrimination_verdict(
-        first, last, mixed
+    assert "+0.010 (95% CI -0.010 to +0.030) on the same 600 test rows" in verdict
+    assert "one training per setting: the CI covers test-row noise only" in verdict
+    assert "add train.seed=0,1,2" in verdict and "equally" not in verdict
+    assert question.startswith("ROC-AUC measures how learnable each labelling is")
+    assert "what the label is for" in question
+    (better, _) = insights.discrimination_verdict(first, last, paired_rows(0.02, 0.06, 0.04))
+    assert better.startswith(
+        "**label.threshold=1000's labels are learnt better than label.threshold=100's**"
     )
-    unpaired = insights.discrimination_verdict(first, last, pd.DataFrame())
+    (worse, _) = insights.discrimination_verdict(first, last, paired_rows(-0.06, -0.02, -0.04))
+    assert worse.startswith("**label.threshold=100's labels are learnt better")
+    pooled = paired_rows(0.01, 0.05, 0.03, seed_pairs=3)
+    (three, _) = insights.discrimination_verdict(first, last, pooled)
+    assert "pooled over 3 trainings per setting: the CI covers test-row and training noise" in three
+    (unpaired,) = insights.discrimination_verdict(first, last, pd.DataFrame())
     assert "cannot be judged on shared test rows" in unpaired and "0.900" in unpaired
+    same_cut = SEED_STUDY.assign(threshold=[100.0, 100.0])
+    (ranks, *rest) = insights.discrimination_verdict(
+        same_cut.iloc[0], same_cut.iloc[1], paired_rows(0.02, 0.06, 0.04)
+    )
+    assert "ranks the test rows better than label.threshold=100" in ranks and rest == []
+
+
+def test_the_density_of_x_near_each_cut_is_weighed():
+    first, last = SEED_STUDY.iloc[0], SEED_STUDY.iloc[1]
+    rows = paired_rows(0.02, 0.06, 0.04)
+    (_, explains) = insights.discrimination_verdict(
+        first, last, rows.assign(near_first=0.125, near_second=0.048)
+    )
+    assert "12.5% of the test rows lie near the cut at label.threshold=100 and 4.8%" in explains
+    assert "may explain part or all of the difference" in explains
+    (_, against) = insights.discrimination_verdict(
+        first, last, rows.assign(near_first=0.03, near_second=0.10)
+    )
+    assert "does not explain the difference" in against
+    (_, level) = insights.discrimination_verdict(
+        first, last, rows.assign(near_first=0.05, near_second=0.052)
+    )
+    assert "about the same" in level
+
+
+def test_unequal_or_unfinished_arms_are_named_before_the_verdict():
+    groups = SEED_STUDY.assign(
+        train_rows_fitted_mean=[2512.0, 448.0],
+        train_still_improving_mean=[0.0, 2 / 3],
+        train_still_improving_count=[3, 3],
+    )
+    caveat, verdict, _ = insights.discrimination_verdict(
+        groups.iloc[0], groups.iloc[1], paired_rows(0.02, 0.06, 0.04)
+    )
+    assert caveat.startswith("**Read the verdict with care**")
+    assert "label.threshold=1000's model was still improving at its last epoch in 2 of 3" in caveat
+    assert "label.threshold=1000 trained on 5.6x fewer rows than label.threshold=100" in caveat
+    assert verdict.startswith("**label.threshold=1000's labels")
+    even = SEED_STUDY.assign(train_rows_fitted_mean=[2512.0, 2000.0])
+    assert not insights.comparison_caveats(even.iloc[0], even.iloc[1])
 
 
 def test_the_verdict_explains_accuracy_and_f1_by_the_prevalence_only_when_it_moved():
@@ -264,9 +325,9 @@ def test_insights_come_verdict_first_under_headings_and_never_call_a_prevalence_
     runs = pd.DataFrame({"run": ["a", "b"], "overfit_gap": [0.01, 0.02], "n_warnings": [0, 1]})
     found = insights.insight_groups(groups, paired, runs, 0.05)
     assert list(found) == ["Verdict", "Why the numbers moved", "Caveats", "Run warnings"]
-    assert len(found["Verdict"]) == 2
+    assert len(found["Verdict"]) == 3  # the verdict, what it measures, accuracy and F1
     flat = insights.sweep_insights(groups, paired, runs, 0.05)
-    assert flat[:2] == found["Verdict"]
+    assert flat[:3] == found["Verdict"]
     (mcc_sentence,) = [s for s in flat if s.startswith("MCC")]
     assert mcc_sentence.startswith("MCC depends on the prevalence, which moved from 0.570")
     assert "is better on" not in mcc_sentence

@@ -91,11 +91,28 @@ def metric_columns(result: RunResult) -> dict[str, Any]:
     if "tuned_cutoff" in result:
         row["tuned_cutoff"] = result["tuned_cutoff"]["cutoff"]
         row["tuned_test_f1"] = result["tuned_cutoff"]["test"]["f1"]
-    row["epochs_run"] = result["training"]["epochs_run"]
+    row.update(training_columns(result))
     row.update(split_columns(result))
     row.update(reference_columns(result))
     row.update({f"diagnostic_{k}": v for k, v in result.get("diagnostics", {}).items()})
     return row
+
+
+def training_columns(result: RunResult) -> dict[str, Any]:
+    """Epochs run, whether the monitored metric was still improving at the last allowed epoch
+    (1.0 / 0.0, so that a group's mean is the share), and the training rows before and after
+    sampling."""
+    training = result["training"]
+    best = training.get("monitor_best_epoch", training["best_epoch"])
+    last = training["epochs_run"]
+    counts = result.get("class_counts", {}).get("train", {})
+    fitted = result.get("class_counts_after_sampling", {}).get("train", counts)
+    return {
+        "epochs_run": last,
+        "train_still_improving": float(best == last == training.get("max_epochs")),
+        "train_rows": sum(counts.values()) if counts else None,
+        "train_rows_fitted": sum(fitted.values()) if fitted else None,
+    }
 
 
 def split_columns(result: RunResult) -> dict[str, Any]:

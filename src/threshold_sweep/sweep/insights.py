@@ -11,6 +11,7 @@ from threshold_sweep.evaluate.diagnostics import UNDERFIT_AUC
 from threshold_sweep.evaluate.names import LOSSES, METRIC_LABELS, PREVALENCE_DEPENDENT
 from threshold_sweep.model.reference import REFERENCE_MODELS
 from threshold_sweep.report.tables import fmt
+from threshold_sweep.sweep.pooled import EQUIVALENT, HIGHER, LOWER, NEGLIGIBLE, UNDETECTED
 
 MIN_CHANGE = 0.01  # a metric moved when it changed by at least this much
 MIN_PREVALENCE_SHIFT = 0.05  # the class balance moved when the prevalence changed this much
@@ -89,21 +90,16 @@ def no_skill_levels(groups: pd.DataFrame) -> list[str]:
     ]
 
 
-def _paired_way(paired: pd.DataFrame, first: pd.Series, last: pd.Series, metric: str) -> str:
-    """'rose' / 'fell' when every paired CI excludes 0 the same way, else 'within noise', or
-    '' when there is no paired result for the metric."""
-    if paired.empty or "difference" not in paired:
-        return ""
-    rows = paired[
-        (paired["first_group"] == first["group"])
-        & (paired["second_group"] == last["group"])
-        & (paired["metric"] == metric)
-    ]
+def _paired_way(pooled: pd.DataFrame, first: pd.Series, last: pd.Series, metric: str) -> str:
+    """'rose' / 'fell' when the pooled CI excludes 0 that way, else 'did not change beyond
+    noise', or '' when there is no pooled result for the metric."""
+    rows = _pair_rows(pooled, first, last, metric)
     if rows.empty:
         return ""
-    if (rows["ci_low"] > 0).all():
+    row = rows.iloc[0]
+    if row["ci_low"] > 0:
         return "rose"
-    if (rows["ci_high"] < 0).all():
+    if row["ci_high"] < 0:
         return "fell"
     return "did not change beyond noise"
 
@@ -142,37 +138,48 @@ def prevalence_free_agreement(
     ]
 
 
-def _span(metric_rows: pd.DataFrame) -> str:
-    """The difference with its CI (one pair), or its mean and range over seed pairs."""
-    n = len(metric_rows)
-    if n == 1:
-        row = metric_rows.iloc[0]
-        low, high = fmt(row["ci_low"], signed=True), fmt(row["ci_high"], signed=True)
-        return f"{fmt(row['difference'], signed=True)} ({row['level']:.0%} CI {low} to {high})"
-    differences = metric_rows["difference"]
+def _span(row: pd.Series) -> str:
+    """The pooled difference with its CI: '+0.030 (95% CI +0.004 to +0.056)'."""
+    low, high = fmt(row["ci_low"], signed=True), fmt(row["ci_high"], signed=True)
+    return f"{fmt(row['difference'], signed=True)} ({row['level']:.0%} CI {low} to {high})"
+
+
+def backing(row: pd.Series) -> str:
+    """How many trainings back a pooled difference and which noise its CI covers."""
+    pairs = int(row["seed_pairs"])
+    if row.get("folds", 0):
+        return (
+            f"over {int(row['folds'])} held-out folds of {pairs} training seed(s) per setting "
+            "(corrected resampled t, Nadeau & Bengio 2003): the CI covers test-row and training "
+            "noise"
+        )
+    if pairs > 1:
+        return (
+            f"pooled over {pairs} trainings per setting: the CI covers test-row and training noise"
+        )
     return (
-        f"{fmt(differences.mean(), signed=True)} on average over {n} seed-paired runs (per seed "
-        f"{fmt(differences.min(), signed=True)} to {fmt(differences.max(), signed=True)})"
+        "one training per setting: the CI covers test-row noise only; training noise was not "
+        "measured (add train.seed=0,1,2 to the sweep to measure it)"
     )
 
 
-def _verdict(
-    metric_rows: pd.DataFrame, outside: pd.DataFrame, name: str, first, last, loss: bool = False
-) -> str:
-    """Within noise, outside noise in every pair (and which group wins: the higher, or the
-    lower of a `loss` such as MAE), or inconsistent."""
-    n = len(metric_rows)
-    if outside.empty:
-        return "within noise" + (f": every one of the {n} paired CIs contains 0" if n > 1 else "")
-    if len(outside) == n:
-        higher = outside["difference"].mean() > 0
-        better = last["group"] if higher != loss else first["group"]
-        return (
-            "outside noise"
-            + (f" in all {n} seed pairs" if n > 1 else "")
-            + f"; {better} is better on {name}"
-        )
-    return f"outside noise in only {len(outside)} of {n} seed pairs: not a consistent difference"
+def _verdict(row: pd.Series, name: str, first, last, loss: bool = False) -> str:
+    """The pooled verdict in words: which group is better beyond noise (the higher, or the lower
+    of a `loss` such as MAE), negligible, equivalent within the margin, or nothing detected."""
+    margin = fmt(row["margin"])
+    verdict = row["verdict"]
+    if verdict in (HIGHER, LOWER):
+        better = last["group"] if (verdict == HIGHER) != loss else first["group"]
+        return f"beyond noise; {better} is better on {name}"
+    if verdict == NEGLIGIBLE:
+        return f"beyond noise but inside the equivalence margin of ±{margin}: negligible"
+    if verdict == EQUIVALENT:
+        tost = f"{fmt(row['tost_low'], signed=True)} to {fmt(row['tost_high'], signed=True)}"
+        return f"equivalent within ±{margin} (two one-sided tests: {tost} lies inside the margin)"
+    return (
+        f"no difference detected (the CI contains 0; it is too wide to claim equivalence within "
+        f"±{margin})"
+    )
 
 
 def _moved_with_prevalence(metric: str, first: pd.Series, last: pd.Series) -> bool:
@@ -192,27 +199,25 @@ def _prevalence_caveat_first(
     )
 
 
-def paired_verdicts(paired: pd.DataFrame, first: pd.Series, last: pd.Series) -> list[str]:
-    """Whether the paired differences between the first and last group are outside noise."""
-    if paired.empty or "difference" not in paired:
+def paired_verdicts(pooled: pd.DataFrame, first: pd.Series, last: pd.Series) -> list[str]:
+    """Every pooled paired difference between the first and last group, judged."""
+    rows = oriented(pooled, first["group"], last["group"])
+    if rows.empty:
         return []
-    rows = paired[
-        (paired["first_group"] == first["group"]) & (paired["second_group"] == last["group"])
-    ]
-    rows = rows[rows["metric"] != ""]
     sentences = []
     where = f"from {first['group']} to {last['group']} on the same test rows"
-    for metric, metric_rows in rows.groupby("metric", sort=False):
+    binary = "roc_auc_ovr" not in set(rows["metric"])  # k classes: argmax, no cutoff
+    for _, row in rows.iterrows():
+        metric = row["metric"]
         name = METRIC_LABELS.get(metric, metric)
-        outside = metric_rows[~metric_rows["within_noise"].astype(bool)]
-        span = _span(metric_rows)
-        if not outside.empty and _moved_with_prevalence(metric, first, last):
+        beyond = row["ci_low"] > 0 or row["ci_high"] < 0
+        span = _span(row)
+        if beyond and _moved_with_prevalence(metric, first, last):
             sentences.append(_prevalence_caveat_first(name, span, where, first, last))
             continue
-        verdict = _verdict(metric_rows, outside, name, first, last, metric in LOSSES)
-        sentence = f"{name} differs by {span} {where}: {verdict}."
-        binary = "roc_auc_ovr" not in set(rows["metric"])  # k classes: argmax, no cutoff
-        if not outside.empty and metric == "balanced_accuracy" and binary:
+        judged = _verdict(row, name, first, last, metric in LOSSES)
+        sentence = f"{name} differs by {span} {where}: {judged}."
+        if beyond and metric == "balanced_accuracy" and binary:
             sentence += (
                 " This is at the fixed cutoff; at a tuned cutoff the difference may "
                 "vanish (see tuned_cutoff in each run)."
@@ -311,54 +316,148 @@ BINARY_COLUMNS = (
 )
 
 
-def _pair_rows(paired: pd.DataFrame, first: pd.Series, last: pd.Series, metric: str):
-    """The paired results of `metric` from the first to the last group."""
-    if paired.empty or "difference" not in paired:
-        return paired.iloc[0:0]
-    return paired[
-        (paired["first_group"] == first["group"])
-        & (paired["second_group"] == last["group"])
-        & (paired["metric"] == metric)
-    ]
+def oriented(pooled: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
+    """The pooled rows from group `first` to group `last`: as stored, or flipped (last - first
+    negated, the verdict's direction swapped) when stored the other way round."""
+    if pooled.empty or "difference" not in pooled:
+        return pooled.iloc[0:0]
+    stored = pooled[(pooled["first_group"] == first) & (pooled["second_group"] == last)]
+    if not stored.empty:
+        return stored
+    back = pooled[(pooled["first_group"] == last) & (pooled["second_group"] == first)]
+    return back.assign(
+        first_group=first,
+        second_group=last,
+        difference=-back["difference"],
+        ci_low=-back["ci_high"],
+        ci_high=-back["ci_low"],
+        tost_low=-back["tost_high"],
+        tost_high=-back["tost_low"],
+        verdict=back["verdict"].replace({HIGHER: LOWER, LOWER: HIGHER}),
+        near_first=back.get("near_second"),
+        near_second=back.get("near_first"),
+    )
+
+
+def _pair_rows(pooled: pd.DataFrame, first: pd.Series, last: pd.Series, metric: str):
+    """The pooled result of `metric` from the first to the last group (no rows or one)."""
+    rows = oriented(pooled, first["group"], last["group"])
+    return rows[rows["metric"] == metric] if not rows.empty else rows
+
+
+UNEQUAL_ROWS = 2.0  # one arm trained on this many times fewer rows: said before the verdict
+
+
+def comparison_caveats(first: pd.Series, last: pd.Series) -> list[str]:
+    """What to read before the verdict: a side still improving at its last epoch, or one that
+    trained on far fewer rows than the other."""
+    parts = []
+    for group in (first, last):
+        share = group.get("train_still_improving_mean")
+        if share is not None and pd.notna(share) and share > 0:
+            n = int(group.get("train_still_improving_count", 1))
+            parts.append(
+                f"{group['group']}'s model was still improving at its last epoch in "
+                f"{round(share * n)} of {n} training(s), so it is not yet at its best (raise "
+                "train.epochs)"
+            )
+    rows = [group.get("train_rows_fitted_mean") for group in (first, last)]
+    if all(r is not None and pd.notna(r) and r > 0 for r in rows):
+        fewer, more = (first, last) if rows[0] < rows[1] else (last, first)
+        ratio = max(rows) / min(rows)
+        if ratio >= UNEQUAL_ROWS:
+            parts.append(
+                f"{fewer['group']} trained on {ratio:.1f}x fewer rows than {more['group']} after "
+                f"sampling ({min(rows):,.0f} vs {max(rows):,.0f}), so part of any difference "
+                "is the amount of training data"
+            )
+    if not parts:
+        return []
+    return [f"**Read the verdict with care**: {'; '.join(parts)}."]
+
+
+def _labellings(first: pd.Series, last: pd.Series) -> bool:
+    """Whether the two groups cut x at different thresholds (different labellings)."""
+    a, b = first.get("threshold"), last.get("threshold")
+    return a is not None and b is not None and pd.notna(a) and pd.notna(b) and a != b
+
+
+def _density(row: pd.Series, first: pd.Series, last: pd.Series) -> str:
+    """How the share of test rows near each cut bears on the difference."""
+    near_first, near_second = row.get("near_first"), row.get("near_second")
+    if near_first is None or pd.isna(near_first):
+        return ""
+    shares = (
+        f"{near_first:.1%} of the test rows lie near the cut at {first['group']} and "
+        f"{near_second:.1%} at {last['group']}"
+    )
+    higher_is_second = row["difference"] > 0
+    fewer_near_second = near_second < near_first
+    if abs(near_second - near_first) < 0.01:
+        return f" {shares}, about the same, so the density of x near the cut does not explain it."
+    if higher_is_second == fewer_near_second:
+        return (
+            f" {shares}; rows near a cut are the hard ones, so the labelling with fewer of them "
+            "is easier to rank, and this density may explain part or all of the difference."
+        )
+    return (
+        f" {shares}: the better-ranked labelling has more rows near its cut, so the density of x "
+        "does not explain the difference."
+    )
+
+
+def _verdict_lead(row: pd.Series, first: pd.Series, last: pd.Series, labellings: bool) -> str:
+    """The verdict's opening words for a pooled ranking difference."""
+    verdict, margin = row["verdict"], fmt(row["margin"])
+    a, b = first["group"], last["group"]
+    if verdict in (HIGHER, LOWER):
+        better, worse = (b, a) if verdict == HIGHER else (a, b)
+        if labellings:
+            return f"{better}'s labels are learnt better than {worse}'s"
+        return f"{better} ranks the test rows better than {worse}"
+    if verdict == NEGLIGIBLE:
+        better = b if row["difference"] > 0 else a
+        return (
+            f"{better} ranks better than the other by a negligible amount (beyond noise but "
+            f"inside the equivalence margin of ±{margin})"
+        )
+    if verdict == EQUIVALENT:
+        return f"{a} and {b} rank the test rows equally well within ±{margin} (two one-sided tests)"
+    return f"No difference detected between {a} and {b}"
 
 
 def discrimination_verdict(
-    first: pd.Series, last: pd.Series, paired: pd.DataFrame, metric: str = "roc_auc"
-) -> str:
-    """Which group ranks the test rows better, read from the paired differences of the ranking
-    `metric` (ROC-AUC, one-vs-rest for k classes)."""
+    first: pd.Series, last: pd.Series, pooled: pd.DataFrame, metric: str = "roc_auc"
+) -> list[str]:
+    """Which group ranks the shared test rows better (the ranking `metric`, one-vs-rest for k
+    classes), pooled over every training, with the noise it covers; for two thresholds, what
+    that measures and what it cannot tell."""
     r1, r2 = first[f"test_{metric}_mean"], last[f"test_{metric}_mean"]
-    rows = _pair_rows(paired, first, last, metric)
+    rows = _pair_rows(pooled, first, last, metric)
     label = METRIC_LABELS.get(metric, metric)
     values = f"{label} {fmt(r1)} ({first['group']}) vs {fmt(r2)} ({last['group']})"
     if rows.empty:
-        return (
+        return [
             f"Whether {first['group']} or {last['group']} discriminates better cannot be "
             f"judged on shared test rows: {values}, not paired."
+        ]
+    row = rows.iloc[0]
+    labellings = _labellings(first, last)
+    balanced = _pair_rows(pooled, first, last, "balanced_accuracy")
+    tail = f"; balanced accuracy differs by {_span(balanced.iloc[0])}" if not balanced.empty else ""
+    sentences = [
+        *comparison_caveats(first, last),
+        f"**{_verdict_lead(row, first, last, labellings)}**: {values}, a paired difference of "
+        f"{_span(row)} on the same {int(row['test_rows'])} test rows, {backing(row)}{tail}.",
+    ]
+    if labellings:
+        sentences.append(
+            f"{label} measures how learnable each labelling is on the same rows, not which "
+            "threshold to use: that depends on what the label is for (which rows must count as "
+            "high, and the cost of each error), which these numbers cannot tell."
+            + _density(row, first, last)
         )
-    outside = rows[~rows["within_noise"].astype(bool)]
-    paired_text = (
-        f"a paired difference of {_span(rows)} from {first['group']} to {last['group']} on the "
-        "same test rows"
-    )
-    if outside.empty:
-        text = f"{first['group']} and {last['group']} discriminate equally well within noise"
-    elif len(outside) == len(rows):
-        better, worse = (last, first) if outside["difference"].mean() > 0 else (first, last)
-        text = f"{better['group']} discriminates better than {worse['group']}"
-    else:
-        text = (
-            f"Neither {first['group']} nor {last['group']} discriminates consistently better "
-            f"(outside noise in {len(outside)} of {len(rows)} seed pairs)"
-        )
-    balanced = _pair_rows(paired, first, last, "balanced_accuracy")
-    tail = ""
-    if not balanced.empty:
-        inside = balanced["within_noise"].astype(bool).all()
-        tail = f"; balanced accuracy differs by {_span(balanced)}" + (
-            ", within noise" if inside else ", outside noise"
-        )
-    return f"{text}: {values}, {paired_text}{tail}."
+    return sentences
 
 
 def prevalence_explanation(first: pd.Series, last: pd.Series) -> str:
@@ -682,54 +781,47 @@ def f1_explanation(runs: pd.DataFrame, axis: Any = None) -> list[str]:
     return [text]
 
 
-def _against(paired: pd.DataFrame, chosen: Chosen, metric: str) -> pd.DataFrame:
-    """The paired rows of `metric` that involve the chosen group, as other - chosen: the other
-    group, the difference, its CI and level."""
-    rows = paired[paired["metric"] == metric]
+def _against(pooled: pd.DataFrame, chosen: Chosen, metric: str) -> pd.DataFrame:
+    """The pooled rows of `metric` that involve the chosen group, as other - chosen."""
+    rows = pooled[pooled["metric"] == metric]
     second = rows[rows["second_group"] == chosen.name]  # there the difference is chosen - other
     first = rows[rows["first_group"] == chosen.name]
-    return pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "other": second["first_group"],
-                    "difference": -second["difference"],
-                    "ci_low": -second["ci_high"],
-                    "ci_high": -second["ci_low"],
-                    "level": second["level"],
-                }
-            ),
-            first.rename(columns={"second_group": "other"})[
-                ["other", "difference", "ci_low", "ci_high", "level"]
-            ],
-        ]
+    flipped = second.assign(
+        other=second["first_group"],
+        difference=-second["difference"],
+        ci_low=-second["ci_high"],
+        ci_high=-second["ci_low"],
+        tost_low=-second["tost_high"],
+        tost_high=-second["tost_low"],
+        verdict=second["verdict"].replace({HIGHER: LOWER, LOWER: HIGHER}),
     )
+    return pd.concat([flipped, first.assign(other=first["second_group"])])
 
 
-def chosen_comparison(runs: pd.DataFrame, paired: pd.DataFrame, axis: Any) -> list[str]:
+def chosen_comparison(runs: pd.DataFrame, pooled: pd.DataFrame, axis: Any) -> list[str]:
     """The chosen value of a one-key sweep against every value it was paired with on the same
-    test rows: other minus chosen ranking metric with its CI, worse or better beyond noise only
-    when every seed pair's CI excludes 0 the same way."""
+    test rows: other minus chosen ranking metric, pooled over the seed pairs, judged."""
     chosen = chosen_value(runs, axis)
-    if chosen is None or paired.empty or "difference" not in paired:
+    if chosen is None or pooled.empty or "difference" not in pooled:
         return []
     metric = ranking_metric(runs)
-    against = _against(paired, chosen, metric)
+    against = _against(pooled, chosen, metric)
     if against.empty:
         return []
-    parts = []
-    for other, rows in against.groupby("other", sort=False):
-        if (rows["ci_high"] < 0).all():
-            word = "worse beyond noise"
-        elif (rows["ci_low"] > 0).all():
-            word = "better beyond noise"
-        else:
-            word = "within noise"
-        parts.append(f"{other} {_span(rows)}, {word}")
+    words = {
+        HIGHER: "better beyond noise",
+        LOWER: "worse beyond noise",
+        NEGLIGIBLE: "negligible",
+        EQUIVALENT: "equivalent within the margin",
+        UNDETECTED: "no difference detected",
+    }
+    parts = [
+        f"{row['other']} {_span(row)}, {words[row['verdict']]}" for _, row in against.iterrows()
+    ]
     label = METRIC_LABELS.get(metric, metric)
     return [
-        f"Against {chosen.name} on the same test rows (paired bootstrap, {label} of the other "
-        f"value minus {chosen.name}'s): {'; '.join(parts)}."
+        f"Against {chosen.name} on the same test rows ({label} of the other value minus "
+        f"{chosen.name}'s; {backing(against.iloc[0])}): {'; '.join(parts)}."
     ]
 
 
@@ -775,10 +867,8 @@ def _first_and_last(groups: pd.DataFrame, paired: pd.DataFrame) -> tuple[list[st
     """Binary groups, first against last: the verdict (which discriminates better, why
     accuracy and F1 moved) and the sentences on why the numbers moved."""
     first, last = groups.iloc[0], groups.iloc[-1]
-    same_rows = not (
-        "note" in paired and paired["note"].astype(str).str.contains("different").any()
-    )
-    verdict = [discrimination_verdict(first, last, paired), prevalence_explanation(first, last)]
+    same_rows = not _pair_rows(paired, first, last, "roc_auc").empty
+    verdict = [*discrimination_verdict(first, last, paired), prevalence_explanation(first, last)]
     why = [
         *prevalence_shift(first, last, groups["test_prevalence"]),
         *opposite_movement(first, last, same_rows),
@@ -786,6 +876,23 @@ def _first_and_last(groups: pd.DataFrame, paired: pd.DataFrame) -> tuple[list[st
         *paired_verdicts(paired, first, last),
     ]
     return verdict, why
+
+
+def _why_pairs(
+    ranked: pd.DataFrame, pooled: pd.DataFrame, runs: pd.DataFrame, axis: Any
+) -> list[str]:
+    """The paired verdicts of every metric: each other value against the chosen one in a
+    one-key sweep, else the first group against the last."""
+    chosen = chosen_value(runs, axis)
+    best = ranked[ranked["group"] == chosen.name] if chosen is not None else ranked.iloc[0:0]
+    if len(best) == 1:
+        return [
+            sentence
+            for _, other in ranked.iterrows()
+            if other["group"] != chosen.name
+            for sentence in paired_verdicts(pooled, other, best.iloc[0])
+        ]
+    return paired_verdicts(pooled, ranked.iloc[0], ranked.iloc[-1])
 
 
 def one_head(groups: pd.DataFrame) -> pd.DataFrame:
@@ -822,8 +929,8 @@ def insight_groups(
     if ranked is not None and len(ranked) >= 2:  # k classes: the paired ranking comparison
         first, last = ranked.iloc[0], ranked.iloc[-1]
         if not against:
-            found["Verdict"].append(discrimination_verdict(first, last, paired, "roc_auc_ovr"))
-        why += paired_verdicts(paired, first, last)
+            found["Verdict"] += discrimination_verdict(first, last, paired, "roc_auc_ovr")
+        why += _why_pairs(ranked, paired, runs, axis)
     headed = one_head(groups)
     if len(headed) >= 2:
         verdict, explained = _first_and_last(headed, paired)

@@ -51,6 +51,7 @@ class SweepSummary:
     group_names: dict[str, str] | None = None  # group label -> its short name (group_names)
     groups: pd.DataFrame | None = None
     paired: pd.DataFrame | None = None
+    pooled: pd.DataFrame | None = None  # one row per pair of groups and metric (sweep.pooled)
     complete: pd.DataFrame | None = None
     insights: list[str] | None = None  # every sentence, the verdict first
     insight_groups: dict[str, list[str]] | None = None  # the same under their headings
@@ -138,6 +139,7 @@ def _max_gap(root: Path, table: pd.DataFrame) -> float:
 def summarize(root: Path) -> SweepSummary:
     """The summary tables of every run under `root`, computed without writing anything."""
     from threshold_sweep.sweep.insights import insight_groups
+    from threshold_sweep.sweep.pooled import pooled_comparisons
     from threshold_sweep.sweep.shared import shared_sentences, shared_vs_dedicated
     from threshold_sweep.sweep.stats import (
         gap_columns,
@@ -173,16 +175,17 @@ def summarize(root: Path) -> SweepSummary:
         summary.complete = complete
         summary.groups = repeats(complete, keys, metrics)
         summary.paired = paired_comparisons(root, complete, keys)
+        summary.pooled = pooled_comparisons(root, complete, keys, summary.paired)
         summary.shared = shared_vs_dedicated(root, complete)
         # insights name a run by what varies in the sweep, not by its (long) folder name,
         # and a group by the same short form
         named = complete.assign(run=complete["run"].map(names))
         summary.group_names = group_names(complete, keys)
         groups = shown_groups(summary.groups, summary.group_names, "group")
-        paired = summary.paired
-        if not paired.empty:
-            paired = shown_groups(paired, summary.group_names, "first_group", "second_group")
-        found = insight_groups(groups, paired, named, summary.max_gap, summary.axis)
+        pooled = summary.pooled
+        if not pooled.empty:
+            pooled = shown_groups(pooled, summary.group_names, "first_group", "second_group")
+        found = insight_groups(groups, pooled, named, summary.max_gap, summary.axis)
         # sharing the trunk or not opens the summary: the question a cumulative run asks
         verdict = [*shared_sentences(summary.shared), *found.pop("Verdict", [])]
         summary.insight_groups = {"Verdict": verdict, **found} if verdict else found
@@ -266,7 +269,8 @@ def shown_groups(frame: pd.DataFrame, names: dict[str, str], *columns: str) -> p
 
 
 def build_summary(root: Path) -> SweepSummary:
-    """Write summary.csv, summary_groups.csv, summary_paired.csv, summary.md and the plot (and
+    """Write summary.csv, summary_groups.csv, summary_paired.csv, summary_pooled.csv, summary.md
+    and the plot (and
     summary_shared_vs_dedicated.csv when a cumulative run meets dedicated ones)."""
     from threshold_sweep.sweep.page import write_summary_markdown
 
@@ -278,6 +282,7 @@ def build_summary(root: Path) -> SweepSummary:
     if summary.groups is not None:
         write_csv(root / "summary_groups.csv", summary.groups)
         write_csv(root / "summary_paired.csv", summary.paired)
+        write_csv(root / "summary_pooled.csv", summary.pooled)
         if summary.shared is not None and not summary.shared.empty:
             write_csv(root / SHARED_CSV, summary.shared)
         else:

@@ -36,6 +36,7 @@ SWEEP_ARTIFACTS = (
     SUMMARY_MD,
     "summary_groups.csv",
     "summary_paired.csv",
+    "summary_pooled.csv",
     "summary_metrics.png",
     INDEX_HTML,
 )
