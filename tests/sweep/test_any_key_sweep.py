@@ -288,6 +288,28 @@ def test_the_value_to_use_is_the_best_on_validation_not_on_test():
     assert choice_verdict(runs.iloc[:1], AXIS) == []  # one value: nothing to choose
 
 
+def test_a_choice_at_the_edge_of_the_grid_or_before_convergence_is_caveated_first():
+    from threshold_sweep.sweep.insights import choice_verdict
+
+    def rate(value: str, validation: float, improving: float = 0.0) -> pd.DataFrame:
+        return _runs(
+            run=[f"learning_rate={value}"],
+            **{"train.learning_rate": [value]},
+            validation_roc_auc=[validation],
+            train_still_improving=[improving],
+        )
+
+    inside = pd.concat([rate("0.001", 0.80), rate("0.01", 0.88), rate("0.1", 0.82)])
+    (sentence,) = choice_verdict(inside.reset_index(drop=True), AXIS)  # no caveat
+    assert sentence.startswith("Use learning_rate=0.01")
+    edge = pd.concat([rate("0.001", 0.80), rate("0.01", 0.82), rate("0.1", 0.88, 1.0)])
+    caveat, use = choice_verdict(edge.reset_index(drop=True), AXIS)
+    assert caveat.startswith("**Read the choice with care**: the chosen learning_rate=0.1 is the ")
+    assert "highest value swept" in caveat and "extend the grid" in caveat
+    assert "still improving at their last epoch (100% of them)" in caveat
+    assert use.startswith("Use learning_rate=0.1")
+
+
 def test_values_are_called_underfitting_or_overfitting_only_when_they_are():
     from threshold_sweep.sweep.insights import gap_verdict
 

@@ -708,6 +708,27 @@ def _best_by_validation(by_value: pd.DataFrame, metric: str) -> pd.Series | None
     return by_value.loc[by_value[column].idxmax()]
 
 
+def _choice_caveats(by_value: pd.DataFrame, best: pd.Series, name: str) -> list[str]:
+    """What to read before the chosen value: it sits at an edge of the swept grid, or its
+    runs were still improving at their last epoch."""
+    parts = []
+    if len(by_value) >= 3 and best["value"] in (by_value["value"].min(), by_value["value"].max()):
+        edge = "lowest" if best["value"] == by_value["value"].min() else "highest"
+        parts.append(
+            f"the chosen {name}={best['shown']} is the {edge} value swept, so a value beyond the "
+            "grid may do better: extend the grid before trusting the choice"
+        )
+    share = best.get("train_still_improving")
+    if share is not None and pd.notna(share) and share > 0:
+        parts.append(
+            f"its runs were still improving at their last epoch ({share:.0%} of them), so the "
+            "comparison is premature: raise train.epochs"
+        )
+    if not parts:
+        return []
+    return [f"**Read the choice with care**: {'; '.join(parts)}."]
+
+
 def choice_verdict(runs: pd.DataFrame, axis: Any) -> list[str]:
     """For a sweep of one numeric key: the value to use, chosen by the best validation ranking
     metric (never by test), with its test value and CI."""
@@ -726,10 +747,11 @@ def choice_verdict(runs: pd.DataFrame, axis: Any) -> list[str]:
     repeats = runs.groupby(axis.key).size().max()
     mean = f" (means over {repeats} runs per value)" if repeats > 1 else ""
     return [
+        *_choice_caveats(by_value, best, name),
         f"Use {name}={best['shown']}: it has the best validation {label}, "
         f"{fmt(best[f'validation_{metric}'])}{mean}; its test {label} is {test}. "
         "It is chosen on the validation rows, not on test: the value with the best test score "
-        "would make that test score an optimistic estimate."
+        "would make that test score an optimistic estimate.",
     ]
 
 
