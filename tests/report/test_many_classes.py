@@ -165,18 +165,19 @@ def test_many_affected_classes_make_one_counted_warning_per_kind(run51):
         f"({rows[small].min()}-{rows[small].max()} each; "
     )
     assert f"exact 95% CIs are {min(widths):.3f}-{max(widths):.3f} wide" in rough
-    assert not [w for w in lines if w.startswith("The test split has only")]
+    assert not [w for w in lines if w.startswith("Small test classes")]
 
 
 @pytest.mark.slow  # no training, but a run report with its plots: ~2 CPU s
-def test_few_affected_classes_keep_a_sentence_each(tmp_path):
+def test_few_affected_classes_are_each_named_in_one_line(tmp_path):
     folder = made_up_run(tmp_path, 4, 400, collapse=False)
     result = json.loads((folder / "metrics.json").read_text())
     test = pd.read_csv(folder / "predictions.csv")
     rows = np.bincount(test["y_true"], minlength=4)
     assert (rows < 30).sum() == 4
-    sentences = [w for w in result["warnings"] if w.startswith("The test split has only")]
-    assert [int(re.search(r"only (\d+) '", w).group(1)) for w in sentences] == rows.tolist()
+    (line,) = [w for w in result["warnings"] if w.startswith("Small test classes")]
+    assert line.startswith("Small test classes: 4 of 4 have fewer than")
+    assert [int(n) for n in re.findall(r"' (\d+) rows, recall", line)] == rows.tolist()
     assert not [w for w in result["warnings"] if "classes have fewer than" in w]
 
 
@@ -396,7 +397,7 @@ def test_a_trained_51_class_run_logs_the_counted_warnings_it_reports(tmp_path):
     small = int((np.bincount(test["y_true"], minlength=51) < 30).sum())
     assert small > 5
     assert sum(w.startswith(f"{small} of 51 classes have fewer than") for w in logged) == 1
-    assert not [w for w in logged if w.startswith("The test split has only")]
+    assert not [w for w in logged if w.startswith("Small test classes")]
     markdown = (folder / "report.md").read_text()
     body = markdown.split("\n## Config\n")[0]  # the config block is about 80 lines
     assert len(body.splitlines()) < 170 and len(markdown.splitlines()) < 260

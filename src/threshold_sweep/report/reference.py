@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from threshold_sweep.evaluate.diagnostics import TRAILS_MARGIN, discarded_rows
 from threshold_sweep.evaluate.names import METRIC_LABELS
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
@@ -15,8 +16,25 @@ from threshold_sweep.report.tables import fmt
 
 def _signed_ci(comparison: dict[str, Any]) -> str:
     """'+0.025 [-0.040, +0.092]' for a paired difference and its CI."""
-    low, high = fmt(comparison["ci_low"], signed=True), fmt(comparison["ci_high"], signed=True)
-    return f"{fmt(comparison['difference'], signed=True)} [{low}, {high}]"
+    low, high = signed(comparison["ci_low"]), signed(comparison["ci_high"])
+    return f"{signed(comparison['difference'])} [{low}, {high}]"
+
+
+def fitted_rows(result: RunResult) -> str:
+    """Which training rows the reference models fitted on beside the CNN's: 'all 84 training
+    rows (the CNN fitted on 68 after undersampling)', 'the same 84 training rows as the CNN'."""
+    dropped, total = discarded_rows(result)
+    used = sum((result.get("class_counts_after_sampling") or {}).get("train", {}).values())
+    n_train = result["reference"]["n_train"]
+    if dropped:
+        return (
+            f"all {n_train} training rows (the CNN fitted on {total - dropped} after undersampling)"
+        )
+    if not used:
+        return f"{n_train} training rows"
+    if used != n_train:
+        return f"the {n_train} natural training rows (the CNN fitted on {used} after resampling)"
+    return f"the same {n_train} training rows as the CNN"
 
 
 def reference_verdict(result: RunResult) -> str | None:
@@ -27,20 +45,35 @@ def reference_verdict(result: RunResult) -> str | None:
     metric = Task.of(result).ranking_metric
     best = section["models"][section["best"]]
     comparison = best["cnn_minus_reference"][metric]
-    if comparison["ci_high"] < 0:
+    if comparison["ci_high"] < 0 and comparison["difference"] > -TRAILS_MARGIN:
+        standing = "**trails the best reference model by a negligible amount**"
+    elif comparison["ci_high"] < 0:
         standing = "**trails the best reference model beyond noise**"
     elif comparison["ci_low"] > 0:
         standing = "**beats the best reference model beyond noise**"
     else:
-        standing = "**is within noise of the best reference model**"
+        standing = "**is not detectably different from the best reference model**"
     level = result.get("ci", {}).get("level", 0.95)
-    return (
-        f"Against competent models fitted on the same training rows, the CNN {standing}: "
-        f"{METRIC_LABELS[metric]} {fmt(result['test'][metric])} vs {fmt(best['test'][metric])} "
-        f"for {best['label']} (CNN - reference {fmt(comparison['difference'], signed=True)}, "
-        f"paired {level:.0%} CI {fmt(comparison['ci_low'], signed=True)} to "
-        f"{fmt(comparison['ci_high'], signed=True)}; the reference models are below)."
+    negligible = (
+        f", under the {TRAILS_MARGIN:g} that matters"
+        if comparison["ci_high"] < 0 and comparison["difference"] > -TRAILS_MARGIN
+        else ""
     )
+    return (
+        f"Against competent models fitted on {fitted_rows(result)}, the CNN {standing}: "
+        f"{METRIC_LABELS[metric]} {fmt(result['test'][metric])} vs {fmt(best['test'][metric])} "
+        f"for {best['label']} (CNN - reference {signed(comparison['difference'])}, "
+        f"paired {level:.0%} CI {signed(comparison['ci_low'])} to "
+        f"{signed(comparison['ci_high'])} over test rows, one training{negligible}; the "
+        "reference models are below)."
+    )
+
+
+def signed(value: float) -> str:
+    """A difference with its sign and a digit that keeps it: +0.012, -0.0004, +0.000."""
+    if value and abs(value) < 0.001:
+        return f"{value:+.1g}"
+    return fmt(value, signed=True)
 
 
 def _interval_text(value: float, interval: list[float] | None) -> str:
@@ -91,7 +124,7 @@ def reference_models_section(result: RunResult) -> Section | None:
     return Section(
         "Reference models",
         [
-            f"""Fitted on {section["n_train"]} rows: {section["trained_on"]}. Scored on the
+            f"""Fitted on {fitted_rows(result)}: {section["trained_on"]}. Scored on the
 same test rows as the CNN; [bracketed] {level:.0%} bootstrap CIs; CNN - model is a paired
 bootstrap on those rows (a CI that excludes 0 is a difference beyond test-row noise).
 {descriptions}.""",

@@ -11,7 +11,12 @@ import pandas as pd
 
 from threshold_sweep.evaluate.chance import SKILL_DEFINITIONS
 from threshold_sweep.evaluate.cutoff import cutoff_curves
-from threshold_sweep.evaluate.diagnostics import exact_interval, underfit
+from threshold_sweep.evaluate.diagnostics import (
+    OVERFIT_MIN_SKILL,
+    SMALL_TEST_CLASS,
+    exact_interval,
+    overfit_blocker,
+)
 from threshold_sweep.evaluate.names import (
     BASELINE_NAMES,
     PREVALENCE_DEPENDENT,
@@ -216,11 +221,12 @@ def _cutoff_table(result: RunResult) -> pd.DataFrame:
 
 
 def _overfit_reason(result: RunResult, metric: str, row: dict[str, Any]) -> str:
-    """Why the rule flags this gap or not: the limit, the test CI, or underfitting."""
+    """Why the rule flags this gap or not: the limit, the test CI, or what rules it out."""
     max_gap = result["overfitting_max_gap"]
     ci = result.get("ci", {}).get("test", {}).get(metric)
-    if underfit(result):
-        return "train near chance: underfitting, not overfitting"
+    blocker = overfit_blocker(result, metric)
+    if blocker:
+        return blocker
     if row["gap"] <= max_gap:
         return f"gap within evaluate.max_gap={max_gap:g}"
     if row["large"]:
@@ -363,28 +369,152 @@ def _with_ci(result: RunResult, metric: str) -> str:
     )
 
 
+def _side(ci: list[float] | None, level: float, higher_is_better: bool = True) -> int:
+    """+1 when the CI lies wholly on the better side of `level`, -1 on the worse, else 0."""
+    if not ci or ci[0] is None or ci[0] != ci[0]:
+        return 0
+    sign = 1 if higher_is_better else -1
+    if ci[0] > level:
+        return sign
+    if ci[1] < level:
+        return -sign
+    return 0
+
+
+def best_constant(result: RunResult) -> tuple[str, float | None]:
+    """The best constant guess on the test rows and its MAE in class steps: the median class
+    of ordered classes (least MAE), the majority class of two (no MAE)."""
+    names = Task.of(result).names
+    counts = np.asarray(result["test"]["confusion_matrix"]).sum(axis=1)
+    if len(names) == 2:
+        return names[int(np.argmax(counts))], None
+    steps = np.abs(np.subtract.outer(np.arange(len(names)), np.arange(len(names))))
+    mae = counts @ steps / max(1, counts.sum())
+    best = int(np.argmin(mae))
+    return names[best], float(mae[best])
+
+
+def _decision_checks(result: RunResult) -> list[tuple[str, int, str]]:
+    """Each decision measure against the best constant guess: (name, side, text)."""
+    task, test, level = Task.of(result), result["test"], result["ci"]["level"]
+    cis = result["ci"]["test"]
+    chance = no_skill_level("balanced_accuracy", result["chance"]["test"])
+    checks = [
+        (
+            "balanced accuracy",
+            _side(cis.get("balanced_accuracy"), chance),
+            f"balanced accuracy {_with_ci(result, 'balanced_accuracy')}",
+        )
+    ]
+    constant, constant_mae = best_constant(result)
+    if task.binary or test.get("mae_classes") is None or test.get("qwk") is None:
+        return checks
+    checks.append(
+        (
+            "MAE",
+            _side(cis.get("mae_classes"), constant_mae, higher_is_better=False),
+            f"MAE {fmt(test['mae_classes'])} class steps ({level:.0%} CI "
+            f"{_interval(cis.get('mae_classes'))}; always '{constant}' {fmt(constant_mae)})",
+        )
+    )
+    checks.append(
+        (
+            "QWK",
+            _side(cis.get("qwk"), 0.0),
+            f"QWK {fmt(test['qwk'])} ({level:.0%} CI {_interval(cis.get('qwk'))}; constant 0)",
+        )
+    )
+    return checks
+
+
+def _decision_phrase(checks: list[tuple[str, int, str]], constant: str) -> tuple[str, int]:
+    """'decides better than always answering 'x'' (or no better, worse, mixed) and its sign."""
+    better = [name for name, side, _ in checks if side > 0]
+    worse = [name for name, side, _ in checks if side < 0]
+    guess = f"always answering '{constant}'"
+    if len(better) == len(checks):
+        return f"decides better than {guess}", 1
+    if not better and not worse:
+        return f"decides no better than {guess}", 0
+    if not better:
+        return f"decides worse than {guess} (by {' and '.join(worse)})", -1
+    rest = " and ".join(name for name, side, _ in checks if side <= 0)
+    return f"decides better than {guess} by {' and '.join(better)} but not by {rest}", 0
+
+
+def _ranking_phrase(result: RunResult) -> tuple[str, int]:
+    """'ranks the test rows better than chance' (or not detectably, or worse) and its sign."""
+    side = _side(result["ci"]["test"].get(Task.of(result).ranking_metric), 0.5)
+    phrases = {
+        1: "ranks the test rows better than chance",
+        0: "does not rank the test rows detectably better than chance",
+        -1: "ranks the test rows worse than chance",
+    }
+    return phrases[side], side
+
+
+def noise_scope(result: RunResult) -> str:
+    """What the CIs cover: test-row noise of one training (or of the folds' models)."""
+    cv = result.get("cross_validation")
+    if cv:
+        return (
+            f"The CIs cover the noise of the held-out rows, scored by {cv['folds']} fold models; "
+            "training noise is not in them (the Cross-validation section shows the folds' spread)."
+        )
+    return (
+        "The CIs cover test-row noise for this one training only: training noise was not "
+        "measured (repeat with `-m train.seed=0,1,2` to measure it)."
+    )
+
+
 def run_verdict(result: RunResult) -> str:
-    """What this run shows, in its first lines: ranking and balanced accuracy against chance."""
+    """What this run shows, in its first lines: ranking skill against chance and decision
+    skill against the best constant guess, with what the CIs cover."""
     task, test = Task.of(result), result["test"]
-    ranking = task.ranking_metric
-    low = (result["ci"]["test"].get(ranking) or [float("nan")])[0]
-    if low > 0.5:
-        judgement = "The model ranks the test rows better than chance, beyond test-row noise"
-    else:
-        judgement = "The model does not rank the test rows better than chance beyond noise"
+    ranking, rank_sign = _ranking_phrase(result)
+    checks = _decision_checks(result)
+    decision, decide_sign = _decision_phrase(checks, best_constant(result)[0])
+    joint = "and" if (rank_sign > 0) == (decide_sign > 0) else "but"
     balance = (
         f"{result['prevalence']['test']:.1%} '{task.positive}'"
         if task.binary
         else f"{task.n_classes} ordered classes"
     )
     name = "ROC-AUC" if task.binary else "one-vs-rest ROC-AUC"
+    decisions = ", ".join(text for _, _, text in checks)
     warnings = len(result["warnings"])
     return (
-        f"**{judgement}**: on {test['n']} test rows ({balance}), {name} "
-        f"{_with_ci(result, ranking)} and balanced accuracy "
-        f"{_with_ci(result, 'balanced_accuracy')}. Beating chance is not the same as being "
-        "good: compare every metric below with its no-skill level and with the reference models"
+        f"**The model {ranking} {joint} {decision}**: on {test['n']} test rows ({balance}), "
+        f"{name} {_with_ci(result, task.ranking_metric)}; its decisions: {decisions}. "
+        f"{noise_scope(result)} Compare every metric below with its no-skill level and with "
+        "the reference models"
         + (f", and read the {warnings} warning(s) first." if warnings else ".")
+    )
+
+
+def small_test_line(result: RunResult) -> str | None:
+    """The first line of a run whose smallest test class has fewer than SMALL_TEST_CLASS rows:
+    too small to conclude much, and what to run instead."""
+    names = Task.of(result).names
+    counts = np.asarray(result["test"]["confusion_matrix"]).sum(axis=1)
+    small = [f"{int(c)} '{n}'" for n, c in zip(names, counts, strict=True) if c < SMALL_TEST_CLASS]
+    if not small:
+        return None
+    method = split_of(result).get("method")
+    if method in ("kfold", "rolling"):
+        advice = "every row is already tested once: only more data narrows the intervals."
+    else:
+        total = {n: sum(result["class_counts"][s][n] for s in SPLITS) for n in names}
+        smallest = min(total, key=total.get)
+        split = "split=rolling" if method == "time" else "split=kfold"
+        advice = (
+            f"`{split}` tests every row once ({total[smallest]} '{smallest}' rows instead of "
+            f"{int(counts[names.index(smallest)])}); more data helps too."
+        )
+    return (
+        f"**The test set is too small to conclude much**: {result['test']['n']} test rows, with "
+        f"only {', '.join(small)} (fewer than {SMALL_TEST_CLASS} in a class), so every interval "
+        f"below is wide and the per-class numbers are rough. {advice}"
     )
 
 
@@ -729,8 +859,10 @@ def _overfitting_section(result: RunResult) -> Section:
             f"""Train = the rows the model was fitted on (after any resampling, so compare
 prevalence-free metrics). The rule: a gap (train - test) is flagged only when it is above
 evaluate.max_gap = {result["overfitting_max_gap"]:g} **and** the train value lies above the
-test value's CI (so test-row noise alone never flags it), and never when the model is near
-chance on its own training rows (that is underfitting). The last column says which applied.""",
+test value's CI (so test-row noise alone never flags it) **and** the train value is well above
+chance (at least {OVERFIT_MIN_SKILL:.0%} of the way from chance to perfect); never when the
+model is near chance on its own training rows (underfitting) or keeps its epoch-1 weights
+(it learned nothing after epoch 1). The last column says which applied.""",
             Table(_overfit_table(result)),
             "All headline metrics per split:",
             Table(_splits_table(result)),
@@ -813,6 +945,7 @@ def run_document(result: RunResult, plots: list[tuple[str, str]], config_yaml: s
     drift = [_bold_lead(text) for text in drift_warnings(result, ("test",))]
     member = "cumulative" in result and not parent
     opening = [
+        *filter(None, [small_test_line(result)]),
         *([member_sentence(result)] if member else []),
         run_verdict(result),
         *drift,
