@@ -23,6 +23,7 @@ from omegaconf import OmegaConf
 
 from threshold_sweep import layout
 from threshold_sweep.config import model_head
+from threshold_sweep.evaluate.calibration import Priors
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_csv, write_json
@@ -126,15 +127,32 @@ def _fit_all_references(cfg: Any, data: PreparedData, fit: Any) -> tuple[list, l
 
 
 def _frames(
-    view: PreparedData, task: Task, scores: dict[str, np.ndarray], cutoff: float
+    view: PreparedData,
+    task: Task,
+    scores: dict[str, np.ndarray],
+    cutoff: float,
+    priors: Priors,
 ) -> dict[str, pd.DataFrame]:
-    """The predictions frames of one task from its scores per split."""
+    """The predictions frames of one task from its scores per split (with the natural-balance
+    columns when `priors` shifted)."""
     from threshold_sweep import run
 
     rows = split_rows(view)
     return {
-        name: run.predictions_frame(view, task, rows[name], scores[name], cutoff) for name in rows
+        name: run.predictions_frame(view, task, rows[name], scores[name], cutoff, priors)
+        for name in rows
     }
+
+
+def class_priors(data: PreparedData, weights: dict[str, Any]) -> Priors:
+    """The K+1 class scores' balances: natural, the training rows' shares; trained at, equal
+    shares when class_scores divided by those shares (the training rebalanced), else natural."""
+    from threshold_sweep import run
+
+    natural = run.run_priors(data).natural
+    if not weights.get("class_shares"):
+        return Priors(natural, natural)
+    return Priors(natural, np.full(len(natural), 1.0 / len(natural)))
 
 
 def training_shares(data: PreparedData) -> list[float]:
@@ -209,8 +227,9 @@ def threshold_results(
     for k in range(len(data.thresholds)):
         view = threshold_view(data, k, (fit.negative[k], fit.positive[k]))
         task = Task.of_run(view.names, cfg.evaluate, view.thresholds)
-        frames = _frames(view, task, {s: v[:, k] for s, v in scores.items()}, cutoff)
-        result = run.run_record(cfg, view, task, trained, frames)
+        priors = run.run_priors(view)  # each output trained at 50:50 by its class weights
+        frames = _frames(view, task, {s: v[:, k] for s, v in scores.items()}, cutoff, priors)
+        result = run.run_record(cfg, view, task, trained, frames, priors)
         result["training"]["cumulative_outputs"] = len(data.thresholds)
         result["cumulative"] = head_record(cfg, data, fit, k)
         evaluated.append((assess(result, frames, cfg.evaluate, references[k]), frames))
@@ -298,7 +317,8 @@ def run_cumulative(
 
     weights = head_record(cfg, data, fit)["weights"]
     probabilities = {split: class_scores(s, weights) for split, s in scores.items()}
-    frames = _frames(data, task, probabilities, float(cfg.evaluate.cutoff))
+    priors = class_priors(data, weights)
+    frames = _frames(data, task, probabilities, float(cfg.evaluate.cutoff), priors)
     run.write_model_outputs(out_dir, frames, trained, data)
     clock.mark("score")
     class_references, per_threshold = fitting_references.result()
@@ -309,7 +329,7 @@ def run_cumulative(
     from threshold_sweep.report.run_page import write_run_report
 
     evaluated = threshold_results(cfg, data, fit, trained, scores, per_threshold)
-    result = run.run_record(cfg, data, task, trained, frames)
+    result = run.run_record(cfg, data, task, trained, frames, priors)
     result["training"]["cumulative_outputs"] = len(data.thresholds)
     result = assess(result, frames, cfg.evaluate, class_references)
     result["cumulative"] = head_record(cfg, data, fit) | _curve(

@@ -16,6 +16,7 @@ from omegaconf import OmegaConf
 
 from threshold_sweep import layout
 from threshold_sweep.config import model_head, validate_config
+from threshold_sweep.evaluate.calibration import Priors, calibration_record, natural_frame
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_csv, write_json
@@ -131,17 +132,30 @@ class Clock:
         }
 
 
+def run_priors(data: PreparedData) -> Priors:
+    """The training split's class shares before sampling and those the model trained at."""
+    counts = data.counts_before["train"], data.counts_after["train"]
+    return Priors.of_counts(data.names, *counts, data.training.class_weight)
+
+
 def predictions_frame(
-    data: PreparedData, task: Task, rows: np.ndarray, scores: np.ndarray, cutoff: float
+    data: PreparedData,
+    task: Task,
+    rows: np.ndarray,
+    scores: np.ndarray,
+    cutoff: float,
+    priors: Priors | None = None,
 ) -> pd.DataFrame:
-    """id, x, y_true, the task's score columns and y_pred of some rows."""
+    """id, x, y_true, the task's score columns and y_pred of some rows, then, when `priors`
+    shifted, the scores at the natural class balance (p_natural or p_natural_<i>, last)."""
     frame = pd.DataFrame(
         {"id": data.dataset.ids[rows], "x": data.dataset.x[rows], "y_true": data.y[rows]}
     )
     predicted = task.predicted_classes(scores, cutoff)
+    natural = natural_frame(scores, priors) if priors is not None else {}
     if task.binary:  # the column order predictions.csv has always had
-        return frame.assign(y_score=scores, y_pred=predicted)
-    columns = pd.DataFrame(task.score_frame(scores), index=frame.index)
+        return frame.assign(y_score=scores, y_pred=predicted, **natural)
+    columns = pd.DataFrame(task.score_frame(scores) | natural, index=frame.index)
     # joined at once: 100 class columns assigned one by one fragment the frame (pandas warns)
     return pd.concat([frame.assign(y_pred=predicted), columns], axis=1)
 
@@ -261,9 +275,9 @@ def score_splits(trained: Any, data: PreparedData, task: Task, cfg: Any) -> dict
         trained.model, data.features(all_rows), cfg.train.predict_batch_size
     )
     ends = np.cumsum([len(rows) for rows in eval_rows.values()])
-    cutoff = float(cfg.evaluate.cutoff)
+    cutoff, priors = float(cfg.evaluate.cutoff), run_priors(data)
     return {
-        name: predictions_frame(data, task, rows, scores, cutoff)
+        name: predictions_frame(data, task, rows, scores, cutoff, priors)
         for (name, rows), scores in zip(
             eval_rows.items(), np.split(all_scores, ends[:-1]), strict=True
         )
@@ -321,15 +335,24 @@ def write_reference_predictions(
 
 
 def run_record(
-    cfg: Any, data: PreparedData, task: Task, trained: Any, frames: dict[str, pd.DataFrame]
+    cfg: Any,
+    data: PreparedData,
+    task: Task,
+    trained: Any,
+    frames: dict[str, pd.DataFrame],
+    priors: Priors | None = None,
 ) -> RunResult:
-    """metrics.json before assessment: what ran, and every split's metrics."""
+    """metrics.json before assessment: what ran, every split's metrics and the calibration
+    of the test probabilities (`priors`: the class balances, by default run_priors)."""
     from threshold_sweep.evaluate.metrics import split_metrics
 
     splits = {
         name: split_metrics(*task.arrays(frame), task.names, **task.ordinal_inputs(frame))
         for name, frame in frames.items()
     }
+    y_true, scores, _ = task.arrays(frames["test"])
+    priors = priors if priors is not None else run_priors(data)
+    calibration = calibration_record(task.names, y_true, scores, frames["test"], priors)
     return {
         "schema_version": layout.SCHEMA_VERSION,
         "status": "complete",
@@ -361,6 +384,7 @@ def run_record(
             "reduce_lr_on_plateau": trained.reduce_lr_factor,
         },
         **splits,
+        "calibration": calibration,
     }
 
 

@@ -43,8 +43,26 @@ def test_metrics_json_matches_sklearn_on_predictions_csv(sweep, threshold):
     folder = run_dir(sweep[0], threshold)
     result = json.loads((folder / "metrics.json").read_text())
     preds = pd.read_csv(folder / "predictions.csv")
-    assert list(preds.columns) == ["id", "x", "y_true", "y_score", "y_pred"]
+    # undersampled (the default): p_natural, the score at the natural class balance, last
+    assert list(preds.columns) == ["id", "x", "y_true", "y_score", "y_pred", "p_natural"]
     y, score, pred = preds["y_true"], preds["y_score"], preds["y_pred"]
+    before, after = result["class_counts"]["train"], result["class_counts_after_sampling"]["train"]
+    minority = min(before, key=before.get)
+    majority = next(name for name in before if name != minority)
+    beta = after[majority] / before[majority]  # the kept share of the majority class
+    p = score if minority == result["positive_class"] else 1 - score  # P(minority)
+    natural = beta * p / (beta * p - p + 1)  # Elkan 2001
+    if minority != result["positive_class"]:
+        natural = 1 - natural
+    np.testing.assert_allclose(preds["p_natural"], natural, rtol=1e-6, atol=1e-9)
+    calibration = result["calibration"]
+    assert calibration["beta"] == pytest.approx(beta) and calibration["columns"] == ["p_natural"]
+    for name, probabilities in (("raw", score), ("natural", preds["p_natural"])):
+        scored = calibration["test"][name]
+        assert scored["brier"] == pytest.approx(skm.brier_score_loss(y, probabilities)), name
+        assert scored["log_loss"] == pytest.approx(skm.log_loss(y, probabilities)), name
+    constant = np.full(len(y), y.mean())
+    assert calibration["test"]["prior"]["brier"] == pytest.approx(skm.brier_score_loss(y, constant))
     np.testing.assert_array_equal(y, (preds["x"] > threshold).astype(int))
     np.testing.assert_array_equal(pred, (score >= result["cutoff"]).astype(int))
     test = result["test"]
@@ -374,17 +392,26 @@ def test_repeats_and_insights_in_the_summary(sweep):
 def test_the_summary_and_index_open_with_the_verdict(sweep):
     sweep_dir = sweep[0]
     groups = pd.read_csv(sweep_dir / "summary_groups.csv")
-    paired = pd.read_csv(sweep_dir / "summary_paired.csv").query("metric == 'roc_auc'")
+    roc = pd.read_csv(sweep_dir / "summary_pooled.csv").set_index("metric").loc["roc_auc"]
     text = (sweep_dir / "summary.md").read_text()
-    first, second = text.split("\n\n")[1:3]  # the two paragraphs after the title
-    assert "discriminate" in first and "ROC-AUC" in first and "paired difference" in first
-    assert ("within noise" in first) == bool(paired["within_noise"].all())
-    assert second.startswith("Accuracy and F1 moved with the positive prevalence")
+    paragraphs = text.split("## Insights")[0].split("\n\n")[1:]
+    (verdict,) = [p for p in paragraphs if "paired difference" in p]
+    assert "ROC-AUC" in verdict and "equally" not in verdict
+    assert "pooled over 2 trainings per setting: the CI covers test-row and training noise" in (
+        verdict
+    )
+    low, high = roc["ci_low"], roc["ci_high"]
+    assert f"{roc['difference']:+.3f} (95% CI {low:+.3f} to {high:+.3f})" in verdict
+    assert ("No difference detected" in verdict) == (roc["verdict"] == "no difference detected")
+    assert (low <= 0 <= high) == (roc["verdict"] in ("no difference detected", "equivalent"))
+    (question,) = [p for p in paragraphs if p.startswith("ROC-AUC measures how learnable")]
+    assert "what the label is for" in question and "lie near the cut" in question
+    (second,) = [p for p in paragraphs if p.startswith("Accuracy and F1 moved")]
     p100, p1000 = groups["test_prevalence"]
     assert f"from {p100:.3f} to {p1000:.3f}" in second
-    assert text.index(first) < text.index("## Insights")
+    assert text.index(verdict) < text.index("## Insights")
     index = (sweep_dir / "index.html").read_text()
-    assert index.index("discriminate") < index.index('<section id="insights">')
+    assert index.index("paired difference") < index.index('<section id="insights">')
 
 
 def test_two_thresholds_make_a_three_class_run(three_class_run):
@@ -421,6 +448,14 @@ def test_two_thresholds_make_a_three_class_run(three_class_run):
     assert chance["random"]["macro_recall"] == pytest.approx(1 / 3)
     after = result["class_counts_after_sampling"]["train"]
     assert len(set(after.values())) == 1  # undersampling balances all three classes
+    # p_natural_<k>: each class probability times natural / training share, renormalised
+    before = np.array(list(result["class_counts"]["train"].values()), dtype=float)
+    shifted = proba * (before / before.sum()) / (1 / 3)
+    natural = preds[["p_natural_0", "p_natural_1", "p_natural_2"]].to_numpy()
+    np.testing.assert_allclose(natural, shifted / shifted.sum(axis=1, keepdims=True), rtol=1e-6)
+    scored = result["calibration"]["test"]
+    assert scored["natural"]["log_loss"] == pytest.approx(skm.log_loss(y, natural))
+    assert scored["raw"]["brier"] == pytest.approx(skm.brier_score_loss(y, proba, labels=[0, 1, 2]))
     for metric, (low, high) in result["ci"]["test"].items():
         assert low - 1e-12 <= test[metric] <= high + 1e-12, metric
     report = (folder / "report.md").read_text()

@@ -134,6 +134,22 @@ class ReferenceSection(TypedDict):
     cnn_trails_best: bool
 
 
+class Calibration(TypedDict):
+    """The test probabilities' Brier score and log loss: raw, at the natural class balance
+    (the prediction files' `columns`, written when the training shifted the balance) and of
+    the constant prior; beta and the minority class for a binary shifted run."""
+
+    method: str
+    brier: str  # how the Brier score is scaled (binary [0, 1], k classes [0, 2])
+    prior_shift: bool
+    natural_prior: dict[str, float]  # the training split's class shares before sampling
+    training_prior: dict[str, float]  # the shares trained at (after sampling, weighted)
+    columns: list[str]  # p_natural, or p_natural_<i> per class; none without a shift
+    test: dict[str, Scores]  # raw, prior and (with columns) natural: brier, log_loss
+    minority_class: NotRequired[str]
+    beta: NotRequired[float]
+
+
 class RunResult(TypedDict, total=False):
     """metrics.json: what ran, every split's metrics and the assessment of the test split."""
 
@@ -155,6 +171,7 @@ class RunResult(TypedDict, total=False):
     train: SplitMetrics
     validation: SplitMetrics
     test: SplitMetrics
+    calibration: Calibration  # files written before it lack it
     chance: Chance
     skill: TestView
     tuned_cutoff: TunedCutoff
