@@ -202,6 +202,9 @@ def test_best_range_on_crafted_paired_table():
     assert out == {
         "best": 5.0,
         "best_value": 0.9,
+        "chosen_on": "test",  # a curve without validation values: the test argmax
+        "validation_value": None,
+        "test_argmax": 5.0,
         "within_noise": [2.0, 5.0, 10.0],
         "low": 2.0,
         "high": 10.0,
@@ -210,6 +213,28 @@ def test_best_range_on_crafted_paired_table():
     gap = tc.best_range(curve, "roc_auc", paired_table(grid, {1.0}))
     assert gap["within_noise"] == [1.0, 5.0]
     assert not gap["contiguous"]
+
+
+def test_the_best_threshold_is_the_validation_argmax_reported_on_test():
+    grid = [1.0, 2.0, 5.0, 10.0, 20.0]
+    test = [0.7, 0.85, 0.9, 0.88, 0.6]
+    validation = [0.72, 0.91, 0.86, np.nan, 0.5]  # a NaN (one-class validation) is skipped
+    curve = pd.DataFrame({"threshold": grid, "roc_auc": test, "validation_roc_auc": validation})
+    assert tc.chosen_index(curve, "roc_auc") == int(np.nanargmax(validation)) == 1
+    out = tc.best_range(curve, "roc_auc", paired_table(grid, {5.0}))
+    assert (out["best"], out["chosen_on"], out["test_argmax"]) == (2.0, "validation", 5.0)
+    assert out["best_value"] == 0.85 and out["validation_value"] == 0.91  # test at 2, val at 2
+    assert out["within_noise"] == [2.0, 5.0]
+    concentration = {"near_error_rate": 0.3, "far_error_rate": 0.05, "ratio": 6.0}
+    first, _ = tc.curve_sentence(curve.assign(near_share=0.1), out, concentration, 0.1)
+    assert first.startswith(
+        "The model discriminates best at threshold 2 on the validation rows (ROC-AUC 0.910); "
+        "chosen there and reported on the test rows, it scores ROC-AUC 0.850. Within noise"
+    )
+    unsorted = curve.iloc[[3, 0, 4, 1, 2]]  # the choice does not depend on the row order
+    assert tc.best_range(unsorted, "roc_auc", paired_table(grid, set()))["best"] == 2.0
+    empty = curve.assign(validation_roc_auc=np.nan)  # no validation values: the test argmax
+    assert tc.best_range(empty, "roc_auc", paired_table(grid, set()))["best"] == 5.0
 
 
 def test_curve_table_sorts_and_names_missing_keys():

@@ -95,7 +95,14 @@ def test_the_outputs_are_one_models_and_the_classes_follow_from_them(cumulative_
         np.array(weights["positive"]) / np.array(weights["negative"])
     )
     natural = 1 / (1 + np.exp(-logit))
+    for k, t in enumerate(GRID):  # each output's p_natural: the same logit shift (Elkan)
+        member = pd.read_csv(_member(cumulative_run, t) / "predictions.csv").set_index("id")
+        np.testing.assert_allclose(member.loc[frames[0].index, "p_natural"], natural[:, k])
     padded = np.column_stack([np.ones(len(natural)), natural, np.zeros(len(natural))])
+    differences = padded[:, :-1] - padded[:, 1:]  # the classes at the natural balance
+    natural_columns = classes[[f"p_natural_{i}" for i in range(len(GRID) + 1)]].to_numpy()
+    expected = differences / differences.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(natural_columns, expected, atol=1e-6)
     scores = classes[[f"score_{i}" for i in range(len(GRID) + 1)]].to_numpy()
     # then at equal class shares: divided by the training rows' shares, renormalised
     train = pd.read_csv(cumulative_run / "predictions_train.csv")
@@ -141,9 +148,19 @@ def test_the_chosen_thresholds_are_compared_on_the_same_rows(cumulative_run):
     assert roc["difference"] == pytest.approx(direct)
     assert roc["ci_low"] <= direct <= roc["ci_high"]
     best = parent["cumulative"]["best"]
+    curve = pd.read_csv(cumulative_run / "thresholds.csv")
+    for k, t in enumerate(GRID):  # each threshold's validation ROC-AUC, from its predictions
+        validation = pd.read_csv(_member(cumulative_run, t) / "predictions_validation.csv")
+        direct = skm.roc_auc_score(validation["y_true"], validation["y_score"])
+        assert curve.loc[k, "validation_roc_auc"] == pytest.approx(direct)
+    # chosen on validation, reported on test
+    chosen = int(curve["validation_roc_auc"].idxmax())
+    assert best["best"] == GRID[chosen] and best["chosen_on"] == "validation"
+    assert best["best_value"] == pytest.approx(curve.loc[chosen, "roc_auc"])
+    assert best["test_argmax"] == GRID[int(curve["roc_auc"].idxmax())]
     assert (
-        best["best"]
-        == GRID[int(pd.read_csv(cumulative_run / "thresholds.csv")["roc_auc"].idxmax())]
+        f"The model discriminates best at threshold {GRID[chosen]:g} on the validation"
+        in (cumulative_run / "report.md").read_text()
     )
     paired = pd.DataFrame(parent["cumulative"]["paired_against_best"])
     assert paired.loc[paired["threshold"] == best["best"], "difference"].item() == 0

@@ -18,6 +18,7 @@ from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.threshold_curve import (
     CURVE_METRICS,
     best_range,
+    chosen_index,
     curve_sentence,
     curve_table,
     error_concentration,
@@ -30,7 +31,7 @@ from threshold_sweep.evaluate.threshold_curve import (
 )
 from threshold_sweep.prepare.labels import cumulative_targets
 
-CURVE_RANKING = "roc_auc"  # the metric the best threshold and its noise range are judged by
+CURVE_RANKING = "roc_auc"  # the best threshold: its validation argmax; its noise range: test
 COMPARED_METRICS = ("roc_auc", "balanced_accuracy", "mcc")
 RELATIVE_MATCH = 1e-9  # a requested threshold matches a grid threshold this close (relative)
 
@@ -85,9 +86,9 @@ def grid_indices(requested: Sequence[float], grid: Sequence[float], setting: str
 
 
 def default_compared(curve: pd.DataFrame) -> list[int]:
-    """The first, the best (by ROC-AUC) and the last threshold, each once, in grid order."""
-    best = int(np.nanargmax(curve[CURVE_RANKING].to_numpy()))
-    return sorted({0, best, len(curve) - 1})
+    """The first, the best (by validation ROC-AUC, see chosen_index) and the last threshold,
+    each once, in grid order."""
+    return sorted({0, chosen_index(curve, CURVE_RANKING), len(curve) - 1})
 
 
 def compared_thresholds(
@@ -130,7 +131,8 @@ def compared_thresholds(
 
 
 def curve_row(result: RunResult, near_share: float, folder: str) -> dict[str, Any]:
-    """One threshold's row of the curve: its test metrics, CIs and no-skill levels."""
+    """One threshold's row of the curve: its test metrics, CIs and no-skill levels, and its
+    validation ROC-AUC (which chooses the best threshold)."""
     test, ci, chance = result["test"], result["ci"]["test"], result["chance"]["test"]
     row: dict[str, Any] = {
         "threshold": float(result["threshold"]),
@@ -145,6 +147,8 @@ def curve_row(result: RunResult, near_share: float, folder: str) -> dict[str, An
             f"{metric}_ci_high": high,
             f"chance_{metric}": no_skill_level(metric, chance),
         }
+    validation = result.get("validation", {}).get(CURVE_RANKING)
+    row[f"validation_{CURVE_RANKING}"] = np.nan if validation is None else float(validation)
     tuned = result.get("tuned_cutoff", {})
     row |= {
         "n_warnings": len(result.get("warnings", [])),
@@ -179,7 +183,7 @@ def curve_record(
         ]
     )
     y_binary = cumulative_targets(y_test, len(thresholds))
-    best_index = int(np.nanargmax(curve[CURVE_RANKING].to_numpy()))
+    best_index = chosen_index(curve, CURVE_RANKING)  # on validation; reported on test
     paired = paired_against_best(
         y_binary,
         test_scores,

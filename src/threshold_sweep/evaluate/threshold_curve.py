@@ -152,19 +152,37 @@ def error_concentration(table: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+VALIDATION_PREFIX = "validation_"  # the curve's column of a metric on the validation rows
+
+
+def chosen_index(curve: pd.DataFrame, metric: str) -> int:
+    """The row of the best threshold: the highest validation_<metric> when the curve has it
+    (chosen on validation, reported on test), else the highest test `metric`."""
+    column = f"{VALIDATION_PREFIX}{metric}"
+    values = curve[column] if column in curve and curve[column].notna().any() else curve[metric]
+    return int(np.nanargmax(values.to_numpy(dtype=float)))
+
+
 def best_range(curve: pd.DataFrame, metric: str, paired: pd.DataFrame) -> dict[str, Any]:
-    """The threshold of the highest metric and the thresholds whose paired difference to it
-    has a CI containing 0 (the best included): their list, low, high, and whether they are
-    adjacent in the grid."""
-    grid = curve.sort_values("threshold")["threshold"].to_list()
-    values = curve.set_index("threshold")[metric]
-    best = float(values.idxmax())
+    """The best threshold (chosen_index: on validation when the curve has validation_<metric>)
+    with its test value, and the thresholds whose paired test difference to it has a CI
+    containing 0 (the best included): their list, low, high, and whether they are adjacent in
+    the grid; where it was chosen, its validation value and the test's own argmax."""
+    curve = curve.sort_values("threshold").reset_index(drop=True)
+    grid = curve["threshold"].to_list()
+    row = curve.iloc[chosen_index(curve, metric)]
+    best = float(row["threshold"])
+    validation = f"{VALIDATION_PREFIX}{metric}"
+    on_validation = validation in curve and curve[validation].notna().any()
     noise = paired[(paired["ci_low"] <= 0) & (paired["ci_high"] >= 0)]["threshold"]
     within = sorted({float(t) for t in noise} | {best})
     positions = [grid.index(t) for t in within]
     return {
         "best": best,
-        "best_value": float(values.loc[best]),
+        "best_value": float(row[metric]),
+        "chosen_on": "validation" if on_validation else "test",
+        "validation_value": float(row[validation]) if on_validation else None,
+        "test_argmax": float(curve.loc[int(np.nanargmax(curve[metric].to_numpy())), "threshold"]),
         "within_noise": within,
         "low": within[0],
         "high": within[-1],
@@ -318,10 +336,17 @@ def _stretch_text(runs: list[tuple[float, float]]) -> str:
 def _range_sentence(curve: pd.DataFrame, best: dict[str, Any], metric_label: str) -> str:
     """Sentence (a): the best threshold, the stretches of the grid within noise of it and
     those worse beyond noise."""
-    head = (
-        f"The model discriminates best at threshold {best['best']:g} "
-        f"({metric_label} {best['best_value']:.3f})"
-    )
+    if best.get("chosen_on") == "validation":
+        head = (
+            f"The model discriminates best at threshold {best['best']:g} on the validation rows "
+            f"({metric_label} {best['validation_value']:.3f}); chosen there and reported on the "
+            f"test rows, it scores {metric_label} {best['best_value']:.3f}"
+        )
+    else:
+        head = (
+            f"The model discriminates best at threshold {best['best']:g} "
+            f"({metric_label} {best['best_value']:.3f})"
+        )
     grid = curve.sort_values("threshold")["threshold"].to_list()
     within = best["within_noise"]
     if len(within) == 1:

@@ -26,6 +26,7 @@ CURVE_PLOTS = {
     "near_shares.png": "Share of test rows near each threshold, with ROC-AUC",
 }
 SHOWN_METRICS = ("roc_auc", "balanced_accuracy", "mcc", "f1")
+VALIDATION_RANKING = "validation_roc_auc"  # the curve's column that chooses the best threshold
 
 
 def is_cumulative_parent(result: RunResult) -> bool:
@@ -97,6 +98,8 @@ def _curve_frame(curve: pd.DataFrame) -> pd.DataFrame:
                 f"{fmt(row[metric])} [{fmt(row[f'{metric}_ci_low'])}, "
                 f"{fmt(row[f'{metric}_ci_high'])}] ({fmt(row[f'chance_{metric}'])})"
             )
+        if VALIDATION_RANKING in row:  # runs written before the choice moved lack it
+            shown[f"validation {metric_label('roc_auc')}"] = fmt(row[VALIDATION_RANKING])
         shown["warnings"] = int(row["n_warnings"])
         rows.append(shown)
     return pd.DataFrame(rows)
@@ -133,18 +136,35 @@ def curve_section(result: RunResult) -> Section:
         f"(`{len(folders)}` folders under `thresholds/`, read by `threshold-sweep-report`). "
         "`rows near t`: the share of test rows within "
         f"{record['near_width']:.3g}{' decades' if record['log_x'] else ''} of the threshold."
+        f"{_chosen_text(record)}"
     )
     blocks: list[Any] = [Bullets([*record["sentences"], _violations_text(record)]), intro, table]
     compared = record.get("compared") or []
     if compared:
         blocks += [
             "Chosen thresholds compared on the same test rows (paired bootstrap, second - "
-            "first; `evaluate.compare_thresholds`, by default the first, the best and the last; "
+            "first; `evaluate.compare_thresholds`, by default the first, the best on validation "
+            "and the last; "
             "[`thresholds/index.html`](thresholds/index.html) compares neighbouring ones):",
             Table(_compared_frame(compared)),
         ]
     blocks += [Image(caption, f"plots/{name}") for name, caption in CURVE_PLOTS.items()]
     return Section("Threshold curve", blocks)
+
+
+def _chosen_text(record: dict[str, Any]) -> str:
+    """How the best threshold was chosen: on validation, reported on test (older runs: '')."""
+    best = record.get("best", {})
+    if best.get("chosen_on") != "validation":
+        return ""
+    text = (
+        f" The best threshold, {best['best']:g}, is chosen on the validation rows (the highest "
+        f"validation ROC-AUC) and reported on the test rows, so that its test value is not "
+        "the maximum of many noisy test values"
+    )
+    if best.get("test_argmax") is not None and best["test_argmax"] != best["best"]:
+        text += f" (the test rows alone would have picked {best['test_argmax']:g})"
+    return text + "."
 
 
 def _compared_frame(compared: list[dict[str, Any]]) -> pd.DataFrame:
