@@ -160,3 +160,19 @@ def test_the_warning_fires_when_the_raw_brier_trails_the_prior_and_stays_silent_
     (plain,) = cal.calibration_warnings(binary_result(y, trained, unshifted))
     assert "not calibrated" in plain and "p_natural" not in plain
     assert cal.calibration_warnings({}) == []  # a file written before the section
+
+
+def test_the_warning_says_when_the_natural_balance_is_still_no_better_than_the_prior():
+    def record(natural: float) -> dict:
+        test = {
+            "raw": {"brier": 0.205, "log_loss": 0.723},
+            "prior": {"brier": 0.118, "log_loss": 0.398},
+            "natural": {"brier": natural, "log_loss": 0.392},
+        }
+        return {"calibration": {"columns": ["p_natural"], "test": test}}
+
+    (closer,) = cal.calibration_warnings(record(0.132))  # diabetes > 250, undersampled
+    assert "Brier 0.132, log loss 0.392, closer, but still no better than the prior" in closer
+    assert "(Brier skill -0.74)" in closer
+    (worse,) = cal.calibration_warnings(record(0.25))
+    assert "no better than the raw scores" in worse

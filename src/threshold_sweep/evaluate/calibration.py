@@ -192,11 +192,12 @@ def calibration_warnings(result: Mapping[str, Any]) -> list[str]:
         return [f"{head}; the probabilities are not calibrated: read ranking metrics."]
     columns = record["columns"]
     where = columns[0] if len(columns) == 1 else f"{columns[0]}..{columns[-1]}"
-    verdict = (
-        "better than the prior: use those for probabilities"
-        if natural["brier"] < prior["brier"]
-        else "still no better than the prior: the probabilities are not calibrated"
-    )
+    if natural["brier"] < prior["brier"]:
+        verdict = "better than the prior: read those as probabilities"
+    elif natural["brier"] < raw["brier"]:
+        verdict = "closer, but still no better than the prior: the probabilities are not calibrated"
+    else:
+        verdict = "no better than the raw scores: the probabilities are not calibrated"
     return [
         f"{head}. The model trained at another class balance (resampled or class-weighted), "
         "which pulls its probabilities toward equal shares; taken back to the natural balance "
