@@ -177,20 +177,35 @@ def test_methods_share_the_resamples_and_the_seed():
         )
     with pytest.raises(ValueError, match="percentile, bca, auto"):
         bootstrap_ci(predictions, 300, 0.95, 4, "studentized")
-    with pytest.raises(ValueError, match="percentile, bca"):
-        bootstrap_intervals(predictions, 300, 0.95, 4, ("auto",))
+    with pytest.raises(ValueError, match="percentile, bca, auto"):
+        bootstrap_intervals(predictions, 300, 0.95, 4, ("studentized",))
+    every = bootstrap_intervals(predictions, 300, 0.95, 4, METHODS)
+    assert every["auto"] == bootstrap_ci(predictions, 300, 0.95, 4, "auto")
+    assert every["bca"] == both["bca"]
 
 
-def test_auto_is_bca_for_a_run_and_percentile_for_a_paired_difference():
+FORMULA_METRICS = ("accuracy", "balanced_accuracy", "precision", "recall", "specificity", "roc_auc")
+
+
+def test_auto_takes_the_formulas_where_it_has_them_and_bca_elsewhere():
     y, score, pred = tiny(40, 160, seed=8)
-    predictions, other = Predictions(y, score, pred), Predictions(y, np.sqrt(score), pred)
-    assert bootstrap_ci(predictions, 300, 0.95, 4) == bootstrap_ci(predictions, 300, 0.95, 4, "bca")
+    predictions = Predictions(y, score, pred)
+    other = Predictions(y, np.sqrt(score), (np.sqrt(score) >= 0.6).astype(np.int64))
+    every = bootstrap_intervals(predictions, 300, 0.95, 4, METHODS)
     assert bootstrap.DEFAULT_METHOD == "auto"
+    assert bootstrap_ci(predictions, 300, 0.95, 4) == every["auto"]
+    formulas = predictions.closed_form(0.95)
+    assert set(formulas) == set(FORMULA_METRICS)
+    for metric, bounds in every["auto"].items():
+        expected = formulas[metric] if metric in formulas else every["bca"][metric]
+        assert bounds == pytest.approx(expected, rel=1e-12), metric
     assert bootstrap.AUTO_INTERVALS == {"single": "bca", "paired": "percentile"}
-    default = paired_difference(predictions, other, ("roc_auc",), 300, 0.95, 4)
-    assert default == paired_difference(
-        predictions, other, ("roc_auc",), 300, 0.95, 4, "percentile"
-    )
+    metrics = ("roc_auc", "balanced_accuracy", "mcc")
+    default = paired_difference(predictions, other, metrics, 300, 0.95, 4)
+    percentile = paired_difference(predictions, other, metrics, 300, 0.95, 4, "percentile")
+    assert default["mcc"] == percentile["mcc"]
+    assert default["roc_auc"]["difference"] == percentile["roc_auc"]["difference"]
+    assert default["roc_auc"]["ci_low"] != percentile["roc_auc"]["ci_low"]
 
 
 @pytest.mark.parametrize("method", list(config.IntervalMethod))
@@ -202,9 +217,9 @@ def test_the_ci_section_records_the_method_and_says_what_it_did(method):
     section = _bootstrap(y, score, pred, boot)
     assert section["interval_method"] == method.value
     assert section["method"] == bootstrap.METHOD_TEXT[method.value]
-    used = "bca" if method.value == "auto" else method.value
-    assert section["test"] == bootstrap_ci(Predictions(y, score, pred), 200, 0.9, 3, used)
-    assert ("BCa" in section["method"]) == (used == "bca")
+    assert section["test"] == bootstrap_ci(Predictions(y, score, pred), 200, 0.9, 3, method.value)
+    assert ("BCa" in section["method"]) == (method.value != "percentile")
+    assert ("DeLong" in section["method"]) == (method.value == "auto")
 
 
 def test_config_offers_every_method_and_defaults_to_the_module_default():
@@ -212,16 +227,18 @@ def test_config_offers_every_method_and_defaults_to_the_module_default():
     assert config.BootstrapConfig.method.value == bootstrap.DEFAULT_METHOD
 
 
-def test_bca_interval_holds_the_estimate_and_degenerate_cases_collapse():
+@pytest.mark.parametrize("method", METHODS)
+def test_intervals_hold_the_estimate_and_degenerate_cases_do_not_collapse(method):
     y, score, pred = tiny(60, 240, seed=9)
     predictions = Predictions(y, score, pred)
     point = predictions.metrics(np.ones((1, len(y))))
-    for metric, (low, high) in bootstrap_ci(predictions, 500, 0.95, 0, "bca").items():
+    for metric, (low, high) in bootstrap_ci(predictions, 500, 0.95, 0, method).items():
         assert low <= point[metric][0] <= high, metric
-    separated = Predictions(y, 0.25 + 0.5 * y, y)  # every metric is constant over resamples
-    for low, high in bootstrap_ci(separated, 200, 0.95, 0, "bca").values():
-        assert low == pytest.approx(high, rel=1e-12)
-    same = paired_difference(predictions, predictions, ("roc_auc", "mcc"), 200, 0.95, 0, "bca")
+    separated = Predictions(y, 0.3 + 0.6 * y, y)  # every resample gives the same values
+    point = separated.metrics(np.ones((1, len(y))))
+    for metric, (low, high) in bootstrap_ci(separated, 200, 0.95, 0, method).items():
+        assert low <= point[metric][0] <= high and high - low > 0.005, metric
+    same = paired_difference(predictions, predictions, ("roc_auc", "mcc"), 200, 0.95, 0, method)
     assert all(c["ci_low"] == c["ci_high"] == 0 and c["within_noise"] for c in same.values())
 
 

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from threshold_sweep.evaluate import intervals as closed
 from threshold_sweep.evaluate.ordinal import confusion_metrics
 from threshold_sweep.evaluate.result import Comparison
 from threshold_sweep.evaluate.task import Ordinal
@@ -34,11 +35,13 @@ CHUNK_CELLS = 10_000_000  # resamples x rows held in memory at once
 PERCENTILE, BCA, AUTO = "percentile", "bca", "auto"
 INTERVALS = (PERCENTILE, BCA)  # how an interval is read from the resampled values
 METHODS = (*INTERVALS, AUTO)  # the values of evaluate.bootstrap.method
-# What auto uses: in the coverage simulation BCa's acceleration helps a run's CIs (a metric
-# near its bound is skewed), while for a difference of two similar models on the same rows it is
-# mostly jackknife noise, and percentile covers better (docs/outputs.md has the table).
+# The resampled interval auto reads where it has no formula (evaluate/intervals.py has those):
+# BCa's acceleration helps a run's CIs (a metric near its bound is skewed), while for a
+# difference of two similar models it is mostly jackknife noise (docs/outputs.md has the table).
 AUTO_INTERVALS = {"single": BCA, "paired": PERCENTILE}
 DEFAULT_METHOD = AUTO
+RANKING = ("roc_auc", "average_precision", "roc_auc_ovr")  # repaired by a score interval
+LOSSES = ("brier", "log_loss")  # repaired by letting the share of positives vary
 JACKKNIFE_ROWS = 200  # most leave-out evaluations for BCa; larger strata leave out groups
 JACKKNIFE_STREAM = 1  # the groups' partition uses its own stream: resamples match percentile
 TIE_TOLERANCE = 1e-12  # resampled values this close (relative) to the estimate count as ties
@@ -86,6 +89,14 @@ class WeightedMetrics(Protocol):
         """The metrics of all rows but one group, per group (row indices), for the jackknife."""
         ...
 
+    def closed_form(self, level: float) -> dict[str, list[float]]:
+        """The CIs auto takes from a formula rather than the resamples."""
+        ...
+
+    def fallback(self, metrics: list[str], level: float, seed: int) -> dict[str, list[float]]:
+        """CIs of `metrics` whose resamples are all equal."""
+        ...
+
 
 def _left_out_weights(groups: list[np.ndarray], n: int) -> np.ndarray:
     """A (groups, n) weight matrix: ones, with zeros on each row's group of rows."""
@@ -101,7 +112,7 @@ class Predictions:
         y_true = np.asarray(y_true, dtype=np.int64)
         y_score = np.asarray(y_score, dtype=np.float64)
         y_pred = np.asarray(y_pred, dtype=np.int64)
-        self.y_true = y_true
+        self.y_true, self.y_score, self.y_pred = y_true, y_score, y_pred
         pos, neg = np.flatnonzero(y_true == 1), np.flatnonzero(y_true != 1)
         self.pos_order = pos[np.argsort(y_score[pos], kind="mergesort")]
         self.neg_order = neg[np.argsort(y_score[neg], kind="mergesort")]
@@ -140,15 +151,73 @@ class Predictions:
         w_neg[rows[~positive], self._rank[left_out[~positive]]] = 0
         return self.class_metrics(w_pos, w_neg)
 
+    def counts(self) -> tuple[int, int, int, int]:
+        """The confusion counts tp, fn, tn, fp."""
+        tp, fp = int(self._hit_pos.sum()), int(self._hit_neg.sum())
+        return tp, len(self.pos_order) - tp, len(self.neg_order) - fp, fp
+
+    def closed_form(self, level: float) -> dict[str, list[float]]:
+        """The CIs auto takes from a formula (benchmarks/bench_coverage.py): Wilson for recall,
+        specificity and precision, MOVER sums of the recall and specificity Wilson intervals
+        for balanced accuracy and accuracy, DeLong on the logit scale for ROC-AUC."""
+        tp, fn, tn, fp = self.counts()
+        n_pos, n_neg = tp + fn, tn + fp
+        if n_pos == 0 or n_neg == 0:
+            return {}
+        recall, specificity = closed.wilson(tp, n_pos, level), closed.wilson(tn, n_neg, level)
+        rates, bounds = [tp / n_pos, tn / n_neg], [recall, specificity]
+        n = n_pos + n_neg
+        scores = self.y_score
+        return {
+            "accuracy": closed.mover_sum(rates, bounds, [n_pos / n, n_neg / n]),
+            "balanced_accuracy": closed.mover_sum(rates, bounds, [0.5, 0.5]),
+            "precision": closed.wilson(tp, tp + fp, level),
+            "recall": recall,
+            "specificity": specificity,
+            "roc_auc": closed.auc_interval(scores[self.pos_order], scores[self.neg_order], level),
+        }
+
+    def fallback(self, metrics: list[str], level: float, seed: int) -> dict[str, list[float]]:
+        """CIs of `metrics` whose resamples are all equal: the label metrics from a Jeffreys
+        posterior of the confusion matrix, ROC-AUC and average precision from the
+        Hanley-McNeil score interval, the Brier score and log loss (the same loss on every row
+        of a class) from the Wilson interval of the share of positives, which the
+        class-stratified resamples hold fixed."""
+        tp, fn, tn, fp = self.counts()
+        drawn = closed.jeffreys_confusions(
+            np.array([[tn, fp], [fn, tp]], dtype=float), closed.POSTERIOR_DRAWS, seed
+        )
+        posterior = _label_metrics(drawn[:, 1, 1], drawn[:, 0, 1], drawn[:, 1, 0], drawn[:, 0, 0])
+        point = {m: float(v[0]) for m, v in self.metrics(np.ones((1, len(self.y_true)))).items()}
+        out = {}
+        for metric in metrics:
+            if metric in posterior:
+                out[metric] = closed.quantile_interval(posterior[metric], point[metric], level)
+            elif metric in RANKING:
+                out[metric] = closed.hanley_mcneil_score(point[metric], tp + fn, tn + fp, level)
+            elif metric in LOSSES:
+                out[metric] = self._prevalence_interval(metric, level)
+        return out
+
+    def _prevalence_interval(self, metric: str, level: float) -> list[float]:
+        """A mean loss over the rows as the share of positives moves over its Wilson interval
+        (each class's mean loss kept)."""
+        rows = {
+            "brier": (self._brier_pos, self._brier_neg),
+            "log_loss": (self._loss_pos, self._loss_neg),
+        }
+        loss_pos, loss_neg = (float(np.mean(r)) if len(r) else 0.0 for r in rows[metric])
+        n_pos, n = len(self.pos_order), len(self.y_true)
+        ends = [
+            share * loss_pos + (1 - share) * loss_neg for share in closed.wilson(n_pos, n, level)
+        ]
+        return [min(ends), max(ends)]
+
     def class_metrics(self, w_pos: np.ndarray, w_neg: np.ndarray) -> dict[str, np.ndarray]:
         """Metrics from weights of the positives and negatives, each in ascending score order."""
         n_pos, n_neg = w_pos.sum(axis=1), w_neg.sum(axis=1)
         tp, fp = w_pos @ self._hit_pos, w_neg @ self._hit_neg
-        fn, tn = n_pos - tp, n_neg - fp
         n = n_pos + n_neg
-        recall, specificity = _ratio(tp, n_pos), _ratio(tn, n_neg)
-        f1 = _ratio(2 * tp, 2 * tp + fp + fn)
-        f1_negative = _ratio(2 * tn, 2 * tn + fn + fp)
         cum_neg = np.zeros((len(w_neg), w_neg.shape[1] + 1))
         np.cumsum(w_neg, axis=1, out=cum_neg[:, 1:])
         cum_pos = np.zeros((len(w_pos), w_pos.shape[1] + 1))
@@ -158,14 +227,7 @@ class Predictions:
         tp_at = n_pos[:, None] - cum_pos[:, self._pos_below]  # positives scored >= each positive
         fp_at = n_neg[:, None] - neg_below
         return {
-            "accuracy": (tp + tn) / n,
-            "balanced_accuracy": (recall + specificity) / 2,
-            "precision": _ratio(tp, tp + fp),
-            "recall": recall,
-            "f1": f1,
-            "specificity": specificity,
-            "macro_f1": (f1 + f1_negative) / 2,
-            "mcc": _ratio(tp * tn - fp * fn, np.sqrt((tp + fp) * n_pos * (tn + fn) * n_neg)),
+            **_label_metrics(tp, fp, n_pos - tp, n_neg - fp),
             "roc_auc": _ratio(np.sum(w_pos * (neg_below + 0.5 * neg_tied), axis=1), n_pos * n_neg),
             "average_precision": _ratio(
                 np.sum(w_pos * _ratio(tp_at, tp_at + fp_at), axis=1), n_pos
@@ -173,6 +235,26 @@ class Predictions:
             "brier": (w_pos @ self._brier_pos + w_neg @ self._brier_neg) / n,
             "log_loss": (w_pos @ self._loss_pos + w_neg @ self._loss_neg) / n,
         }
+
+
+def _label_metrics(
+    tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, tn: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The binary metrics of the predicted labels from (weighted) confusion counts."""
+    n_pos, n_neg = tp + fn, tn + fp
+    recall, specificity = _ratio(tp, n_pos), _ratio(tn, n_neg)
+    f1 = _ratio(2 * tp, 2 * tp + fp + fn)
+    f1_negative = _ratio(2 * tn, 2 * tn + fn + fp)
+    return {
+        "accuracy": (tp + tn) / (n_pos + n_neg),
+        "balanced_accuracy": (recall + specificity) / 2,
+        "precision": _ratio(tp, tp + fp),
+        "recall": recall,
+        "f1": f1,
+        "specificity": specificity,
+        "macro_f1": (f1 + f1_negative) / 2,
+        "mcc": _ratio(tp * tn - fp * fn, np.sqrt((tp + fp) * n_pos * (tn + fn) * n_neg)),
+    }
 
 
 class _CellSums:
@@ -287,6 +369,35 @@ class ClassPredictions:
         """The metrics without each group of rows."""
         return self.metrics(_left_out_weights(groups, len(self.y_true)))
 
+    def closed_form(self, level: float) -> dict[str, list[float]]:
+        """No formula is used for k classes: auto reads their CIs from the resamples."""
+        return {}
+
+    def fallback(self, metrics: list[str], level: float, seed: int) -> dict[str, list[float]]:
+        """CIs of `metrics` whose resamples are all equal: the confusion metrics from a
+        Jeffreys posterior of each true class's row of the confusion matrix, the one-vs-rest
+        ROC-AUC from the Hanley-McNeil score interval of the smallest class against the rest."""
+        ones = np.ones((1, len(self.y_true)))
+        point = {m: float(v[0]) for m, v in self.metrics(ones).items()}
+        drawn = closed.jeffreys_confusions(
+            self._cells.confusion(ones)[0], closed.POSTERIOR_DRAWS, seed
+        )
+        posterior = _confusion_metrics(drawn)
+        if self.ordinal is not None:
+            ordinal = closed.jeffreys_confusions(
+                self._ordinal_cells.confusion(ones)[0], closed.POSTERIOR_DRAWS, seed
+            )
+            posterior.update(confusion_metrics(ordinal, self.ordinal.within))
+        smallest = int(min(len(rows) for rows in self._classes))
+        out = {}
+        for metric in metrics:
+            if metric in posterior:
+                out[metric] = closed.quantile_interval(posterior[metric], point[metric], level)
+            elif metric in RANKING:
+                rest = len(self.y_true) - smallest
+                out[metric] = closed.hanley_mcneil_score(point[metric], smallest, rest, level)
+        return out
+
     def metrics(self, weights: np.ndarray) -> dict[str, np.ndarray]:
         """MULTI_HEADLINE (and the ordinal metrics) per row of `weights`, from weighted
         confusion matrices."""
@@ -362,10 +473,23 @@ _BCA_TEXT = (
     "BCa bootstrap (bias-corrected and accelerated, with a jackknife within each true class), "
     "test rows resampled within each true class"
 )
+_REPAIR_TEXT = (
+    "; where every resample gives the same value: a Jeffreys posterior of the confusion matrix "
+    "(label metrics), the Hanley-McNeil score interval (ranking metrics) or the Wilson interval "
+    "of the share of positives (Brier score, log loss)"
+)
+_AUTO_TEXT = (
+    "per metric, by simulated coverage: Wilson score intervals for recall, specificity and "
+    "precision; MOVER sums of the recall and specificity Wilson intervals for balanced accuracy "
+    "and accuracy; DeLong's variance on the logit scale for ROC-AUC (Hanley-McNeil score "
+    f"interval at 0 or 1); the other metrics and k classes: {_BCA_TEXT}. Paired differences: "
+    "DeLong's paired variance for ROC-AUC, a Wald interval with Bonett-Price pseudo-rows for "
+    "balanced accuracy, otherwise percentile bootstrap"
+)
 METHOD_TEXT = {  # metrics.json's ci.method: what each value of evaluate.bootstrap.method does
-    PERCENTILE: "percentile bootstrap, test rows resampled within each true class",
-    BCA: _BCA_TEXT,
-    AUTO: f"{_BCA_TEXT}; paired differences: percentile",
+    PERCENTILE: f"percentile bootstrap, test rows resampled within each true class{_REPAIR_TEXT}",
+    BCA: _BCA_TEXT + _REPAIR_TEXT,
+    AUTO: _AUTO_TEXT + _REPAIR_TEXT,
 }
 
 
@@ -382,19 +506,43 @@ def _choice(method: str | Enum) -> str:
     return name
 
 
-def _interval_of(method: str | Enum, kind: str) -> str:
-    """The interval `method` uses for a run's CIs (kind "single") or paired differences."""
-    name = _choice(method)
-    return AUTO_INTERVALS[kind] if name == AUTO else name
-
-
 def _intervals_named(methods: Sequence[str | Enum]) -> list[str]:
-    """The interval names of `methods`, each one of INTERVALS."""
-    names = [str(getattr(method, "value", method)) for method in methods]
-    wrong = [name for name in names if name not in INTERVALS]
-    if wrong:
-        raise ValueError(f"unknown interval {wrong[0]!r}: use one of {', '.join(INTERVALS)}")
-    return names
+    """The names of `methods`, each one of METHODS."""
+    return [_choice(method) for method in methods]
+
+
+def _resampled(names: list[str], kind: str) -> list[str]:
+    """The resampled intervals (of INTERVALS) that `names` need: auto reads AUTO_INTERVALS."""
+    needed = {AUTO_INTERVALS[kind] if name == AUTO else name for name in names}
+    return [name for name in INTERVALS if name in needed]
+
+
+def _collapsed(bounds: list[float], point: float) -> bool:
+    """Whether an interval is a point (within rounding); NaN intervals are left alone."""
+    low, high = bounds
+    return bool(np.isfinite([low, high]).all() and high - low <= TIE_TOLERANCE * max(1, abs(point)))
+
+
+def _repaired(
+    by_metric: dict[str, list[float]],
+    point: Scores,
+    predictions: WeightedMetrics,
+    level: float,
+    seed: int,
+) -> dict[str, list[float]]:
+    """`by_metric` with every interval that is a point replaced by the predictions' fallback,
+    and every interval widened to hold its estimate."""
+    collapsed = [m for m, bounds in by_metric.items() if _collapsed(bounds, point[m])]
+    fixes = predictions.fallback(collapsed, level, seed) if collapsed else {}
+    return {m: _holding(fixes.get(m, bounds), point[m]) for m, bounds in by_metric.items()}
+
+
+def _holding(bounds: list[float], point: float) -> list[float]:
+    """An interval widened to hold its (finite) estimate."""
+    low, high = bounds
+    if not np.isfinite(point) or not np.isfinite([low, high]).all():
+        return [low, high]
+    return [min(low, point), max(high, point)]
 
 
 def _percentile_interval(samples: np.ndarray, level: float) -> list[float]:
@@ -413,15 +561,19 @@ def _bca_interval(
     correction z0 (where the point estimate falls among them, ties counted half) and the
     acceleration a: alpha' = Phi(z0 + (z0 + z_alpha) / (1 - a (z0 + z_alpha))).
 
-    The share below the estimate is kept within half a resample of 0 and 1, so that z0 stays
-    finite; without a finite estimate or acceleration this is the percentile interval.
+    Where the estimate lies outside the percentile interval (|z0| beyond the tail's quantile,
+    infinite where every resample lies on one side: the estimate sits at the edge of what the
+    resamples can give, and BCa collapses onto it), or without a finite estimate or
+    acceleration, this is the percentile interval.
     """
     finite = samples[np.isfinite(samples)]
     if finite.size == 0 or not (np.isfinite(point) and np.isfinite(acceleration)):
         return _percentile_interval(samples, level)
     tie = TIE_TOLERANCE * max(1.0, abs(point))
     below = np.count_nonzero(finite < point - tie) + np.count_nonzero(finite <= point + tie)
-    share = min(max(below / (2 * finite.size), 0.5 / finite.size), 1 - 0.5 / finite.size)
+    share, tail = below / (2 * finite.size), (1 - level) / 2
+    if not tail < share < 1 - tail:
+        return _percentile_interval(finite, level)  # z0 beyond the interval it corrects
     z0 = _NORMAL.inv_cdf(share)
     levels = []
     for tail in ((1 - level) / 2, 1 - (1 - level) / 2):
@@ -508,7 +660,7 @@ def _intervals(
     `jackknife` is what BCa's acceleration needs: the metrics without each of some row groups,
     the number of rows, the strata the resamples were drawn within, the seed of the groups.
     """
-    names = _intervals_named(methods)
+    names = list(methods)
     out: dict[str, dict[str, list[float]]] = {}
     if PERCENTILE in names:
         out[PERCENTILE] = {m: _percentile_interval(s, level) for m, s in samples.items()}
@@ -551,8 +703,10 @@ def bootstrap_intervals(
     seed: int,
     methods: Sequence[str | Enum] = INTERVALS,
 ) -> dict[str, dict[str, list[float]]]:
-    """CIs of every headline metric by each of `methods`, from the same resamples of the rows
-    within each true class: method -> metric -> [low, high]."""
+    """CIs of every headline metric by each of `methods` (of METHODS), from the same resamples
+    of the rows within each true class: method -> metric -> [low, high]. auto takes the
+    predictions' closed-form CIs where they have one; no method returns a point."""
+    names = _intervals_named(methods)
     rng = np.random.default_rng(seed)
     chunks = [
         predictions.resampled_metrics(rng, rows)
@@ -562,7 +716,15 @@ def bootstrap_intervals(
     n = len(predictions.y_true)
     point = {m: float(v[0]) for m, v in predictions.metrics(np.ones((1, n))).items()}
     jackknife = (predictions.left_out_metrics, n, _strata(predictions.y_true), seed)
-    return _intervals(samples, point, level, methods, jackknife)
+    resampled = _intervals(samples, point, level, _resampled(names, "single"), jackknife)
+    out = {}
+    for name in names:
+        by_metric = resampled[AUTO_INTERVALS["single"] if name == AUTO else name]
+        if name == AUTO:
+            formulas = predictions.closed_form(level)
+            by_metric = {m: formulas.get(m, bounds) for m, bounds in by_metric.items()}
+        out[name] = _repaired(by_metric, point, predictions, level, seed)
+    return out
 
 
 def bootstrap_ci(
@@ -572,9 +734,9 @@ def bootstrap_ci(
     seed: int,
     method: str | Enum = DEFAULT_METHOD,
 ) -> dict[str, list[float]]:
-    """CIs of every headline metric by `method` (a value of evaluate.bootstrap.method; auto is
-    BCa here), resampling rows within each true class."""
-    name = _interval_of(method, "single")
+    """CIs of every headline metric by `method` (a value of evaluate.bootstrap.method),
+    resampling rows within each true class."""
+    name = _choice(method)
     return bootstrap_intervals(predictions, n_resamples, level, seed, (name,))[name]
 
 
@@ -591,8 +753,11 @@ def paired_intervals(
     of `methods` from the same resamples: method -> metric -> difference, CI, within_noise.
 
     Rows are resampled within each combination of the two runs' true classes, so both runs
-    keep their class counts in every resample.
+    keep their class counts in every resample. auto takes the closed-form paired intervals of
+    two binary runs; a difference all of whose resamples are equal gets the MOVER interval of
+    the two runs' own CIs, unless the two runs' predictions are the same (then it is 0 exactly).
     """
+    names = _intervals_named(methods)
     strata = first.y_true * (second.y_true.max() + 1) + second.y_true
 
     def difference(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -611,7 +776,20 @@ def paired_intervals(
     point = {
         m: float(v[0]) for m, v in difference(first.metrics(ones), second.metrics(ones)).items()
     }
-    intervals = _intervals(samples, point, level, methods, (left_out, n, _strata(strata), seed))
+    jackknife = (left_out, n, _strata(strata), seed)
+    resampled = _intervals(samples, point, level, _resampled(names, "paired"), jackknife)
+    intervals = {}
+    same = _same_predictions(first, second)
+    for name in names:
+        by_metric = resampled[AUTO_INTERVALS["paired"] if name == AUTO else name]
+        if same:  # every resample's difference is 0, and so is the truth
+            intervals[name] = by_metric
+            continue
+        if name == AUTO:
+            formulas = paired_closed_form(first, second, point, strata, level)
+            by_metric = {m: formulas.get(m, bounds) for m, bounds in by_metric.items()}
+        singles = (first, second), (n_resamples, level, seed, name)
+        intervals[name] = _repaired_paired(by_metric, point, singles)
     return {
         method: {
             metric: {
@@ -636,7 +814,71 @@ def paired_difference(
     method: str | Enum = DEFAULT_METHOD,
 ) -> dict[str, Comparison]:
     """second - first for each metric on the same rows, resampled jointly, with its CI by
-    `method` (a value of evaluate.bootstrap.method; auto is percentile here). Rows are resampled
-    within each combination of the two runs' true classes."""
-    name = _interval_of(method, "paired")
+    `method` (a value of evaluate.bootstrap.method). Rows are resampled within each
+    combination of the two runs' true classes."""
+    name = _choice(method)
     return paired_intervals(first, second, metrics, n_resamples, level, seed, (name,))[name]
+
+
+def _same_predictions(first: WeightedMetrics, second: WeightedMetrics) -> bool:
+    """Whether two runs predict the same rows identically (their difference is 0 exactly)."""
+    fields = ("y_true", "y_score", "y_pred", "proba")
+    return all(
+        np.array_equal(getattr(first, f, None), getattr(second, f, None))
+        and type(first) is type(second)
+        for f in fields
+    )
+
+
+def paired_closed_form(
+    first: WeightedMetrics, second: WeightedMetrics, point: Scores, strata: np.ndarray, level: float
+) -> dict[str, list[float]]:
+    """The paired CIs auto takes from a formula, for two binary runs with both classes each:
+    ROC-AUC by DeLong's paired variance (of the rows' influences, within the strata), balanced
+    accuracy by a Wald interval with Bonett-Price pseudo-rows."""
+    both = (first, second)
+    if not all(isinstance(p, Predictions) and np.ptp(p.y_true) == 1 for p in both):
+        return {}
+    out = {}
+    if "roc_auc" in point:
+        influence = closed.auc_influence(second.y_true, second.y_score) - closed.auc_influence(
+            first.y_true, first.y_score
+        )
+        auc = closed.paired_auc_interval(point["roc_auc"], influence, strata, level)
+        if auc is not None:
+            out["roc_auc"] = auc
+    if "balanced_accuracy" in point:
+        shares = tuple(closed.class_shares(p.y_true) for p in both)
+        hits = tuple((p.y_pred == p.y_true).astype(np.float64) for p in both)
+        out["balanced_accuracy"] = closed.paired_balanced_accuracy_interval(
+            point["balanced_accuracy"], shares, hits, strata, level
+        )
+    return out
+
+
+def _repaired_paired(
+    by_metric: dict[str, list[float]],
+    point: Scores,
+    singles: tuple[tuple[WeightedMetrics, WeightedMetrics], tuple[int, float, int, str]],
+) -> dict[str, list[float]]:
+    """`by_metric` with every interval that is a point replaced by the MOVER interval of the
+    two runs' own CIs (by the same method and resamples)."""
+    collapsed = [m for m, bounds in by_metric.items() if _collapsed(bounds, point[m])]
+    if not collapsed:
+        return {m: _holding(bounds, point[m]) for m, bounds in by_metric.items()}
+    (first, second), (n_resamples, level, seed, name) = singles
+    ones = np.ones((1, len(first.y_true)))
+    runs = [
+        (
+            {m: float(v[0]) for m, v in run.metrics(ones).items()},
+            bootstrap_intervals(run, n_resamples, level, seed, (name,))[name],
+        )
+        for run in (first, second)
+    ]
+    out = dict(by_metric)
+    for metric in collapsed:
+        (point_1, ci_1), (point_2, ci_2) = runs
+        out[metric] = closed.mover_difference(
+            (point_1[metric], point_2[metric]), (ci_1[metric], ci_2[metric])
+        )
+    return {m: _holding(bounds, point[m]) for m, bounds in out.items()}
