@@ -116,6 +116,8 @@ def test_a_small_test_set_is_said_first_with_the_command_that_tests_every_row():
     assert "`split=rolling` tests every row once" in small_test_line(timed)
     folded = small | {"split": {"method": "kfold", "folds": 5}}
     assert "only more data narrows the intervals" in small_test_line(folded)
+    many = result_with([0.6, 0.8], [f"c{i}" for i in range(8)], [], rows=[5] * 6 + [20, 20])
+    assert "only 5 'c0', 5 'c1', 5 'c2' and 3 more classes (fewer than" in small_test_line(many)
     rows = [SMALL_TEST_CLASS, SMALL_TEST_CLASS + 5]
     assert small_test_line(result_with([0.61, 0.79], ["low", "high"], [], rows=rows)) is None
 

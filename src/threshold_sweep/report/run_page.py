@@ -71,6 +71,7 @@ from threshold_sweep.thresholds import threshold_text
 WIDE_CLASSES = 3  # up to this many classes a table may have a column per class; above, a row
 LISTED_CLASSES = 6  # up to this many classes the title and opening lines name every one
 CONFUSIONS_SHOWN = 10  # the largest off-diagonal cells named in words above WIDE_CLASSES
+SMALL_NAMED = 3  # the small test set's first line names this many small classes, then counts
 
 
 def long_form(result: RunResult) -> bool:
@@ -500,6 +501,9 @@ def small_test_line(result: RunResult) -> str | None:
     small = [f"{int(c)} '{n}'" for n, c in zip(names, counts, strict=True) if c < SMALL_TEST_CLASS]
     if not small:
         return None
+    shown = ", ".join(small[:SMALL_NAMED])
+    if len(small) > SMALL_NAMED:
+        shown += f" and {len(small) - SMALL_NAMED} more classes"
     method = split_of(result).get("method")
     if method in ("kfold", "rolling"):
         advice = "every row is already tested once: only more data narrows the intervals."
@@ -513,7 +517,7 @@ def small_test_line(result: RunResult) -> str | None:
         )
     return (
         f"**The test set is too small to conclude much**: {result['test']['n']} test rows, with "
-        f"only {', '.join(small)} (fewer than {SMALL_TEST_CLASS} in a class), so every interval "
+        f"only {shown} (fewer than {SMALL_TEST_CLASS} in a class), so every interval "
         f"below is wide and the per-class numbers are rough. {advice}"
     )
 
