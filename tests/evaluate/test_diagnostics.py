@@ -327,3 +327,18 @@ def test_the_share_of_training_rows_discarded_is_warned_about(after, expected):
     result["reference"] = _trailing(-0.001, (-0.01, 0.01))["reference"]
     (line,) = [w for w in run_warnings(result, 30, 0.05) if "discarded" in w]
     assert "while the reference models fitted on all 1000 (class-weighted)" in line
+
+
+def test_entities_of_several_columns_in_train_and_test_make_one_line():
+    X = np.zeros((10, 4, 1), dtype=np.float32)
+    subject = np.repeat(np.array(list("abcde"), dtype=object), 2)
+    site = np.repeat(np.array(["n", "s"], dtype=object), 5)
+    train, test = np.arange(0, 10, 2), np.arange(1, 10, 2)
+    columns = {"subject": subject, "site": site}
+    result = _result(checks=data_checks(X, train, test, [], other_columns=columns))
+    (line,) = [w for w in run_warnings(result, 30, 0.05) if "appear in both" in w]
+    assert line == (
+        "Values of 2 id-like columns appear in both train and test: 5 of `subject` (5 test "
+        "rows), 2 of `site` (5 test rows). If a column's value is one entity, split by it with "
+        "`data.group=<that column>`."
+    )

@@ -157,9 +157,17 @@ def _timed(result: RunResult) -> bool:
 
 
 def _shared_entities(result: RunResult) -> list[str]:
-    """Values of an id-like column not grouped by that occur in both train and test."""
+    """Values of id-like columns not grouped by that occur in both train and test: one line,
+    naming every such column."""
     checks = result.get("data_checks") or {}
     total = checks.get("test_rows") or 0
+    found = [
+        shared
+        for shared in checks.get("shared_values") or []
+        if shared["values"] and total and shared["test_rows"] / total >= SEEN_SHARE
+    ]
+    if not found:
+        return []
     advice = (
         "the test measures those entities later in time, not new ones (data.group cannot be "
         f"combined with split={split_of(result)['method']} yet)"
@@ -171,13 +179,21 @@ def _shared_entities(result: RunResult) -> list[str]:
         if split_of(result).get("method") in ("kfold", "rolling")
         else ("in both train and test", "test rows")
     )
+    if len(found) == 1:
+        (shared,) = found
+        return [
+            f"{shared['values']} values of `{shared['column']}` appear {sides[0]} "
+            f"({shared['test_rows']} {sides[1]}): if a value is one entity, "
+            + advice.format(column=shared["column"])
+            + "."
+        ]
+    each = ", ".join(
+        f"{shared['values']} of `{shared['column']}` ({shared['test_rows']} {sides[1]})"
+        for shared in found
+    )
     return [
-        f"{shared['values']} values of `{shared['column']}` appear {sides[0]} "
-        f"({shared['test_rows']} {sides[1]}): if a value is one entity, "
-        + advice.format(column=shared["column"])
-        + "."
-        for shared in checks.get("shared_values") or []
-        if shared["values"] and total and shared["test_rows"] / total >= SEEN_SHARE
+        f"Values of {len(found)} id-like columns appear {sides[0]}: {each}. If a column's "
+        "value is one entity, " + advice.format(column="<that column>") + "."
     ]
 
 
