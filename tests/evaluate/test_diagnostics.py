@@ -101,7 +101,8 @@ def test_table_columns_read_as_a_sequence_are_warned_about_whatever_their_names(
     assert f"{len(columns)} table columns ({shown}) as {len(columns)} steps" in warning
     assert "only if they are measured along one axis" in warning
     numbered = looks_like_a_series(columns)
-    assert ("numbered names do not prove an order" in warning) == numbered
+    assert ("Numbered names such as these do not show that" in warning) == numbered
+    assert ("Their names do not suggest it." in warning) != numbered
     assert diagnostic_flags(table)["table_as_sequence"]
 
 

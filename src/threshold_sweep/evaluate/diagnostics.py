@@ -206,16 +206,15 @@ def _table_as_sequence(result: RunResult) -> list[str]:
         return []
     shown = ", ".join(columns[:6]) + (", ..." if len(columns) > 6 else "")
     names = (
-        "Their numbered names do not prove an order (f0, f1 ... may only count features): "
+        "Numbered names such as these do not show that (f0, f1 ... may only count features)."
         if checks.get("columns_look_like_a_series")
-        else "Their names do not suggest an order: "
+        else "Their names do not suggest it."
     )
     return [
         f"The CNN reads the {len(columns)} table columns ({shown}) as {len(columns)} steps of "
-        "one sequence, in this order, and its convolutions treat neighbouring columns as "
-        f"related. {names}this holds only if they are measured along one axis (time, "
-        "wavelength, position). Compare with the reference models, which treat them as "
-        "separate features."
+        "one sequence, in this order: its convolutions treat neighbouring columns as related, "
+        "which holds only if they are measured along one axis (time, wavelength, position). "
+        f"{names} Compare with the reference models, which treat them as separate features."
     ]
 
 
@@ -352,15 +351,14 @@ def _overfitting_warnings(result: RunResult, max_gap: float) -> list[str]:
         f"train {metric} {row['train']:.3f} vs test {row['test']:.3f} (gap {row['gap']:.3f})"
         for metric, row in flagged.items()
     )
-    training = result.get("training") or {}
     stopping = (
-        "early stopping already kept the best validation epoch"
-        if training.get("early_stopping", True)
-        else "or turn on train.early_stopping"
+        ""
+        if (result.get("training") or {}).get("early_stopping", True)
+        else ", or train.early_stopping=true"
     )
     return [
         f"Overfitting: {gaps}, each gap > evaluate.max_gap={max_gap:g} and beyond the test CI. "
-        f"Use more data, a smaller model or more dropout ({stopping})."
+        f"Use more data, a smaller model or more dropout{stopping}."
     ]
 
 
