@@ -320,10 +320,11 @@ def test_the_share_of_training_rows_discarded_is_warned_about(after, expected):
     result["class_counts_after_sampling"] = {"train": after}
     lines = [w for w in run_warnings(result, 30, 0.05) if "discarded" in w]
     if expected is None:
-        assert lines == []
+        assert lines == [] and not diagnostic_flags(result)["training_rows_discarded"]
         return
     (line,) = lines
     assert line.startswith(expected)
+    assert diagnostic_flags(result)["training_rows_discarded"]
     assert ("sampling=class_weight keeps every row" in line) == (sum(after.values()) <= 500)
     result["reference"] = _trailing(-0.001, (-0.01, 0.01))["reference"]
     (line,) = [w for w in run_warnings(result, 30, 0.05) if "discarded" in w]
@@ -343,3 +344,10 @@ def test_entities_of_several_columns_in_train_and_test_make_one_line():
         "rows), 2 of `site` (5 test rows). If a column's value is one entity, split by it with "
         "`data.group=<that column>`."
     )
+
+
+@pytest.mark.parametrize(("low", "small"), [(9, True), (10, False)])
+def test_a_test_class_under_ten_rows_flags_a_small_test_set(low, small):
+    result = _result()
+    result["test"] = {**result["test"], "confusion_matrix": [[low - 2, 2], [3, 40]]}
+    assert diagnostic_flags(result)["small_test_set"] is small

@@ -420,7 +420,15 @@ def diagnostic_flags(result: RunResult) -> dict[str, bool]:
         "trails_reference": bool(trailing_reference(result)),
         "best_at_first_epoch": bool(_first_epoch_best(result)),
         "class_balance_drift": bool(drift_warnings(result)),
+        "small_test_set": small_test_set(result),
+        "training_rows_discarded": bool(_discarded(result)),
     }
+
+
+def small_test_set(result: RunResult) -> bool:
+    """The smallest test class has fewer than SMALL_TEST_CLASS rows."""
+    counts = np.asarray(result["test"]["confusion_matrix"]).sum(axis=1)
+    return bool(counts.min() < SMALL_TEST_CLASS)
 
 
 def run_warnings(result: RunResult, min_class_rows: int, max_gap: float) -> list[str]:

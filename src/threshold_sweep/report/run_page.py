@@ -16,6 +16,7 @@ from threshold_sweep.evaluate.diagnostics import (
     SMALL_TEST_CLASS,
     exact_interval,
     overfit_blocker,
+    small_test_set,
 )
 from threshold_sweep.evaluate.names import (
     BASELINE_NAMES,
@@ -496,11 +497,11 @@ def run_verdict(result: RunResult) -> str:
 def small_test_line(result: RunResult) -> str | None:
     """The first line of a run whose smallest test class has fewer than SMALL_TEST_CLASS rows:
     too small to conclude much, and what to run instead."""
+    if not small_test_set(result):
+        return None
     names = Task.of(result).names
     counts = np.asarray(result["test"]["confusion_matrix"]).sum(axis=1)
     small = [f"{int(c)} '{n}'" for n, c in zip(names, counts, strict=True) if c < SMALL_TEST_CLASS]
-    if not small:
-        return None
     shown = ", ".join(small[:SMALL_NAMED])
     if len(small) > SMALL_NAMED:
         shown += f" and {len(small) - SMALL_NAMED} more classes"
