@@ -310,6 +310,13 @@ def test_threshold_curve_figure_and_png(tmp_path, log_x):
     assert len(panels) == 3
     assert figure.axes[0].get_xscale() == ("log" if log_x else "linear")
     assert figure.axes[0].get_ylabel() == "ROC-AUC"
+    assert "validation" not in [line.get_label() for line in panels[0].lines]
+    curve["validation_roc_auc"] = curve["roc_auc"] - 0.01
+    figure = tp.threshold_curve_figure(curve, metrics, log_x, "cumulative head")
+    roc, mcc = [axes for axes in figure.axes if axes.get_label() != tp.TWIN][:2]
+    (line,) = [line for line in roc.lines if line.get_label() == "validation"]
+    np.testing.assert_allclose(line.get_ydata(), curve["validation_roc_auc"])
+    assert "validation" not in [line.get_label() for line in mcc.lines]  # ROC-AUC's alone
     path = tp.plot_threshold_curve(curve, metrics, tmp_path / "curve.png", log_x, "t")
     assert path.exists() and png_bytes(path) == PNG
 

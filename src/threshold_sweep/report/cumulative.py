@@ -20,7 +20,8 @@ from threshold_sweep.report.threshold_plots import (
 
 CURVE_PLOTS = {
     "threshold_curve.png": "Test metrics against the threshold (band: bootstrap CI; dashed: "
-    "no skill; light line, right axis: the test share of x > t)",
+    "no skill; dotted: validation ROC-AUC, which chooses the best threshold; light line, right "
+    "axis: the test share of x > t)",
     "errors_by_distance.png": "Test error rate (Wilson 95% CI) and mean score against the "
     "distance of x from the threshold, every (row, threshold) pair pooled",
     "near_shares.png": "Share of test rows near each threshold, with ROC-AUC",

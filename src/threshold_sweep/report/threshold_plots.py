@@ -68,6 +68,9 @@ def _metric_panel(axes: Any, curve: pd.DataFrame, metric: str, log_x: bool) -> N
         label=metric_label(metric),
     )
     axes.plot(t, curve[f"chance_{metric}"], color="grey", ls="--", lw=1, label="no skill")
+    validation = f"validation_{metric}"  # ROC-AUC: the values that choose the best threshold
+    if validation in curve and curve[validation].notna().any():
+        axes.plot(t, curve[validation], color=METRIC_COLOUR, ls=":", lw=1.2, label="validation")
     if log_x:
         log_axis(axes)
     axes.set_xlabel("threshold t (x > t is high)")
