@@ -108,6 +108,18 @@ def test_the_thresholds_of_a_kfold_sweep_are_paired_on_every_row(kfold_sweep):
     paired = pd.read_csv(sweep_dir / "summary_paired.csv")
     assert set(paired["metric"]) >= {"roc_auc", "balanced_accuracy"}
     assert paired["note"].isna().all()  # no "different test rows: not paired"
+    # the verdict compares the thresholds fold by fold, by the corrected resampled t
+    roc = pd.read_csv(sweep_dir / "summary_pooled.csv").set_index("metric").loc["roc_auc"]
+    a, b = (pd.read_csv(_job(sweep_dir, t) / "predictions.csv") for t in (1500, 2500))
+    per_fold = [
+        roc_auc_score(b[b.fold == f].y_true, b[b.fold == f].y_score)
+        - roc_auc_score(a[a.fold == f].y_true, a[a.fold == f].y_score)
+        for f in range(1, 6)
+    ]
+    assert roc["folds"] == 5 and roc["df"] == 4
+    assert roc["difference"] == pytest.approx(np.mean(per_fold))
+    text = (sweep_dir / "summary.md").read_text()
+    assert "over 5 held-out folds of 1 training seed(s) per setting (corrected resampled t" in text
 
 
 def test_predict_averages_the_fold_models(kfold_sweep, tmp_path):

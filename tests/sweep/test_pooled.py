@@ -171,3 +171,12 @@ def test_k_fold_runs_are_compared_fold_by_fold(two_seed_study, tmp_path):
     assert (roc["ci_low"], roc["ci_high"]) == pytest.approx(
         (expected["ci_low"], expected["ci_high"])
     )
+
+
+def test_many_groups_still_pair_the_first_with_the_last():
+    from threshold_sweep.sweep.stats import _pairs
+
+    table = pd.DataFrame({"label.threshold": [str(t) for t in range(8)]})
+    pairs = _pairs(table, ["label.threshold"])
+    assert (0, 7) in pairs  # the pair the verdict compares
+    assert {(i, i + 1) for i in range(7)} <= set(pairs) and len(pairs) == 8

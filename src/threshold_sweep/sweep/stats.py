@@ -194,8 +194,8 @@ def _pairs(table: pd.DataFrame, keys: list[str]) -> list[tuple[int, int]]:
     groups = list(dict.fromkeys(labels))
     if len(groups) <= MAX_GROUPS_FOR_ALL_PAIRS:
         group_pairs = list(itertools.combinations(groups, 2))
-    else:
-        group_pairs = list(itertools.pairwise(groups))
+    else:  # neighbours, and the first against the last: the pair the verdict reads
+        group_pairs = [*itertools.pairwise(groups), (groups[0], groups[-1])]
     seed_column = next((key for key in SEED_KEYS if key in table), None)
     pairs = []
     for first_group, second_group in group_pairs:
