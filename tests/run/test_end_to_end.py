@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
+from threshold_sweep.evaluate.diagnostics import overfit_blocker
+
 from conftest import (
     TINY,
     error_lines,
@@ -128,7 +130,10 @@ def test_run_folder_has_every_artifact(sweep):
     report = (folder / "report.md").read_text()
     assert "threshold 1000" in report and "plots/roc.png" in report
     assert f"{result['test']['roc_auc']:.3f}" in report
-    first_lines = report.split("\n\n")[1]  # what the run shows, right under the title
+    opening = report.split("\n\n")[1:3]  # right under the title: a small test set, the verdict
+    small = result["diagnostics"]["small_test_set"]
+    assert opening[0].startswith("**The test set is too small to conclude much**") == small
+    first_lines = opening[1] if small else opening[0]  # what the run shows
     assert first_lines.startswith("**The model") and "no skill 0.500" in first_lines
     assert f"ROC-AUC {result['test']['roc_auc']:.3f} (95% CI" in first_lines
     assert not list(folder.rglob("*.tmp"))
@@ -494,7 +499,9 @@ def test_overfitting_flag_needs_the_train_value_beyond_the_test_ci(sweep):
         result = json.loads((sweep[0] / name / "metrics.json").read_text())
         for metric, row in result["overfitting"].items():
             beyond = row["train"] > result["ci"]["test"][metric][1]
-            assert row["large"] == (row["gap"] > result["overfitting_max_gap"] and beyond)
+            possible = overfit_blocker(result, metric) is None  # well above chance, past epoch 1
+            over = row["gap"] > result["overfitting_max_gap"]
+            assert row["large"] == (over and beyond and possible)
         flagged = any(row["large"] for row in result["overfitting"].values())
         assert runs.set_index("run").loc[name, "overfit"] == flagged
         assert any(w.startswith("Overfitting") for w in result["warnings"]) == flagged
