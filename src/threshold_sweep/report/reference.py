@@ -125,8 +125,9 @@ def reference_models_section(result: RunResult) -> Section | None:
         "Reference models",
         [
             f"""Fitted on {fitted_rows(result)}: {section["trained_on"]}. Scored on the
-same test rows as the CNN; [bracketed] {level:.0%} bootstrap CIs; CNN - model is a paired
-bootstrap on those rows (a CI that excludes 0 is a difference beyond test-row noise).
+same test rows as the CNN; [bracketed] {level:.0%} CIs; CNN - model is paired on those rows
+(a CI that excludes 0 is a difference beyond the test-row noise of this one training; neither
+model's training noise is in it).
 {descriptions}.""",
             Table(reference_table(result)),
         ],
