@@ -260,9 +260,10 @@ def _unpredicted_classes(result: RunResult) -> list[str]:
             f"({_listed(missing)}): their precision and F1 are meaningless (see the per-class "
             "table). Try undersampling, more epochs or fewer classes."
         ]
+    whose = "that class's" if len(missing) == 1 else "those classes'"
     return [
-        f"The model never predicts {', '.join(map(repr, missing))} on the test split: those "
-        "classes' precision and F1 are meaningless. Try undersampling or more epochs."
+        f"The model never predicts {', '.join(map(repr, missing))} on the test split: {whose} "
+        "precision and F1 are meaningless. Try undersampling or more epochs."
     ]
 
 
