@@ -197,6 +197,24 @@ def test_warnings_fire_on_nonsense_and_stay_quiet_otherwise():
     assert f"exact 95% CI {low:.3f}-{high:.3f})" in message and high - low > 0.2
 
 
+def test_a_run_whose_probabilities_trail_the_prior_is_warned_with_the_natural_balance():
+    from threshold_sweep.evaluate import calibration as cal
+
+    rng = np.random.default_rng(4)
+    y = (rng.uniform(size=2000) < 0.1).astype(int)
+    true = np.clip(0.1 + 0.5 * y + rng.normal(0, 0.1, 2000), 0.01, 0.99)  # calibrated enough
+    names = ("low", "high")
+    priors = cal.Priors.of_counts(names, {"low": 1800, "high": 200}, {"low": 200, "high": 200})
+    trained = cal.elkan(true, 1 / priors.beta()[1])  # the odds an undersampled model gives
+    for scores, warned in ((trained, True), (true, False)):
+        result, _ = result_for(y, scores)
+        frame = pd.DataFrame({"y_true": y, "y_score": scores} | cal.natural_frame(scores, priors))
+        result["calibration"] = cal.calibration_record(names, y, scores, frame, priors)
+        found = [w for w in run_warnings(result, 30, 0.05) if "constant guess" in w]
+        assert len(found) == int(warned), found
+        assert all("p_natural" in w for w in found)
+
+
 def test_exact_interval_for_all_correct_tiny_class():
     low, high = exact_interval(9, 9, 0.95)
     assert high == 1 and low == pytest.approx(0.6637, abs=1e-3)

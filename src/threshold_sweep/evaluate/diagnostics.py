@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import binomtest
 
+from threshold_sweep.evaluate.calibration import calibration_warnings
 from threshold_sweep.evaluate.names import METRIC_LABELS
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.splits import drift_warnings, split_of
@@ -447,6 +448,7 @@ def run_warnings(result: RunResult, min_class_rows: int, max_gap: float) -> list
         *_overfitting_warnings(result, max_gap),
         *training_warnings(result),
         *_discarded(result),
+        *calibration_warnings(result),
     ]
 
 
