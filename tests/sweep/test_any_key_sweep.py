@@ -252,6 +252,11 @@ def test_the_gap_note_calls_overfitting_only_beyond_noise_and_max_gap():
     noisy = _runs(train_roc_auc=[0.95], gap_test_roc_auc=[0.07], gap_test_roc_auc_ci_low=[-0.01])
     (sentence,) = gap_notes(noisy, 0.05, AXIS)
     assert "above evaluate.max_gap=0.05 but within test noise" in sentence
+    weak = _runs(train_roc_auc=[0.62], gap_test_roc_auc=[0.1], gap_test_roc_auc_ci_low=[0.04])
+    (sentence,) = gap_notes(weak, 0.05, AXIS)
+    assert "not overfitting: its train ROC-AUC 0.620 is not well above chance (below 0.650)" in (
+        sentence
+    )
     near_chance = _runs(train_roc_auc=[0.55], gap_test_roc_auc=[0.2], gap_test_roc_auc_ci_low=[0.1])
     (sentence,) = gap_notes(near_chance, 0.05, AXIS)
     assert "underfitting: its train ROC-AUC 0.550 is below 0.6" in sentence

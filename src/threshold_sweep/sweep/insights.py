@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from threshold_sweep.evaluate.diagnostics import UNDERFIT_AUC
+from threshold_sweep.evaluate.diagnostics import OVERFIT_MIN_SKILL, UNDERFIT_AUC
 from threshold_sweep.evaluate.names import LOSSES, METRIC_LABELS, PREVALENCE_DEPENDENT
 from threshold_sweep.model.reference import REFERENCE_MODELS
 from threshold_sweep.report.tables import fmt
@@ -595,6 +595,9 @@ class Chosen:
     ci_low: float
 
 
+TRAIN_FLOOR = 0.5 + OVERFIT_MIN_SKILL * 0.5  # a train ROC-AUC below this cannot overfit
+
+
 def fit_state(row: pd.Series, metrics: list[str], max_gap: float, chosen: Chosen | None) -> str:
     """'underfit', 'overfit' or 'fits' for a run (or a value's mean over runs): underfit when
     its train ranking metric is near chance (below UNDERFIT_AUC), or when both its train and
@@ -608,6 +611,8 @@ def fit_state(row: pd.Series, metrics: list[str], max_gap: float, chosen: Chosen
     low_skill = chosen is not None and train < chosen.ci_low and test_high < chosen.test
     if pd.notna(train) and pd.notna(test_high) and low_skill:
         return "underfit"
+    if pd.notna(train) and train < TRAIN_FLOOR:
+        return "weak"  # not well above chance on train: no overfitting (as the run reports)
     for metric in metrics:
         gap, low = row.get(f"gap_test_{metric}"), row.get(f"gap_test_{metric}_ci_low")
         if pd.notna(gap) and gap > max_gap and (pd.isna(low) or low > 0):
@@ -671,6 +676,12 @@ def gap_notes(runs: pd.DataFrame, max_gap: float, axis: Any) -> list[str]:
             tail = (
                 f"underfitting: its train {METRIC_LABELS.get(first, first)} {fmt(train)} is "
                 f"{below}, so its gap is not called overfitting"
+            )
+        elif state == "weak":
+            tail = (
+                f"not overfitting: its train {METRIC_LABELS.get(metrics[0], metrics[0])} "
+                f"{fmt(row.get(f'train_{metrics[0]}'))} is not well above chance (below "
+                f"{fmt(TRAIN_FLOOR)})"
             )
         elif state == "overfit":
             tail = f"overfitting: beyond test noise and above evaluate.max_gap={max_gap:g}"
@@ -868,10 +879,15 @@ def gap_verdict(runs: pd.DataFrame, axis: Any, max_gap: float) -> list[str]:
     states = {
         row["shown"]: fit_state(row, metrics, max_gap, chosen) for _, row in by_value.iterrows()
     }
-    words = {"underfit": "underfitting", "overfit": "overfitting", "fits": "neither"}
+    words = {
+        "underfit": "underfitting",
+        "overfit": "overfitting",
+        "weak": "neither (train not well above chance)",
+        "fits": "neither",
+    }
     fits = "; ".join(
         f"{words[state]} at {name}={', '.join(v for v, s in states.items() if s == state)}"
-        for state in ("underfit", "overfit", "fits")
+        for state in ("underfit", "overfit", "weak", "fits")
         if state in states.values()
     )
     return [
