@@ -184,7 +184,7 @@ def test_methods_share_the_resamples_and_the_seed():
     assert every["bca"] == both["bca"]
 
 
-FORMULA_METRICS = ("accuracy", "balanced_accuracy", "precision", "recall", "specificity", "roc_auc")
+FORMULA_METRICS = ("accuracy", "balanced_accuracy", "recall", "specificity", "roc_auc")
 
 
 def test_auto_takes_the_formulas_where_it_has_them_and_bca_elsewhere():

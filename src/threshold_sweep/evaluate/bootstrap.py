@@ -11,9 +11,12 @@ ROC-AUC from one sparse product of the weights with every class's score buckets.
 An interval is read from the resampled values by one of INTERVALS: `percentile` (their
 quantiles) or `bca` (Efron's bias-corrected and accelerated percentiles, the acceleration from a
 jackknife within the same strata; leaving rows out is one more weight matrix, so it is
-vectorized too). evaluate.bootstrap.method also offers `auto`, the better of the two for each
-kind of interval in benchmarks/bench_coverage.py: BCa for a run's CIs, percentile for paired
-differences.
+vectorized too). evaluate.bootstrap.method also offers `auto`, the best per metric in
+benchmarks/bench_coverage.py: a binary run's recall, specificity, accuracy, balanced accuracy
+and ROC-AUC, and two binary runs' paired ROC-AUC and balanced accuracy, from formulas
+(evaluate/intervals.py); the rest from the resamples (AUTO_INTERVALS). With every method, an
+interval that is a point (every resample gives the same value) is replaced by the predictions'
+`fallback`, and every interval holds its estimate.
 """
 
 from __future__ import annotations
@@ -157,9 +160,10 @@ class Predictions:
         return tp, len(self.pos_order) - tp, len(self.neg_order) - fp, fp
 
     def closed_form(self, level: float) -> dict[str, list[float]]:
-        """The CIs auto takes from a formula (benchmarks/bench_coverage.py): Wilson for recall,
-        specificity and precision, MOVER sums of the recall and specificity Wilson intervals
-        for balanced accuracy and accuracy, DeLong on the logit scale for ROC-AUC."""
+        """The CIs auto takes from a formula (benchmarks/bench_coverage.py): Wilson for recall
+        and specificity, MOVER sums of their Wilson intervals for balanced accuracy and
+        accuracy, DeLong on the logit scale for ROC-AUC. Not precision: given the class counts
+        the resamples keep, Wilson's interval of tp / (tp + fp) over-covers (99-100 %)."""
         tp, fn, tn, fp = self.counts()
         n_pos, n_neg = tp + fn, tn + fp
         if n_pos == 0 or n_neg == 0:
@@ -171,7 +175,6 @@ class Predictions:
         return {
             "accuracy": closed.mover_sum(rates, bounds, [n_pos / n, n_neg / n]),
             "balanced_accuracy": closed.mover_sum(rates, bounds, [0.5, 0.5]),
-            "precision": closed.wilson(tp, tp + fp, level),
             "recall": recall,
             "specificity": specificity,
             "roc_auc": closed.auc_interval(scores[self.pos_order], scores[self.neg_order], level),
@@ -479,8 +482,8 @@ _REPAIR_TEXT = (
     "of the share of positives (Brier score, log loss)"
 )
 _AUTO_TEXT = (
-    "per metric, by simulated coverage: Wilson score intervals for recall, specificity and "
-    "precision; MOVER sums of the recall and specificity Wilson intervals for balanced accuracy "
+    "per metric, by simulated coverage: Wilson score intervals for recall and specificity; "
+    "MOVER sums of the recall and specificity Wilson intervals for balanced accuracy "
     "and accuracy; DeLong's variance on the logit scale for ROC-AUC (Hanley-McNeil score "
     f"interval at 0 or 1); the other metrics and k classes: {_BCA_TEXT}. Paired differences: "
     "DeLong's paired variance for ROC-AUC, a Wald interval with Bonett-Price pseudo-rows for "
