@@ -222,3 +222,11 @@ def test_a_paired_difference_of_two_perfect_models_is_not_a_point(method):
         assert c["ci_high"] - c["ci_low"] > 0.01, metric
     same = paired_difference(other, other, metrics, 300, 0.95, 0, method)
     assert all(c["ci_low"] == c["ci_high"] == 0 for c in same.values())
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_rows_of_one_class_only_give_intervals_without_failing(method):
+    y = np.zeros(10, np.int64)
+    ci = bootstrap_ci(Predictions(y, np.linspace(0, 1, 10), y), 100, 0.95, 0, method)
+    assert ci["specificity"][0] < 1 == ci["specificity"][1]
+    assert ci["roc_auc"] == [0.0, 1.0]  # undefined: the score interval without both classes

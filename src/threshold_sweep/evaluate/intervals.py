@@ -71,7 +71,10 @@ def _hanley_mcneil_variance(auc: float, n_pos: int, n_neg: int) -> float:
 
 
 def hanley_mcneil_score(auc: float, n_pos: int, n_neg: int, level: float) -> Bounds:
-    """The AUCs t with (auc - t)^2 <= z^2 var_HM(t): never a point, even at an AUC of 0 or 1."""
+    """The AUCs t with (auc - t)^2 <= z^2 var_HM(t): never a point, even at an AUC of 0 or 1
+    ([0, 1] without rows of both classes)."""
+    if n_pos == 0 or n_neg == 0 or not np.isfinite(auc):
+        return [0.0, 1.0]
     z2 = z_value(level) ** 2
 
     def gap(t: float) -> float:
