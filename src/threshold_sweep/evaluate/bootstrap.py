@@ -472,27 +472,18 @@ def weighted_predictions(
     return ClassPredictions(y_true, y_score, y_pred, ordinal, x)
 
 
-_BCA_TEXT = (
-    "BCa bootstrap (bias-corrected and accelerated, with a jackknife within each true class), "
-    "test rows resampled within each true class"
-)
-_REPAIR_TEXT = (
-    "; where every resample gives the same value: a Jeffreys posterior of the confusion matrix "
-    "(label metrics), the Hanley-McNeil score interval (ranking metrics) or the Wilson interval "
-    "of the share of positives (Brier score, log loss)"
-)
+_BCA_TEXT = "BCa bootstrap (jackknife within each true class)"
+_RESAMPLED = ", test rows resampled within each true class"
+_REPAIR_TEXT = "; a degenerate (zero-width) bootstrap interval is replaced by a closed-form one"
 _AUTO_TEXT = (
-    "per metric, by simulated coverage: Wilson score intervals for recall and specificity; "
-    "MOVER sums of the recall and specificity Wilson intervals for balanced accuracy "
-    "and accuracy; DeLong's variance on the logit scale for ROC-AUC (Hanley-McNeil score "
-    f"interval at 0 or 1); the other metrics and k classes: {_BCA_TEXT}. Paired differences: "
-    "DeLong's paired variance for ROC-AUC, a Wald interval with Bonett-Price pseudo-rows for "
-    "balanced accuracy, otherwise percentile bootstrap"
+    "per metric, by simulated coverage: Wilson (recall, specificity), MOVER-Wilson (balanced "
+    "accuracy, accuracy), logit DeLong (ROC-AUC), else BCa; paired: DeLong (ROC-AUC), "
+    "Bonett-Price Wald (balanced accuracy), else percentile bootstrap"
 )
 METHOD_TEXT = {  # metrics.json's ci.method: what each value of evaluate.bootstrap.method does
-    PERCENTILE: f"percentile bootstrap, test rows resampled within each true class{_REPAIR_TEXT}",
-    BCA: _BCA_TEXT + _REPAIR_TEXT,
-    AUTO: _AUTO_TEXT + _REPAIR_TEXT,
+    PERCENTILE: f"percentile bootstrap{_RESAMPLED}{_REPAIR_TEXT}",
+    BCA: f"{_BCA_TEXT}{_RESAMPLED}{_REPAIR_TEXT}",
+    AUTO: f"{_AUTO_TEXT}{_RESAMPLED}{_REPAIR_TEXT} (docs/outputs.md)",
 }
 
 
