@@ -154,7 +154,7 @@ def test_the_warning_fires_when_the_raw_brier_trails_the_prior_and_stays_silent_
     assert "(column p_natural of the prediction files) they score Brier " in line
     assert f"{record['natural']['brier']:.3f}" in line and "better than the prior" in line
     skill = 1 - record["raw"]["brier"] / record["prior"]["brier"]
-    assert f"(Brier skill {skill:+.2f})" in line
+    assert f"(Brier skill {skill:+.3f})" in line
     assert cal.calibration_warnings(binary_result(y, true, priors)) == []  # calibrated: silent
     unshifted = cal.Priors(priors.natural, priors.natural)
     (plain,) = cal.calibration_warnings(binary_result(y, trained, unshifted))
@@ -173,6 +173,6 @@ def test_the_warning_says_when_the_natural_balance_is_still_no_better_than_the_p
 
     (closer,) = cal.calibration_warnings(record(0.132))  # diabetes > 250, undersampled
     assert "Brier 0.132, log loss 0.392, closer, but still no better than the prior" in closer
-    assert "(Brier skill -0.74)" in closer
+    assert "(Brier skill -0.737)" in closer
     (worse,) = cal.calibration_warnings(record(0.25))
     assert "no better than the raw scores" in worse

@@ -400,7 +400,8 @@ def test_a_trained_51_class_run_logs_the_counted_warnings_it_reports(tmp_path):
     assert not [w for w in logged if w.startswith("Small test classes")]
     markdown = (folder / "report.md").read_text()
     body = markdown.split("\n## Config\n")[0]  # the config block is about 80 lines
-    assert len(body.splitlines()) < 170 and len(markdown.splitlines()) < 260
+    # the opening lines grew by the small-test line, decision skill and calibration (issue 22)
+    assert len(body.splitlines()) < 180 and len(markdown.splitlines()) < 270
     for name in ("class_balance", "confusion_matrix_normalized", "per_class_recall", "error_steps"):
         assert (folder / "plots" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

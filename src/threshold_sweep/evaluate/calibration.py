@@ -185,7 +185,7 @@ def calibration_warnings(result: Mapping[str, Any]) -> list[str]:
     skill = 1.0 - raw["brier"] / prior["brier"] if prior["brier"] > 0 else float("-inf")
     head = (
         f"The predicted probabilities score worse than a constant guess of the class shares: "
-        f"{_scored(raw)} against {_scored(prior)} for the prior (Brier skill {skill:+.2f})"
+        f"{_scored(raw)} against {_scored(prior)} for the prior (Brier skill {skill:+.3f})"
     )
     natural = test.get("natural")
     if natural is None:

@@ -380,7 +380,7 @@ def trailing_reference(result: RunResult) -> list[str]:
         f"test {METRIC_LABELS[metric]} {result['test'][metric]:.3f} vs "
         f"{best['test'][metric]:.3f} (CNN - reference {comparison['difference']:+.3f}, "
         f"{level:.0%} CI {comparison['ci_low']:+.3f} to {comparison['ci_high']:+.3f}, same "
-        f"test rows; at least {TRAILS_MARGIN:g} behind). These data allow better: try another "
+        f"test rows; at least {TRAILS_MARGIN:.3f} behind). These data allow better: try another "
         "architecture or global pooling, more epochs or a feature transform, or use the "
         "reference model."
     ]

@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
-from sklearn.metrics import roc_auc_score
 
 logger = logging.getLogger(__name__)
 
@@ -234,6 +233,8 @@ def _resampled_metric(
     metric_fn: Callable[[np.ndarray, np.ndarray], float],
 ) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
     """The vectorised resampled ROC-AUC for roc_auc_score, else a loop over resamples."""
+    from sklearn.metrics import roc_auc_score  # not at import: sweep summaries read this module
+
     if metric_fn is roc_auc_score:
         return resampled_auc
     return _looped_metric(metric_fn)

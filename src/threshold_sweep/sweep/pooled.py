@@ -28,7 +28,6 @@ from scipy import stats
 
 from threshold_sweep.evaluate.bootstrap import WeightedMetrics, stratified_counts
 from threshold_sweep.evaluate.task import Task
-from threshold_sweep.evaluate.threshold_curve import is_log_scale, near_shares, near_width
 from threshold_sweep.results.read import config_values
 from threshold_sweep.sweep.stats import _load_predictions, _pairs, _side, group_label
 
@@ -241,6 +240,12 @@ def _single(rows: pd.DataFrame) -> dict[str, dict]:
 def _near(frame: pd.DataFrame, first: pd.Series, second: pd.Series) -> dict[str, float]:
     """The share of the shared test rows whose x lies near each run's threshold (as the
     cumulative mode measures it), when the two runs cut x at different thresholds."""
+    from threshold_sweep.evaluate.threshold_curve import (  # it imports scikit-learn
+        is_log_scale,
+        near_shares,
+        near_width,
+    )
+
     thresholds = [first.get("threshold"), second.get("threshold")]
     if "x_a" not in frame or any(pd.isna(t) for t in thresholds) or thresholds[0] == thresholds[1]:
         return {}
