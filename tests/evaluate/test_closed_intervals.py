@@ -230,3 +230,16 @@ def test_rows_of_one_class_only_give_intervals_without_failing(method):
     ci = bootstrap_ci(Predictions(y, np.linspace(0, 1, 10), y), 100, 0.95, 0, method)
     assert ci["specificity"][0] < 1 == ci["specificity"][1]
     assert ci["roc_auc"] == [0.0, 1.0]  # undefined: the score interval without both classes
+
+
+def test_a_collapsed_k_class_model_gets_a_log_loss_interval_from_the_class_shares():
+    from threshold_sweep.evaluate.bootstrap import ClassPredictions, bootstrap_ci
+
+    y = np.repeat(np.arange(4), [30, 20, 10, 40])
+    proba = np.tile([0.1, 0.2, 0.3, 0.4], (len(y), 1))  # the same answer for every row
+    predictions = ClassPredictions(y, proba, proba.argmax(axis=1))
+    low, high = bootstrap_ci(predictions, 200, 0.95, 0, "auto")["log_loss"]
+    point = skm.log_loss(y, proba)
+    losses = -np.log([0.1, 0.2, 0.3, 0.4])
+    assert low < point < high  # no zero width, the estimate inside
+    assert losses.min() <= low and high <= losses.max()  # a mix of the classes' losses

@@ -379,7 +379,8 @@ class ClassPredictions:
     def fallback(self, metrics: list[str], level: float, seed: int) -> dict[str, list[float]]:
         """CIs of `metrics` whose resamples are all equal: the confusion metrics from a
         Jeffreys posterior of each true class's row of the confusion matrix, the one-vs-rest
-        ROC-AUC from the Hanley-McNeil score interval of the smallest class against the rest."""
+        ROC-AUC from the Hanley-McNeil score interval of the smallest class against the rest,
+        the log loss (the same loss on every row of a class) as the class shares vary."""
         ones = np.ones((1, len(self.y_true)))
         point = {m: float(v[0]) for m, v in self.metrics(ones).items()}
         drawn = closed.jeffreys_confusions(
@@ -399,7 +400,18 @@ class ClassPredictions:
             elif metric in RANKING:
                 rest = len(self.y_true) - smallest
                 out[metric] = closed.hanley_mcneil_score(point[metric], smallest, rest, level)
+            elif metric == "log_loss":
+                out[metric] = self._share_interval(point[metric], level, seed)
         return out
+
+    def _share_interval(self, point: float, level: float, seed: int) -> list[float]:
+        """The mean log loss as the class shares move over their Jeffreys (Dirichlet)
+        posterior, each class's mean loss kept (the stratified resamples hold the shares)."""
+        counts = np.array([len(rows) for rows in self._classes], dtype=np.float64)
+        losses = np.array([self._row_loss[rows].mean() for rows in self._classes])
+        rng = np.random.default_rng([seed, JACKKNIFE_STREAM + 1])
+        shares = rng.dirichlet(counts + 0.5, closed.POSTERIOR_DRAWS)
+        return closed.quantile_interval(shares @ losses, point, level)
 
     def metrics(self, weights: np.ndarray) -> dict[str, np.ndarray]:
         """MULTI_HEADLINE (and the ordinal metrics) per row of `weights`, from weighted
