@@ -28,6 +28,7 @@ from scipy import stats
 
 from threshold_sweep.evaluate.bootstrap import WeightedMetrics, stratified_counts
 from threshold_sweep.evaluate.task import Task
+from threshold_sweep.evaluate.threshold_curve import is_log_scale, near_shares, near_width
 from threshold_sweep.results.read import config_values
 from threshold_sweep.sweep.stats import _load_predictions, _pairs, _side, group_label
 
@@ -146,9 +147,10 @@ def _fold_differences(
     for i, rows in enumerate(folds.values()):
         weights[i, rows] = 1.0
     first, second = (side.metrics(weights) for side in sides)
-    per_repeat = weights.sum() / max(merged[keys[0]].nunique(), 1) if len(keys) > 1 else len(merged)
+    repeats = merged["repeat_a"].nunique() if "repeat_a" in merged else 1
+    rows_per_repeat = len(merged) / repeats  # every row is held out once per repeat
     test_rows = float(np.mean(weights.sum(axis=1)))
-    return {m: second[m] - first[m] for m in metrics}, test_rows / (per_repeat - test_rows)
+    return {m: second[m] - first[m] for m in metrics}, test_rows / (rows_per_repeat - test_rows)
 
 
 def _margin(root: Path, run: str) -> float:
@@ -174,8 +176,7 @@ def _merged_pairs(
 ) -> tuple[list[pd.DataFrame], Task, dict[str, Any]] | None:
     """Each seed pair's predictions merged on id (sorted by id), the task and the first run's
     metrics.json; None unless every pair shares the same test rows and task."""
-    merged, tasks, first_result = [], set(), None
-    ids = None
+    merged, first_result, ids = [], None, None
     for i, j in pairs:
         pred_a, result_a = _load_predictions(root / table.iloc[i]["run"])
         pred_b, result_b = _load_predictions(root / table.iloc[j]["run"])
@@ -189,7 +190,6 @@ def _merged_pairs(
             return None
         ids = frame["id"].to_numpy()
         merged.append(frame.reset_index(drop=True))
-        tasks.add(task.n_classes)
         first_result = first_result or result_a
     return merged, Task.of(first_result), first_result
 
@@ -210,12 +210,11 @@ def _pool(merged: list[pd.DataFrame], task: Task, ci: dict[str, Any]) -> dict[st
             out[metric] = {**corrected_resampled_t(folds, ratio, level), "folds": len(folds)}
         return out
     samples = _mean_difference_resamples(sides, metrics, int(ci["n_resamples"]), int(ci["seed"]))
-    out = {}
     ones = np.ones((1, len(merged[0])))
+    scored = [(a.metrics(ones), b.metrics(ones)) for a, b in sides]
+    out = {}
     for metric in metrics:
-        points = np.array(
-            [float(b.metrics(ones)[metric][0] - a.metrics(ones)[metric][0]) for a, b in sides]
-        )
+        points = np.array([float(b[metric][0] - a[metric][0]) for a, b in scored])
         out[metric] = {**pooled_over_seeds(points, samples[metric], level), "folds": 0}
     return out
 
@@ -240,12 +239,6 @@ def _single(rows: pd.DataFrame) -> dict[str, dict]:
 def _near(frame: pd.DataFrame, first: pd.Series, second: pd.Series) -> dict[str, float]:
     """The share of the shared test rows whose x lies near each run's threshold (as the
     cumulative mode measures it), when the two runs cut x at different thresholds."""
-    from threshold_sweep.evaluate.threshold_curve import (  # it imports scikit-learn
-        is_log_scale,
-        near_shares,
-        near_width,
-    )
-
     thresholds = [first.get("threshold"), second.get("threshold")]
     if "x_a" not in frame or any(pd.isna(t) for t in thresholds) or thresholds[0] == thresholds[1]:
         return {}
