@@ -167,6 +167,9 @@ def test_k_fold_runs_are_compared_fold_by_fold(two_seed_study, tmp_path):
         ]
     )
     expected = pooled.corrected_resampled_t(per_fold, 1 / 4, 0.95)
+    verdict = " ".join(summarize(root).insight_groups["Verdict"])
+    assert f"{per_fold.mean():+.3f} (95% CI " in verdict
+    assert "the mean of 5 held-out folds' differences)" in verdict
     assert roc["folds"] == 5 and roc["difference"] == pytest.approx(per_fold.mean())
     assert (roc["ci_low"], roc["ci_high"]) == pytest.approx(
         (expected["ci_low"], expected["ci_high"])

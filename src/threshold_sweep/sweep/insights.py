@@ -139,9 +139,12 @@ def prevalence_free_agreement(
 
 
 def _span(row: pd.Series) -> str:
-    """The pooled difference with its CI: '+0.030 (95% CI +0.004 to +0.056)'."""
+    """The pooled difference with its CI: '+0.030 (95% CI +0.004 to +0.056)'; across k-fold
+    folds the mean of the folds' differences, which the pooled values need not match."""
     low, high = fmt(row["ci_low"], signed=True), fmt(row["ci_high"], signed=True)
-    return f"{fmt(row['difference'], signed=True)} ({row['level']:.0%} CI {low} to {high})"
+    folds = row.get("folds", 0)
+    mean = f", the mean of {int(folds)} held-out folds' differences" if folds else ""
+    return f"{fmt(row['difference'], signed=True)} ({row['level']:.0%} CI {low} to {high}{mean})"
 
 
 def backing(row: pd.Series) -> str:
