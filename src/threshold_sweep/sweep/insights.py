@@ -291,8 +291,9 @@ def calibration_notes(groups: pd.DataFrame) -> list[str]:
         f"{_at(row['group'])} the Brier score {fmt(row['test_brier_mean'])} is worse than the "
         f"constant prior's {fmt(row['chance_brier_mean'])}: the predicted probabilities do not "
         "match the natural class balance (resampling or class weights shift them toward "
-        "50:50; an undertrained model leaves them near one half; see calibration.png). Rankings "
-        "and the tuned cutoff are unaffected."
+        "50:50; an undertrained model leaves them near one half; see calibration.png). The "
+        "prediction files' p_natural column holds them taken back to the natural balance; "
+        "rankings and the tuned cutoff are unaffected."
         for _, row in worse.iterrows()
     ]
 
