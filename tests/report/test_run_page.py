@@ -212,6 +212,12 @@ def test_the_reference_lines_say_the_cnn_fitted_on_fewer_rows_after_undersamplin
     assert section.blocks[0].startswith(f"F{fitted[1:]}:")
     result["class_counts_after_sampling"] = {"train": {"low": 300, "high": 100}}
     assert "fitted on the same 400 training rows as the CNN" in reference_verdict(result)
+    # k-fold: the counts pool every fold's training rows; n_train is one fold's
+    result["class_counts_after_sampling"] = {"train": {"low": 100, "high": 100}}
+    result["cross_validation"] = {"folds": 5, "repeats": 1}
+    kfold = reference_verdict(result)
+    assert "fitted on each fold's natural training rows (the CNN fitted on 200 of 400" in kfold
+    assert "all 400" not in kfold
 
 
 @pytest.mark.slow  # trains a tiny CNN on 120 rows

@@ -402,7 +402,7 @@ def test_the_summary_and_index_open_with_the_verdict(sweep):
     paragraphs = text.split("## Insights")[0].split("\n\n")[1:]
     (verdict,) = [p for p in paragraphs if "paired difference" in p]
     assert "ROC-AUC" in verdict and "equally" not in verdict
-    assert "pooled over 2 trainings per setting: the CI covers test-row and training noise" in (
+    assert "pooled over 2 trainings per setting (training seeds, one split): the CI covers" in (
         verdict
     )
     low, high = roc["ci_low"], roc["ci_high"]

@@ -119,7 +119,10 @@ def test_the_thresholds_of_a_kfold_sweep_are_paired_on_every_row(kfold_sweep):
     assert roc["folds"] == 5 and roc["df"] == 4
     assert roc["difference"] == pytest.approx(np.mean(per_fold))
     text = (sweep_dir / "summary.md").read_text()
-    assert "over 5 held-out folds of 1 training seed(s) per setting (corrected resampled t" in text
+    assert (
+        "each row tested once by its fold's model, over 5 held-out folds of 1 training seed(s)"
+        in text
+    )
 
 
 def test_predict_averages_the_fold_models(kfold_sweep, tmp_path):

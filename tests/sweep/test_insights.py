@@ -65,7 +65,7 @@ def test_no_skill_levels_quote_the_numbers():
 def test_prevalence_free_agreement_and_disagreement():
     level = SEED_STUDY.assign(test_roc_auc_mean=[0.9, 0.905])
     agree = insights.prevalence_free_agreement(level.iloc[0], level.iloc[1])[0]
-    assert agree.startswith("The prevalence-free metrics agree that nothing changed")
+    assert agree.startswith("Neither prevalence-free metric changed detectably")
     both = SEED_STUDY.assign(test_roc_auc_mean=[0.9, 0.95], test_balanced_accuracy_mean=[0.8, 0.85])
     assert insights.prevalence_free_agreement(both.iloc[0], both.iloc[1])[0].startswith(
         "The prevalence-free metrics agree: both rose"
@@ -138,6 +138,9 @@ def test_overfitting_and_warning_notes():
     (real,) = insights.overfitting_notes(runs.assign(overfit=[False, True]), 0.05)
     assert real.startswith("b overfits") and "beyond the test CI" in real
     assert insights.warning_notes(runs) == ["1 run(s) carry warnings in their reports: b."]
+    six = pd.DataFrame({"run": list("abcdef"), "n_warnings": [1] * 6})
+    (listed,) = insights.warning_notes(six)
+    assert listed == "6 run(s) carry warnings in their reports: a, b, c, d, e and 1 more."
     assert insights.warning_notes(runs.assign(n_warnings=[0, 0])) == []
 
 
@@ -204,7 +207,7 @@ def test_prevalence_free_directions_come_from_the_paired_cis():
     assert "ROC-AUC fell, balanced accuracy did not change beyond noise" in sentence
     calm = noisy.assign(ci_low=-0.03, ci_high=0.03, verdict="no difference detected")
     (sentence,) = insights.prevalence_free_agreement(first, last, calm)
-    assert sentence.startswith("The prevalence-free metrics agree that nothing changed")
+    assert sentence.startswith("Neither prevalence-free metric changed detectably")
 
 
 def test_prevalence_dependent_verdicts_carry_a_caveat():
@@ -263,7 +266,7 @@ def test_the_verdict_names_the_better_labelling_only_beyond_noise_and_what_backs
     assert worse.startswith("**label.threshold=100's labels are learnt better")
     pooled = paired_rows(0.01, 0.05, 0.03, seed_pairs=3)
     (three, _) = insights.discrimination_verdict(first, last, pooled)
-    assert "pooled over 3 trainings per setting: the CI covers test-row and training noise" in three
+    assert "pooled over 3 trainings per setting (training seeds, one split): the CI covers" in three
     (unpaired,) = insights.discrimination_verdict(first, last, pd.DataFrame())
     assert "cannot be judged on shared test rows" in unpaired and "0.900" in unpaired
     same_cut = SEED_STUDY.assign(threshold=[100.0, 100.0])
@@ -289,6 +292,9 @@ def test_the_density_of_x_near_each_cut_is_weighed():
         first, last, rows.assign(near_first=0.05, near_second=0.052)
     )
     assert "about the same" in level
+    undetected = paired_rows(-0.01, 0.09, 0.04).assign(near_first=0.125, near_second=0.048)
+    (_, hedged) = insights.discrimination_verdict(first, last, undetected)
+    assert hedged.endswith("may explain part or all of what difference there is.")
 
 
 def test_unequal_or_unfinished_arms_are_named_before_the_verdict():

@@ -130,7 +130,7 @@ def test_a_seed_study_pools_its_pairs_and_says_so(two_seed_study):
     widest_pair = (summary.paired["ci_high"] - summary.paired["ci_low"]).max()
     assert roc["ci_high"] - roc["ci_low"] < 3 * widest_pair  # same rows: no blow-up
     verdict = " ".join(summary.insight_groups["Verdict"])
-    assert "pooled over 2 trainings per setting: the CI covers test-row and training noise" in (
+    assert "pooled over 2 trainings per setting (training seeds, one split): the CI covers" in (
         verdict
     )
     assert "one training per setting" not in verdict

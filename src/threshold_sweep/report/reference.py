@@ -26,6 +26,9 @@ def fitted_rows(result: RunResult) -> str:
     dropped, total = discarded_rows(result)
     used = sum((result.get("class_counts_after_sampling") or {}).get("train", {}).values())
     n_train = result["reference"]["n_train"]
+    if result.get("cross_validation"):  # the counts pool every fold's training rows
+        cnn = f"{total - dropped} of {total} after undersampling" if dropped else f"{used or total}"
+        return f"each fold's natural training rows (the CNN fitted on {cnn}, pooled over the folds)"
     if dropped:
         return (
             f"all {n_train} training rows (the CNN fitted on {total - dropped} after undersampling)"

@@ -120,7 +120,10 @@ def prevalence_free_agreement(
     detail = f"ROC-AUC {fmt(r1)} → {fmt(r2)}, balanced accuracy {fmt(b1)} → {fmt(b2)}"
     quiet = ("stayed level", "did not change beyond noise")
     if roc_way in quiet and balanced_way in quiet:
-        return [f"The prevalence-free metrics agree that nothing changed beyond noise ({detail})."]
+        return [
+            "Neither prevalence-free metric changed detectably: no difference detected in "
+            f"ROC-AUC or balanced accuracy ({detail}), which is not evidence that they are equal."
+        ]
     if roc_way == balanced_way:
         return [
             f"The prevalence-free metrics agree: both {roc_way} ({detail}). Compare the "
@@ -152,13 +155,14 @@ def backing(row: pd.Series) -> str:
     pairs = int(row["seed_pairs"])
     if row.get("folds", 0):
         return (
-            f"over {int(row['folds'])} held-out folds of {pairs} training seed(s) per setting "
-            "(corrected resampled t, Nadeau & Bengio 2003): the CI covers test-row and training "
-            "noise"
+            f"each row tested once by its fold's model, over {int(row['folds'])} held-out folds "
+            f"of {pairs} training seed(s) per setting (corrected resampled t, Nadeau & Bengio "
+            "2003): the CI covers test-row and training noise"
         )
     if pairs > 1:
         return (
-            f"pooled over {pairs} trainings per setting: the CI covers test-row and training noise"
+            f"pooled over {pairs} trainings per setting (training seeds, one split): the CI covers "
+            "test-row and training-seed noise"
         )
     return (
         "one training per setting: the CI covers test-row noise only; training noise was not "
@@ -268,7 +272,8 @@ def warning_notes(runs: pd.DataFrame) -> list[str]:
     if warned.empty:
         return []
     names = ", ".join(warned["run"].astype(str).head(5))
-    return [f"{len(warned)} run(s) carry warnings in their reports: {names}."]
+    more = f" and {len(warned) - 5} more" if len(warned) > 5 else ""
+    return [f"{len(warned)} run(s) carry warnings in their reports: {names}{more}."]
 
 
 def below_no_skill(groups: pd.DataFrame) -> list[str]:
@@ -305,7 +310,8 @@ def repeat_notes(groups: pd.DataFrame) -> list[str]:
     spread = groups["test_roc_auc_std"].max()
     return [
         f"The training seed alone moves ROC-AUC with a standard deviation of up to {fmt(spread)} "
-        "within a group; this seed noise comes on top of the test-row noise in the CIs."
+        "within a group. Each run's own CI covers only its test rows; the verdict's pooled CIs "
+        "add this seed noise."
     ]
 
 
@@ -397,16 +403,18 @@ def _density(row: pd.Series, first: pd.Series, last: pd.Series) -> str:
     )
     higher_is_second = row["difference"] > 0
     fewer_near_second = near_second < near_first
+    detected = row["verdict"] in (HIGHER, LOWER, NEGLIGIBLE)
+    it = "the difference" if detected else "what difference there is"
     if abs(near_second - near_first) < 0.01:
-        return f" {shares}, about the same, so the density of x near the cut does not explain it."
+        return f" {shares}, about the same, so the density of x near the cut does not explain {it}."
     if higher_is_second == fewer_near_second:
         return (
             f" {shares}; rows near a cut are the hard ones, so the labelling with fewer of them "
-            "is easier to rank, and this density may explain part or all of the difference."
+            f"is easier to rank, and this density may explain part or all of {it}."
         )
     return (
         f" {shares}: the better-ranked labelling has more rows near its cut, so the density of x "
-        "does not explain the difference."
+        f"does not explain {it}."
     )
 
 
