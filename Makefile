@@ -58,6 +58,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/bench_tracking.py
 	$(BIN)/python benchmarks/bench_reference.py
 	$(BIN)/python benchmarks/bench_coverage.py
+	$(BIN)/python benchmarks/bench_pooled.py
 	$(BIN)/python benchmarks/bench_kfold_memory.py
 
 # about 30 minutes; AEON_DATA=<aeon/datasets/data of an unpacked aeon wheel> adds ItalyPowerDemand

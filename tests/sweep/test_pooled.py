@@ -183,3 +183,20 @@ def test_many_groups_still_pair_the_first_with_the_last():
     pairs = _pairs(table, ["label.threshold"])
     assert (0, 7) in pairs  # the pair the verdict compares
     assert {(i, i + 1) for i in range(7)} <= set(pairs) and len(pairs) == 8
+
+
+@pytest.fixture(scope="module")
+def bench():
+    """benchmarks/bench_pooled.py, imported from its file."""
+    from conftest import load_benchmark
+
+    yield from load_benchmark("bench_pooled")
+
+
+def test_the_pooled_verdict_seldom_calls_equal_settings_different(bench):
+    """A small run of benchmarks/bench_pooled.py (the full one: results/pooled.json)."""
+    rates = bench.simulate(43, 557, 0.15, trials=60, resamples=100)
+    for metric, by_method in rates.items():
+        # the pooled CI holds the test-rows-only CI, so it can only call fewer differences
+        assert by_method["pooled"] <= by_method["test_rows_only"], metric
+        assert by_method["pooled"] <= 0.15, (metric, by_method)  # 5 % nominal, 60 trials
