@@ -310,8 +310,11 @@ def test_unequal_or_unfinished_arms_are_named_before_the_verdict():
     assert "label.threshold=1000's model was still improving at its last epoch in 2 of 3" in caveat
     assert "label.threshold=1000 trained on 5.6x fewer rows than label.threshold=100" in caveat
     assert verdict.startswith("**label.threshold=1000's labels")
-    even = SEED_STUDY.assign(train_rows_fitted_mean=[2512.0, 2000.0])
+    even = SEED_STUDY.assign(train_rows_fitted_mean=[2512.0, 2000.0], test_n_mean=[600.0, 600.0])
     assert not insights.comparison_caveats(even.iloc[0], even.iloc[1])
+    small = even.assign(test_n_mean=[100.0, 100.0])  # 8 positives at a prevalence of 0.08
+    (caveat,) = insights.comparison_caveats(small.iloc[0], small.iloc[1])
+    assert "the test rows hold only 8 rows of one class (fewer than 10)" in caveat
 
 
 def test_the_verdict_explains_accuracy_and_f1_by_the_prevalence_only_when_it_moved():

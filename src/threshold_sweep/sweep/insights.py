@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from threshold_sweep.evaluate.diagnostics import OVERFIT_MIN_SKILL, UNDERFIT_AUC
+from threshold_sweep.evaluate.diagnostics import OVERFIT_MIN_SKILL, SMALL_TEST_CLASS, UNDERFIT_AUC
 from threshold_sweep.evaluate.names import LOSSES, METRIC_LABELS, PREVALENCE_DEPENDENT
 from threshold_sweep.model.reference import REFERENCE_MODELS
 from threshold_sweep.report.tables import fmt
@@ -358,9 +358,17 @@ def _pair_rows(pooled: pd.DataFrame, first: pd.Series, last: pd.Series, metric: 
 UNEQUAL_ROWS = 2.0  # one arm trained on this many times fewer rows: said before the verdict
 
 
+def _smallest_test_class(group: pd.Series) -> float:
+    """The rows of the smaller class among a binary group's test rows (inf when unknown)."""
+    n, prevalence = group.get("test_n_mean"), group.get("test_prevalence")
+    if n is None or prevalence is None or pd.isna(n) or pd.isna(prevalence):
+        return float("inf")
+    return round(n * min(prevalence, 1 - prevalence))
+
+
 def comparison_caveats(first: pd.Series, last: pd.Series) -> list[str]:
-    """What to read before the verdict: a side still improving at its last epoch, or one that
-    trained on far fewer rows than the other."""
+    """What to read before the verdict: a test class below the run reports' floor, a side still
+    improving at its last epoch, or one that trained on far fewer rows than the other."""
     parts = []
     for group in (first, last):
         share = group.get("train_still_improving_mean")
@@ -371,6 +379,13 @@ def comparison_caveats(first: pd.Series, last: pd.Series) -> list[str]:
                 f"{round(share * n)} of {n} training(s), so it is not yet at its best (raise "
                 "train.epochs)"
             )
+    small = [_smallest_test_class(group) for group in (first, last)]
+    if min(small) < SMALL_TEST_CLASS:
+        fewest = min(small)
+        parts.append(
+            f"the test rows hold only {fewest:.0f} rows of one class (fewer than "
+            f"{SMALL_TEST_CLASS}), too few to conclude much: split=kfold tests every row"
+        )
     rows = [group.get("train_rows_fitted_mean") for group in (first, last)]
     if all(r is not None and pd.notna(r) and r > 0 for r in rows):
         fewer, more = (first, last) if rows[0] < rows[1] else (last, first)
