@@ -746,10 +746,29 @@ def _best_by_validation(by_value: pd.DataFrame, metric: str) -> pd.Series | None
     return by_value.loc[by_value[column].idxmax()]
 
 
-def _choice_caveats(by_value: pd.DataFrame, best: pd.Series, name: str) -> list[str]:
-    """What to read before the chosen value: it sits at an edge of the swept grid, or its
-    runs were still improving at their last epoch."""
-    parts = []
+def _runners_up(by_value: pd.DataFrame, best: pd.Series, metric: str, name: str) -> list[str]:
+    """Other values whose validation score lies inside the chosen value's validation CI."""
+    low = best.get(f"validation_{metric}_ci_low")
+    column = f"validation_{metric}"
+    if low is None or pd.isna(low) or column not in by_value:
+        return []
+    close = by_value[(by_value["value"] != best["value"]) & (by_value[column] >= low)]
+    if close.empty:
+        return []
+    listed = ", ".join(f"{row['shown']} ({fmt(row[column])})" for _, row in close.iterrows())
+    return [
+        f"{name}={listed} scores within the validation noise of the chosen "
+        f"{fmt(best[column])} (its CI starts at {fmt(low)}), so these runs do not settle the "
+        "choice between them: repeats (train.seed=0,1,2) or more validation rows would"
+    ]
+
+
+def _choice_caveats(
+    by_value: pd.DataFrame, best: pd.Series, name: str, metric: str = "roc_auc"
+) -> list[str]:
+    """What to read before the chosen value: another value within its validation noise, an
+    edge of the swept grid, or runs still improving at their last epoch."""
+    parts = _runners_up(by_value, best, metric, name)
     if len(by_value) >= 3 and best["value"] in (by_value["value"].min(), by_value["value"].max()):
         edge = "lowest" if best["value"] == by_value["value"].min() else "highest"
         parts.append(
@@ -785,7 +804,7 @@ def choice_verdict(runs: pd.DataFrame, axis: Any) -> list[str]:
     repeats = runs.groupby(axis.key).size().max()
     mean = f" (means over {repeats} runs per value)" if repeats > 1 else ""
     return [
-        *_choice_caveats(by_value, best, name),
+        *_choice_caveats(by_value, best, name, metric),
         f"Use {name}={best['shown']}: it has the best validation {label}, "
         f"{fmt(best[f'validation_{metric}'])}{mean}; its test {label} is {test}. "
         "It is chosen on the validation rows, not on test: the value with the best test score "
