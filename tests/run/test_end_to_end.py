@@ -411,7 +411,8 @@ def test_the_summary_and_index_open_with_the_verdict(sweep):
     assert (low <= 0 <= high) == (roc["verdict"] in ("no difference detected", "equivalent"))
     (question,) = [p for p in paragraphs if p.startswith("ROC-AUC measures how learnable")]
     assert "what the label is for" in question and "lie near the cut" in question
-    (second,) = [p for p in paragraphs if p.startswith("Accuracy and F1 moved")]
+    (second,) = [p for p in paragraphs if "the positive prevalence, which went from" in p]
+    assert "so they cannot compare the settings; ROC-AUC and balanced accuracy can" in second
     p100, p1000 = groups["test_prevalence"]
     assert f"from {p100:.3f} to {p1000:.3f}" in second
     assert text.index(verdict) < text.index("## Insights")

@@ -322,6 +322,13 @@ def test_the_verdict_explains_accuracy_and_f1_by_the_prevalence_only_when_it_mov
     moved = insights.prevalence_explanation(first, last)
     assert moved.startswith("Accuracy and F1 moved with the positive prevalence")
     assert "from 0.570 to 0.080" in moved and "accuracy 0.800 → 0.690" in moved
+    flat = SEED_STUDY.assign(test_accuracy_mean=[0.817, 0.818])
+    f1_only = insights.prevalence_explanation(flat.iloc[0], flat.iloc[1])
+    assert f1_only.startswith("F1 moved with the positive prevalence")  # accuracy stayed level
+    still = flat.assign(test_f1_mean=[0.6, 0.605])
+    assert insights.prevalence_explanation(still.iloc[0], still.iloc[1]).startswith(
+        "Neither accuracy nor F1 moved much, yet both depend on the positive prevalence"
+    )
     same = SEED_STUDY.assign(test_prevalence=[0.5, 0.51])
     level = insights.prevalence_explanation(same.iloc[0], same.iloc[1])
     assert level.startswith("The positive prevalence barely changed") and "moved with" not in level

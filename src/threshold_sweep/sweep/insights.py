@@ -494,10 +494,16 @@ def prevalence_explanation(first: pd.Series, last: pd.Series) -> str:
     f1, f2 = first["test_f1_mean"], last["test_f1_mean"]
     moves = f"accuracy {fmt(a1)} → {fmt(a2)}, F1 {fmt(f1)} → {fmt(f2)}"
     if abs(p2 - p1) >= MIN_PREVALENCE_SHIFT:
+        moved = [
+            n for n, a, b in (("accuracy", a1, a2), ("F1", f1, f2)) if abs(b - a) >= MIN_CHANGE
+        ]
+        subject = " and ".join(moved) if moved else "Neither accuracy nor F1"
+        verb = "moved with" if moved else "moved much, yet both depend on"
         return (
-            f"Accuracy and F1 moved with the positive prevalence, which went from {fmt(p1)} to "
-            f"{fmt(p2)} ({moves}): accuracy follows the majority class and F1 only the positive "
-            "class, so they cannot compare the settings; ROC-AUC and balanced accuracy can."
+            f"{subject[0].upper()}{subject[1:]} {verb} the positive prevalence, which went from "
+            f"{fmt(p1)} to {fmt(p2)} ({moves}): accuracy follows the majority class and F1 only "
+            "the positive class, so they cannot compare the settings; ROC-AUC and balanced "
+            "accuracy can."
         )
     return (
         f"The positive prevalence barely changed ({fmt(p1)} → {fmt(p2)}), so accuracy and F1 "
