@@ -32,9 +32,9 @@ def test_help_lists_groups_and_examples(tmp_path):
     done = run_app(["--help", "train.epochs=7"], tmp_path)
     assert done.returncode == 0
     for text in (
-        "sampling: undersample (default), oversample, class_weight, none",
+        "sampling: undersample (default), class_weight, none, oversample",
         "tracking: none (default), mlflow",
-        "+experiment: seed_thresholds",
+        "+experiment: seed_pitch_lr, seed_thresholds, seed_thresholds_repeats",
         "-m label.threshold=100,1000",
         "threshold-sweep-report",
         "label.threshold = 100",  # the current config, overrides applied

@@ -94,3 +94,41 @@ def test_every_documented_key_is_in_the_configuration_docs(options):
     text = (ROOT / "docs" / "configuration.md").read_text()
     missing = [key for key, _ in documented(compose_config(*options)) if f"`{key}`" not in text]
     assert not missing, f"not in docs/configuration.md: {', '.join(missing)}"
+
+
+def help_groups(stdout: str) -> dict[str, list[str]]:
+    """group -> its options (marks such as '(default)' dropped), from the page's group list."""
+    section = stdout.split("Config groups", 1)[1].split("\nKeys of this config", 1)[0]
+    text = " ".join(line.strip() for line in section.splitlines()[1:] if line.strip())
+    groups = re.findall(r"(\+?\w+): ((?:[\w-]+(?: \(\w+\))?(?:, )?)+)", text)
+    return {group: re.sub(r" \(\w+\)", "", options).split(", ") for group, options in groups}
+
+
+def test_help_lists_every_config_file_under_configs(tmp_path):
+    """Every configs/<group>/*.yaml (configs/experiment: experiments/) is an option in --help."""
+    shown = help_groups(help_page([], tmp_path))
+    configs = ROOT / "configs"
+    expected = {
+        folder.name: sorted(path.stem for path in folder.glob("*.yaml"))
+        for folder in configs.iterdir()
+        if folder.is_dir() and folder.name != "hydra"
+    }
+    assert {group.lstrip("+"): sorted(options) for group, options in shown.items()} == expected
+    assert shown["+experiment"] == ["seed_pitch_lr", "seed_thresholds", "seed_thresholds_repeats"]
+    assert shown["split"] == ["default", "kfold", "rolling", "time"]
+    assert shown["model"][0] == "cnn1d" and {"fcn", "resnet", "custom"} < set(shown["model"])
+
+
+def test_help_marks_the_default_and_the_chosen_option(tmp_path):
+    page = help_page(["model=fcn"], tmp_path)
+    assert "  model: cnn1d (default), custom, fcn (chosen), resnet" in page
+    assert "  data: synthetic (default), arrays, table" in page
+
+
+def test_a_group_title_is_its_schema_s_whole_first_paragraph(tmp_path):
+    """No title stops mid-sentence: split=default's runs on to its full stop."""
+    page = help_page([], tmp_path)
+    title = page.split("\nsplit=default: ", 1)[1].split("\n  split.", 1)[0]
+    sentence = " ".join(title.split())
+    assert sentence.startswith("One train/validation/test split, stratified on quantile bins")
+    assert sentence.endswith("(split=rolling: each fold trains on all earlier rows).")

@@ -12,11 +12,14 @@ import dataclasses
 import inspect
 import re
 import textwrap
+from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
 RESOLVER = "ts_config_keys"
+GROUPS_RESOLVER = "ts_config_groups"
+HIDDEN_GROUPS = ("hydra",)  # hydra/*: see --hydra-help
 WIDTH = 100  # the terminal the help page must fit
 MAX_COLUMN = 40  # where meanings start at most; a longer `key = value` puts its meaning below
 INDENT = "  "
@@ -71,10 +74,11 @@ def field_docs(schema: Any) -> dict[str, str]:
 
 
 def summary(schema: Any) -> str:
-    """The first line of a dataclass's docstring ('' for anything else)."""
+    """The first paragraph of a dataclass's docstring as one line ('' for anything else)."""
     if not dataclasses.is_dataclass(schema):
         return ""
-    return (inspect.getdoc(schema) or "").splitlines()[0]
+    paragraph = (inspect.getdoc(schema) or "").split("\n\n", 1)[0]
+    return " ".join(paragraph.split())
 
 
 def value_text(value: Any) -> str:
@@ -145,11 +149,16 @@ def render_line(line: KeyLine, column: int) -> list[str]:
     return [left.ljust(column) + wrapped[0], *(pad + text for text in wrapped[1:])]
 
 
+def wrap_title(title: str) -> list[str]:
+    """A group's title wrapped at WIDTH, continuation lines indented, words never split."""
+    return textwrap.wrap(title, WIDTH, subsequent_indent=INDENT, break_on_hyphens=False)
+
+
 def render(root: DictConfig) -> str:
     """Every key of the composed config with its value and meaning, aligned by group."""
     blocks = []
     for group in groups(root):
-        title = textwrap.wrap(group.title, WIDTH, subsequent_indent=INDENT) if group.title else []
+        title = wrap_title(group.title)
         column = meaning_column(group.lines)
         body = [text for line in group.lines for text in render_line(line, column)]
         blocks.append("\n".join([*title, *body]))
@@ -161,7 +170,74 @@ def config_keys(*, _root_: DictConfig) -> str:
     return render(_root_).replace("$", "$$")  # Hydra's get_help then runs string.Template
 
 
+def main_config_dir(root: DictConfig) -> Path | None:
+    """The folder of config.yaml (Hydra's `main` config source), None if not a folder."""
+    sources = OmegaConf.select(root, "hydra.runtime.config_sources", default=None) or []
+    for source in sources:
+        if source.get("provider") == "main" and source.get("schema") == "file":
+            return Path(source["path"])
+    return None
+
+
+def default_options(directory: Path) -> dict[str, str]:
+    """Group -> option of config.yaml's defaults list (e.g. data -> synthetic)."""
+    defaults = OmegaConf.load(directory / "config.yaml").get("defaults", [])
+    found: dict[str, str] = {}
+    for entry in defaults:
+        if isinstance(entry, DictConfig):
+            found.update({str(key): str(value) for key, value in entry.items()})
+    return found
+
+
+def group_folders(directory: Path, defaults: dict[str, str]) -> list[Path]:
+    """The group folders of `directory`: config.yaml's defaults order, then the rest by name."""
+    order = list(defaults)
+    folders = [p for p in directory.iterdir() if p.is_dir() and p.name not in HIDDEN_GROUPS]
+    return sorted(
+        folders,
+        key=lambda p: (p.name not in order, order.index(p.name) if p.name in order else 0, p.name),
+    )
+
+
+def option_text(name: str, default: str | None, chosen: Any) -> str:
+    """An option's name, marked `(default)`, or `(chosen)` when this invocation picked it."""
+    if name == default:
+        return f"{name} (default)"
+    return f"{name} (chosen)" if name == chosen else name
+
+
+def option_lines(directory: Path, choices: dict[str, Any]) -> list[str]:
+    """`  group: default (default), other, ...` for every folder of YAML files in `directory`
+    (`+group` for one outside the defaults list, such as +experiment)."""
+    defaults = default_options(directory)
+    lines = []
+    for folder in group_folders(directory, defaults):
+        names = sorted(path.stem for path in folder.glob("*.yaml"))
+        default = defaults.get(folder.name)
+        ordered = [default] if default in names else []
+        ordered += [name for name in names if name != default]
+        shown = ", ".join(option_text(name, default, choices.get(folder.name)) for name in ordered)
+        group = folder.name if folder.name in defaults else f"+{folder.name}"
+        if names:
+            text = f"{group}: {shown}"
+            lines += textwrap.wrap(text, WIDTH, initial_indent=INDENT, subsequent_indent=INDENT * 3)
+    return lines
+
+
+def config_groups(*, _root_: DictConfig) -> str:
+    """The resolver: every config group under configs/ and its options, one line a group."""
+    directory = main_config_dir(_root_)
+    if directory is None or not (directory / "config.yaml").exists():
+        return "  (config folder not found)"
+    choices = OmegaConf.to_container(
+        OmegaConf.select(_root_, "hydra.runtime.choices", default=None) or OmegaConf.create({})
+    )
+    return "\n".join(option_lines(directory, choices)).replace("$", "$$")
+
+
 def register_resolver() -> None:
-    """Make `${ts_config_keys:}` available to the help template (once per process)."""
+    """Make `${ts_config_keys:}` and `${ts_config_groups:}` available to the help template."""
     if not OmegaConf.has_resolver(RESOLVER):
         OmegaConf.register_new_resolver(RESOLVER, config_keys)
+    if not OmegaConf.has_resolver(GROUPS_RESOLVER):
+        OmegaConf.register_new_resolver(GROUPS_RESOLVER, config_groups)
