@@ -1,5 +1,5 @@
 """The bad-input table: every case exits 2 with one line naming the problem and the fix, and
-leaves no run folder or one marked failed (error.txt, no metrics.json)."""
+leaves no run folder (a sweep's job: one marked failed, error.txt and no metrics.json)."""
 
 from __future__ import annotations
 
@@ -202,6 +202,22 @@ CASES = {
         "9 sequences but 8 target values",
     ),
     "threshold outside x": (lambda t: ["label.threshold=1e9"], "outside the range of x"),
+    "threshold outside a table's target": (
+        lambda t: [
+            "data=table",
+            "data.path=" + csv(t, "price" + GOOD_ROWS[1:]),
+            "data.target=price",
+            "label.threshold=1e9",
+        ],
+        "outside the range of price [1, 199]",
+    ),
+    "only a row counter besides the target": (
+        lambda t: [
+            "data=table",
+            "data.path=" + csv(t, "x,row\n" + "".join(f"{i},{i}\n" for i in range(1, 99))),
+        ],
+        "no numeric feature columns besides target 'x' (id-like, so left out: row)",
+    ),
     "too few per split": (
         lambda t: ["label.threshold=5000", "data.n_samples=300"],
         "leaves too few rows",
@@ -565,8 +581,10 @@ def test_bad_input(case, tmp_path):
     ]
     assert len(errors) == 1 and message in errors[0], done.stderr
     assert "Traceback" not in done.stderr + done.stdout
-    runs = tmp_path / "outputs" / "runs"
-    for folder in runs.iterdir() if runs.exists() else []:
+    runs = tmp_path / "outputs" / "runs"  # a single run's new folder goes: no report counts it
+    assert not (runs.exists() and any(runs.iterdir())), list(runs.iterdir())
+    sweeps = tmp_path / "outputs" / "multirun"  # a sweep's job keeps error.txt for its summary
+    for folder in sweeps.glob("*/*") if sweeps.exists() else []:
         assert (folder / "error.txt").exists() and not (folder / "metrics.json").exists()
 
 

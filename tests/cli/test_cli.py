@@ -185,6 +185,16 @@ def test_rerun_into_a_used_folder_drops_stale_results(tmp_path):
     assert oct((folder / "error.txt").stat().st_mode & 0o777) != oct(0o600)
 
 
+def test_a_config_error_leaves_no_run_folder_for_a_report_to_count(tmp_path):
+    done = run_app(["label.threshold=1e9", "data.n_samples=300"], tmp_path)
+    assert done.returncode == 2 and "outside the range of x" in done.stderr
+    assert "Logging error" not in done.stderr  # the log file closed before its folder went
+    runs = tmp_path / "outputs" / "runs"
+    assert list(runs.iterdir()) == []
+    report = run_app([str(runs)], tmp_path, module="threshold_sweep.cli.report")
+    assert report.returncode == 2 and "no runs under" in report.stderr
+
+
 def test_version_is_ours(tmp_path):
     from threshold_sweep import __version__
 

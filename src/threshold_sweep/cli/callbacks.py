@@ -17,6 +17,8 @@ from threshold_sweep.layout import ERROR_TXT, METRICS_JSON, SUMMARY_MD
 log = logging.getLogger(__name__)
 
 EXIT_FAILURE = 1
+# single-run folders this process created (not there before the run): a config error removes them
+_CREATED: set[Path] = set()
 
 
 def _stop(message: str) -> None:
@@ -59,6 +61,11 @@ def _sweep_start(callback: Callback) -> float:
     return getattr(callback, "_started", float("inf")) - 1
 
 
+def created_for_run(run_dir: Path) -> bool:
+    """Whether this command created `run_dir` for a single run (it did not exist before)."""
+    return Path(run_dir).resolve() in _CREATED
+
+
 def _check_writable(directory: str, key: str) -> None:
     """Stop with one line (exit 2) when the output folder cannot be created or written."""
     path = Path(directory)
@@ -79,7 +86,11 @@ class SweepSummaryCallback(Callback):
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         """A single run's folder must be writable before anything runs."""
+        run_dir = Path(config.hydra.run.dir).resolve()
+        new = not run_dir.exists()
         _check_writable(config.hydra.run.dir, "hydra.run.dir")
+        if new:
+            _CREATED.add(run_dir)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """A sweep's folder must be writable before any job starts."""

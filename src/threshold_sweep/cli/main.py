@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import shlex
+import shutil
 import sys
 import traceback
 from collections.abc import Callable
@@ -21,12 +22,13 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from threshold_sweep.cli.callbacks import created_for_run
 from threshold_sweep.cli.help import register_resolver
 from threshold_sweep.cli.interrupt import EXIT_INTERRUPTED, settle, was_interrupted
 from threshold_sweep.config import register_configs
 from threshold_sweep.errors import UserError
 from threshold_sweep.io import write_text
-from threshold_sweep.layout import ERROR_TXT
+from threshold_sweep.layout import DATA_SUMMARY, ERROR_TXT, TEST_IDS
 
 log = logging.getLogger("threshold_sweep")
 
@@ -117,8 +119,8 @@ def run_job(cfg: DictConfig) -> None:
             raise
         _fail_on_write(job, error)
     except UserError as error:
-        write_text(job.out_dir / ERROR_TXT, f"{error}\n")
         log.error("error: %s", error)
+        _record_user_error(job, error)
         _after_failure(job, EXIT_USER_ERROR)
     except Exception as error:
         if was_interrupted():  # TensorFlow may turn a Ctrl-C into another error
@@ -190,6 +192,35 @@ def resume_command(args: list[str], job: Job) -> str:
         else f"hydra.run.dir={job.out_dir}"
     )
     return shlex.join(["threshold-sweep", *kept, folder, "resume=true"])
+
+
+def _record_user_error(job: Job, error: UserError) -> None:
+    """A configuration error: a single run's new folder goes (it holds no run, so no report may
+    count it); a sweep's job, or a folder that held anything else, keeps it in error.txt."""
+    if job.sweep_dir is None and created_for_run(job.out_dir) and _holds_no_run(job.out_dir):
+        _remove_run_folder(job.out_dir)
+    else:
+        write_text(job.out_dir / ERROR_TXT, f"{error}\n")
+
+
+# What a run writes before its model trains: Hydra's start-up files, the prepared data's record.
+START_UP_FILES = (".hydra", DATA_SUMMARY, TEST_IDS, ERROR_TXT)
+
+
+def _holds_no_run(out_dir: Path) -> bool:
+    """Whether `out_dir` holds only what a run writes before training (no model, no results)."""
+    return all(p.name in START_UP_FILES or p.suffix == ".log" for p in out_dir.iterdir())
+
+
+def _remove_run_folder(out_dir: Path) -> None:
+    """Delete a run folder, first closing the log files Hydra opened in it."""
+    for logger in (logging.getLogger(), log):
+        for handler in list(logger.handlers):
+            filename = getattr(handler, "baseFilename", None)
+            if filename and Path(filename).is_relative_to(out_dir.resolve()):
+                logger.removeHandler(handler)
+                handler.close()
+    shutil.rmtree(out_dir, ignore_errors=True)
 
 
 def _fail_on_write(job: Job, error: OSError) -> None:
