@@ -27,6 +27,7 @@ from threshold_sweep.evaluate.calibration import Priors
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_csv, write_json
+from threshold_sweep.logs import every_record, from_background, held_logs
 from threshold_sweep.model.runtime import import_tensorflow
 from threshold_sweep.preload import in_background, preload
 from threshold_sweep.prepare import PreparedData, prepare
@@ -308,27 +309,29 @@ def run_cumulative(
     clock.mark("prepare")
     import_tensorflow()
     evaluation_imports = preload(run.EVALUATION_MODULES)
-    fitting_references = in_background("references", _fit_all_references, cfg, data, fit)
-    trained = run.train_run_model(cfg, data, out_dir, keras_callbacks, fit)  # every row
-    clock.mark("train")
-    evaluation_imports.join()
-    scores = _cumulative_scores(trained, data, cfg)
-    from threshold_sweep.evaluate.cumulative import class_scores
+    with held_logs(from_background):  # the references' lines, each once with its count
+        fitting_references = in_background("references", _fit_all_references, cfg, data, fit)
+        trained = run.train_run_model(cfg, data, out_dir, keras_callbacks, fit)  # every row
+        clock.mark("train")
+        evaluation_imports.join()
+        scores = _cumulative_scores(trained, data, cfg)
+        from threshold_sweep.evaluate.cumulative import class_scores
 
-    weights = head_record(cfg, data, fit)["weights"]
-    probabilities = {split: class_scores(s, weights) for split, s in scores.items()}
-    priors = class_priors(data, weights)
-    frames = _frames(data, task, probabilities, float(cfg.evaluate.cutoff), priors)
-    run.write_model_outputs(out_dir, frames, trained, data)
-    clock.mark("score")
-    class_references, per_threshold = fitting_references.result()
+        weights = head_record(cfg, data, fit)["weights"]
+        probabilities = {split: class_scores(s, weights) for split, s in scores.items()}
+        priors = class_priors(data, weights)
+        frames = _frames(data, task, probabilities, float(cfg.evaluate.cutoff), priors)
+        run.write_model_outputs(out_dir, frames, trained, data)
+        clock.mark("score")
+        class_references, per_threshold = fitting_references.result()
     run.write_reference_predictions(out_dir, data, task, class_references)
     clock.mark("reference")
 
     from threshold_sweep.evaluate.assess import assess
     from threshold_sweep.report.run_page import write_run_report
 
-    evaluated = threshold_results(cfg, data, fit, trained, scores, per_threshold)
+    with held_logs(every_record, "at {n} thresholds"):  # a warning once, not once a threshold
+        evaluated = threshold_results(cfg, data, fit, trained, scores, per_threshold)
     result = run.run_record(cfg, data, task, trained, frames, priors)
     result["training"]["cumulative_outputs"] = len(data.thresholds)
     result = assess(result, frames, cfg.evaluate, class_references)

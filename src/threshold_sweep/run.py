@@ -163,12 +163,12 @@ def predictions_frame(
 def log_prepared(data: PreparedData, cfg: Any) -> None:
     """The class counts before and after sampling, and the features used."""
     log.info(
-        "%s: %d rows; class counts %s; training rows after %s: %s",
+        "%s: %d rows; %s",
         _thresholds_logged(data.thresholds),
         len(data.dataset),
-        {split: _counts_logged(counts) for split, counts in data.counts_before.items()},
-        cfg.sampling.strategy.value,
-        _counts_logged(data.counts_after["train"]),
+        class_counts_text(
+            data.counts_before, data.counts_after["train"], cfg.sampling.strategy.value
+        ),
     )
     if data.dataset.features:
         log.info(
@@ -205,12 +205,36 @@ def _thresholds_logged(thresholds: list[float]) -> str:
     return f"{len(thresholds)} thresholds from {thresholds[0]:g} to {thresholds[-1]:g}"
 
 
-def _counts_logged(counts: dict[str, int]) -> dict[str, int] | str:
-    """The class counts, or '51 classes of 20 to 27 rows' above LOGGED_CLASSES classes."""
-    if len(counts) <= LOGGED_CLASSES:
-        return counts
+SHORT_NAMES = 40  # class names longer than this in all are not spelled out in the log line
+
+
+def _counts_logged(counts: dict[str, int]) -> str:
+    """'1256 / 1544', or '20 to 27 rows a class' above LOGGED_CLASSES classes."""
     values = list(counts.values())
-    return f"{len(values)} classes of {min(values)} to {max(values)} rows"
+    if len(values) <= LOGGED_CLASSES:
+        return " / ".join(str(value) for value in values)
+    return f"{min(values)} to {max(values)} rows a class"
+
+
+def _classes_logged(names: list[str]) -> str:
+    """'low / high', '5 classes, lowest x first' when the names are long, or '51 classes'."""
+    if len(names) > LOGGED_CLASSES:
+        return f"{len(names)} classes"
+    if len(" / ".join(names)) <= SHORT_NAMES:
+        return " / ".join(names)
+    return f"{len(names)} classes, lowest x first"
+
+
+def class_counts_text(before: dict[str, dict[str, int]], after: dict[str, int], how: str) -> str:
+    """One short line of class counts: 'class counts low / high: train 1256 / 1544;
+    validation 270 / 330; test 270 / 330; training rows after undersample: 1256 / 1256'."""
+    splits = "; ".join(f"{split} {_counts_logged(counts)}" for split, counts in before.items())
+    sampled = (
+        f"training rows as they are (sampling {how})"
+        if after == before.get("train")
+        else f"training rows after {how}: {_counts_logged(after)}"
+    )
+    return f"class counts {_classes_logged(list(after))}: {splits}; {sampled}"
 
 
 def _log_time_split(data: PreparedData) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from threshold_sweep.logs import from_background, held_logs
 from threshold_sweep.prepare.labels import cumulative_targets
 
 log = logging.getLogger(__name__)
@@ -329,16 +330,17 @@ def train_model(
         int(train_cfg.predict_batch_size),
     )
     callbacks = fit_callbacks(train_cfg, history_path, tensorboard_dir, extra_callbacks, selection)
-    history = model.fit(
-        X_train,
-        _fit_targets(y_train, n_classes, binary, cumulative),
-        validation_data=(X_val, _fit_targets(y_val, n_classes, binary, cumulative)),
-        epochs=int(train_cfg.epochs),
-        batch_size=batch_size,
-        class_weight=class_weight if cumulative is None else None,
-        callbacks=callbacks,
-        verbose=keras_verbosity(train_cfg.verbose),
-    )
+    with held_logs(from_background):  # a reference model's line never cuts a progress bar
+        history = model.fit(
+            X_train,
+            _fit_targets(y_train, n_classes, binary, cumulative),
+            validation_data=(X_val, _fit_targets(y_val, n_classes, binary, cumulative)),
+            epochs=int(train_cfg.epochs),
+            batch_size=batch_size,
+            class_weight=class_weight if cumulative is None else None,
+            callbacks=callbacks,
+            verbose=keras_verbosity(train_cfg.verbose),
+        )
     stopper = early_stopping_of(callbacks)
     return trained(model, history.history, threads, train_cfg, stopper, batch_size)
 
