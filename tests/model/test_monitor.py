@@ -173,3 +173,22 @@ def test_validation_loss_keeps_epoch_one_where_the_default_monitor_keeps_a_bette
     assert not any("best at epoch 1" in w for w in new["warnings"])
     report = (tmp_path / "val_roc_auc" / "report.md").read_text()
     assert f"best validation ROC-AUC at epoch {kept} (train.monitor=val_roc_auc)" in report
+
+
+@pytest.mark.slow  # imports Keras
+def test_the_selection_callback_leaves_one_validation_roc_auc_in_the_logs():
+    """Keras's binned val_auc is dropped: the progress bar and history.csv show val_roc_auc,
+    which early stopping follows, and no second, slightly different validation ROC-AUC."""
+    from types import SimpleNamespace
+
+    from threshold_sweep.model.monitor import selection_callback
+
+    y = np.array([0, 1] * 20)
+    scores = scores_of(y, 2, seed=3)
+    callback = selection_callback(np.zeros((40, 1)), y, np.array([0.5, 0.5]), batch_size=16)
+    chunks = iter(np.array_split(scores, [16, 32]))
+    callback.set_model(SimpleNamespace(predict_on_batch=lambda batch: next(chunks)))
+    logs = {"loss": 0.5, "auc": 0.8, "val_loss": 0.6, "val_auc": 0.7}
+    callback.on_epoch_end(0, logs)
+    assert "val_auc" not in logs and {"auc", "val_loss", "val_balanced_accuracy"} <= set(logs)
+    assert logs["val_roc_auc"] == pytest.approx(skm.roc_auc_score(y, scores[:, 0]))

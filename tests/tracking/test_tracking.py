@@ -88,7 +88,7 @@ def test_child_run_holds_config_metrics_report_plots_and_model(joblib_sweep, tmp
         assert params["sampling.strategy"] == "undersample" and params["model.filters"] == "[4]"
         history = pd.read_csv(folder / "history.csv")
         assert len(history) == result["training"]["epochs_run"] == 2
-        for key in ("loss", "val_loss", "val_auc"):
+        for key in ("loss", "val_loss", "val_roc_auc"):
             logged = client.get_metric_history(child.info.run_id, key)
             assert [m.step for m in logged] == list(range(len(history)))
             assert [m.value for m in logged] == pytest.approx(history[key].tolist(), abs=1e-6)

@@ -36,6 +36,9 @@ MONITORS = {
 }
 # computed by SelectionMetrics; Keras computes val_loss itself
 COMPUTED = ("val_roc_auc", "val_balanced_accuracy", "val_loss_balanced")
+# Keras's own validation AUC (keras.metrics.AUC, 200 bins): an approximation of val_roc_auc that
+# SelectionMetrics drops, so the progress bar and history.csv carry one validation ROC-AUC
+REPLACED = ("val_auc",)
 EPSILON = 1e-7  # Keras's probability clipping in cross-entropy
 
 
@@ -146,11 +149,13 @@ def selection_callback(
     metrics: Callable[[np.ndarray, np.ndarray, Any], dict[str, float]] = selection_metrics,
 ) -> Any:
     """A Keras callback that adds the selection metrics (`metrics(y, scores, shares)`) to
-    each epoch's logs."""
+    each epoch's logs and drops the REPLACED ones (it runs before the progress bar, History,
+    CSVLogger and tracking callbacks, which then see one validation ROC-AUC: val_roc_auc)."""
     import keras
 
     class SelectionMetrics(keras.callbacks.Callback):
-        """Predict the validation rows at each epoch's end and log COMPUTED metrics."""
+        """Predict the validation rows at each epoch's end, log COMPUTED metrics and drop
+        REPLACED ones."""
 
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             if logs is None:
@@ -162,6 +167,8 @@ def selection_callback(
                 for start in range(0, len(X_val), step)
             ]
             logs.update(metrics(y_val, np.concatenate(chunks), shares))
+            for key in REPLACED:
+                logs.pop(key, None)
 
     return SelectionMetrics()
 
