@@ -94,7 +94,8 @@ def start_session(train_cfg: Any) -> None:
 
 
 def compile_model(model: Any, learning_rate: float, binary: bool) -> None:
-    """Adam; binary or sparse categorical cross-entropy; accuracy (and AUC for two classes)."""
+    """Adam; binary or sparse categorical cross-entropy; accuracy (and AUC for two classes:
+    the training rows' `auc`; its `val_auc` gives way to monitor.py's exact `val_roc_auc`)."""
     import keras
 
     metrics: list[Any] = ["accuracy"]
