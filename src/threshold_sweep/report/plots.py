@@ -281,6 +281,16 @@ def error_steps_figure(errors: pd.DataFrame) -> Figure:
     return figure
 
 
+def _validation_column(name: str, history: pd.DataFrame) -> str:
+    """The validation counterpart of a training curve: val_<name>, and for Keras's training
+    `auc` the exact val_roc_auc that runs record since val_auc was dropped."""
+    if name.startswith("val_"):
+        return name
+    if name == "auc" and "val_auc" not in history and "val_roc_auc" in history:
+        return "val_roc_auc"
+    return f"val_{name}"
+
+
 def plot_training_curves(
     history: pd.DataFrame,
     best_epoch: int,
@@ -296,14 +306,15 @@ def plot_training_curves(
     names = [c for c in history.columns if c != "epoch" and not c.startswith("val_")]
     names = [n for n in names if n in ("loss", "accuracy", "auc")] or names
     panels = [(name, name) for name in names]
-    if monitor != "val_loss" and monitor in history:
+    drawn = {_validation_column(name, history) for name in names}
+    if monitor != "val_loss" and monitor in history and monitor not in drawn:
         panels.append((monitor, f"{monitor} (monitor)"))
     figure, axes_list = _subplots(1, len(panels), figsize=(4.5 * len(panels), 3.8), squeeze=False)
     epochs = history["epoch"] + 1 if "epoch" in history else np.arange(1, len(history) + 1)
     for axes, (name, title) in zip(axes_list[0], panels, strict=True):
         if name in names:
             axes.plot(epochs, history[name], marker="o", color="C0", label="train")
-        validation = name if name.startswith("val_") else f"val_{name}"
+        validation = _validation_column(name, history)
         if validation in history:
             axes.plot(epochs, history[validation], marker="o", color="C1", label="validation")
         axes.axvline(best_epoch, color="grey", linestyle="--", linewidth=1, label="kept epoch")
