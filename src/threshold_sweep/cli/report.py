@@ -9,6 +9,7 @@ import webbrowser
 from pathlib import Path
 
 from threshold_sweep.layout import ERROR_TXT, INDEX_HTML, METRICS_JSON, REPORT_HTML
+from threshold_sweep.results.read import find_run_dirs, mixed_data
 from threshold_sweep.sweep.summary import build_summary
 
 
@@ -54,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="open index.html (or a single run's report.html) in the default web browser",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="summarize runs of different data, labels or split methods as one sweep anyway",
+    )
     parser.add_argument("--version", action="version", version=_version())
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -63,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if is_run_folder(root):
         return _one_run(root, args.open)
+    mixed = "" if args.force else mixed_data(find_run_dirs(root))
+    if mixed:
+        print(f"error: {mixed}; pass --force to summarize them anyway", file=sys.stderr)
+        return 2
     summary = build_summary(root)
     if summary.table.empty:
         print(

@@ -7,6 +7,7 @@ read run folders through this module. It imports neither TensorFlow nor scikit-l
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -123,14 +124,100 @@ def is_bookkeeping(key: str) -> bool:
     return key in IGNORED_OVERRIDE_KEYS or key.startswith(IGNORED_OVERRIDE_PREFIXES)
 
 
+def _hydra_node(run_dir: Path) -> dict[str, Any]:
+    """The `hydra` node of the run's .hydra/hydra.yaml ({} when there is none)."""
+    try:
+        node = yaml.safe_load((run_dir / ".hydra" / "hydra.yaml").read_text())["hydra"]
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return {}
+    return node if isinstance(node, dict) else {}
+
+
 def read_job_number(run_dir: Path) -> int | None:
     """The job's place in its sweep (Hydra's hydra.job.num in .hydra/hydra.yaml), if known."""
-    path = run_dir / ".hydra" / "hydra.yaml"
-    try:
-        number = yaml.safe_load(path.read_text())["hydra"]["job"]["num"]
-    except (OSError, KeyError, TypeError, yaml.YAMLError):
-        return None
+    job = _hydra_node(run_dir).get("job")
+    number = job.get("num") if isinstance(job, dict) else None
     return number if isinstance(number, int) else None
+
+
+# What a run learned from: runs that differ here are not settings of one sweep. Seeds are not
+# among them (a seed study repeats the same source), nor any key a sweep varied among its jobs.
+DATA_KEYS = (
+    "data._target_",
+    "data.path",
+    "data.sequences_key",
+    "data.features",
+    "data.n_samples",
+    "data.length",
+    "data.channels",
+    "data.signal_noise",
+    "data.noise",
+)
+LABEL_KEYS = ("data.target", "data.target_key")  # the x the thresholds cut
+SPLIT_KEYS = ("split.method",)
+
+
+def run_origin(run_dir: Path) -> Path:
+    """The sweep folder a run came from (Hydra's multirun), or its own folder for a single run;
+    a cumulative run's per-threshold folder comes from its run's."""
+    folder = cumulative_parent(run_dir) or Path(run_dir)
+    return folder.parent if _hydra_node(folder).get("mode") == "MULTIRUN" else folder
+
+
+def mixed_data(run_dirs: list[Path]) -> str:
+    """'' when the runs share their data, labels and split method, else one sentence naming what
+    differs with the runs of each kind; keys varied within one sweep are its settings."""
+    keys = [*DATA_KEYS, *LABEL_KEYS, *SPLIT_KEYS]
+    values = {d: config_values(d, keys) for d in run_dirs if _has_config(d)}
+    origins = {d: run_origin(d) for d in values}
+    swept = {
+        key
+        for origin in set(origins.values())
+        for key in keys
+        if len({values[d].get(key) for d in values if origins[d] == origin}) > 1
+    }
+    differing = [k for k in keys if k not in swept and len({v.get(k) for v in values.values()}) > 1]
+    if not differing:
+        return ""
+    shown = _shown_keys(differing, list(values.values()))
+    kinds = Counter(tuple(v.get(k) for k in shown) for v in values.values())
+    described = [
+        f"{_data_name(dict(zip(shown, kind, strict=True)))} ({n} run{'s' * (n > 1)})"
+        for kind, n in kinds.most_common()
+    ]
+    what = [
+        name
+        for name, group in (("data", DATA_KEYS), ("labels", LABEL_KEYS), ("splits", SPLIT_KEYS))
+        if set(group) & set(shown)
+    ]
+    return f"runs of different {' and '.join(what)}: {' vs '.join(described)}"
+
+
+def _shown_keys(differing: list[str], values: list[dict[str, str]]) -> list[str]:
+    """The differing keys that name a difference: set to two values (a key that only one data
+    source has goes with its source), and a table's path where the source differs."""
+    shown = [k for k in differing if len({v[k] for v in values if k in v}) > 1]
+    if "data._target_" in shown and "data.path" in differing and "data.path" not in shown:
+        shown.insert(1, "data.path")
+    return shown
+
+
+def _has_config(run_dir: Path) -> bool:
+    """Whether the run (or its cumulative run) kept Hydra's resolved config."""
+    return ((cumulative_parent(run_dir) or Path(run_dir)) / ".hydra" / "config.yaml").is_file()
+
+
+def _data_name(values: dict[str, str | None]) -> str:
+    """'data.path=a.csv, data.target=price', 'synthetic' or 'split=kfold': one kind of runs."""
+    parts = []
+    for key, value in values.items():
+        if value is None or (key == "data._target_" and values.get("data.path")):
+            continue
+        if key == "data._target_":
+            parts.append(value.removeprefix("threshold_sweep.data.").removesuffix("_data"))
+        else:
+            parts.append(f"split={value}" if key == "split.method" else f"{key}={value}")
+    return ", ".join(parts) or "unknown data"
 
 
 def unreadable(metrics_path: Path) -> str:

@@ -3,6 +3,7 @@ with its CI and no-skill level."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -147,10 +148,24 @@ def _draw_by_group(
         alpha=0.4,
         zorder=3,
     )
-    ticks = [names.get(label, label) for label in groups["group"]]
+    ticks = [_tick_text(names.get(label, label)) for label in groups["group"]]
     axes.set_xticks(x, ticks, rotation=20 if len(x) > 2 else 0, ha="right")
     axes.set_xlim(-0.5, len(x) - 0.5)
     axes.set_xlabel(f"group (threshold {groups['threshold'].iloc[0]:g})")
+
+
+TICK_WIDTH = 24  # characters per line of a group's tick label
+TICK_LINES = 3
+
+
+def _tick_text(label: str) -> str:
+    """A group's name on at most TICK_LINES lines of TICK_WIDTH characters, a longer word (a
+    file path) by its end, so that no name leaves tight_layout without room (a UserWarning)."""
+    words = textwrap.wrap(label, TICK_WIDTH, break_long_words=False, break_on_hyphens=False)
+    lines = [line if len(line) <= TICK_WIDTH else "…" + line[1 - TICK_WIDTH :] for line in words]
+    if len(lines) > TICK_LINES:
+        lines = [*lines[: TICK_LINES - 1], "…"]
+    return "\n".join(lines) or label
 
 
 def _strip_threshold(label: str, threshold: str = "label.threshold=", separator: str = ", ") -> str:
