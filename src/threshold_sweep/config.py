@@ -69,8 +69,10 @@ class TableDataConfig:
         source: the kind of data (synthetic, table or arrays), kept in the run's config
         path: required: the .csv, .parquet or .pq file, relative to where you run
         target: the numeric column the threshold is applied to
-        features: the sequence's columns, in order; null = every numeric one but target, id
-        id: id column (unique, read as text: 007 stays 007); null = the row number
+        features: the sequence's columns, in order; null = every numeric one but target, id,
+            group, order and id-like ones (named id / *_id, or numbering the rows)
+        id: id column (unique, read as text: 007 stays 007); null = a column named id or *_id
+            with a distinct value on every row, else the row number
         group: column naming each row's entity (subject, station), its rows kept in one split
         order: column of dates, timestamps or numbers that orders the rows for split=time
         on_missing: rows with a missing or infinite target, feature or order, or no group:

@@ -99,7 +99,7 @@ def load_new_data(cfg: DictConfig, target: TargetUse) -> Dataset:
     if cfg.source == "table":
         from threshold_sweep.data.table import load_table
 
-        return load_table(cfg, target)
+        return load_table(cfg, target, hints=False)  # no split here: no split settings
     from threshold_sweep.data.arrays import load_arrays
 
     return load_arrays(cfg, target)

@@ -68,7 +68,9 @@ def test_table_feature_list_and_parquet(table_csv, tmp_path):
     data = load_dataset(table_cfg(parquet, target="price", features="[sensor_3,sensor_1]"))
     frame = pd.read_csv(table_csv)
     np.testing.assert_allclose(data.X[:, :, 0], frame[["sensor_3", "sensor_1"]], rtol=1e-6)
-    np.testing.assert_array_equal(data.ids, np.arange(400))
+    # data.id unset: the column named sample_id (a distinct value on every row) holds the ids
+    np.testing.assert_array_equal(data.ids, frame["sample_id"])
+    assert data.id_column == {"column": "sample_id", "guessed": True}
 
 
 def test_wide_parquet_is_read_in_the_columns_order_given(tmp_path):
@@ -277,3 +279,108 @@ def test_arrays_group_key(tmp_path):
     np.savez(tmp_path / "s.npz", X=np.zeros((3, 4)), x=np.arange(3.0), g=np.arange(4))
     with pytest.raises(UserError, match=r"'g' has shape \(4,\); expected \(3,\)"):
         load_dataset(arrays_cfg(tmp_path / "s.npz", "data.group_key=g"))
+
+
+def houses(tmp_path: Path, n: int = 40, **columns) -> Path:
+    """n houses: sqft and bedrooms (features), price (target) and the given columns first."""
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(columns)
+    frame["sqft"] = rng.integers(800, 3000, n)  # distinct whole numbers, but not a counter
+    frame["bedrooms"] = rng.integers(1, 5, n)
+    frame["price"] = rng.uniform(1000, 5000, n)
+    path = tmp_path / "houses.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def id_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_a_column_named_id_holds_the_ids_and_is_no_feature(tmp_path, caplog):
+    path = houses(tmp_path, id=np.arange(40) + 100_000)
+    data = load_dataset(table_cfg(path, target="price"))
+    assert data.features == ["sqft", "bedrooms"]
+    np.testing.assert_array_equal(data.ids, np.arange(40) + 100_000)
+    assert data.id_column == {"column": "id", "guessed": True}
+    (warning,) = id_warnings(caplog)
+    assert warning.startswith("data.id is unset: column 'id' holds the row ids")
+    assert "data.features=[...]" in warning
+
+
+def test_id_is_preferred_and_another_id_named_column_is_left_out(tmp_path, caplog):
+    n = 40
+    path = houses(tmp_path, house_id=np.arange(n) * 7, ID=np.arange(n), agentId=np.arange(n) % 5)
+    data = load_dataset(table_cfg(path, target="price"))
+    assert data.id_column == {"column": "ID", "guessed": True}
+    assert data.features == ["sqft", "bedrooms"]
+    notes = {note["column"]: note for note in data.column_notes}
+    assert notes["house_id"]["reason"] == notes["agentId"]["reason"] == "its name says id"
+    assert notes["agentId"]["hint"] == "data.group=agentId"  # its values repeat
+    assert any("column 'house_id' is not used as a feature" in m for m in id_warnings(caplog))
+
+
+def test_a_repeated_id_column_is_no_row_id_but_could_group(tmp_path):
+    path = houses(tmp_path, customer_id=[f"c{i % 8}" for i in range(40)])
+    data = load_dataset(table_cfg(path, target="price"))
+    assert data.id_column is None
+    np.testing.assert_array_equal(data.ids, np.arange(40))
+    assert data.column_notes == [
+        {"column": "customer_id", "reason": "not numeric", "hint": "data.group=customer_id"}
+    ]
+
+
+def test_a_row_counter_is_no_feature(tmp_path, caplog):
+    path = houses(tmp_path)
+    pd.read_csv(path).to_csv(path)  # pandas' index: a column 'Unnamed: 0' holding 0..39
+    data = load_dataset(table_cfg(path, target="price"))
+    assert data.features == ["sqft", "bedrooms"] and data.id_column is None
+    (warning,) = id_warnings(caplog)
+    assert warning.startswith("column 'Unnamed: 0' is not used as a feature: a different whole")
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"id": "id"},  # said so: no warning
+        {"features": "[id,sqft,bedrooms]"},  # listed: a model input, as asked
+    ],
+)
+def test_an_id_the_user_configured_is_used_silently(tmp_path, caplog, overrides):
+    path = houses(tmp_path, id=np.arange(40) + 5)
+    data = load_dataset(table_cfg(path, target="price", **overrides))
+    assert not id_warnings(caplog)
+    listed = "features" in overrides
+    assert ("id" in data.features) is listed
+    assert data.id_column == (None if listed else {"column": "id", "guessed": False})
+
+
+def test_plain_numbers_stay_features_and_no_column_is_noted(tmp_path, caplog):
+    data = load_dataset(table_cfg(houses(tmp_path), target="price"))
+    assert data.features == ["sqft", "bedrooms"] and data.column_notes == []
+    assert data.id_column is None and not id_warnings(caplog)
+    few = load_dataset(table_cfg(houses(tmp_path, n=9, n_rooms=range(9)), target="price"))
+    assert few.features[0] == "n_rooms"  # 9 rows: a counter says too little
+
+
+def test_counts_rows():
+    from threshold_sweep.data.table import counts_rows
+
+    assert counts_rows(np.arange(12)) and counts_rows(np.random.default_rng(0).permutation(12))
+    assert counts_rows(np.array([3, 9, 40, 41, 77, 78, 90, 91, 95, 99]))  # rises row by row
+    assert not counts_rows(np.array([3, 9, 40, 41, 77, 78, 90, 91, 99, 95]))  # gaps, unsorted
+    assert not counts_rows(np.arange(9)) and not counts_rows(np.arange(12.0))
+
+
+def test_ignored_columns_say_which_setting_they_could_serve(tmp_path, caplog):
+    caplog.set_level("INFO")
+    days = pd.date_range("2020-01-01", periods=40).strftime("%Y-%m-%d")
+    path = houses(tmp_path, sale_date=days, note=["a", "b"] * 20)
+    data = load_dataset(table_cfg(path, target="price"))
+    assert data.column_notes == [
+        {"column": "sale_date", "reason": "not numeric", "hint": "split=time data.order=sale_date"},
+        {"column": "note", "reason": "not numeric", "hint": None},  # two values: no entity
+    ]
+    assert "sale_date -> split=time data.order=sale_date" in caplog.text
+    ordered = load_dataset(table_cfg(path, target="price", order="sale_date"))
+    assert ordered.column_notes == [{"column": "note", "reason": "not numeric", "hint": None}]

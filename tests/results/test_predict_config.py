@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from omegaconf import OmegaConf
@@ -104,3 +105,45 @@ def test_the_target_is_read_where_present_unless_named_or_set_to_none(tmp_path, 
         assert np.isnan(dataset.x).all() and dataset.target is None
     else:
         np.testing.assert_array_equal(dataset.x, [1.0, 2.0, 3.0])
+
+
+def _houses(path: Path, ids: np.ndarray) -> Path:
+    """Houses: their ids, two features, price and the day of sale."""
+    rng = np.random.default_rng(1)
+    frame = {
+        "id": ids,
+        "sqft": rng.integers(800, 3000, len(ids)),
+        "bedrooms": rng.integers(1, 5, len(ids)),
+        "price": rng.uniform(1000, 5000, len(ids)),
+        "sale_date": pd.date_range("2020-01-01", periods=len(ids)).strftime("%Y-%m-%d"),
+    }
+    pd.DataFrame(frame).to_csv(path, index=False)
+    return path
+
+
+def test_predict_takes_the_files_own_ids_and_never_the_id_column_as_a_feature(tmp_path, caplog):
+    from threshold_sweep.predict import prediction_frame
+
+    caplog.set_level("INFO")
+    data = {"source": "table", "path": "t.csv", "target": "price", "features": None, "id": None}
+    run = _run_folder(tmp_path / "run", data, features=["sqft", "bedrooms"])
+    run.result.update(label_names=["low", "high"], threshold=2500.0)
+    ids = np.arange(20) + 100_000
+    cfg = data_config(run, _houses(tmp_path / "new.csv", ids), {})
+    dataset = load_new_data(cfg, target_use("table", {}))
+    assert dataset.features == ["sqft", "bedrooms"]
+    assert dataset.id_column == {"column": "id", "guessed": True}
+    frame = prediction_frame(run, dataset, np.linspace(0, 1, 20), 0.5)
+    np.testing.assert_array_equal(frame["id"], ids)  # not the row numbers 0..19
+    assert "column 'id' holds the row ids" in caplog.text
+    assert "could serve a setting" not in caplog.text  # a run's hint: predict does not split
+
+
+def test_predict_numbers_the_rows_of_a_file_without_ids(tmp_path, caplog):
+    data = {"source": "table", "path": "t.csv", "target": "price", "features": None, "id": None}
+    run = _run_folder(tmp_path / "run", data, features=["sqft", "bedrooms"])
+    path = _houses(tmp_path / "new.csv", np.zeros(20))
+    pd.read_csv(path).rename(columns={"id": "note"}).to_csv(path, index=False)
+    dataset = load_new_data(data_config(run, path, {}), target_use("table", {}))
+    np.testing.assert_array_equal(dataset.ids, np.arange(20))
+    assert dataset.id_column is None and "row ids" not in caplog.text

@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
+
+
+class IgnoredColumn(TypedDict):
+    """A table column that is not a feature: why (`reason`) and the setting it could serve
+    (`hint`: split=time data.order=<col> or data.group=<col>), if any."""
+
+    column: str
+    reason: str
+    hint: str | None
+
+
+class IdColumn(TypedDict):
+    """Where the row ids came from: the column, and whether its name chose it (data.id unset)."""
+
+    column: str
+    guessed: bool
 
 
 @dataclass(frozen=True)
@@ -16,7 +32,9 @@ class Dataset:
     (data.group / data.group_key, whose name `group` holds); `order` (n,) holds each row's
     place in time for split=time (data.order, whose name `order_name` holds: numbers or
     datetime64); `repeated_columns` holds the values of a table's non-feature columns whose
-    values repeat across rows, which the leakage check reads.
+    values repeat across rows, which the leakage check reads. `id_column` names the table
+    column the ids came from (None: row numbers), `column_notes` why each ignored column is
+    not a feature.
     """
 
     X: np.ndarray
@@ -31,6 +49,8 @@ class Dataset:
     order: np.ndarray | None = None
     order_name: str | None = None
     repeated_columns: dict[str, np.ndarray] = field(default_factory=dict)
+    id_column: IdColumn | None = None
+    column_notes: list[IgnoredColumn] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.x)

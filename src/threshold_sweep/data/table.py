@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from threshold_sweep.data import Dataset
+from threshold_sweep.data import Dataset, IdColumn, IgnoredColumn
 from threshold_sweep.data.order import missing_order, order_values
 from threshold_sweep.data.validate import (
     TargetUse,
@@ -18,7 +20,14 @@ from threshold_sweep.data.validate import (
 )
 from threshold_sweep.errors import UserError
 
+log = logging.getLogger(__name__)
+
 SUFFIXES = (".csv", ".parquet", ".pq")
+ID_NAME = re.compile(r"^id$|_id$", re.IGNORECASE)  # id, house_id, ID, House_ID
+CAMEL_ID = re.compile(r"[a-z](Id|ID)$")  # houseId, sampleID
+TIME_NAME = re.compile(r"date|time|year|month|day|week|stamp|epoch", re.IGNORECASE)
+MIN_ROW_ID_ROWS = 10  # fewer rows: distinct whole numbers say little
+DATE_SAMPLE = 50  # values parsed to tell a column of dates
 COLUMN_GROUP = 16  # columns gathered before the row-major copy (16 float32 = a cache line)
 ROW_BLOCK = 4096  # rows per copy: a group block stays in cache
 
@@ -35,6 +44,10 @@ class FrameTable:
     def is_numeric(self, column: str) -> bool:
         """Numbers or booleans."""
         return bool(pd.api.types.is_numeric_dtype(self.frame[column]))
+
+    def is_integer(self, column: str) -> bool:
+        """Whole numbers in every cell (an integer dtype: no empty cells, no booleans)."""
+        return bool(pd.api.types.is_integer_dtype(self.frame[column]))
 
     def example(self, column: str) -> str:
         """A first non-empty value, for messages."""
@@ -72,6 +85,12 @@ class ParquetTable:
             or pa.types.is_boolean(kind)
             or pa.types.is_decimal(kind)
         )
+
+    def is_integer(self, column: str) -> bool:
+        """An integer Arrow type (nulls show when the values are read)."""
+        import pyarrow as pa
+
+        return bool(pa.types.is_integer(self.schema.field(column).type))
 
     def example(self, column: str) -> str:
         """A first non-empty value, for messages."""
@@ -144,9 +163,10 @@ def _numeric(
         raise UserError(f"{path.name}: cannot read {role} column(s) as numbers: {error}") from None
 
 
-def load_table(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset:
-    """Load `cfg.path`: target column `cfg.target`, features `cfg.features`, ids `cfg.id`,
-    groups `cfg.group`, the rows' order `cfg.order`."""
+def load_table(cfg: Any, target_use: TargetUse = TargetUse.required, hints: bool = True) -> Dataset:
+    """Load `cfg.path`: target column `cfg.target`, features `cfg.features`, ids `cfg.id` (or a
+    column named id / *_id with a distinct value on every row), groups `cfg.group`, the rows'
+    order `cfg.order` (`hints`: log the settings ignored columns could serve, for a run)."""
     group, order_column = getattr(cfg, "group", None), getattr(cfg, "order", None)
     path, table = _open_table(cfg.path, cfg.id, group)
     named_target = None if target_use == TargetUse.ignored else cfg.target
@@ -157,7 +177,11 @@ def load_table(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset:
         {"data.target": target, "data.id": cfg.id, "data.group": group, "data.order": order_column},
     )
     _check_not_target(named_target, group, order_column)
-    features = _feature_columns(table, path, cfg, named_target)
+    listed = set(_column_list(cfg.features)) if cfg.features is not None else set()
+    id_column = _id_column(table, cfg.id, listed | {named_target, group, order_column})
+    roles = {named_target, id_column and id_column["column"], group, order_column}
+    id_like = _id_like_columns(table, roles | listed) if cfg.features is None else {}
+    features = _feature_columns(table, path, cfg, named_target, id_column, id_like)
     x = _numeric(table, [target], path, "target", np.float64)[:, 0] if target is not None else None
     X = _numeric(table, features, path, "feature", np.float32)  # no float64 copy of the features
     parts = [(X, features)] if x is None else [(x, [target]), (X, features)]
@@ -175,12 +199,16 @@ def load_table(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset:
         x, X = x[keep], X[keep]
         groups = groups[keep] if groups is not None else None
         order = order[keep] if order is not None else None
-    roles = {*features, named_target, cfg.id, group, order_column}
-    dropped = [c for c in table.columns if c not in roles]
+    dropped = [c for c in table.columns if c not in {*features, *roles}]
+    repeated = _repeated_columns(table, dropped, keep)
+    settings = {"data.group": group, "data.order": order_column}
+    notes = _column_notes(table, dropped, id_like, repeated, settings)
+    if hints:
+        _log_hints(notes)
     return Dataset(
         X=X[:, :, None],
         x=x,
-        ids=_row_ids(table, path, cfg.id, keep),
+        ids=_row_ids(table, path, id_column and id_column["column"], keep),
         source=str(path),
         target=named_target,
         features=features,
@@ -189,8 +217,131 @@ def load_table(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset:
         group=group,
         order=order,
         order_name=order_column,
-        repeated_columns=_repeated_columns(table, dropped, keep),
+        repeated_columns=repeated,
+        id_column=id_column,
+        column_notes=notes,
     )
+
+
+def id_name(column: str) -> bool:
+    """Whether the name says id: id, *_id (any case) or camelCase *Id."""
+    name = column.strip()
+    return bool(ID_NAME.search(name) or CAMEL_ID.search(name))
+
+
+def _distinct_and_present(values: np.ndarray) -> bool:
+    """Whether every row has a value and no two rows share one."""
+    return not pd.isna(values).any() and len(pd.unique(values)) == len(values)
+
+
+def _id_column(
+    table: FrameTable | ParquetTable, configured: str | None, taken: set[str | None]
+) -> IdColumn | None:
+    """data.id, or else the first column named id / *_id (`id` itself first) that holds a
+    distinct value on every row and has no other role (`taken`)."""
+    if configured is not None:
+        return {"column": configured, "guessed": False}
+    named = [c for c in table.columns if id_name(c) and c not in taken]
+    for column in sorted(named, key=lambda c: c.strip().lower() != "id"):
+        if _distinct_and_present(table.values(column)):
+            log.warning(
+                "data.id is unset: column %r holds the row ids (its name says id), not a "
+                "feature; set data.id=%s to say so, or list it in data.features=[...] to use "
+                "it as a model input",
+                column,
+                column,
+            )
+            return {"column": column, "guessed": True}
+    return None
+
+
+def counts_rows(values: np.ndarray) -> bool:
+    """Whether whole numbers number the rows: a distinct one on every row (at least
+    MIN_ROW_ID_ROWS rows) that runs through a range without gaps or rises row by row."""
+    values = np.asarray(values)
+    if values.dtype.kind not in "iu" or len(values) < MIN_ROW_ID_ROWS:
+        return False
+    if np.all(np.diff(values) > 0):
+        return True
+    low, high = int(values.min()), int(values.max())
+    return high - low + 1 == len(values) and len(np.unique(values)) == len(values)
+
+
+def _id_like_columns(table: FrameTable | ParquetTable, taken: set[str | None]) -> dict[str, str]:
+    """Numeric columns with no role that look like ids, and why: an id name, or whole numbers
+    that number the rows (these are not features unless data.features lists them)."""
+    found = {}
+    for column in table.columns:
+        if column in taken or not table.is_numeric(column):
+            continue
+        if id_name(column):
+            found[column] = "its name says id"
+        elif table.is_integer(column) and counts_rows(table.values(column)):
+            found[column] = "a different whole number on every row, like a row id"
+    for column, reason in found.items():
+        log.warning(
+            "column %r is not used as a feature: %s; to use it, list every feature with "
+            "data.features=[...]",
+            column,
+            reason,
+        )
+    return found
+
+
+def looks_like_dates(values: np.ndarray) -> bool:
+    """Whether a text column's first values read as dates (as data.order would read them)."""
+    present = [v for v in np.asarray(values, dtype=object)[: DATE_SAMPLE * 4] if not pd.isna(v)]
+    if not present:
+        return False
+    try:
+        parsed = order_values(np.asarray(present[:DATE_SAMPLE], dtype=object), "data.order")
+    except UserError:
+        return False
+    return parsed.dtype.kind == "M"
+
+
+def _time_hint(table: FrameTable | ParquetTable, column: str) -> bool:
+    """Whether a column could order the rows in time: dates, or numbers with a time-like name."""
+    if table.is_numeric(column):
+        return bool(TIME_NAME.search(column)) and table.is_integer(column)
+    kind = np.asarray(table.values(column)[:1]).dtype.kind
+    return kind == "M" or looks_like_dates(table.values(column))
+
+
+def _column_notes(
+    table: FrameTable | ParquetTable,
+    dropped: list[str],
+    id_like: dict[str, str],
+    repeated: dict[str, np.ndarray],
+    settings: dict[str, str | None],
+) -> list[IgnoredColumn]:
+    """Why each ignored column is not a feature, and the setting it could serve (a time
+    split's order or the split's groups) when that setting is unset."""
+    from threshold_sweep.prepare.checks import looks_like_an_entity
+
+    notes: list[IgnoredColumn] = []
+    for column in dropped:
+        reason = id_like.get(column) or (
+            "not listed in data.features" if table.is_numeric(column) else "not numeric"
+        )
+        hint = None
+        if settings["data.order"] is None and _time_hint(table, column):
+            hint = f"split=time data.order={column}"
+        elif (
+            settings["data.group"] is None
+            and column in repeated
+            and looks_like_an_entity(column, repeated[column])
+        ):
+            hint = f"data.group={column}"
+        notes.append({"column": column, "reason": reason, "hint": hint})
+    return notes
+
+
+def _log_hints(notes: list[IgnoredColumn]) -> None:
+    """One INFO line naming the settings ignored columns could serve, if any."""
+    hints = [f"{n['column']} -> {n['hint']}" for n in notes if n["hint"]]
+    if hints:
+        log.info("ignored columns that could serve a setting: %s", "; ".join(hints))
 
 
 def _check_not_target(target: str | None, group: str | None, order: str | None) -> None:
@@ -264,22 +415,29 @@ def _check_named_columns(
 
 
 def _feature_columns(
-    table: FrameTable | ParquetTable, path: Path, cfg: Any, target: str | None
+    table: FrameTable | ParquetTable,
+    path: Path,
+    cfg: Any,
+    target: str | None,
+    id_column: IdColumn | None,
+    id_like: dict[str, str],
 ) -> list[str]:
     """The feature columns: `cfg.features` checked, or every numeric column but target, id,
-    group and order."""
+    group, order and the id-like columns."""
     group, order = getattr(cfg, "group", None), getattr(cfg, "order", None)
+    ids = id_column["column"] if id_column else None
     if cfg.features is None:
-        excluded = {target, cfg.id, group, order}
+        excluded = {target, ids, group, order, *id_like}
         features = [c for c in table.columns if c not in excluded and table.is_numeric(c)]
         if not features:
+            seen = f" (id-like, so left out: {', '.join(id_like)})" if id_like else ""
             raise UserError(
-                f"{path.name}: no numeric feature columns besides target {target!r}; "
+                f"{path.name}: no numeric feature columns besides target {target!r}{seen}; "
                 "list them with data.features=[col1,col2]"
             )
         return features
     features = _column_list(cfg.features)
-    roles = {"target": target, "id": cfg.id, "group": group, "order": order}
+    roles = {"target": target, "id": ids, "group": group, "order": order}
     _check_listed_features(features, table.columns, path, roles)
     return features
 
