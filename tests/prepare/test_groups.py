@@ -155,7 +155,11 @@ def test_prepare_keeps_subjects_together_for_every_threshold(tmp_path):
     assert checks["group"]["column"] == "subject" and checks["group"]["n_groups"] == 120
     assert sum(checks["group"]["groups"].values()) == 120  # each subject in one split
     assert checks["test_rows_in_train"] == 0 and checks["shared_values"] == []
+    assert checks["ignored_columns"] == [] and checks["id_column"] is None
     ungrouped = prepare(compose_config("data=table", f"data.path={path}")).checks
+    # metrics.json names the ignored column and the setting it could serve
+    hint = {"column": "subject", "reason": "not numeric", "hint": "data.group=subject"}
+    assert ungrouped["ignored_columns"] == [hint] and ungrouped["id_column"] is None
     (shared,) = ungrouped["shared_values"]
     assert shared["column"] == "subject" and shared["values"] > 0
     assert shared["test_rows"] == ungrouped["test_rows_in_train"] == ungrouped["test_rows"]

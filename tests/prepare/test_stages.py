@@ -34,6 +34,8 @@ def test_threshold_outside_range_is_rejected():
     with pytest.raises(UserError, match=r"outside the range of x \[1, 3\]"):
         check_threshold(np.array([1.0, 2.0, 3.0]), 3.0)
     check_threshold(np.array([1.0, 2.0, 3.0]), 1.0)
+    with pytest.raises(UserError, match=r"outside the range of price \[1, 3\]"):
+        check_threshold(np.array([1.0, 2.0, 3.0]), 0.5, "price")  # a table's target column
 
 
 def test_too_few_rows_per_class_message_has_the_counts():

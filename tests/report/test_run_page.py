@@ -65,7 +65,7 @@ def test_the_verdict_says_better_than_chance_only_when_the_ci_excludes_it():
 
 def test_the_verdict_says_whether_decisions_beat_the_best_constant_guess():
     both = run_verdict(result_with([0.61, 0.79], ["low", "high"], [], rows=[60, 40]))
-    assert "better than chance and decides better than always answering 'low'**" in both
+    assert "better than chance and decides better than always answering 'low' (by balanced " in both
     ranking_only = run_verdict(result_with([0.61, 0.79], ["low", "high"], [], (0.45, 0.6)))
     assert ranking_only.startswith(
         "**The model ranks the test rows better than chance but decides no better than "
@@ -90,7 +90,10 @@ def test_the_verdict_of_ordered_classes_weighs_mae_and_qwk_against_the_median_cl
     assert "but decides no better than always answering '<=0'**" in noisy
     good = _ordered([0.1, 0.3])
     good["ci"]["test"] |= {"qwk": [0.3, 0.6], "balanced_accuracy": [0.5, 0.7]}
-    assert "and decides better than always answering '<=0'**" in run_verdict(good)
+    assert (
+        "and decides better than always answering '<=0' (by balanced accuracy and MAE and QWK)**"
+        in run_verdict(good)
+    )
     mixed = _ordered([0.1, 0.3])
     assert "decides better than always answering '<=0' by MAE but not by balanced accuracy" in (
         run_verdict(mixed)
@@ -235,3 +238,26 @@ def test_a_120_row_run_opens_by_saying_its_test_set_is_small(tmp_path):
     assert f"{result['test']['n']} test rows" in first and "`split=kfold`" in first
     assert second.startswith("**The model ") and "its decisions: balanced accuracy" in second
     assert "training noise was not measured" in second
+
+
+def test_the_class_balance_section_names_ignored_columns_and_their_settings():
+    from threshold_sweep.report.run_page import _class_balance_section
+
+    result = result_with([0.6, 0.8], ["low", "high"], [])
+    result["class_counts_after_sampling"] = result["class_counts"]
+    result["data_checks"] = {
+        "id_column": {"column": "id", "guessed": True},
+        "ignored_columns": [
+            {"column": "sale_date", "reason": "not numeric", "hint": "split=time data.order=d"},
+            {"column": "hood", "reason": "not numeric", "hint": "data.group=hood"},
+            {"column": "row", "reason": "a different whole number on every row", "hint": None},
+        ],
+    }
+    (line,) = [b for b in _class_balance_section(result).blocks if str(b).startswith("Row ids")]
+    assert line.startswith("Row ids: `id` (chosen by its name, as data.id was unset)")
+    assert "`sale_date` (not numeric; could order a time split: `split=time data.order=d`)" in line
+    assert "`hood` (not numeric; its values repeat like an entity's: `data.group=hood`" in line
+    assert "`row` (a different whole number on every row)." in line
+    del result["data_checks"]  # synthetic data, or a run made before the record existed
+    blocks = _class_balance_section(result).blocks
+    assert not [b for b in blocks if "Row ids" in str(b) or "not used as features" in str(b)]

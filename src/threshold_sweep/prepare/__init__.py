@@ -76,7 +76,7 @@ def load_labelled(cfg: Any) -> Labelled:
     thresholds = parse_thresholds(cfg.label.threshold)
     names = class_names(thresholds, cfg.label.names)
     dataset = load_dataset(cfg.data)
-    check_threshold(dataset.x, thresholds)
+    check_threshold(dataset.x, thresholds, dataset.target or "x")
     return Labelled(dataset, make_labels(dataset.x, thresholds), names, thresholds)
 
 
@@ -338,6 +338,8 @@ def prepare_split(
             dataset.features,
             group=_grouping(dataset, split),
             other_columns=dataset.repeated_columns,
+            ignored=dataset.column_notes,
+            id_column=dataset.id_column,
         ),
         split_record=split_record(
             method, split, counts_before, dataset.order, dataset.order_name, dataset.group

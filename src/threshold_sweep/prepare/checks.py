@@ -11,6 +11,7 @@ from typing import TypedDict
 import numpy as np
 import pandas as pd
 
+from threshold_sweep.data import IdColumn, IgnoredColumn
 from threshold_sweep.prepare.split import Split
 
 _NUMBERED = re.compile(r"^(.*?)(\d+(?:\.\d+)?)$")
@@ -44,7 +45,8 @@ class SharedValues(TypedDict):
 
 class DataChecks(TypedDict):
     """metrics.json's `data_checks`: duplicated test rows, entities on both sides of the
-    split, the grouping and the sequence's columns."""
+    split, the grouping, the sequence's columns, a table's ignored columns (why, and what they
+    could serve) and the column the row ids came from."""
 
     test_rows_in_train: int
     test_rows: int
@@ -52,6 +54,8 @@ class DataChecks(TypedDict):
     columns_look_like_a_series: bool | None
     group: GroupCheck | None
     shared_values: list[SharedValues]
+    ignored_columns: list[IgnoredColumn]
+    id_column: IdColumn | None
 
 
 def rows_seen_in_training(X: np.ndarray, train: np.ndarray, test: np.ndarray) -> int:
@@ -126,9 +130,12 @@ def data_checks(
     *,
     group: GroupCheck | None = None,
     other_columns: Mapping[str, np.ndarray] | None = None,
+    ignored: Sequence[IgnoredColumn] = (),
+    id_column: IdColumn | None = None,
 ) -> DataChecks:
     """The checks of one prepared dataset (`columns`: a table's feature columns, or none;
-    `group`: a grouped split's; `other_columns`: non-feature columns whose values repeat)."""
+    `group`: a grouped split's; `other_columns`: non-feature columns whose values repeat;
+    `ignored` and `id_column`: the table's notes, recorded as they are)."""
     entity_columns = {
         name: values
         for name, values in (other_columns or {}).items()
@@ -143,6 +150,8 @@ def data_checks(
         "shared_values": [
             shared_values(name, values, train, test) for name, values in entity_columns.items()
         ],
+        "ignored_columns": list(ignored),
+        "id_column": id_column,
     }
 
 

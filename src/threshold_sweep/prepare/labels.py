@@ -225,13 +225,15 @@ def make_labels(x: np.ndarray, thresholds: float | Sequence[float]) -> np.ndarra
     return np.searchsorted(edges, np.asarray(x), side="left").astype(np.int64)
 
 
-def check_threshold(x: np.ndarray, thresholds: float | Sequence[float]) -> None:
-    """Reject a threshold that leaves a class empty because it lies outside the range of x."""
+def check_threshold(x: np.ndarray, thresholds: float | Sequence[float], name: str = "x") -> None:
+    """Reject a threshold that leaves a class empty because it lies outside the range of x
+    (`name`: the target column's, for the message)."""
     low, high = float(np.min(x)), float(np.max(x))
     for threshold in np.atleast_1d(thresholds):
         if not low <= threshold < high:
             raise UserError(
-                f"label.threshold={threshold:g} is outside the range of x [{low:g}, {high:g}], "
+                f"label.threshold={threshold:g} is outside the range of {name} "
+                f"[{low:g}, {high:g}], "
                 "so a class would be empty; choose thresholds inside that range"
             )
 

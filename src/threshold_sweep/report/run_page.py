@@ -73,6 +73,7 @@ WIDE_CLASSES = 3  # up to this many classes a table may have a column per class;
 LISTED_CLASSES = 6  # up to this many classes the title and opening lines name every one
 CONFUSIONS_SHOWN = 10  # the largest off-diagonal cells named in words above WIDE_CLASSES
 SMALL_NAMED = 3  # the small test set's first line names this many small classes, then counts
+LISTED_COLUMNS = 12  # ignored columns named in the report; metrics.json has all
 
 
 def long_form(result: RunResult) -> bool:
@@ -435,7 +436,7 @@ def _decision_phrase(checks: list[tuple[str, int, str]], constant: str) -> tuple
     worse = [name for name, side, _ in checks if side < 0]
     guess = f"always answering '{constant}'"
     if len(better) == len(checks):
-        return f"decides better than {guess}", 1
+        return f"decides better than {guess} (by {' and '.join(better)})", 1
     if not better and not worse:
         return f"decides no better than {guess}", 0
     if not better:
@@ -711,10 +712,40 @@ def _split_line(record: dict[str, Any], result: RunResult) -> str:
     )
 
 
+def _ignored_text(note: dict[str, Any]) -> str:
+    """One ignored column: its name, why, and the setting it could serve."""
+    column, hint = note["column"], note.get("hint")
+    if hint is None:
+        use = ""
+    elif hint.startswith("split=time"):
+        use = f"; could order a time split: `{hint}`"
+    else:
+        use = f"; its values repeat like an entity's: `{hint}` keeps each in one split"
+    return f"`{column}` ({note['reason']}{use})"
+
+
+def columns_line(result: RunResult) -> str | None:
+    """Where a table's row ids came from and which columns are not model inputs, why, and the
+    setting each could serve (None when neither applies)."""
+    checks = result.get("data_checks") or {}
+    ignored, ids = checks.get("ignored_columns") or [], checks.get("id_column")
+    parts = []
+    if ids:
+        how = "chosen by its name, as data.id was unset" if ids["guessed"] else "data.id"
+        parts.append(f"Row ids: `{ids['column']}` ({how}), not a model input.")
+    if ignored:
+        shown = "; ".join(_ignored_text(note) for note in ignored[:LISTED_COLUMNS])
+        more = len(ignored) - LISTED_COLUMNS
+        rest = f"; and {more} more (`metrics.json` data_checks.ignored_columns)" if more > 0 else ""
+        parts.append(f"Columns not used as features: {shown}{rest}.")
+    return " ".join(parts) or None
+
+
 def _class_balance_section(result: RunResult) -> Section:
     """Class counts per split, natural and after sampling."""
     record = split_of(result)
     blocks: list[Any] = [] if record.get("method") == "time" else [_split_line(record, result)]
+    blocks += filter(None, [columns_line(result)])
     if "cumulative" in result:
         blocks.append(
             "Every split keeps its natural balance: the cumulative head trains on every "
