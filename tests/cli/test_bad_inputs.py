@@ -211,6 +211,15 @@ CASES = {
         ],
         "outside the range of price [1, 199]",
     ),
+    "too few per split of a table's target": (
+        lambda t: [
+            "data=table",
+            "data.path=" + csv(t, "price" + GOOD_ROWS[1:]),
+            "data.target=price",
+            "label.threshold=197",
+        ],
+        "move the threshold toward the median of price",
+    ),
     "only a row counter besides the target": (
         lambda t: [
             "data=table",

@@ -49,6 +49,10 @@ def test_too_few_rows_per_class_message_has_the_counts():
         match=re.escape("train high=3, validation high=1, test high=2 < label.min_per_split=5"),
     ):
         check_class_counts(counts, 5000, 5)
+    with pytest.raises(UserError, match=r"the median of x, add data"):
+        check_class_counts(counts, 5000, 5)
+    with pytest.raises(UserError, match=r"toward the median of price, add data"):
+        check_class_counts(counts, 5000, 5, target="price")  # a table's target column
 
 
 @pytest.mark.parametrize("n", [50, 997, 5000])

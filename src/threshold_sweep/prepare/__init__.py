@@ -145,7 +145,8 @@ def strata_hint(labelled: Labelled, cfg: Any, method: str, minimum: int) -> str:
     if fewest < minimum:
         return ""
     return (
-        f"; or split.n_bins={k}, which stratifies the split on {k} quantile bins of x: every "
+        f"; or split.n_bins={k}, which stratifies the split on {k} quantile bins of "
+        f"{dataset.target or 'x'}: every "
         f"class then has at least {fewest} rows in each split"
     )
 
@@ -203,7 +204,8 @@ def prepare_folds(cfg: Any) -> list[tuple[Fold, PreparedData]]:
     else:
         folds = kfold_splits(dataset.x, cfg.split, dataset.groups, labelled.y)
     everything = {"all rows": class_counts(labelled.y, labelled.names)}
-    check_class_counts(everything, labelled.thresholds, int(cfg.label.min_per_split))
+    minimum, target = int(cfg.label.min_per_split), dataset.target or "x"
+    check_class_counts(everything, labelled.thresholds, minimum, target=target)
     method = split_method(cfg)
     return [(fold, prepare_split(labelled, fold.split, cfg, method, 1)) for fold in folds]
 
@@ -263,7 +265,8 @@ def _check_cut_counts(
     label.bins that leaves every class `minimum` rows in each split of `rows`."""
     cuts = labelled.cuts
     if cuts is None:
-        check_class_counts(counts, labelled.thresholds, minimum)
+        target = labelled.dataset.target or "x"
+        check_class_counts(counts, labelled.thresholds, minimum, target=target)
         return
     if all(c >= minimum for split in counts.values() for c in split.values()):
         return

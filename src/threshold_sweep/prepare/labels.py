@@ -249,10 +249,15 @@ def check_class_counts(
     threshold: Any,
     min_per_split: int,
     setting: str | None = None,
-    fix: str = "move the threshold toward the median of x, add data, or lower label.min_per_split",
+    fix: str | None = None,
+    target: str = "x",
 ) -> None:
     """Reject a threshold that leaves a class with fewer than `min_per_split` rows in a split
-    (`setting` names what made the thresholds when it is not label.threshold; `fix` the way out)."""
+    (`setting` names what made the thresholds when it is not label.threshold; `fix` the way out,
+    by default toward the median of the `target` column)."""
+    fix = fix or (
+        f"move the threshold toward the median of {target}, add data, or lower label.min_per_split"
+    )
     short = [
         f"{split} {name}={count}"
         for split, counts in counts_per_split.items()
