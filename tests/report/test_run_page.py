@@ -253,7 +253,10 @@ def test_the_class_balance_section_names_ignored_columns_and_their_settings():
             {"column": "row", "reason": "a different whole number on every row", "hint": None},
         ],
     }
-    (line,) = [b for b in _class_balance_section(result).blocks if str(b).startswith("Row ids")]
+    result["target"] = "price"
+    blocks = _class_balance_section(result).blocks
+    assert blocks[0].startswith("Split: random, stratified on price's quantile bins")
+    (line,) = [b for b in blocks if str(b).startswith("Row ids")]
     assert line.startswith("Row ids: `id` (chosen by its name, as data.id was unset)")
     assert "`sale_date` (not numeric; could order a time split: `split=time data.order=d`)" in line
     assert "`hood` (not numeric; its values repeat like an entity's: `data.group=hood`" in line

@@ -700,15 +700,17 @@ def _split_line(record: dict[str, Any], result: RunResult) -> str:
     """One line on a random, grouped or k-fold split."""
     if "cross_validation" in result:
         return _kfold_line(result)
+    target = result.get("target") or "x"  # a table's target column by its name
     if record.get("group"):
         group = (result.get("data_checks") or {}).get("group") or {}
         count = f" each of its {group['n_groups']} values is in one split," if group else ""
         return (
-            f"Split: {split_description(record)}:{count} whole groups mixed on x's quantile bins."
+            f"Split: {split_description(record)}:{count} whole groups mixed on {target}'s "
+            "quantile bins."
         )
     return (
-        "Split: random, stratified on x's quantile bins, so each split has about the same "
-        "distribution of x."
+        f"Split: random, stratified on {target}'s quantile bins, so each split has about the "
+        f"same distribution of {target}."
     )
 
 
