@@ -133,10 +133,12 @@ def test_predict_without_target_and_at_the_tuned_cutoff(sweep, tmp_path):
     folder = run_dir(sweep[0], 1000)
     expected = _test_rows_file(folder, tmp_path / "unlabelled.npz", with_target=False)
     tuned = json.loads((folder / "metrics.json").read_text())["tuned_cutoff"]["cutoff"]
-    args = [str(folder), "--data", "unlabelled.npz", "--output", "out/scored.csv", "--cutoff",
+    args = [str(folder), "--data", "unlabelled.npz", "--out", "out/scored.csv", "--cutoff",
             "tuned", "data.sequences_key=signals"]  # fmt: skip
     done = run_app(args, tmp_path, module="threshold_sweep.cli.predict")
     assert done.returncode == 0, done.stderr
+    assert f"{len(expected)} rows scored -> out/scored.csv" in done.stderr
+    assert not (folder / "predictions").exists()  # --out: nothing beside the run
     got = pd.read_csv(tmp_path / "out" / "scored.csv")
     assert list(got.columns) == ["id", "y_score", "y_pred", "label_pred"]
     np.testing.assert_allclose(got["y_score"], expected["y_score"], rtol=1e-5, atol=1e-6)
@@ -151,7 +153,8 @@ def test_predict_without_target_and_at_the_tuned_cutoff(sweep, tmp_path):
         ("good", ["data.colour=red"], r"unknown setting\(s\) data.colour for new.npz"),
         ("good", ["--cutoff", "high"], r"--cutoff 'high': give a number in \[0, 1\] or 'tuned'"),
         ("none", [], r"--data: file not found: new.npz"),
-        ("good", ["--output", "new.npz"], r"--output new.npz is the --data file"),
+        ("good", ["--out", "new.npz"], r"--out new.npz is the --data file"),
+        ("good", ["--output", "new.npz"], r"--out new.npz is the --data file"),
         ("good", ["data.target_key=y"], r"no array 'y' in new.npz"),
         ("text", [], r"--data: notes.txt is neither .npz nor .csv/.parquet"),
     ],
@@ -170,7 +173,8 @@ def test_predict_rejects_bad_input_in_one_line(sweep, tmp_path, make, extra, mes
     lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "Traceback" not in done.stderr
     assert pytest.importorskip("re").search(message, lines[0]), lines[0]
-    assert not list(tmp_path.glob("*.predictions.csv"))
+    assert not (folder / "predictions" / f"{Path(data).stem}.csv").exists()
+    assert not list(tmp_path.glob("*.csv"))  # nothing written where the command ran
 
 
 def test_predict_a_table_run_checks_the_feature_columns(table_csv, tmp_path):
@@ -188,7 +192,10 @@ def test_predict_a_table_run_checks_the_feature_columns(table_csv, tmp_path):
     shuffled.to_csv(tmp_path / "new.csv", index=False)
     done = run_app([str(folder), "--data", "new.csv"], tmp_path, "threshold_sweep.cli.predict")
     assert done.returncode == 0, done.stderr
-    got = pd.read_csv(tmp_path / "new.predictions.csv", dtype={"id": str})
+    written = folder / "predictions" / "new.csv"  # beside the run, not in the current folder
+    assert f"rows scored -> {written} (" in done.stderr
+    assert not list(tmp_path.glob("*.predictions.csv"))
+    got = pd.read_csv(written, dtype={"id": str})
     expected = pd.read_csv(folder / "predictions.csv", dtype={"id": str}).set_index("id")
     common = got.set_index("id").loc[expected.index]  # the run's test rows, columns reordered
     np.testing.assert_allclose(common["y_score"], expected["y_score"], rtol=1e-5, atol=1e-6)
@@ -232,7 +239,7 @@ def test_predict_a_multiclass_run_reproduces_its_class_scores(three_class_run, t
     args = [str(folder), "--data", "new.npz", "data.sequences_key=signals", "data.id_key=ids"]
     done = run_app(args, tmp_path, "threshold_sweep.cli.predict")
     assert done.returncode == 0, done.stderr
-    got = pd.read_csv(tmp_path / "new.predictions.csv")
+    got = pd.read_csv(folder / "predictions" / "new.csv")
     for k in range(3):
         np.testing.assert_allclose(got[f"score_{k}"], expected[f"score_{k}"], rtol=1e-5, atol=1e-6)
     assert (got["y_pred"] == expected["y_pred"]).mean() > 0.99

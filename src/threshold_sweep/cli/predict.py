@@ -13,10 +13,12 @@ from threshold_sweep.errors import UserError
 if TYPE_CHECKING:
     import pandas as pd
 
+PREDICTIONS_DIR = "predictions"  # in the run folder: one CSV per scored data file
+
 EXAMPLES = """examples:
-  threshold-sweep-predict outputs/runs/<time> --data new.npz
+  threshold-sweep-predict outputs/runs/<time> --data new.npz   # -> <run>/predictions/new.csv
   threshold-sweep-predict outputs/multirun/<time>/label.threshold=1000 --data new.csv \\
-      --output scored.csv --cutoff tuned
+      --out scored.csv --cutoff tuned
   threshold-sweep-predict RUN --data new.npz data.sequences_key=signals data.id_key=ids
   threshold-sweep-predict CUMULATIVE_RUN --data new.npz --threshold 1000      # P(x > 1000)
   threshold-sweep-predict CUMULATIVE_RUN --data new.npz --threshold 100,1000  # p_above_* only
@@ -66,9 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("run_dir", type=Path, help="a run folder holding model.keras")
     parser.add_argument("--data", type=Path, required=True, help=".npz, .csv or .parquet file")
     parser.add_argument(
+        "--out",
         "--output",
+        dest="output",
+        metavar="PATH",
         type=Path,
-        help="CSV to write, - for stdout (default: <data file stem>.predictions.csv here)",
+        help=f"CSV to write, - for stdout (default: RUN_DIR/{PREDICTIONS_DIR}/<data stem>.csv)",
     )
     parser.add_argument(
         "--cutoff",
@@ -97,7 +102,7 @@ def predict_and_write(args: argparse.Namespace, output: Path) -> pd.DataFrame:
         raise UserError("--batch-size must be at least 1")
     to_stdout = str(output) == "-"
     if not to_stdout and output.resolve() == args.data.resolve():
-        raise UserError(f"--output {output} is the --data file; choose another output file")
+        raise UserError(f"--out {output} is the --data file; choose another output file")
     from threshold_sweep.predict import predict_file
 
     thresholds = threshold_values(args.threshold)
@@ -121,11 +126,16 @@ def scored_text(frame: pd.DataFrame) -> str:
     return f"columns: {', '.join(columns)}"
 
 
+def default_output(run_dir: Path, data: Path) -> Path:
+    """Where predictions go without --out: beside the run, named by the data file."""
+    return run_dir / PREDICTIONS_DIR / f"{data.stem}.csv"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Write the predictions CSV; exit 2 with one line on bad input."""
+    """Write the predictions CSV and print where; exit 2 with one line on bad input."""
     args = build_parser().parse_intermixed_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    output = args.output or Path(f"{args.data.stem}.predictions.csv")
+    output = args.output or default_output(args.run_dir, args.data)
     try:
         frame = predict_and_write(args, output)
     except UserError as error:
@@ -133,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {message}", file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"error: cannot write {error.filename or output}: {error.strerror}", file=sys.stderr)
+        where = error.filename or output
+        print(f"error: cannot write {where}: {error.strerror}; give --out PATH", file=sys.stderr)
         return 2
     where = "stdout" if str(output) == "-" else output
     print(f"{len(frame)} rows scored -> {where} ({scored_text(frame)})", file=sys.stderr)
