@@ -301,7 +301,7 @@ def test_a_column_named_id_holds_the_ids_and_is_no_feature(tmp_path, caplog):
     path = houses(tmp_path, id=np.arange(40) + 100_000)
     data = load_dataset(table_cfg(path, target="price"))
     assert data.features == ["sqft", "bedrooms"]
-    np.testing.assert_array_equal(data.ids, np.arange(40) + 100_000)
+    np.testing.assert_array_equal(data.ids, (np.arange(40) + 100_000).astype(str))  # as data.id
     assert data.id_column == {"column": "id", "guessed": True}
     (warning,) = id_warnings(caplog)
     assert warning.startswith("data.id is unset: column 'id' holds the row ids")
@@ -384,3 +384,10 @@ def test_ignored_columns_say_which_setting_they_could_serve(tmp_path, caplog):
     assert "sale_date -> split=time data.order=sale_date" in caplog.text
     ordered = load_dataset(table_cfg(path, target="price", order="sale_date"))
     assert ordered.column_notes == [{"column": "note", "reason": "not numeric", "hint": None}]
+
+
+def test_a_guessed_id_column_of_a_csv_keeps_its_text(tmp_path):
+    path = houses(tmp_path, n=12, id=[f"{i:03d}" for i in range(12)])
+    assert pd.read_csv(path)["id"].iloc[7] == 7  # as pandas alone would read it
+    data = load_dataset(table_cfg(path, target="price"))
+    assert data.ids[7] == "007" and data.features == ["sqft", "bedrooms"]

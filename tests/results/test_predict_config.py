@@ -134,7 +134,7 @@ def test_predict_takes_the_files_own_ids_and_never_the_id_column_as_a_feature(tm
     assert dataset.features == ["sqft", "bedrooms"]
     assert dataset.id_column == {"column": "id", "guessed": True}
     frame = prediction_frame(run, dataset, np.linspace(0, 1, 20), 0.5)
-    np.testing.assert_array_equal(frame["id"], ids)  # not the row numbers 0..19
+    np.testing.assert_array_equal(frame["id"], ids.astype(str))  # not the row numbers 0..19
     assert "column 'id' holds the row ids" in caplog.text
     assert "could serve a setting" not in caplog.text  # a run's hint: predict does not split
 

@@ -168,8 +168,11 @@ def load_table(cfg: Any, target_use: TargetUse = TargetUse.required, hints: bool
     column named id / *_id with a distinct value on every row), groups `cfg.group`, the rows'
     order `cfg.order` (`hints`: log the settings ignored columns could serve, for a run)."""
     group, order_column = getattr(cfg, "group", None), getattr(cfg, "order", None)
-    path, table = _open_table(cfg.path, cfg.id, group)
     named_target = None if target_use == TargetUse.ignored else cfg.target
+    listed = set(_column_list(cfg.features)) if cfg.features is not None else set()
+    taken = listed | {named_target, group, order_column}
+    guessed = _id_named_header(cfg.path, taken) if cfg.id is None else []
+    path, table = _open_table(cfg.path, cfg.id, group, *guessed)  # ids as text: 007 stays 007
     target = named_target if _has_target(table, named_target, target_use) else None
     _check_named_columns(
         table,
@@ -177,8 +180,7 @@ def load_table(cfg: Any, target_use: TargetUse = TargetUse.required, hints: bool
         {"data.target": target, "data.id": cfg.id, "data.group": group, "data.order": order_column},
     )
     _check_not_target(named_target, group, order_column)
-    listed = set(_column_list(cfg.features)) if cfg.features is not None else set()
-    id_column = _id_column(table, cfg.id, listed | {named_target, group, order_column})
+    id_column = _id_column(table, cfg.id, taken)
     roles = {named_target, id_column and id_column["column"], group, order_column}
     id_like = _id_like_columns(table, roles | listed) if cfg.features is None else {}
     features = _feature_columns(table, path, cfg, named_target, id_column, id_like)
@@ -229,6 +231,27 @@ def id_name(column: str) -> bool:
     return bool(ID_NAME.search(name) or CAMEL_ID.search(name))
 
 
+def _id_named_header(path_value: str, taken: set[str | None]) -> list[str]:
+    """A CSV's columns named like ids that have no other role, to read as text ([] for other
+    files, or when the header cannot be read: opening the file reports why)."""
+    path = Path(str(path_value)).expanduser()
+    if path.suffix.lower() != ".csv":
+        return []
+    try:
+        header = pd.read_csv(path, nrows=0).columns
+    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return []
+    return [str(c) for c in header if id_name(str(c)) and str(c) not in taken]
+
+
+def _reads_as_numbers(table: FrameTable | ParquetTable, column: str) -> bool:
+    """Whether a column is numeric, or text (an id read as text) whose every value is a number."""
+    if table.is_numeric(column):
+        return True
+    values = pd.Series(table.values(column)).dropna()
+    return bool(len(values)) and bool(pd.to_numeric(values, errors="coerce").notna().all())
+
+
 def _distinct_and_present(values: np.ndarray) -> bool:
     """Whether every row has a value and no two rows share one."""
     return not pd.isna(values).any() and len(pd.unique(values)) == len(values)
@@ -272,10 +295,12 @@ def _id_like_columns(table: FrameTable | ParquetTable, taken: set[str | None]) -
     that number the rows (these are not features unless data.features lists them)."""
     found = {}
     for column in table.columns:
-        if column in taken or not table.is_numeric(column):
+        if column in taken:
             continue
-        if id_name(column):
+        if id_name(column) and _reads_as_numbers(table, column):
             found[column] = "its name says id"
+        elif not table.is_numeric(column):
+            continue
         elif table.is_integer(column) and counts_rows(table.values(column)):
             found[column] = "a different whole number on every row, like a row id"
     for column, reason in found.items():
