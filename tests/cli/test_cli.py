@@ -189,9 +189,13 @@ def test_a_config_error_leaves_no_run_folder_for_a_report_to_count(tmp_path):
     done = run_app(["label.threshold=1e9", "data.n_samples=300"], tmp_path)
     assert done.returncode == 2 and "outside the range of x" in done.stderr
     assert "Logging error" not in done.stderr  # the log file closed before its folder went
-    runs = tmp_path / "outputs" / "runs"
-    assert list(runs.iterdir()) == []
-    report = run_app([str(runs)], tmp_path, module="threshold_sweep.cli.report")
+    assert list(tmp_path.iterdir()) == []  # not even outputs/runs/, made for that run
+    (tmp_path / "outputs" / "runs" / "other").mkdir(parents=True)  # another run's, say
+    done = run_app(["label.threshold=1e9", "data.n_samples=300"], tmp_path)
+    assert done.returncode == 2 and list((tmp_path / "outputs" / "runs").iterdir()) == [
+        tmp_path / "outputs" / "runs" / "other"
+    ]
+    report = run_app(["outputs"], tmp_path, module="threshold_sweep.cli.report")
     assert report.returncode == 2 and "no runs under" in report.stderr
 
 

@@ -17,8 +17,9 @@ from threshold_sweep.layout import ERROR_TXT, METRICS_JSON, SUMMARY_MD
 log = logging.getLogger(__name__)
 
 EXIT_FAILURE = 1
-# single-run folders this process created (not there before the run): a config error removes them
-_CREATED: set[Path] = set()
+# A single run's folder -> the topmost folder made for it (a config error removes them). Module
+# state is safe here: Hydra runs a single run in the process that called on_run_start.
+_CREATED: dict[Path, Path] = {}
 
 
 def _stop(message: str) -> None:
@@ -61,9 +62,18 @@ def _sweep_start(callback: Callback) -> float:
     return getattr(callback, "_started", float("inf")) - 1
 
 
-def created_for_run(run_dir: Path) -> bool:
-    """Whether this command created `run_dir` for a single run (it did not exist before)."""
-    return Path(run_dir).resolve() in _CREATED
+def created_for_run(run_dir: Path) -> Path | None:
+    """The topmost folder this command made for the single run `run_dir` (`run_dir` itself or
+    an ancestor that did not exist either); None when `run_dir` existed before."""
+    return _CREATED.get(Path(run_dir).resolve())
+
+
+def _first_missing(folder: Path) -> Path | None:
+    """The topmost of `folder` and its ancestors that does not exist (None if `folder` does)."""
+    missing = None
+    while not folder.exists():
+        missing, folder = folder, folder.parent
+    return missing
 
 
 def _check_writable(directory: str, key: str) -> None:
@@ -87,10 +97,10 @@ class SweepSummaryCallback(Callback):
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         """A single run's folder must be writable before anything runs."""
         run_dir = Path(config.hydra.run.dir).resolve()
-        new = not run_dir.exists()
+        top = _first_missing(run_dir)
         _check_writable(config.hydra.run.dir, "hydra.run.dir")
-        if new:
-            _CREATED.add(run_dir)
+        if top is not None:
+            _CREATED[run_dir] = top
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """A sweep's folder must be writable before any job starts."""

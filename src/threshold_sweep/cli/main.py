@@ -197,8 +197,9 @@ def resume_command(args: list[str], job: Job) -> str:
 def _record_user_error(job: Job, error: UserError) -> None:
     """A configuration error: a single run's new folder goes (it holds no run, so no report may
     count it); a sweep's job, or a folder that held anything else, keeps it in error.txt."""
-    if job.sweep_dir is None and created_for_run(job.out_dir) and _holds_no_run(job.out_dir):
-        _remove_run_folder(job.out_dir)
+    made = created_for_run(job.out_dir) if job.sweep_dir is None else None
+    if made is not None and _holds_no_run(job.out_dir):
+        _remove_run_folder(job.out_dir, made)
     else:
         write_text(job.out_dir / ERROR_TXT, f"{error}\n")
 
@@ -212,8 +213,9 @@ def _holds_no_run(out_dir: Path) -> bool:
     return all(p.name in START_UP_FILES or p.suffix == ".log" for p in out_dir.iterdir())
 
 
-def _remove_run_folder(out_dir: Path) -> None:
-    """Delete a run folder, first closing the log files Hydra opened in it."""
+def _remove_run_folder(out_dir: Path, made: Path) -> None:
+    """Delete a run folder, first closing the log files Hydra opened in it, then the folders
+    made for it up to `made` (outputs/runs/) that are left empty."""
     for logger in (logging.getLogger(), log):
         for handler in list(logger.handlers):
             filename = getattr(handler, "baseFilename", None)
@@ -221,6 +223,13 @@ def _remove_run_folder(out_dir: Path) -> None:
                 logger.removeHandler(handler)
                 handler.close()
     shutil.rmtree(out_dir, ignore_errors=True)
+    folder = out_dir.resolve().parent
+    while folder.is_relative_to(made):
+        try:
+            folder.rmdir()  # only if empty: another run may have started in it
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def _fail_on_write(job: Job, error: OSError) -> None:
