@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -450,6 +451,26 @@ def prices_csv(path: Path, n: int, seed: int = 11) -> Path:
     frame["price"] = price
     frame.to_csv(path, index=False)
     return path
+
+
+def write_failed_run(
+    folder: Path,
+    data: dict[str, Any],
+    overrides: list[str] = (),
+    mode: str = "RUN",
+    split: str = "random",
+) -> Path:
+    """A failed run folder with Hydra's record: its resolved config, overrides and mode."""
+    import yaml
+
+    (folder / ".hydra").mkdir(parents=True)
+    config = {"seed": 0, "data": data, "split": {"method": split}, "label": {"threshold": 100}}
+    (folder / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config))
+    (folder / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(list(overrides)))
+    hydra = {"hydra": {"mode": mode, "job": {"num": 0}}}
+    (folder / ".hydra" / "hydra.yaml").write_text(yaml.safe_dump(hydra))
+    (folder / "error.txt").write_text("boom\n")
+    return folder
 
 
 def write_assessed_run(

@@ -13,7 +13,7 @@ import pytest
 
 from threshold_sweep.io import write_atomic
 
-from conftest import HELPER_PATH, run_app, run_cli
+from conftest import HELPER_PATH, run_app, run_cli, write_failed_run
 
 
 def csv(tmp: Path, text: str, name: str = "d.csv") -> str:
@@ -595,6 +595,43 @@ def test_bad_input(case, tmp_path):
     sweeps = tmp_path / "outputs" / "multirun"  # a sweep's job keeps error.txt for its summary
     for folder in sweeps.glob("*/*") if sweeps.exists() else []:
         assert (folder / "error.txt").exists() and not (folder / "metrics.json").exists()
+
+
+SYNTHETIC = {"_target_": "threshold_sweep.data.synthetic_data", "n_samples": 600}
+TABLE = {"_target_": "threshold_sweep.data.table_data", "path": "a.csv", "target": "x"}
+
+
+def mixed_runs(tmp: Path) -> list[str]:
+    """A folder holding runs of two different data sources, as the report's argument."""
+    write_failed_run(tmp / "runs" / "s", SYNTHETIC, ["label.threshold=100"])
+    write_failed_run(tmp / "runs" / "t", TABLE, ["data=table", "data.path=a.csv"])
+    return [str(tmp / "runs")]
+
+
+# The other commands' refusals: (module, arguments, the one error line's text)
+OTHER_COMMANDS = {
+    "report of runs of different data": (
+        "threshold_sweep.cli.report",
+        mixed_runs,
+        "runs of different data: synthetic (1 run) vs data.path=a.csv (1 run); pass --force",
+    ),
+    "report of a folder without runs": (
+        "threshold_sweep.cli.report",
+        lambda t: [str(t)],
+        "(no metrics.json or error.txt found); give a folder written by threshold-sweep",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(OTHER_COMMANDS))
+def test_other_commands_refuse_in_one_line(case, tmp_path):
+    module, make_args, message = OTHER_COMMANDS[case]
+    done = run_app(make_args(tmp_path), tmp_path, module=module)
+    assert done.returncode == 2, done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if line.strip()]
+    assert line.startswith("error:") and message in line, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert not list(tmp_path.rglob("summary.md"))  # nothing half-written
 
 
 def test_the_command_line_sample_names_cases_of_the_table():

@@ -4,34 +4,13 @@ them (unless --force), naming what differs; keys a sweep varied are its settings
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from threshold_sweep.results.read import find_run_dirs, mixed_data, run_origin
 
-from conftest import run_app
+from conftest import run_app, write_failed_run
 
 SYNTHETIC = {"_target_": "threshold_sweep.data.synthetic_data", "n_samples": 600, "length": 16}
 TABLE = {"_target_": "threshold_sweep.data.table_data", "path": "a.csv", "target": "x"}
-
-
-def failed_run(
-    folder: Path,
-    data: dict[str, Any],
-    overrides: list[str] = (),
-    mode: str = "RUN",
-    split: str = "random",
-) -> Path:
-    """A failed run folder with Hydra's record: its resolved config, overrides and mode."""
-    (folder / ".hydra").mkdir(parents=True)
-    config = {"seed": 0, "data": data, "split": {"method": split}, "label": {"threshold": 100}}
-    (folder / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config))
-    (folder / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(list(overrides)))
-    hydra = {"hydra": {"mode": mode, "job": {"num": 0}}}
-    (folder / ".hydra" / "hydra.yaml").write_text(yaml.safe_dump(hydra))
-    (folder / "error.txt").write_text("boom\n")
-    return folder
 
 
 def report(root: Path, *extra: str):
@@ -42,9 +21,9 @@ def report(root: Path, *extra: str):
 def test_the_report_refuses_runs_of_different_data_in_one_line(tmp_path):
     runs = tmp_path / "runs"
     for name in ("s1", "s2"):
-        failed_run(runs / name, SYNTHETIC, ["label.threshold=100"])
+        write_failed_run(runs / name, SYNTHETIC, ["label.threshold=100"])
     for name in ("t1", "t2", "t3"):
-        failed_run(runs / name, TABLE, ["data=table", "data.path=a.csv"])
+        write_failed_run(runs / name, TABLE, ["data=table", "data.path=a.csv"])
     done = report(runs)
     assert done.returncode == 2
     assert done.stderr == (
@@ -58,12 +37,12 @@ def test_the_report_refuses_runs_of_different_data_in_one_line(tmp_path):
 
 
 def test_a_different_split_or_target_is_named(tmp_path):
-    failed_run(tmp_path / "random", TABLE)
-    failed_run(tmp_path / "kfold", TABLE, split="kfold")
+    write_failed_run(tmp_path / "random", TABLE)
+    write_failed_run(tmp_path / "kfold", TABLE, split="kfold")
     assert mixed_data(find_run_dirs(tmp_path)) == (
         "runs of different splits: split=kfold (1 run) vs split=random (1 run)"
     )
-    failed_run(tmp_path / "price", {**TABLE, "target": "price"})
+    write_failed_run(tmp_path / "price", {**TABLE, "target": "price"})
     assert mixed_data(find_run_dirs(tmp_path)) == (
         "runs of different labels and splits: data.target=x, split=kfold (1 run) vs "
         "data.target=price, split=random (1 run) vs data.target=x, split=random (1 run)"
@@ -73,11 +52,11 @@ def test_a_different_split_or_target_is_named(tmp_path):
 def test_thresholds_seeds_and_swept_data_keys_are_settings_not_different_data(tmp_path):
     for threshold in (100, 1000):  # single runs at two thresholds and seeds: a manual sweep
         data = {**SYNTHETIC, "seed": threshold}
-        failed_run(tmp_path / f"t{threshold}", data, [f"label.threshold={threshold}"])
+        write_failed_run(tmp_path / f"t{threshold}", data, [f"label.threshold={threshold}"])
     sweep = tmp_path / "sizes"  # a sweep over data.n_samples varies the data on purpose
     for n in (600, 1200):
         data = {**SYNTHETIC, "n_samples": n}
-        failed_run(sweep / f"data.n_samples={n}", data, [f"data.n_samples={n}"], "MULTIRUN")
+        write_failed_run(sweep / f"data.n_samples={n}", data, [f"data.n_samples={n}"], "MULTIRUN")
     runs = find_run_dirs(tmp_path)
     assert len(runs) == 4 and mixed_data(runs) == ""
     assert run_origin(sweep / "data.n_samples=600") == sweep
