@@ -88,15 +88,15 @@ import json, os, sys, time
 from threshold_sweep.model.runtime import import_tensorflow
 import_tensorflow()
 import threshold_sweep.evaluate.assess, threshold_sweep.report.run_page
-import threshold_sweep.run as run
-fit = run.train_run_model
+import threshold_sweep.pipeline.stages as stages
+fit = stages.train_run_model
 def timed_fit(cfg, data, out_dir, callbacks):
     start = time.process_time()
     trained = fit(cfg, data, out_dir, callbacks)
     with open(os.environ["CPU_LOG"], "a") as log:
         log.write(json.dumps({"run": str(out_dir), "cpu": time.process_time() - start}) + "\\n")
     return trained
-run.train_run_model = timed_fit
+stages.train_run_model = timed_fit
 from threshold_sweep.cli.interrupt import main
 sys.argv = ["threshold-sweep", *sys.argv[1:]]
 main()

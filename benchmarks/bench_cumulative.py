@@ -6,7 +6,8 @@
    of epochs (train.early_stopping=false): a dedicated single-threshold run at the median of x
    (`label.threshold=<median>`) and a cumulative run with 20 thresholds (`model.head=cumulative
    label.bins=21`), alternating, `--repeats` times each (medians reported), each through
-   `threshold_sweep.run.run_experiment` with a config composed as the CLI composes it. Per run:
+   `threshold_sweep.pipeline.runner.run_experiment` with a config composed as the CLI composes
+   it. Per run:
    timing.json (train, evaluate/report and total seconds), the wall and CPU seconds
    (time.process_time, all threads) of run_experiment and of the fit, the wall and CPU seconds
    of each epoch, of the selection metrics each epoch computes, of every assess() call and of
@@ -96,16 +97,16 @@ def instrumented(recorder: Recorder):
     """Time the fits, selection metrics, assess() calls and per-threshold folders of a run."""
     import importlib
 
-    from threshold_sweep import cumulative_run, run
     from threshold_sweep.model import monitor
+    from threshold_sweep.pipeline import stages
+    from threshold_sweep.pipeline.modes import cumulative
 
     assess = importlib.import_module("threshold_sweep.evaluate.assess")
     patches = [
-        (run, "_train", "fit"),
-        (cumulative_run, "_train", "fit"),
+        (stages, "train_run_model", "fit"),
         (assess, "assess", "assess"),
-        (cumulative_run, "write_threshold_run", "write_threshold_run"),
-        (cumulative_run, "_curve", "curve"),
+        (cumulative, "write_threshold_run", "write_threshold_run"),
+        (cumulative, "_curve", "curve"),
     ]
     originals = [(module, name, getattr(module, name)) for module, name, _ in patches]
     originals.append((monitor, "selection_callback", monitor.selection_callback))
@@ -173,7 +174,7 @@ def test_roc_auc(metrics: dict[str, Any], near: float) -> list[float]:
 def one_run(overrides: list[str], out_dir: Path, near: float = 100.0) -> dict[str, Any]:
     """One run_experiment in this process: its timing.json, wall, CPU and instrumented calls
     (and the test ROC-AUC at the threshold nearest `near`)."""
-    from threshold_sweep.run import run_experiment
+    from threshold_sweep.pipeline.runner import run_experiment
 
     cfg = compose(*overrides)
     recorder = Recorder()

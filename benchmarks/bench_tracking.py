@@ -26,7 +26,7 @@ def one_job(cfg, out_dir: Path, tracked: bool, cwd: str) -> tuple[float, float]:
     """Wall and CPU seconds of one run (with its MLflow run when `tracked`)."""
     from omegaconf import open_dict
 
-    from threshold_sweep.run import run_experiment
+    from threshold_sweep.pipeline.runner import run_experiment
     from threshold_sweep.tracking.job import job_run
 
     with open_dict(cfg):

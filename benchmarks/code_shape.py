@@ -120,16 +120,15 @@ def shape(word: str) -> dict:
     graph = {name: imported_modules(name, path, known) for name, path in known.items()}
     # a submodule importing its own parent package is how Python loads it: not a cycle
     graph = {
-        name: {t for t in targets if not name.startswith(t + ".")} for name, targets in graph.items()
+        name: {t for t in targets if not name.startswith(t + ".")}
+        for name, targets in graph.items()
     }
     lengths = {name: len(path.read_text().splitlines()) for name, path in known.items()}
     longest = sorted(
         ((n, f"{module}.{fn}") for module, path in known.items() for fn, n in functions(path)),
         reverse=True,
     )
-    with_word = sorted(
-        name for name, path in known.items() if word in path.read_text().lower()
-    )
+    with_word = sorted(name for name, path in known.items() if word in path.read_text().lower())
     return {
         "modules": len(known),
         "import_cycles": strongly_connected(graph),

@@ -112,7 +112,7 @@ def test_a_ctrl_c_that_broke_an_import_still_marks_the_run_unfinished(tmp_path, 
 
     # a KeyboardInterrupt inside a module's import leaves it half-initialised: importing it
     # again raises (scipy.ndimage: NameError); None in sys.modules makes any import fail
-    monkeypatch.setitem(sys.modules, "threshold_sweep.run", None)
+    monkeypatch.setitem(sys.modules, "threshold_sweep.pipeline.record", None)
     monkeypatch.setattr(sys, "argv", ["threshold-sweep", "label.threshold=100"])
     job = main.Job(out_dir=tmp_path, cwd=str(tmp_path), sweep_dir=None)
     with pytest.raises(SystemExit) as stopped:

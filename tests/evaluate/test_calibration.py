@@ -16,7 +16,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from threshold_sweep.evaluate import calibration as cal
 from threshold_sweep.evaluate.chance import chance_levels
 from threshold_sweep.evaluate.task import Task
-from threshold_sweep.run import predictions_frame
+from threshold_sweep.pipeline.stages import predictions_frame
 
 NAMES = ("low", "high")
 

@@ -304,7 +304,7 @@ def test_one_vs_rest_auc_from_the_sparse_product_equals_sklearn_with_tied_scores
 def test_default_ordinal_keys_leave_the_config_fingerprint_of_older_runs_alone():
     from omegaconf import OmegaConf
 
-    from threshold_sweep.run import config_fingerprint
+    from threshold_sweep.pipeline.record import config_fingerprint
 
     from conftest import compose_config
 

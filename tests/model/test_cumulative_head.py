@@ -98,6 +98,7 @@ def test_cumulative_targets_and_the_selection_metrics_match_scikit_learn():
 
 def test_a_dense_grid_needs_rows_on_both_sides_of_each_threshold_not_in_every_class():
     from threshold_sweep.errors import UserError
+    from threshold_sweep.pipeline.modes.cumulative import PLAN
     from threshold_sweep.prepare import prepare, threshold_sides
 
     from conftest import compose_config
@@ -105,7 +106,7 @@ def test_a_dense_grid_needs_rows_on_both_sides_of_each_threshold_not_in_every_cl
     close = ("label.quantiles=[0.2,0.201,0.5,0.8]", "data.n_samples=1500")
     with pytest.raises(UserError, match=r"label.quantiles=\[0.2,0.201,0.5,0.8\] leaves too few"):
         prepare(compose_config(*close))  # the class between 0.2 and 0.201 has ~1 row a split
-    data = prepare(compose_config(*close, "model.head=cumulative"))
+    data = prepare(compose_config(*close, "model.head=cumulative"), PLAN)  # the head's plan
     assert len(data.thresholds) == 4
     for name, rows in data.split.items():
         sides = threshold_sides(data.y[rows], data.thresholds)

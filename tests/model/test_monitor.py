@@ -141,7 +141,7 @@ def test_validation_loss_keeps_epoch_one_where_the_default_monitor_keeps_a_bette
 ):
     import pandas as pd
 
-    from threshold_sweep.run import run_experiment
+    from threshold_sweep.pipeline.runner import run_experiment
 
     runs = {}
     for monitor in ("val_loss", "val_roc_auc"):

@@ -236,7 +236,7 @@ def test_a_finer_stratification_is_suggested_when_it_gives_every_class_enough_ro
 def test_unset_bins_keep_the_fingerprint_of_runs_made_before_them():
     from omegaconf import OmegaConf
 
-    from threshold_sweep.run import config_fingerprint
+    from threshold_sweep.pipeline.record import config_fingerprint
 
     cfg = compose_config("label.threshold=[100,1000]")
     older = OmegaConf.to_container(cfg, resolve=True)

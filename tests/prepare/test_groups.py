@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from threshold_sweep.errors import UserError
+from threshold_sweep.pipeline.record import config_fingerprint
 from threshold_sweep.prepare import prepare
 from threshold_sweep.prepare.split import (
     FOLD_TOLERANCE,
@@ -20,7 +21,6 @@ from threshold_sweep.prepare.split import (
     groups_in_several_splits,
     split_rows,
 )
-from threshold_sweep.run import config_fingerprint
 
 from conftest import compose_config, subjects_csv
 

@@ -20,10 +20,10 @@ from threshold_sweep.data.arrays import load_arrays
 from threshold_sweep.data.order import order_values
 from threshold_sweep.data.table import load_table
 from threshold_sweep.errors import UserError
+from threshold_sweep.pipeline.record import config_fingerprint
 from threshold_sweep.prepare import prepare
 from threshold_sweep.prepare.balance import balance_drift
 from threshold_sweep.prepare.split import check_time_order, split_rows
-from threshold_sweep.run import config_fingerprint
 
 from conftest import compose_config, timeline_csv
 

@@ -23,6 +23,8 @@ from threshold_sweep.data import load_dataset
 from threshold_sweep.evaluate.assess import assess
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_csv, write_json
+from threshold_sweep.pipeline.record import DataRecord, run_record
+from threshold_sweep.pipeline.stages import predictions_frame
 from threshold_sweep.prepare import prepare
 from threshold_sweep.report.plots import (
     CELL_TEXT_CLASSES,
@@ -39,7 +41,6 @@ from threshold_sweep.report.run_page import (
     thresholds_title,
     write_run_report,
 )
-from threshold_sweep.run import predictions_frame, run_record
 
 from conftest import compose_config
 
@@ -105,7 +106,9 @@ def made_up_run(tmp_path, n_classes: int, n_samples: int, collapse: bool = True)
             logits[:, 1::2] -= 5.0
         scores = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
         frames[name] = predictions_frame(data, task, rows, scores, 0.5)
-    result = assess(run_record(cfg, data, task, TRAINED, frames), frames, cfg.evaluate)
+    result = assess(
+        run_record(cfg, DataRecord.of(data), task, TRAINED, frames), frames, cfg.evaluate
+    )
     folder = tmp_path / f"k{n_classes}"
     write_json(folder / "metrics.json", result)
     write_csv(folder / "predictions.csv", frames["test"])

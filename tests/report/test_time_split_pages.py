@@ -17,13 +17,14 @@ from threshold_sweep.evaluate.assess import assess
 from threshold_sweep.evaluate.diagnostics import diagnostic_flags
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_csv, write_json
+from threshold_sweep.pipeline.record import DataRecord, run_record
+from threshold_sweep.pipeline.stages import predictions_frame
 from threshold_sweep.prepare import prepare
 from threshold_sweep.report.document import to_markdown
 from threshold_sweep.report.html import write_run_html
 from threshold_sweep.report.run_page import run_document
 from threshold_sweep.results.read import load_run
 from threshold_sweep.results.rows import metric_columns, tracked_metrics
-from threshold_sweep.run import predictions_frame, run_record
 
 from conftest import compose_config, timeline_csv
 
@@ -65,7 +66,9 @@ def assessed_run(tmp_path, drift: bool, *overrides: str):
             logits = rng.normal(0, 1, (len(rows), task.n_classes)) + np.eye(task.n_classes)[y]
             scores = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
         frames[name] = predictions_frame(data, task, rows, scores, 0.5)
-    result = assess(run_record(cfg, data, task, TRAINED, frames), frames, cfg.evaluate)
+    result = assess(
+        run_record(cfg, DataRecord.of(data), task, TRAINED, frames), frames, cfg.evaluate
+    )
     return result, frames, pd.read_csv(path)
 
 

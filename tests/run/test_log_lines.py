@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from threshold_sweep.logs import every_record, from_background, held_logs
+from threshold_sweep.pipeline.messages import class_counts_text, log_prepared
 from threshold_sweep.preload import BACKGROUND
-from threshold_sweep.run import class_counts_text, log_prepared
 
 log = logging.getLogger("threshold_sweep.test")
 

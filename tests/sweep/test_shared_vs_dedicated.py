@@ -4,6 +4,8 @@ predictions) without a model; one slow test trains a tiny cumulative and a dedic
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -73,9 +75,19 @@ def write_cumulative(root: Path, gains: dict[float, float], extra: tuple[str, ..
     for threshold, gain in gains.items():
         folder = parent / "thresholds" / f"threshold={threshold:g}"
         frames = {split: _binary_frame(split, threshold, gain, 1) for split in SPLITS}
-        overrides = [f"label.threshold={threshold:g}", "model.head=cumulative"]
-        _write(folder, overrides, frames, ["low", "high"], threshold)
+        _write(folder, [], frames, ["low", "high"], threshold)
+        mark_threshold_run(folder, threshold)
     return parent
+
+
+def mark_threshold_run(folder: Path, threshold: float) -> None:
+    """What marks a per-threshold folder as the head's: its metrics.json `cumulative` section
+    (which output, the parent), and no Hydra folder of its own."""
+    result = json.loads((folder / "metrics.json").read_text())
+    grid = [float(t) for t in GRID]
+    result["cumulative"] = {"thresholds": grid, "output": grid.index(threshold), "parent": "../.."}
+    (folder / "metrics.json").write_text(json.dumps(result))
+    shutil.rmtree(folder / ".hydra")
 
 
 def write_dedicated(

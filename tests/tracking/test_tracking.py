@@ -264,7 +264,7 @@ def test_params_are_flat_and_within_mlflow_limits():
 
 
 def test_tracking_and_tensorboard_off_keep_the_config_fingerprint():
-    from threshold_sweep.run import config_fingerprint
+    from threshold_sweep.pipeline.record import config_fingerprint
 
     plain = config_fingerprint(compose_config())
     assert config_fingerprint(compose_config("tracking=mlflow")) == plain

@@ -143,7 +143,8 @@ def _set_default_threads(cfg: DictConfig) -> None:
 
 def _run_or_skip(cfg: DictConfig, job: Job) -> None:
     """Run the experiment into a cleared folder, or skip it if resume finds it complete."""
-    from threshold_sweep.run import clear_run_folder, is_complete, run_experiment
+    from threshold_sweep.pipeline.record import clear_run_folder, is_complete
+    from threshold_sweep.pipeline.runner import run_experiment
     from threshold_sweep.tracking.job import job_run
 
     if cfg.resume and is_complete(job.out_dir, cfg):
@@ -159,7 +160,7 @@ def _finished(job: Job, cfg: DictConfig) -> bool:
     """Whether the job's folder holds its finished run; False when the Ctrl-C broke an import
     the check needs (a half-imported module fails again on import): the run never started."""
     try:
-        from threshold_sweep.run import is_complete
+        from threshold_sweep.pipeline.record import is_complete
     except Exception:
         return False
     return is_complete(job.out_dir, cfg)

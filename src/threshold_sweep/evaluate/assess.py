@@ -108,10 +108,16 @@ def assess(
     assessed["overfitting"] = overfitting(assessed, float(cfg.max_gap))  # with the test CIs
     assessed["overfitting_max_gap"] = float(cfg.max_gap)
     if references:
-        n_train = sum(result["class_counts"]["train"].values())
-        cnn = (y_true, scores, y_pred)
+        cnn, first = (y_true, scores, y_pred), references[0]
         assessed["reference"] = reference_section(
-            task, cnn, references, n_train, float(cfg.cutoff), cfg.bootstrap, inputs
+            task,
+            cnn,
+            references,
+            first.n_train,
+            float(cfg.cutoff),
+            cfg.bootstrap,
+            inputs,
+            first.trained_on,
         )
     assessed["diagnostics"] = diagnostic_flags(assessed)
     assessed["warnings"] = run_warnings(assessed, int(cfg.min_class_rows), float(cfg.max_gap))

@@ -71,6 +71,7 @@ def reference_section(
     cutoff: float,
     boot: Any,
     inputs: Mapping[str, Any] | None = None,
+    trained_on: str = TRAINED_ON,
 ) -> ReferenceSection:
     """metrics.json's `reference` section: every reference model, and the best of them
     (`inputs`: Task.ordinal_inputs of the test rows, for the ordinal metrics of k classes)."""
@@ -80,7 +81,7 @@ def reference_section(
     }
     best = best_reference(models, task.ranking_metric)
     return {
-        "trained_on": TRAINED_ON,
+        "trained_on": trained_on,
         "n_train": int(n_train),
         "compared_on": list(compared_metrics(task)),
         "models": models,

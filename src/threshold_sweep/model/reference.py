@@ -99,6 +99,8 @@ class ReferenceScores:
     scores: np.ndarray  # positive-class probability (binary) or one column per class
     seconds: float
     cpu_seconds: float  # of the fitting thread (not its OpenMP workers, if threads > 1)
+    n_train: int  # the rows it was fitted on (a k-fold run: the folds' mean)
+    trained_on: str = TRAINED_ON
 
 
 def flattened(X: np.ndarray) -> np.ndarray:
@@ -150,7 +152,7 @@ def fit_reference(
     seconds, cpu_seconds = time.perf_counter() - started, time.thread_time() - cpu_started
     log.info("reference %s: fitted on %d rows in %.1f s", model.name, len(rows.y_train), seconds)
     scores = positive_scores(np.asarray(proba, dtype=np.float64))
-    return ReferenceScores(model, scores, seconds, cpu_seconds)
+    return ReferenceScores(model, scores, seconds, cpu_seconds, len(rows.y_train))
 
 
 def fit_references(

@@ -29,7 +29,7 @@ from threshold_sweep.prepare.labels import (
     quantile_levels,
     quantile_setting,
 )
-from threshold_sweep.prepare.sampling import TrainingRows
+from threshold_sweep.prepare.sampling import RESAMPLE, SamplingPlan, TrainingRows
 from threshold_sweep.prepare.split import Split, split_rows
 from threshold_sweep.prepare.standardize import Standardizer, check_transform
 from threshold_sweep.thresholds import DEFAULT_THRESHOLD
@@ -100,8 +100,8 @@ def split_method(cfg: Any) -> str:
     return str(getattr(cfg.split.method, "value", cfg.split.method))
 
 
-def prepare(cfg: Any) -> PreparedData:
-    """Load, label, split once, resample the training split, fit the standardizer.
+def prepare(cfg: Any, plan: SamplingPlan = RESAMPLE) -> PreparedData:
+    """Load, label, split once, resample the training split as `plan` asks, fit the scaler.
 
     With label.bins or label.quantiles the labels come after the split: the cuts are
     quantiles of the training rows' x (the split is stratified on x, so it needs no labels).
@@ -117,9 +117,9 @@ def prepare(cfg: Any) -> PreparedData:
         labelled = label_by_cuts(dataset, cfg.label, levels, split.train)
     minimum = int(cfg.label.min_per_split)
     try:
-        return prepare_split(labelled, split, cfg, method, minimum)
+        return prepare_split(labelled, split, cfg, method, minimum, plan)
     except UserError as error:
-        if is_cumulative(cfg):  # k-fold and finer strata do not apply to a cumulative head
+        if plan.per_threshold:  # k-fold and finer strata do not apply to one output a threshold
             raise
         finer = strata_hint(labelled, cfg, method, minimum) if isinstance(error, TooFewRows) else ""
         hint = kfold_hint(labelled, minimum) if method != "time" else rolling_hint(labelled, cfg)
@@ -286,7 +286,12 @@ def _check_cut_counts(
 
 
 def prepare_split(
-    labelled: Labelled, split: Split, cfg: Any, method: str, min_per_split: int
+    labelled: Labelled,
+    split: Split,
+    cfg: Any,
+    method: str,
+    min_per_split: int,
+    plan: SamplingPlan = RESAMPLE,
 ) -> PreparedData:
     """One split's class counts, resampled training rows, standardizer and checks."""
     dataset, y, names = labelled.dataset, labelled.y, labelled.names
@@ -298,26 +303,8 @@ def prepare_split(
             name: counts for name, counts in counts_before.items() if name != "test"
         }
     )
-    if is_cumulative(cfg):  # every threshold's two sides need rows, not every class
-        sides = {
-            name: threshold_sides(y[rows], labelled.thresholds) for name, rows in split.items()
-        }
-        setting = labelled.cuts.setting if labelled.cuts else None
-        check_class_counts(
-            {name: counts for name, counts in sides.items() if name in checked},
-            labelled.thresholds,
-            min_per_split,
-            setting=setting,
-            fix="use fewer or less extreme thresholds, add data, or lower label.min_per_split",
-        )
-    else:
-        _check_cut_counts(
-            labelled,
-            checked,
-            {name: rows for name, rows in split.items() if name in checked},
-            min_per_split,
-        )
-    training = bind(cfg.sampling, "sampling")(split.train, y)
+    _check_split_counts(labelled, split, checked, min_per_split, plan)
+    training = _training_rows(cfg, split, y, plan)
     counts_after = dict(counts_before)
     counts_after["train"] = class_counts(y[training.indices], names)
     transform = cfg.data.get("transform", "none")
@@ -351,10 +338,42 @@ def prepare_split(
     )
 
 
-def is_cumulative(cfg: Any) -> bool:
-    """Whether the model has a cumulative head (one output per threshold)."""
-    head = cfg.model.get("head", "probability")
-    return str(getattr(head, "value", head)) == "cumulative"
+def _check_split_counts(
+    labelled: Labelled,
+    split: Split,
+    checked: dict[str, dict[str, int]],
+    min_per_split: int,
+    plan: SamplingPlan,
+) -> None:
+    """Every checked split holds min_per_split rows of each class (of each threshold's side,
+    when the plan asks per threshold)."""
+    y = labelled.y
+    if plan.per_threshold:  # every threshold's two sides need rows, not every class
+        sides = {
+            name: threshold_sides(y[rows], labelled.thresholds) for name, rows in split.items()
+        }
+        setting = labelled.cuts.setting if labelled.cuts else None
+        check_class_counts(
+            {name: counts for name, counts in sides.items() if name in checked},
+            labelled.thresholds,
+            min_per_split,
+            setting=setting,
+            fix="use fewer or less extreme thresholds, add data, or lower label.min_per_split",
+        )
+        return
+    _check_cut_counts(
+        labelled,
+        checked,
+        {name: rows for name, rows in split.items() if name in checked},
+        min_per_split,
+    )
+
+
+def _training_rows(cfg: Any, split: Split, y: np.ndarray, plan: SamplingPlan) -> TrainingRows:
+    """The training rows sampling.strategy makes, or every training row once, unweighted."""
+    if not plan.resample:
+        return TrainingRows(indices=split.train, class_weight=None)
+    return bind(cfg.sampling, "sampling")(split.train, y)
 
 
 def threshold_sides(y: np.ndarray, thresholds: list[float]) -> dict[str, int]:

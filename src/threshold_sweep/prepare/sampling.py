@@ -20,6 +20,17 @@ class TrainingRows:
     class_weight: dict[int, float] | None
 
 
+@dataclass(frozen=True)
+class SamplingPlan:
+    """What a run mode asks of the training split and of the class counts prepare checks."""
+
+    resample: bool = True  # False: every training row once, unweighted (the mode weights them)
+    per_threshold: bool = False  # check each threshold's two sides, not each class
+
+
+RESAMPLE = SamplingPlan()  # the default plan: sampling.strategy on the training split
+
+
 def resampled(
     train_indices: np.ndarray, y_train: np.ndarray, strategy: str, seed: int
 ) -> TrainingRows:

@@ -48,18 +48,33 @@ def find_run_dirs(root: Path) -> list[Path]:
     return sorted({marker.parent for marker in markers} | set(started))
 
 
-def cumulative_parent(run_dir: Path) -> Path | None:
-    """The model.head=cumulative run whose per-threshold folder (thresholds/threshold=<t>/)
-    `run_dir` is; None for any other run folder."""
+def threshold_run_of(run_dir: Path) -> dict[str, Any] | None:
+    """The metrics.json `cumulative` section (output, parent) that marks `run_dir` as one
+    threshold's run folder of a model.head=cumulative run (thresholds/threshold=<t>/); None
+    for any other folder."""
     folder = Path(run_dir)
-    parent = folder.parent
-    named = parent.name == THRESHOLDS and folder.name.startswith("threshold=")
-    return parent.parent if named and (parent.parent / ".hydra").is_dir() else None
+    if folder.parent.name != THRESHOLDS or not folder.name.startswith("threshold="):
+        return None
+    try:
+        section = json.loads((folder / METRICS_JSON).read_text()).get("cumulative")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return section if isinstance(section, dict) and "output" in section else None
+
+
+def cumulative_parent(run_dir: Path) -> Path | None:
+    """The model.head=cumulative Hydra run whose per-threshold folder `run_dir` is (its
+    metrics.json names the parent); None for any other run folder."""
+    if threshold_run_of(run_dir) is None:
+        return None
+    parent = Path(run_dir).parent.parent  # the section's parent: "../.."
+    return parent if (parent / ".hydra").is_dir() else None
 
 
 def read_overrides(run_dir: Path) -> dict[str, str]:
     """The run's command-line overrides (from Hydra's .hydra/overrides.yaml) as key -> value;
-    a cumulative run's per-threshold folder adds its parent's, but for the threshold grid."""
+    a cumulative run's per-threshold folder has its threshold and head, and its parent's
+    overrides but for the threshold grid."""
     own = _own_overrides(run_dir)
     parent = cumulative_parent(run_dir)
     if parent is None:
@@ -106,7 +121,12 @@ def config_values(run_dir: Path, keys: list[str]) -> dict[str, str]:
 
 
 def _own_overrides(run_dir: Path) -> dict[str, str]:
-    """The overrides in the run folder's own .hydra/overrides.yaml, bookkeeping left out."""
+    """The overrides in the run folder's own .hydra/overrides.yaml, bookkeeping left out (a
+    per-threshold folder's: its threshold and head, from its metrics.json)."""
+    section = threshold_run_of(run_dir)
+    if section is not None:
+        threshold = section["thresholds"][section["output"]]
+        return {"label.threshold": f"{threshold:g}", "model.head": "cumulative"}
     path = run_dir / ".hydra" / "overrides.yaml"
     if not path.exists():
         return {}

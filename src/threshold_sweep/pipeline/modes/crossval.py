@@ -13,22 +13,21 @@ every repeat's out-of-fold predictions).
 from __future__ import annotations
 
 import logging
-import shutil
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from omegaconf import OmegaConf
 
 from threshold_sweep import layout
-from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
-from threshold_sweep.io import write_csv, write_json
-from threshold_sweep.model.runtime import import_tensorflow
-from threshold_sweep.preload import in_background, preload
+from threshold_sweep.io import write_csv
+from threshold_sweep.model.reference import TRAINED_ON
+from threshold_sweep.pipeline import stages
+from threshold_sweep.pipeline.modes.base import Evaluation, Fitted, Prepared, Unit
+from threshold_sweep.pipeline.record import DataRecord, data_summary, run_record
+from threshold_sweep.preload import in_background
 from threshold_sweep.prepare import PreparedData, prepare_folds, split_method
 from threshold_sweep.prepare.checks import pooled_checks
 from threshold_sweep.prepare.folds import Fold
@@ -42,36 +41,6 @@ FOLD_METRICS = ("roc_auc", "balanced_accuracy", "accuracy", "mcc", "f1", "macro_
 def fold_dir(out_dir: Path, fold: Fold) -> Path:
     """The folder of one fold's model, standardization and history."""
     return Path(out_dir) / layout.FOLDS / fold.name
-
-
-def _fold_frames(
-    fold: Fold,
-    data: PreparedData,
-    task: Task,
-    cfg: Any,
-    folder: Path,
-    keras_callbacks: Callable[[], list[Any]] | None,
-) -> tuple[dict[str, pd.DataFrame], Any, list[Any]]:
-    """Train one fold's CNN beside its reference models; its frames (with the fold), model."""
-    from threshold_sweep import run
-
-    folder.mkdir(parents=True, exist_ok=True)
-    fitting_references = in_background("references", run.fit_run_references, cfg, data)
-    trained = run.train_run_model(cfg, data, folder, keras_callbacks)
-    frames = run.score_splits(trained, data, task, cfg)
-    trained.model.save(folder / layout.MODEL)
-    write_json(folder / layout.STANDARDIZATION, data.standardizer.to_dict())
-    frames = {
-        name: frame.assign(repeat=fold.repeat + 1, fold=fold.index + 1)
-        for name, frame in frames.items()
-    }
-    log.info(
-        "fold %s: held-out ROC-AUC %s on %d rows",
-        fold.name,
-        _ranking_text(frames["test"], task),
-        len(frames["test"]),
-    )
-    return frames, trained, fitting_references.result()
 
 
 def _ranking_text(frame: pd.DataFrame, task: Task) -> str:
@@ -94,7 +63,8 @@ def _pooled_frames(
 
 
 def _pooled_references(done: list[tuple[Fold, list[Any]]]) -> list[Any]:
-    """The first repeat's reference scores, every fold's held-out rows in fold order."""
+    """The first repeat's reference scores, every fold's held-out rows in fold order (each
+    fitted on its fold's training rows: n_train is the folds' mean)."""
     mine = [references for fold, references in done if fold.repeat == 0]
     pooled = []
     for position, first in enumerate(mine[0]):
@@ -105,6 +75,8 @@ def _pooled_references(done: list[tuple[Fold, list[Any]]]) -> list[Any]:
                 scores=np.concatenate([part.scores for part in parts]),
                 seconds=sum(part.seconds for part in parts),
                 cpu_seconds=sum(part.cpu_seconds for part in parts),
+                n_train=round(np.mean([part.n_train for part in parts])),
+                trained_on="in each fold, " + TRAINED_ON,
             )
         )
     return pooled
@@ -151,24 +123,6 @@ def cross_validation_section(
     }
 
 
-def _pooled_data(first: PreparedData, done_data: list[tuple[Fold, PreparedData]]) -> Any:
-    """The first fold's PreparedData with the first repeat's class counts and data checks
-    (held-out rows seen in training, shared id values) summed over its folds."""
-    mine = [data for fold, data in done_data if fold.repeat == 0]
-
-    def summed(kind: str) -> dict[str, dict[str, int]]:
-        return {
-            split: {name: sum(getattr(d, kind)[split][name] for d in mine) for name in first.names}
-            for split in layout.SPLITS
-        }
-
-    pooled = replace(first, counts_before=summed("counts_before"))
-    splits = [data.split for data in mine]
-    columns = first.dataset.repeated_columns
-    checks = pooled_checks([data.checks for data in mine], splits, columns)
-    return replace(pooled, counts_after=summed("counts_after"), checks=checks)
-
-
 def kfold_record(cfg: Any, dataset: Any) -> dict[str, Any]:
     """metrics.json's split section of a k-fold or rolling-origin run (no drift test)."""
     rolling = split_method(cfg) == "rolling"
@@ -185,9 +139,7 @@ def kfold_record(cfg: Any, dataset: Any) -> dict[str, Any]:
 
 def _kfold_summary(first: PreparedData, done_data: list[tuple[Fold, PreparedData]], cfg: Any):
     """data_summary.json of a k-fold run: the data, and every fold's sizes and class counts."""
-    from threshold_sweep import run
-
-    summary = run.data_summary(first, cfg)
+    summary = data_summary(first, cfg)
     summary["split_sizes"] = {"all": len(first.dataset)}
     summary["split_fractions"] = None
     rolling = split_method(cfg) == "rolling"
@@ -233,79 +185,98 @@ def _log_folds(cfg: Any, n_rows: int, n_tested: int) -> None:
     )
 
 
-def run_cross_validated(
-    cfg: Any,
-    out_dir: Path,
-    sweep_dir: Path | None = None,
-    keras_callbacks: Callable[[], list[Any]] | None = None,
-) -> RunResult:
-    """Every fold's CNN and references; the run folder of their pooled out-of-fold scores."""
-    from threshold_sweep import run
-
-    clock = run.Clock()
-    out_dir = Path(out_dir)
-    prepared = prepare_folds(cfg)
+def pooled_record(cfg: Any, prepared: list[tuple[Fold, PreparedData]]) -> DataRecord:
+    """The first repeat's folds as one record: class counts and data checks (held-out rows
+    seen in training, shared id values) summed over its folds, the k-fold split section."""
     first = prepared[0][1]
-    task = Task.of_run(first.names, cfg.evaluate, first.thresholds)
-    write_json(out_dir / layout.DATA_SUMMARY, _kfold_summary(first, prepared, cfg))
-    held_out = np.sort(np.concatenate([d.split.test for f, d in prepared if f.repeat == 0]))
-    write_csv(out_dir / layout.TEST_IDS, pd.DataFrame({"id": first.dataset.ids[held_out]}))
-    _log_folds(cfg, len(first.dataset), len(held_out))
-    clock.mark("prepare")
-    import_tensorflow()
-    evaluation_imports = preload(run.EVALUATION_MODULES)
-    done, done_references, first_trained, epochs = [], [], None, []
-    for fold, data in prepared:
-        frames, trained, references = _fold_frames(
-            fold, data, task, cfg, fold_dir(out_dir, fold), keras_callbacks
-        )
-        first_trained = first_trained or trained
-        done.append((fold, frames))
-        epochs.append({"best_epoch": trained.best_epoch, "epochs_run": trained.epochs_run})
-        done_references.append((fold, references))
-        if fold is not prepared[0][0]:
-            trained.model = None  # only the first fold's model stays in memory
-    clock.mark("train")
-    evaluation_imports.join()
-    frames = _pooled_frames(done, 0)
-    for split, name in layout.PREDICTIONS.items():
-        write_csv(out_dir / name, frames[split])
-    if int(cfg.split.repeats) > 1:
-        every = pd.concat([frames["test"] for _, frames in done], ignore_index=True)
-        write_csv(out_dir / layout.REPEATS_PREDICTIONS, every)
-    shutil.copyfile(fold_dir(out_dir, prepared[0][0]) / layout.HISTORY, out_dir / layout.HISTORY)
-    clock.mark("score")
-    pooled = _pooled_data(first, prepared)
-    held_out = np.concatenate([d.split.test for f, d in prepared if f.repeat == 0])
-    test_first = replace(first, split=replace(first.split, test=held_out))
-    references = _pooled_references(done_references)
-    run.write_reference_predictions(out_dir, test_first, task, references)
-    clock.mark("reference")
+    mine = [data for fold, data in prepared if fold.repeat == 0]
 
-    from threshold_sweep.evaluate.assess import assess
-    from threshold_sweep.report.run_page import write_run_report
-
-    summary = run.run_record(cfg, pooled, task, first_trained, frames)
-    summary["split"] = kfold_record(cfg, first.dataset)
-    summary["cross_validation"] = cross_validation_section(done, task, cfg)
-    summary["cross_validation"]["training_per_fold"] = epochs  # `training` is the first fold's
-    if split_method(cfg) == "rolling":  # which dates each fold trained on and tested
-        summary["cross_validation"]["time"] = {
-            fold.name: {"splits": data.split_record["splits"], "drift": data.split_record["drift"]}
-            for fold, data in prepared
+    def summed(kind: str) -> dict[str, dict[str, int]]:
+        return {
+            split: {name: sum(getattr(d, kind)[split][name] for d in mine) for name in first.names}
+            for split in layout.SPLITS
         }
-    result = assess(summary, frames, cfg.evaluate, references)
-    if "reference" in result:  # fitted once per fold, on that fold's training rows
-        result["reference"]["n_train"] = round(
-            result["reference"]["n_train"] / sum(fold.repeat == 0 for fold, _ in prepared)
-        )
-        result["reference"]["trained_on"] = "in each fold, " + result["reference"]["trained_on"]
-    history = pd.read_csv(out_dir / layout.HISTORY)
-    config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
-    write_run_report(
-        out_dir, result, history, frames, config_yaml, run.index_link(out_dir, sweep_dir)
+
+    columns = first.dataset.repeated_columns
+    checks = pooled_checks([data.checks for data in mine], [d.split for d in mine], columns)
+    return replace(
+        DataRecord.of(first),
+        counts_before=summed("counts_before"),
+        counts_after=summed("counts_after"),
+        checks=checks,
+        split_record=kfold_record(cfg, first.dataset),
     )
-    clock.mark("report")
-    run.write_results(out_dir, result, clock, references)
-    run.log_headline(result, out_dir)
-    return result
+
+
+def _held_out(prepared: list[tuple[Fold, PreparedData]]) -> np.ndarray:
+    """The first repeat's held-out rows, fold after fold."""
+    return np.concatenate([data.split.test for fold, data in prepared if fold.repeat == 0])
+
+
+def _time_section(prepared: list[tuple[Fold, PreparedData]]) -> dict[str, Any]:
+    """split=rolling: which dates each fold trained on and tested, and its drift test."""
+    return {
+        fold.name: {"splits": data.split_record["splits"], "drift": data.split_record["drift"]}
+        for fold, data in prepared
+    }
+
+
+class CrossValidated:
+    """split=kfold / split=rolling: a model per fold, scored on the pooled held-out rows."""
+
+    def units(self, cfg: Any, out_dir: Path) -> Prepared:
+        """Every fold of every repeat, prepared on the data loaded once."""
+        prepared = prepare_folds(cfg)
+        first = prepared[0][1]
+        task = Task.of_run(first.names, cfg.evaluate, first.thresholds)
+        held_out = np.sort(_held_out(prepared))
+        _log_folds(cfg, len(first.dataset), len(held_out))
+        units = [Unit(data, fold_dir(out_dir, fold), fold) for fold, data in prepared]
+        summary = _kfold_summary(first, prepared, cfg)
+        return Prepared(units, task, summary, first.dataset.ids[held_out], prepared)
+
+    def fit(self, cfg: Any, prepared: Prepared, unit: Unit, callbacks: Any) -> Fitted:
+        """Train one fold's model beside its references; score and save it, keep its frames."""
+        data, folder, fold = unit.data, unit.folder, unit.fold
+        folder.mkdir(parents=True, exist_ok=True)
+        references = in_background("references", stages.fit_run_references, cfg, data)
+        trained = stages.train_run_model(cfg, data, folder, callbacks)
+        frames = stages.score_splits(trained, data, prepared.task, cfg)
+        stages.save_model(folder, trained, data)
+        frames = {
+            name: frame.assign(repeat=fold.repeat + 1, fold=fold.index + 1)
+            for name, frame in frames.items()
+        }
+        log.info(
+            "fold %s: held-out ROC-AUC %s on %d rows",
+            fold.name,
+            _ranking_text(frames["test"], prepared.task),
+            len(frames["test"]),
+        )
+        if unit is not prepared.units[0]:
+            trained.model = None  # only the first fold's model stays in memory
+        return Fitted(unit, trained, frames, references.result())
+
+    def combine(self, cfg: Any, prepared: Prepared, fitted: list[Fitted]) -> Evaluation:
+        """The first repeat's pooled out-of-fold frames and references, the folds' spread."""
+        done = [(one.unit.fold, one.frames) for one in fitted]
+        frames = _pooled_frames(done, 0)
+        references = _pooled_references([(one.unit.fold, one.references) for one in fitted])
+        record = run_record(
+            cfg, pooled_record(cfg, prepared.context), prepared.task, fitted[0].trained, frames
+        )
+        section = cross_validation_section(done, prepared.task, cfg)
+        section["training_per_fold"] = [  # `training` is the first fold's
+            {"best_epoch": one.trained.best_epoch, "epochs_run": one.trained.epochs_run}
+            for one in fitted
+        ]
+        if split_method(cfg) == "rolling":
+            section["time"] = _time_section(prepared.context)
+        record["cross_validation"] = section
+        every = pd.concat([one.frames["test"] for one in fitted], ignore_index=True)
+        return Evaluation(record, frames, references, {"every": every, "first": fitted[0].unit})
+
+    def write_extra(self, out_dir: Path, cfg: Any, evaluation: Evaluation) -> None:
+        """Every repeat's out-of-fold predictions (split.repeats > 1)."""
+        if int(cfg.split.repeats) > 1:
+            write_csv(out_dir / layout.REPEATS_PREDICTIONS, evaluation.extra["every"])

@@ -1,0 +1,300 @@
+"""A model.head=cumulative run: one training answers for every threshold of the grid.
+
+The network's K sigmoid outputs are P(x > t_k). The run folder holds the K+1 ordered classes'
+evaluation (class probabilities from differences of the cumulative outputs) and, in
+`thresholds/threshold=<t>/`, every threshold as its own binary run folder: predictions, metrics
+with CIs and chance levels, the tuned cutoff, warnings, a logistic-regression reference and a
+report, as a dedicated run writes them, so that the sweep tools read them. `thresholds.csv` and
+the report's Threshold curve section give every headline metric against the threshold.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from threshold_sweep import layout
+from threshold_sweep.config import model_head
+from threshold_sweep.evaluate.calibration import Priors
+from threshold_sweep.evaluate.result import RunResult
+from threshold_sweep.evaluate.task import Task
+from threshold_sweep.io import write_csv
+from threshold_sweep.logs import every_record, from_background, held_logs
+from threshold_sweep.pipeline import stages
+from threshold_sweep.pipeline.messages import log_prepared
+from threshold_sweep.pipeline.modes.base import Evaluation, Fitted, Prepared, Unit
+from threshold_sweep.pipeline.record import DataRecord, data_summary, run_priors, run_record
+from threshold_sweep.preload import in_background
+from threshold_sweep.prepare import PreparedData, prepare
+from threshold_sweep.prepare.balance import split_record
+from threshold_sweep.prepare.labels import class_counts, class_names
+from threshold_sweep.prepare.sampling import SamplingPlan, TrainingRows, threshold_weights
+from threshold_sweep.thresholds import threshold_text
+
+log = logging.getLogger(__name__)
+
+CHEAP_REFERENCES = ("logistic",)  # fitted per threshold; the others only for the K+1 classes
+# one resampling cannot balance K label sets: every training row, per-threshold class weights
+PLAN = SamplingPlan(resample=False, per_threshold=True)
+
+
+def threshold_folder(threshold: float) -> str:
+    """'threshold=100': a per-threshold run's folder name, as Hydra names a swept value."""
+    return f"threshold={threshold:g}"
+
+
+def threshold_view(data: PreparedData, k: int, fit: Any) -> PreparedData:
+    """Threshold k's binary labels (x > t_k) of the same rows, splits and standardizer."""
+    y = (data.y > k).astype(np.int64)
+    names = class_names([data.thresholds[k]], None)
+    counts = {split: class_counts(y[rows], names) for split, rows in data.split.items()}
+    record = split_record(
+        data.split_record["method"],
+        data.split,
+        counts,
+        data.dataset.order,
+        data.dataset.order_name,
+        data.dataset.group,
+    )
+    negative, positive = fit.negative[k], fit.positive[k]
+    return replace(
+        data,
+        y=y,
+        names=names,
+        thresholds=[data.thresholds[k]],
+        counts_before=counts,
+        counts_after=counts,
+        split_record=record,
+        label_cuts=None,
+        training=TrainingRows(data.split.train, {0: float(negative), 1: float(positive)}),
+    )
+
+
+def cumulative_fit(cfg: Any, data: PreparedData) -> Any:
+    """The head's variant and each threshold's class weights on the training rows."""
+    from threshold_sweep.model.train import CumulativeFit
+
+    k = len(data.thresholds)
+    positive, negative = threshold_weights(data.y[data.split.train], k, cfg.sampling.strategy)
+    return CumulativeFit(model_head(cfg.model)[1], positive, negative)
+
+
+def split_rows(data: PreparedData) -> dict[str, np.ndarray]:
+    """The rows each split's predictions hold (train: every fitted row)."""
+    return {
+        "train": data.split.train,
+        "validation": data.split.validation,
+        "test": data.split.test,
+    }
+
+
+def _fit_all_references(
+    cfg: Any, data: PreparedData, views: list[PreparedData]
+) -> tuple[list, list[list]]:
+    """The configured reference models on the K+1 classes, and the cheap ones per threshold."""
+    classes = stages.fit_run_references(cfg, data)
+    cheap = [n for n in stages.reference_names(cfg) if n in CHEAP_REFERENCES]
+    per_threshold = [stages.fit_run_references(cfg, view, cheap) if cheap else [] for view in views]
+    return classes, per_threshold
+
+
+def class_priors(data: PreparedData, weights: dict[str, Any]) -> Priors:
+    """The K+1 class scores' balances: natural, the training rows' shares; trained at, equal
+    shares when class_scores divided by those shares (the training rebalanced), else natural."""
+    natural = run_priors(data).natural
+    if not weights.get("class_shares"):
+        return Priors(natural, natural)
+    return Priors(natural, np.full(len(natural), 1.0 / len(natural)))
+
+
+def training_shares(data: PreparedData) -> list[float]:
+    """Each class's share of the training rows, lowest class first."""
+    counts = np.bincount(data.y[data.split.train], minlength=len(data.names)).astype(float)
+    return [float(c) for c in counts / counts.sum()]
+
+
+def head_record(cfg: Any, data: PreparedData, fit: Any, k: int | None = None) -> dict[str, Any]:
+    """metrics.json's `cumulative`: the head, the grid, the weights (and which output)."""
+    sampling = str(getattr(cfg.sampling.strategy, "value", cfg.sampling.strategy))
+    record: dict[str, Any] = {
+        "head": "cumulative",
+        "consistency": fit.consistency,
+        "cutoff": float(cfg.evaluate.cutoff),
+        "thresholds": [float(t) for t in data.thresholds],
+        "weights": {
+            "sampling": sampling,
+            "positive": [float(w) for w in fit.positive],
+            "negative": [float(w) for w in fit.negative],
+            "class_shares": None if sampling == "none" else training_shares(data),
+        },
+    }
+    if k is not None:
+        record.update(output=k, parent="../..")
+    return record
+
+
+def compared_positions(cfg: Any, data: PreparedData) -> list[int] | None:
+    """The grid positions evaluate.compare_thresholds names (None: the default choice)."""
+    from threshold_sweep.evaluate.cumulative import grid_indices
+
+    requested = cfg.evaluate.get("compare_thresholds")
+    if requested is None:
+        return None
+    setting = f"evaluate.compare_thresholds={[float(t) for t in requested]}"
+    return grid_indices([float(t) for t in requested], data.thresholds, setting)
+
+
+def _curve(
+    cfg: Any,
+    data: PreparedData,
+    scores: dict[str, np.ndarray],
+    evaluated: list[tuple[RunResult, dict[str, pd.DataFrame]]],
+    compare: list[int] | None,
+) -> dict[str, Any]:
+    """The threshold curve of the test rows, each threshold's row from its own evaluation."""
+    from threshold_sweep.evaluate.cumulative import curve_record
+
+    test = data.split.test
+    folders = [f"{layout.THRESHOLDS}/{threshold_folder(t)}" for t in data.thresholds]
+    return curve_record(
+        data.dataset.x[test],
+        data.y[test],
+        scores["test"],
+        data.thresholds,
+        [result for result, _ in evaluated],
+        folders,
+        float(cfg.evaluate.cutoff),
+        cfg.evaluate.bootstrap,
+        compare,
+    )
+
+
+@dataclass(frozen=True)
+class Head:
+    """What the cumulative head's run needs after prepare: its fit, compared thresholds, views."""
+
+    fit: Any  # model.train.CumulativeFit: the variant and each threshold's class weights
+    compare: list[int] | None  # evaluate.compare_thresholds' grid positions
+    views: list[PreparedData]  # each threshold's binary labels of the same rows
+
+
+def threshold_results(
+    cfg: Any,
+    data: PreparedData,
+    head: Head,
+    trained: Any,
+    scores: dict[str, np.ndarray],
+    references: list[list],
+) -> list[tuple[RunResult, dict[str, pd.DataFrame]]]:
+    """Every threshold's binary evaluation from its output of the shared model."""
+    from threshold_sweep.evaluate.assess import assess
+
+    cutoff, evaluated = float(cfg.evaluate.cutoff), []
+    for k, view in enumerate(head.views):
+        task = Task.of_run(view.names, cfg.evaluate, view.thresholds)
+        priors = run_priors(view)  # each output trained at 50:50 by its class weights
+        rows = split_rows(view)
+        output = {split: values[:, k] for split, values in scores.items()}
+        frames = stages.split_frames(view, task, rows, output, cutoff, priors)
+        result = run_record(cfg, DataRecord.of(view), task, trained, frames, priors)
+        result["training"]["cumulative_outputs"] = len(head.views)
+        result["cumulative"] = head_record(cfg, data, head.fit, k)
+        evaluated.append((assess(result, frames, cfg.evaluate, references[k]), frames))
+    return evaluated
+
+
+def log_head(head: Head, data: PreparedData) -> None:
+    """One line on the head: its variant and how many thresholds one training answers."""
+    log.info(
+        "model.head=cumulative (%s): one model for %d thresholds (%s), every training row, "
+        "each threshold's classes weighted to 50:50",
+        head.fit.consistency,
+        len(data.thresholds),
+        threshold_text(data.thresholds) if len(data.thresholds) < 8 else "a grid",
+    )
+
+
+class Cumulative:
+    """model.head=cumulative: one model with an output per threshold; a run folder per
+    threshold under thresholds/, and the threshold curve."""
+
+    def units(self, cfg: Any, out_dir: Path) -> Prepared:
+        """One split of every training row; each threshold's weights and binary view."""
+        data = prepare(cfg, PLAN)
+        task = Task.of_run(data.names, cfg.evaluate, data.thresholds)
+        fit = cumulative_fit(cfg, data)
+        compare = compared_positions(cfg, data)  # before training: a typo costs no training
+        head = Head(fit, compare, [threshold_view(data, k, fit) for k in range(len(fit.positive))])
+        log_prepared(data, cfg)
+        log_head(head, data)
+        summary = data_summary(data, cfg)
+        test_ids = data.dataset.ids[data.split.test]
+        return Prepared([Unit(data, out_dir)], task, summary, test_ids, head)
+
+    def fit(self, cfg: Any, prepared: Prepared, unit: Unit, callbacks: Any) -> Fitted:
+        """Train on every row while the references fit; predict every output of every split."""
+        data, head = unit.data, prepared.context
+        with held_logs(from_background):  # the references' lines, each once with its count
+            fitting = in_background("references", _fit_all_references, cfg, data, head.views)
+            trained = stages.train_run_model(cfg, data, unit.folder, callbacks, head.fit)
+            scores = stages.predict_rows(trained, data, split_rows(data), cfg)
+            references = fitting.result()
+        return Fitted(unit, trained, references=references, scores=scores)
+
+    def combine(self, cfg: Any, prepared: Prepared, fitted: list[Fitted]) -> Evaluation:
+        """The K+1 classes' frames and record, each threshold's evaluation, the curve."""
+        from threshold_sweep.evaluate.cumulative import class_scores
+
+        (one,) = fitted
+        data, head, task = one.unit.data, prepared.context, prepared.task
+        weights = head_record(cfg, data, head.fit)["weights"]
+        probabilities = {split: class_scores(s, weights) for split, s in one.scores.items()}
+        priors = class_priors(data, weights)
+        cutoff = float(cfg.evaluate.cutoff)
+        frames = stages.split_frames(data, task, split_rows(data), probabilities, cutoff, priors)
+        stages.save_model(one.unit.folder, one.trained, data)
+        class_references, per_threshold = one.references
+        with held_logs(every_record, "at {n} thresholds"):  # a warning once, not per threshold
+            evaluated = threshold_results(cfg, data, head, one.trained, one.scores, per_threshold)
+        record = run_record(cfg, DataRecord.of(data), task, one.trained, frames, priors)
+        record["training"]["cumulative_outputs"] = len(data.thresholds)
+        curve = _curve(cfg, data, one.scores, evaluated, head.compare)
+        record["cumulative"] = head_record(cfg, data, head.fit) | curve
+        extra = {"evaluated": evaluated, "per_threshold": per_threshold, "head": head}
+        return Evaluation(record, frames, class_references, extra)
+
+    def write_extra(self, out_dir: Path, cfg: Any, evaluation: Evaluation) -> None:
+        """A run folder per threshold, their sweep summary, thresholds.csv and errors.csv."""
+        from threshold_sweep.sweep.summary import build_summary
+
+        extra, curves = evaluation.extra, out_dir / layout.PLOTS / "training_curves.png"
+        pairs = zip(extra["evaluated"], extra["per_threshold"], extra["head"].views, strict=True)
+        for (result, frames), references, view in pairs:
+            folder = out_dir / layout.THRESHOLDS / threshold_folder(view.thresholds[0])
+            write_threshold_run(folder, result, frames, cfg, references, curves)
+        build_summary(out_dir / layout.THRESHOLDS)
+        section = evaluation.record["cumulative"]
+        write_csv(out_dir / layout.CURVE_CSV, pd.DataFrame(section["curve"]))
+        write_csv(out_dir / layout.ERRORS_CSV, pd.DataFrame(section["errors_by_distance"]))
+
+
+def write_threshold_run(
+    folder: Path,
+    result: RunResult,
+    frames: dict[str, pd.DataFrame],
+    cfg: Any,
+    references: list[Any],
+    shared_curves: Path,
+) -> None:
+    """One threshold's run folder, as a dedicated run writes it (without the model); its
+    metrics.json's `cumulative` section (output, parent) marks it as the head's."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stages.write_predictions(folder, frames)
+    stages.write_reference_predictions(folder, frames["test"], Task.of(result), references)
+    stages.write_report(folder, result, frames, cfg, "../index.html", shared_curves)
+    stages.write_results(folder, result, None, [])

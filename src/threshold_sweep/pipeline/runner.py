@@ -1,0 +1,80 @@
+"""One experiment run: the six stages once, whatever the mode (prepare, train, score,
+references, assess and report, results)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from threshold_sweep import layout
+from threshold_sweep.config import validate_config
+from threshold_sweep.evaluate.result import RunResult
+from threshold_sweep.io import write_json
+from threshold_sweep.model.runtime import import_tensorflow
+from threshold_sweep.pipeline import stages
+from threshold_sweep.pipeline.messages import log_headline
+from threshold_sweep.pipeline.modes import select_mode
+from threshold_sweep.pipeline.modes.base import Prepared
+from threshold_sweep.pipeline.record import Clock
+from threshold_sweep.preload import preload
+
+EVALUATION_MODULES = (
+    "threshold_sweep.evaluate.metrics",
+    "threshold_sweep.evaluate.assess",
+    "threshold_sweep.report.run_page",
+)
+
+
+def run_experiment(
+    cfg: Any,
+    out_dir: Path,
+    sweep_dir: Path | None = None,
+    keras_callbacks: stages.KerasCallbacks = None,
+) -> RunResult:
+    """Run every stage for one threshold (or list) and write the run folder.
+
+    `sweep_dir` (the Hydra sweep folder of a multirun job) gives report.html its back link;
+    `keras_callbacks` makes extra callbacks for model.fit, once TensorFlow is imported.
+    """
+    validate_config(cfg)
+    mode, clock, out_dir = select_mode(cfg), Clock(), Path(out_dir)
+    prepared = mode.units(cfg, out_dir)
+    write_prepared(out_dir, prepared)
+    clock.mark("prepare")
+    import_tensorflow()  # first, alone: it takes seconds
+    evaluation_imports = preload(EVALUATION_MODULES)  # while the model trains
+    fitted = [mode.fit(cfg, prepared, unit, keras_callbacks) for unit in prepared.units]
+    clock.mark("train")
+    evaluation_imports.join()
+    evaluation = mode.combine(cfg, prepared, fitted)
+    stages.write_predictions(out_dir, evaluation.frames)
+    share_history(out_dir, prepared)
+    clock.mark("score")
+    task, references = prepared.task, evaluation.references
+    stages.write_reference_predictions(out_dir, evaluation.frames["test"], task, references)
+    clock.mark("reference")
+
+    from threshold_sweep.evaluate.assess import assess
+
+    result = assess(evaluation.record, evaluation.frames, cfg.evaluate, references)
+    link = stages.index_link(out_dir, sweep_dir)
+    stages.write_report(out_dir, result, evaluation.frames, cfg, link)
+    mode.write_extra(out_dir, cfg, evaluation)
+    clock.mark("report")
+    stages.write_results(out_dir, result, clock, references)
+    log_headline(result, out_dir)
+    return result
+
+
+def write_prepared(out_dir: Path, prepared: Prepared) -> None:
+    """data_summary.json and the tested rows' ids, before training starts."""
+    write_json(out_dir / layout.DATA_SUMMARY, prepared.summary)
+    stages.write_test_ids(out_dir, prepared.test_ids)
+
+
+def share_history(out_dir: Path, prepared: Prepared) -> None:
+    """The run's history.csv is its first unit's (a k-fold run: the first fold's)."""
+    first = prepared.units[0].folder
+    if first != out_dir:
+        shutil.copyfile(first / layout.HISTORY, out_dir / layout.HISTORY)

@@ -1,0 +1,225 @@
+"""The stages every run mode uses: train, score, fit the references, write the run folder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from threshold_sweep import layout
+from threshold_sweep.evaluate.calibration import Priors, natural_frame
+from threshold_sweep.evaluate.result import RunResult
+from threshold_sweep.evaluate.task import Task
+from threshold_sweep.io import write_csv, write_json
+from threshold_sweep.pipeline.record import Clock, run_priors
+from threshold_sweep.prepare import PreparedData
+from threshold_sweep.results.rows import flatten_metrics
+
+KerasCallbacks = Callable[[], list[Any]] | None  # makes extra model.fit callbacks, once TF is in
+
+
+def predictions_frame(
+    data: PreparedData,
+    task: Task,
+    rows: np.ndarray,
+    scores: np.ndarray,
+    cutoff: float,
+    priors: Priors | None = None,
+) -> pd.DataFrame:
+    """id, x, y_true, the task's score columns and y_pred of some rows, then, when `priors`
+    shifted, the scores at the natural class balance (p_natural or p_natural_<i>, last)."""
+    frame = pd.DataFrame(
+        {"id": data.dataset.ids[rows], "x": data.dataset.x[rows], "y_true": data.y[rows]}
+    )
+    predicted = task.predicted_classes(scores, cutoff)
+    natural = natural_frame(scores, priors) if priors is not None else {}
+    if task.binary:  # the column order predictions.csv has always had
+        return frame.assign(y_score=scores, y_pred=predicted, **natural)
+    columns = pd.DataFrame(task.score_frame(scores) | natural, index=frame.index)
+    # joined at once: 100 class columns assigned one by one fragment the frame (pandas warns)
+    return pd.concat([frame.assign(y_pred=predicted), columns], axis=1)
+
+
+def split_frames(
+    data: PreparedData,
+    task: Task,
+    rows: dict[str, np.ndarray],
+    scores: dict[str, np.ndarray],
+    cutoff: float,
+    priors: Priors,
+) -> dict[str, pd.DataFrame]:
+    """The predictions frame of every split from its rows and scores."""
+    return {
+        name: predictions_frame(data, task, rows[name], scores[name], cutoff, priors)
+        for name in rows
+    }
+
+
+def write_test_ids(out_dir: Path, ids: np.ndarray) -> None:
+    """test_ids.csv: the ids of the rows the run tests, before training starts."""
+    write_csv(out_dir / layout.TEST_IDS, pd.DataFrame({"id": ids}))
+
+
+def train_run_model(
+    cfg: Any,
+    data: PreparedData,
+    out_dir: Path,
+    keras_callbacks: KerasCallbacks,
+    cumulative: Any = None,
+) -> Any:
+    """Fit the model on the (resampled) training rows, validating on the validation split
+    (`cumulative`: a one-output-per-threshold fit, model.train.CumulativeFit)."""
+    from threshold_sweep.model.train import train_model
+
+    fit_rows = data.training.indices
+    return train_model(
+        data.features(fit_rows),
+        data.y[fit_rows],
+        data.features(data.split.validation),
+        data.y[data.split.validation],
+        n_classes=len(data.names),
+        class_weight=data.training.class_weight,
+        model_cfg=cfg.model,
+        train_cfg=cfg.train,
+        history_path=out_dir / layout.HISTORY,
+        tensorboard_dir=out_dir / layout.TENSORBOARD if cfg.train.tensorboard else None,
+        extra_callbacks=keras_callbacks() if keras_callbacks else (),
+        cumulative=cumulative,
+    )
+
+
+def predict_rows(
+    trained: Any, data: PreparedData, rows: dict[str, np.ndarray], cfg: Any
+) -> dict[str, np.ndarray]:
+    """Every split's scores from one predict call (one traced function per job, not three)."""
+    from threshold_sweep.model.train import predict_scores
+
+    everything = np.concatenate(list(rows.values()))
+    scores = predict_scores(trained.model, data.features(everything), cfg.train.predict_batch_size)
+    ends = np.cumsum([len(r) for r in rows.values()])[:-1]
+    return dict(zip(rows, np.split(scores, ends), strict=True))
+
+
+def evaluated_rows(data: PreparedData) -> dict[str, np.ndarray]:
+    """The rows each split's predictions hold: train, the rows the model was fitted on."""
+    return {
+        "train": np.unique(data.training.indices),
+        "validation": data.split.validation,
+        "test": data.split.test,
+    }
+
+
+def score_splits(trained: Any, data: PreparedData, task: Task, cfg: Any) -> dict[str, pd.DataFrame]:
+    """Predictions of the train (fitted rows), validation and test splits."""
+    rows = evaluated_rows(data)
+    scores = predict_rows(trained, data, rows, cfg)
+    return split_frames(data, task, rows, scores, float(cfg.evaluate.cutoff), run_priors(data))
+
+
+def save_model(folder: Path, trained: Any, data: PreparedData) -> None:
+    """model.keras and the standardization statistics it needs."""
+    trained.model.save(folder / layout.MODEL)
+    write_json(folder / layout.STANDARDIZATION, data.standardizer.to_dict())
+
+
+def write_predictions(out_dir: Path, frames: dict[str, pd.DataFrame]) -> None:
+    """The three predictions files."""
+    for split, name in layout.PREDICTIONS.items():
+        write_csv(out_dir / name, frames[split])
+
+
+def reference_threads(cfg: Any) -> int:
+    """Cores for the reference models, which fit while the CNN trains: half the job's cores.
+
+    Measured on 2 cores: the CNN's training keeps about one of them busy on average, so one
+    thread of trees beside it costs the run little wall time; as many threads as the CNN's
+    would oversubscribe the cores, which slows OpenMP's trees many times over.
+    """
+    return max(1, int(cfg.train.threads) // 2)  # train.threads: this job's cores (set by the CLI)
+
+
+def reference_names(cfg: Any) -> list[str]:
+    """evaluate.reference as text."""
+    return [getattr(name, "value", name) for name in cfg.evaluate.reference]
+
+
+def fit_run_references(cfg: Any, data: PreparedData, names: list[str] | None = None) -> list[Any]:
+    """The reference models (`names`, else evaluate.reference), fitted on the natural training
+    split and scored on the test rows."""
+    from threshold_sweep.model.reference import ReferenceRows, fit_references
+
+    train, validation, test = data.split.train, data.split.validation, data.split.test
+    rows = ReferenceRows(
+        data.features(train),
+        data.y[train],
+        data.features(validation),
+        data.y[validation],
+        data.features(test),
+    )
+    chosen = reference_names(cfg) if names is None else names
+    return fit_references(chosen, rows, int(cfg.train.seed), reference_threads(cfg))
+
+
+def write_reference_predictions(
+    out_dir: Path, test: pd.DataFrame, task: Task, references: list[Any]
+) -> None:
+    """predictions_reference.csv: the test rows' ids and labels, every reference model's
+    scores (none: no file)."""
+    if not references:
+        return
+    frame = test[["id", "y_true"]].reset_index(drop=True)
+    for reference in references:
+        columns = task.score_frame(reference.scores)
+        frame = frame.assign(**{f"{reference.model.name}_{c}": v for c, v in columns.items()})
+    write_csv(out_dir / layout.REFERENCE_PREDICTIONS, frame)
+
+
+def index_link(out_dir: Path, sweep_dir: Path | None) -> str | None:
+    """The relative link from a run folder to its sweep's index.html (None outside a sweep)."""
+    if sweep_dir is None:
+        return None
+    return Path(os.path.relpath(Path(sweep_dir) / layout.INDEX_HTML, out_dir)).as_posix()
+
+
+def write_report(
+    out_dir: Path,
+    result: RunResult,
+    frames: dict[str, pd.DataFrame],
+    cfg: Any,
+    link: str | None,
+    shared_curves: Path | None = None,
+) -> None:
+    """report.md, report.html and the plots of a run folder."""
+    from threshold_sweep.report.run_page import write_run_report
+
+    history = pd.read_csv(history_path(out_dir, shared_curves))
+    config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
+    write_run_report(out_dir, result, history, frames, config_yaml, link, shared_curves)
+
+
+def history_path(out_dir: Path, shared_curves: Path | None) -> Path:
+    """history.csv of the run folder, or of the run whose training curves it shares."""
+    if shared_curves is None:
+        return out_dir / layout.HISTORY
+    return shared_curves.parents[1] / layout.HISTORY
+
+
+def write_results(out_dir: Path, result: RunResult, clock: Clock | None, references: list) -> None:
+    """timing.json (with a clock), metrics.csv and, last, metrics.json (marks the run complete)."""
+    if clock is not None:
+        reference_models = {
+            reference.model.name: {
+                "seconds": reference.seconds,
+                "cpu_seconds": reference.cpu_seconds,
+            }
+            for reference in references
+        }
+        timing = clock.seconds() | {"reference_models": reference_models}
+        write_json(out_dir / layout.TIMING, timing)
+    write_csv(out_dir / layout.METRICS_CSV, pd.DataFrame([flatten_metrics(result)]))
+    write_json(out_dir / layout.METRICS_JSON, result)
