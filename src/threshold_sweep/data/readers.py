@@ -103,7 +103,10 @@ class ParquetTable:
         return self.file.read(columns=[column]).column(column).to_numpy(zero_copy_only=False)
 
 
-def read_table(path: Path, *text_columns: str | None) -> FrameTable | ParquetTable:
+Table = FrameTable | ParquetTable  # an opened file, whichever its format
+
+
+def read_table(path: Path, *text_columns: str | None) -> Table:
     """Open a CSV (pandas; id and group columns kept as text) or Parquet file (pyarrow), or
     fail with one line."""
     try:
@@ -116,6 +119,3 @@ def read_table(path: Path, *text_columns: str | None) -> FrameTable | ParquetTab
     except (OSError, ValueError, pd.errors.ParserError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise UserError(f"data.path: cannot read {path}: {reason}") from None
-
-
-Table = FrameTable | ParquetTable  # an opened file, whichever its format
