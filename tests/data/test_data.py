@@ -364,7 +364,7 @@ def test_plain_numbers_stay_features_and_no_column_is_noted(tmp_path, caplog):
 
 
 def test_counts_rows():
-    from threshold_sweep.data.table import counts_rows
+    from threshold_sweep.data.columns import counts_rows
 
     assert counts_rows(np.arange(12)) and counts_rows(np.random.default_rng(0).permutation(12))
     assert counts_rows(np.array([3, 9, 40, 41, 77, 78, 90, 91, 95, 99]))  # rises row by row

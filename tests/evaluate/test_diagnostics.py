@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from test_assess import result_for, sample
 
+from threshold_sweep.data.columns import looks_like_an_entity
 from threshold_sweep.evaluate.diagnostics import (
     OVERFIT_MIN_SKILL,
     TRAILS_MARGIN,
@@ -19,7 +20,6 @@ from threshold_sweep.evaluate.diagnostics import (
 from threshold_sweep.prepare.checks import (
     data_checks,
     looks_like_a_series,
-    looks_like_an_entity,
     rows_seen_in_training,
     shared_values,
 )

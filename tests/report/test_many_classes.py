@@ -34,13 +34,9 @@ from threshold_sweep.report.plots import (
     error_steps_figure,
     per_class_recall_figure,
 )
-from threshold_sweep.report.run_page import (
-    class_intervals,
-    compact_lists,
-    long_form,
-    thresholds_title,
-    write_run_report,
-)
+from threshold_sweep.report.run_page import write_run_report
+from threshold_sweep.report.run_page.common import class_intervals, long_form, thresholds_title
+from threshold_sweep.report.run_page.sections.config import compact_lists
 
 from conftest import compose_config
 

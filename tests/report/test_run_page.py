@@ -7,7 +7,7 @@ import pytest
 
 from threshold_sweep.evaluate.chance import chance_levels
 from threshold_sweep.evaluate.diagnostics import SMALL_TEST_CLASS
-from threshold_sweep.report.run_page import run_verdict, small_test_line
+from threshold_sweep.report.run_page.sections.opening import run_verdict, small_test_line
 
 
 def result_with(
@@ -241,7 +241,7 @@ def test_a_120_row_run_opens_by_saying_its_test_set_is_small(tmp_path):
 
 
 def test_the_class_balance_section_names_ignored_columns_and_their_settings():
-    from threshold_sweep.report.run_page import _class_balance_section
+    from threshold_sweep.report.run_page.sections.class_balance import class_balance_section
 
     result = result_with([0.6, 0.8], ["low", "high"], [])
     result["class_counts_after_sampling"] = result["class_counts"]
@@ -254,7 +254,7 @@ def test_the_class_balance_section_names_ignored_columns_and_their_settings():
         ],
     }
     result["target"] = "price"
-    blocks = _class_balance_section(result).blocks
+    blocks = class_balance_section(result).blocks
     assert blocks[0].startswith("Split: random, stratified on price's quantile bins")
     (line,) = [b for b in blocks if str(b).startswith("Row ids")]
     assert line.startswith("Row ids: `id` (chosen by its name, as data.id was unset)")
@@ -262,5 +262,5 @@ def test_the_class_balance_section_names_ignored_columns_and_their_settings():
     assert "`hood` (not numeric; its values repeat like an entity's: `data.group=hood`" in line
     assert "`row` (a different whole number on every row)." in line
     del result["data_checks"]  # synthetic data, or a run made before the record existed
-    blocks = _class_balance_section(result).blocks
+    blocks = class_balance_section(result).blocks
     assert not [b for b in blocks if "Row ids" in str(b) or "not used as features" in str(b)]

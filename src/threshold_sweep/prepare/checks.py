@@ -12,19 +12,10 @@ import numpy as np
 import pandas as pd
 
 from threshold_sweep.data import IdColumn, IgnoredColumn
+from threshold_sweep.data.columns import looks_like_an_entity
 from threshold_sweep.prepare.split import Split
 
 _NUMBERED = re.compile(r"^(.*?)(\d+(?:\.\d+)?)$")
-# column names that say "one value per entity": subject, patient_id, station, siteId, ...
-_ENTITY_NAME = re.compile(
-    r"(^|[^a-z])(id|key|code|subject|patient|participant|person|individual|user|customer|"
-    r"client|station|site|sensor|device|machine|household|family|animal|plant|batch|group|"
-    r"cluster)s?($|[^a-z])",
-    re.IGNORECASE,
-)
-_CAMEL_ID = re.compile(r"[a-z](Id|ID)$")
-MIN_ENTITY_VALUES = 10  # a column of another name needs this many distinct values ...
-MIN_REPEATED_SHARE = 0.5  # ... and this share of its rows sharing their value with another
 
 
 class GroupCheck(TypedDict):
@@ -74,28 +65,6 @@ def looks_like_a_series(columns: Sequence[str]) -> bool:
     numbers = np.array([float(match.group(2)) for match in matches if match])
     steps = np.diff(numbers)
     return len(stems) == 1 and bool(np.all(steps > 0)) and np.allclose(steps, steps[0])
-
-
-def looks_like_an_entity(name: str, values: np.ndarray) -> bool:
-    """Whether a column not fed to the model may name entities measured in several rows.
-
-    Its values must repeat (and not all be one). An id-like name (subject, patient_id,
-    station, siteId) is enough; otherwise it needs MIN_ENTITY_VALUES distinct whole-number or
-    text values and MIN_REPEATED_SHARE of its rows sharing their value with another row (a
-    two-valued note, a measured float or a free-text comment does not qualify).
-    """
-    codes, uniques = pd.factorize(values)
-    counts = np.bincount(codes[codes >= 0])
-    if len(counts) < 2 or counts.max() < 2:
-        return False
-    if _ENTITY_NAME.search(name) or _CAMEL_ID.search(name):
-        return True
-    if pd.api.types.infer_dtype(uniques) in ("floating", "mixed-integer-float"):
-        numbers = np.asarray(uniques, dtype=float)
-        if not np.all(numbers == np.round(numbers)):
-            return False  # measured values, not names
-    repeated_share = counts[counts > 1].sum() / counts.sum()
-    return bool(len(counts) >= MIN_ENTITY_VALUES and repeated_share >= MIN_REPEATED_SHARE)
 
 
 def shared_values(

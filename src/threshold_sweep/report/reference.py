@@ -6,7 +6,8 @@ from typing import Any
 
 import pandas as pd
 
-from threshold_sweep.evaluate.diagnostics import TRAILS_MARGIN, discarded_rows
+from threshold_sweep.evaluate.data_warnings import discarded_rows
+from threshold_sweep.evaluate.diagnostics import TRAILS_MARGIN
 from threshold_sweep.evaluate.names import METRIC_LABELS
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task

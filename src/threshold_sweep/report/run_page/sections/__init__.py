@@ -1,0 +1,1 @@
+"""The run page's sections and opening lines, one module each."""
