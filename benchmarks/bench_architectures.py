@@ -116,7 +116,7 @@ def position_data(n: int, length: int, seed: int) -> tuple[np.ndarray, np.ndarra
 
 def synthetic_rows(n: int) -> Any:
     """The rows data=synthetic data.n_samples=n gives with seed 0 (its other keys default)."""
-    from threshold_sweep.config import SyntheticDataConfig
+    from threshold_sweep.conf.schema import SyntheticDataConfig
     from threshold_sweep.data import synthetic_data
 
     keys = vars(SyntheticDataConfig()) | {"n_samples": n, "seed": 0}

@@ -25,7 +25,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 
 from threshold_sweep.cli.main import config_dir, job_dirname
-from threshold_sweep.config import register_configs
+from threshold_sweep.conf.store import register_configs
 
 TESTS = Path(__file__).resolve().parent  # holds custom_models.py, the test builders
 ROOT = TESTS.parent
@@ -486,7 +486,7 @@ def write_assessed_run(
     predictions; returns the metrics."""
     import yaml
 
-    from threshold_sweep.config import EvaluateConfig
+    from threshold_sweep.conf.schema import EvaluateConfig
     from threshold_sweep.evaluate.assess import assess
     from threshold_sweep.evaluate.metrics import split_metrics
     from threshold_sweep.evaluate.task import Ordinal, Task

@@ -11,10 +11,11 @@ import pytest
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ValidationError
 
-from threshold_sweep import config
 from threshold_sweep.cli.help import field_docs
 from threshold_sweep.cli.main import job_dirname
-from threshold_sweep.config import SamplingStrategy, validate_config
+from threshold_sweep.conf import schema as config
+from threshold_sweep.conf.choices import SamplingStrategy
+from threshold_sweep.conf.validate import validate_config
 from threshold_sweep.errors import UserError
 
 from conftest import compose_config

@@ -12,7 +12,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from threshold_sweep.config import ArraysDataConfig, TableDataConfig
+from threshold_sweep.conf.schema import ArraysDataConfig, TableDataConfig
 from threshold_sweep.data import Dataset
 from threshold_sweep.data.validate import TargetUse
 from threshold_sweep.errors import UserError

@@ -13,8 +13,6 @@ import numpy as np
 
 from threshold_sweep.errors import UserError
 
-DEFAULT_THRESHOLD = 100.0  # label.threshold's default (configs/label/default.yaml)
-
 
 def parse_thresholds(value: Any) -> list[float]:
     """One threshold or a strictly increasing list of them, as floats."""

@@ -12,7 +12,7 @@ from omegaconf import DictConfig
 
 from threshold_sweep.cli.callbacks import failed_jobs
 from threshold_sweep.cli.main import config_dir
-from threshold_sweep.config import register_configs
+from threshold_sweep.conf.store import register_configs
 
 
 def _job(sweep_dir: Path, name: str, error: str | None, age: float = 0.0) -> Path:

@@ -11,7 +11,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from threshold_sweep.cli.help import field_docs
-from threshold_sweep.config import TableDataConfig
+from threshold_sweep.conf.schema import TableDataConfig
 
 from conftest import ROOT, compose_config, run_app
 

@@ -291,7 +291,7 @@ def assess_three_classes(frames, train_gain: float):
     """assess() of a three-class run whose train ROC-AUC is `train_gain` above test."""
     from omegaconf import OmegaConf
 
-    from threshold_sweep.config import EvaluateConfig
+    from threshold_sweep.conf.schema import EvaluateConfig
     from threshold_sweep.evaluate.assess import assess
 
     names = ["<=1", "(1,2]", ">2"]

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 from sklearn import metrics as skm
 
-from threshold_sweep import config
+from threshold_sweep.conf import schema as config
 from threshold_sweep.evaluate import bootstrap
 from threshold_sweep.evaluate.bootstrap import (
     INTERVALS,

@@ -12,7 +12,7 @@ from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from threshold_sweep.config import IntervalMethod, ReferenceName
+from threshold_sweep.conf.choices import IntervalMethod, ReferenceName
 from threshold_sweep.evaluate.bootstrap import Predictions, bootstrap_ci, paired_difference
 from threshold_sweep.evaluate.diagnostics import trailing_reference
 from threshold_sweep.evaluate.reference import reference_section

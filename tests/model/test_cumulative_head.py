@@ -15,7 +15,7 @@ from threshold_sweep.prepare.sampling import threshold_weights
 
 
 def _built(consistency: str, k: int = 4):
-    from threshold_sweep.config import ModelConfig
+    from threshold_sweep.conf.schema import ModelConfig
     from threshold_sweep.model.build import build_model
 
     cfg = OmegaConf.structured(ModelConfig(filters=[4], dense_units=4))
@@ -119,7 +119,7 @@ def test_a_dense_grid_needs_rows_on_both_sides_of_each_threshold_not_in_every_cl
 
 @pytest.mark.slow  # builds a Keras model: imports TensorFlow
 def test_coral_biases_start_at_the_training_prevalence_logits():
-    from threshold_sweep.config import ModelConfig
+    from threshold_sweep.conf.schema import ModelConfig
     from threshold_sweep.model.build import build_model
 
     prevalence = np.array([0.9, 0.6, 0.6, 0.1])  # a tie: the gap is raised to MIN_STEP

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from threshold_sweep.config import validate_config
+from threshold_sweep.conf.validate import validate_config
 from threshold_sweep.errors import UserError
 from threshold_sweep.prepare import label_by_cuts, prepare, prepare_folds
 from threshold_sweep.prepare.labels import (
@@ -271,7 +271,7 @@ def test_rolling_folds_cut_at_their_own_earlier_training_rows(tmp_path):
 
 
 def test_close_cuts_get_distinct_class_names():
-    from threshold_sweep.prepare.labels import class_names
+    from threshold_sweep.conf.label import class_names
 
     names = class_names([1000.0001, 1000.0002, 2000.0], None)
     assert len(set(names)) == 4

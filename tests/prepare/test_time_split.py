@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.stats import chi2, norm
 
-from threshold_sweep.config import validate_config
+from threshold_sweep.conf.validate import validate_config
 from threshold_sweep.data.arrays import load_arrays
 from threshold_sweep.data.order import order_values
 from threshold_sweep.data.table import load_table

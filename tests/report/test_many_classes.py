@@ -18,7 +18,7 @@ from PIL import Image as PILImage
 from scipy.stats import binomtest
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
-from threshold_sweep.config import validate_config
+from threshold_sweep.conf.validate import validate_config
 from threshold_sweep.data import load_dataset
 from threshold_sweep.evaluate.assess import assess
 from threshold_sweep.evaluate.task import Task

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from threshold_sweep.config import validate_config
+from threshold_sweep.conf.validate import validate_config
 from threshold_sweep.evaluate.assess import assess
 from threshold_sweep.evaluate.diagnostics import diagnostic_flags
 from threshold_sweep.evaluate.task import Task

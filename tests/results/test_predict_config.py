@@ -11,7 +11,8 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from threshold_sweep.config import ArraysDataConfig, MissingPolicy, TableDataConfig
+from threshold_sweep.conf.choices import MissingPolicy
+from threshold_sweep.conf.schema import ArraysDataConfig, TableDataConfig
 from threshold_sweep.data.validate import TargetUse
 from threshold_sweep.errors import UserError
 from threshold_sweep.predict import data_config, load_new_data, target_use

@@ -1,7 +1,7 @@
 """`threshold-sweep --help`: every key of the composed config, its value and its meaning.
 
 The meanings are the `Attributes:` sections of the structured configs' docstrings
-(threshold_sweep.config), found through each node's type, so `data=table --help` shows the
+(threshold_sweep.conf.schema), found through each node's type, so `data=table --help` shows the
 table's keys. The help template (configs/hydra/default.yaml) calls the `ts_config_keys`
 resolver, which Hydra resolves against the whole composed config of this invocation.
 """

@@ -25,7 +25,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from threshold_sweep.cli.callbacks import created_for_run
 from threshold_sweep.cli.help import register_resolver
 from threshold_sweep.cli.interrupt import EXIT_INTERRUPTED, settle, was_interrupted
-from threshold_sweep.config import register_configs
+from threshold_sweep.conf.store import register_configs
 from threshold_sweep.errors import UserError
 from threshold_sweep.io import write_text
 from threshold_sweep.layout import DATA_SUMMARY, ERROR_TXT, TEST_IDS

@@ -8,7 +8,8 @@ import re
 import sys
 from pathlib import Path
 
-from threshold_sweep import config as schemas
+from threshold_sweep.conf import schema as schemas
+from threshold_sweep.conf.validate import check_targets
 
 SKIP_FLAGS = ("--version", "--shell-completion", "-sc")
 # pages that compose the config (Hydra does too): only the composition is checked for them
@@ -204,7 +205,7 @@ def check_components(cfg: object) -> None:
     from threshold_sweep.errors import UserError
 
     try:
-        schemas.check_targets(cfg)
+        check_targets(cfg)
     except UserError as error:
         sys.stderr.write(f"error: {error}\n")
         raise SystemExit(2) from None

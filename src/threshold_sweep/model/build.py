@@ -21,6 +21,7 @@ from threshold_sweep.components import (
     source_file,
     target_error,
 )
+from threshold_sweep.conf.heads import HEAD_KEYS
 from threshold_sweep.errors import UserError
 
 PROBE_ROWS = 8
@@ -41,8 +42,6 @@ def head_fix(outputs: int) -> str:
 def builder_node(model_cfg: Any) -> Any:
     """model.* without the keys the run reads itself (model.head, model.head_consistency)."""
     from omegaconf import OmegaConf
-
-    from threshold_sweep.config import HEAD_KEYS
 
     node = OmegaConf.to_container(model_cfg, resolve=True)
     return OmegaConf.create({k: v for k, v in node.items() if k not in HEAD_KEYS})

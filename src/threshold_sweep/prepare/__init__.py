@@ -10,6 +10,8 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from threshold_sweep.components import bind
+from threshold_sweep.conf.label import class_names, quantile_levels, quantile_setting
+from threshold_sweep.conf.schema import DEFAULT_THRESHOLD
 from threshold_sweep.data import Dataset, load_dataset
 from threshold_sweep.errors import UserError
 from threshold_sweep.prepare.balance import SplitRecord, split_record
@@ -21,18 +23,14 @@ from threshold_sweep.prepare.labels import (
     check_class_counts,
     check_threshold,
     class_counts,
-    class_names,
     largest_counted_bins,
     make_labels,
     parse_thresholds,
     quantile_cuts,
-    quantile_levels,
-    quantile_setting,
 )
 from threshold_sweep.prepare.sampling import RESAMPLE, SamplingPlan, TrainingRows
 from threshold_sweep.prepare.split import Split, split_rows
 from threshold_sweep.prepare.standardize import Standardizer, check_transform
-from threshold_sweep.thresholds import DEFAULT_THRESHOLD
 
 log = logging.getLogger(__name__)
 

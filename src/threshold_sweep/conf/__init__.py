@@ -1,0 +1,1 @@
+"""The experiment's configuration: schema, validation and registration with Hydra."""
