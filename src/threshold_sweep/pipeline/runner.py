@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from threshold_sweep import layout
-from threshold_sweep.config import validate_config
+from threshold_sweep.conf.validate import validate_config
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.io import write_json
 from threshold_sweep.model.runtime import import_tensorflow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from threshold_sweep.config import model_head
+from threshold_sweep.conf.heads import model_head
 from threshold_sweep.pipeline.modes.base import Mode
 from threshold_sweep.pipeline.modes.crossval import CrossValidated
 from threshold_sweep.pipeline.modes.cumulative import Cumulative

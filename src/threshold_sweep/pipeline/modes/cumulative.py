@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from threshold_sweep import layout
-from threshold_sweep.config import model_head
+from threshold_sweep.conf.heads import model_head
+from threshold_sweep.conf.label import class_names
 from threshold_sweep.evaluate.calibration import Priors
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
@@ -32,7 +33,7 @@ from threshold_sweep.pipeline.record import DataRecord, data_summary, run_priors
 from threshold_sweep.preload import in_background
 from threshold_sweep.prepare import PreparedData, prepare
 from threshold_sweep.prepare.balance import split_record
-from threshold_sweep.prepare.labels import class_counts, class_names
+from threshold_sweep.prepare.labels import class_counts
 from threshold_sweep.prepare.sampling import SamplingPlan, TrainingRows, threshold_weights
 from threshold_sweep.thresholds import threshold_text
 
