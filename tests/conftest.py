@@ -57,6 +57,7 @@ TRAINING_FIXTURES = {
     "cumulative_run": "cumulative_run",
     "kfold_sweep": "kfold_sweep",
     "two_processes": "two_processes",
+    "mode_runs": "mode_runs",
 }
 
 
