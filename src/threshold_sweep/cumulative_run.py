@@ -276,7 +276,7 @@ def _curve(
 def summarize_thresholds(folder: Path) -> None:
     """The per-threshold runs' sweep summary (summary.md, index.html, paired comparisons of
     neighbouring thresholds), as threshold-sweep-report writes it."""
-    from threshold_sweep.sweep.summary import build_summary
+    from threshold_sweep.sweep.build import build_summary
 
     build_summary(folder)
 

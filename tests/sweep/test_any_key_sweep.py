@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
+from threshold_sweep.sweep.naming import shown_groups
 from threshold_sweep.sweep.stats import SweepAxis, sweep_axis
-from threshold_sweep.sweep.summary import shown_groups
 
 from conftest import TINY, markdown_table, run_app, write_assessed_run
 
@@ -101,7 +101,7 @@ def test_a_threshold_sweep_keeps_its_threshold_axis():
 
 
 def test_gaps_are_train_minus_the_split_with_that_splits_ci(rate_sweep):
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.collect import summarize
 
     runs = summarize(rate_sweep).complete.set_index("train.learning_rate")
     for rate in GAINS:
@@ -130,8 +130,8 @@ def test_gaps_are_train_minus_the_split_with_that_splits_ci(rate_sweep):
 
 
 def test_the_plot_shows_train_validation_and_test_against_the_log_rate(rate_sweep):
-    from threshold_sweep.sweep.plots import axis_figure
-    from threshold_sweep.sweep.summary import MAIN_METRICS, summarize
+    from threshold_sweep.sweep.collect import summarize
+    from threshold_sweep.sweep.plots import MAIN_METRICS, axis_figure
 
     summary = summarize(rate_sweep)
     figure = axis_figure(
@@ -166,8 +166,9 @@ def test_the_plot_shows_train_validation_and_test_against_the_log_rate(rate_swee
 
 
 def test_the_curves_overlay_every_run_coloured_by_the_rate(rate_sweep):
+    from threshold_sweep.sweep.build import run_histories
+    from threshold_sweep.sweep.collect import summarize
     from threshold_sweep.sweep.plots import curves_figure
-    from threshold_sweep.sweep.summary import run_histories, summarize
 
     summary = summarize(rate_sweep)
     histories = run_histories(rate_sweep, summary)
@@ -190,7 +191,7 @@ def test_the_curves_overlay_every_run_coloured_by_the_rate(rate_sweep):
 
 @pytest.mark.slow  # no training, but a sweep summary with its plots: ~2 CPU s
 def test_the_summary_opens_with_the_value_to_use_and_the_gaps(rate_sweep):
-    from threshold_sweep.sweep.summary import build_summary
+    from threshold_sweep.sweep.build import build_summary
 
     summary = build_summary(rate_sweep)
     runs = summary.complete.set_index("train.learning_rate")
@@ -384,7 +385,7 @@ def test_paired_metrics_are_the_tasks():
 
 
 def test_three_class_runs_are_paired_and_give_the_verdict(tmp_path):
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.collect import summarize
 
     gains = {"0.001": {s: 0.6 for s in SPLITS}, "0.01": {s: 1.5 for s in SPLITS}}
     for seed, (rate, gain) in enumerate(gains.items()):
@@ -443,8 +444,8 @@ def test_three_class_runs_are_paired_and_give_the_verdict(tmp_path):
 
 
 def test_many_class_summaries_explain_micro_f1_and_compare_ordinal_metrics(tmp_path):
-    from threshold_sweep.sweep.page import write_summary_markdown
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.build import write_summary_markdown
+    from threshold_sweep.sweep.collect import summarize
 
     gains = {"0.001": {s: 0.4 for s in SPLITS}, "0.01": {s: 2.5 for s in SPLITS}}
     for seed, (rate, gain) in enumerate(gains.items()):
@@ -472,14 +473,14 @@ def test_many_class_summaries_explain_micro_f1_and_compare_ordinal_metrics(tmp_p
 
 
 def test_binary_summaries_have_no_micro_f1_sentence(rate_sweep):
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.collect import summarize
 
     verdict = summarize(rate_sweep).insight_groups["Verdict"]
     assert verdict and not any("micro-F1" in s for s in verdict)
 
 
 def test_three_class_runs_of_different_class_counts_get_no_paired_verdict(tmp_path):
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.collect import summarize
 
     write_run(tmp_path, "0.001", {s: 0.6 for s in SPLITS}, k=3)
     write_run(tmp_path, "0.01", {s: 1.5 for s in SPLITS}, k=4)

@@ -12,6 +12,7 @@ from threshold_sweep.evaluate.names import LOSSES, METRIC_LABELS, PREVALENCE_DEP
 from threshold_sweep.model.reference import REFERENCE_MODELS
 from threshold_sweep.report.tables import fmt
 from threshold_sweep.sweep.pooled import EQUIVALENT, HIGHER, LOWER, NEGLIGIBLE, UNDETECTED
+from threshold_sweep.sweep.stats import overfit_metrics, ranking_metric
 
 MIN_CHANGE = 0.01  # a metric moved when it changed by at least this much
 MIN_PREVALENCE_SHIFT = 0.05  # the class balance moved when the prevalence changed this much
@@ -591,12 +592,6 @@ def diagnostic_notes(runs: pd.DataFrame) -> list[str]:
     return notes
 
 
-def ranking_metric(frame: pd.DataFrame) -> str:
-    """The ranking metric a table of runs or groups holds: ROC-AUC (binary) or one-vs-rest."""
-    binary = [c for c in ("test_roc_auc", "test_roc_auc_mean") if c in frame]
-    return "roc_auc" if any(frame[c].notna().any() for c in binary) else "roc_auc_ovr"
-
-
 def _key_name(axis: Any) -> str:
     """The swept key by its last dotted part ('train.learning_rate' -> 'learning_rate')."""
     return axis.key.rsplit(".", 1)[-1]
@@ -681,8 +676,6 @@ def gap_notes(runs: pd.DataFrame, max_gap: float, axis: Any) -> list[str]:
     """Per run of a sweep over a numeric key: its train - test gap of each overfit metric with
     its CI, whether that is beyond test noise and evaluate.max_gap, and the train -
     validation gap; underfitting named as such, never as overfitting."""
-    from threshold_sweep.sweep.stats import overfit_metrics
-
     metrics = overfit_metrics(runs)
     if axis is None or not metrics:
         return []
@@ -913,8 +906,6 @@ def chosen_comparison(runs: pd.DataFrame, pooled: pd.DataFrame, axis: Any) -> li
 def gap_verdict(runs: pd.DataFrame, axis: Any, max_gap: float) -> list[str]:
     """For a sweep of one numeric key: the train - validation gap of the ranking metric per value
     with its CI, and which values underfit or overfit (train - test beyond noise and max_gap)."""
-    from threshold_sweep.sweep.stats import overfit_metrics
-
     metrics = overfit_metrics(runs)
     if axis is None or not axis.only or runs.empty or not metrics:
         return []
