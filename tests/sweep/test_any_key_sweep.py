@@ -250,7 +250,7 @@ AXIS = SweepAxis("train.learning_rate", True)
 
 
 def test_the_gap_note_calls_overfitting_only_beyond_noise_and_max_gap():
-    from threshold_sweep.sweep.insights import gap_notes
+    from threshold_sweep.sweep.insights.gaps import gap_notes
 
     (fits,) = gap_notes(_runs(), 0.05, AXIS)
     assert fits.startswith("learning_rate=0.01: train - test gap ROC-AUC +0.020 (95% CI")
@@ -280,7 +280,7 @@ def test_the_gap_note_calls_overfitting_only_beyond_noise_and_max_gap():
 
 
 def test_the_value_to_use_is_the_best_on_validation_not_on_test():
-    from threshold_sweep.sweep.insights import choice_verdict
+    from threshold_sweep.sweep.insights.choice import choice_verdict
 
     runs = pd.concat(
         [
@@ -304,7 +304,7 @@ def test_the_value_to_use_is_the_best_on_validation_not_on_test():
 
 
 def test_a_choice_at_the_edge_of_the_grid_or_before_convergence_is_caveated_first():
-    from threshold_sweep.sweep.insights import choice_verdict
+    from threshold_sweep.sweep.insights.choice import choice_verdict
 
     def rate(value: str, validation: float, improving: float = 0.0) -> pd.DataFrame:
         return _runs(
@@ -336,7 +336,7 @@ def test_a_choice_at_the_edge_of_the_grid_or_before_convergence_is_caveated_firs
 
 
 def test_values_are_called_underfitting_or_overfitting_only_when_they_are():
-    from threshold_sweep.sweep.insights import gap_verdict
+    from threshold_sweep.sweep.insights.gaps import gap_verdict
 
     fits = _runs()
     low = _runs(
@@ -429,7 +429,7 @@ def test_three_class_runs_are_paired_and_give_the_verdict(tmp_path):
     )
     assert against.endswith("worse beyond noise.")
     assert not any("discriminates" in s for s in summary.insight_groups["Verdict"])
-    from threshold_sweep.sweep.insights import insight_groups
+    from threshold_sweep.sweep.insights.compose import insight_groups
 
     groups = shown_groups(summary.groups, summary.group_names, "group")
     pooled = shown_groups(summary.pooled, summary.group_names, "first_group", "second_group")
@@ -547,7 +547,7 @@ def _pair(
 
 
 def test_the_chosen_value_is_compared_with_every_other_on_the_same_rows():
-    from threshold_sweep.sweep.insights import chosen_comparison
+    from threshold_sweep.sweep.insights.choice import chosen_comparison
 
     runs = pd.concat(
         [

@@ -23,7 +23,7 @@ from threshold_sweep.results.read import (
     unreadable,
 )
 from threshold_sweep.results.rows import metric_columns
-from threshold_sweep.sweep.insights import insight_groups
+from threshold_sweep.sweep.insights.compose import insight_groups
 from threshold_sweep.sweep.naming import PARENT, group_names, run_labels, shown_groups
 from threshold_sweep.sweep.pooled import pooled_comparisons
 from threshold_sweep.sweep.shared import shared_sentences, shared_vs_dedicated
