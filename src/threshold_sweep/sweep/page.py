@@ -1,4 +1,5 @@
-"""summary.md: insights, the runs, repeats, comparable metrics and paired differences."""
+"""The sweep summary as a Document (summary.md and index.html are rendered from it): insights,
+the runs, repeats, comparable metrics and paired differences; it writes nothing."""
 
 from __future__ import annotations
 
