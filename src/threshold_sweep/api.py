@@ -89,7 +89,7 @@ class Sweep:
     @property
     def override_keys(self) -> list[str]:
         """The config keys set on the command line of some run (columns of `runs`)."""
-        from threshold_sweep.sweep.summary import override_columns
+        from threshold_sweep.sweep.collect import override_columns
 
         return override_columns(self.runs)
 
@@ -106,7 +106,7 @@ def numeric_overrides(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def load_sweep(path: str | Path) -> Sweep:
     """Every run under `path` with the sweep's summary tables (nothing is written)."""
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.collect import summarize
 
     root = Path(path)
     if not root.is_dir():
@@ -117,7 +117,7 @@ def load_sweep(path: str | Path) -> Sweep:
             f"no runs under {root} (no metrics.json or error.txt found); "
             "give a folder written by threshold-sweep"
         )
-    from threshold_sweep.sweep.summary import override_columns
+    from threshold_sweep.sweep.collect import override_columns
 
     return Sweep(
         path=root,

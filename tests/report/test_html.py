@@ -211,8 +211,7 @@ def test_data_and_configs_are_escaped(sweep, tmp_path):
     from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT
     from threshold_sweep.report.html import write_run_html
     from threshold_sweep.report.run_page import run_document
-    from threshold_sweep.sweep.page import write_summary_markdown
-    from threshold_sweep.sweep.summary import build_summary
+    from threshold_sweep.sweep.build import build_summary, write_summary_markdown
 
     source = run_dir(sweep[0], 100)
     result = json.loads((source / "metrics.json").read_text())

@@ -202,7 +202,7 @@ def write_run(root, name: str, result: dict, frames: dict, overrides: list[str])
     ],
 )
 def test_the_sweep_summary_names_the_split_in_its_header(tmp_path, splits, title):
-    from threshold_sweep.sweep.summary import build_summary
+    from threshold_sweep.sweep.build import build_summary
 
     root = tmp_path / "sweep"
     for threshold, method in zip((80, 120), splits, strict=True):

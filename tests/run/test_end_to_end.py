@@ -511,7 +511,7 @@ def test_overfitting_flag_needs_the_train_value_beyond_the_test_ci(sweep):
 def test_mixed_sweep_plot_caption_names_the_multiclass_runs_it_leaves_out(
     sweep, three_class_run, tmp_path
 ):
-    from threshold_sweep.sweep.summary import build_summary
+    from threshold_sweep.sweep.build import build_summary
 
     copy = tmp_path / "copy"
     shutil.copytree(sweep[0], copy)

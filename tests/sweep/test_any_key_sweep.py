@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
+from threshold_sweep.sweep.naming import shown_groups
 from threshold_sweep.sweep.stats import SweepAxis, sweep_axis
-from threshold_sweep.sweep.summary import shown_groups
 
 from conftest import TINY, markdown_table, run_app, write_assessed_run
 
@@ -101,7 +101,7 @@ def test_a_threshold_sweep_keeps_its_threshold_axis():
 
 
 def test_gaps_are_train_minus_the_split_with_that_splits_ci(rate_sweep):
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.collect import summarize
 
     runs = summarize(rate_sweep).complete.set_index("train.learning_rate")
     for rate in GAINS:
@@ -130,8 +130,8 @@ def test_gaps_are_train_minus_the_split_with_that_splits_ci(rate_sweep):
 
 
 def test_the_plot_shows_train_validation_and_test_against_the_log_rate(rate_sweep):
-    from threshold_sweep.sweep.plots import axis_figure
-    from threshold_sweep.sweep.summary import MAIN_METRICS, summarize
+    from threshold_sweep.sweep.collect import summarize
+    from threshold_sweep.sweep.plots import MAIN_METRICS, axis_figure
 
     summary = summarize(rate_sweep)
     figure = axis_figure(
@@ -166,8 +166,9 @@ def test_the_plot_shows_train_validation_and_test_against_the_log_rate(rate_swee
 
 
 def test_the_curves_overlay_every_run_coloured_by_the_rate(rate_sweep):
+    from threshold_sweep.sweep.build import run_histories
+    from threshold_sweep.sweep.collect import summarize
     from threshold_sweep.sweep.plots import curves_figure
-    from threshold_sweep.sweep.summary import run_histories, summarize
 
     summary = summarize(rate_sweep)
     histories = run_histories(rate_sweep, summary)
@@ -190,7 +191,7 @@ def test_the_curves_overlay_every_run_coloured_by_the_rate(rate_sweep):
 
 @pytest.mark.slow  # no training, but a sweep summary with its plots: ~2 CPU s
 def test_the_summary_opens_with_the_value_to_use_and_the_gaps(rate_sweep):
-    from threshold_sweep.sweep.summary import build_summary
+    from threshold_sweep.sweep.build import build_summary
 
     summary = build_summary(rate_sweep)
     runs = summary.complete.set_index("train.learning_rate")
@@ -249,7 +250,7 @@ AXIS = SweepAxis("train.learning_rate", True)
 
 
 def test_the_gap_note_calls_overfitting_only_beyond_noise_and_max_gap():
-    from threshold_sweep.sweep.insights import gap_notes
+    from threshold_sweep.sweep.insights.gaps import gap_notes
 
     (fits,) = gap_notes(_runs(), 0.05, AXIS)
     assert fits.startswith("learning_rate=0.01: train - test gap ROC-AUC +0.020 (95% CI")
@@ -279,7 +280,7 @@ def test_the_gap_note_calls_overfitting_only_beyond_noise_and_max_gap():
 
 
 def test_the_value_to_use_is_the_best_on_validation_not_on_test():
-    from threshold_sweep.sweep.insights import choice_verdict
+    from threshold_sweep.sweep.insights.choice import choice_verdict
 
     runs = pd.concat(
         [
@@ -303,7 +304,7 @@ def test_the_value_to_use_is_the_best_on_validation_not_on_test():
 
 
 def test_a_choice_at_the_edge_of_the_grid_or_before_convergence_is_caveated_first():
-    from threshold_sweep.sweep.insights import choice_verdict
+    from threshold_sweep.sweep.insights.choice import choice_verdict
 
     def rate(value: str, validation: float, improving: float = 0.0) -> pd.DataFrame:
         return _runs(
@@ -335,7 +336,7 @@ def test_a_choice_at_the_edge_of_the_grid_or_before_convergence_is_caveated_firs
 
 
 def test_values_are_called_underfitting_or_overfitting_only_when_they_are():
-    from threshold_sweep.sweep.insights import gap_verdict
+    from threshold_sweep.sweep.insights.gaps import gap_verdict
 
     fits = _runs()
     low = _runs(
@@ -384,7 +385,7 @@ def test_paired_metrics_are_the_tasks():
 
 
 def test_three_class_runs_are_paired_and_give_the_verdict(tmp_path):
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.collect import summarize
 
     gains = {"0.001": {s: 0.6 for s in SPLITS}, "0.01": {s: 1.5 for s in SPLITS}}
     for seed, (rate, gain) in enumerate(gains.items()):
@@ -428,7 +429,7 @@ def test_three_class_runs_are_paired_and_give_the_verdict(tmp_path):
     )
     assert against.endswith("worse beyond noise.")
     assert not any("discriminates" in s for s in summary.insight_groups["Verdict"])
-    from threshold_sweep.sweep.insights import insight_groups
+    from threshold_sweep.sweep.insights.compose import insight_groups
 
     groups = shown_groups(summary.groups, summary.group_names, "group")
     pooled = shown_groups(summary.pooled, summary.group_names, "first_group", "second_group")
@@ -443,8 +444,8 @@ def test_three_class_runs_are_paired_and_give_the_verdict(tmp_path):
 
 
 def test_many_class_summaries_explain_micro_f1_and_compare_ordinal_metrics(tmp_path):
-    from threshold_sweep.sweep.page import write_summary_markdown
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.build import write_summary_markdown
+    from threshold_sweep.sweep.collect import summarize
 
     gains = {"0.001": {s: 0.4 for s in SPLITS}, "0.01": {s: 2.5 for s in SPLITS}}
     for seed, (rate, gain) in enumerate(gains.items()):
@@ -472,14 +473,14 @@ def test_many_class_summaries_explain_micro_f1_and_compare_ordinal_metrics(tmp_p
 
 
 def test_binary_summaries_have_no_micro_f1_sentence(rate_sweep):
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.collect import summarize
 
     verdict = summarize(rate_sweep).insight_groups["Verdict"]
     assert verdict and not any("micro-F1" in s for s in verdict)
 
 
 def test_three_class_runs_of_different_class_counts_get_no_paired_verdict(tmp_path):
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.collect import summarize
 
     write_run(tmp_path, "0.001", {s: 0.6 for s in SPLITS}, k=3)
     write_run(tmp_path, "0.01", {s: 1.5 for s in SPLITS}, k=4)
@@ -546,7 +547,7 @@ def _pair(
 
 
 def test_the_chosen_value_is_compared_with_every_other_on_the_same_rows():
-    from threshold_sweep.sweep.insights import chosen_comparison
+    from threshold_sweep.sweep.insights.choice import chosen_comparison
 
     runs = pd.concat(
         [

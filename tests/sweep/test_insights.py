@@ -6,7 +6,28 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from threshold_sweep.sweep import insights
+from threshold_sweep.sweep.insights.caveats import (
+    below_no_skill,
+    calibration_notes,
+    diagnostic_notes,
+    repeat_notes,
+    warning_notes,
+)
+from threshold_sweep.sweep.insights.compose import insight_groups, sweep_insights
+from threshold_sweep.sweep.insights.gaps import overfitting_notes
+from threshold_sweep.sweep.insights.moves import (
+    no_skill_levels,
+    opposite_movement,
+    paired_verdicts,
+    prevalence_explanation,
+    prevalence_free_agreement,
+    prevalence_shift,
+)
+from threshold_sweep.sweep.insights.verdicts import (
+    comparison_caveats,
+    discrimination_verdict,
+    reference_verdict,
+)
 from threshold_sweep.sweep.pooled import equivalence_interval, judge
 from threshold_sweep.sweep.stats import group_keys, repeats, sort_runs
 
@@ -32,48 +53,48 @@ SEED_STUDY = pd.DataFrame(
 
 def test_prevalence_shift_is_named():
     first, last = SEED_STUDY.iloc[0], SEED_STUDY.iloc[1]
-    (sentence,) = insights.prevalence_shift(first, last)
+    (sentence,) = prevalence_shift(first, last)
     assert "moved from 0.570" in sentence and "to 0.080" in sentence
     same = SEED_STUDY.assign(test_prevalence=[0.5, 0.52])
-    assert "barely changed" in insights.prevalence_shift(same.iloc[0], same.iloc[1])[0]
+    assert "barely changed" in prevalence_shift(same.iloc[0], same.iloc[1])[0]
 
 
 def test_opposite_movement_explained_by_prevalence():
-    (sentence,) = insights.opposite_movement(SEED_STUDY.iloc[0], SEED_STUDY.iloc[1])
+    (sentence,) = opposite_movement(SEED_STUDY.iloc[0], SEED_STUDY.iloc[1])
     assert "Accuracy fell (0.800 → 0.690) while F1 rose (0.530 → 0.710)" in sentence
     assert "because the positive prevalence moved from 0.570 to 0.080" in sentence
 
 
 def test_opposite_movement_without_prevalence_change_blames_the_model():
     same = SEED_STUDY.assign(test_prevalence=[0.5, 0.51])
-    (sentence,) = insights.opposite_movement(same.iloc[0], same.iloc[1])
+    (sentence,) = opposite_movement(same.iloc[0], same.iloc[1])
     assert "because" not in sentence and "barely moved" in sentence
 
 
 @pytest.mark.parametrize(("accuracy", "f1"), [((0.8, 0.7), (0.6, 0.5)), ((0.8, 0.805), (0.5, 0.7))])
 def test_no_opposite_movement_no_sentence(accuracy, f1):
     rows = SEED_STUDY.assign(test_accuracy_mean=list(accuracy), test_f1_mean=list(f1))
-    assert insights.opposite_movement(rows.iloc[0], rows.iloc[1]) == []
+    assert opposite_movement(rows.iloc[0], rows.iloc[1]) == []
 
 
 def test_no_skill_levels_quote_the_numbers():
-    sentences = insights.no_skill_levels(SEED_STUDY)
+    sentences = no_skill_levels(SEED_STUDY)
     assert len(sentences) == 2
     assert "accuracy 0.920 and F1 0.148" in sentences[1]
 
 
 def test_prevalence_free_agreement_and_disagreement():
     level = SEED_STUDY.assign(test_roc_auc_mean=[0.9, 0.905])
-    agree = insights.prevalence_free_agreement(level.iloc[0], level.iloc[1])[0]
+    agree = prevalence_free_agreement(level.iloc[0], level.iloc[1])[0]
     assert agree.startswith("Neither prevalence-free metric changed detectably")
     both = SEED_STUDY.assign(test_roc_auc_mean=[0.9, 0.95], test_balanced_accuracy_mean=[0.8, 0.85])
-    assert insights.prevalence_free_agreement(both.iloc[0], both.iloc[1])[0].startswith(
+    assert prevalence_free_agreement(both.iloc[0], both.iloc[1])[0].startswith(
         "The prevalence-free metrics agree: both rose"
     )
-    partly = insights.prevalence_free_agreement(SEED_STUDY.iloc[0], SEED_STUDY.iloc[1])[0]
+    partly = prevalence_free_agreement(SEED_STUDY.iloc[0], SEED_STUDY.iloc[1])[0]
     assert "do not contradict each other: ROC-AUC rose, balanced accuracy stayed level" in partly
     rows = SEED_STUDY.assign(test_roc_auc_mean=[0.9, 0.95], test_balanced_accuracy_mean=[0.8, 0.7])
-    disagree = insights.prevalence_free_agreement(rows.iloc[0], rows.iloc[1])[0]
+    disagree = prevalence_free_agreement(rows.iloc[0], rows.iloc[1])[0]
     assert "disagree: ROC-AUC rose but balanced accuracy fell" in disagree
 
 
@@ -106,42 +127,42 @@ def paired_rows(
 
 def test_paired_verdicts_say_what_the_ci_shows():
     first, last = SEED_STUDY.iloc[0], SEED_STUDY.iloc[1]
-    (noise,) = insights.paired_verdicts(paired_rows(-0.01, 0.03, 0.01), first, last)
+    (noise,) = paired_verdicts(paired_rows(-0.01, 0.03, 0.01), first, last)
     assert "ROC-AUC differs by +0.010 (95% CI -0.010 to +0.030)" in noise
     assert "no difference detected (the CI contains 0; it is too wide" in noise
     assert "equally" not in noise and "equivalent" not in noise
-    (real,) = insights.paired_verdicts(paired_rows(0.02, 0.06, 0.04), first, last)
+    (real,) = paired_verdicts(paired_rows(0.02, 0.06, 0.04), first, last)
     assert "beyond noise; label.threshold=1000 is better on ROC-AUC" in real
-    (small,) = insights.paired_verdicts(paired_rows(0.002, 0.008, 0.005), first, last)
+    (small,) = paired_verdicts(paired_rows(0.002, 0.008, 0.005), first, last)
     assert "beyond noise but inside the equivalence margin of ±0.020: negligible" in small
-    (same,) = insights.paired_verdicts(paired_rows(-0.005, 0.006, 0.0004), first, last)
+    (same,) = paired_verdicts(paired_rows(-0.005, 0.006, 0.0004), first, last)
     assert "+0.00040 (95% CI -0.005 to +0.006)" in same  # the sign and size kept
     assert "equivalent within ±0.020 (two one-sided tests:" in same
-    assert insights.paired_verdicts(pd.DataFrame(), first, last) == []
+    assert paired_verdicts(pd.DataFrame(), first, last) == []
     # stored the other way round: read from first to last, the verdict's direction swapped
     back = paired_rows(-0.06, -0.02, -0.04).assign(
         first_group="label.threshold=1000", second_group="label.threshold=100"
     )
-    (flipped,) = insights.paired_verdicts(back, first, last)
+    (flipped,) = paired_verdicts(back, first, last)
     assert "+0.040 (95% CI +0.020 to +0.060)" in flipped
     assert "label.threshold=1000 is better" in flipped
 
 
 def test_overfitting_and_warning_notes():
     runs = pd.DataFrame({"run": ["a", "b"], "overfit_gap": [0.01, 0.12], "n_warnings": [0, 2]})
-    (overfit,) = insights.overfitting_notes(runs, 0.05)
+    (overfit,) = overfitting_notes(runs, 0.05)
     assert overfit.startswith("b overfits") and "0.120" in overfit
-    (calm,) = insights.overfitting_notes(runs.assign(overfit_gap=[0.01, 0.02]), 0.05)
+    (calm,) = overfitting_notes(runs.assign(overfit_gap=[0.01, 0.02]), 0.05)
     assert calm.startswith("No run overfits") and "0.020 (b)" in calm
-    (noise,) = insights.overfitting_notes(runs.assign(overfit=[False, False]), 0.05)
+    (noise,) = overfitting_notes(runs.assign(overfit=[False, False]), 0.05)
     assert noise.startswith("b: its train - test gap of 0.120") and "inside the test CI" in noise
-    (real,) = insights.overfitting_notes(runs.assign(overfit=[False, True]), 0.05)
+    (real,) = overfitting_notes(runs.assign(overfit=[False, True]), 0.05)
     assert real.startswith("b overfits") and "beyond the test CI" in real
-    assert insights.warning_notes(runs) == ["1 run(s) carry warnings in their reports: b."]
+    assert warning_notes(runs) == ["1 run(s) carry warnings in their reports: b."]
     six = pd.DataFrame({"run": list("abcdef"), "n_warnings": [1] * 6})
-    (listed,) = insights.warning_notes(six)
+    (listed,) = warning_notes(six)
     assert listed == "6 run(s) carry warnings in their reports: a, b, c, d, e and 1 more."
-    assert insights.warning_notes(runs.assign(n_warnings=[0, 0])) == []
+    assert warning_notes(runs.assign(n_warnings=[0, 0])) == []
 
 
 def test_repeats_group_everything_but_the_training_seed():
@@ -163,7 +184,7 @@ def test_repeats_group_everything_but_the_training_seed():
     assert groups["test_roc_auc_mean"].tolist() == pytest.approx([0.92, 0.82])
     assert groups["test_roc_auc_std"][0] == pytest.approx(pd.Series([0.90, 0.92, 0.94]).std())
     assert groups["test_roc_auc_count"].tolist() == [3, 3]
-    (note,) = insights.repeat_notes(groups)
+    (note,) = repeat_notes(groups)
     assert f"{groups['test_roc_auc_std'].max():.3f}" in note
 
 
@@ -181,15 +202,15 @@ def test_groups_sort_numerically():
 
 def test_calibration_note_only_when_worse_than_the_prior():
     rows = SEED_STUDY.assign(test_brier_mean=[0.12, 0.09], chance_brier_mean=[0.247, 0.067])
-    (note,) = insights.calibration_notes(rows)
+    (note,) = calibration_notes(rows)
     assert note.startswith("At label.threshold=1000 the Brier score 0.090 is worse")
-    assert insights.calibration_notes(rows.assign(test_brier_mean=[0.1, 0.05])) == []
+    assert calibration_notes(rows.assign(test_brier_mean=[0.1, 0.05])) == []
 
 
 def test_accuracy_below_the_majority_baseline_is_called_out():
-    (note,) = insights.below_no_skill(SEED_STUDY)  # 0.69 < 0.92 at 1000; 0.80 > 0.57 at 100
+    (note,) = below_no_skill(SEED_STUDY)  # 0.69 < 0.92 at 1000; 0.80 > 0.57 at 100
     assert note.startswith("At label.threshold=1000 accuracy 0.690 is below the 0.920")
-    assert insights.below_no_skill(SEED_STUDY.assign(test_accuracy_mean=[0.8, 0.95])) == []
+    assert below_no_skill(SEED_STUDY.assign(test_accuracy_mean=[0.8, 0.95])) == []
 
 
 def test_prevalence_free_directions_come_from_the_paired_cis():
@@ -203,45 +224,43 @@ def test_prevalence_free_directions_come_from_the_paired_cis():
             paired_rows(-0.03, 0.03, 0.0).assign(metric="balanced_accuracy"),
         ]
     )
-    (sentence,) = insights.prevalence_free_agreement(rows.iloc[0], rows.iloc[1], noisy)
+    (sentence,) = prevalence_free_agreement(rows.iloc[0], rows.iloc[1], noisy)
     assert "ROC-AUC fell, balanced accuracy did not change beyond noise" in sentence
     calm = noisy.assign(ci_low=-0.03, ci_high=0.03, verdict="no difference detected")
-    (sentence,) = insights.prevalence_free_agreement(first, last, calm)
+    (sentence,) = prevalence_free_agreement(first, last, calm)
     assert sentence.startswith("Neither prevalence-free metric changed detectably")
 
 
 def test_prevalence_dependent_verdicts_carry_a_caveat():
     first, last = SEED_STUDY.iloc[0], SEED_STUDY.iloc[1]
     mcc = paired_rows(-0.29, -0.08, -0.18).assign(metric="mcc")
-    (sentence,) = insights.paired_verdicts(mcc, first, last)
+    (sentence,) = paired_verdicts(mcc, first, last)
     assert "outside noise" in sentence and "MCC depends on the prevalence" in sentence
     same = SEED_STUDY.assign(test_prevalence=[0.5, 0.5])
-    (sentence,) = insights.paired_verdicts(mcc, same.iloc[0], same.iloc[1])
+    (sentence,) = paired_verdicts(mcc, same.iloc[0], same.iloc[1])
     assert "depends on the prevalence" not in sentence
     balanced = paired_rows(0.07, 0.22, 0.15).assign(metric="balanced_accuracy")
-    (sentence,) = insights.paired_verdicts(balanced, first, last)
+    (sentence,) = paired_verdicts(balanced, first, last)
     assert "at the fixed cutoff" in sentence
-    (calm,) = insights.paired_verdicts(
-        paired_rows(-0.1, 0.2, 0.05).assign(metric="mcc"), first, last
-    )
+    (calm,) = paired_verdicts(paired_rows(-0.1, 0.2, 0.05).assign(metric="mcc"), first, last)
     assert "depends on the prevalence" not in calm and "no difference detected" in calm
 
 
 def test_opposite_movement_on_different_rows_is_hedged():
     same = SEED_STUDY.assign(test_prevalence=[0.5, 0.51])
-    (sentence,) = insights.opposite_movement(same.iloc[0], same.iloc[1], same_rows=False)
+    (sentence,) = opposite_movement(same.iloc[0], same.iloc[1], same_rows=False)
     assert "tested on different rows" in sentence and "the model's errors" not in sentence
 
 
 def test_one_prevalence_is_named_for_any_number_of_groups():
     three = pd.concat([SEED_STUDY, SEED_STUDY.iloc[[0]]]).assign(test_prevalence=0.4)
     first, last = three.iloc[0], three.iloc[-1]
-    (sentence,) = insights.prevalence_shift(first, last, three["test_prevalence"])
+    (sentence,) = prevalence_shift(first, last, three["test_prevalence"])
     assert sentence == "The positive prevalence is the same in all 3 groups (0.400)."
-    (sentence,) = insights.prevalence_shift(three.iloc[0], three.iloc[1])
+    (sentence,) = prevalence_shift(three.iloc[0], three.iloc[1])
     assert sentence == "The positive prevalence is the same in both groups (0.400)."
     middle = three.assign(test_prevalence=[0.4, 0.42, 0.4])
-    (sentence,) = insights.prevalence_shift(first, last, middle["test_prevalence"])
+    (sentence,) = prevalence_shift(first, last, middle["test_prevalence"])
     assert "barely changed" in sentence
 
 
@@ -249,7 +268,7 @@ def test_the_verdict_names_the_better_labelling_only_beyond_noise_and_what_backs
     first, last = SEED_STUDY.iloc[0], SEED_STUDY.iloc[1]
     calm = pd.concat([paired_rows(-0.01, 0.03, 0.01), paired_rows(-0.05, 0.09, 0.02)])
     calm.iloc[1, calm.columns.get_loc("metric")] = "balanced_accuracy"
-    verdict, question = insights.discrimination_verdict(first, last, calm)
+    verdict, question = discrimination_verdict(first, last, calm)
     assert verdict.startswith(
         "**No difference detected between label.threshold=100 and label.threshold=1000**"
     )
@@ -258,19 +277,19 @@ def test_the_verdict_names_the_better_labelling_only_beyond_noise_and_what_backs
     assert "add train.seed=0,1,2" in verdict and "equally" not in verdict
     assert question.startswith("ROC-AUC measures how learnable each labelling is")
     assert "what the label is for" in question
-    (better, _) = insights.discrimination_verdict(first, last, paired_rows(0.02, 0.06, 0.04))
+    (better, _) = discrimination_verdict(first, last, paired_rows(0.02, 0.06, 0.04))
     assert better.startswith(
         "**label.threshold=1000's labels are learnt better than label.threshold=100's**"
     )
-    (worse, _) = insights.discrimination_verdict(first, last, paired_rows(-0.06, -0.02, -0.04))
+    (worse, _) = discrimination_verdict(first, last, paired_rows(-0.06, -0.02, -0.04))
     assert worse.startswith("**label.threshold=100's labels are learnt better")
     pooled = paired_rows(0.01, 0.05, 0.03, seed_pairs=3)
-    (three, _) = insights.discrimination_verdict(first, last, pooled)
+    (three, _) = discrimination_verdict(first, last, pooled)
     assert "pooled over 3 trainings per setting (training seeds, one split): the CI covers" in three
-    (unpaired,) = insights.discrimination_verdict(first, last, pd.DataFrame())
+    (unpaired,) = discrimination_verdict(first, last, pd.DataFrame())
     assert "cannot be judged on shared test rows" in unpaired and "0.900" in unpaired
     same_cut = SEED_STUDY.assign(threshold=[100.0, 100.0])
-    (ranks, *rest) = insights.discrimination_verdict(
+    (ranks, *rest) = discrimination_verdict(
         same_cut.iloc[0], same_cut.iloc[1], paired_rows(0.02, 0.06, 0.04)
     )
     assert "ranks the test rows better than label.threshold=100" in ranks and rest == []
@@ -279,21 +298,21 @@ def test_the_verdict_names_the_better_labelling_only_beyond_noise_and_what_backs
 def test_the_density_of_x_near_each_cut_is_weighed():
     first, last = SEED_STUDY.iloc[0], SEED_STUDY.iloc[1]
     rows = paired_rows(0.02, 0.06, 0.04)
-    (_, explains) = insights.discrimination_verdict(
+    (_, explains) = discrimination_verdict(
         first, last, rows.assign(near_first=0.125, near_second=0.048)
     )
     assert "12.5% of the test rows lie near the cut at label.threshold=100 and 4.8%" in explains
     assert "may explain part or all of the difference" in explains
-    (_, against) = insights.discrimination_verdict(
+    (_, against) = discrimination_verdict(
         first, last, rows.assign(near_first=0.03, near_second=0.10)
     )
     assert "does not explain the difference" in against
-    (_, level) = insights.discrimination_verdict(
+    (_, level) = discrimination_verdict(
         first, last, rows.assign(near_first=0.05, near_second=0.052)
     )
     assert "about the same" in level
     undetected = paired_rows(-0.01, 0.09, 0.04).assign(near_first=0.125, near_second=0.048)
-    (_, hedged) = insights.discrimination_verdict(first, last, undetected)
+    (_, hedged) = discrimination_verdict(first, last, undetected)
     assert hedged.endswith("may explain part or all of what difference there is.")
 
 
@@ -303,7 +322,7 @@ def test_unequal_or_unfinished_arms_are_named_before_the_verdict():
         train_still_improving_mean=[0.0, 2 / 3],
         train_still_improving_count=[3, 3],
     )
-    caveat, verdict, _ = insights.discrimination_verdict(
+    caveat, verdict, _ = discrimination_verdict(
         groups.iloc[0], groups.iloc[1], paired_rows(0.02, 0.06, 0.04)
     )
     assert caveat.startswith("**Read the verdict with care**")
@@ -311,26 +330,26 @@ def test_unequal_or_unfinished_arms_are_named_before_the_verdict():
     assert "label.threshold=1000 trained on 5.6x fewer rows than label.threshold=100" in caveat
     assert verdict.startswith("**label.threshold=1000's labels")
     even = SEED_STUDY.assign(train_rows_fitted_mean=[2512.0, 2000.0], test_n_mean=[600.0, 600.0])
-    assert not insights.comparison_caveats(even.iloc[0], even.iloc[1])
+    assert not comparison_caveats(even.iloc[0], even.iloc[1])
     small = even.assign(test_n_mean=[100.0, 100.0])  # 8 positives at a prevalence of 0.08
-    (caveat,) = insights.comparison_caveats(small.iloc[0], small.iloc[1])
+    (caveat,) = comparison_caveats(small.iloc[0], small.iloc[1])
     assert "the test rows hold only 8 rows of one class (fewer than 10)" in caveat
 
 
 def test_the_verdict_explains_accuracy_and_f1_by_the_prevalence_only_when_it_moved():
     first, last = SEED_STUDY.iloc[0], SEED_STUDY.iloc[1]
-    moved = insights.prevalence_explanation(first, last)
+    moved = prevalence_explanation(first, last)
     assert moved.startswith("Accuracy and F1 moved with the positive prevalence")
     assert "from 0.570 to 0.080" in moved and "accuracy 0.800 → 0.690" in moved
     flat = SEED_STUDY.assign(test_accuracy_mean=[0.817, 0.818])
-    f1_only = insights.prevalence_explanation(flat.iloc[0], flat.iloc[1])
+    f1_only = prevalence_explanation(flat.iloc[0], flat.iloc[1])
     assert f1_only.startswith("F1 moved with the positive prevalence")  # accuracy stayed level
     still = flat.assign(test_f1_mean=[0.6, 0.605])
-    assert insights.prevalence_explanation(still.iloc[0], still.iloc[1]).startswith(
+    assert prevalence_explanation(still.iloc[0], still.iloc[1]).startswith(
         "Neither accuracy nor F1 moved much, yet both depend on the positive prevalence"
     )
     same = SEED_STUDY.assign(test_prevalence=[0.5, 0.51])
-    level = insights.prevalence_explanation(same.iloc[0], same.iloc[1])
+    level = prevalence_explanation(same.iloc[0], same.iloc[1])
     assert level.startswith("The positive prevalence barely changed") and "moved with" not in level
 
 
@@ -339,15 +358,15 @@ def test_insights_come_verdict_first_under_headings_and_never_call_a_prevalence_
     mcc = paired_rows(-0.29, -0.08, -0.18).assign(metric="mcc")
     paired = pd.concat([paired_rows(-0.01, 0.03, 0.01), mcc])
     runs = pd.DataFrame({"run": ["a", "b"], "overfit_gap": [0.01, 0.02], "n_warnings": [0, 1]})
-    found = insights.insight_groups(groups, paired, runs, 0.05)
+    found = insight_groups(groups, paired, runs, 0.05)
     assert list(found) == ["Verdict", "Why the numbers moved", "Caveats", "Run warnings"]
     assert len(found["Verdict"]) == 3  # the verdict, what it measures, accuracy and F1
-    flat = insights.sweep_insights(groups, paired, runs, 0.05)
+    flat = sweep_insights(groups, paired, runs, 0.05)
     assert flat[:3] == found["Verdict"]
     (mcc_sentence,) = [s for s in flat if s.startswith("MCC")]
     assert mcc_sentence.startswith("MCC depends on the prevalence, which moved from 0.570")
     assert "is better on" not in mcc_sentence
-    single = insights.insight_groups(groups.iloc[:1], pd.DataFrame(), runs.iloc[:1], 0.05)
+    single = insight_groups(groups.iloc[:1], pd.DataFrame(), runs.iloc[:1], 0.05)
     assert "Verdict" not in single  # one group: nothing to compare
 
 
@@ -364,22 +383,22 @@ def _reference_runs(cnn: float, hgb: float, ci: tuple[float, float]) -> pd.DataF
 
 
 def test_the_verdict_says_when_the_cnn_trails_the_best_reference():
-    (sentence,) = insights.reference_verdict(_reference_runs(0.70, 0.94, (-0.30, -0.18)))
+    (sentence,) = reference_verdict(_reference_runs(0.70, 0.94, (-0.30, -0.18)))
     assert "trails the best reference model beyond noise in 2 of 2" in sentence
     assert "threshold=100: CNN 0.700 vs gradient-boosted trees 0.940" in sentence
 
 
 def test_the_verdict_says_when_the_cnn_holds_its_own_against_the_references():
-    (sentence,) = insights.reference_verdict(_reference_runs(0.93, 0.94, (-0.03, 0.01)))
+    (sentence,) = reference_verdict(_reference_runs(0.93, 0.94, (-0.03, 0.01)))
     assert "within noise of it in all 2 run(s)" in sentence and "trails" not in sentence
-    (ahead,) = insights.reference_verdict(_reference_runs(0.96, 0.90, (0.02, 0.09)))
+    (ahead,) = reference_verdict(_reference_runs(0.96, 0.90, (0.02, 0.09)))
     assert "ahead of it beyond noise in all 2 run(s)" in ahead
 
 
 def test_no_reference_sentence_without_reference_models():
-    assert insights.reference_verdict(pd.DataFrame({"run": ["a"], "test_roc_auc": [0.9]})) == []
+    assert reference_verdict(pd.DataFrame({"run": ["a"], "test_roc_auc": [0.9]})) == []
     no_best = _reference_runs(0.9, 0.9, (0, 0)).assign(best_reference=None)
-    assert insights.reference_verdict(no_best) == []
+    assert reference_verdict(no_best) == []
 
 
 def test_each_diagnostic_that_fired_gets_one_sentence_naming_its_runs():
@@ -392,18 +411,18 @@ def test_each_diagnostic_that_fired_gets_one_sentence_naming_its_runs():
             "diagnostic_best_at_first_epoch": [True, False],
         }
     )
-    underfit, seen, first = insights.diagnostic_notes(runs)
+    underfit, seen, first = diagnostic_notes(runs)
     assert first.startswith("In 1 of 2 run(s) (t=100), the monitored validation metric was best")
     assert underfit.startswith("In 1 of 2 run(s) (t=1000), the model did not learn")
     assert "not overfitting" in underfit
     assert seen.startswith("In 2 of 2 run(s) (t=100, t=1000), test rows repeat")
     shared = runs.assign(diagnostic_entities_in_train_and_test=[True, False])
-    (entities,) = [n for n in insights.diagnostic_notes(shared) if "id-like" in n]
+    (entities,) = [n for n in diagnostic_notes(shared) if "id-like" in n]
     assert entities.startswith("In 1 of 2 run(s) (t=100), values of an id-like column")
     assert "data.group=<column>" in entities
 
 
 def test_no_diagnostic_sentence_when_none_fired():
     runs = pd.DataFrame({"run": ["a"], "diagnostic_underfit": [False]})
-    assert insights.diagnostic_notes(runs) == []
-    assert insights.diagnostic_notes(pd.DataFrame({"run": ["a"]})) == []
+    assert diagnostic_notes(runs) == []
+    assert diagnostic_notes(pd.DataFrame({"run": ["a"]})) == []

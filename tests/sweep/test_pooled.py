@@ -105,7 +105,7 @@ def two_seed_study(tmp_path_factory) -> Path:
 
 
 def test_a_seed_study_pools_its_pairs_and_says_so(two_seed_study):
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.collect import summarize
 
     summary = summarize(two_seed_study)
     rows = summary.pooled.set_index("metric")
@@ -138,7 +138,7 @@ def test_a_seed_study_pools_its_pairs_and_says_so(two_seed_study):
 
 
 def test_k_fold_runs_are_compared_fold_by_fold(two_seed_study, tmp_path):
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.collect import summarize
 
     root = tmp_path / "folds"
     for folder in two_seed_study.glob("label.threshold=*,train.seed=0"):

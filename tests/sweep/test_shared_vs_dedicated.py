@@ -122,7 +122,7 @@ def _sklearn_differences(cumulative: Path, dedicated: Path) -> dict[str, float]:
 def even_sweep(tmp_path_factory) -> Path:
     """A cumulative run (grid 100, 1000) and dedicated runs at 100 and 1000 as good as it, one
     at 1000 on other test rows and one at 300 (not on the grid); its summary written."""
-    from threshold_sweep.sweep.summary import build_summary
+    from threshold_sweep.sweep.build import build_summary
 
     root = tmp_path_factory.mktemp("even")
     write_cumulative(root, {100.0: 3.0, 1000.0: 3.0}, extra=("data.n_samples=1000",))
@@ -190,7 +190,7 @@ def test_the_opening_sentence_matches_the_numbers(even_sweep):
 
 @pytest.mark.slow  # no training, but run folders and their summary: ~2.5 CPU s
 def test_per_threshold_runs_are_their_own_groups_named_by_their_threshold(even_sweep):
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.collect import summarize
 
     summary = summarize(even_sweep)
     names = summary.names
@@ -221,7 +221,7 @@ def test_per_threshold_runs_are_their_own_groups_named_by_their_threshold(even_s
 
 
 def test_a_cumulative_head_beyond_noise_worse_is_called_a_cost(tmp_path):
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.collect import summarize
 
     write_cumulative(tmp_path, {100.0: 0.3, 1000.0: 3.0})  # t=100: barely any signal
     write_dedicated(tmp_path, 100.0, 4.0)
@@ -242,7 +242,7 @@ def test_a_cumulative_head_beyond_noise_worse_is_called_a_cost(tmp_path):
 
 
 def test_seeds_pair_only_with_the_same_seed(tmp_path):
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.collect import summarize
 
     write_cumulative(tmp_path, {100.0: 3.0, 1000.0: 3.0}, extra=("train.seed=0",))
     write_dedicated(tmp_path, 100.0, 3.0, extra=("train.seed=1",))
@@ -252,7 +252,7 @@ def test_seeds_pair_only_with_the_same_seed(tmp_path):
 
 @pytest.mark.slow  # no training, but run folders and their summary: ~2.5 CPU s
 def test_without_a_cumulative_run_there_is_no_section(tmp_path):
-    from threshold_sweep.sweep.summary import build_summary
+    from threshold_sweep.sweep.build import build_summary
 
     write_dedicated(tmp_path, 100.0, 3.0)
     write_dedicated(tmp_path, 1000.0, 3.0)
@@ -296,8 +296,8 @@ def test_a_trained_cumulative_run_beside_a_dedicated_run(tmp_path):
 
 
 def test_the_plot_names_the_cumulative_series_without_its_threshold():
-    from threshold_sweep.sweep.plots import _series_name
+    from threshold_sweep.sweep.naming import series_name
 
-    assert _series_name("cumulative t=100", "threshold=") == "cumulative"
-    assert _series_name("cumulative t=100 · seed=1", "threshold=") == "cumulative · seed=1"
-    assert _series_name("head=probability · threshold=100", "threshold=") == "head=probability"
+    assert series_name("cumulative t=100", "threshold=") == "cumulative"
+    assert series_name("cumulative t=100 · seed=1", "threshold=") == "cumulative · seed=1"
+    assert series_name("head=probability · threshold=100", "threshold=") == "head=probability"

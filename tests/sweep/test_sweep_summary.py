@@ -57,8 +57,8 @@ def test_one_prevalence_over_three_groups_is_not_called_both(sampling_sweep):
 
 @pytest.mark.slow
 def test_the_plot_shows_groups_as_categories_when_the_threshold_is_fixed(sampling_sweep):
-    from threshold_sweep.sweep.plots import metrics_figure
-    from threshold_sweep.sweep.summary import MAIN_METRICS, summarize
+    from threshold_sweep.sweep.collect import summarize
+    from threshold_sweep.sweep.plots import MAIN_METRICS, metrics_figure
 
     summary = summarize(sampling_sweep)
     figure = metrics_figure(summary.groups, summary.complete, MAIN_METRICS, summary.keys)
@@ -92,8 +92,8 @@ def test_the_plot_shows_groups_as_categories_when_the_threshold_is_fixed(samplin
 
 @pytest.mark.slow
 def test_the_plot_keeps_a_threshold_axis_when_thresholds_vary(sweep):
-    from threshold_sweep.sweep.plots import metrics_figure
-    from threshold_sweep.sweep.summary import MAIN_METRICS, summarize
+    from threshold_sweep.sweep.collect import summarize
+    from threshold_sweep.sweep.plots import MAIN_METRICS, metrics_figure
 
     summary = summarize(sweep[0])
     figure = metrics_figure(summary.groups, summary.complete, MAIN_METRICS, summary.keys)
@@ -105,7 +105,7 @@ def test_the_plot_keeps_a_threshold_axis_when_thresholds_vary(sweep):
 
 @pytest.mark.slow
 def test_a_failed_job_still_names_the_complete_one(sweep, tmp_path):
-    from threshold_sweep.sweep.summary import build_summary
+    from threshold_sweep.sweep.build import build_summary
 
     copy = tmp_path / "copy"
     shutil.copytree(sweep[0], copy)
@@ -195,7 +195,7 @@ def test_the_command_keeps_the_users_hydra_overrides(tmp_path):
 
 @pytest.mark.slow
 def test_insights_name_runs_by_what_varies_not_by_their_folder(sweep):
-    from threshold_sweep.sweep.summary import summarize
+    from threshold_sweep.sweep.collect import summarize
 
     summary = summarize(sweep[0])
     about_runs = [s for s in summary.insights if "overfit" in s or "carry warnings" in s]
@@ -276,7 +276,7 @@ def test_paired_runs_use_the_first_runs_interval_method(tmp_path):
 
 
 def test_short_run_names_keep_only_what_varies():
-    from threshold_sweep.sweep.summary import group_names, run_labels, short_keys
+    from threshold_sweep.sweep.naming import group_names, run_labels, short_keys
 
     folders = [
         f"data.n_samples=800,label.threshold={t},sampling={s}"
@@ -339,7 +339,7 @@ def test_summary_md_links_the_short_names_to_each_runs_report_md():
 
 
 def test_the_reference_table_shows_each_model_and_the_cnn_minus_the_best():
-    from threshold_sweep.sweep.page import reference_table
+    from threshold_sweep.sweep.tables import reference_table
 
     complete = pd.DataFrame(
         [

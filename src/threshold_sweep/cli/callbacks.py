@@ -108,7 +108,7 @@ class SweepSummaryCallback(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Build the summary from the run folders, including failed ones."""
-        from threshold_sweep.sweep.summary import build_summary
+        from threshold_sweep.sweep.build import build_summary
 
         sweep_dir = Path(config.hydra.sweep.dir)
         summary = build_summary(sweep_dir)

@@ -267,7 +267,7 @@ def _after_failure(job: Job, code: int) -> None:
 def _rebuild_summary(sweep_dir: Path) -> None:
     """Refresh the sweep summary after each job, so it exists even if the sweep dies."""
     try:
-        from threshold_sweep.sweep.summary import build_summary  # a Ctrl-C may have broken it
+        from threshold_sweep.sweep.build import build_summary  # a Ctrl-C may have broken it
 
         build_summary(sweep_dir)
     except Exception as error:  # the summary must never fail a job

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from threshold_sweep.layout import ERROR_TXT, INDEX_HTML, METRICS_JSON, REPORT_HTML
 from threshold_sweep.results.read import find_run_dirs, mixed_data
-from threshold_sweep.sweep.summary import build_summary
+from threshold_sweep.sweep.build import build_summary
 
 
 def is_run_folder(root: Path) -> bool:

@@ -1,4 +1,5 @@
-"""summary.md: insights, the runs, repeats, comparable metrics and paired differences."""
+"""The sweep summary as a Document (summary.md and index.html are rendered from it): insights,
+the runs, repeats, comparable metrics and paired differences; it writes nothing."""
 
 from __future__ import annotations
 
@@ -8,18 +9,21 @@ from typing import Any
 
 import pandas as pd
 
-from threshold_sweep.evaluate.names import (
-    HEADLINE,
-    MULTI_HEADLINE,
-    WITHIN_PREFIX,
-    ordinal_metric_names,
-)
 from threshold_sweep.evaluate.splits import split_description
 from threshold_sweep.layout import ERROR_TXT, REPORT_HTML, REPORT_MD
-from threshold_sweep.model.reference import REFERENCE_MODELS
 from threshold_sweep.report.document import Block, Bullets, Code, Document, Image, Section, Table
-from threshold_sweep.report.tables import fmt
-from threshold_sweep.sweep.summary import CURVES_PNG, PARENT, run_labels, shown_groups
+from threshold_sweep.sweep.collect import SweepSummary
+from threshold_sweep.sweep.files import CURVES_PNG, METRICS_PNG
+from threshold_sweep.sweep.naming import PARENT, run_labels, shown_groups
+from threshold_sweep.sweep.shared import shared_table
+from threshold_sweep.sweep.stats import by_group
+from threshold_sweep.sweep.tables import (
+    comparable_table,
+    paired_table,
+    reference_table,
+    repeats_table,
+    with_ci,
+)
 
 RUN_COLUMNS = (
     "test_prevalence",
@@ -51,8 +55,6 @@ GAP_RUN_COLUMNS = {  # a sweep over a numeric key: the ranking metric's gaps per
 
 def _plot_caption(groups: pd.DataFrame, axis: Any = None) -> str:
     """The sweep plot's caption, naming the groups it cannot show (several thresholds each)."""
-    from threshold_sweep.sweep.stats import by_group
-
     if axis is not None:
         scale = ", log axis" if axis.log else ""
         return (
@@ -73,99 +75,6 @@ def _plot_caption(groups: pd.DataFrame, axis: Any = None) -> str:
             "see the tables"
         )
     return caption
-
-
-def _with_ci(row: pd.Series, metric: str, prefix: str = "test_", signed: bool = False) -> str:
-    """'0.912 [0.90, 0.93]' from a row holding a metric and its CI columns (`signed`: a
-    difference, '+0.012 [-0.010, +0.034]')."""
-    value = row.get(f"{prefix}{metric}")
-    low, high = row.get(f"{prefix}{metric}_ci_low"), row.get(f"{prefix}{metric}_ci_high")
-    if low is None or pd.isna(low):
-        return fmt(value, signed=signed)
-    return f"{fmt(value, signed=signed)} [{fmt(low, signed=signed)}, {fmt(high, signed=signed)}]"
-
-
-def _ordinal_metrics(groups: pd.DataFrame) -> tuple[str, ...]:
-    """The ordinal metrics the groups hold (within_<d> for every d of evaluate.within)."""
-    within = sorted(
-        int(column.removeprefix(f"test_{WITHIN_PREFIX}").removesuffix("_mean"))
-        for column in groups
-        if column.startswith(f"test_{WITHIN_PREFIX}")
-        and column.removeprefix(f"test_{WITHIN_PREFIX}").removesuffix("_mean").isdigit()
-    )
-    return ordinal_metric_names(tuple(within), with_x=True)
-
-
-def comparable_table(groups: pd.DataFrame, prevalence_dependent: Collection[str]) -> pd.DataFrame:
-    """Metric rows, one column per group: mean value [mean CI] (no-skill level)."""
-    rows = []
-    for metric in dict.fromkeys((*HEADLINE, *MULTI_HEADLINE, *_ordinal_metrics(groups))):
-        if f"test_{metric}_mean" not in groups:
-            continue
-        row: dict[str, Any] = {
-            "metric": metric,
-            "depends on prevalence": "yes" if metric in prevalence_dependent else "no",
-        }
-        for _, group in groups.iterrows():
-            value = group[f"test_{metric}_mean"]
-            low = group.get(f"test_{metric}_ci_low_mean")
-            high = group.get(f"test_{metric}_ci_high_mean")
-            chance = group.get(f"chance_{metric}_mean")
-            text = fmt(value)
-            if low is not None and pd.notna(low):
-                text += f" [{fmt(low)}, {fmt(high)}]"
-            if chance is not None and pd.notna(chance):
-                text += f" (no skill {fmt(chance)})"
-            row[group["group"]] = text
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def repeats_table(groups: pd.DataFrame) -> pd.DataFrame:
-    """Mean ± sd (n) of the main metrics per group."""
-    rows = []
-    for _, group in groups.iterrows():
-        row: dict[str, Any] = {"group": group["group"], "test_prevalence": group["test_prevalence"]}
-        for metric in ("accuracy", "balanced_accuracy", "f1", "mcc", "roc_auc"):
-            if f"test_{metric}_mean" not in group or pd.isna(group[f"test_{metric}_mean"]):
-                continue
-            mean, std = group[f"test_{metric}_mean"], group[f"test_{metric}_std"]
-            count = int(group[f"test_{metric}_count"])
-            spread = f" ± {fmt(std)}" if pd.notna(std) else ""
-            row[metric] = f"{fmt(mean)}{spread} (n={count})"
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def paired_table(paired: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
-    """Readable paired differences, the runs by their short `names` where given."""
-    names = names or {}
-    rows = []
-    for _, row in paired.iterrows():
-        first, second = (names.get(row[side], row[side]) for side in ("first", "second"))
-        if not row.get("metric"):
-            rows.append(
-                {
-                    "first": first,
-                    "second": second,
-                    "metric": "",
-                    "second - first": row["note"],
-                    "CI": "",
-                    "within noise": "",
-                }
-            )
-            continue
-        rows.append(
-            {
-                "first": first,
-                "second": second,
-                "metric": row["metric"],
-                "second - first": fmt(row["difference"], signed=True),
-                "CI": f"[{fmt(row['ci_low'], signed=True)}, {fmt(row['ci_high'], signed=True)}]",
-                "within noise": "yes" if row["within_noise"] else "no",
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def _run_links(root: Path, runs: pd.Series, target: str) -> list[str | None]:
@@ -211,11 +120,11 @@ def _runs_table(
     runs["run"] = run_labels(named, varying, with_keys=False)  # the columns name the keys
     for metric in ("roc_auc", "roc_auc_ovr", "balanced_accuracy"):
         if f"test_{metric}" in runs and f"test_{metric}_ci_low" in complete:
-            runs[f"test_{metric}"] = [_with_ci(r, metric) for _, r in complete.iterrows()]
+            runs[f"test_{metric}"] = [with_ci(r, metric) for _, r in complete.iterrows()]
     for column in GAP_RUN_COLUMNS:
         if column in runs and f"{column}_ci_low" in complete:
             signed = column.startswith("gap_")
-            runs[column] = [_with_ci(r, column, "", signed) for _, r in complete.iterrows()]
+            runs[column] = [with_ci(r, column, "", signed) for _, r in complete.iterrows()]
     runs = runs.rename(columns=GAP_RUN_COLUMNS)
     values = values.rename(columns=GAP_RUN_COLUMNS)
     folders = {"run": values["run"]}
@@ -247,8 +156,8 @@ def _comparable_section(
         "value, or the prevalence-free metrics.",
         Table(comparable_table(groups, prevalence_dependent), sortable=True),
     ]
-    if (root / "summary_metrics.png").exists():
-        blocks.append(Image(_plot_caption(groups, axis), "summary_metrics.png"))
+    if (root / METRICS_PNG).exists():
+        blocks.append(Image(_plot_caption(groups, axis), METRICS_PNG))
     if (root / CURVES_PNG).exists():
         colour = f"coloured along {axis.key}" if axis is not None else "one colour per run"
         caption = "Per-epoch loss and monitored metric of every run (train solid, validation "
@@ -270,8 +179,6 @@ def _paired_section(root: Path, paired: pd.DataFrame, names: dict[str, str]) -> 
 
 def _shared_section(root: Path, shared: pd.DataFrame, names: dict[str, str]) -> Section:
     """A cumulative run's per-threshold folders against the dedicated runs at those thresholds."""
-    from threshold_sweep.sweep.shared import shared_table
-
     text = (
         "The cumulative head trains one network for every threshold; a dedicated run trains one "
         "per threshold. Per dedicated binary run at a threshold of the cumulative grid: "
@@ -314,37 +221,6 @@ def _runs_section(
             "test value subtracted from the train value (that split's row noise)."
         )
     return Section("Runs", [text, _runs_table(root, complete, varying, gaps)])
-
-
-def reference_table(complete: pd.DataFrame, labels: list[str]) -> pd.DataFrame | None:
-    """Per run: the CNN's and each reference model's ROC-AUC [CI], and CNN - best [CI]."""
-    names = [
-        name
-        for name in REFERENCE_MODELS
-        if {f"ref_{name}_test_roc_auc", f"ref_{name}_test_roc_auc_ovr"} & set(complete)
-    ]
-    if not names or "best_reference" not in complete:
-        return None
-    rows = []
-    for label, (_, row) in zip(labels, complete.iterrows(), strict=True):
-        metric = "roc_auc" if pd.notna(row.get("test_roc_auc")) else "roc_auc_ovr"
-        best = row.get("best_reference")
-        entry = {"run": label, "CNN": _with_ci(row, metric)}
-        for name in names:
-            entry[REFERENCE_MODELS[name].label] = _with_ci(row, metric, f"ref_{name}_test_")
-        entry["best reference"] = REFERENCE_MODELS[best].label if best in REFERENCE_MODELS else ""
-        entry["CNN - best reference"] = _difference(row, best, metric)
-        rows.append(entry)
-    return pd.DataFrame(rows)
-
-
-def _difference(row: pd.Series, best: Any, metric: str) -> str:
-    """'-0.240 [-0.300, -0.180]': CNN - the best reference, with its paired CI."""
-    if not isinstance(best, str) or best not in REFERENCE_MODELS:
-        return "n/a"
-    key = f"cnn_minus_{best}_{metric}"
-    low, high = (fmt(row.get(f"{key}_{end}"), signed=True) for end in ("ci_low", "ci_high"))
-    return f"{fmt(row.get(key), signed=True)} [{low}, {high}]"
 
 
 def _reference_section(complete: pd.DataFrame, labels: list[str]) -> Section | None:
@@ -412,52 +288,76 @@ def split_title(kinds: dict[str, int]) -> str:
     return f" ({shown.replace('`', '')})"
 
 
-def summary_document(root: Path, summary: Any, prevalence_dependent: Collection[str]) -> Document:
+def _intro(complete: pd.DataFrame, failed: pd.DataFrame, kinds: dict[str, int]) -> str:
+    """The opening line: how many runs finished, and which runs share their test rows."""
+    timed = any(kind.startswith("time-ordered") for kind in kinds)
+    shared_by = "data and order" if timed and len(kinds) == 1 else "data and split seed"
+    return (
+        f"{len(complete)} run(s) complete, {len(failed)} failed. Runs with the same {shared_by} "
+        "share their test rows, whatever their threshold; pairs that do not are marked in the "
+        "paired comparisons."
+    )
+
+
+def _finished_sections(root: Path, summary: SweepSummary, complete: pd.DataFrame) -> list[Section]:
+    """The Runs table and, where fitted, the reference models (none without finished runs)."""
+    if complete.empty:
+        return []
+    gaps = summary.axis is not None
+    runs = summary.complete if gaps else complete
+    sections = [_runs_section(root, runs, summary.varying or [], gaps)]
+    labels = run_labels(complete, summary.varying or []).tolist()
+    return [*sections, *filter(None, [_reference_section(complete, labels)])]
+
+
+def _group_sections(
+    root: Path, summary: SweepSummary, prevalence_dependent: Collection[str]
+) -> list[Section]:
+    """The repeats (when a group has several runs) and the comparable metrics per group."""
+    groups = summary.groups
+    if groups is None or groups.empty:
+        return []
+    groups = shown_groups(groups, summary.group_names or {}, "group")
+    sections = []
+    if groups.filter(like="_count").max().max() > 1:
+        sections.append(_repeats_section(groups))
+    sections.append(_comparable_section(root, groups, prevalence_dependent, summary.axis))
+    return sections
+
+
+def _config_section(root: Path) -> Section | None:
+    """The sweep's command line, when its multirun.yaml records one."""
+    command = sweep_command(root)
+    if not command:
+        return None
+    text = "The sweep's command line (from Hydra's multirun.yaml); each run's report ends "
+    text += "with its full resolved config."
+    return Section("Config", [text, Code(command, "bash")])
+
+
+def summary_document(
+    root: Path, summary: SweepSummary, prevalence_dependent: Collection[str]
+) -> Document:
     """The sweep summary as a Document: summary.md and index.html are rendered from it."""
     table = summary.table
     complete = table[table["status"] == "complete"]
     failed = table[table["status"] == "failed"]
     kinds = split_kinds(complete)
-    timed = any(kind.startswith("time-ordered") for kind in kinds)
-    shared_by = "data and order" if timed and len(kinds) == 1 else "data and split seed"
-    intro = (
-        f"{len(complete)} run(s) complete, {len(failed)} failed. Runs with the same {shared_by} "
-        "share their test rows, whatever their threshold; pairs that do not are marked in the "
-        "paired comparisons."
-    )
     names = summary.names or {}
     found = dict(summary.insight_groups or {})
     verdict = found.pop("Verdict", [])
-    sections = []
-    if found:
-        sections.append(_insights_section(found))
-    if not complete.empty:
-        gaps = getattr(summary, "axis", None) is not None
-        runs = summary.complete if gaps else complete
-        sections.append(_runs_section(root, runs, summary.varying or [], gaps))
-        labels = run_labels(complete, summary.varying or []).tolist()
-        sections += filter(None, [_reference_section(complete, labels)])
-    groups = summary.groups
-    if groups is not None and not groups.empty:
-        groups = shown_groups(groups, summary.group_names or {}, "group")
-        if groups.filter(like="_count").max().max() > 1:
-            sections.append(_repeats_section(groups))
-        axis = getattr(summary, "axis", None)
-        sections.append(_comparable_section(root, groups, prevalence_dependent, axis))
-    shared = getattr(summary, "shared", None)
-    if shared is not None and not shared.empty:
-        sections.insert(1 if found else 0, _shared_section(root, shared, names))
+    sections = [_insights_section(found)] if found else []
+    sections += _finished_sections(root, summary, complete)
+    sections += _group_sections(root, summary, prevalence_dependent)
+    if summary.shared is not None and not summary.shared.empty:
+        sections.insert(1 if found else 0, _shared_section(root, summary.shared, names))
     if summary.paired is not None and not summary.paired.empty:
         sections.append(_paired_section(root, summary.paired, names))
     if not failed.empty:
         sections.append(_failed_section(root, failed, names))
-    command = sweep_command(root)
-    if command:
-        text = "The sweep's command line (from Hydra's multirun.yaml); each run's report ends "
-        text += "with its full resolved config."
-        sections.append(Section("Config", [text, Code(command, "bash")]))
+    sections += filter(None, [_config_section(root)])
     title = f"Sweep summary: {root.resolve().name}{split_title(kinds)}"
-    return Document(title, [*verdict, intro], sections)
+    return Document(title, [*verdict, _intro(complete, failed, kinds)], sections)
 
 
 HYDRA_INTERNAL = ("hydra.mode",)  # added by Hydra itself (-m sets hydra.mode=MULTIRUN)
@@ -488,10 +388,3 @@ def sweep_command(root: Path) -> str | None:
         return None
     items = command_overrides(list(task or []), list(hydra))
     return " ".join(["threshold-sweep", "-m", *(shlex.quote(item) for item in items)])
-
-
-def write_summary_markdown(root: Path, summary: Any, prevalence_dependent: Collection[str]) -> Path:
-    """Write summary.md and index.html for the sweep folder."""
-    from threshold_sweep.sweep.html import write_sweep_pages
-
-    return write_sweep_pages(root, summary_document(root, summary, prevalence_dependent))

@@ -13,9 +13,16 @@ from matplotlib.figure import Figure  # no pyplot: nothing interactive, faster s
 
 from threshold_sweep.evaluate.names import PREVALENCE_DEPENDENT
 from threshold_sweep.io import write_figure
-from threshold_sweep.sweep.stats import SweepAxis, by_group, group_label, overfit_metrics
-from threshold_sweep.sweep.summary import NAME_SEPARATOR, short_keys
+from threshold_sweep.sweep.naming import (
+    group_label,
+    key_name,
+    series_name,
+    short_keys,
+    strip_threshold,
+)
+from threshold_sweep.sweep.stats import SweepAxis, by_group, overfit_metrics
 
+MAIN_METRICS = ("accuracy", "balanced_accuracy", "f1", "mcc", "roc_auc", "average_precision")
 NO_SKILL_WIDTH = 0.6  # width of a group's no-skill segment on the category axis
 
 
@@ -75,10 +82,10 @@ def _draw_by_threshold(
 ) -> None:
     """One line per series of groups (the groups without their threshold) over the threshold."""
     frame = groups.copy()
-    frame["series"] = [_strip_threshold(label) for label in frame["group"]]
+    frame["series"] = [strip_threshold(label) for label in frame["group"]]
     threshold = f"{short_keys(list(keys)).get('label.threshold', 'label.threshold')}="
     shown = {
-        series: _series_name(names.get(label, label), threshold)
+        series: series_name(names.get(label, label), threshold)
         for series, label in zip(frame["series"], frame["group"], strict=True)
     }
     positive = (frame["threshold"] > 0).all()
@@ -168,26 +175,6 @@ def _tick_text(label: str) -> str:
     return "\n".join(lines) or label
 
 
-def _strip_threshold(label: str, threshold: str = "label.threshold=", separator: str = ", ") -> str:
-    """A group label (or short name) without its threshold part (the x axis shows it)."""
-    parts = [part for part in label.split(separator) if not part.startswith(threshold)]
-    return separator.join(parts) or "model"
-
-
-CUMULATIVE_NAME = "cumulative t="  # summary.run_labels' name of a per-threshold run
-
-
-def _series_name(name: str, threshold: str) -> str:
-    """A group's short name without its threshold (the x axis shows it): 'cumulative t=100 ·
-    seed=1' is 'cumulative · seed=1'."""
-    parts = [
-        "cumulative" if part.startswith(CUMULATIVE_NAME) else part
-        for part in name.split(NAME_SEPARATOR)
-        if not part.startswith(threshold)
-    ]
-    return NAME_SEPARATOR.join(parts) or "model"
-
-
 SPLIT_COLOURS = {"train": "C2", "validation": "C1", "test": "C0"}
 
 
@@ -271,7 +258,7 @@ def axis_figure(
     grid = figure.subplots(n_rows, n_cols, squeeze=False)
     for unused in grid.flat[n_panels:]:
         unused.set_visible(False)
-    name = axis.key.rsplit(".", 1)[-1]
+    name = key_name(axis.key)
     for axes, metric in zip(grid.flat, columns, strict=False):
         _draw_splits(axes, frame, metric)
     if gaps:

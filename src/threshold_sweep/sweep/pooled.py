@@ -30,7 +30,8 @@ from threshold_sweep.evaluate.bootstrap import WeightedMetrics, stratified_count
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.evaluate.threshold_curve import is_log_scale, near_shares, near_width
 from threshold_sweep.results.read import config_values
-from threshold_sweep.sweep.stats import _load_predictions, _pairs, _side, group_label
+from threshold_sweep.sweep.naming import group_label
+from threshold_sweep.sweep.stats import _load_predictions, _pairs, _side
 
 MARGIN_KEY = "evaluate.equivalence_margin"
 DEFAULT_MARGIN = 0.02

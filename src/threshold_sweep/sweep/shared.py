@@ -78,6 +78,31 @@ def _unpaired(dedicated: pd.Series, note: str, cumulative: str = "") -> dict[str
     }
 
 
+def _unpaired_note(pred_c: pd.DataFrame, pred_d: pd.DataFrame) -> str | None:
+    """Why two runs' test predictions cannot be paired (other rows), None when they can."""
+    ids_c, ids_d = set(pred_c["id"]), set(pred_d["id"])
+    if len(pred_c) == len(pred_d) and ids_c == ids_d:
+        return None
+    common = len(ids_c & ids_d)
+    return (
+        f"different test rows ({len(pred_c)} and {len(pred_d)} rows, {common} shared ids): "
+        "not paired; the same data and split seed give the same test rows"
+    )
+
+
+def _sides(merged: pd.DataFrame, task: Task) -> dict[str, Any]:
+    """Each run's weighted predictions from the two runs' merged predictions (_d, _c)."""
+    return {
+        suffix: _predictions(
+            merged[[c for c in merged if c.endswith(suffix)]].rename(
+                columns=lambda c, s=suffix: c.removesuffix(s)
+            ),
+            task,
+        )
+        for suffix in ("_d", "_c")
+    }
+
+
 def _compare(root: Path, cumulative: pd.Series, dedicated: pd.Series) -> list[dict[str, Any]]:
     """cumulative - dedicated of SHARED_METRICS on their shared test rows (paired bootstrap with
     the dedicated run's CI settings), or one row saying why they are not paired."""
@@ -88,27 +113,13 @@ def _compare(root: Path, cumulative: pd.Series, dedicated: pd.Series) -> list[di
         "cumulative": cumulative["run"],
         "dedicated": dedicated["run"],
     }
-    ids_c, ids_d = set(pred_c["id"]), set(pred_d["id"])
-    if len(pred_c) != len(pred_d) or ids_c != ids_d:
-        common = len(ids_c & ids_d)
-        note = (
-            f"different test rows ({len(pred_c)} and {len(pred_d)} rows, {common} shared ids): "
-            "not paired; the same data and split seed give the same test rows"
-        )
+    note = _unpaired_note(pred_c, pred_d)
+    if note is not None:
         return [{**base, "metric": "", "note": note}]
     merged = pred_d.merge(pred_c, on="id", suffixes=("_d", "_c"))
     if not np.array_equal(merged["y_true_d"].to_numpy(), merged["y_true_c"].to_numpy()):
         return [{**base, "metric": "", "note": "the test rows' labels differ: not paired"}]
-    task = Task.of(result_d)
-    sides = {
-        suffix: _predictions(
-            merged[[c for c in merged if c.endswith(suffix)]].rename(
-                columns=lambda c, s=suffix: c.removesuffix(s)
-            ),
-            task,
-        )
-        for suffix in ("_d", "_c")
-    }
+    sides = _sides(merged, Task.of(result_d))
     ci = result_d["ci"]
     differences = paired_difference(
         sides["_d"],

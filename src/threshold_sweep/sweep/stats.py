@@ -21,6 +21,7 @@ from threshold_sweep.evaluate.bootstrap import (
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import METRICS_JSON, PREDICTIONS
 from threshold_sweep.results.read import PARENT_COLUMN as PARENT
+from threshold_sweep.sweep.naming import group_label
 
 SEED_KEYS = ("train.seed", "sampling.seed")
 MAX_GROUPS_FOR_ALL_PAIRS = 6
@@ -62,6 +63,12 @@ def overfit_metrics(runs: pd.DataFrame) -> list[str]:
         if {f"train_{m}", f"test_{m}"} <= set(runs) and runs[f"train_{m}"].notna().any()
     ]
     return sorted(held, key=lambda metric: not metric.startswith("roc_auc"))  # ranking first
+
+
+def ranking_metric(frame: pd.DataFrame) -> str:
+    """The ranking metric a table of runs or groups holds: ROC-AUC (binary) or one-vs-rest."""
+    binary = [c for c in ("test_roc_auc", "test_roc_auc_mean") if c in frame]
+    return "roc_auc" if any(frame[c].notna().any() for c in binary) else "roc_auc_ovr"
 
 
 def _validation_ci(run_dir: Path, metrics: list[str]) -> dict[str, float]:
@@ -145,11 +152,6 @@ def sort_runs(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     order["run"] = table["run"].astype(str)
     index = order.sort_values([*columns, "run"], kind="stable").index
     return table.loc[index].reset_index(drop=True)
-
-
-def group_label(row: pd.Series, keys: list[str]) -> str:
-    """A readable name for a group, e.g. 'label.threshold=100, train.learning_rate=0.01'."""
-    return ", ".join(f"{key}={row[key]}" for key in keys) or "all runs"
 
 
 def by_group(groups: pd.DataFrame) -> bool:

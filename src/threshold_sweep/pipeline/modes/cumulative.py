@@ -271,7 +271,7 @@ class Cumulative:
 
     def write_extra(self, out_dir: Path, cfg: Any, evaluation: Evaluation) -> None:
         """A run folder per threshold, their sweep summary, thresholds.csv and errors.csv."""
-        from threshold_sweep.sweep.summary import build_summary
+        from threshold_sweep.sweep.build import build_summary
 
         extra, curves = evaluation.extra, out_dir / layout.PLOTS / "training_curves.png"
         pairs = zip(extra["evaluated"], extra["per_threshold"], extra["head"].views, strict=True)

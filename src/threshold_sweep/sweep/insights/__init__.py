@@ -1,0 +1,1 @@
+"""Plain sentences about a sweep, each produced by a rule over the computed numbers."""
