@@ -22,11 +22,10 @@ from threshold_sweep.evaluate.bootstrap import (
     AUTO_INTERVALS,
     DEFAULT_METHOD,
     INTERVALS,
-    Predictions,
     bootstrap_ci,
-    weighted_predictions,
 )
 from threshold_sweep.evaluate.metrics import predict_labels, scalar_metrics
+from threshold_sweep.evaluate.resample.predictions import Predictions, weighted_predictions
 from threshold_sweep.evaluate.task import Ordinal
 
 

@@ -12,7 +12,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 from threshold_sweep.evaluate.metrics import HEADLINE, scalar_metrics
 from threshold_sweep.evaluate.names import no_skill_level
-from threshold_sweep.evaluate.task import ARGMAX, Ordinal
+from threshold_sweep.evaluate.task import ARGMAX, Ordinal, Task
 
 __all__ = ["balanced_view", "chance_levels", "no_skill_level", "skill_scores"]
 
@@ -56,20 +56,20 @@ def chance_levels(
     k >= 3 classes with `ordinal` settings add the ordinal metrics of each dummy's predicted
     class (a dummy predicts classes, so evaluate.ordinal_prediction does not apply to it).
     """
+    task = Task.of_count(n_classes, ordinal)
     y_true = np.asarray(y_true, dtype=np.int64)
     n = len(y_true)
     X = np.zeros((n, 1))
     shares = np.bincount(y_true, minlength=n_classes) / n
-    prior = np.tile(shares, (n, 1))
-    prior_score = prior[:, 1] if n_classes == 2 else prior
+    prior_score = task.class_scores(np.tile(shares, (n, 1)))
     majority = DummyClassifier(strategy="most_frequent").fit(X, y_true).predict(X)
     dummy = {} if ordinal is None else {"ordinal": replace(ordinal, prediction=ARGMAX), "x": x}
     levels = {"majority": scalar_metrics(y_true, prior_score, majority, **dummy)}
-    if n_classes == 2:
+    if task.binary:
         positive = np.ones(n, dtype=np.int64)
         levels["always_positive"] = scalar_metrics(y_true, prior_score, positive)
     levels["random"] = _random_predictor(y_true, prior_score, shares, **dummy)
-    if n_classes == 2 and y_pred is not None:
+    if task.binary and y_pred is not None:
         rate = float(np.mean(y_pred))
         levels["rate_matched"] = _random_predictor(y_true, prior_score, np.array([1 - rate, rate]))
     return levels
