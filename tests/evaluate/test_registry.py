@@ -67,7 +67,7 @@ def test_every_entry_is_complete(name):
     entry = metric(name)
     assert entry.label and entry.plain is not None
     if BINARY in entry.tasks:
-        assert entry.binary is not None
+        assert entry.binary is not None and entry.skill is not None and entry.skill_text
     if entry.tasks & {MULTICLASS, ORDINAL}:
         assert entry.classes is not None
 

@@ -3,15 +3,15 @@
 An entry holds its plain function (scikit-learn, on one set of predictions), its resampled
 forms (a vector per row of weightings, from a binary model's or k classes' tallies, see
 evaluate/resample/tallies.py), its page label, which tasks report it, whether it moves with the
-class balance alone, which way is better and which no-skill predictor sets the value to beat.
-Adding a metric is adding an entry here (and, for a binary headline metric, its skill score
-in evaluate/chance.py). Importing this module loads neither scikit-learn nor SciPy: the sweep
-pages and the results API read the names; scikit-learn is loaded when a metric is computed.
+class balance alone, which way is better, which no-skill predictor sets the value to beat and,
+for a binary headline metric, its chance-corrected skill score. Adding a metric is adding an
+entry here. Importing this module loads neither scikit-learn nor SciPy: the sweep pages and
+the results API read the names; scikit-learn is loaded when a metric is computed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
@@ -60,6 +60,37 @@ class Metric:
     lower_is_better: bool = False
     no_skill: str = BEST  # BEST (lowest for losses) or RATE_MATCHED (random at the model's rate)
     per_step: Callable[[int], Metric] | None = field(repr=False, default=None)  # within_<d>
+    skill: Callable[[Chance], float] | None = field(repr=False, default=None)  # binary only
+    skill_text: str = ""  # what the skill score is, in words
+
+
+@dataclass(frozen=True)
+class Chance:
+    """What a binary run's skill scores read: its metrics, its chance section (the no-skill
+    predictors' metrics) and its test labels."""
+
+    metrics: Mapping[str, Any]
+    chance: Mapping[str, Mapping[str, float]]
+    y_true: np.ndarray
+    y_pred: np.ndarray
+
+    def baseline(self, predictor: str) -> Mapping[str, float]:
+        """A no-skill predictor's metrics (random at the model's rate: random without it)."""
+        if predictor == RATE_MATCHED:
+            return self.chance.get(RATE_MATCHED, self.chance["random"])
+        return self.chance[predictor]
+
+    def relative(self, metric: str, reference: float | None, best: float = 1.0) -> float:
+        """(value - reference) / (best - reference); NaN without either or when best = reference."""
+        value = self.metrics[metric]
+        if value is None or reference is None or np.isclose(best, reference):
+            return float("nan")
+        return float((value - reference) / (best - reference))
+
+
+def _relative_to(metric: str, predictor: str, best: float = 1.0) -> Callable[[Chance], float]:
+    """The skill of `metric` relative to a no-skill predictor's value of it."""
+    return lambda c: c.relative(metric, c.baseline(predictor)[metric], best)
 
 
 def _sklearn() -> ModuleType:
@@ -187,6 +218,8 @@ ENTRIES: tuple[Metric, ...] = (
         binary=lambda c: (c.tp + c.tn) / (c.pos + c.neg),
         classes=lambda c: c.correct / c.total,
         prevalence_dependent=True,
+        skill=lambda c: float(_sklearn().cohen_kappa_score(c.y_true, c.y_pred)),
+        skill_text="Cohen's kappa",
     ),
     Metric(
         "balanced_accuracy",
@@ -196,6 +229,10 @@ ENTRIES: tuple[Metric, ...] = (
         plain=_balanced_accuracy,
         binary=lambda c: (c.recall + c.specificity) / 2,
         classes=lambda c: np.sum(c.recall * c.present, axis=1) / c.present.sum(axis=1),
+        skill=lambda c: float(
+            _sklearn().balanced_accuracy_score(c.y_true, c.y_pred, adjusted=True)
+        ),
+        skill_text="informedness (Youden's J) = 2 x balanced accuracy - 1",
     ),
     Metric(
         "precision",
@@ -205,6 +242,8 @@ ENTRIES: tuple[Metric, ...] = (
         plain=_binary_score("precision_score", zero_division=0.0),
         binary=lambda c: ratio(c.tp, c.tp + c.fp),
         prevalence_dependent=True,
+        skill=_relative_to("precision", "random"),
+        skill_text="(value - random) / (1 - random); random precision = prevalence",
     ),
     Metric(
         "recall",
@@ -214,6 +253,8 @@ ENTRIES: tuple[Metric, ...] = (
         plain=_binary_score("recall_score", zero_division=0.0),
         binary=lambda c: c.recall,
         no_skill=RATE_MATCHED,
+        skill=_relative_to("recall", RATE_MATCHED),
+        skill_text="(value - q) / (1 - q), q = the model's predicted-positive rate",
     ),
     Metric(
         "f1",
@@ -223,6 +264,8 @@ ENTRIES: tuple[Metric, ...] = (
         plain=_binary_score("f1_score", zero_division=0.0),
         binary=lambda c: c.f1,
         prevalence_dependent=True,
+        skill=_relative_to("f1", RATE_MATCHED),
+        skill_text="(value - F1 of random at rate q) / (1 - that)",
     ),
     Metric(
         "specificity",
@@ -232,6 +275,8 @@ ENTRIES: tuple[Metric, ...] = (
         plain=_binary_score("recall_score", pos_label=0, zero_division=0.0),
         binary=lambda c: c.specificity,
         no_skill=RATE_MATCHED,
+        skill=_relative_to("specificity", RATE_MATCHED),
+        skill_text="(value - (1 - q)) / q, q = the model's predicted-positive rate",
     ),
     Metric(
         "macro_precision",
@@ -259,6 +304,8 @@ ENTRIES: tuple[Metric, ...] = (
         binary=lambda c: (c.f1 + c.f1_negative) / 2,
         classes=lambda c: c.f1.mean(axis=1),
         prevalence_dependent=True,
+        skill=_relative_to("macro_f1", RATE_MATCHED),
+        skill_text="(value - macro F1 of random at rate q) / (1 - that)",
     ),
     Metric(
         "micro_f1",
@@ -289,6 +336,8 @@ ENTRIES: tuple[Metric, ...] = (
         ),
         classes=lambda c: ratio(c.correct * c.total - c.expected, c.mcc_denominator),
         prevalence_dependent=True,
+        skill=lambda c: float(c.metrics["mcc"]),
+        skill_text="MCC itself (0 = chance)",
     ),
     Metric(
         "cohen_kappa",
@@ -308,6 +357,8 @@ ENTRIES: tuple[Metric, ...] = (
         binary=lambda t: ratio(
             np.sum(t.w_pos * (t.neg_below + 0.5 * t.neg_tied), axis=1), t.n_pos * t.n_neg
         ),
+        skill=lambda c: c.relative("roc_auc", 0.5),
+        skill_text="Gini = 2 x ROC-AUC - 1",
     ),
     Metric(
         "roc_auc_ovr",
@@ -327,6 +378,8 @@ ENTRIES: tuple[Metric, ...] = (
             np.sum(t.w_pos * ratio(t.tp_at, t.tp_at + t.fp_at), axis=1), t.n_pos
         ),
         prevalence_dependent=True,
+        skill=_relative_to("average_precision", "majority"),
+        skill_text="(AP - prevalence) / (1 - prevalence)",
     ),
     Metric(
         "brier",
@@ -337,6 +390,8 @@ ENTRIES: tuple[Metric, ...] = (
         binary=lambda t: t.mean_loss("brier"),
         prevalence_dependent=True,
         lower_is_better=True,
+        skill=_relative_to("brier", "majority", best=0.0),
+        skill_text="Brier skill score = 1 - Brier / Brier of the prior",
     ),
     Metric(
         "log_loss",
@@ -350,6 +405,8 @@ ENTRIES: tuple[Metric, ...] = (
         classes=lambda t: t.mean_log_loss,
         prevalence_dependent=True,
         lower_is_better=True,
+        skill=_relative_to("log_loss", "majority", best=0.0),
+        skill_text="1 - log loss / log loss of the prior",
     ),
     # ordinal (k >= 3): the class read per row is the one the Ordinal settings name
     Metric(
