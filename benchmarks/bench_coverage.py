@@ -28,11 +28,11 @@ import numpy as np
 from threshold_sweep.evaluate.bootstrap import (
     AUTO,
     INTERVALS,
-    Predictions,
     bootstrap_intervals,
     paired_closed_form,
     paired_intervals,
 )
+from threshold_sweep.evaluate.resample.predictions import Predictions
 
 SIZES = ((8, 24), (15, 15), (43, 557), (10, 30), (20, 80))  # (positives, negatives)
 REQUIRED = ("8/24", "15/15", "43/557")  # issue 22: coverage 93.5-96.5 %, false alarms <= 6 %

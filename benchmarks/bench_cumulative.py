@@ -340,7 +340,8 @@ def evaluation_cost(rows: int, k: int, resamples: int, repeats: int) -> dict[str
     """The vectorised paired bootstrap over k thresholds against k per-pair calls."""
     from sklearn.metrics import roc_auc_score
 
-    from threshold_sweep.evaluate.bootstrap import paired_difference, weighted_predictions
+    from threshold_sweep.evaluate.bootstrap import paired_difference
+    from threshold_sweep.evaluate.resample.predictions import weighted_predictions
     from threshold_sweep.evaluate.threshold_curve import paired_against_best
 
     targets, scores = ordered_scores(rows, k)

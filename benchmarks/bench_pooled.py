@@ -21,7 +21,8 @@ from statistics import NormalDist
 
 import numpy as np
 
-from threshold_sweep.evaluate.bootstrap import Predictions, paired_difference
+from threshold_sweep.evaluate.bootstrap import paired_difference
+from threshold_sweep.evaluate.resample.predictions import Predictions
 from threshold_sweep.sweep.pooled import _mean_difference_resamples, pooled_over_seeds
 
 SIZES = ((15, 15), (43, 557), (300, 300))  # (positives, negatives)

@@ -9,12 +9,7 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from threshold_sweep.evaluate.bootstrap import (
-    ClassPredictions,
-    Predictions,
-    bootstrap_ci,
-    paired_difference,
-)
+from threshold_sweep.evaluate.bootstrap import bootstrap_ci, paired_difference
 from threshold_sweep.evaluate.chance import (
     balanced_view,
     chance_levels,
@@ -35,6 +30,7 @@ from threshold_sweep.evaluate.metrics import (
     scalar_metrics,
     split_metrics,
 )
+from threshold_sweep.evaluate.resample.predictions import ClassPredictions, Predictions
 
 
 def sample(n: int, prevalence: float, signal: float, seed: int = 0, digits: int | None = None):

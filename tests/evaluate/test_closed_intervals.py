@@ -14,12 +14,11 @@ from sklearn import metrics as skm
 from threshold_sweep.evaluate import intervals
 from threshold_sweep.evaluate.bootstrap import (
     METHODS,
-    ClassPredictions,
-    Predictions,
     bootstrap_ci,
     paired_closed_form,
     paired_difference,
 )
+from threshold_sweep.evaluate.resample.predictions import ClassPredictions, Predictions
 
 Z = stats.norm.ppf(0.975)
 
@@ -233,7 +232,8 @@ def test_rows_of_one_class_only_give_intervals_without_failing(method):
 
 
 def test_a_collapsed_k_class_model_gets_a_log_loss_interval_from_the_class_shares():
-    from threshold_sweep.evaluate.bootstrap import ClassPredictions, bootstrap_ci
+    from threshold_sweep.evaluate.bootstrap import bootstrap_ci
+    from threshold_sweep.evaluate.resample.predictions import ClassPredictions
 
     y = np.repeat(np.arange(4), [30, 20, 10, 40])
     proba = np.tile([0.1, 0.2, 0.3, 0.4], (len(y), 1))  # the same answer for every row

@@ -14,14 +14,14 @@ from threshold_sweep.evaluate import bootstrap
 from threshold_sweep.evaluate.bootstrap import (
     INTERVALS,
     METHODS,
-    ClassPredictions,
-    Predictions,
     bootstrap_ci,
     bootstrap_intervals,
     paired_difference,
     paired_intervals,
-    stratified_counts,
 )
+from threshold_sweep.evaluate.resample import draws, readout
+from threshold_sweep.evaluate.resample.draws import stratified_counts
+from threshold_sweep.evaluate.resample.predictions import ClassPredictions, Predictions
 
 SLOW_METRICS = {
     "roc_auc": lambda y, score, pred: skm.roc_auc_score(y, score),
@@ -61,7 +61,7 @@ def slow_acceleration(y, score, pred, metric) -> float:
 def test_jackknife_acceleration_equals_a_slow_leave_one_out(metric):
     y, score, pred = tiny()
     predictions = Predictions(y, score, pred)
-    fast = bootstrap._acceleration(predictions.left_out_metrics, len(y), bootstrap._strata(y), 0)
+    fast = readout.acceleration(predictions.left_out_metrics, len(y), draws.strata_of(y), 0)
     assert fast[metric] == pytest.approx(slow_acceleration(y, score, pred, metric), rel=1e-9)
     assert fast[metric] != 0
 
@@ -245,17 +245,17 @@ def test_intervals_hold_the_estimate_and_degenerate_cases_do_not_collapse(method
 def test_a_class_of_one_row_adds_nothing_to_the_acceleration():
     y, score, pred = tiny(1, 30, seed=10)
     predictions = Predictions(y, score, pred)
-    groups = bootstrap._jackknife_groups(bootstrap._strata(y), 0)
+    groups = readout.jackknife_groups(draws.strata_of(y), 0)
     assert [len(g) for g in groups] == [30, 0]
     ci = bootstrap_ci(predictions, 300, 0.95, 0, "bca")
     assert all(np.isfinite(bounds).all() for bounds in ci.values())
 
 
 def test_large_strata_are_left_out_in_random_groups(monkeypatch):
-    monkeypatch.setattr(bootstrap, "JACKKNIFE_ROWS", 50)
+    monkeypatch.setattr(readout, "JACKKNIFE_ROWS", 50)
     y = np.r_[np.ones(12, np.int64), np.zeros(500, np.int64), np.full(300, 2)]
-    strata = bootstrap._strata(y)
-    groups = bootstrap._jackknife_groups(strata, 0)
+    strata = draws.strata_of(y)
+    groups = readout.jackknife_groups(strata, 0)
     assert [len(g) for g in groups] == [19, 12, 19]  # the 12 rows one by one, 19 + 19 groups
     for rows, stratum in zip(strata, groups, strict=True):
         assert np.array_equal(np.sort(np.concatenate(stratum)), rows)
@@ -271,12 +271,12 @@ def test_grouped_jackknife_estimates_the_exact_acceleration(monkeypatch):
     y = (rng.uniform(size=3000) < 0.1).astype(np.int64)
     score = 1 / (1 + np.exp(-(rng.normal(size=len(y)) + 2.5 * y)))
     predictions = Predictions(y, score, (score >= 0.5).astype(np.int64))
-    strata = bootstrap._strata(y)
+    strata = draws.strata_of(y)
     grouped = [
-        bootstrap._acceleration(predictions.left_out_metrics, len(y), strata, s) for s in range(8)
+        readout.acceleration(predictions.left_out_metrics, len(y), strata, s) for s in range(8)
     ]
-    monkeypatch.setattr(bootstrap, "JACKKNIFE_ROWS", len(y))
-    exact = bootstrap._acceleration(predictions.left_out_metrics, len(y), strata, 0)
+    monkeypatch.setattr(readout, "JACKKNIFE_ROWS", len(y))
+    exact = readout.acceleration(predictions.left_out_metrics, len(y), strata, 0)
     assert exact["roc_auc"] < -0.02  # bounded above at 1: skewed to the left
     for metric, value in exact.items():
         estimates = np.array([g[metric] for g in grouped])

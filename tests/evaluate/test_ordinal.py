@@ -14,7 +14,7 @@ from scipy import stats
 from sklearn import metrics as skm
 
 from threshold_sweep.evaluate import ordinal as formulas
-from threshold_sweep.evaluate.bootstrap import bootstrap_ci, weighted_predictions
+from threshold_sweep.evaluate.bootstrap import bootstrap_ci
 from threshold_sweep.evaluate.chance import chance_levels
 from threshold_sweep.evaluate.metrics import scalar_metrics, split_metrics
 from threshold_sweep.evaluate.names import (
@@ -25,6 +25,7 @@ from threshold_sweep.evaluate.names import (
     metric_label,
     no_skill_level,
 )
+from threshold_sweep.evaluate.resample.predictions import weighted_predictions
 from threshold_sweep.evaluate.task import EXPECTED, Ordinal, Task
 
 from conftest import run_app

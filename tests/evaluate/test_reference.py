@@ -13,9 +13,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from threshold_sweep.conf.choices import IntervalMethod, ReferenceName
-from threshold_sweep.evaluate.bootstrap import Predictions, bootstrap_ci, paired_difference
+from threshold_sweep.evaluate.bootstrap import bootstrap_ci, paired_difference
 from threshold_sweep.evaluate.diagnostics import trailing_reference
 from threshold_sweep.evaluate.reference import reference_section
+from threshold_sweep.evaluate.resample.predictions import Predictions
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.model.reference import REFERENCE_MODELS, ReferenceRows, fit_references
 from threshold_sweep.results.rows import reference_columns

@@ -246,7 +246,8 @@ def test_three_class_runs_on_the_same_rows_are_paired(tmp_path):
 
 
 def test_paired_runs_use_the_first_runs_interval_method(tmp_path):
-    from threshold_sweep.evaluate.bootstrap import ClassPredictions, paired_difference
+    from threshold_sweep.evaluate.bootstrap import paired_difference
+    from threshold_sweep.evaluate.resample.predictions import ClassPredictions
     from threshold_sweep.sweep.stats import paired_comparisons
 
     rng = np.random.default_rng(1)

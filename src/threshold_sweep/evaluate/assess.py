@@ -10,17 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from threshold_sweep.evaluate.bootstrap import (
-    METHOD_TEXT,
-    bootstrap_ci,
-    interval_method,
-    weighted_predictions,
-)
+from threshold_sweep.evaluate.bootstrap import METHOD_TEXT, bootstrap_ci, interval_method
 from threshold_sweep.evaluate.chance import balanced_view, chance_levels, skill_scores
 from threshold_sweep.evaluate.cutoff import tune_cutoff
 from threshold_sweep.evaluate.diagnostics import diagnostic_flags, overfitting, run_warnings
 from threshold_sweep.evaluate.metrics import predict_labels, scalar_metrics
 from threshold_sweep.evaluate.reference import reference_section
+from threshold_sweep.evaluate.resample.predictions import weighted_predictions
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.model.reference import ReferenceScores

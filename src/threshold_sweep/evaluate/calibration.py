@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from threshold_sweep.evaluate.task import Task
+
 NATURAL_COLUMN = "p_natural"  # binary: P(positive class) at the natural class balance
 SHIFT_TOLERANCE = 1e-9  # training and natural shares closer than this: no prior shift
 METHOD = (
@@ -96,7 +98,7 @@ def prior_shift(probabilities: np.ndarray, priors: Priors) -> np.ndarray:
 
 def natural_columns(n_classes: int) -> list[str]:
     """The prediction files' natural-balance columns: p_natural, or p_natural_<i> per class."""
-    if n_classes == 2:
+    if Task.of_count(n_classes).binary:
         return [NATURAL_COLUMN]
     return [f"{NATURAL_COLUMN}_{i}" for i in range(n_classes)]
 
@@ -107,10 +109,11 @@ def natural_frame(scores: np.ndarray, priors: Priors) -> dict[str, np.ndarray]:
     if not priors.shifted:
         return {}
     scores = np.asarray(scores, dtype=np.float64)
-    if scores.ndim == 1:
+    task = Task.of_scores(scores)
+    if task.binary:
         return {NATURAL_COLUMN: natural_binary(scores, priors)}
     natural = prior_shift(scores, priors)
-    return dict(zip(natural_columns(scores.shape[1]), natural.T, strict=True))
+    return dict(zip(natural_columns(task.n_classes), natural.T, strict=True))
 
 
 def probability_scores(y_true: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
@@ -119,10 +122,11 @@ def probability_scores(y_true: np.ndarray, probabilities: np.ndarray) -> dict[st
 
     y = np.asarray(y_true, dtype=np.int64)
     p = np.asarray(probabilities, dtype=np.float64)
-    labels = [0, 1] if p.ndim == 1 else list(range(p.shape[1]))
+    task = Task.of_scores(p)
+    labels = list(range(task.n_classes))
     with warnings.catch_warnings():  # float32 softmax rows sum to 1 within 1e-7: sklearn warns
         warnings.simplefilter("ignore", UserWarning)
-        if p.ndim == 1:
+        if task.binary:
             brier = brier_score_loss(y, p, pos_label=1)
         else:
             brier = brier_score_loss(y, p, labels=labels)
@@ -134,8 +138,7 @@ def constant_prior(y_true: np.ndarray, n_classes: int) -> np.ndarray:
     """The constant predictor of the split's own class shares (the chance levels' prior)."""
     y = np.asarray(y_true, dtype=np.int64)
     shares = np.bincount(y, minlength=n_classes) / len(y)
-    prior = np.tile(shares, (len(y), 1))
-    return prior[:, 1] if n_classes == 2 else prior
+    return Task.of_count(n_classes).class_scores(np.tile(shares, (len(y), 1)))
 
 
 def calibration_record(
@@ -144,14 +147,15 @@ def calibration_record(
     """metrics.json's `calibration`: the priors, the natural-balance columns and the test
     split's Brier score and log loss of the raw scores, of those columns (read from `frame`,
     the test predictions) and of the constant prior."""
-    columns = [c for c in natural_columns(len(names)) if c in frame] if priors.shifted else []
+    task = Task.of_classes(names)
+    columns = [c for c in natural_columns(task.n_classes) if c in frame] if priors.shifted else []
     test = {
         "raw": probability_scores(y_true, scores),
-        "prior": probability_scores(y_true, constant_prior(y_true, len(names))),
+        "prior": probability_scores(y_true, constant_prior(y_true, task.n_classes)),
     }
     if columns:
         natural = frame[columns].to_numpy(dtype=np.float64)
-        test["natural"] = probability_scores(y_true, natural[:, 0] if len(names) == 2 else natural)
+        test["natural"] = probability_scores(y_true, natural[:, 0] if task.binary else natural)
     record: dict[str, Any] = {
         "method": METHOD,
         "brier": BRIER_SCALE,
@@ -161,7 +165,7 @@ def calibration_record(
         "columns": columns,
         "test": test,
     }
-    if len(names) == 2 and priors.shifted:
+    if task.binary and priors.shifted:
         minority, beta = priors.beta()
         record |= {"minority_class": names[minority], "beta": beta}
     return record

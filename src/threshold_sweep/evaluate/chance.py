@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 from sklearn.dummy import DummyClassifier
-from sklearn.metrics import balanced_accuracy_score, cohen_kappa_score
 from sklearn.utils.class_weight import compute_sample_weight
 
 from threshold_sweep.evaluate.metrics import HEADLINE, scalar_metrics
 from threshold_sweep.evaluate.names import no_skill_level
-from threshold_sweep.evaluate.task import ARGMAX, Ordinal
+from threshold_sweep.evaluate.registry import Chance, metric
+from threshold_sweep.evaluate.task import ARGMAX, Ordinal, Task
 
 __all__ = ["balanced_view", "chance_levels", "no_skill_level", "skill_scores"]
 
@@ -56,39 +56,27 @@ def chance_levels(
     k >= 3 classes with `ordinal` settings add the ordinal metrics of each dummy's predicted
     class (a dummy predicts classes, so evaluate.ordinal_prediction does not apply to it).
     """
+    task = Task.of_count(n_classes, ordinal)
     y_true = np.asarray(y_true, dtype=np.int64)
     n = len(y_true)
     X = np.zeros((n, 1))
     shares = np.bincount(y_true, minlength=n_classes) / n
-    prior = np.tile(shares, (n, 1))
-    prior_score = prior[:, 1] if n_classes == 2 else prior
+    prior_score = task.class_scores(np.tile(shares, (n, 1)))
     majority = DummyClassifier(strategy="most_frequent").fit(X, y_true).predict(X)
     dummy = {} if ordinal is None else {"ordinal": replace(ordinal, prediction=ARGMAX), "x": x}
     levels = {"majority": scalar_metrics(y_true, prior_score, majority, **dummy)}
-    if n_classes == 2:
+    if task.binary:
         positive = np.ones(n, dtype=np.int64)
         levels["always_positive"] = scalar_metrics(y_true, prior_score, positive)
     levels["random"] = _random_predictor(y_true, prior_score, shares, **dummy)
-    if n_classes == 2 and y_pred is not None:
+    if task.binary and y_pred is not None:
         rate = float(np.mean(y_pred))
         levels["rate_matched"] = _random_predictor(y_true, prior_score, np.array([1 - rate, rate]))
     return levels
 
 
-SKILL_DEFINITIONS = {
-    "accuracy": "Cohen's kappa",
-    "balanced_accuracy": "informedness (Youden's J) = 2 x balanced accuracy - 1",
-    "precision": "(value - random) / (1 - random); random precision = prevalence",
-    "recall": "(value - q) / (1 - q), q = the model's predicted-positive rate",
-    "f1": "(value - F1 of random at rate q) / (1 - that)",
-    "specificity": "(value - (1 - q)) / q, q = the model's predicted-positive rate",
-    "macro_f1": "(value - macro F1 of random at rate q) / (1 - that)",
-    "mcc": "MCC itself (0 = chance)",
-    "roc_auc": "Gini = 2 x ROC-AUC - 1",
-    "average_precision": "(AP - prevalence) / (1 - prevalence)",
-    "brier": "Brier skill score = 1 - Brier / Brier of the prior",
-    "log_loss": "1 - log loss / log loss of the prior",
-}
+# What each binary headline metric's skill score is, in words (the registry's entries).
+SKILL_DEFINITIONS = {name: metric(name).skill_text for name in HEADLINE}
 
 
 def skill_scores(
@@ -98,29 +86,8 @@ def skill_scores(
     y_pred: np.ndarray,
 ) -> dict[str, float]:
     """Chance-corrected versions of the HEADLINE metrics: 0 = no skill, 1 = perfect."""
-    random = chance["random"]
-    matched = chance.get("rate_matched", random)
-    prior = chance["majority"]
-
-    def relative(metric: str, reference: float, best: float = 1.0) -> float:
-        value = metrics[metric]
-        if value is None or reference is None or np.isclose(best, reference):
-            return float("nan")
-        return float((value - reference) / (best - reference))
-
-    skills = {
-        "accuracy": float(cohen_kappa_score(y_true, y_pred)),
-        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred, adjusted=True)),
-        "mcc": float(metrics["mcc"]),
-        "roc_auc": relative("roc_auc", 0.5),
-        "average_precision": relative("average_precision", prior["average_precision"]),
-        "brier": relative("brier", prior["brier"], best=0.0),
-        "log_loss": relative("log_loss", prior["log_loss"], best=0.0),
-    }
-    skills["precision"] = relative("precision", random["precision"])
-    for metric in ("recall", "f1", "specificity", "macro_f1"):
-        skills[metric] = relative(metric, matched[metric])
-    return {metric: skills[metric] for metric in HEADLINE}
+    inputs = Chance(metrics, chance, y_true, y_pred)
+    return {name: metric(name).skill(inputs) for name in HEADLINE}
 
 
 def balanced_view(y_true: np.ndarray, y_score: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:

@@ -101,7 +101,8 @@ def compared_thresholds(
 ) -> list[dict[str, Any]]:
     """Every pair of the chosen thresholds, second - first, paired on the same test rows
     (ROC-AUC, balanced accuracy and MCC at the cutoff)."""
-    from threshold_sweep.evaluate.bootstrap import paired_difference, weighted_predictions
+    from threshold_sweep.evaluate.bootstrap import paired_difference
+    from threshold_sweep.evaluate.resample.predictions import weighted_predictions
 
     def side(k: int) -> Any:
         score = scores[:, k]

@@ -1,25 +1,23 @@
-"""Metric names and their properties; imports nothing heavy (the sweep report needs no sklearn)."""
+"""Metric names and their properties, read from the registry's entries; imports nothing heavy
+(the sweep report needs no sklearn)."""
 
 from __future__ import annotations
 
-# Scalar metrics reported per split, in report order.
-HEADLINE = (
-    "accuracy",
-    "balanced_accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "specificity",
-    "macro_f1",
-    "mcc",
-    "roc_auc",
-    "average_precision",
-    "brier",
-    "log_loss",
+from threshold_sweep.evaluate.registry import (
+    ANY_WITHIN,
+    BINARY,
+    DISTANCE,
+    ENTRIES,
+    MULTICLASS,
+    ORDINAL,
+    RATE_MATCHED,
+    WITHIN,
+    WITHIN_PREFIX,
+    headline,
 )
 
-WITHIN_PREFIX = "within_"  # within_<d>: the share predicted at most d classes off
-ANY_WITHIN = f"{WITHIN_PREFIX}d"
+HEADLINE = headline(BINARY)  # the scalar metrics reported per split, in report order
+MULTI_HEADLINE = headline(MULTICLASS)
 
 
 class MetricSet(frozenset):
@@ -33,85 +31,34 @@ class MetricSet(frozenset):
 
 
 # Metrics whose value (and whose no-skill value) moves with the positive prevalence alone.
-PREVALENCE_DEPENDENT = MetricSet(
-    {
-        "accuracy",
-        "precision",
-        "f1",
-        "macro_f1",
-        "mcc",
-        "average_precision",
-        "brier",
-        "log_loss",
-        "macro_precision",
-        "micro_f1",
-        "weighted_f1",
-        "cohen_kappa",
-        "mae_classes",
-        ANY_WITHIN,
-        "qwk",
-        "spearman",
-        "mae_x",
-    }
-)
+PREVALENCE_DEPENDENT = MetricSet(entry.name for entry in ENTRIES if entry.prevalence_dependent)
 
 # Lower is better for these; higher for every other metric.
-LOSSES = frozenset({"brier", "log_loss", "mae_classes", "mae_x"})
+LOSSES = frozenset(entry.name for entry in ENTRIES if entry.lower_is_better)
 
+# How pages and sentences name the metrics (metric_label also names within_<d>).
+METRIC_LABELS = {entry.name: entry.label for entry in ENTRIES if entry.per_step is None}
 
-MULTI_HEADLINE = (
-    "accuracy",
-    "balanced_accuracy",
-    "macro_precision",
-    "macro_recall",
-    "macro_f1",
-    "micro_f1",
-    "weighted_f1",
-    "mcc",
-    "cohen_kappa",
-    "roc_auc_ovr",
-    "log_loss",
-)
-
-
-# How pages and sentences name the metrics.
-METRIC_LABELS = {
-    "accuracy": "accuracy",
-    "balanced_accuracy": "balanced accuracy",
-    "precision": "precision",
-    "recall": "recall",
-    "f1": "F1",
-    "specificity": "specificity",
-    "macro_f1": "macro F1",
-    "mcc": "MCC",
-    "roc_auc": "ROC-AUC",
-    "average_precision": "average precision",
-    "brier": "Brier score",
-    "log_loss": "log loss",
-    "macro_precision": "macro precision",
-    "macro_recall": "macro recall",
-    "micro_f1": "micro F1",
-    "weighted_f1": "weighted F1",
-    "cohen_kappa": "Cohen's kappa",
-    "roc_auc_ovr": "ROC-AUC (one-vs-rest)",
-    "mae_classes": "MAE (class steps)",
-    "qwk": "quadratic-weighted kappa",
-    "spearman": "Spearman correlation",
-    "mae_x": "MAE (units of x)",
-}
+# Metrics whose value to beat is random guessing at the model's rate, not the best predictor.
+RATE_MATCHED_METRICS = frozenset(entry.name for entry in ENTRIES if entry.no_skill == RATE_MATCHED)
 
 
 def ordinal_metric_names(within: tuple[int, ...], with_x: bool) -> tuple[str, ...]:
     """The ordinal metrics of k >= 3 ordered classes in report order: MAE in class steps,
     within_<d> per d of evaluate.within, QWK, Spearman and, with x and thresholds, MAE in x."""
-    within_names = tuple(f"{WITHIN_PREFIX}{d}" for d in within)
-    return ("mae_classes", *within_names, "qwk", "spearman", *(("mae_x",) if with_x else ()))
+    names: list[str] = []
+    for entry in ENTRIES:
+        if ORDINAL not in entry.tasks or (entry.reads == DISTANCE and not with_x):
+            continue
+        steps = [f"{WITHIN_PREFIX}{d}" for d in within] if entry.per_step else [entry.name]
+        names.extend(steps)
+    return tuple(names)
 
 
 def metric_label(metric: str) -> str:
     """How pages name a metric (within_<d>: 'within +-d classes')."""
     if metric.startswith(WITHIN_PREFIX):
-        return f"within ±{metric.removeprefix(WITHIN_PREFIX)} classes"
+        return WITHIN.label.format(d=metric.removeprefix(WITHIN_PREFIX))
     return METRIC_LABELS.get(metric, metric)
 
 
@@ -131,7 +78,7 @@ def no_skill_source(metric: str, chance: dict[str, dict[str, float]]) -> str:
     (or, without it, at the prevalence): a constant predictor reaches 1.0 on one of them by
     giving up the other entirely. Ties go to the first predictor in the chance section's order.
     """
-    if metric in ("recall", "specificity"):
+    if metric in RATE_MATCHED_METRICS:
         return "rate_matched" if "rate_matched" in chance else "random"
     values = {
         name: baseline[metric]

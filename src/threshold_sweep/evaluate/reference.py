@@ -8,13 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from threshold_sweep.evaluate.bootstrap import (
-    bootstrap_ci,
-    interval_method,
-    paired_difference,
-    weighted_predictions,
-)
+from threshold_sweep.evaluate.bootstrap import bootstrap_ci, interval_method, paired_difference
 from threshold_sweep.evaluate.metrics import scalar_metrics
+from threshold_sweep.evaluate.resample.predictions import weighted_predictions
 from threshold_sweep.evaluate.result import Comparison, ReferenceModelResult, ReferenceSection
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.model.reference import TRAINED_ON, ReferenceScores

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from threshold_sweep.evaluate.result import RunResult
+from threshold_sweep.evaluate.task import Task
 
-# the headline metrics that move with the class balance alone (evaluate.names), in words
+# per Task.kind: the headline metrics that move with the class balance alone, in words
 DRIFTING_METRICS = {
     "binary": "accuracy, precision, F1, MCC, average precision",
-    "ordered": "accuracy, macro, micro and weighted F1, MCC, Cohen's kappa",
+    "multiclass": "accuracy, macro, micro and weighted F1, MCC, Cohen's kappa",
 }
 
 
@@ -57,10 +58,10 @@ def range_text(part: dict[str, Any]) -> str:
     return first if first == last else f"{first} to {last}"
 
 
-def _balance(part: dict[str, Any], train: dict[str, Any]) -> str:
+def _balance(part: dict[str, Any], train: dict[str, Any], task: Task) -> str:
     """'31% high vs 12% in training', or every class's share for ordered classes."""
     shares, before = part["class_shares"], train["class_shares"]
-    if part.get("prevalence") is not None:
+    if task.binary:
         positive = list(shares)[-1]
         return f"{share_text(shares[positive])} {positive} vs {share_text(before[positive])}"
     now = ", ".join(f"{name} {share_text(share)}" for name, share in shares.items())
@@ -82,7 +83,7 @@ CONSEQUENCE = {
 }
 CHOSEN = {  # what the validation split chooses
     "binary": "early stopping and the tuned cutoff were chosen",
-    "ordered": "early stopping chose its epoch",
+    "multiclass": "early stopping chose its epoch",
 }
 
 
@@ -97,13 +98,15 @@ def drift_warnings(result: RunResult, names: tuple[str, ...] = ("test", "validat
         if not found or not found["drifted"]:
             continue
         part, train = record["splits"][name], record["splits"]["train"]
-        kind = "binary" if part.get("prevalence") is not None else "ordered"
+        task = Task.of(result)
         warnings.append(
             f"The class balance drifts over `{record['order']}`: the {name} split "
-            f"({range_text(part)}) has {_balance(part, train)} in training "
+            f"({range_text(part)}) has {_balance(part, train, task)} in training "
             f"({range_text(train)}), more than sampling noise explains (chi-square "
             f"{_p_text(found['p_value'])}): "
-            + CONSEQUENCE[name].format(metrics=DRIFTING_METRICS[kind], chosen=CHOSEN[kind])
+            + CONSEQUENCE[name].format(
+                metrics=DRIFTING_METRICS[task.kind], chosen=CHOSEN[task.kind]
+            )
             + "."
         )
     return warnings
@@ -120,21 +123,17 @@ def _rolling_drift(result: RunResult) -> list[str]:
     ]
     if not drifted:
         return []
-    kind = (
-        "binary"
-        if len(next(iter(folds.values()))["splits"]["test"]["class_shares"]) == 2
-        else "ordered"
-    )
+    task = Task.of(result)
     cases = "; ".join(
         f"fold {position} tests {range_text(fold['splits']['test'])} at "
-        f"{_balance(fold['splits']['test'], fold['splits']['train'])} in its training rows "
+        f"{_balance(fold['splits']['test'], fold['splits']['train'], task)} in its training rows "
         f"({_p_text(fold['drift']['test']['p_value'])})"
         for position, fold in drifted
     )
     return [
         f"The class balance drifts over `{split_of(result)['order']}` in {len(drifted)} of "
         f"{len(folds)} rolling folds, more than sampling noise explains (chi-square): {cases}. "
-        f"The pooled metrics that depend on prevalence ({DRIFTING_METRICS[kind]}) mix the "
+        f"The pooled metrics that depend on prevalence ({DRIFTING_METRICS[task.kind]}) mix the "
         "folds' balances; ROC-AUC and balanced accuracy compare better, and each fold's own "
         "metrics are in the Cross-validation section."
     ]

@@ -84,7 +84,7 @@ class Ordinal:
     def classes(self, scores: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         """The class the ordinal metrics read per row: y_pred (argmax) or the probability-weighted
         class sum_k k p_k rounded to the nearest class (expected)."""
-        if self.prediction != EXPECTED or np.ndim(scores) != 2:
+        if self.prediction != EXPECTED:
             return np.asarray(y_pred, dtype=np.int64)
         expected = np.asarray(scores, dtype=np.float64) @ np.arange(scores.shape[1])
         return np.clip(np.rint(expected), 0, scores.shape[1] - 1).astype(np.int64)
@@ -110,14 +110,28 @@ class Task:
         return cls(tuple(result["label_names"]), Ordinal.of(result.get("ordinal")))
 
     @classmethod
+    def of_classes(cls, names: Sequence[str], ordinal: Ordinal | None = None) -> Task:
+        """The task of these class names; ordinal settings apply to k >= 3 classes only."""
+        return cls(tuple(names), ordinal if len(names) > 2 else None)
+
+    @classmethod
+    def of_count(cls, n_classes: int, ordinal: Ordinal | None = None) -> Task:
+        """The task of k classes named by their index."""
+        return cls.of_classes([str(i) for i in range(n_classes)], ordinal)
+
+    @classmethod
+    def of_scores(cls, scores: Any, ordinal: Ordinal | None = None) -> Task:
+        """The task of a score array: 1-D scores are a binary task's positive-class
+        probability, a (rows, k) matrix k classes' probabilities."""
+        return cls.of_count(2 if np.ndim(scores) == 1 else np.shape(scores)[1], ordinal)
+
+    @classmethod
     def of_run(
         cls, names: Sequence[str], evaluate: Any, thresholds: Sequence[float] | None
     ) -> Task:
         """The task of a run: its class names and, for k >= 3, the evaluate config's ordinal
         settings with the thresholds."""
-        if len(names) <= 2:
-            return cls(tuple(names))
-        return cls(tuple(names), Ordinal.from_config(evaluate, thresholds))
+        return cls.of_classes(names, Ordinal.from_config(evaluate, thresholds))
 
     @property
     def n_classes(self) -> int:
@@ -199,6 +213,11 @@ class Task:
         has_x = "x" in frame and self.ordinal.thresholds is not None
         x = frame["x"].to_numpy(dtype=np.float64) if has_x else None
         return {"ordinal": self.ordinal, "x": x}
+
+    def class_scores(self, proba: np.ndarray) -> np.ndarray:
+        """The task's scores from (rows, k) class probabilities: the positive class's column
+        (binary) or all of them."""
+        return proba[:, 1] if self.binary else proba
 
     def predicted_classes(self, scores: np.ndarray, cutoff: float) -> np.ndarray:
         """Class index per row: score >= cutoff (binary) or the most probable class."""

@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from threshold_sweep.evaluate.bootstrap import WeightedMetrics, stratified_counts
+from threshold_sweep.evaluate.resample.draws import stratified_counts
+from threshold_sweep.evaluate.resample.predictions import WeightedMetrics
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.evaluate.threshold_curve import is_log_scale, near_shares, near_width
 from threshold_sweep.results.read import config_values

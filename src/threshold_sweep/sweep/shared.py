@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from threshold_sweep.evaluate.bootstrap import PERCENTILE, paired_difference, weighted_predictions
+from threshold_sweep.evaluate.bootstrap import PERCENTILE, paired_difference
 from threshold_sweep.evaluate.names import METRIC_LABELS
+from threshold_sweep.evaluate.resample.predictions import weighted_predictions
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import METRICS_JSON, PREDICTIONS
 from threshold_sweep.report.tables import fmt

@@ -16,8 +16,8 @@ from threshold_sweep.evaluate.bootstrap import (
     PERCENTILE,
     bootstrap_ci,
     paired_difference,
-    weighted_predictions,
 )
+from threshold_sweep.evaluate.resample.predictions import weighted_predictions
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import METRICS_JSON, PREDICTIONS
 from threshold_sweep.results.read import PARENT_COLUMN as PARENT
