@@ -90,9 +90,9 @@ import_tensorflow()
 import threshold_sweep.evaluate.assess, threshold_sweep.report.run_page
 import threshold_sweep.pipeline.stages as stages
 fit = stages.train_run_model
-def timed_fit(cfg, data, out_dir, callbacks):
+def timed_fit(model_cfg, train_cfg, data, out_dir, callbacks):
     start = time.process_time()
-    trained = fit(cfg, data, out_dir, callbacks)
+    trained = fit(model_cfg, train_cfg, data, out_dir, callbacks)
     with open(os.environ["CPU_LOG"], "a") as log:
         log.write(json.dumps({"run": str(out_dir), "cpu": time.process_time() - start}) + "\\n")
     return trained

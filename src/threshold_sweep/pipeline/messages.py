@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from threshold_sweep import layout
+from threshold_sweep.conf.schema import SplitConfig
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.prepare import PreparedData
@@ -15,15 +15,13 @@ from threshold_sweep.thresholds import threshold_text
 log = logging.getLogger(__name__)
 
 
-def log_prepared(data: PreparedData, cfg: Any) -> None:
+def log_prepared(data: PreparedData, sampling: str, split_cfg: SplitConfig) -> None:
     """The class counts before and after sampling, and the features used."""
     log.info(
         "%s: %d rows; %s",
         _thresholds_logged(data.thresholds),
         len(data.dataset),
-        class_counts_text(
-            data.counts_before, data.counts_after["train"], cfg.sampling.strategy.value
-        ),
+        class_counts_text(data.counts_before, data.counts_after["train"], sampling),
     )
     if data.dataset.features:
         log.info(
@@ -42,8 +40,8 @@ def log_prepared(data: PreparedData, cfg: Any) -> None:
             group["column"],
             group["n_groups"],
             *(100 * fractions[name] for name in ("train", "validation", "test")),
-            cfg.split.validation_fraction,
-            cfg.split.test_fraction,
+            split_cfg.validation_fraction,
+            split_cfg.test_fraction,
             *(groups[name] for name in ("train", "validation", "test")),
         )
     if data.split_record["method"] == "time":

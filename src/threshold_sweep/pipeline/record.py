@@ -155,7 +155,12 @@ def run_priors(data: PreparedData) -> Priors:
     return DataRecord.of(data).priors()
 
 
-def data_summary(data: PreparedData, cfg: Any) -> dict[str, Any]:
+def config_text(cfg: Any) -> str:
+    """The resolved config as YAML, as the report shows it."""
+    return OmegaConf.to_yaml(cfg, resolve=True)
+
+
+def data_summary(data: PreparedData, sampling: str) -> dict[str, Any]:
     """What data_summary.json records."""
     return {
         "source": data.dataset.source,
@@ -168,7 +173,7 @@ def data_summary(data: PreparedData, cfg: Any) -> dict[str, Any]:
         "label_cuts": data.label_cuts,
         "label_names": data.names,
         "positive_class": data.names[-1] if len(data.names) == 2 else None,
-        "sampling": cfg.sampling.strategy.value,
+        "sampling": sampling,
         "class_weight": data.training.class_weight,
         "split_sizes": {name: len(rows) for name, rows in data.split.items()},
         "split_fractions": {name: round(f, 4) for name, f in data.split.fractions().items()},

@@ -16,7 +16,7 @@ from threshold_sweep.pipeline import stages
 from threshold_sweep.pipeline.messages import log_headline
 from threshold_sweep.pipeline.modes import select_mode
 from threshold_sweep.pipeline.modes.base import Prepared
-from threshold_sweep.pipeline.record import Clock
+from threshold_sweep.pipeline.record import Clock, config_text
 from threshold_sweep.preload import preload
 
 EVALUATION_MODULES = (
@@ -59,7 +59,7 @@ def run_experiment(
 
     result = assess(evaluation.record, evaluation.frames, cfg.evaluate, references)
     link = stages.index_link(out_dir, sweep_dir)
-    stages.write_report(out_dir, result, evaluation.frames, cfg, link)
+    stages.write_report(out_dir, result, evaluation.frames, config_text(cfg), link)
     mode.write_extra(out_dir, cfg, evaluation)
     clock.mark("report")
     stages.write_results(out_dir, result, clock, references)

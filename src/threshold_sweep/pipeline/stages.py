@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from omegaconf import OmegaConf
 
 from threshold_sweep import layout
+from threshold_sweep.conf.schema import EvaluateConfig, TrainConfig
 from threshold_sweep.evaluate.calibration import Priors, natural_frame
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
@@ -66,7 +66,8 @@ def write_test_ids(out_dir: Path, ids: np.ndarray) -> None:
 
 
 def train_run_model(
-    cfg: Any,
+    model_cfg: Any,  # conf.schema.ModelConfig, FCNConfig, ... or a custom builder's
+    train_cfg: TrainConfig,
     data: PreparedData,
     out_dir: Path,
     keras_callbacks: KerasCallbacks,
@@ -84,23 +85,23 @@ def train_run_model(
         data.y[data.split.validation],
         n_classes=len(data.names),
         class_weight=data.training.class_weight,
-        model_cfg=cfg.model,
-        train_cfg=cfg.train,
+        model_cfg=model_cfg,
+        train_cfg=train_cfg,
         history_path=out_dir / layout.HISTORY,
-        tensorboard_dir=out_dir / layout.TENSORBOARD if cfg.train.tensorboard else None,
+        tensorboard_dir=out_dir / layout.TENSORBOARD if train_cfg.tensorboard else None,
         extra_callbacks=keras_callbacks() if keras_callbacks else (),
         cumulative=cumulative,
     )
 
 
 def predict_rows(
-    trained: Any, data: PreparedData, rows: dict[str, np.ndarray], cfg: Any
+    trained: Any, data: PreparedData, rows: dict[str, np.ndarray], batch_size: int
 ) -> dict[str, np.ndarray]:
     """Every split's scores from one predict call (one traced function per job, not three)."""
     from threshold_sweep.model.train import predict_scores
 
     everything = np.concatenate(list(rows.values()))
-    scores = predict_scores(trained.model, data.features(everything), cfg.train.predict_batch_size)
+    scores = predict_scores(trained.model, data.features(everything), batch_size)
     ends = np.cumsum([len(r) for r in rows.values()])[:-1]
     return dict(zip(rows, np.split(scores, ends), strict=True))
 
@@ -114,11 +115,13 @@ def evaluated_rows(data: PreparedData) -> dict[str, np.ndarray]:
     }
 
 
-def score_splits(trained: Any, data: PreparedData, task: Task, cfg: Any) -> dict[str, pd.DataFrame]:
+def score_splits(
+    trained: Any, data: PreparedData, task: Task, cutoff: float, batch_size: int
+) -> dict[str, pd.DataFrame]:
     """Predictions of the train (fitted rows), validation and test splits."""
     rows = evaluated_rows(data)
-    scores = predict_rows(trained, data, rows, cfg)
-    return split_frames(data, task, rows, scores, float(cfg.evaluate.cutoff), run_priors(data))
+    scores = predict_rows(trained, data, rows, batch_size)
+    return split_frames(data, task, rows, scores, float(cutoff), run_priors(data))
 
 
 def save_model(folder: Path, trained: Any, data: PreparedData) -> None:
@@ -133,24 +136,24 @@ def write_predictions(out_dir: Path, frames: dict[str, pd.DataFrame]) -> None:
         write_csv(out_dir / name, frames[split])
 
 
-def reference_threads(cfg: Any) -> int:
+def reference_threads(train_cfg: TrainConfig) -> int:
     """Cores for the reference models, which fit while the CNN trains: half the job's cores.
 
     Measured on 2 cores: the CNN's training keeps about one of them busy on average, so one
     thread of trees beside it costs the run little wall time; as many threads as the CNN's
     would oversubscribe the cores, which slows OpenMP's trees many times over.
     """
-    return max(1, int(cfg.train.threads) // 2)  # train.threads: this job's cores (set by the CLI)
+    return max(1, int(train_cfg.threads) // 2)  # train.threads: this job's cores (set by the CLI)
 
 
-def reference_names(cfg: Any) -> list[str]:
+def reference_names(evaluate_cfg: EvaluateConfig) -> list[str]:
     """evaluate.reference as text."""
-    return [getattr(name, "value", name) for name in cfg.evaluate.reference]
+    return [getattr(name, "value", name) for name in evaluate_cfg.reference]
 
 
-def fit_run_references(cfg: Any, data: PreparedData, names: list[str] | None = None) -> list[Any]:
-    """The reference models (`names`, else evaluate.reference), fitted on the natural training
-    split and scored on the test rows."""
+def fit_run_references(names: list[str], train_cfg: TrainConfig, data: PreparedData) -> list[Any]:
+    """The reference models `names`, fitted on the natural training split and scored on the
+    test rows (seed and threads from train.*)."""
     from threshold_sweep.model.reference import ReferenceRows, fit_references
 
     train, validation, test = data.split.train, data.split.validation, data.split.test
@@ -161,8 +164,7 @@ def fit_run_references(cfg: Any, data: PreparedData, names: list[str] | None = N
         data.y[validation],
         data.features(test),
     )
-    chosen = reference_names(cfg) if names is None else names
-    return fit_references(chosen, rows, int(cfg.train.seed), reference_threads(cfg))
+    return fit_references(names, rows, int(train_cfg.seed), reference_threads(train_cfg))
 
 
 def write_reference_predictions(
@@ -190,7 +192,7 @@ def write_report(
     out_dir: Path,
     result: RunResult,
     frames: dict[str, pd.DataFrame],
-    cfg: Any,
+    config_yaml: str,
     link: str | None,
     shared_curves: Path | None = None,
 ) -> None:
@@ -198,7 +200,6 @@ def write_report(
     from threshold_sweep.report.run_page import write_run_report
 
     history = pd.read_csv(history_path(out_dir, shared_curves))
-    config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
     write_run_report(out_dir, result, history, frames, config_yaml, link, shared_curves)
 
 

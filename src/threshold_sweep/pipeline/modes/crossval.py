@@ -139,7 +139,7 @@ def kfold_record(cfg: Any, dataset: Any) -> dict[str, Any]:
 
 def _kfold_summary(first: PreparedData, done_data: list[tuple[Fold, PreparedData]], cfg: Any):
     """data_summary.json of a k-fold run: the data, and every fold's sizes and class counts."""
-    summary = data_summary(first, cfg)
+    summary = data_summary(first, cfg.sampling.strategy.value)
     summary["split_sizes"] = {"all": len(first.dataset)}
     summary["split_fractions"] = None
     rolling = split_method(cfg) == "rolling"
@@ -239,9 +239,11 @@ class CrossValidated:
         """Train one fold's model beside its references; score and save it, keep its frames."""
         data, folder, fold = unit.data, unit.folder, unit.fold
         folder.mkdir(parents=True, exist_ok=True)
-        references = in_background("references", stages.fit_run_references, cfg, data)
-        trained = stages.train_run_model(cfg, data, folder, callbacks)
-        frames = stages.score_splits(trained, data, prepared.task, cfg)
+        names = stages.reference_names(cfg.evaluate)
+        references = in_background("references", stages.fit_run_references, names, cfg.train, data)
+        trained = stages.train_run_model(cfg.model, cfg.train, data, folder, callbacks)
+        batch_size, cutoff = cfg.train.predict_batch_size, cfg.evaluate.cutoff
+        frames = stages.score_splits(trained, data, prepared.task, cutoff, batch_size)
         stages.save_model(folder, trained, data)
         frames = {
             name: frame.assign(repeat=fold.repeat + 1, fold=fold.index + 1)

@@ -29,7 +29,13 @@ from threshold_sweep.logs import every_record, from_background, held_logs
 from threshold_sweep.pipeline import stages
 from threshold_sweep.pipeline.messages import log_prepared
 from threshold_sweep.pipeline.modes.base import Evaluation, Fitted, Prepared, Unit
-from threshold_sweep.pipeline.record import DataRecord, data_summary, run_priors, run_record
+from threshold_sweep.pipeline.record import (
+    DataRecord,
+    config_text,
+    data_summary,
+    run_priors,
+    run_record,
+)
 from threshold_sweep.preload import in_background
 from threshold_sweep.prepare import PreparedData, prepare
 from threshold_sweep.prepare.balance import split_record
@@ -98,9 +104,12 @@ def _fit_all_references(
     cfg: Any, data: PreparedData, views: list[PreparedData]
 ) -> tuple[list, list[list]]:
     """The configured reference models on the K+1 classes, and the cheap ones per threshold."""
-    classes = stages.fit_run_references(cfg, data)
-    cheap = [n for n in stages.reference_names(cfg) if n in CHEAP_REFERENCES]
-    per_threshold = [stages.fit_run_references(cfg, view, cheap) if cheap else [] for view in views]
+    names = stages.reference_names(cfg.evaluate)
+    classes = stages.fit_run_references(names, cfg.train, data)
+    cheap = [n for n in names if n in CHEAP_REFERENCES]
+    per_threshold = [
+        stages.fit_run_references(cheap, cfg.train, view) if cheap else [] for view in views
+    ]
     return classes, per_threshold
 
 
@@ -231,9 +240,9 @@ class Cumulative:
         fit = cumulative_fit(cfg, data)
         compare = compared_positions(cfg, data)  # before training: a typo costs no training
         head = Head(fit, compare, [threshold_view(data, k, fit) for k in range(len(fit.positive))])
-        log_prepared(data, cfg)
+        log_prepared(data, cfg.sampling.strategy.value, cfg.split)
         log_head(head, data)
-        summary = data_summary(data, cfg)
+        summary = data_summary(data, cfg.sampling.strategy.value)
         test_ids = data.dataset.ids[data.split.test]
         return Prepared([Unit(data, out_dir)], task, summary, test_ids, head)
 
@@ -242,8 +251,11 @@ class Cumulative:
         data, head = unit.data, prepared.context
         with held_logs(from_background):  # the references' lines, each once with its count
             fitting = in_background("references", _fit_all_references, cfg, data, head.views)
-            trained = stages.train_run_model(cfg, data, unit.folder, callbacks, head.fit)
-            scores = stages.predict_rows(trained, data, split_rows(data), cfg)
+            trained = stages.train_run_model(
+                cfg.model, cfg.train, data, unit.folder, callbacks, head.fit
+            )
+            batch_size = cfg.train.predict_batch_size
+            scores = stages.predict_rows(trained, data, split_rows(data), batch_size)
             references = fitting.result()
         return Fitted(unit, trained, references=references, scores=scores)
 
@@ -297,5 +309,5 @@ def write_threshold_run(
     folder.mkdir(parents=True, exist_ok=True)
     stages.write_predictions(folder, frames)
     stages.write_reference_predictions(folder, frames["test"], Task.of(result), references)
-    stages.write_report(folder, result, frames, cfg, "../index.html", shared_curves)
+    stages.write_report(folder, result, frames, config_text(cfg), "../index.html", shared_curves)
     stages.write_results(folder, result, None, [])

@@ -20,22 +20,27 @@ class SingleSplit:
     def units(self, cfg: Any, out_dir: Path) -> Prepared:
         """Load, label, split and resample once."""
         data = prepare(cfg)
-        log_prepared(data, cfg)
+        log_prepared(data, cfg.sampling.strategy.value, cfg.split)
         task = Task.of_run(data.names, cfg.evaluate, data.thresholds)
-        summary = data_summary(data, cfg)
+        summary = data_summary(data, cfg.sampling.strategy.value)
         return Prepared([Unit(data, out_dir)], task, summary, data.dataset.ids[data.split.test])
 
     def fit(self, cfg: Any, prepared: Prepared, unit: Unit, callbacks: Any) -> Fitted:
         """Train the model while the references fit on the spare core."""
-        references = in_background("references", stages.fit_run_references, cfg, unit.data)
-        trained = stages.train_run_model(cfg, unit.data, unit.folder, callbacks)
+        names = stages.reference_names(cfg.evaluate)
+        references = in_background(
+            "references", stages.fit_run_references, names, cfg.train, unit.data
+        )
+        trained = stages.train_run_model(cfg.model, cfg.train, unit.data, unit.folder, callbacks)
         return Fitted(unit, trained, references=references)
 
     def combine(self, cfg: Any, prepared: Prepared, fitted: list[Fitted]) -> Evaluation:
         """Score the three splits, save the model, wait for the references."""
         (one,) = fitted
         data = one.unit.data
-        frames = stages.score_splits(one.trained, data, prepared.task, cfg)
+        frames = stages.score_splits(
+            one.trained, data, prepared.task, cfg.evaluate.cutoff, cfg.train.predict_batch_size
+        )
         stages.save_model(one.unit.folder, one.trained, data)
         record = run_record(cfg, DataRecord.of(data), prepared.task, one.trained, frames)
         return Evaluation(record, frames, one.references.result())
