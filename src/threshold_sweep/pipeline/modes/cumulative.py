@@ -249,7 +249,7 @@ class Cumulative:
 
     def combine(self, cfg: Any, prepared: Prepared, fitted: list[Fitted]) -> Evaluation:
         """The K+1 classes' frames and record, each threshold's evaluation, the curve."""
-        from threshold_sweep.evaluate.cumulative import class_scores
+        from threshold_sweep.evaluate.threshold_curve import class_scores
 
         (one,) = fitted
         data, head, task = one.unit.data, prepared.context, prepared.task
