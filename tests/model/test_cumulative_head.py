@@ -10,7 +10,7 @@ from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 from sklearn.utils.class_weight import compute_class_weight
 
 from threshold_sweep.model.monitor import cumulative_selection_metrics
-from threshold_sweep.prepare.labels import cumulative_targets
+from threshold_sweep.prepare.labels import threshold_targets
 from threshold_sweep.prepare.sampling import threshold_weights
 
 
@@ -80,7 +80,7 @@ def test_threshold_weights_balance_each_threshold_as_scikit_learn_does():
 def test_cumulative_targets_and_the_selection_metrics_match_scikit_learn():
     rng = np.random.default_rng(3)
     y = rng.integers(0, 4, 300)
-    targets = cumulative_targets(y, 3)
+    targets = threshold_targets(y, 3)
     np.testing.assert_array_equal(targets, np.column_stack([y > 0, y > 1, y > 2]).astype(int))
     scores = np.clip(targets + rng.normal(0, 0.6, targets.shape), 0.01, 0.99)
     shares = np.array([0.5, 0.5, 0.5])

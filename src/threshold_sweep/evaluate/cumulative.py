@@ -29,7 +29,7 @@ from threshold_sweep.evaluate.threshold_curve import (
     paired_against_best,
     rank_violations,
 )
-from threshold_sweep.prepare.labels import cumulative_targets
+from threshold_sweep.prepare.labels import threshold_targets
 
 CURVE_RANKING = "roc_auc"  # the best threshold: its validation argmax; its noise range: test
 COMPARED_METRICS = ("roc_auc", "balanced_accuracy", "mcc")
@@ -154,7 +154,7 @@ def curve_record(
             for result, share, folder in zip(results, shares, folders, strict=True)
         ]
     )
-    y_binary = cumulative_targets(y_test, len(thresholds))
+    y_binary = threshold_targets(y_test, len(thresholds))
     best_index = chosen_index(curve, CURVE_RANKING)  # on validation; reported on test
     paired = paired_against_best(
         y_binary,

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from threshold_sweep.logs import from_background, held_logs
-from threshold_sweep.prepare.labels import cumulative_targets
+from threshold_sweep.prepare.labels import threshold_targets
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +238,7 @@ class CumulativeFit:
 
     def positive_shares(self, y_train: np.ndarray) -> np.ndarray:
         """Each threshold's positive share of its training loss, after the weights."""
-        targets = cumulative_targets(y_train, len(self.positive))
+        targets = threshold_targets(y_train, len(self.positive))
         positive = targets.mean(axis=0) * self.positive
         return positive / (positive + (1 - targets.mean(axis=0)) * self.negative)
 
@@ -302,7 +302,7 @@ def train_model(
 
     start_session(train_cfg)
     consistency = cumulative.consistency if cumulative else None
-    prevalence = cumulative_targets(y_train, n_classes - 1).mean(axis=0) if cumulative else None
+    prevalence = threshold_targets(y_train, n_classes - 1).mean(axis=0) if cumulative else None
     model = build_model(model_cfg, X_train.shape[1:], n_classes, X_train, consistency, prevalence)
     binary = n_classes == 2 and cumulative is None
     if cumulative is None:
@@ -351,7 +351,7 @@ def _fit_targets(
 ) -> np.ndarray:
     """What model.fit is given: 0/1 floats, class indices, or (n, K) cumulative targets."""
     if cumulative is not None:
-        return cumulative_targets(y, n_classes - 1).astype(np.float32)
+        return threshold_targets(y, n_classes - 1).astype(np.float32)
     return y.astype(np.float32) if binary else y
 
 
