@@ -388,7 +388,7 @@ def selection_loop(y: np.ndarray, cumulative: np.ndarray) -> list[float]:
 
 def selection_cost(rows: int, k: int, repeats: int) -> dict[str, Any]:
     """cumulative_selection_metrics per call on validation-sized data, vs its ROC-AUC loop."""
-    from threshold_sweep.model.monitor import cumulative_selection_metrics
+    from threshold_sweep.model.cumulative import cumulative_selection_metrics
 
     targets, scores = ordered_scores(rows, k, seed=1)
     y = targets.sum(axis=1)
