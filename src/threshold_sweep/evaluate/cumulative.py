@@ -148,12 +148,8 @@ def curve_record(
     log = is_log_scale(x_test)
     width = near_width(x_test, log)
     shares = near_shares(x_test, thresholds, log, width)
-    curve = curve_table(
-        [
-            curve_row(result, share, folder)
-            for result, share, folder in zip(results, shares, folders, strict=True)
-        ]
-    )
+    rows = zip(results, shares, folders, strict=True)
+    curve = curve_table([curve_row(result, share, folder) for result, share, folder in rows])
     y_binary = threshold_targets(y_test, len(thresholds))
     best_index = chosen_index(curve, CURVE_RANKING)  # on validation; reported on test
     paired = paired_against_best(
