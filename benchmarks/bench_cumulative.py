@@ -315,7 +315,7 @@ def measure_runs(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
 def ordered_scores(rows: int, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(rows, k) targets x > t_j for k quantile thresholds of a latent value, and monotone
     sigmoid scores of a noisy copy of it (P(x > t_j) falls with j)."""
-    from threshold_sweep.prepare.labels import cumulative_targets
+    from threshold_sweep.prepare.labels import threshold_targets
 
     rng = np.random.default_rng(seed)
     latent = rng.normal(size=rows)
@@ -323,7 +323,7 @@ def ordered_scores(rows: int, k: int, seed: int = 0) -> tuple[np.ndarray, np.nda
     y = np.searchsorted(cuts, latent)
     noisy = latent + rng.normal(0, 0.4, rows)
     scores = 1 / (1 + np.exp(-(noisy[:, None] - cuts[None, :]) / 0.3))
-    return cumulative_targets(y, k), scores
+    return threshold_targets(y, k), scores
 
 
 def best_cpu(function: Callable[[], Any], repeats: int) -> tuple[float, Any]:
@@ -388,7 +388,7 @@ def selection_loop(y: np.ndarray, cumulative: np.ndarray) -> list[float]:
 
 def selection_cost(rows: int, k: int, repeats: int) -> dict[str, Any]:
     """cumulative_selection_metrics per call on validation-sized data, vs its ROC-AUC loop."""
-    from threshold_sweep.model.monitor import cumulative_selection_metrics
+    from threshold_sweep.model.cumulative import cumulative_selection_metrics
 
     targets, scores = ordered_scores(rows, k, seed=1)
     y = targets.sum(axis=1)

@@ -7,7 +7,7 @@
     sweep.metrics.query("split == 'test'")   # every run's metrics with CIs, long format
     run = sweep.run("label.threshold=1000")
     run.predictions, run.history, run.config
-    run.threshold_curve                 # model.head=cumulative: a row per threshold
+    run.threshold_curve                 # one output per threshold: a row per threshold
     run.threshold_run(1000)             # ... and one threshold's folder as a Run
 
 The tables are the ones `threshold-sweep-report` writes, computed by the same code; loading

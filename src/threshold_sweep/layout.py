@@ -29,9 +29,9 @@ REFERENCE_PREDICTIONS = "predictions_reference.csv"  # the reference models' tes
 REPEATS_PREDICTIONS = "predictions_repeats.csv"  # split=kfold: every repeat's held-out scores
 FOLDS = "folds"  # split=kfold: one folder per fold (model, standardization, history)
 PLOTS = "plots"
-THRESHOLDS = "thresholds"  # model.head=cumulative: one binary run folder per threshold
-CURVE_CSV = "thresholds.csv"  # model.head=cumulative: the threshold curve, a row per threshold
-ERRORS_CSV = "errors_by_distance.csv"  # model.head=cumulative: error rate by distance from t
+THRESHOLDS = "thresholds"  # a shared model: one binary run folder per threshold
+CURVE_CSV = "thresholds.csv"  # a shared model: the threshold curve, a row per threshold
+ERRORS_CSV = "errors_by_distance.csv"  # a shared model: error rate by distance from t
 # A sweep folder's own files, beside one folder per job.
 SUMMARY_MD = "summary.md"
 INDEX_HTML = "index.html"

@@ -21,6 +21,7 @@ from threshold_sweep.layout import DATA_SUMMARY, FOLDS, MODEL, STANDARDIZATION
 from threshold_sweep.prepare.labels import make_labels
 from threshold_sweep.prepare.standardize import Standardizer, check_transform
 from threshold_sweep.results.read import Run, load_run
+from threshold_sweep.shared_model import SHARED_RUN, head_section, member_folder
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +132,9 @@ def check_shape(dataset: Dataset, run: Run) -> None:
 
 
 def resolve_cutoff(run: Run, cutoff: str | float | None, several: bool = False) -> float | None:
-    """The decision cutoff: the run's own, 'tuned' (chosen on validation) or a number; a
-    cumulative run's classes count the outputs at or above it (a number, or its own)."""
+    """The decision cutoff: the run's own, 'tuned' (chosen on validation) or a number; the
+    classes of a model with one output per threshold count the outputs at or above it (a
+    number, or its own)."""
     if several:
         if cutoff is not None:
             raise UserError(
@@ -140,7 +142,7 @@ def resolve_cutoff(run: Run, cutoff: str | float | None, several: bool = False) 
                 "their P(x > t) columns; leave --cutoff out or give one --threshold"
             )
         return None
-    if is_cumulative(run):
+    if has_threshold_outputs(run):
         if cutoff is None:
             return float(run.config.get("evaluate", {}).get("cutoff", 0.5))
         if cutoff == "tuned":
@@ -209,14 +211,14 @@ def predict_file(
     batch_size: int = 1024,
     thresholds: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Predictions of the run's model for every row of `data_path` (a cumulative run's at
-    `thresholds` only, when given)."""
+    """Predictions of the run's model for every row of `data_path` (of a model with one output
+    per threshold: at `thresholds` only, when given)."""
     run = load_run(run_dir)
     model_run, output = scoring_run(run)
     if thresholds and output is not None:
         raise UserError(
-            f"--threshold: {run.path} is one threshold's folder of a cumulative run; give the "
-            f"run folder {model_run.path} to choose thresholds, or leave --threshold out"
+            f"--threshold: {member_folder(run.path)}; give the run folder {model_run.path} to "
+            "choose thresholds, or leave --threshold out"
         )
     indices = chosen_outputs(model_run, thresholds) if thresholds else None
     scored = threshold_run(model_run, indices[0]) if indices and len(indices) == 1 else run
@@ -245,11 +247,11 @@ def predict_file(
     )
     if output is not None:  # one threshold's folder: its output of the parent's model
         return prediction_frame(run, dataset, scores[:, output], threshold)
-    if indices is None and not is_cumulative(run):
+    if indices is None and not has_threshold_outputs(run):
         return prediction_frame(run, dataset, scores, threshold)
-    grid = cumulative_section(run)["thresholds"]
+    grid = head_section(run.result)["thresholds"]
     if indices is None:
-        return cumulative_frame(run, dataset, scores, threshold, grid)
+        return outputs_frame(run, dataset, scores, threshold, grid)
     if len(indices) == 1:
         return prediction_frame(scored, dataset, scores[:, indices[0]], threshold)
     frame = pd.DataFrame({"id": dataset.ids})
@@ -258,22 +260,17 @@ def predict_file(
     return frame.assign(**above_columns(scores[:, indices], [grid[k] for k in indices]))
 
 
-def cumulative_section(run: Run) -> dict[str, Any]:
-    """metrics.json's `cumulative` section of a model.head=cumulative run (else empty)."""
-    section = run.result.get("cumulative")
-    return section if isinstance(section, dict) and section.get("head") == "cumulative" else {}
-
-
-def is_cumulative(run: Run) -> bool:
-    """Whether the folder is a cumulative run's own (not one of its per-threshold folders)."""
-    section = cumulative_section(run)
+def has_threshold_outputs(run: Run) -> bool:
+    """Whether the folder's own model has one output per threshold (the run's folder, not one
+    of its per-threshold folders)."""
+    section = head_section(run.result)
     return bool(section) and "output" not in section
 
 
 def scoring_run(run: Run) -> tuple[Run, int | None]:
-    """The run whose model scores: the run itself, or for one threshold's folder of a
-    cumulative run, the parent run (cumulative.parent) and the output (cumulative.output)."""
-    section = cumulative_section(run)
+    """The run whose model scores: the run itself, or for one threshold's folder of a shared
+    model, the parent run (the section's parent) and the output (the section's output)."""
+    section = head_section(run.result)
     if "output" not in section:
         return run, None
     parent = (run.path / str(section.get("parent", "../.."))).resolve()
@@ -281,25 +278,25 @@ def scoring_run(run: Run) -> tuple[Run, int | None]:
         return load_run(parent), int(section["output"])
     except UserError as error:
         raise UserError(
-            f"{run.path} is one threshold's folder of a cumulative run, scored by the model "
-            f"of {parent}, which cannot be read: {error}"
+            f"{member_folder(run.path)}, scored by the model of {parent}, which cannot be "
+            f"read: {error}"
         ) from None
 
 
 def chosen_outputs(run: Run, values: list[str]) -> list[int]:
-    """The outputs of a cumulative run's model at the --threshold values, in the given order."""
-    if not is_cumulative(run):
+    """The outputs of a run's model (one per threshold) at the --threshold values, in order."""
+    if not has_threshold_outputs(run):
         from threshold_sweep.thresholds import threshold_text
 
         setting = " ".join(f"{k}={v}" for k, v in run.overrides.items() if k.startswith("label."))
         setting = setting or f"label.threshold={threshold_text(run.threshold)}"
         raise UserError(
             f"--threshold: {run.path} has one threshold setting ({setting}), scored as it was "
-            "trained; --threshold needs a model.head=cumulative run, or leave it out"
+            f"trained; --threshold needs a {SHARED_RUN}, or leave it out"
         )
     from threshold_sweep.thresholds import match_threshold
 
-    grid = [float(t) for t in cumulative_section(run)["thresholds"]]
+    grid = [float(t) for t in head_section(run.result)["thresholds"]]
     indices = [match_threshold(value, grid, "--threshold") for value in values]
     if len(set(indices)) < len(indices):
         raise UserError(f"--threshold {','.join(values)} names a threshold twice; give each once")
@@ -307,33 +304,34 @@ def chosen_outputs(run: Run, values: list[str]) -> list[int]:
 
 
 def threshold_run(run: Run, k: int) -> Run:
-    """Threshold k's binary run folder (thresholds/threshold=<t>/) of a cumulative run."""
+    """Threshold k's binary run folder (thresholds/threshold=<t>/) of a shared model's run."""
     from threshold_sweep.layout import THRESHOLDS
 
-    t = float(cumulative_section(run)["thresholds"][k])
+    t = float(head_section(run.result)["thresholds"][k])
     return load_run(run.path / THRESHOLDS / f"threshold={t:g}")
 
 
-def above_columns(cumulative: np.ndarray, thresholds: list[float]) -> dict[str, np.ndarray]:
-    """p_above_<t> = P(x > t): one column per threshold of the cumulative outputs."""
-    return {f"p_above_{t:g}": cumulative[:, k] for k, t in enumerate(thresholds)}
+def above_columns(outputs: np.ndarray, thresholds: list[float]) -> dict[str, np.ndarray]:
+    """p_above_<t> = P(x > t): one column per threshold of the outputs."""
+    return {f"p_above_{t:g}": outputs[:, k] for k, t in enumerate(thresholds)}
 
 
-def cumulative_frame(
-    run: Run, dataset: Dataset, cumulative: np.ndarray, cutoff: float, grid: list[float]
+def outputs_frame(
+    run: Run, dataset: Dataset, outputs: np.ndarray, cutoff: float, grid: list[float]
 ) -> pd.DataFrame:
-    """A cumulative run's K+1 class scores and most probable class, as the run scored them
-    (evaluate.cumulative.class_scores), and P(x > t) for every threshold (each as its
-    threshold's run scores it; `cutoff` applies to those runs, not to the classes)."""
-    from threshold_sweep.evaluate.cumulative import class_scores
+    """The K+1 class scores of a model with one output per threshold and its most probable
+    class, as the run scored them (evaluate.threshold_curve.class_scores), and P(x > t) for
+    every threshold (each as its threshold's run scores it; `cutoff` applies to those runs,
+    not to the classes)."""
+    from threshold_sweep.evaluate.threshold_curve import class_scores
 
-    scores = class_scores(cumulative, cumulative_section(run)["weights"])
+    scores = class_scores(outputs, head_section(run.result)["weights"])
     frame = prediction_frame(run, dataset, scores, None)
     predicted = scores.argmax(axis=1)  # the most probable class, as the run predicted it
     frame = frame.assign(
         y_pred=predicted, label_pred=np.asarray(run.label_names, dtype=object)[predicted]
     )
-    above = pd.DataFrame(above_columns(cumulative, grid), index=frame.index)
+    above = pd.DataFrame(above_columns(outputs, grid), index=frame.index)
     at = frame.columns.get_loc("y_pred")
     return pd.concat([frame.iloc[:, :at], above, frame.iloc[:, at:]], axis=1)
 

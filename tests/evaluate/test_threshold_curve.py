@@ -12,7 +12,7 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 from threshold_sweep.evaluate import threshold_curve as tc
-from threshold_sweep.prepare.labels import cumulative_targets
+from threshold_sweep.prepare.labels import threshold_targets
 from threshold_sweep.report import threshold_plots as tp
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -46,9 +46,9 @@ def curve_rows(thresholds, rng: np.random.Generator) -> list[dict]:
 def test_cumulative_targets_columns_are_y_above_j():
     y = np.array([0, 1, 2, 3, 2])
     expected = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [1, 1, 1], [1, 1, 0]])
-    np.testing.assert_array_equal(cumulative_targets(y, 3), expected)
+    np.testing.assert_array_equal(threshold_targets(y, 3), expected)
     with pytest.raises(ValueError):
-        cumulative_targets(np.array([4]), 3)
+        threshold_targets(np.array([4]), 3)
 
 
 def test_class_probabilities_monotone_equals_hand_differences():

@@ -9,18 +9,19 @@ from omegaconf import OmegaConf
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 from sklearn.utils.class_weight import compute_class_weight
 
-from threshold_sweep.model.monitor import cumulative_selection_metrics
-from threshold_sweep.prepare.labels import cumulative_targets
+from threshold_sweep.model.cumulative import cumulative_selection_metrics
+from threshold_sweep.prepare.labels import threshold_targets
 from threshold_sweep.prepare.sampling import threshold_weights
 
 
 def _built(consistency: str, k: int = 4):
     from threshold_sweep.conf.schema import ModelConfig
     from threshold_sweep.model.build import build_model
+    from threshold_sweep.model.cumulative import CumulativeHead
 
     cfg = OmegaConf.structured(ModelConfig(filters=[4], dense_units=4))
     probe = np.random.default_rng(0).normal(size=(16, 12, 1)).astype("float32")
-    return build_model(cfg, (12, 1), k + 1, probe, consistency), probe
+    return build_model(cfg, (12, 1), k + 1, probe, CumulativeHead(consistency)), probe
 
 
 @pytest.mark.slow  # builds a Keras model: imports TensorFlow
@@ -80,7 +81,7 @@ def test_threshold_weights_balance_each_threshold_as_scikit_learn_does():
 def test_cumulative_targets_and_the_selection_metrics_match_scikit_learn():
     rng = np.random.default_rng(3)
     y = rng.integers(0, 4, 300)
-    targets = cumulative_targets(y, 3)
+    targets = threshold_targets(y, 3)
     np.testing.assert_array_equal(targets, np.column_stack([y > 0, y > 1, y > 2]).astype(int))
     scores = np.clip(targets + rng.normal(0, 0.6, targets.shape), 0.01, 0.99)
     shares = np.array([0.5, 0.5, 0.5])
@@ -121,11 +122,12 @@ def test_a_dense_grid_needs_rows_on_both_sides_of_each_threshold_not_in_every_cl
 def test_coral_biases_start_at_the_training_prevalence_logits():
     from threshold_sweep.conf.schema import ModelConfig
     from threshold_sweep.model.build import build_model
+    from threshold_sweep.model.cumulative import CumulativeHead
 
     prevalence = np.array([0.9, 0.6, 0.6, 0.1])  # a tie: the gap is raised to MIN_STEP
     cfg = OmegaConf.structured(ModelConfig(filters=[4], dense_units=4))
     probe = np.zeros((4, 12, 1), dtype="float32")
-    model = build_model(cfg, (12, 1), 5, probe, "rank_consistent", prevalence)
+    model = build_model(cfg, (12, 1), 5, probe, CumulativeHead("rank_consistent", prevalence))
     layer = model.get_layer("ordered_biases")
     biases = layer.first.numpy()[0] - np.concatenate(
         [[0.0], np.cumsum(np.log1p(np.exp(layer.steps.numpy())))]

@@ -9,26 +9,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from threshold_sweep.errors import UserError
+from threshold_sweep.shared_model import PREDICT_EXAMPLES, PREDICT_NOTE, THRESHOLD_HELP
 
 if TYPE_CHECKING:
     import pandas as pd
 
 PREDICTIONS_DIR = "predictions"  # in the run folder: one CSV per scored data file
 
-EXAMPLES = """examples:
+EXAMPLES = f"""examples:
   threshold-sweep-predict outputs/runs/<time> --data new.npz   # -> <run>/predictions/new.csv
   threshold-sweep-predict outputs/multirun/<time>/label.threshold=1000 --data new.csv \\
       --out scored.csv --cutoff tuned
   threshold-sweep-predict RUN --data new.npz data.sequences_key=signals data.id_key=ids
-  threshold-sweep-predict CUMULATIVE_RUN --data new.npz --threshold 1000      # P(x > 1000)
-  threshold-sweep-predict CUMULATIVE_RUN --data new.npz --threshold 100,1000  # p_above_* only
-
+{PREDICT_EXAMPLES}
 The file is read like the run's training data (same keys or feature columns, unless given as
 data.KEY=VALUE), standardized with the run's training statistics, and scored by its model.
 The target (x) is optional: when present, the true labels are written beside the predictions.
-A model.head=cumulative run writes its K+1 class scores and P(x > t) for every threshold
-(p_above_<t>); --threshold picks thresholds of its grid.
-"""
+{PREDICT_NOTE}"""
 
 
 def parse_settings(items: list[str]) -> dict[str, object]:
@@ -85,9 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--threshold",
         action="append",
         metavar="T",
-        help="model.head=cumulative runs: score at threshold T of the run's grid only "
-        "(y_score = P(x > T) and y_pred, as a dedicated run's); several (repeated or "
-        "comma-separated) give their p_above_<T> columns",
+        help=THRESHOLD_HELP + "(y_score = P(x > T) and y_pred, as a dedicated run's); "
+        "several (repeated or comma-separated) give their p_above_<T> columns",
     )
     parser.add_argument("--batch-size", type=int, default=1024, help="prediction batch size")
     parser.add_argument("settings", nargs="*", help="reader settings as data.KEY=VALUE")

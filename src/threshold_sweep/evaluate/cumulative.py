@@ -29,40 +29,11 @@ from threshold_sweep.evaluate.threshold_curve import (
     paired_against_best,
     rank_violations,
 )
-from threshold_sweep.prepare.labels import cumulative_targets
+from threshold_sweep.prepare.labels import threshold_targets
 
 CURVE_RANKING = "roc_auc"  # the best threshold: its validation argmax; its noise range: test
 COMPARED_METRICS = ("roc_auc", "balanced_accuracy", "mcc")
 RELATIVE_MATCH = 1e-9  # a requested threshold matches a grid threshold this close (relative)
-
-
-def natural_cumulative(
-    cumulative: np.ndarray, positive: Sequence[float], negative: Sequence[float]
-) -> np.ndarray:
-    """The outputs of a head trained with class weights, taken back to the training class
-    balance: a weighted loss moves each output's optimum logit by log(positive / negative), so
-    that is subtracted (unweighted outputs stay as they are). Rank order is kept: the shifts
-    fall with the threshold as the weighted outputs do."""
-    p = np.clip(np.asarray(cumulative, dtype=np.float64), 1e-12, 1 - 1e-12)
-    shift = np.log(np.asarray(positive, dtype=np.float64) / np.asarray(negative, dtype=np.float64))
-    return 1 / (1 + np.exp(-(np.log(p / (1 - p)) - shift)))
-
-
-def class_scores(cumulative: np.ndarray, weights: dict[str, Any]) -> np.ndarray:
-    """The K+1 class probabilities a cumulative run reports: differences of its outputs at the
-    training class balance (natural_cumulative), then, when the training rebalanced
-    (weights["class_shares"], the training rows' class shares), divided by those shares and
-    renormalised: equal class shares, the view an undersampled run's scores take, so that the
-    most probable class does not favour the large classes."""
-    from threshold_sweep.evaluate.threshold_curve import class_probabilities
-
-    natural = natural_cumulative(cumulative, weights["positive"], weights["negative"])
-    probabilities = class_probabilities(natural)
-    shares = weights.get("class_shares")
-    if not shares:
-        return probabilities
-    equal = probabilities / np.asarray(shares, dtype=np.float64)
-    return equal / equal.sum(axis=1, keepdims=True)
 
 
 def grid_indices(requested: Sequence[float], grid: Sequence[float], setting: str) -> list[int]:
@@ -177,13 +148,9 @@ def curve_record(
     log = is_log_scale(x_test)
     width = near_width(x_test, log)
     shares = near_shares(x_test, thresholds, log, width)
-    curve = curve_table(
-        [
-            curve_row(result, share, folder)
-            for result, share, folder in zip(results, shares, folders, strict=True)
-        ]
-    )
-    y_binary = cumulative_targets(y_test, len(thresholds))
+    rows = zip(results, shares, folders, strict=True)
+    curve = curve_table([curve_row(result, share, folder) for result, share, folder in rows])
+    y_binary = threshold_targets(y_test, len(thresholds))
     best_index = chosen_index(curve, CURVE_RANKING)  # on validation; reported on test
     paired = paired_against_best(
         y_binary,

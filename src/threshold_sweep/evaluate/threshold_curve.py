@@ -1,6 +1,6 @@
-"""Analysis of one cumulative head over a threshold grid: its K outputs are P(x > t_k).
+"""Analysis of a model with one output per threshold over a grid: its K outputs are P(x > t_k).
 
-Cumulative targets and class probabilities, rank violations, how close the rows lie to each
+Class probabilities from those outputs, rank violations, how close the rows lie to each
 threshold and how the errors crowd there, the range of thresholds within noise of the best
 (a paired bootstrap on the same rows) and the sentences the report prints. numpy, pandas,
 scikit-learn and SciPy only.
@@ -29,10 +29,10 @@ CROWD_RATIO = 1.5  # near / far error rate from which the sentence says errors c
 CLEAR_CORRELATION = 0.3  # |Spearman r| from which the sentence calls a relation clear
 
 
-def class_probabilities(cumulative: np.ndarray) -> np.ndarray:
+def class_probabilities(outputs: np.ndarray) -> np.ndarray:
     """(n, K + 1) class probabilities from (n, K) P(x > t_k): differences of neighbours, the
     negative ones (rank violations) clipped to 0, each row renormalised to sum 1."""
-    c = np.asarray(cumulative, dtype=float)
+    c = np.asarray(outputs, dtype=float)
     n = c.shape[0]
     padded = np.hstack([np.ones((n, 1)), c, np.zeros((n, 1))])
     p = np.clip(padded[:, :-1] - padded[:, 1:], 0.0, None)
@@ -40,10 +40,37 @@ def class_probabilities(cumulative: np.ndarray) -> np.ndarray:
     return p / np.where(total > 0, total, 1.0)
 
 
-def rank_violations(cumulative: np.ndarray, tolerance: float = 1e-6) -> dict[str, Any]:
+def natural_outputs(
+    outputs: np.ndarray, positive: Sequence[float], negative: Sequence[float]
+) -> np.ndarray:
+    """The outputs of a head trained with class weights, taken back to the training class
+    balance: a weighted loss moves each output's optimum logit by log(positive / negative), so
+    that is subtracted (unweighted outputs stay as they are). Rank order is kept: the shifts
+    fall with the threshold as the weighted outputs do."""
+    p = np.clip(np.asarray(outputs, dtype=np.float64), 1e-12, 1 - 1e-12)
+    shift = np.log(np.asarray(positive, dtype=np.float64) / np.asarray(negative, dtype=np.float64))
+    return 1 / (1 + np.exp(-(np.log(p / (1 - p)) - shift)))
+
+
+def class_scores(outputs: np.ndarray, weights: dict[str, Any]) -> np.ndarray:
+    """The K+1 class probabilities a run of K outputs P(x > t_k) reports: differences of its
+    outputs at the training class balance (natural_outputs), then, when the training rebalanced
+    (weights["class_shares"], the training rows' class shares), divided by those shares and
+    renormalised: equal class shares, the view an undersampled run's scores take, so that the
+    most probable class does not favour the large classes."""
+    natural = natural_outputs(outputs, weights["positive"], weights["negative"])
+    probabilities = class_probabilities(natural)
+    shares = weights.get("class_shares")
+    if not shares:
+        return probabilities
+    equal = probabilities / np.asarray(shares, dtype=np.float64)
+    return equal / equal.sum(axis=1, keepdims=True)
+
+
+def rank_violations(outputs: np.ndarray, tolerance: float = 1e-6) -> dict[str, Any]:
     """Rows and adjacent pairs with c_k < c_{k+1} - tolerance, their share of rows and the
     largest violation c_{k+1} - c_k (0.0 without any)."""
-    c = np.asarray(cumulative, dtype=float)
+    c = np.asarray(outputs, dtype=float)
     rise = c[:, 1:] - c[:, :-1]
     violated = rise > tolerance
     rows = int(violated.any(axis=1).sum())

@@ -114,33 +114,20 @@ def check_probabilities(values: np.ndarray, path: str, outputs: int, tolerance: 
         )
 
 
-def check_cumulative_width(values: np.ndarray, path: str, k: int) -> None:
-    """model.head=cumulative: the builder must give one output per threshold."""
-    if values.shape[1:] != (k,):
-        raise target_error(
-            "model",
-            path,
-            f"model.head=cumulative needs {k} outputs (one per threshold), but the model's "
-            f"output has shape {(None, *values.shape[1:])}",
-            f"build(input_shape, n_outputs) is called with n_outputs={k}: end the model with "
-            f"a layer of n_outputs units (the run replaces it with the cumulative head)",
-        )
-
-
 def build_model(
     model_cfg: Any,
     input_shape: tuple[int, int],
     n_classes: int,
     probe: np.ndarray,
-    cumulative: str | None = None,
-    prevalence: np.ndarray | None = None,
+    head: Any = None,
 ) -> Any:
     """The model `model._target_` builds, checked on `probe` rows before it is compiled.
 
-    `cumulative` (rank_consistent or independent): the builder is asked for one output per
-    threshold and its last layer is replaced by that cumulative head (P(x > t_k) per k), its
-    biases starting at the training `prevalence` of each x > t_k when given."""
-    outputs = n_classes - 1 if cumulative else n_outputs(n_classes)
+    `head`, for a head other than class probabilities (e.g. one output per threshold): it says
+    how many outputs the builder is asked for (`head.outputs(n_classes)`) and replaces the
+    built model's last layer (`head.attach(model, path, probe output, outputs)`); its outputs
+    are then probabilities each, not summing to 1."""
+    outputs = head.outputs(n_classes) if head is not None else n_outputs(n_classes)
     shape = (int(input_shape[0]), int(input_shape[1]))
     model = call_builder(model_cfg, shape, outputs)
     path = model_cfg._target_
@@ -152,13 +139,10 @@ def build_model(
             "return the (uncompiled) keras.Model it builds",
         )
     values = probe_output(model, path, probe[:PROBE_ROWS])
-    if cumulative:
-        from threshold_sweep.model.cumulative import with_cumulative_head
-
-        check_cumulative_width(values, path, outputs)
-        model = with_cumulative_head(model, outputs, cumulative, prevalence)
+    if head is not None:
+        model = head.attach(model, path, values, outputs)
         values = probe_output(model, path, probe[:PROBE_ROWS])
-        check_probabilities(values, path, outputs, tolerance=np.inf)  # K sigmoids, no sum
+        check_probabilities(values, path, outputs, tolerance=np.inf)  # one sigmoid each, no sum
         return model
     tolerance = 1e-2 if model.compute_dtype == "float16" else 1e-4
     check_probabilities(values, path, outputs, tolerance)

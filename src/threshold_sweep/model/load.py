@@ -14,7 +14,7 @@ def load_run_model(run_dir: Path) -> Any:
     import_tensorflow()
     import keras
 
-    # registers the cumulative head's OrderedBiases layer, which safe mode then finds by name
-    import threshold_sweep.model.cumulative  # noqa: F401
+    # registers the project's custom layers, which safe mode then finds by name
+    import threshold_sweep.model.layers  # noqa: F401
 
     return keras.saving.load_model(Path(run_dir) / MODEL, safe_mode=True, compile=False)

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from threshold_sweep.shared_model import OUTPUTS_KEY
+
 
 @dataclass(frozen=True)
 class Monitor:
@@ -49,7 +51,7 @@ def monitor_of(name: Any) -> Monitor:
 
 def monitor_text(name: Any, n_classes: int = 2, outputs: int | None = None) -> str:
     """'validation ROC-AUC' ('... (one-vs-rest macro)' for more than two classes, '... (mean
-    over the K thresholds' outputs)' for a cumulative head of K `outputs`)."""
+    over the K thresholds' outputs)' for a model of K `outputs`, one per threshold)."""
     monitor = monitor_of(name)
     if outputs:
         return f"{monitor.text} (mean over the {outputs} thresholds' outputs)"
@@ -102,39 +104,6 @@ def selection_metrics(y: np.ndarray, scores: np.ndarray, shares: np.ndarray) -> 
     }
 
 
-def cumulative_selection_metrics(
-    y: np.ndarray, cumulative: np.ndarray, positive_shares: np.ndarray
-) -> dict[str, float]:
-    """model.head=cumulative: the selection metrics of every threshold's output against
-    x > t_k, averaged over the thresholds (a threshold whose validation rows hold one class
-    is left out of the ROC-AUC mean). val_loss_balanced weights each threshold's classes to
-    their shares of the training loss (`positive_shares`)."""
-    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
-
-    y = np.asarray(y, dtype=np.int64)
-    cumulative = np.asarray(cumulative, dtype=np.float64)
-    aucs, balanced, losses = [], [], []
-    for k in range(cumulative.shape[1]):
-        target, score = (y > k).astype(np.int64), cumulative[:, k]
-        if 0 < target.sum() < len(target):
-            aucs.append(roc_auc_score(target, score))
-            balanced.append(balanced_accuracy_score(target, (score >= 0.5).astype(np.int64)))
-        p = np.clip(score, EPSILON, 1 - EPSILON)
-        share = float(positive_shares[k])
-        parts = [
-            (share, -np.log(p[target == 1])),
-            (1 - share, -np.log(1 - p[target == 0])),
-        ]
-        present = [(w, v) for w, v in parts if v.size]
-        total = sum(w for w, _ in present)
-        losses.append(sum(w * v.mean() for w, v in present) / total)
-    return {
-        "val_roc_auc": float(np.mean(aucs)) if aucs else float("nan"),
-        "val_balanced_accuracy": float(np.mean(balanced)) if balanced else float("nan"),
-        "val_loss_balanced": float(np.mean(losses)),
-    }
-
-
 def best_epoch(values: list[float], mode: str) -> int:
     """The first epoch (1-based) with the best value, as EarlyStopping (min_delta 0) picks it."""
     array = np.asarray(values, dtype=np.float64)
@@ -181,13 +150,13 @@ def selected_by(training: dict[str, Any], n_classes: int = 2) -> str:
     if not training.get("early_stopping", True):
         return "last epoch"
     monitor = training.get("monitor", "val_loss")
-    return f"best {monitor_text(monitor, n_classes, training.get('cumulative_outputs'))}"
+    return f"best {monitor_text(monitor, n_classes, training.get(OUTPUTS_KEY))}"
 
 
 def training_sentence(training: dict[str, Any], n_classes: int = 2) -> str:
     """How training went and which epoch's weights the model keeps, as one or two sentences."""
     monitor = str(training.get("monitor", "val_loss"))
-    text = monitor_text(monitor, n_classes, training.get("cumulative_outputs"))
+    text = monitor_text(monitor, n_classes, training.get(OUTPUTS_KEY))
     run = f"{training['epochs_run']} of at most {training.get('max_epochs', '?')} epochs run"
     if training.get("early_stopping", True):
         chosen = (

@@ -8,12 +8,11 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from threshold_sweep.logs import from_background, held_logs
-from threshold_sweep.prepare.labels import cumulative_targets
 
 log = logging.getLogger(__name__)
 
@@ -228,31 +227,23 @@ def trained(
     )
 
 
-@dataclass(frozen=True)
-class CumulativeFit:
-    """model.head=cumulative: the head's variant and each threshold's class weights."""
+class HeadFit(Protocol):
+    """How a head other than class probabilities is built, compiled and fitted (e.g. one
+    sigmoid output per threshold, with per-threshold class weights in its loss)."""
 
-    consistency: str  # rank_consistent or independent
-    positive: np.ndarray  # (K,) weight of x > t_k rows in output k's loss
-    negative: np.ndarray  # (K,) weight of x <= t_k rows
+    def head(self, y_train: np.ndarray) -> Any:
+        """What build_model attaches to the builder's model (outputs(), attach())."""
 
-    def positive_shares(self, y_train: np.ndarray) -> np.ndarray:
-        """Each threshold's positive share of its training loss, after the weights."""
-        targets = cumulative_targets(y_train, len(self.positive))
-        positive = targets.mean(axis=0) * self.positive
-        return positive / (positive + (1 - targets.mean(axis=0)) * self.negative)
+    def compile(self, model: Any, learning_rate: float) -> None:
+        """Compile `model` with the head's optimizer and loss."""
 
+    def targets(self, y: np.ndarray, n_classes: int) -> np.ndarray:
+        """What model.fit is given for class labels `y`."""
 
-def compile_cumulative(model: Any, learning_rate: float, fit: CumulativeFit) -> None:
-    """Adam and the per-threshold weighted binary cross-entropy."""
-    import keras
-
-    from threshold_sweep.model.cumulative import cumulative_loss
-
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss=cumulative_loss(fit.positive, fit.negative),
-    )
+    def selection(
+        self, X_val: np.ndarray, y_val: np.ndarray, y_train: np.ndarray, batch_size: int
+    ) -> Any:
+        """The selection-metrics callback (model.monitor.selection_callback)."""
 
 
 def _selection(
@@ -261,21 +252,16 @@ def _selection(
     y_train: np.ndarray,
     n_classes: int,
     class_weight: dict[int, float] | None,
-    cumulative: CumulativeFit | None,
+    head_fit: HeadFit | None,
     batch_size: int,
 ) -> Any:
     """The selection-metrics callback of the head."""
-    from threshold_sweep.model.monitor import (
-        cumulative_selection_metrics,
-        selection_callback,
-        training_shares,
-    )
+    from threshold_sweep.model.monitor import selection_callback, training_shares
 
-    if cumulative is None:
-        shares = training_shares(y_train, n_classes, class_weight)
-        return selection_callback(X_val, y_val, shares, batch_size)
-    shares = cumulative.positive_shares(y_train)
-    return selection_callback(X_val, y_val, shares, batch_size, cumulative_selection_metrics)
+    if head_fit is not None:
+        return head_fit.selection(X_val, y_val, y_train, batch_size)
+    shares = training_shares(y_train, n_classes, class_weight)
+    return selection_callback(X_val, y_val, shares, batch_size)
 
 
 def train_model(
@@ -290,55 +276,46 @@ def train_model(
     history_path: Path,
     tensorboard_dir: Path | None = None,
     extra_callbacks: Sequence[Any] = (),
-    cumulative: CumulativeFit | None = None,
+    head_fit: HeadFit | None = None,
 ) -> TrainedModel:
     """Build the model `model_cfg._target_` names and fit it from a fresh session and seed.
 
     `tensorboard_dir` gets per-epoch TensorBoard scalars; `extra_callbacks` go to model.fit too;
-    `cumulative` fits a cumulative head (one sigmoid per threshold) on the ordered classes.
+    `head_fit` builds, compiles and fits a head other than class probabilities (its own
+    weights replace `class_weight`).
     """
     threads = configure_tensorflow(train_cfg.threads)
     from threshold_sweep.model.build import build_model
 
     start_session(train_cfg)
-    consistency = cumulative.consistency if cumulative else None
-    prevalence = cumulative_targets(y_train, n_classes - 1).mean(axis=0) if cumulative else None
-    model = build_model(model_cfg, X_train.shape[1:], n_classes, X_train, consistency, prevalence)
-    binary = n_classes == 2 and cumulative is None
-    if cumulative is None:
+    head = head_fit.head(y_train) if head_fit else None
+    model = build_model(model_cfg, X_train.shape[1:], n_classes, X_train, head)
+    binary = n_classes == 2 and head_fit is None
+    if head_fit is None:
         compile_model(model, float(train_cfg.learning_rate), binary)
     else:
-        compile_cumulative(model, float(train_cfg.learning_rate), cumulative)
+        head_fit.compile(model, float(train_cfg.learning_rate))
     batch_size = effective_batch_size(int(train_cfg.batch_size), len(X_train))
     if batch_size != int(train_cfg.batch_size):
-        n_train = len(X_train)
-        log.info(
-            "%d training rows: batch size %d instead of train.batch_size=%d, so that an epoch "
-            "has %d batches, not %d",
-            n_train,
-            batch_size,
-            int(train_cfg.batch_size),
-            -(-n_train // batch_size),
-            -(-n_train // int(train_cfg.batch_size)),
-        )
+        _log_batch_size(len(X_train), batch_size, int(train_cfg.batch_size))
     selection = _selection(
         X_val,
         y_val,
         y_train,
         n_classes,
         class_weight,
-        cumulative,
+        head_fit,
         int(train_cfg.predict_batch_size),
     )
     callbacks = fit_callbacks(train_cfg, history_path, tensorboard_dir, extra_callbacks, selection)
     with held_logs(from_background):  # a reference model's line never cuts a progress bar
         history = model.fit(
             X_train,
-            _fit_targets(y_train, n_classes, binary, cumulative),
-            validation_data=(X_val, _fit_targets(y_val, n_classes, binary, cumulative)),
+            _fit_targets(y_train, n_classes, binary, head_fit),
+            validation_data=(X_val, _fit_targets(y_val, n_classes, binary, head_fit)),
             epochs=int(train_cfg.epochs),
             batch_size=batch_size,
-            class_weight=class_weight if cumulative is None else None,
+            class_weight=class_weight if head_fit is None else None,
             callbacks=callbacks,
             verbose=keras_verbosity(train_cfg.verbose),
         )
@@ -346,18 +323,31 @@ def train_model(
     return trained(model, history.history, threads, train_cfg, stopper, batch_size)
 
 
+def _log_batch_size(n_train: int, batch_size: int, configured: int) -> None:
+    """Say why the batch size differs from train.batch_size."""
+    log.info(
+        "%d training rows: batch size %d instead of train.batch_size=%d, so that an epoch "
+        "has %d batches, not %d",
+        n_train,
+        batch_size,
+        configured,
+        -(-n_train // batch_size),
+        -(-n_train // configured),
+    )
+
+
 def _fit_targets(
-    y: np.ndarray, n_classes: int, binary: bool, cumulative: CumulativeFit | None
+    y: np.ndarray, n_classes: int, binary: bool, head_fit: HeadFit | None
 ) -> np.ndarray:
-    """What model.fit is given: 0/1 floats, class indices, or (n, K) cumulative targets."""
-    if cumulative is not None:
-        return cumulative_targets(y, n_classes - 1).astype(np.float32)
+    """What model.fit is given: 0/1 floats, class indices, or the head's own targets."""
+    if head_fit is not None:
+        return head_fit.targets(y, n_classes)
     return y.astype(np.float32) if binary else y
 
 
 def predict_scores(model: Any, X: np.ndarray, batch_size: int) -> np.ndarray:
-    """Positive-class probabilities (binary), class probabilities or, from a cumulative head,
-    the (n, K) P(x > t_k), as float64."""
+    """Positive-class probabilities (binary), class probabilities or, from a model with one
+    output per threshold, the (n, K) P(x > t_k), as float64."""
     scores = model.predict(X, batch_size=int(batch_size), verbose=0)
     scores = np.asarray(scores, dtype=np.float64)
     return scores[:, 0] if scores.shape[1] == 1 else scores

@@ -71,10 +71,10 @@ def train_run_model(
     data: PreparedData,
     out_dir: Path,
     keras_callbacks: KerasCallbacks,
-    cumulative: Any = None,
+    head_fit: Any = None,
 ) -> Any:
     """Fit the model on the (resampled) training rows, validating on the validation split
-    (`cumulative`: a one-output-per-threshold fit, model.train.CumulativeFit)."""
+    (`head_fit`: a head other than class probabilities, model.train.HeadFit)."""
     from threshold_sweep.model.train import train_model
 
     fit_rows = data.training.indices
@@ -90,7 +90,7 @@ def train_run_model(
         history_path=out_dir / layout.HISTORY,
         tensorboard_dir=out_dir / layout.TENSORBOARD if train_cfg.tensorboard else None,
         extra_callbacks=keras_callbacks() if keras_callbacks else (),
-        cumulative=cumulative,
+        head_fit=head_fit,
     )
 
 

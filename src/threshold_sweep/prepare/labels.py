@@ -207,8 +207,9 @@ def check_class_counts(
         )
 
 
-def cumulative_targets(y: np.ndarray, k: int) -> np.ndarray:
-    """(n, k) int matrix whose column j is y > j, for ordered class labels y in 0..k."""
+def threshold_targets(y: np.ndarray, k: int) -> np.ndarray:
+    """(n, k) int matrix whose column j is y > j (x above threshold j), for ordered class
+    labels y in 0..k."""
     y = np.asarray(y)
     if y.size and (y.min() < 0 or y.max() > k):
         raise ValueError(f"class labels must lie in 0..{k}, got {y.min()}..{y.max()}")

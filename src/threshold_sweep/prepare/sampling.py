@@ -71,10 +71,10 @@ def sample_training_rows(
 
 
 def threshold_weights(y_train: np.ndarray, k: int, strategy: Any) -> tuple[np.ndarray, np.ndarray]:
-    """A cumulative head's class weights per threshold (the weights of x > t_k rows and of the
-    others): scikit-learn's balanced weights of each threshold's two classes, so that every
-    output trains at 50:50 (one resampling cannot balance K label sets at once), or ones for
-    sampling=none."""
+    """Per-threshold class weights of a model with one output per threshold (the weights of
+    x > t_k rows and of the others): scikit-learn's balanced weights of each threshold's two
+    classes, so that every output trains at 50:50 (one resampling cannot balance K label sets
+    at once), or ones for sampling=none."""
     from sklearn.utils.class_weight import compute_class_weight
 
     if getattr(strategy, "value", strategy) == "none":

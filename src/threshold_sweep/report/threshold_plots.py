@@ -1,5 +1,6 @@
-"""Plots of one cumulative head over a threshold grid: metrics against the threshold, errors
-against the distance from it, and the share of rows near each threshold (matplotlib Agg)."""
+"""Plots of a model with one output per threshold over its grid: metrics against the
+threshold, errors against the distance from it, and the share of rows near each threshold
+(matplotlib Agg)."""
 
 from __future__ import annotations
 

@@ -29,14 +29,20 @@ from threshold_sweep.layout import (
     THRESHOLDS,
 )
 from threshold_sweep.results.rows import metrics_frame
+from threshold_sweep.shared_model import (
+    HEAD,
+    head_section,
+    member_folder,
+    not_a_shared_run,
+    section_of,
+)
 
 IGNORED_OVERRIDE_PREFIXES = ("hydra.", "hydra/", "experiment", "tracking.")
 # bookkeeping: how a sweep was run or recorded, not what it computed
 IGNORED_OVERRIDE_KEYS = ("hydra", "resume", "tracking")
 PREDICTION_FILES = PREDICTIONS
 REQUIRED_KEYS = ("task", "test", "training", "ci", "chance")
-# what a cumulative run's per-threshold folder does not inherit: its own label.threshold
-PARENT_COLUMN = "cumulative_parent"  # sweep summary: a per-threshold run's cumulative run folder
+# what a shared model's per-threshold folder does not inherit: its own label.threshold
 GRID_KEYS = ("label.threshold", "label.bins", "label.quantiles", "label.names")
 
 
@@ -49,22 +55,22 @@ def find_run_dirs(root: Path) -> list[Path]:
 
 
 def threshold_run_of(run_dir: Path) -> dict[str, Any] | None:
-    """The metrics.json `cumulative` section (output, parent) that marks `run_dir` as one
-    threshold's run folder of a model.head=cumulative run (thresholds/threshold=<t>/); None
-    for any other folder."""
+    """The metrics.json section (output, parent) that marks `run_dir` as one threshold's run
+    folder of a model with one output per threshold (thresholds/threshold=<t>/); None for any
+    other folder."""
     folder = Path(run_dir)
     if folder.parent.name != THRESHOLDS or not folder.name.startswith("threshold="):
         return None
     try:
-        section = json.loads((folder / METRICS_JSON).read_text()).get("cumulative")
+        section = section_of(json.loads((folder / METRICS_JSON).read_text()))
     except (OSError, ValueError, AttributeError):
         return None
     return section if isinstance(section, dict) and "output" in section else None
 
 
-def cumulative_parent(run_dir: Path) -> Path | None:
-    """The model.head=cumulative Hydra run whose per-threshold folder `run_dir` is (its
-    metrics.json names the parent); None for any other run folder."""
+def shared_model_parent(run_dir: Path) -> Path | None:
+    """The Hydra run of a shared model (one output per threshold) whose per-threshold folder
+    `run_dir` is (its metrics.json names the parent); None for any other run folder."""
     if threshold_run_of(run_dir) is None:
         return None
     parent = Path(run_dir).parent.parent  # the section's parent: "../.."
@@ -73,10 +79,10 @@ def cumulative_parent(run_dir: Path) -> Path | None:
 
 def read_overrides(run_dir: Path) -> dict[str, str]:
     """The run's command-line overrides (from Hydra's .hydra/overrides.yaml) as key -> value;
-    a cumulative run's per-threshold folder has its threshold and head, and its parent's
+    a shared model's per-threshold folder has its threshold and head, and its parent's
     overrides but for the threshold grid."""
     own = _own_overrides(run_dir)
-    parent = cumulative_parent(run_dir)
+    parent = shared_model_parent(run_dir)
     if parent is None:
         return own
     inherited = {k: v for k, v in _own_overrides(parent).items() if k not in GRID_KEYS}
@@ -96,9 +102,9 @@ def _config_text(value: Any) -> str:
 
 def config_values(run_dir: Path, keys: list[str]) -> dict[str, str]:
     """The values of dotted `keys` in the run's resolved config (.hydra/config.yaml; a
-    per-threshold folder reads its cumulative parent's, but for the threshold grid): what a run
+    per-threshold folder reads its shared model's run's, but for the threshold grid): what a run
     used for keys it did not override. Keys the file lacks (or no file) are left out."""
-    parent = cumulative_parent(run_dir)
+    parent = shared_model_parent(run_dir)
     path = (parent or Path(run_dir)) / ".hydra" / "config.yaml"
     try:
         config = yaml.safe_load(path.read_text())
@@ -126,7 +132,7 @@ def _own_overrides(run_dir: Path) -> dict[str, str]:
     section = threshold_run_of(run_dir)
     if section is not None:
         threshold = section["thresholds"][section["output"]]
-        return {"label.threshold": f"{threshold:g}", "model.head": "cumulative"}
+        return {"label.threshold": f"{threshold:g}", "model.head": HEAD}
     path = run_dir / ".hydra" / "overrides.yaml"
     if not path.exists():
         return {}
@@ -179,8 +185,8 @@ SPLIT_KEYS = ("split.method",)
 
 def run_origin(run_dir: Path) -> Path:
     """The sweep folder a run came from (Hydra's multirun), or its own folder for a single run;
-    a cumulative run's per-threshold folder comes from its run's."""
-    folder = cumulative_parent(run_dir) or Path(run_dir)
+    a shared model's per-threshold folder comes from its run's."""
+    folder = shared_model_parent(run_dir) or Path(run_dir)
     return folder.parent if _hydra_node(folder).get("mode") == "MULTIRUN" else folder
 
 
@@ -223,8 +229,8 @@ def _shown_keys(differing: list[str], values: list[dict[str, str]]) -> list[str]
 
 
 def _has_config(run_dir: Path) -> bool:
-    """Whether the run (or its cumulative run) kept Hydra's resolved config."""
-    return ((cumulative_parent(run_dir) or Path(run_dir)) / ".hydra" / "config.yaml").is_file()
+    """Whether the run (or the run of its shared model) kept Hydra's resolved config."""
+    return ((shared_model_parent(run_dir) or Path(run_dir)) / ".hydra" / "config.yaml").is_file()
 
 
 def _data_name(values: dict[str, str | None]) -> str:
@@ -340,42 +346,37 @@ class Run:
 
     @cached_property
     def threshold_curve(self) -> pd.DataFrame:
-        """model.head=cumulative: a row per threshold (thresholds.csv): its test metrics with
-        CIs and no-skill levels (chance_<metric>), prevalence, near_share, n_warnings,
-        tuned_cutoff and its folder (run, relative to this one)."""
-        section = self._cumulative_section("threshold_curve")
+        """A model with one output per threshold: a row per threshold (thresholds.csv): its
+        test metrics with CIs and no-skill levels (chance_<metric>), prevalence, near_share,
+        n_warnings, tuned_cutoff and its folder (run, relative to this one)."""
+        section = self._head_section("threshold_curve")
         path = self.path / CURVE_CSV
         if path.is_file():
             return pd.read_csv(path)
         return pd.DataFrame(section.get("curve", []))
 
     def threshold_run(self, threshold: float | str) -> Run:
-        """model.head=cumulative: one threshold's binary run folder (thresholds/threshold=<t>/)
-        by its value (within 1e-9 relative) or as its folder name writes it ('182.831')."""
+        """A model with one output per threshold: one threshold's binary run folder
+        (thresholds/threshold=<t>/) by its value (within 1e-9 relative) or as its folder name
+        writes it ('182.831')."""
         from threshold_sweep.thresholds import match_threshold
 
-        grid = [float(t) for t in self._cumulative_section("threshold_run")["thresholds"]]
+        grid = [float(t) for t in self._head_section("threshold_run")["thresholds"]]
         k = match_threshold(str(threshold), grid, "threshold_run:")
         return load_run(self.path / THRESHOLDS / f"threshold={grid[k]:g}")
 
-    def _cumulative_section(self, what: str) -> dict[str, Any]:
-        """metrics.json's `cumulative` section of a cumulative run's own folder, else a
+    def _head_section(self, what: str) -> dict[str, Any]:
+        """metrics.json's section of the run's own model with one output per threshold, else a
         UserError saying which folder to load instead."""
-        section = self.result.get("cumulative")
-        if not isinstance(section, dict) or section.get("head") != "cumulative":
+        section = head_section(self.result)
+        if not section:
             from threshold_sweep.thresholds import threshold_text
 
-            raise UserError(
-                f"{what}: {self.path} is not a model.head=cumulative run (it has one threshold "
-                f"setting, label.threshold={threshold_text(self.threshold)}); load a "
-                "model.head=cumulative run's folder"
-            )
+            setting = f"label.threshold={threshold_text(self.threshold)}"
+            raise UserError(not_a_shared_run(what, self.path, setting))
         if "output" in section:
             parent = (self.path / str(section.get("parent", "../.."))).resolve()
-            raise UserError(
-                f"{what}: {self.path} is one threshold's folder of a cumulative run; load the "
-                f"run folder {parent}"
-            )
+            raise UserError(f"{what}: {member_folder(self.path)}; load the run folder {parent}")
         return section
 
 

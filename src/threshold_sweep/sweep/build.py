@@ -36,8 +36,8 @@ from threshold_sweep.sweep.stats import ranking_metric
 
 def build_summary(root: Path) -> SweepSummary:
     """Write summary.csv, summary_groups.csv, summary_paired.csv, summary_pooled.csv, the plots,
-    summary.md and index.html (and summary_shared_vs_dedicated.csv when a cumulative run meets
-    dedicated ones)."""
+    summary.md and index.html (and summary_shared_vs_dedicated.csv when a shared model's
+    per-threshold folders meet dedicated runs)."""
     root = Path(root)
     summary = summarize(root)
     if summary.table.empty:

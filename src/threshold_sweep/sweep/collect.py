@@ -15,11 +15,11 @@ import pandas as pd
 from threshold_sweep.layout import METRICS_JSON
 from threshold_sweep.results.read import (
     config_values,
-    cumulative_parent,
     find_run_dirs,
     read_job_number,
     read_overrides,
     run_error,
+    shared_model_parent,
     unreadable,
 )
 from threshold_sweep.results.rows import metric_columns
@@ -58,7 +58,7 @@ class SweepSummary:
     insights: list[str] | None = None  # every sentence, the verdict first
     insight_groups: dict[str, list[str]] | None = None  # the same under their headings
     axis: Any = None  # the numeric swept key of the plots (stats.SweepAxis), None: threshold
-    shared: pd.DataFrame | None = None  # cumulative - dedicated at each shared threshold
+    shared: pd.DataFrame | None = None  # shared model - dedicated at each common threshold
     max_gap: float = 0.05  # evaluate.max_gap of the runs
 
 
@@ -76,7 +76,7 @@ def _run_row(root: Path, run_dir: Path, overrides: dict[str, str]) -> dict[str, 
         row.update(metric_columns(json.loads(metrics_path.read_text())))
     else:
         row.update(status="failed", error=run_error(run_dir), **overrides)
-    parent = cumulative_parent(run_dir)
+    parent = shared_model_parent(run_dir)
     row[PARENT] = "" if parent is None else _relative(root, parent)
     return row
 
@@ -89,7 +89,7 @@ def _relative(root: Path, folder: Path) -> str:
 
 def _fill_defaults(run_dirs: list[Path], overrides: list[dict[str, str]]) -> None:
     """Give each run the value its config used for keys other runs override and it does not
-    (a dedicated run's model.head beside a cumulative run's), so that an unset key does not
+    (a dedicated run's model.head beside a shared model's), so that an unset key does not
     look like a different setting."""
     keys = list(dict.fromkeys(k for o in overrides for k in o))
     for run_dir, own in zip(run_dirs, overrides, strict=True):
@@ -188,7 +188,7 @@ def _find_insights(summary: SweepSummary) -> None:
     if not pooled.empty:
         pooled = shown_groups(pooled, names, "first_group", "second_group")
     found = insight_groups(groups, pooled, named, summary.max_gap, summary.axis)
-    # sharing the trunk or not opens the summary: the question a cumulative run asks
+    # sharing the trunk or not opens the summary: the question a shared model's run asks
     verdict = [*shared_sentences(summary.shared), *found.pop("Verdict", [])]
     summary.insight_groups = {"Verdict": verdict, **found} if verdict else found
     summary.insights = [s for group in summary.insight_groups.values() for s in group]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from threshold_sweep.report.tables import fmt
-from threshold_sweep.results.read import GRID_KEYS, PARENT_COLUMN
+from threshold_sweep.results.read import GRID_KEYS
+from threshold_sweep.shared_model import PARENT_COLUMN, RUN_NAME
 
-PARENT = PARENT_COLUMN  # a per-threshold run's cumulative run folder ('' for the other runs)
+PARENT = PARENT_COLUMN  # a per-threshold folder's shared-model run ('' for the other runs)
 NAME_SEPARATOR = " · "
-CUMULATIVE_NAME = "cumulative t="  # run_labels' name of a cumulative run's per-threshold folder
+THRESHOLD_RUN_NAME = f"{RUN_NAME} t="  # run_labels' name of a shared model's threshold folder
 
 
 def group_label(row: pd.Series, keys: list[str]) -> str:
@@ -27,22 +28,22 @@ def short_keys(keys: list[str]) -> dict[str, str]:
 
 
 def is_threshold_run(row: pd.Series) -> bool:
-    """Whether a summary row is a cumulative run's per-threshold folder."""
+    """Whether a summary row is one threshold's folder of a shared model's run."""
     parent = row.get(PARENT)
     return isinstance(parent, str) and parent != ""
 
 
 def _threshold_name(row: pd.Series) -> str:
-    """'cumulative t=100': a cumulative run's per-threshold folder by its threshold."""
+    """A shared model's per-threshold folder by its threshold (THRESHOLD_RUN_NAME + '100')."""
     threshold = pd.to_numeric(pd.Series([row.get("threshold")]), errors="coerce").iloc[0]
     if pd.isna(threshold):
-        return f"{CUMULATIVE_NAME}{row.get('label.threshold')}"
-    return f"{CUMULATIVE_NAME}{float(threshold):g}"
+        return f"{THRESHOLD_RUN_NAME}{row.get('label.threshold')}"
+    return f"{THRESHOLD_RUN_NAME}{float(threshold):g}"
 
 
 def _short_name(row: pd.Series, columns: list[str], keys: dict[str, str], with_keys: bool) -> str:
     """One row's overrides `columns` as 'threshold=100 · seed=1' (or '100 · 1'); '' if none.
-    A cumulative run's per-threshold folder is 'cumulative t=100', then its other values."""
+    A shared model's per-threshold folder is named by _threshold_name, then its other values."""
     lead = []
     if is_threshold_run(row):
         lead = [_threshold_name(row)]
@@ -94,10 +95,10 @@ def strip_threshold(label: str, threshold: str = "label.threshold=", separator: 
 
 
 def series_name(name: str, threshold: str) -> str:
-    """A group's short name without its threshold (the x axis shows it): 'cumulative t=100 ·
-    seed=1' is 'cumulative · seed=1'."""
+    """A group's short name without its threshold (the x axis shows it): a shared model's
+    '<RUN_NAME> t=100 · seed=1' is '<RUN_NAME> · seed=1'."""
     parts = [
-        "cumulative" if part.startswith(CUMULATIVE_NAME) else part
+        RUN_NAME if part.startswith(THRESHOLD_RUN_NAME) else part
         for part in name.split(NAME_SEPARATOR)
         if not part.startswith(threshold)
     ]

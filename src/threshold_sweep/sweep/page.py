@@ -15,7 +15,7 @@ from threshold_sweep.report.document import Block, Bullets, Code, Document, Imag
 from threshold_sweep.sweep.collect import SweepSummary
 from threshold_sweep.sweep.files import CURVES_PNG, METRICS_PNG
 from threshold_sweep.sweep.naming import PARENT, run_labels, shown_groups
-from threshold_sweep.sweep.shared import shared_table
+from threshold_sweep.sweep.shared import SHARED_INTRO, SIDES, shared_table
 from threshold_sweep.sweep.stats import by_group
 from threshold_sweep.sweep.tables import (
     comparable_table,
@@ -178,24 +178,16 @@ def _paired_section(root: Path, paired: pd.DataFrame, names: dict[str, str]) -> 
 
 
 def _shared_section(root: Path, shared: pd.DataFrame, names: dict[str, str]) -> Section:
-    """A cumulative run's per-threshold folders against the dedicated runs at those thresholds."""
-    text = (
-        "The cumulative head trains one network for every threshold; a dedicated run trains one "
-        "per threshold. Per dedicated binary run at a threshold of the cumulative grid: "
-        "cumulative - dedicated on their shared test rows, resampled jointly (paired bootstrap "
-        "with the dedicated run's CI settings; also in summary_shared_vs_dedicated.csv). A CI "
-        "below 0: sharing the trunk costs that metric beyond noise. Balanced accuracy is at "
-        "the fixed cutoff."
-    )
-    folders = {side: shared[side].fillna("").astype(str) for side in ("cumulative", "dedicated")}
+    """A shared model's per-threshold folders against the dedicated runs at those thresholds."""
+    side = SIDES[0]  # the shared model's folder: empty for a dedicated run without a partner
+    folders = {column: shared[column].fillna("").astype(str) for column in SIDES}
     table = _linked_runs(root, shared_table(shared, names), folders, sortable=True)
-    empty = folders["cumulative"].eq("").tolist()  # a run without a cumulative partner
-    table.links["cumulative"] = [
-        None if blank else link
-        for blank, link in zip(empty, table.links["cumulative"], strict=True)
+    empty = folders[side].eq("").tolist()
+    table.links[side] = [
+        None if blank else link for blank, link in zip(empty, table.links[side], strict=True)
     ]
     table.markdown_links = {}  # summary.md links each run once, in its Runs table
-    return Section("Shared vs dedicated", [text, table])
+    return Section("Shared vs dedicated", [SHARED_INTRO, table])
 
 
 def _failed_section(root: Path, failed: pd.DataFrame, names: dict[str, str]) -> Section:

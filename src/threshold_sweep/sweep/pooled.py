@@ -240,7 +240,7 @@ def _single(rows: pd.DataFrame) -> dict[str, dict]:
 
 def _near(frame: pd.DataFrame, first: pd.Series, second: pd.Series) -> dict[str, float]:
     """The share of the shared test rows whose x lies near each run's threshold (as the
-    cumulative mode measures it), when the two runs cut x at different thresholds."""
+    threshold curve measures it), when the two runs cut x at different thresholds."""
     thresholds = [first.get("threshold"), second.get("threshold")]
     if "x_a" not in frame or any(pd.isna(t) for t in thresholds) or thresholds[0] == thresholds[1]:
         return {}

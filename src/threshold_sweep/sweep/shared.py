@@ -16,9 +16,18 @@ from threshold_sweep.evaluate.resample.predictions import weighted_predictions
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import METRICS_JSON, PREDICTIONS
 from threshold_sweep.report.tables import fmt
-from threshold_sweep.results.read import PARENT_COLUMN
+from threshold_sweep.shared_model import PARENT_COLUMN
 
 SHARED_METRICS = ("roc_auc", "balanced_accuracy")
+SIDES = ("cumulative", "dedicated")  # the table's run columns: the shared model's, the other
+SHARED_INTRO = (
+    "The cumulative head trains one network for every threshold; a dedicated run trains one "
+    "per threshold. Per dedicated binary run at a threshold of the cumulative grid: "
+    "cumulative - dedicated on their shared test rows, resampled jointly (paired bootstrap "
+    "with the dedicated run's CI settings; also in summary_shared_vs_dedicated.csv). A CI "
+    "below 0: sharing the trunk costs that metric beyond noise. Balanced accuracy is at "
+    "the fixed cutoff."
+)
 RELATIVE_TOLERANCE = 1e-9  # two thresholds are the same within this relative difference
 SEED_KEYS = ("train.seed", "sampling.seed")
 COLUMNS = (

@@ -20,7 +20,7 @@ from threshold_sweep.evaluate.bootstrap import (
 from threshold_sweep.evaluate.resample.predictions import weighted_predictions
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import METRICS_JSON, PREDICTIONS
-from threshold_sweep.results.read import PARENT_COLUMN as PARENT
+from threshold_sweep.shared_model import PARENT_COLUMN as PARENT
 from threshold_sweep.sweep.naming import group_label
 
 SEED_KEYS = ("train.seed", "sampling.seed")

@@ -20,6 +20,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from threshold_sweep.layout import CURVE_CSV, ERRORS_CSV, MODEL, TRACKED_FILES
+from threshold_sweep.shared_model import HEAD, head_section
 from threshold_sweep.tracking.store import (
     PARENT_FILE,
     enabled,
@@ -33,8 +34,8 @@ from threshold_sweep.tracking.store import (
 log = logging.getLogger(__name__)
 
 MAX_PARAM_LENGTH = 6000  # MLflow's limit on one param value
-RUN_ARTIFACTS = (*TRACKED_FILES, CURVE_CSV, ERRORS_CSV)  # the last two: model.head=cumulative
-CURVE_PREFIX = "threshold_"  # a cumulative run's per-threshold metrics, logged with step = k
+RUN_ARTIFACTS = (*TRACKED_FILES, CURVE_CSV, ERRORS_CSV)  # the last two: one output/threshold
+CURVE_PREFIX = "threshold_"  # a shared model's per-threshold metrics, logged with step = k
 CURVE_COLUMNS = ("threshold", "prevalence", "roc_auc", "balanced_accuracy", "mcc", "f1")
 CURVE_COLUMNS += ("average_precision", "tuned_cutoff")
 
@@ -77,10 +78,11 @@ def result_metrics(result: dict[str, Any]) -> dict[str, float]:
 
 
 def curve_metrics(result: dict[str, Any]) -> list[dict[str, float]]:
-    """A cumulative run's threshold curve as one dict of metrics per threshold (step k):
-    threshold_value = t_k, threshold_<metric> and its CI bounds; [] for any other run."""
-    section = result.get("cumulative") or {}
-    if section.get("head") != "cumulative" or "curve" not in section:
+    """The threshold curve of a model with one output per threshold as one dict of metrics per
+    threshold (step k): threshold_value = t_k, threshold_<metric> and its CI bounds; [] for
+    any other run."""
+    section = head_section(result)
+    if "curve" not in section:
         return []
     steps = []
     for row in section["curve"]:
@@ -155,12 +157,12 @@ class JobTracker:
             "split": split_description(split_of(result)).replace("`", ""),
         }
         if curve_metrics(result):
-            tags["head"] = "cumulative"
+            tags["head"] = HEAD
         self._safely("set tags", lambda: self._mlflow.set_tags(tags))
         self._safely("log artifacts", lambda: self._log_artifacts(Path(out_dir)))
 
     def _log_curve(self, result: dict[str, Any]) -> None:
-        """A cumulative run's per-threshold metrics, step k = the k-th threshold (plotted
+        """A shared model's per-threshold metrics, step k = the k-th threshold (plotted
         against the step in MLflow's UI; threshold_value holds t_k)."""
         for step, values in enumerate(curve_metrics(result)):
             self._mlflow.log_metrics(values, step=step)

@@ -4,7 +4,7 @@ A model's predictions are arranged once: a binary model's rows per class in asce
 order (ROC-AUC then counts the negatives below each positive, average precision reads precision
 at each positive's score), k classes' rows by confusion cell and by one-vs-rest score bucket.
 A tallies object holds one stack of weightings (resamples x rows) and computes each shared sum
-on first use, so every metric of a stack is a matrix-vector product or a cumulative sum away.
+on first use, so every metric of a stack is a matrix-vector product or a running sum away.
 """
 
 from __future__ import annotations
@@ -106,16 +106,16 @@ class BinaryTallies(BinaryConfusion):
         super().__init__(tp, fp, self.n_pos - tp, self.n_neg - fp)
 
     @staticmethod
-    def _cumulative(weights: np.ndarray) -> np.ndarray:
-        """Cumulative weights with a leading 0 column: [:, i] is the weight of the first i."""
+    def _running(weights: np.ndarray) -> np.ndarray:
+        """Running sums of the weights, a leading 0 column first: [:, i] weighs the first i."""
         out = np.zeros((len(weights), weights.shape[1] + 1))
         np.cumsum(weights, axis=1, out=out[:, 1:])
         return out
 
     @cached_property
     def _cum_neg(self) -> np.ndarray:
-        """The negatives' cumulative weights."""
-        return self._cumulative(self.w_neg)
+        """The negatives' running sums of weights."""
+        return self._running(self.w_neg)
 
     @cached_property
     def neg_below(self) -> np.ndarray:
@@ -130,7 +130,7 @@ class BinaryTallies(BinaryConfusion):
     @cached_property
     def tp_at(self) -> np.ndarray:
         """Per positive, the weight of the positives scored at least as high."""
-        return self.n_pos[:, None] - self._cumulative(self.w_pos)[:, self.rows.pos_below]
+        return self.n_pos[:, None] - self._running(self.w_pos)[:, self.rows.pos_below]
 
     @cached_property
     def fp_at(self) -> np.ndarray:
@@ -172,9 +172,9 @@ class OneVsRestAUC:
     Per class c, the distinct scores of its rows u_1 < ... < u_m cut the other rows into buckets:
     strictly between two of them, or tied with one. One sparse (rows x buckets) indicator
     matrix, with a block per class, turns a stack of weightings into each bucket's weight and
-    each u_b's positive weight; the negatives below u_b are a cumulative sum over buckets, so
+    each u_b's positive weight; the negatives below u_b are a running sum over buckets, so
     AUC_c = sum_b pos_b (below_b + tied_b / 2) / (n_pos n_neg), as the binary code computes it.
-    The work per resample is one pass over k entries per row, not k sorts or cumulative sums
+    The work per resample is one pass over k entries per row, not k sorts or running sums
     over all rows.
     """
 

@@ -41,6 +41,7 @@ from threshold_sweep.prepare import PreparedData, prepare
 from threshold_sweep.prepare.balance import split_record
 from threshold_sweep.prepare.labels import class_counts
 from threshold_sweep.prepare.sampling import SamplingPlan, TrainingRows, threshold_weights
+from threshold_sweep.shared_model import HEAD, OUTPUTS_KEY, SECTION
 from threshold_sweep.thresholds import threshold_text
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def threshold_view(data: PreparedData, k: int, fit: Any) -> PreparedData:
 
 def cumulative_fit(cfg: Any, data: PreparedData) -> Any:
     """The head's variant and each threshold's class weights on the training rows."""
-    from threshold_sweep.model.train import CumulativeFit
+    from threshold_sweep.model.cumulative import CumulativeFit
 
     k = len(data.thresholds)
     positive, negative = threshold_weights(data.y[data.split.train], k, cfg.sampling.strategy)
@@ -132,7 +133,7 @@ def head_record(cfg: Any, data: PreparedData, fit: Any, k: int | None = None) ->
     """metrics.json's `cumulative`: the head, the grid, the weights (and which output)."""
     sampling = str(getattr(cfg.sampling.strategy, "value", cfg.sampling.strategy))
     record: dict[str, Any] = {
-        "head": "cumulative",
+        "head": HEAD,
         "consistency": fit.consistency,
         "cutoff": float(cfg.evaluate.cutoff),
         "thresholds": [float(t) for t in data.thresholds],
@@ -188,7 +189,7 @@ def _curve(
 class Head:
     """What the cumulative head's run needs after prepare: its fit, compared thresholds, views."""
 
-    fit: Any  # model.train.CumulativeFit: the variant and each threshold's class weights
+    fit: Any  # model.cumulative.CumulativeFit: the variant and each threshold's class weights
     compare: list[int] | None  # evaluate.compare_thresholds' grid positions
     views: list[PreparedData]  # each threshold's binary labels of the same rows
 
@@ -212,8 +213,8 @@ def threshold_results(
         output = {split: values[:, k] for split, values in scores.items()}
         frames = stages.split_frames(view, task, rows, output, cutoff, priors)
         result = run_record(cfg, DataRecord.of(view), task, trained, frames, priors)
-        result["training"]["cumulative_outputs"] = len(head.views)
-        result["cumulative"] = head_record(cfg, data, head.fit, k)
+        result["training"][OUTPUTS_KEY] = len(head.views)
+        result[SECTION] = head_record(cfg, data, head.fit, k)
         evaluated.append((assess(result, frames, cfg.evaluate, references[k]), frames))
     return evaluated
 
@@ -261,7 +262,7 @@ class Cumulative:
 
     def combine(self, cfg: Any, prepared: Prepared, fitted: list[Fitted]) -> Evaluation:
         """The K+1 classes' frames and record, each threshold's evaluation, the curve."""
-        from threshold_sweep.evaluate.cumulative import class_scores
+        from threshold_sweep.evaluate.threshold_curve import class_scores
 
         (one,) = fitted
         data, head, task = one.unit.data, prepared.context, prepared.task
@@ -275,9 +276,9 @@ class Cumulative:
         with held_logs(every_record, "at {n} thresholds"):  # a warning once, not per threshold
             evaluated = threshold_results(cfg, data, head, one.trained, one.scores, per_threshold)
         record = run_record(cfg, DataRecord.of(data), task, one.trained, frames, priors)
-        record["training"]["cumulative_outputs"] = len(data.thresholds)
+        record["training"][OUTPUTS_KEY] = len(data.thresholds)
         curve = _curve(cfg, data, one.scores, evaluated, head.compare)
-        record["cumulative"] = head_record(cfg, data, head.fit) | curve
+        record[SECTION] = head_record(cfg, data, head.fit) | curve
         extra = {"evaluated": evaluated, "per_threshold": per_threshold, "head": head}
         return Evaluation(record, frames, class_references, extra)
 
@@ -291,7 +292,7 @@ class Cumulative:
             folder = out_dir / layout.THRESHOLDS / threshold_folder(view.thresholds[0])
             write_threshold_run(folder, result, frames, cfg, references, curves)
         build_summary(out_dir / layout.THRESHOLDS)
-        section = evaluation.record["cumulative"]
+        section = evaluation.record[SECTION]
         write_csv(out_dir / layout.CURVE_CSV, pd.DataFrame(section["curve"]))
         write_csv(out_dir / layout.ERRORS_CSV, pd.DataFrame(section["errors_by_distance"]))
 

@@ -79,7 +79,7 @@ def _why_pairs(
 
 def one_head(groups: pd.DataFrame) -> pd.DataFrame:
     """The binary groups whose first and last the verdict compares: the dedicated runs' when
-    a sweep also holds a cumulative run's per-threshold folders (with at least two of them),
+    a sweep also holds a shared model's per-threshold folders (with at least two of them),
     else those folders'; 'Shared vs dedicated' compares the two heads."""
     if "shared_trunk" not in groups or groups["shared_trunk"].nunique() < 2:
         return groups
