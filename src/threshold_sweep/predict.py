@@ -21,6 +21,7 @@ from threshold_sweep.layout import DATA_SUMMARY, FOLDS, MODEL, STANDARDIZATION
 from threshold_sweep.prepare.labels import make_labels
 from threshold_sweep.prepare.standardize import Standardizer, check_transform
 from threshold_sweep.results.read import Run, load_run
+from threshold_sweep.thresholds import Thresholds
 
 log = logging.getLogger(__name__)
 
@@ -289,18 +290,14 @@ def scoring_run(run: Run) -> tuple[Run, int | None]:
 def chosen_outputs(run: Run, values: list[str]) -> list[int]:
     """The outputs of a cumulative run's model at the --threshold values, in the given order."""
     if not is_cumulative(run):
-        from threshold_sweep.thresholds import threshold_text
-
         setting = " ".join(f"{k}={v}" for k, v in run.overrides.items() if k.startswith("label."))
-        setting = setting or f"label.threshold={threshold_text(run.threshold)}"
+        setting = setting or Thresholds.of_record(run.threshold).setting
         raise UserError(
             f"--threshold: {run.path} has one threshold setting ({setting}), scored as it was "
             "trained; --threshold needs a model.head=cumulative run, or leave it out"
         )
-    from threshold_sweep.thresholds import match_threshold
-
-    grid = [float(t) for t in cumulative_section(run)["thresholds"]]
-    indices = [match_threshold(value, grid, "--threshold") for value in values]
+    grid = Thresholds.of_record(cumulative_section(run)["thresholds"])
+    indices = [grid.position(value, "--threshold") for value in values]
     if len(set(indices)) < len(indices):
         raise UserError(f"--threshold {','.join(values)} names a threshold twice; give each once")
     return indices
@@ -310,8 +307,8 @@ def threshold_run(run: Run, k: int) -> Run:
     """Threshold k's binary run folder (thresholds/threshold=<t>/) of a cumulative run."""
     from threshold_sweep.layout import THRESHOLDS
 
-    t = float(cumulative_section(run)["thresholds"][k])
-    return load_run(run.path / THRESHOLDS / f"threshold={t:g}")
+    grid = Thresholds.of_record(cumulative_section(run)["thresholds"])
+    return load_run(run.path / THRESHOLDS / grid.folder(k))
 
 
 def above_columns(cumulative: np.ndarray, thresholds: list[float]) -> dict[str, np.ndarray]:

@@ -19,6 +19,7 @@ from threshold_sweep.io import write_csv, write_json
 from threshold_sweep.pipeline.record import Clock, run_priors
 from threshold_sweep.prepare import PreparedData
 from threshold_sweep.results.rows import flatten_metrics
+from threshold_sweep.thresholds import with_default_threshold
 
 KerasCallbacks = Callable[[], list[Any]] | None  # makes extra model.fit callbacks, once TF is in
 
@@ -198,7 +199,7 @@ def write_report(
     from threshold_sweep.report.run_page import write_run_report
 
     history = pd.read_csv(history_path(out_dir, shared_curves))
-    config_yaml = OmegaConf.to_yaml(cfg, resolve=True)
+    config_yaml = OmegaConf.to_yaml(with_default_threshold(cfg), resolve=True)
     write_run_report(out_dir, result, history, frames, config_yaml, link, shared_curves)
 
 

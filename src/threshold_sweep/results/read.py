@@ -29,6 +29,7 @@ from threshold_sweep.layout import (
     THRESHOLDS,
 )
 from threshold_sweep.results.rows import metrics_frame
+from threshold_sweep.thresholds import DEFAULT_THRESHOLD, Thresholds
 
 IGNORED_OVERRIDE_PREFIXES = ("hydra.", "hydra/", "experiment", "tracking.")
 # bookkeeping: how a sweep was run or recorded, not what it computed
@@ -53,7 +54,7 @@ def threshold_run_of(run_dir: Path) -> dict[str, Any] | None:
     threshold's run folder of a model.head=cumulative run (thresholds/threshold=<t>/); None
     for any other folder."""
     folder = Path(run_dir)
-    if folder.parent.name != THRESHOLDS or not folder.name.startswith("threshold="):
+    if folder.parent.name != THRESHOLDS or not Thresholds.is_folder(folder.name):
         return None
     try:
         section = json.loads((folder / METRICS_JSON).read_text()).get("cumulative")
@@ -115,6 +116,8 @@ def config_values(run_dir: Path, keys: list[str]) -> dict[str, str]:
         node: Any = config
         for part in key.split("."):
             node = node.get(part) if isinstance(node, dict) else None
+        if key == "label.threshold" and node is None and "threshold" in (label or {}):
+            node = DEFAULT_THRESHOLD  # null: not set, so the default labelled the run
         if node is not None and not isinstance(node, dict):
             values[key] = _config_text(node)
     return values
@@ -125,8 +128,8 @@ def _own_overrides(run_dir: Path) -> dict[str, str]:
     per-threshold folder's: its threshold and head, from its metrics.json)."""
     section = threshold_run_of(run_dir)
     if section is not None:
-        threshold = section["thresholds"][section["output"]]
-        return {"label.threshold": f"{threshold:g}", "model.head": "cumulative"}
+        threshold = Thresholds.of_record(section["thresholds"][section["output"]])
+        return {"label.threshold": threshold.text, "model.head": "cumulative"}
     path = run_dir / ".hydra" / "overrides.yaml"
     if not path.exists():
         return {}
@@ -352,22 +355,18 @@ class Run:
     def threshold_run(self, threshold: float | str) -> Run:
         """model.head=cumulative: one threshold's binary run folder (thresholds/threshold=<t>/)
         by its value (within 1e-9 relative) or as its folder name writes it ('182.831')."""
-        from threshold_sweep.thresholds import match_threshold
-
-        grid = [float(t) for t in self._cumulative_section("threshold_run")["thresholds"]]
-        k = match_threshold(str(threshold), grid, "threshold_run:")
-        return load_run(self.path / THRESHOLDS / f"threshold={grid[k]:g}")
+        grid = Thresholds.of_record(self._cumulative_section("threshold_run")["thresholds"])
+        k = grid.position(str(threshold), "threshold_run:")
+        return load_run(self.path / THRESHOLDS / grid.folder(k))
 
     def _cumulative_section(self, what: str) -> dict[str, Any]:
         """metrics.json's `cumulative` section of a cumulative run's own folder, else a
         UserError saying which folder to load instead."""
         section = self.result.get("cumulative")
         if not isinstance(section, dict) or section.get("head") != "cumulative":
-            from threshold_sweep.thresholds import threshold_text
-
             raise UserError(
                 f"{what}: {self.path} is not a model.head=cumulative run (it has one threshold "
-                f"setting, label.threshold={threshold_text(self.threshold)}); load a "
+                f"setting, {Thresholds.of_record(self.threshold).setting}); load a "
                 "model.head=cumulative run's folder"
             )
         if "output" in section:
