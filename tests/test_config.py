@@ -17,6 +17,7 @@ from threshold_sweep.conf import schema as config
 from threshold_sweep.conf.choices import SamplingStrategy
 from threshold_sweep.conf.validate import validate_config
 from threshold_sweep.errors import UserError
+from threshold_sweep.thresholds import DEFAULT_THRESHOLD, Thresholds, with_default_threshold
 
 from conftest import compose_config
 
@@ -25,10 +26,36 @@ def test_default_config_has_every_stage():
     cfg = compose_config()
     assert set(cfg) >= {"seed", "data", "label", "split", "sampling", "model", "train", "evaluate"}
     assert cfg.data.source == "synthetic"
-    assert cfg.label.threshold == 100
+    assert cfg.label.threshold is None  # not set: the parser applies 100
+    assert Thresholds.of_label(cfg.label).values == (DEFAULT_THRESHOLD,) == (100.0,)
     assert cfg.label.names is None  # low/high for one threshold
     assert cfg.sampling.strategy == SamplingStrategy.undersample
     validate_config(cfg)
+
+
+def test_an_unset_threshold_keeps_the_fingerprint_and_config_text_of_threshold_100():
+    from omegaconf import OmegaConf
+
+    from threshold_sweep.pipeline.record import config_fingerprint
+
+    default, explicit = compose_config(), compose_config("label.threshold=100")
+    assert config_fingerprint(default) == config_fingerprint(explicit)
+    assert config_fingerprint(default) != config_fingerprint(compose_config("label.threshold=1000"))
+    shown = OmegaConf.to_yaml(with_default_threshold(default), resolve=True)
+    assert shown == OmegaConf.to_yaml(explicit, resolve=True)  # the report's config section
+    assert default.label.threshold is None  # the run's own config is left alone
+
+
+@pytest.mark.parametrize("cut", ["label.bins=5", "label.quantiles=[0.5]"])
+def test_a_threshold_beside_bins_or_quantiles_is_refused_even_at_100(cut):
+    with pytest.raises(UserError) as raised:
+        validate_config(compose_config(cut, "label.threshold=100"))
+    key = cut.split("=")[0]
+    assert str(raised.value) == (
+        f"{cut} and label.threshold=100 both set the classes: {key} cuts x at quantiles of the "
+        "training rows and the cuts become the thresholds; drop one of them"
+    )
+    validate_config(compose_config(cut))  # unset: the cuts are the thresholds
 
 
 def test_seeds_follow_the_top_level_seed_unless_set():

@@ -22,6 +22,7 @@ from threshold_sweep.prepare.labels import make_labels
 from threshold_sweep.prepare.standardize import Standardizer, check_transform
 from threshold_sweep.results.read import Run, load_run
 from threshold_sweep.shared_model import SHARED_RUN, head_section, member_folder
+from threshold_sweep.thresholds import Thresholds
 
 log = logging.getLogger(__name__)
 
@@ -286,18 +287,14 @@ def scoring_run(run: Run) -> tuple[Run, int | None]:
 def chosen_outputs(run: Run, values: list[str]) -> list[int]:
     """The outputs of a run's model (one per threshold) at the --threshold values, in order."""
     if not has_threshold_outputs(run):
-        from threshold_sweep.thresholds import threshold_text
-
         setting = " ".join(f"{k}={v}" for k, v in run.overrides.items() if k.startswith("label."))
-        setting = setting or f"label.threshold={threshold_text(run.threshold)}"
+        setting = setting or Thresholds.of_record(run.threshold).setting
         raise UserError(
             f"--threshold: {run.path} has one threshold setting ({setting}), scored as it was "
             f"trained; --threshold needs a {SHARED_RUN}, or leave it out"
         )
-    from threshold_sweep.thresholds import match_threshold
-
-    grid = [float(t) for t in head_section(run.result)["thresholds"]]
-    indices = [match_threshold(value, grid, "--threshold") for value in values]
+    grid = Thresholds.of_record(head_section(run.result)["thresholds"])
+    indices = [grid.position(value, "--threshold") for value in values]
     if len(set(indices)) < len(indices):
         raise UserError(f"--threshold {','.join(values)} names a threshold twice; give each once")
     return indices
@@ -307,8 +304,8 @@ def threshold_run(run: Run, k: int) -> Run:
     """Threshold k's binary run folder (thresholds/threshold=<t>/) of a shared model's run."""
     from threshold_sweep.layout import THRESHOLDS
 
-    t = float(head_section(run.result)["thresholds"][k])
-    return load_run(run.path / THRESHOLDS / f"threshold={t:g}")
+    grid = Thresholds.of_record(head_section(run.result)["thresholds"])
+    return load_run(run.path / THRESHOLDS / grid.folder(k))
 
 
 def above_columns(outputs: np.ndarray, thresholds: list[float]) -> dict[str, np.ndarray]:

@@ -37,7 +37,7 @@ def test_help_lists_groups_and_examples(tmp_path):
         "+experiment: seed_pitch_lr, seed_thresholds, seed_thresholds_repeats",
         "-m label.threshold=100,1000",
         "threshold-sweep-report",
-        "label.threshold = 100",  # the current config, overrides applied
+        "label.threshold = null",  # the current config, overrides applied (null: 100)
         "train.epochs = 7",
     ):
         assert text in done.stdout

@@ -19,6 +19,7 @@ from threshold_sweep.prepare.labels import (
     make_labels,
     quantile_cuts,
 )
+from threshold_sweep.thresholds import Thresholds
 
 from conftest import compose_config
 
@@ -62,15 +63,13 @@ def test_bins_are_equal_count_on_train_as_pandas_qcut():
 
 def test_no_validation_or_test_row_moves_the_cuts():
     data = prepare(bins_cfg("label.bins=5"))
-    levels = [0.2, 0.4, 0.6, 0.8]
+    bins = Thresholds.of_label(compose_config("label.bins=5").label)
     others = np.concatenate([data.split.validation, data.split.test])
     x = data.dataset.x.copy()
     x[others] = np.random.default_rng(0).uniform(1e6, 1e7, len(others))  # far above all
     moved = dataclasses.replace(data.dataset, x=x)
-    before = label_by_cuts(
-        data.dataset, compose_config("label.bins=5").label, levels, data.split.train
-    )
-    after = label_by_cuts(moved, compose_config("label.bins=5").label, levels, data.split.train)
+    before = label_by_cuts(data.dataset, bins, None, data.split.train)
+    after = label_by_cuts(moved, bins, None, data.split.train)
     assert after.thresholds == before.thresholds == data.thresholds
     # the moved rows land in the top class, by the unchanged cuts
     assert (after.y[others] == 4).all()
@@ -196,7 +195,8 @@ def test_too_many_bins_suggests_the_largest_that_leaves_enough_rows():
 
 def test_a_threshold_from_a_config_beside_bins_is_rejected():
     with pytest.raises(
-        UserError, match=re.escape("label.bins=5 replaces label.threshold, which is set to 10,100")
+        UserError,
+        match=re.escape("label.bins=5 and label.threshold=[10,100] both set the classes: "),
     ):
         validate_config(compose_config("label.bins=5", "label.threshold=[10,100]"))
 

@@ -12,7 +12,7 @@ import yaml
 
 from threshold_sweep.errors import UserError
 from threshold_sweep.results.read import load_run
-from threshold_sweep.thresholds import match_threshold
+from threshold_sweep.thresholds import Thresholds
 
 GRID = [37.23891335779368, 83.01525426415184, 182.83089286527152]
 KEYS = ("task", "test", "training", "ci", "chance")
@@ -53,22 +53,22 @@ def cumulative_folder(tmp_path: Path) -> Path:
 
 
 def test_a_threshold_matches_by_its_folder_text_or_within_1e9_relative():
-    assert match_threshold("83.0153", GRID) == 1  # as the folder names write it
-    assert match_threshold(repr(GRID[2]), GRID) == 2
-    assert match_threshold(str(GRID[0] * (1 + 5e-10)), GRID) == 0
+    assert Thresholds.of_record(GRID).position("83.0153") == 1  # as the folder names write it
+    assert Thresholds.of_record(GRID).position(repr(GRID[2])) == 2
+    assert Thresholds.of_record(GRID).position(str(GRID[0] * (1 + 5e-10))) == 0
     with pytest.raises(UserError) as error:
-        match_threshold(str(GRID[0] * (1 + 1e-8)), GRID, "--threshold")
+        Thresholds.of_record(GRID).position(str(GRID[0] * (1 + 1e-8)), "--threshold")
     assert str(error.value) == (
         f"--threshold {GRID[0] * (1 + 1e-8)}: not one of the run's 3 thresholds "
         "(37.2389, 83.0153, 182.831); give one of them"
     )
-    assert match_threshold("1e3", [10.0, 1000.0]) == 1
+    assert Thresholds.of_record([10.0, 1000.0]).position("1e3") == 1
 
 
 def test_a_long_grid_is_abbreviated_around_the_nearest_thresholds():
     grid = [float(t) for t in range(10, 510, 10)]  # 50 thresholds
     with pytest.raises(UserError) as error:
-        match_threshold("255", grid, "--threshold")
+        Thresholds.of_record(grid).position("255", "--threshold")
     message = str(error.value)
     assert message == (
         "--threshold 255: not one of the run's 50 thresholds (nearest: 210, 220, 230, 240, 250, "
@@ -76,7 +76,7 @@ def test_a_long_grid_is_abbreviated_around_the_nearest_thresholds():
     )
     assert "\n" not in message
     with pytest.raises(UserError, match=r"'x' is not a number; .* \.\.\. and 40 more, from 10"):
-        match_threshold("x", grid, "--threshold")
+        Thresholds.of_record(grid).position("x", "--threshold")
 
 
 def test_the_api_reads_the_threshold_curve_and_each_thresholds_folder(cumulative_folder):

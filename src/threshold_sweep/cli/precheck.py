@@ -7,6 +7,7 @@ import difflib
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from threshold_sweep.conf import schema as schemas
 from threshold_sweep.conf.validate import check_targets
@@ -121,22 +122,7 @@ def precheck(argv: list[str], config_dir: Path) -> None:
         sys.stderr.write(f"error: {explain(error, config_dir)}\n")
         raise SystemExit(2) from None
     if not helping:
-        check_label_source(parsed)
         check_components(cfg)
-
-
-def check_label_source(parsed: list) -> None:
-    """Exit 2 with one line if the command gives label.threshold beside label.bins or
-    label.quantiles (even at its default value: which one was meant is unclear)."""
-    given = {o.get_key_element().lstrip("+~"): o.input_line for o in parsed}
-    quantile = [given[key] for key in ("label.bins", "label.quantiles") if key in given]
-    if "label.threshold" in given and quantile:
-        sys.stderr.write(
-            f"error: {quantile[0]} and {given['label.threshold']} both set the classes: "
-            f"{quantile[0].split('=')[0].lstrip('+~')} cuts x at quantiles of the training rows "
-            "and the cuts become the thresholds; drop one of them\n"
-        )
-        raise SystemExit(2)
 
 
 def _first_values(parsed: list, choice: tuple[str, str] | None = None) -> list[str]:
@@ -200,12 +186,15 @@ def _check_swept_groups(parsed: list, config_dir: Path) -> None:
         raise SystemExit(2) from None
 
 
-def check_components(cfg: object) -> None:
-    """Exit 2 with one line if a `_target_` names no module on the path (nothing imported)."""
+def check_components(cfg: Any) -> None:
+    """Exit 2 with one line if a `_target_` names no module on the path (nothing imported) or
+    the label.* keys give no thresholds (label.threshold beside label.bins, say)."""
     from threshold_sweep.errors import UserError
+    from threshold_sweep.thresholds import Thresholds
 
     try:
         check_targets(cfg)
+        Thresholds.of_label(cfg.get("label"))
     except UserError as error:
         sys.stderr.write(f"error: {error}\n")
         raise SystemExit(2) from None

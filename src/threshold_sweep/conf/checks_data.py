@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from threshold_sweep.conf.choices import SplitMethod
-from threshold_sweep.conf.label import class_names, quantile_levels
-from threshold_sweep.conf.schema import DEFAULT_THRESHOLD
+from threshold_sweep.conf.label import class_names
 from threshold_sweep.errors import UserError
-from threshold_sweep.thresholds import parse_thresholds
+from threshold_sweep.thresholds import Thresholds
 
 
 def check_labels(label: Any) -> None:
     """Thresholds (or label.bins / label.quantiles) and class names agree."""
-    levels = quantile_levels(label, DEFAULT_THRESHOLD)  # label.bins / label.quantiles
-    class_names(parse_thresholds(label.threshold) if levels is None else levels, label.names)
+    class_names(Thresholds.of_label(label).known, label.names)
 
 
 def check_split(cfg: Any) -> None:

@@ -9,10 +9,9 @@ from omegaconf import OmegaConf
 from threshold_sweep.conf.checks_values import require_bounds
 from threshold_sweep.conf.choices import Head, HeadConsistency, SplitMethod
 from threshold_sweep.conf.heads import model_head
-from threshold_sweep.conf.label import quantile_levels, quantile_setting
-from threshold_sweep.conf.schema import DEFAULT_THRESHOLD, FCNConfig, ModelConfig, ResNetConfig
+from threshold_sweep.conf.schema import FCNConfig, ModelConfig, ResNetConfig
 from threshold_sweep.errors import UserError
-from threshold_sweep.thresholds import parse_thresholds
+from threshold_sweep.thresholds import Thresholds
 
 
 def check_cnn1d(model: Any) -> None:
@@ -115,14 +114,9 @@ def _check_cumulative_head(cfg: Any, compare: Any) -> None:
 
 def _check_grid(label: Any) -> None:
     """model.head=cumulative: the thresholds (or cuts) must be two or more."""
-    levels = quantile_levels(label, DEFAULT_THRESHOLD)
-    count = len(parse_thresholds(label.threshold) if levels is None else levels)
-    if count < 2:
-        given = (
-            f"label.threshold={label.threshold} is one"
-            if levels is None
-            else f"{quantile_setting(label.get('bins'), label.get('quantiles'))} gives one"
-        )
+    thresholds = Thresholds.of_label(label)
+    if len(thresholds) < 2:
+        given = f"{thresholds.setting} {'gives' if thresholds.cut else 'is'} one"
         raise UserError(
             f"model.head=cumulative needs two or more thresholds, and {given}: give a grid "
             "(label.threshold=[100,300,1000], label.bins=20 or label.quantiles=[0.25,0.5,0.75]), "

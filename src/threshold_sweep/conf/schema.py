@@ -27,8 +27,6 @@ from threshold_sweep.conf.choices import (
     TrainMonitor,
 )
 
-DEFAULT_THRESHOLD = 100.0  # label.threshold's default (configs/label/default.yaml)
-
 
 @dataclass
 class SyntheticDataConfig:
@@ -135,14 +133,15 @@ class LabelConfig:
     cut x at quantiles of the training rows instead (label.threshold then stays unset).
 
     Attributes:
-        threshold: x > threshold is the positive class; a sorted list gives ordered classes
+        threshold: x > threshold is the positive class; a sorted list gives ordered classes;
+            null: 100 unless label.bins or label.quantiles
         names: class names, lowest first; null = [low, high], or intervals for a list
         min_per_split: rows each class needs in train, validation and test, or the run stops
         bins: K equal-count ordered classes, cut at quantiles of the training rows' x (>= 2)
         quantiles: cut x at these quantiles of the training rows, e.g. [0.25,0.5] (in (0, 1))
     """
 
-    threshold: Any = DEFAULT_THRESHOLD
+    threshold: Any = None  # null: thresholds.DEFAULT_THRESHOLD unless bins or quantiles
     names: list[str] | None = None
     min_per_split: int = 5
     bins: int | None = None

@@ -10,7 +10,7 @@ from threshold_sweep.conf.schema import SplitConfig
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.prepare import PreparedData
-from threshold_sweep.thresholds import threshold_text
+from threshold_sweep.thresholds import Thresholds
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ LOGGED_CLASSES = 6  # above this many classes the log gives the count range, not
 def _thresholds_logged(thresholds: list[float]) -> str:
     """'threshold 100', or '50 thresholds from 6.66 to 2557' above LOGGED_CLASSES classes."""
     if len(thresholds) < LOGGED_CLASSES:
-        return f"threshold {threshold_text(thresholds)}"
+        return f"threshold {Thresholds.of_record(thresholds).text}"
     return f"{len(thresholds)} thresholds from {thresholds[0]:g} to {thresholds[-1]:g}"
 
 

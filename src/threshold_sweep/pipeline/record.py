@@ -15,7 +15,7 @@ from threshold_sweep.evaluate.calibration import Priors, calibration_record
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.prepare import PreparedData
-from threshold_sweep.thresholds import threshold_value
+from threshold_sweep.thresholds import Thresholds, with_default_threshold
 
 
 def config_fingerprint(cfg: Any) -> str:
@@ -27,11 +27,12 @@ def config_fingerprint(cfg: Any) -> str:
     `evaluate.ordinal_prediction` while argmax, `label.bins` / `label.quantiles` while null and
     `model.head` / `model.head_consistency` while probability / rank_consistent and
     `evaluate.compare_thresholds` while null:
-    runs made before these keys existed keep their fingerprint.
+    runs made before these keys existed keep their fingerprint; a null `label.threshold` counts
+    as 100, its value before null meant "not set".
     """
     import hashlib
 
-    resolved = OmegaConf.to_container(cfg, resolve=True)
+    resolved = OmegaConf.to_container(with_default_threshold(cfg), resolve=True)
     resolved.pop("resume", None)
     resolved.pop("tracking", None)
     if not resolved.get("train", {}).get("tensorboard", True):
@@ -156,8 +157,8 @@ def run_priors(data: PreparedData) -> Priors:
 
 
 def config_text(cfg: Any) -> str:
-    """The resolved config as YAML, as the report shows it."""
-    return OmegaConf.to_yaml(cfg, resolve=True)
+    """The resolved config as YAML, as the report shows it (a null label.threshold as 100)."""
+    return OmegaConf.to_yaml(with_default_threshold(cfg), resolve=True)
 
 
 def data_summary(data: PreparedData, sampling: str) -> dict[str, Any]:
@@ -169,7 +170,7 @@ def data_summary(data: PreparedData, sampling: str) -> dict[str, Any]:
         "target": data.dataset.target,
         "features": data.dataset.features or None,
         "ignored_columns": data.dataset.ignored_columns or None,
-        "threshold": threshold_value(data.thresholds),
+        "threshold": Thresholds.of_record(data.thresholds).record,
         "label_cuts": data.label_cuts,
         "label_names": data.names,
         "positive_class": data.names[-1] if len(data.names) == 2 else None,
@@ -210,7 +211,7 @@ def run_record(
         "config_sha256": config_fingerprint(cfg),
         "task": task.kind,
         "target": data.target,
-        "threshold": threshold_value(data.thresholds),
+        "threshold": Thresholds.of_record(data.thresholds).record,
         "label_cuts": data.label_cuts,  # label.bins / label.quantiles: each cut's quantile, value
         "label_names": list(task.names),
         "positive_class": task.positive,

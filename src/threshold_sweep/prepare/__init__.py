@@ -10,8 +10,7 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from threshold_sweep.components import bind
-from threshold_sweep.conf.label import class_names, quantile_levels, quantile_setting
-from threshold_sweep.conf.schema import DEFAULT_THRESHOLD
+from threshold_sweep.conf.label import class_names
 from threshold_sweep.data import Dataset, load_dataset
 from threshold_sweep.errors import UserError
 from threshold_sweep.prepare.balance import SplitRecord, split_record
@@ -25,12 +24,12 @@ from threshold_sweep.prepare.labels import (
     class_counts,
     largest_counted_bins,
     make_labels,
-    parse_thresholds,
     quantile_cuts,
 )
 from threshold_sweep.prepare.sampling import RESAMPLE, SamplingPlan, TrainingRows
 from threshold_sweep.prepare.split import Split, split_rows
 from threshold_sweep.prepare.standardize import Standardizer, check_transform
+from threshold_sweep.thresholds import Thresholds
 
 log = logging.getLogger(__name__)
 
@@ -69,28 +68,25 @@ class Labelled:
     label_cuts: dict[str, Any] | None = None  # what metrics.json records of the cuts
 
 
-def load_labelled(cfg: Any) -> Labelled:
-    """Load the data and label every row by the thresholds of label.threshold."""
-    thresholds = parse_thresholds(cfg.label.threshold)
-    names = class_names(thresholds, cfg.label.names)
+def load_labelled(cfg: Any, thresholds: Thresholds) -> Labelled:
+    """Load the data and label every row by the thresholds label.threshold gives."""
+    values = thresholds.floats
+    names = class_names(values, cfg.label.names)
     dataset = load_dataset(cfg.data)
-    check_threshold(dataset.x, thresholds, dataset.target or "x")
-    return Labelled(dataset, make_labels(dataset.x, thresholds), names, thresholds)
+    check_threshold(dataset.x, values, dataset.target or "x")
+    return Labelled(dataset, make_labels(dataset.x, values), names, values)
 
 
-def label_levels(cfg: Any) -> list[float] | None:
-    """The quantiles of label.bins or label.quantiles (None: label.threshold labels)."""
-    return quantile_levels(cfg.label, DEFAULT_THRESHOLD)
-
-
-def label_by_cuts(dataset: Dataset, label: Any, levels: list[float], train: np.ndarray) -> Labelled:
-    """Label every row by the cuts at `levels` of the training rows' x (no other row's x
-    moves them), named as label.threshold's classes are."""
-    setting = quantile_setting(getattr(label, "bins", None), getattr(label, "quantiles", None))
-    cuts = quantile_cuts(dataset.x[train], levels, setting)
-    names = class_names(cuts.values, label.names)
-    y = make_labels(dataset.x, cuts.values)
-    return Labelled(dataset, y, names, cuts.values, cuts, cuts.record())
+def label_by_cuts(
+    dataset: Dataset, thresholds: Thresholds, names: list[str] | None, train: np.ndarray
+) -> Labelled:
+    """Label every row by the cuts at the quantile levels of label.bins / label.quantiles of
+    the training rows' x (no other row's x moves them), named as label.threshold's classes are
+    (or by `names`)."""
+    cuts = quantile_cuts(dataset.x[train], thresholds.levels or (), thresholds.setting)
+    values = thresholds.with_cuts(cuts.values).floats
+    y = make_labels(dataset.x, values)
+    return Labelled(dataset, y, class_names(values, names), values, cuts, cuts.record())
 
 
 def split_method(cfg: Any) -> str:
@@ -105,38 +101,39 @@ def prepare(cfg: Any, plan: SamplingPlan = RESAMPLE) -> PreparedData:
     quantiles of the training rows' x (the split is stratified on x, so it needs no labels).
     """
     method = split_method(cfg)
-    levels = label_levels(cfg)
-    if levels is None:
-        labelled = load_labelled(cfg)
+    thresholds = Thresholds.of_label(cfg.label)
+    if not thresholds.cut:
+        labelled = load_labelled(cfg, thresholds)
         split = _split(labelled.dataset, cfg, method)
     else:
         dataset = load_dataset(cfg.data)
         split = _split(dataset, cfg, method)
-        labelled = label_by_cuts(dataset, cfg.label, levels, split.train)
+        labelled = label_by_cuts(dataset, thresholds, cfg.label.names, split.train)
     minimum = int(cfg.label.min_per_split)
     try:
         return prepare_split(labelled, split, cfg, method, minimum, plan)
     except UserError as error:
         if plan.per_threshold:  # k-fold and finer strata do not apply to one output a threshold
             raise
-        finer = strata_hint(labelled, cfg, method, minimum) if isinstance(error, TooFewRows) else ""
+        too_few = isinstance(error, TooFewRows)
+        finer = strata_hint(labelled, thresholds, cfg, minimum) if too_few else ""
         hint = kfold_hint(labelled, minimum) if method != "time" else rolling_hint(labelled, cfg)
         raise UserError(f"{error}{finer}{hint}") from None
 
 
-def strata_hint(labelled: Labelled, cfg: Any, method: str, minimum: int) -> str:
+def strata_hint(labelled: Labelled, thresholds: Thresholds, cfg: Any, minimum: int) -> str:
     """For K quantile classes too few in some split: '; or split.n_bins=K, ...' when a split
     stratified on K quantile bins of x (split=default's knob) gives every class enough rows
     ('' when it does not, or for other labels and splits)."""
     cuts = labelled.cuts
     k = 0 if cuts is None else len(cuts.levels) + 1
-    if cuts is None or method != "random" or int(cfg.split.n_bins) >= k:
+    if cuts is None or split_method(cfg) != "random" or int(cfg.split.n_bins) >= k:
         return ""
     split_cfg = OmegaConf.merge(cfg.split, {"n_bins": k})
     dataset = labelled.dataset
     split = split_rows(dataset.x, split_cfg, dataset.groups, _group_setting(cfg.data, dataset))
     try:
-        y = label_by_cuts(dataset, cfg.label, cuts.levels, split.train).y
+        y = label_by_cuts(dataset, thresholds, cfg.label.names, split.train).y
     except UserError:
         return ""
     fewest = min(int(np.bincount(y[rows], minlength=k).min()) for _, rows in split.items())
@@ -191,10 +188,10 @@ def prepare_folds(cfg: Any) -> list[tuple[Fold, PreparedData]]:
     held-out rows none (they are pooled), and the rows of every class together need
     label.min_per_split, as a single split's test rows would.
     """
-    levels = label_levels(cfg)
-    if levels is not None:
-        return _prepare_folds_by_cuts(cfg, levels)
-    labelled = load_labelled(cfg)
+    thresholds = Thresholds.of_label(cfg.label)
+    if thresholds.cut:
+        return _prepare_folds_by_cuts(cfg, thresholds)
+    labelled = load_labelled(cfg, thresholds)
     dataset = labelled.dataset
     if split_method(cfg) == "rolling":
         setting = f"data.order={dataset.order_name}"
@@ -208,7 +205,7 @@ def prepare_folds(cfg: Any) -> list[tuple[Fold, PreparedData]]:
     return [(fold, prepare_split(labelled, fold.split, cfg, method, 1)) for fold in folds]
 
 
-def _prepare_folds_by_cuts(cfg: Any, levels: list[float]) -> list[tuple[Fold, PreparedData]]:
+def _prepare_folds_by_cuts(cfg: Any, cut: Thresholds) -> list[tuple[Fold, PreparedData]]:
     """split=kfold (split=rolling) with label.bins / label.quantiles: each fold's rows are
     labelled by the cuts of that fold's training rows (its held-out rows move none of them).
 
@@ -224,7 +221,7 @@ def _prepare_folds_by_cuts(cfg: Any, levels: list[float]) -> list[tuple[Fold, Pr
         folds = rolling_splits(dataset.order, cfg.split, dataset.groups, setting)
     else:
         folds = kfold_splits(dataset.x, cfg.split, dataset.groups)
-    per_fold = [label_by_cuts(dataset, cfg.label, levels, fold.split.train) for fold in folds]
+    per_fold = [label_by_cuts(dataset, cut, cfg.label.names, f.split.train) for f in folds]
     thresholds = [float(v) for v in np.mean([f.thresholds for f in per_fold], axis=0)]
     names = class_names(thresholds, cfg.label.names)
     record = {
@@ -233,7 +230,7 @@ def _prepare_folds_by_cuts(cfg: Any, levels: list[float]) -> list[tuple[Fold, Pr
             "each fold's training rows' x (numpy.quantile), labelling that fold's rows; "
             "value: each cut's mean over the folds (the class names, threshold and predict's)"
         ),
-        "cuts": [{"quantile": q, "value": v} for q, v in zip(levels, thresholds, strict=True)],
+        "cuts": [{"quantile": q, "value": v} for q, v in zip(cut.levels, thresholds, strict=True)],
         "per_fold": {fold.name: f.thresholds for fold, f in zip(folds, per_fold, strict=True)},
     }
     labelled = [replace(f, names=names, thresholds=thresholds, label_cuts=record) for f in per_fold]

@@ -9,11 +9,9 @@ from typing import Any
 import numpy as np
 
 from threshold_sweep.errors import UserError
-from threshold_sweep.thresholds import parse_thresholds, threshold_text
+from threshold_sweep.thresholds import Thresholds
 
 MAX_LISTED = 6  # classes (or short class-split pairs) a message lists before it abbreviates
-
-__all__ = ["make_labels", "parse_thresholds", "threshold_text"]
 
 
 class TooFewRows(UserError):
@@ -200,7 +198,7 @@ def check_class_counts(
             else f" ({len(short)} of {sum(map(len, counts_per_split.values()))} class counts)"
         )
         listed = short[:MAX_LISTED] + ([f"... {short[-1]}"] if len(short) > MAX_LISTED else [])
-        setting = setting or f"label.threshold={threshold_text(threshold)}"
+        setting = setting or Thresholds.of_record(threshold).setting
         raise TooFewRows(
             f"{setting} leaves too few rows ({', '.join(listed)} "
             f"< label.min_per_split={min_per_split}){table}; {fix}"

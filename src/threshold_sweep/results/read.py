@@ -36,6 +36,7 @@ from threshold_sweep.shared_model import (
     not_a_shared_run,
     section_of,
 )
+from threshold_sweep.thresholds import DEFAULT_THRESHOLD, Thresholds
 
 IGNORED_OVERRIDE_PREFIXES = ("hydra.", "hydra/", "experiment", "tracking.")
 # bookkeeping: how a sweep was run or recorded, not what it computed
@@ -59,7 +60,7 @@ def threshold_run_of(run_dir: Path) -> dict[str, Any] | None:
     folder of a model with one output per threshold (thresholds/threshold=<t>/); None for any
     other folder."""
     folder = Path(run_dir)
-    if folder.parent.name != THRESHOLDS or not folder.name.startswith("threshold="):
+    if folder.parent.name != THRESHOLDS or not Thresholds.is_folder(folder.name):
         return None
     try:
         section = section_of(json.loads((folder / METRICS_JSON).read_text()))
@@ -121,6 +122,8 @@ def config_values(run_dir: Path, keys: list[str]) -> dict[str, str]:
         node: Any = config
         for part in key.split("."):
             node = node.get(part) if isinstance(node, dict) else None
+        if key == "label.threshold" and node is None and "threshold" in (label or {}):
+            node = DEFAULT_THRESHOLD  # null: not set, so the default labelled the run
         if node is not None and not isinstance(node, dict):
             values[key] = _config_text(node)
     return values
@@ -131,8 +134,8 @@ def _own_overrides(run_dir: Path) -> dict[str, str]:
     per-threshold folder's: its threshold and head, from its metrics.json)."""
     section = threshold_run_of(run_dir)
     if section is not None:
-        threshold = section["thresholds"][section["output"]]
-        return {"label.threshold": f"{threshold:g}", "model.head": HEAD}
+        threshold = Thresholds.of_record(section["thresholds"][section["output"]])
+        return {"label.threshold": threshold.text, "model.head": HEAD}
     path = run_dir / ".hydra" / "overrides.yaml"
     if not path.exists():
         return {}
@@ -359,20 +362,16 @@ class Run:
         """A model with one output per threshold: one threshold's binary run folder
         (thresholds/threshold=<t>/) by its value (within 1e-9 relative) or as its folder name
         writes it ('182.831')."""
-        from threshold_sweep.thresholds import match_threshold
-
-        grid = [float(t) for t in self._head_section("threshold_run")["thresholds"]]
-        k = match_threshold(str(threshold), grid, "threshold_run:")
-        return load_run(self.path / THRESHOLDS / f"threshold={grid[k]:g}")
+        grid = Thresholds.of_record(self._head_section("threshold_run")["thresholds"])
+        k = grid.position(str(threshold), "threshold_run:")
+        return load_run(self.path / THRESHOLDS / grid.folder(k))
 
     def _head_section(self, what: str) -> dict[str, Any]:
         """metrics.json's section of the run's own model with one output per threshold, else a
         UserError saying which folder to load instead."""
         section = head_section(self.result)
         if not section:
-            from threshold_sweep.thresholds import threshold_text
-
-            setting = f"label.threshold={threshold_text(self.threshold)}"
+            setting = Thresholds.of_record(self.threshold).setting
             raise UserError(not_a_shared_run(what, self.path, setting))
         if "output" in section:
             parent = (self.path / str(section.get("parent", "../.."))).resolve()

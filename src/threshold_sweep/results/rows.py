@@ -12,14 +12,14 @@ from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.splits import split_of
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import SPLITS
-from threshold_sweep.thresholds import threshold_text
+from threshold_sweep.thresholds import Thresholds
 
 
 def flatten_metrics(result: RunResult) -> dict[str, Any]:
     """One flat row: threshold, prevalences and every scalar metric as split_metric."""
-    threshold = result["threshold"]
+    thresholds = Thresholds.of_record(result["threshold"])
     flat: dict[str, Any] = {
-        "threshold": threshold_text(threshold) if isinstance(threshold, list) else threshold,
+        "threshold": thresholds.text if thresholds.single is None else thresholds.single,
         "cutoff": result["cutoff"],
     }
     for split in SPLITS:
@@ -70,10 +70,10 @@ def assessed_record(result: RunResult, metric: str) -> dict[str, Any]:
 
 def metric_columns(result: RunResult) -> dict[str, Any]:
     """Test metrics with CI, no-skill level, skill and balanced view, as flat columns."""
-    task = Task.of(result)
+    task, thresholds = Task.of(result), Thresholds.of_record(result["threshold"])
     row: dict[str, Any] = {
-        "threshold": result["threshold"] if task.binary else float("nan"),
-        "thresholds": threshold_text(result["threshold"]),
+        "threshold": thresholds.single if task.binary else float("nan"),
+        "thresholds": thresholds.text,
         "test_prevalence": result["prevalence"]["test"] if task.binary else float("nan"),
         "test_n": result["test"]["n"],
         "ci_level": result.get("ci", {}).get("level"),

@@ -21,6 +21,7 @@ from omegaconf import OmegaConf
 
 from threshold_sweep.layout import CURVE_CSV, ERRORS_CSV, MODEL, TRACKED_FILES
 from threshold_sweep.shared_model import HEAD, head_section
+from threshold_sweep.thresholds import Thresholds, with_default_threshold
 from threshold_sweep.tracking.store import (
     PARENT_FILE,
     enabled,
@@ -55,7 +56,8 @@ def flat_params(cfg: Any) -> dict[str, str]:
             text = text[: MAX_PARAM_LENGTH - 3] + "..."
         params[key] = text
 
-    walk(OmegaConf.to_container(cfg, resolve=True, enum_to_str=True), "")
+    shown = with_default_threshold(cfg)  # label.threshold: 100 while null, as before null
+    walk(OmegaConf.to_container(shown, resolve=True, enum_to_str=True), "")
     return params
 
 
@@ -147,13 +149,12 @@ class JobTracker:
         """Test metrics with CIs, tags (status, threshold, split), the report, plots, tables and
         the model."""
         from threshold_sweep.evaluate.splits import split_description, split_of
-        from threshold_sweep.thresholds import threshold_text
 
         self._safely("log metrics", lambda: self._mlflow.log_metrics(result_metrics(result)))
         self._safely("log the threshold curve", lambda: self._log_curve(result))
         tags = {
             "status": result["status"],
-            "threshold": threshold_text(result["threshold"]),
+            "threshold": Thresholds.of_record(result["threshold"]).text,
             "split": split_description(split_of(result)).replace("`", ""),
         }
         if curve_metrics(result):

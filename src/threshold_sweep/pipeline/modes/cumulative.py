@@ -42,18 +42,13 @@ from threshold_sweep.prepare.balance import split_record
 from threshold_sweep.prepare.labels import class_counts
 from threshold_sweep.prepare.sampling import SamplingPlan, TrainingRows, threshold_weights
 from threshold_sweep.shared_model import HEAD, OUTPUTS_KEY, SECTION
-from threshold_sweep.thresholds import threshold_text
+from threshold_sweep.thresholds import Thresholds
 
 log = logging.getLogger(__name__)
 
 CHEAP_REFERENCES = ("logistic",)  # fitted per threshold; the others only for the K+1 classes
 # one resampling cannot balance K label sets: every training row, per-threshold class weights
 PLAN = SamplingPlan(resample=False, per_threshold=True)
-
-
-def threshold_folder(threshold: float) -> str:
-    """'threshold=100': a per-threshold run's folder name, as Hydra names a swept value."""
-    return f"threshold={threshold:g}"
 
 
 def threshold_view(data: PreparedData, k: int, fit: Any) -> PreparedData:
@@ -171,7 +166,8 @@ def _curve(
     from threshold_sweep.evaluate.cumulative import curve_record
 
     test = data.split.test
-    folders = [f"{layout.THRESHOLDS}/{threshold_folder(t)}" for t in data.thresholds]
+    grid = Thresholds.of_record(data.thresholds)
+    folders = [f"{layout.THRESHOLDS}/{grid.folder(k)}" for k in range(len(grid))]
     return curve_record(
         data.dataset.x[test],
         data.y[test],
@@ -226,7 +222,7 @@ def log_head(head: Head, data: PreparedData) -> None:
         "each threshold's classes weighted to 50:50",
         head.fit.consistency,
         len(data.thresholds),
-        threshold_text(data.thresholds) if len(data.thresholds) < 8 else "a grid",
+        Thresholds.of_record(data.thresholds).text if len(data.thresholds) < 8 else "a grid",
     )
 
 
@@ -289,7 +285,7 @@ class Cumulative:
         extra, curves = evaluation.extra, out_dir / layout.PLOTS / "training_curves.png"
         pairs = zip(extra["evaluated"], extra["per_threshold"], extra["head"].views, strict=True)
         for (result, frames), references, view in pairs:
-            folder = out_dir / layout.THRESHOLDS / threshold_folder(view.thresholds[0])
+            folder = out_dir / layout.THRESHOLDS / Thresholds.of_record(view.thresholds).folder()
             write_threshold_run(folder, result, frames, cfg, references, curves)
         build_summary(out_dir / layout.THRESHOLDS)
         section = evaluation.record[SECTION]

@@ -12,7 +12,7 @@ from threshold_sweep.evaluate.names import no_skill_level
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.report.tables import fmt
-from threshold_sweep.thresholds import threshold_text
+from threshold_sweep.thresholds import Thresholds
 
 WIDE_CLASSES = 3  # up to this many classes a table may have a column per class; above, a row
 LISTED_CLASSES = 6  # up to this many classes the title and opening lines name every one
@@ -28,11 +28,12 @@ def long_form(result: RunResult) -> bool:
 
 def thresholds_title(thresholds: float | list[float]) -> str:
     """'threshold 100', 'thresholds 100,1000', or '50 thresholds from 6.72 to 2524'."""
-    values = list(np.atleast_1d(thresholds))
+    given = Thresholds.of_record(thresholds)
+    values = given.floats
     if len(values) == 1:
-        return f"threshold {threshold_text(values)}"
+        return f"threshold {given.text}"
     if len(values) < LISTED_CLASSES:
-        return f"thresholds {threshold_text(values)}"
+        return f"thresholds {given.text}"
     return f"{len(values)} thresholds from {values[0]:g} to {values[-1]:g}"
 
 

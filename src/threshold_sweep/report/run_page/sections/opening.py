@@ -20,7 +20,7 @@ from threshold_sweep.report.run_page.common import (
 )
 from threshold_sweep.report.run_page.head import head_intro
 from threshold_sweep.report.tables import fmt
-from threshold_sweep.thresholds import threshold_text
+from threshold_sweep.thresholds import Thresholds
 
 
 def best_constant(result: RunResult) -> tuple[str, float | None]:
@@ -167,8 +167,9 @@ def intro(result: RunResult) -> str:
     """What the classes are (and, for a binary run, the decision cutoff)."""
     task, target = Task.of(result), result.get("target", "x")
     if task.binary:
+        threshold = Thresholds.of_record(result["threshold"]).text
         return (
-            f"`{target} > {threshold_text(result['threshold'])}` is **{task.positive}** "
+            f"`{target} > {threshold}` is **{task.positive}** "
             f"(positive class); otherwise **{task.names[0]}**. (`predictions.csv` calls this "
             f"column `x`.)\nDecision cutoff on the predicted probability of {task.positive}: "
             f"{result['cutoff']:g}."

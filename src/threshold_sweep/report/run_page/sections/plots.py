@@ -30,7 +30,7 @@ from threshold_sweep.report.plots import (
 from threshold_sweep.report.run_page.common import recall_intervals, run_title
 from threshold_sweep.report.run_page.head import write_head_plots
 from threshold_sweep.report.tables import fmt
-from threshold_sweep.thresholds import threshold_text
+from threshold_sweep.thresholds import Thresholds
 
 
 def _curve_plots(
@@ -65,7 +65,8 @@ def _plot_title(result: RunResult) -> str:
     task = Task.of(result)
     if task.binary:
         prevalence = result["prevalence"]["test"]
-        return f"threshold {threshold_text(result['threshold'])}, test prevalence {fmt(prevalence)}"
+        threshold = Thresholds.of_record(result["threshold"]).text
+        return f"threshold {threshold}, test prevalence {fmt(prevalence)}"
     return f"{run_title(result)}, test"
 
 
