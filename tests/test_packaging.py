@@ -63,14 +63,16 @@ def test_wheel_install_runs_without_the_checkout(tmp_path):
         timeout=300,
     )
     done = subprocess.run(
-        [str(env_dir / "bin" / "threshold-sweep"), "+experiment=seed_thresholds", "--cfg", "job"],
+        [str(env_dir / "bin" / "threshold-sweep"), "+experiment=seed_thresholds", "--cfg", "all"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert "threshold: 100" in done.stdout and "strategy: undersample" in done.stdout
+    # the installed experiment's sweep, and the installed label and sampling groups
+    assert "label.threshold: 100,1000" in done.stdout
+    assert "threshold: null" in done.stdout and "strategy: undersample" in done.stdout
     imported = subprocess.run(
         [
             str(env_dir / "bin" / "python"),
