@@ -276,7 +276,7 @@ class CrossValidated:
             section["time"] = _time_section(prepared.context)
         record["cross_validation"] = section
         every = pd.concat([one.frames["test"] for one in fitted], ignore_index=True)
-        return Evaluation(record, frames, references, {"every": every, "first": fitted[0].unit})
+        return Evaluation(record, frames, references, {"every": every})
 
     def write_extra(self, out_dir: Path, cfg: Any, evaluation: Evaluation) -> None:
         """Every repeat's out-of-fold predictions (split.repeats > 1)."""
