@@ -117,7 +117,7 @@ def test_help_lists_every_config_file_under_configs(tmp_path):
     }
     assert {group.lstrip("+"): sorted(options) for group, options in shown.items()} == expected
     assert shown["+experiment"] == ["seed_pitch_lr", "seed_thresholds", "seed_thresholds_repeats"]
-    assert shown["split"] == ["default", "kfold", "rolling", "time"]
+    assert shown["split"] == ["default", "kfold", "predefined", "rolling", "time"]
     assert shown["model"][0] == "cnn1d" and {"fcn", "resnet", "custom"} < set(shown["model"])
 
 
@@ -133,4 +133,4 @@ def test_a_group_title_is_its_schema_s_whole_first_paragraph(tmp_path):
     title = page.split("\nsplit=default: ", 1)[1].split("\n  split.", 1)[0]
     sentence = " ".join(title.split())
     assert sentence.startswith("One train/validation/test split, stratified on quantile bins")
-    assert sentence.endswith("(split=rolling: each fold trains on all earlier rows).")
+    assert sentence.endswith("(split=predefined: data.part / data.part_key).")

@@ -16,8 +16,12 @@ def check_labels(label: Any) -> None:
 
 
 def check_split(cfg: Any) -> None:
-    """split=time and split=rolling need data.order and no grouping (not combined yet)."""
+    """split=time and split=rolling need data.order and no grouping (not combined yet);
+    split=predefined needs the rows' parts and no grouping."""
     method = getattr(cfg.split.method, "value", cfg.split.method)
+    if method == SplitMethod.predefined.value:
+        check_predefined(cfg)
+        return
     if method not in (SplitMethod.time.value, SplitMethod.rolling.value):
         return
     if cfg.data.get("order") is None:
@@ -38,4 +42,42 @@ def check_split(cfg: Any) -> None:
             f"split={method} cannot be combined with data.{group_key}={cfg.data[group_key]} yet: "
             f"leave data.{group_key} unset for a time-ordered split, or use "
             f"split={'default' if method == 'time' else 'kfold'} for a grouped one"
+        )
+
+
+def check_predefined(cfg: Any) -> None:
+    """split=predefined: data.part (data.part_key) names the rows' parts, without a grouping,
+    and split.validation_fraction is a share of the train part."""
+    part_key = "part_key" if "part_key" in cfg.data else "part"
+    if cfg.data.get(part_key) is None:
+        source = cfg.data.get("source", "synthetic")
+        where = (
+            "an .npz string array"
+            if part_key == "part_key"
+            else "a column"
+            if "part" in cfg.data
+            else f"a table's column or an .npz array; data={source} has none: use data=table or "
+            "data=arrays"
+        )
+        raise UserError(
+            f"split=predefined needs data.{part_key}: set data.{part_key}=<name> ({where} of "
+            "train / test / validation per row), or use split=default"
+        )
+    group_key = "group_key" if "group_key" in cfg.data else "group"
+    if cfg.data.get(group_key) is not None:
+        raise UserError(
+            f"split=predefined cannot be combined with data.{group_key}={cfg.data[group_key]}: "
+            f"the data's parts already say which rows train and test; leave data.{group_key} "
+            "unset, or use split=default for a grouped split"
+        )
+    check_part_fraction(cfg.split.validation_fraction)
+
+
+def check_part_fraction(validation_fraction: float) -> None:
+    """split=predefined's validation_fraction: a share of the train part, in (0, 1)."""
+    if not 0 < validation_fraction < 1:
+        raise UserError(
+            f"split.validation_fraction={validation_fraction:g} must be between 0 and 1 "
+            "(exclusive) for split=predefined: the share of the train part that validates, "
+            "e.g. 0.15"
         )

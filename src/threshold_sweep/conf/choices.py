@@ -27,6 +27,7 @@ class SplitMethod(str, Enum):
     time = "time"
     kfold = "kfold"
     rolling = "rolling"
+    predefined = "predefined"
 
 
 class SamplingStrategy(str, Enum):

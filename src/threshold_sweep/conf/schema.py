@@ -75,8 +75,9 @@ class TableDataConfig:
             with a distinct value on every row, else the row number
         group: column naming each row's entity (subject, station), its rows kept in one split
         order: column of dates, timestamps or numbers that orders the rows for split=time
-        on_missing: rows with a missing or infinite target, feature or order, or no group:
-            error or drop
+        part: column naming each row's part for split=predefined: train, test or validation
+        on_missing: rows with a missing or infinite target, feature or order, or no group or
+            part: error or drop
         transform: elementwise, before standardization: none, log1p (counts, values > -1) or
             asinh (heavy tails of any sign)
     """
@@ -89,6 +90,7 @@ class TableDataConfig:
     id: str | None = None
     group: str | None = None
     order: str | None = None
+    part: str | None = None
     on_missing: MissingPolicy = MissingPolicy.error
     transform: FeatureTransform = FeatureTransform.none
 
@@ -107,8 +109,10 @@ class ArraysDataConfig:
         group_key: the array naming each row's entity, shape (n,), its rows kept in one split
         order: the array of dates, timestamps or numbers, shape (n,), that orders the rows for
             split=time
-        on_missing: rows with a missing or infinite target, feature or order, or no group:
-            error or drop
+        part_key: the string array naming each row's part for split=predefined, shape (n,):
+            train, test or validation
+        on_missing: rows with a missing or infinite target, feature or order, or no group or
+            part: error or drop
         transform: elementwise, before standardization: none, log1p (counts, values > -1) or
             asinh (heavy tails of any sign)
     """
@@ -121,6 +125,7 @@ class ArraysDataConfig:
     id_key: str | None = None
     group_key: str | None = None
     order: str | None = None
+    part_key: str | None = None
     on_missing: MissingPolicy = MissingPolicy.error
     transform: FeatureTransform = FeatureTransform.none
 
@@ -153,7 +158,8 @@ class SplitConfig:
     """One train/validation/test split, stratified on quantile bins of x (split=default), or
     in time order (split=time: the earliest rows train, the latest test), or repeated k-fold
     cross-validation (split=kfold: every row tested once per repeat), or rolling-origin
-    cross-validation in time order (split=rolling: each fold trains on all earlier rows).
+    cross-validation in time order (split=rolling: each fold trains on all earlier rows), or
+    the parts the data names (split=predefined: data.part / data.part_key).
 
     With data.group (data.group_key) whole groups are split and the fractions are met as
     nearly as the groups allow.
@@ -162,8 +168,11 @@ class SplitConfig:
         method: random (seeded, stratified on x), time (by data.order, earliest rows first)
             or kfold (repeated k-fold, stratified on x, every row held out once per repeat)
             or rolling (by data.order: each fold tests the block after all it trained on)
-        validation_fraction: share of rows for validation (early stopping, tuned cutoff)
-        test_fraction: share of rows for test (the reported metrics); sum of both < 1
+            or predefined (the data's train / validation / test parts)
+        validation_fraction: share of rows for validation (early stopping, tuned cutoff);
+            split=predefined: share of the train part, when the data marks no validation rows
+        test_fraction: share of rows for test (the reported metrics); sum of both < 1; not
+            for predefined (the data marks its test rows)
         n_bins: x's quantile bins to stratify on (1 = none; fewer for tiny data; not for time)
         seed: the split's seed (follows the top-level seed unless set; not for time)
         folds: split=kfold's folds per repeat (at least 2; 5 or 10 are usual), split=rolling's

@@ -31,8 +31,10 @@ class Dataset:
     `groups` (n,) names each row's entity when the split must keep entities together
     (data.group / data.group_key, whose name `group` holds); `order` (n,) holds each row's
     place in time for split=time (data.order, whose name `order_name` holds: numbers or
-    datetime64); `repeated_columns` holds the values of a table's non-feature columns whose
-    values repeat across rows, which the leakage check reads. `id_column` names the table
+    datetime64); `parts` (n,) each row's part for split=predefined (train, validation or
+    test; data.part / data.part_key, whose name `part` holds); `repeated_columns` holds the
+    values of a table's non-feature columns whose values repeat across rows, which the
+    leakage check reads. `id_column` names the table
     column the ids came from (None: row numbers), `column_notes` why each ignored column is
     not a feature.
     """
@@ -48,6 +50,8 @@ class Dataset:
     group: str | None = None
     order: np.ndarray | None = None
     order_name: str | None = None
+    parts: np.ndarray | None = None
+    part: str | None = None
     repeated_columns: dict[str, np.ndarray] = field(default_factory=dict)
     id_column: IdColumn | None = None
     column_notes: list[IgnoredColumn] = field(default_factory=list)

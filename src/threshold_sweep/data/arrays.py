@@ -11,6 +11,7 @@ import numpy as np
 
 from threshold_sweep.data import Dataset
 from threshold_sweep.data.order import missing_order, order_values
+from threshold_sweep.data.parts import missing_parts, part_labels
 from threshold_sweep.data.validate import (
     TargetUse,
     drop_or_reject_missing,
@@ -23,12 +24,13 @@ from threshold_sweep.errors import UserError
 
 def load_arrays(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset:
     """Load sequences `cfg.sequences_key` and target `cfg.target_key` from an .npz file (and
-    the rows' groups `cfg.group_key` and order `cfg.order`)."""
+    the rows' groups `cfg.group_key`, order `cfg.order` and parts `cfg.part_key`)."""
     path = existing_file(cfg.path, (".npz",), ".npz file")
     target_key = None if target_use == TargetUse.ignored else cfg.target_key
     group_key, order_key = getattr(cfg, "group_key", None), getattr(cfg, "order", None)
-    keys = ArchiveKeys(target_key, group_key, order_key)
-    X, x, ids, groups, order, has_target = _read_archive(path, cfg, keys, target_use)
+    part_key = getattr(cfg, "part_key", None)
+    keys = ArchiveKeys(target_key, group_key, order_key, part_key)
+    X, x, ids, groups, order, row_parts, has_target = _read_archive(path, cfg, keys, target_use)
     where = path.name
     X = _check_shapes(X, x, ids, where, cfg)
     x = x.astype(np.float64)
@@ -41,12 +43,18 @@ def load_arrays(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset
     if order is not None:
         order = _order(order, where, order_key, x.shape)
         parts.append((missing_order(order), f"order {order_key!r} (data.order)"))
+    if row_parts is not None:
+        _check_row_shape(row_parts, where, f"data.part_key={part_key}", x.shape)
+        parts.append((missing_parts(row_parts), f"parts {part_key!r} (data.part_key)"))
     keep = drop_or_reject_missing(parts, where, cfg.on_missing)
     if not keep.all():
         X, x = X[keep], x[keep]
         ids = ids[keep] if ids is not None else np.flatnonzero(keep)
         groups = groups[keep] if groups is not None else None
         order = order[keep] if order is not None else None
+        row_parts = row_parts[keep] if row_parts is not None else None
+    if row_parts is not None:
+        row_parts = part_labels(row_parts, f"data.part_key={part_key}")
     return Dataset(
         X=X,
         x=x,
@@ -57,6 +65,8 @@ def load_arrays(cfg: Any, target_use: TargetUse = TargetUse.required) -> Dataset
         group=group_key,
         order=order,
         order_name=order_key,
+        parts=row_parts,
+        part=part_key,
     )
 
 
@@ -68,6 +78,14 @@ def _order(order: np.ndarray, where: str, order_key: str, shape: tuple[int, ...]
             "value per row"
         )
     return order_values(order, f"data.order={order_key}")
+
+
+def _check_row_shape(values: np.ndarray, where: str, setting: str, shape: tuple[int, ...]) -> None:
+    """One value per row, or one line naming the setting and the shapes."""
+    if values.shape != shape:
+        raise UserError(
+            f"{where}: {setting} has shape {values.shape}; expected {shape}, one value per row"
+        )
 
 
 def _group_missing(
@@ -101,21 +119,21 @@ def _open_archive(path: Path) -> Any:
 
 @dataclass(frozen=True)
 class ArchiveKeys:
-    """The optional arrays a run names: target (None when ignored), groups and order."""
+    """The optional arrays a run names: target (None when ignored), groups, order and parts."""
 
     target: str | None
     group: str | None
     order: str | None
+    part: str | None = None
 
 
-Arrays = tuple[
-    np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None, bool
-]
+Optional = np.ndarray | None
+Arrays = tuple[np.ndarray, np.ndarray, Optional, Optional, Optional, Optional, bool]
 
 
 def _read_archive(path: Path, cfg: Any, keys: ArchiveKeys, target_use: TargetUse) -> Arrays:
-    """Sequences, target (NaN when absent), ids, groups and order (None without data.id_key,
-    data.group_key or data.order) and has-target."""
+    """Sequences, target (NaN when absent), ids, groups, order and parts (None without
+    data.id_key, data.group_key, data.order or data.part_key) and has-target."""
     target_key = keys.target
     with _open_archive(path) as archive:
         # new data to predict (threshold-sweep-predict) may come without the target array
@@ -128,6 +146,7 @@ def _read_archive(path: Path, cfg: Any, keys: ArchiveKeys, target_use: TargetUse
             "data.id_key": cfg.id_key,
             "data.group_key": keys.group,
             "data.order": keys.order,
+            "data.part_key": keys.part,
         }
         _check_keys(named, sorted(archive.files), path.name)
         try:
@@ -136,9 +155,10 @@ def _read_archive(path: Path, cfg: Any, keys: ArchiveKeys, target_use: TargetUse
             ids = archive[cfg.id_key] if cfg.id_key is not None else None
             groups = archive[keys.group] if keys.group is not None else None
             order = archive[keys.order] if keys.order is not None else None
+            parts = archive[keys.part] if keys.part is not None else None
         except ValueError as error:
             raise UserError(f"{path.name}: cannot load arrays without pickle: {error}") from None
-    return X, x, ids, groups, order, has_target
+    return X, x, ids, groups, order, parts, has_target
 
 
 def _check_keys(named: dict[str, str | None], keys: list[str], where: str) -> None:

@@ -18,6 +18,7 @@ from threshold_sweep.data.columns import (
     repeated_columns,
 )
 from threshold_sweep.data.order import missing_order, order_values
+from threshold_sweep.data.parts import missing_parts, part_labels
 from threshold_sweep.data.readers import Table, read_table
 from threshold_sweep.data.validate import (
     TargetUse,
@@ -57,25 +58,35 @@ def _numeric(table: Table, columns: list[str], path: Path, role: str, dtype: typ
 def load_table(cfg: Any, target_use: TargetUse = TargetUse.required, hints: bool = True) -> Dataset:
     """Load `cfg.path`: target column `cfg.target`, features `cfg.features`, ids `cfg.id` (or a
     column named id / *_id with a distinct value on every row), groups `cfg.group`, the rows'
-    order `cfg.order` (`hints`: log the settings ignored columns could serve, for a run)."""
+    order `cfg.order` and parts `cfg.part` (`hints`: log the settings ignored columns could
+    serve, for a run)."""
     group, order_column = getattr(cfg, "group", None), getattr(cfg, "order", None)
+    part = getattr(cfg, "part", None)
     named_target = None if target_use == TargetUse.ignored else cfg.target
     listed = set(_column_list(cfg.features)) if cfg.features is not None else set()
-    taken = listed | {named_target, group, order_column}
+    taken = listed | {named_target, group, order_column, part}
     guessed = id_named_header(cfg.path, taken) if cfg.id is None else []
-    path, table = _open_table(cfg.path, cfg.id, group, *guessed)  # ids as text: 007 stays 007
+    path, table = _open_table(cfg.path, cfg.id, group, part, *guessed)  # 007 stays 007
     target = named_target if _has_target(table, named_target, target_use) else None
     _check_named_columns(
         table,
         path,
-        {"data.target": target, "data.id": cfg.id, "data.group": group, "data.order": order_column},
+        {
+            "data.target": target,
+            "data.id": cfg.id,
+            "data.group": group,
+            "data.order": order_column,
+            "data.part": part,
+        },
     )
-    _check_not_target(named_target, group, order_column)
+    _check_not_target(
+        named_target, {"data.group": group, "data.order": order_column, "data.part": part}
+    )
     id_column = id_column_of(table, cfg.id, taken)
-    roles = {named_target, id_column and id_column["column"], group, order_column}
+    roles = {named_target, id_column and id_column["column"], group, order_column, part}
     id_like = id_like_columns(table, roles | listed) if cfg.features is None else {}
     features = _feature_columns(table, path, cfg, named_target, id_column, id_like)
-    x, X, groups, order, keep = _kept_rows(table, path, cfg, target, features)
+    x, X, groups, order, parts, keep = _kept_rows(table, path, cfg, target, features)
     dropped = [c for c in table.columns if c not in {*features, *roles}]
     repeated = repeated_columns(table, dropped, keep)
     settings = {"data.group": group, "data.order": order_column}
@@ -94,32 +105,40 @@ def load_table(cfg: Any, target_use: TargetUse = TargetUse.required, hints: bool
         group=group,
         order=order,
         order_name=order_column,
+        parts=parts,
+        part=part,
         repeated_columns=repeated,
         id_column=id_column,
         column_notes=notes,
     )
 
 
-def _check_not_target(target: str | None, group: str | None, order: str | None) -> None:
-    """Neither the group nor the order column may be the target."""
-    if group is not None and group == target:
-        raise UserError(
-            f"data.group={group} is the target column: name the column that identifies each "
-            "row's entity (subject, station, ...)"
-        )
-    if order is not None and order == target:
-        raise UserError(
-            f"data.order={order} is the target column: name the column of dates, timestamps or "
-            "numbers that orders the rows in time"
-        )
+ROLE_OF = {  # what the column a setting names must hold
+    "data.group": "the column that identifies each row's entity (subject, station, ...)",
+    "data.order": "the column of dates, timestamps or numbers that orders the rows in time",
+    "data.part": "the column of train / test / validation that names each row's part",
+}
+
+
+def _check_not_target(target: str | None, named: dict[str, str | None]) -> None:
+    """No column named by a setting (group, order, part) may be the target."""
+    for key, column in named.items():
+        if column is not None and column == target:
+            raise UserError(f"{key}={column} is the target column: name {ROLE_OF[key]}")
+
+
+KeptRows = tuple[
+    np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None, np.ndarray
+]
 
 
 def _kept_rows(
     table: Table, path: Path, cfg: Any, target: str | None, features: list[str]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray]:
-    """The kept rows' target (NaN when not read), features, groups and order, and which rows
-    were kept: a row missing a value is dropped or rejected as `cfg.on_missing` says."""
+) -> KeptRows:
+    """The kept rows' target (NaN when not read), features, groups, order and parts, and which
+    rows were kept: a row missing a value is dropped or rejected as `cfg.on_missing` says."""
     group, order_column = getattr(cfg, "group", None), getattr(cfg, "order", None)
+    part = getattr(cfg, "part", None)
     x = _numeric(table, [target], path, "target", np.float64)[:, 0] if target is not None else None
     X = _numeric(table, features, path, "feature", np.float32)  # no float64 copy of the features
     parts = [(X, features)] if x is None else [(x, [target]), (X, features)]
@@ -130,6 +149,9 @@ def _kept_rows(
     if order_column is not None:
         order = order_values(table.values(order_column), f"data.order={order_column}")
         parts.append((missing_order(order), f"order column {order_column!r} (data.order)"))
+    row_parts = table.values(part) if part is not None else None
+    if row_parts is not None:
+        parts.append((missing_parts(row_parts), f"part column {part!r} (data.part)"))
     keep = drop_or_reject_missing(parts, path.name, cfg.on_missing)
     if x is None:
         x = np.full(len(X), np.nan)
@@ -137,7 +159,10 @@ def _kept_rows(
         x, X = x[keep], X[keep]
         groups = groups[keep] if groups is not None else None
         order = order[keep] if order is not None else None
-    return x, X, groups, order, keep
+        row_parts = row_parts[keep] if row_parts is not None else None
+    if row_parts is not None:
+        row_parts = part_labels(row_parts, f"data.part={part}")
+    return x, X, groups, order, row_parts, keep
 
 
 def _open_table(path_value: str, *text_columns: str | None) -> tuple[Path, Table]:
@@ -185,11 +210,12 @@ def _feature_columns(
     id_like: dict[str, str],
 ) -> list[str]:
     """The feature columns: `cfg.features` checked, or every numeric column but target, id,
-    group, order and the id-like columns."""
+    group, order, part and the id-like columns."""
     group, order = getattr(cfg, "group", None), getattr(cfg, "order", None)
+    part = getattr(cfg, "part", None)
     ids = id_column["column"] if id_column else None
     if cfg.features is None:
-        excluded = {target, ids, group, order, *id_like}
+        excluded = {target, ids, group, order, part, *id_like}
         features = [c for c in table.columns if c not in excluded and table.is_numeric(c)]
         if not features:
             seen = f" (id-like, so left out: {', '.join(id_like)})" if id_like else ""
@@ -199,7 +225,7 @@ def _feature_columns(
             )
         return features
     features = _column_list(cfg.features)
-    roles = {"target": target, "id": ids, "group": group, "order": order}
+    roles = {"target": target, "id": ids, "group": group, "order": order, "part": part}
     _check_listed_features(features, table.columns, path, roles)
     return features
 
@@ -207,8 +233,8 @@ def _feature_columns(
 def _check_listed_features(
     features: list[str], columns: list[str], path: Path, roles: dict[str, str | None]
 ) -> None:
-    """data.features must name existing columns, once each, and not target, id, group or
-    order."""
+    """data.features must name existing columns, once each, and not target, id, group, order
+    or part."""
     missing = [c for c in features if c not in columns]
     if missing:
         raise UserError(

@@ -22,11 +22,11 @@ def config_fingerprint(cfg: Any) -> str:
     """SHA-256 of the resolved config without what leaves the results alone.
 
     `resume` and `tracking` are left out, and so are `train.tensorboard` while false,
-    `data.group` / `data.group_key` / `data.order` while null, `split.method` while random and
-    `split.folds` / `split.repeats` unless it is kfold, `evaluate.within` while [1],
-    `evaluate.ordinal_prediction` while argmax, `label.bins` / `label.quantiles` while null and
-    `model.head` / `model.head_consistency` while probability / rank_consistent and
-    `evaluate.compare_thresholds` while null:
+    `data.group` / `data.group_key` / `data.order` / `data.part` / `data.part_key` while null,
+    `split.method` while random and `split.folds` / `split.repeats` unless it is kfold,
+    `evaluate.within` while [1], `evaluate.ordinal_prediction` while argmax, `label.bins` /
+    `label.quantiles` while null and `model.head` / `model.head_consistency` while
+    probability / rank_consistent and `evaluate.compare_thresholds` while null:
     runs made before these keys existed keep their fingerprint; a null `label.threshold` counts
     as 100, its value before null meant "not set".
     """
@@ -38,7 +38,7 @@ def config_fingerprint(cfg: Any) -> str:
     if not resolved.get("train", {}).get("tensorboard", True):
         resolved["train"].pop("tensorboard")
     data = resolved.get("data")
-    for key in ("group", "group_key", "order"):
+    for key in ("group", "group_key", "order", "part", "part_key"):
         if isinstance(data, dict) and key in data and data[key] is None:
             data.pop(key)
     label = resolved.get("label")

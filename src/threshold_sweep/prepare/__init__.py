@@ -117,8 +117,21 @@ def prepare(cfg: Any, plan: SamplingPlan = RESAMPLE) -> PreparedData:
             raise
         too_few = isinstance(error, TooFewRows)
         finer = strata_hint(labelled, thresholds, cfg, minimum) if too_few else ""
-        hint = kfold_hint(labelled, minimum) if method != "time" else rolling_hint(labelled, cfg)
+        hint = (
+            split_hint(labelled, cfg, method, minimum) if too_few or method != "predefined" else ""
+        )
         raise UserError(f"{error}{finer}{hint}") from None
+
+
+def split_hint(labelled: Labelled, cfg: Any, method: str, minimum: int) -> str:
+    """Another way out when a class is short in a split: split=rolling for a time split, more
+    rows marked for a predefined one, else split=kfold ('' when it would not help)."""
+    if method == "time":
+        return rolling_hint(labelled, cfg)
+    if method == "predefined":
+        setting = _part_setting(cfg.data, labelled.dataset)
+        return f"; or mark more rows of the short split in {setting}"
+    return kfold_hint(labelled, minimum)
 
 
 def strata_hint(labelled: Labelled, thresholds: Thresholds, cfg: Any, minimum: int) -> str:
@@ -193,6 +206,7 @@ def prepare_folds(cfg: Any) -> list[tuple[Fold, PreparedData]]:
         return _prepare_folds_by_cuts(cfg, thresholds)
     labelled = load_labelled(cfg, thresholds)
     dataset = labelled.dataset
+    warn_unused_parts(cfg.data, dataset, split_method(cfg))
     if split_method(cfg) == "rolling":
         setting = f"data.order={dataset.order_name}"
         folds = rolling_splits(dataset.order, cfg.split, dataset.groups, setting)
@@ -216,6 +230,7 @@ def _prepare_folds_by_cuts(cfg: Any, cut: Thresholds) -> list[tuple[Fold, Prepar
     """
     dataset = load_dataset(cfg.data)
     method = split_method(cfg)
+    warn_unused_parts(cfg.data, dataset, method)
     if method == "rolling":
         setting = f"data.order={dataset.order_name}"
         folds = rolling_splits(dataset.order, cfg.split, dataset.groups, setting)
@@ -327,7 +342,14 @@ def prepare_split(
             id_column=dataset.id_column,
         ),
         split_record=split_record(
-            method, split, counts_before, dataset.order, dataset.order_name, dataset.group
+            method,
+            split,
+            counts_before,
+            dataset.order,
+            dataset.order_name,
+            dataset.group,
+            _part_setting(cfg.data, dataset) if dataset.parts is not None else None,
+            _carved(cfg, dataset, method),
         ),
         label_cuts=labelled.label_cuts,
     )
@@ -381,13 +403,14 @@ def threshold_sides(y: np.ndarray, thresholds: list[float]) -> dict[str, int]:
 
 
 def _split(dataset: Dataset, cfg: Any, method: str) -> Split:
-    """The split of split.method, with the rows' groups and order."""
+    """The split of split.method, with the rows' groups, order and parts."""
     if dataset.order is not None and method != "time":
         log.warning(
             "data.order=%s orders the rows only for split=time; split.method=%s ignores it",
             dataset.order_name,
             method,
         )
+    warn_unused_parts(cfg.data, dataset, method)
     return split_rows(
         dataset.x,
         cfg.split,
@@ -395,7 +418,33 @@ def _split(dataset: Dataset, cfg: Any, method: str) -> Split:
         _group_setting(cfg.data, dataset),
         dataset.order,
         f"data.order={dataset.order_name}",
+        dataset.parts,
+        _part_setting(cfg.data, dataset),
     )
+
+
+def warn_unused_parts(data_cfg: Any, dataset: Dataset, method: str) -> None:
+    """Log that the rows' parts (data.part / data.part_key) serve only split=predefined."""
+    if dataset.parts is not None and method != "predefined":
+        log.warning(
+            "%s names the rows' parts only for split=predefined; split.method=%s ignores it",
+            _part_setting(data_cfg, dataset),
+            method,
+        )
+
+
+def _part_setting(data_cfg: Any, dataset: Dataset) -> str:
+    """The option that named the parts, for messages: data.part=part or data.part_key=part."""
+    key = "part_key" if "part_key" in data_cfg else "part"
+    return f"data.{key}={dataset.part}" if dataset.part else f"data.{key}"
+
+
+def _carved(cfg: Any, dataset: Dataset, method: str) -> float | None:
+    """split=predefined without rows marked validation: the share of the train part carved out
+    to validate (None otherwise)."""
+    if method != "predefined" or dataset.parts is None or (dataset.parts == "validation").any():
+        return None
+    return float(cfg.split.validation_fraction)
 
 
 def _grouping(dataset: Dataset, split: Split) -> GroupCheck | None:

@@ -37,9 +37,11 @@ class Drift(TypedDict):
 class SplitRecord(TypedDict):
     """How the rows were split and what each split holds."""
 
-    method: str  # random or time (split.method)
+    method: str  # random, time or predefined (split.method)
     order: str | None  # data.order of a time split
     group: str | None  # data.group / data.group_key of a grouped split
+    part: str | None  # data.part / data.part_key of a predefined split
+    validation_carved: float | None  # predefined: the train part's share carved to validate
     stratified: bool  # on x's quantile bins (random splits)
     splits: dict[str, SplitPart]
     drift: dict[str, Drift] | None  # time splits: validation and test against train
@@ -101,9 +103,13 @@ def split_record(
     order: np.ndarray | None = None,
     order_name: str | None = None,
     group: str | None = None,
+    part: str | None = None,
+    carved: float | None = None,
 ) -> SplitRecord:
     """The record of a split from its rows and natural class counts per split (`order` of a
-    time split gives the ranges and the drift tests; `group` names a grouped split's column)."""
+    time split gives the ranges and the drift tests; `group` names a grouped split's column,
+    `part` a predefined split's, `carved` the share of its train part carved to validate)."""
+    predefined = method == "predefined"
     timed = method in ("time", "rolling")  # rolling: one fold's ranges and drift
     shown = order if timed else None
     days = whole_days(order) if shown is not None else False
@@ -119,7 +125,9 @@ def split_record(
         "method": method,
         "order": order_name if timed else None,
         "group": group,
-        "stratified": not timed,
+        "part": part if predefined else None,
+        "validation_carved": carved if predefined else None,
+        "stratified": not timed and not predefined,
         "splits": {name: _part(rows, counts[name], shown, days) for name, rows in split.items()},
         "drift": drift,
         "drift_test": DRIFT_TEST if timed else None,

@@ -6,6 +6,9 @@ size and equal mix of x's quantile bins, and the test and validation splits take
 
 time: the rows sorted by their order (data.order): the earliest train, the next validate, the
 latest test; rows with equal order values stay in one split.
+
+predefined: the data names each row's part (data.part / data.part_key): train and test as
+marked; validation as marked, or else carved from the train part stratified on x's bins.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
+from threshold_sweep.conf.checks_data import check_part_fraction
+from threshold_sweep.data.parts import part_labels
 from threshold_sweep.errors import UserError
 from threshold_sweep.layout import SPLITS
 
@@ -81,6 +86,8 @@ class SplitInput:
     group_setting: str = "data.group"
     order: np.ndarray | None = None
     order_setting: str = "data.order"
+    parts: np.ndarray | None = None
+    part_setting: str = "data.part"
 
 
 def split_sizes(n: int, cfg: Any) -> tuple[int, int]:
@@ -103,14 +110,17 @@ def split_rows(
     group_setting: str = "data.group",
     order: np.ndarray | None = None,
     order_setting: str = "data.order",
+    parts: np.ndarray | None = None,
+    part_setting: str = "data.part",
 ) -> Split:
     """Split row indices by `cfg.method` (random when the config has none): see SPLITTERS.
 
     With `groups` (one value per row, named by the option `group_setting` in messages) every
-    group goes to exactly one split; `order` (named by `order_setting`) orders a time split.
+    group goes to exactly one split; `order` (named by `order_setting`) orders a time split;
+    `parts` (train / validation / test per row, named by `part_setting`) a predefined one.
     """
     method = getattr(cfg, "method", "random")
-    rows = SplitInput(x, groups, group_setting, order, order_setting)
+    rows = SplitInput(x, groups, group_setting, order, order_setting, parts, part_setting)
     return SPLITTERS[str(getattr(method, "value", method))](rows, cfg)
 
 
@@ -124,15 +134,19 @@ def random_split(rows: SplitInput, cfg: Any) -> Split:
     if rows.groups is not None:
         return grouped_split(x, rows.groups, cfg, n_bins, rows.group_setting)
     strata = quantile_bins(x, n_bins) if n_bins > 1 else None
-    indices = np.arange(n)
-    rest, test = train_test_split(
-        indices, test_size=n_test, stratify=strata, random_state=int(cfg.seed)
-    )
+    rest, test = stratified_carve(np.arange(n), n_test, strata, int(cfg.seed))
     rest_strata = strata[rest] if strata is not None else None
-    train, validation = train_test_split(
-        rest, test_size=n_validation, stratify=rest_strata, random_state=int(cfg.seed) + 1
-    )
-    return Split(train=np.sort(train), validation=np.sort(validation), test=np.sort(test))
+    train, validation = stratified_carve(rest, n_validation, rest_strata, int(cfg.seed) + 1)
+    return Split(train=train, validation=validation, test=test)
+
+
+def stratified_carve(
+    rows: np.ndarray, n_out: int, strata: np.ndarray | None, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(kept, carved) sorted: `n_out` of `rows` drawn by `seed`, stratified on `strata` (one
+    per row of `rows`; None: unstratified)."""
+    kept, carved = train_test_split(rows, test_size=n_out, stratify=strata, random_state=seed)
+    return np.sort(kept), np.sort(carved)
 
 
 def time_split(rows: SplitInput, cfg: Any) -> Split:
@@ -191,9 +205,68 @@ def _check_time_sizes(split: Split, order_setting: str) -> None:
         )
 
 
+def predefined_split(rows: SplitInput, cfg: Any) -> Split:
+    """Train and test rows as the data marks them; validation rows as marked, or else
+    split.validation_fraction of the train part, stratified on x's bins by split.seed."""
+    setting = rows.part_setting
+    if rows.parts is None:
+        raise UserError(
+            "split=predefined needs each row's part: set data.part=<column> (data=table) or "
+            "data.part_key=<array> (data=arrays) holding train, test and optionally validation"
+        )
+    if rows.groups is not None:
+        raise UserError(
+            f"split=predefined cannot be combined with {rows.group_setting}: the data's parts "
+            "already say which rows train and test; leave the grouping unset"
+        )
+    check_part_fraction(cfg.validation_fraction)
+    parts = part_labels(rows.parts, setting)
+    marked = {name: np.flatnonzero(parts == name) for name in SPLITS}
+    for name in ("train", "test"):
+        if not len(marked[name]):
+            raise UserError(
+                f"{setting}: no row is marked {name} ({_part_counts(marked)}); mark some rows "
+                f"{name}, or use split=default"
+            )
+    train, validation = marked["train"], marked["validation"]
+    if not len(validation):
+        train, validation = carve_validation(rows.x, train, cfg, setting)
+    split = Split(train=train, validation=validation, test=marked["test"])
+    if min(len(part) for _, part in split.items()) < 2:
+        raise UserError(
+            f"{setting}: every split needs at least 2 rows ({_part_counts(dict(split.items()))}); "
+            "mark more rows of the small part, or add data"
+        )
+    return split
+
+
+def _part_counts(marked: dict[str, np.ndarray]) -> str:
+    """'rows: train 150, validation 0, test 1', for messages."""
+    return "rows: " + ", ".join(f"{name} {len(rows)}" for name, rows in marked.items())
+
+
+def carve_validation(
+    x: np.ndarray, train: np.ndarray, cfg: Any, setting: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(training, validation): round(split.validation_fraction x the train part's rows) carved
+    out of `train` by split.seed, stratified on x's quantile bins within the train part."""
+    n, fraction = len(train), float(cfg.validation_fraction)
+    n_validation = round(n * fraction)
+    if min(n_validation, n - n_validation) < 2:
+        raise UserError(
+            f"{setting}: the {n} rows marked train are too few to carve "
+            f"split.validation_fraction={fraction:g} of them out for validation (every split "
+            "needs at least 2 rows); mark validation rows, or mark more rows train"
+        )
+    n_bins = max(1, min(int(cfg.n_bins), n_validation // 2, (n - n_validation) // 2))
+    strata = quantile_bins(x[train], n_bins) if n_bins > 1 else None
+    return stratified_carve(train, n_validation, strata, int(cfg.seed))
+
+
 SPLITTERS: dict[str, Callable[[SplitInput, Any], Split]] = {
     "random": random_split,
     "time": time_split,
+    "predefined": predefined_split,
 }
 
 

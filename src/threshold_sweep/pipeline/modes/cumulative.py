@@ -63,6 +63,8 @@ def threshold_view(data: PreparedData, k: int, fit: Any) -> PreparedData:
         data.dataset.order,
         data.dataset.order_name,
         data.dataset.group,
+        data.split_record.get("part"),
+        data.split_record.get("validation_carved"),
     )
     negative, positive = fit.negative[k], fit.positive[k]
     return replace(
