@@ -250,3 +250,20 @@ def test_unset_part_keys_keep_old_fingerprints():
     plain = OmegaConf.to_container(cfg)
     del plain["data"]["part"]
     assert config_fingerprint(cfg) == config_fingerprint(OmegaConf.create(plain))
+
+
+def test_the_report_describes_a_predefined_split_not_a_stratified_random_one(tmp_path):
+    from threshold_sweep.evaluate.splits import split_description
+    from threshold_sweep.report.run_page.sections.class_balance import _split_line
+    from threshold_sweep.results.rows import split_columns
+
+    parts_table(tmp_path / "p.csv")
+    record = dict(prepared(tmp_path / "p.csv").split_record)
+    assert split_description(record) == "predefined split by `data.part=part`"
+    line = _split_line(record, {"split": record})
+    assert "split=predefined" in line and "15% of the train part" in line
+    assert "random" not in line
+    marked = {**record, "validation_carved": None}
+    assert "the rows the data marks validation" in _split_line(marked, {"split": marked})
+    columns = split_columns({"split": record})
+    assert columns["split_method"] == "predefined" and columns["split_part"] == "data.part=part"

@@ -28,10 +28,12 @@ def split_of(result: RunResult) -> dict[str, Any]:
 
 
 def split_description(record: dict[str, Any]) -> str:
-    """'time-ordered split on `date`', '5-fold cross-validation', 'grouped split on `subject`'
-    or 'random split stratified on x'."""
+    """'time-ordered split on `date`', '5-fold cross-validation', 'grouped split on `subject`',
+    'predefined split by `data.part=part`' or 'random split stratified on x'."""
     if record.get("method") == "time":
         return f"time-ordered split on `{record['order']}`"
+    if record.get("method") == "predefined":
+        return f"predefined split by `{record.get('part')}`"
     if record.get("method") == "rolling":
         folds = record.get("folds")
         return f"rolling-origin cross-validation on `{record['order']}` ({folds} folds)"

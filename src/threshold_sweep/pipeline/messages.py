@@ -46,6 +46,8 @@ def log_prepared(data: PreparedData, sampling: str, split_cfg: SplitConfig) -> N
         )
     if data.split_record["method"] == "time":
         _log_time_split(data)
+    if data.split_record["method"] == "predefined":
+        _log_predefined_split(data)
 
 
 LOGGED_CLASSES = 6  # above this many classes the log gives the count range, not every class
@@ -100,6 +102,22 @@ def _log_time_split(data: PreparedData) -> None:
         for name, part in record["splits"].items()
     ]
     log.info("time-ordered split on %s: %s", record["order"], "; ".join(parts))
+
+
+def _log_predefined_split(data: PreparedData) -> None:
+    """The parts' rows, and where the validation rows came from."""
+    record = data.split_record
+    carved = record.get("validation_carved")
+    source = f"{carved:g} of the train part, stratified on x" if carved is not None else "as marked"
+    split = data.split
+    log.info(
+        "predefined split by %s: train %d, validation %d (%s), test %d rows",
+        record["part"],
+        len(split.train),
+        len(split.validation),
+        source,
+        len(split.test),
+    )
 
 
 def log_headline(result: RunResult, out_dir: Path) -> None:

@@ -116,15 +116,16 @@ def training_columns(result: RunResult) -> dict[str, Any]:
 
 
 def split_columns(result: RunResult) -> dict[str, Any]:
-    """How the rows were split (split_method; split_group, split_order: the columns of a
-    grouped or time split) and, for a time split, the p-values of the class-balance drift tests
-    against training."""
+    """How the rows were split (split_method; split_group, split_order, split_part: the columns
+    of a grouped, time or predefined split) and, for a time split, the p-values of the
+    class-balance drift tests against training."""
     record = split_of(result)
     drift = record.get("drift") or {}
     return {
         "split_method": record["method"],
         "split_group": record.get("group"),
         "split_order": record.get("order"),
+        "split_part": record.get("part"),
         **{
             f"drift_p_value_{name}": drift[name]["p_value"]
             for name in ("validation", "test")

@@ -259,6 +259,7 @@ def split_kinds(complete: pd.DataFrame) -> dict[str, int]:
             "method": _present(row["split_method"]) or "random",
             "group": _present(row.get("split_group")),
             "order": _present(row.get("split_order")),
+            "part": _present(row.get("split_part")),
             "folds": _count(row.get("split_folds")),
             "repeats": _count(row.get("split_repeats")) or 1,
         }

@@ -73,6 +73,8 @@ def _split_line(record: dict[str, Any], result: RunResult) -> str:
     if "cross_validation" in result:
         return _kfold_line(result)
     target = result.get("target") or "x"  # a table's target column by its name
+    if record.get("method") == "predefined":
+        return _predefined_line(record, target)
     if record.get("group"):
         group = (result.get("data_checks") or {}).get("group") or {}
         count = f" each of its {group['n_groups']} values is in one split," if group else ""
@@ -83,6 +85,21 @@ def _split_line(record: dict[str, Any], result: RunResult) -> str:
     return (
         f"Split: random, stratified on {target}'s quantile bins, so each split has about the "
         f"same distribution of {target}."
+    )
+
+
+def _predefined_line(record: dict[str, Any], target: str) -> str:
+    """One line on a predefined split: the parts the data marks, and where validation came from."""
+    carved = record.get("validation_carved")
+    validation = (
+        f"{carved:.0%} of the train part (split.validation_fraction), carved out by the split "
+        f"seed and stratified on {target}'s quantile bins, as the data marks no validation rows"
+        if carved is not None
+        else "the rows the data marks validation"
+    )
+    return (
+        f"Split: {split_description(record)} (split=predefined): the train and test rows are "
+        f"exactly those the data marks; the validation rows are {validation}."
     )
 
 
@@ -135,7 +152,7 @@ def class_balance_section(result: RunResult) -> Section:
     else:
         blocks.append(Table(_counts_table(result)))
     if Task.of(result).binary:
-        shared_by = "order" if record.get("method") == "time" else "split seed"
+        shared_by = {"time": "order", "predefined": "parts"}.get(record.get("method"), "split seed")
         blocks.append(
             f"Positive prevalence on test: **{fmt(result['prevalence']['test'])}**. Runs with the "
             f"same data and {shared_by} share these\ntest rows, whatever their threshold."

@@ -148,6 +148,11 @@ def small_test_line(result: RunResult) -> str | None:
     method = split_of(result).get("method")
     if method in ("kfold", "rolling"):
         advice = "every row is already tested once: only more data narrows the intervals."
+    elif method == "predefined":
+        advice = (
+            f"the test rows are those `{split_of(result).get('part')}` marks: more rows marked "
+            "test narrow the intervals (`split=kfold` would test every row once)."
+        )
     else:
         total = {n: sum(result["class_counts"][s][n] for s in SPLITS) for n in names}
         smallest = min(total, key=total.get)
