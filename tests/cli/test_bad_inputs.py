@@ -51,6 +51,17 @@ def dated_rows(last: str | None = None, same: int = 0) -> str:
 
 
 TIMED = ("split=time", "data=table")
+PREDEFINED = ("split=predefined", "data=table", "data.part=part")
+
+
+def parted_rows(test_rows: int = 40, label: str = "test") -> str:
+    """GOOD_ROWS with a column part: the first `test_rows` rows marked `label`, the rest train."""
+    rows = "".join(
+        f"{i},{i % 7},{i % 3},{label if i <= test_rows else 'train'}\n" for i in range(1, 200)
+    )
+    return "x,a,b,part\n" + rows
+
+
 # x takes four values (0..3, a quarter of the rows each): ten equal-count cuts must tie
 TIED_ROWS = "x,a,b\n" + "".join(f"{i % 4},{i % 7},{i % 3}\n" for i in range(1, 300))
 
@@ -172,6 +183,52 @@ CASES = {
         ],
         "or cross-validate in time order, which tests more rows: split=rolling (5 folds, 166 of "
         "199 rows tested",
+    ),
+    "predefined split without a part column": (
+        lambda t: ["split=predefined", "data=table", "data.path=" + csv(t, parted_rows())],
+        "split=predefined needs data.part: set data.part=<name> (a column of train / test",
+    ),
+    "predefined split without a part array": (
+        lambda t: ["split=predefined", "data=arrays", "data.path=d.npz"],
+        "split=predefined needs data.part_key: set data.part_key=<name> (an .npz string array",
+    ),
+    "unknown part label": (
+        lambda t: [*PREDEFINED, "data.path=" + csv(t, parted_rows(label=" tst"))],
+        "data.part=part: unknown part value(s) 'tst' (40 rows); each row's part must be train, "
+        "test or validation",
+    ),
+    "empty test part": (
+        lambda t: [*PREDEFINED, "data.path=" + csv(t, parted_rows(0))],
+        "data.part=part: no row is marked test (rows: train 199, validation 0, test 0)",
+    ),
+    "test part too small": (
+        lambda t: [*PREDEFINED, "data.path=" + csv(t, parted_rows(1))],
+        "data.part=part: every split needs at least 2 rows (rows: train 168, validation 30, "
+        "test 1)",
+    ),
+    "predefined validation fraction of 0": (
+        lambda t: [
+            *PREDEFINED,
+            "data.path=" + csv(t, parted_rows()),
+            "split.validation_fraction=0",
+        ],
+        "split.validation_fraction=0 must be between 0 and 1 (exclusive) for split=predefined",
+    ),
+    "predefined validation fraction above 1": (
+        lambda t: [
+            *PREDEFINED,
+            "data.path=" + csv(t, parted_rows()),
+            "split.validation_fraction=1.2",
+        ],
+        "split.validation_fraction=1.2 must be between 0 and 1 (exclusive) for split=predefined",
+    ),
+    "predefined split with groups": (
+        lambda t: [*PREDEFINED, "data.path=" + csv(t, parted_rows()), "data.group=b"],
+        "split=predefined cannot be combined with data.group=b",
+    ),
+    "predefined test part short of a class": (
+        lambda t: [*PREDEFINED, "data.path=" + csv(t, parted_rows()), "label.threshold=60"],
+        "; or mark more rows of the short split in data.part=part",
     ),
     "non-numeric target": (
         lambda t: ["data=table", "data.path=" + csv(t, "x,a\n$1,2\n")],
