@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 from threshold_sweep.conf.validate import validate_config
 from threshold_sweep.errors import UserError
 from threshold_sweep.pipeline.record import config_fingerprint
-from threshold_sweep.prepare import prepare
+from threshold_sweep.prepare import prepare, prepare_folds
 from threshold_sweep.prepare.split import quantile_bins, split_rows
 
 from conftest import compose_config
@@ -191,6 +191,17 @@ def test_a_part_column_with_another_split_is_ignored_with_a_warning(tmp_path, ca
         data = prepare(cfg)
     assert "data.part=part names the rows' parts only for split=predefined" in caplog.text
     assert len(data.split.test) == round(0.15 * len(frame)) and data.split_record["part"] is None
+
+
+def test_a_part_column_with_kfold_is_ignored_with_a_warning(tmp_path, caplog):
+    parts_table(tmp_path / "p.csv")
+    cfg = compose_config(
+        "data=table", f"data.path={tmp_path / 'p.csv'}", "data.part=part", "split=kfold"
+    )
+    with caplog.at_level(logging.WARNING):
+        folds = prepare_folds(cfg)
+    assert "names the rows' parts only for split=predefined; split.method=kfold" in caplog.text
+    assert len(folds) == 5
 
 
 def test_an_empty_part_cell_follows_on_missing(tmp_path):
