@@ -112,7 +112,7 @@ REFERENCE_MODELS = {
             "minirocket",
             "MiniRocket",
             f"aeon MiniRocket(n_kernels={minirocket.N_KERNELS}) features + scikit-learn "
-            "StandardScaler + LogisticRegression(class_weight='balanced')",
+            f"StandardScaler + LogisticRegression(class_weight='balanced', C={minirocket.C:g})",
             minirocket.minirocket,
             "MiniRocket's convolutional features of each standardized sequence (its kernels "
             "slide along the steps, every channel)",
