@@ -542,7 +542,8 @@ CASES = {
     ),
     "unknown reference model": (
         lambda t: ["evaluate.reference=[logistic,xgboost]"],
-        "Invalid value 'xgboost', expected one of [logistic, hgb] (evaluate.reference[1])",
+        "Invalid value 'xgboost', expected one of [logistic, hgb, minirocket] "
+        "(evaluate.reference[1])",
     ),
     "reference model named twice": (
         lambda t: ["evaluate.reference=[hgb,hgb]"],

@@ -534,7 +534,7 @@ def test_reference_models_are_scored_on_the_cnns_test_rows(sweep, threshold):
     assert references["id"].tolist() == cnn["id"].tolist()  # the same rows, in order
     assert references["y_true"].tolist() == cnn["y_true"].tolist()
     section = result["reference"]
-    assert set(section["models"]) == {"logistic", "hgb"}
+    assert set(section["models"]) == {"logistic", "hgb", "minirocket"}
     assert section["n_train"] == sum(result["class_counts"]["train"].values())
     y = references["y_true"]
     for name, model in section["models"].items():

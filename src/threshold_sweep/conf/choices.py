@@ -104,10 +104,11 @@ class IntervalMethod(str, Enum):
 
 
 class ReferenceName(str, Enum):
-    """The scikit-learn reference models a run can fit beside the CNN."""
+    """The reference models a run can fit beside the CNN (minirocket: with aeon installed)."""
 
     logistic = "logistic"
     hgb = "hgb"
+    minirocket = "minirocket"
 
 
 class TrackingBackend(str, Enum):

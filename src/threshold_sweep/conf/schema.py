@@ -346,7 +346,8 @@ class EvaluateConfig:
             difference lies within +-margin (two one-sided tests), and a difference beyond
             noise but inside it negligible; in the metric's units (ROC-AUC, balanced accuracy)
         min_class_rows: warn when a test class has fewer rows than this
-        reference: models fitted on the same rows to compare with: logistic, hgb; [] for none
+        reference: models fitted on the same rows to compare with: logistic, hgb, minirocket
+            (aeon, the `series` extra; skipped on sequences under 9 steps); [] for none
         within: k >= 3 classes: report within_<d>, the share predicted at most d classes off
         ordinal_prediction: k >= 3: the class ordinal metrics read: argmax or expected (rounded)
         compare_thresholds: model.head=cumulative: grid thresholds compared pairwise on the
@@ -360,7 +361,11 @@ class EvaluateConfig:
     equivalence_margin: float = 0.02
     min_class_rows: int = 30
     reference: list[ReferenceName] = field(
-        default_factory=lambda: [ReferenceName.logistic, ReferenceName.hgb]
+        default_factory=lambda: [
+            ReferenceName.logistic,
+            ReferenceName.hgb,
+            ReferenceName.minirocket,
+        ]
     )
     within: list[int] = field(default_factory=lambda: [1])
     ordinal_prediction: OrdinalPrediction = OrdinalPrediction.argmax

@@ -4,7 +4,7 @@ a validation-tuned cutoff, overfitting gaps and warnings, for every task."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ from threshold_sweep.evaluate.reference import reference_section
 from threshold_sweep.evaluate.resample.predictions import weighted_predictions
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
-from threshold_sweep.model.reference import ReferenceScores
+from threshold_sweep.model.reference import TRAINED_ON, ReferenceScores
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,10 @@ def assess(
     frames: dict[str, pd.DataFrame],
     cfg: Any,
     references: Sequence[ReferenceScores] = (),
+    skipped: Mapping[str, str] | None = None,
 ) -> RunResult:
-    """Add chance levels, CIs, the balanced view, gaps, the reference models and warnings."""
+    """Add chance levels, CIs, the balanced view, gaps, the reference models (and the skipped
+    ones, with why) and warnings."""
     task = Task.of(result)
     y_true, scores, y_pred = task.arrays(frames["test"])
     inputs = task.ordinal_inputs(frames["test"])
@@ -103,17 +105,17 @@ def assess(
     assessed["ci"] = _bootstrap(y_true, scores, y_pred, cfg.bootstrap, **inputs)
     assessed["overfitting"] = overfitting(assessed, float(cfg.max_gap))  # with the test CIs
     assessed["overfitting_max_gap"] = float(cfg.max_gap)
-    if references:
-        cnn, first = (y_true, scores, y_pred), references[0]
+    if references or skipped:
         assessed["reference"] = reference_section(
             task,
-            cnn,
+            (y_true, scores, y_pred),
             references,
-            first.n_train,
+            references[0].n_rows if references else 0,
             float(cfg.cutoff),
             cfg.bootstrap,
             inputs,
-            first.trained_on,
+            references[0].trained_on if references else TRAINED_ON,
+            skipped,
         )
     assessed["diagnostics"] = diagnostic_flags(assessed)
     assessed["warnings"] = run_warnings(assessed, int(cfg.min_class_rows), float(cfg.max_gap))

@@ -108,7 +108,8 @@ def table_as_sequence(result: RunResult) -> list[str]:
         f"The CNN reads the {len(columns)} table columns ({shown}) as {len(columns)} steps of "
         "one sequence, in this order: its convolutions treat neighbouring columns as related, "
         "which holds only if they are measured along one axis (time, wavelength, position). "
-        f"{names} Compare with the reference models, which treat them as separate features."
+        f"{names} Compare with the flattened reference models (logistic, hgb), which treat them "
+        "as separate features."
     ]
 
 
@@ -128,8 +129,14 @@ def discarded_training_rows(result: RunResult) -> list[str]:
         f"Undersampling discarded {dropped / total:.0%} of the training rows ({dropped} of "
         f"{total}): the CNN fitted on {total - dropped}"
     )
-    if result.get("reference"):
+    models = (result.get("reference") or {}).get("models", {})
+    if models:
         text += f", while the reference models fitted on all {total} (class-weighted)"
+        text += "".join(
+            f"; {model['label']} on a subsample of {model['n_train']}"
+            for model in models.values()
+            if model.get("n_train", total) < total
+        )
     advice = (
         " sampling=class_weight keeps every row and balances the classes by weights instead."
         if dropped / total >= 0.5

@@ -39,6 +39,8 @@ def _one_reference(
     return {
         "label": reference.model.label,
         "description": reference.model.description,
+        "sees": reference.sees,
+        "n_train": int(reference.n_train),
         "test": scalar_metrics(y_true, reference.scores, y_pred, **inputs),
         "ci": bootstrap_ci(mine, resamples, level, seed, method),
         "cnn_minus_reference": paired_difference(
@@ -68,9 +70,11 @@ def reference_section(
     boot: Any,
     inputs: Mapping[str, Any] | None = None,
     trained_on: str = TRAINED_ON,
+    skipped: Mapping[str, str] | None = None,
 ) -> ReferenceSection:
-    """metrics.json's `reference` section: every reference model, and the best of them
-    (`inputs`: Task.ordinal_inputs of the test rows, for the ordinal metrics of k classes)."""
+    """metrics.json's `reference` section: every reference model, the best of them and the
+    skipped ones with why (`inputs`: Task.ordinal_inputs of the test rows, for the ordinal
+    metrics of k classes; `n_train`: the training split's rows)."""
     models = {
         ref.model.name: _one_reference(task, cnn, ref, cutoff, boot, inputs or {})
         for ref in references
@@ -85,4 +89,5 @@ def reference_section(
         "cnn_trails_best": bool(
             best is not None and trails(models[best]["cnn_minus_reference"][task.ranking_metric])
         ),
+        "skipped": dict(skipped or {}),
     }

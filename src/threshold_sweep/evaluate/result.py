@@ -118,6 +118,8 @@ class ReferenceModelResult(TypedDict):
 
     label: str
     description: str
+    sees: str  # how it read the training rows (and its subsample, if it took one)
+    n_train: int  # the rows it fitted on (the section's n_train unless it subsampled)
     test: Scores
     ci: dict[str, Interval]
     cnn_minus_reference: dict[str, Comparison]
@@ -127,11 +129,12 @@ class ReferenceSection(TypedDict):
     """The reference models fitted beside the CNN, and the best of them on the ranking metric."""
 
     trained_on: str
-    n_train: int
+    n_train: int  # the training split's rows
     compared_on: list[str]
     models: dict[str, ReferenceModelResult]
     best: str | None
     cnn_trails_best: bool
+    skipped: NotRequired[dict[str, str]]  # configured models that could not run, and why
 
 
 class Calibration(TypedDict):

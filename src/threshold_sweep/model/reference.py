@@ -1,8 +1,11 @@
-"""Reference models from scikit-learn, fitted on the CNN's data so that it has a competent rival.
+"""Reference models, fitted on the CNN's data so that it has a competent rival.
 
 Beating chance is not the same as being good: every run also fits a class-balanced logistic
-regression and histogram gradient-boosted trees on the same training split and scores the same
-test rows. They see each sequence flattened to length x channels columns.
+regression, histogram gradient-boosted trees (scikit-learn; each sequence flattened to length x
+channels columns) and MiniRocket (aeon's convolutional features of each sequence, then a
+logistic regression) on the same training split and scores the same test rows. A model that
+cannot run on the data (MiniRocket: without aeon, or on sequences under 9 steps) is skipped,
+and the run records why (`skipped_references`).
 """
 
 from __future__ import annotations
@@ -10,22 +13,23 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+
+from threshold_sweep.model import minirocket
 
 log = logging.getLogger(__name__)
 
 TRAINED_ON = (
     "the natural training split (before the CNN's rebalancing), classes weighted to equal "
-    "total weight (class_weight='balanced'); each sequence flattened to length x channels "
-    "columns of the standardized values; the trees stop adding iterations when their "
-    "class-weighted loss on the validation split stops improving, as the CNN stops on it"
+    "total weight (class_weight='balanced')"
 )
+FLATTENED = "each sequence flattened to length x channels columns of the standardized values"
 
 
-def logistic_regression(seed: int) -> Any:
+def logistic_regression(seed: int, threads: int = 1) -> Any:
     """Standardized features, an L2 logistic regression with balanced class weights."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -37,7 +41,7 @@ def logistic_regression(seed: int) -> Any:
     )
 
 
-def gradient_boosting(seed: int) -> Any:
+def gradient_boosting(seed: int, threads: int = 1) -> Any:
     """Histogram gradient-boosted trees with balanced class weights, stopped early.
 
     31 bins instead of 255: the same test ROC-AUC within noise (on 20,000 x 128 synthetic
@@ -59,15 +63,29 @@ def gradient_boosting(seed: int) -> Any:
     )
 
 
+def flattened(X: np.ndarray) -> np.ndarray:
+    """(rows, length, channels) sequences as (rows, length x channels) columns."""
+    return np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+
+
+def always(length: int) -> str | None:
+    """Nothing keeps a scikit-learn model from running (no reason to skip it)."""
+    return None
+
+
 @dataclass(frozen=True)
 class ReferenceModel:
-    """A named scikit-learn classifier factory and what it is, in words."""
+    """A named classifier factory (seed, threads), what it is and what it sees, in words."""
 
     name: str
     label: str
     description: str
-    factory: Callable[[int], Any]
+    factory: Callable[[int, int], Any]
+    sees: str  # how it reads the training rows (beside TRAINED_ON, which every model shares)
     stops_on_validation: bool = False  # fit takes X_val, y_val and sample_weight_val
+    inputs: Callable[[np.ndarray], np.ndarray] = flattened  # the sequences as it takes them
+    max_train_rows: int | None = None  # a stratified subsample of the training rows above it
+    skip_reason: Callable[[int], str | None] = always  # of the sequence length
 
 
 REFERENCE_MODELS = {
@@ -78,6 +96,7 @@ REFERENCE_MODELS = {
             "logistic regression",
             "scikit-learn StandardScaler + LogisticRegression(class_weight='balanced')",
             logistic_regression,
+            FLATTENED,
         ),
         ReferenceModel(
             "hgb",
@@ -85,7 +104,21 @@ REFERENCE_MODELS = {
             "scikit-learn HistGradientBoostingClassifier(class_weight='balanced', max_bins=31, "
             "early stopping on the validation split)",
             gradient_boosting,
+            FLATTENED + "; the trees stop adding iterations when their class-weighted loss on "
+            "the validation split stops improving, as the CNN stops on it",
             stops_on_validation=True,
+        ),
+        ReferenceModel(
+            "minirocket",
+            "MiniRocket",
+            f"aeon MiniRocket(n_kernels={minirocket.N_KERNELS}) features + scikit-learn "
+            f"StandardScaler + LogisticRegression(class_weight='balanced', C={minirocket.C:g})",
+            minirocket.minirocket,
+            "MiniRocket's convolutional features of each standardized sequence (its kernels "
+            "slide along the steps, every channel)",
+            inputs=minirocket.channels_first,
+            max_train_rows=minirocket.MAX_TRAIN_ROWS,
+            skip_reason=minirocket.skip_reason,
         ),
     )
 }
@@ -100,12 +133,9 @@ class ReferenceScores:
     seconds: float
     cpu_seconds: float  # of the fitting thread (not its OpenMP workers, if threads > 1)
     n_train: int  # the rows it was fitted on (a k-fold run: the folds' mean)
-    trained_on: str = TRAINED_ON
-
-
-def flattened(X: np.ndarray) -> np.ndarray:
-    """(rows, length, channels) sequences as (rows, length x channels) columns."""
-    return np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    n_rows: int  # the training split's rows (n_train unless it fitted on a subsample)
+    sees: str  # how it read them (the model's `sees`, and its subsample)
+    trained_on: str = TRAINED_ON  # what every reference model shares (k-fold: per fold)
 
 
 def positive_scores(proba: np.ndarray) -> np.ndarray:
@@ -124,39 +154,81 @@ class ReferenceRows:
     X_test: np.ndarray
 
 
-def _fitted(model: ReferenceModel, rows: ReferenceRows, seed: int) -> Any:
+def stratified_rows(y: np.ndarray, limit: int, seed: int) -> np.ndarray:
+    """About `limit` row positions (each class's share kept, at least one row each), seeded."""
+    rng = np.random.default_rng(seed)
+    classes, counts = np.unique(y, return_counts=True)
+    quotas = np.maximum(1, counts * limit // len(y))
+    picked = [
+        rng.choice(np.flatnonzero(y == c), q, replace=False)
+        for c, q in zip(classes, quotas, strict=True)
+    ]
+    return np.sort(np.concatenate(picked))
+
+
+def subsampled(rows: ReferenceRows, limit: int | None, seed: int) -> ReferenceRows:
+    """The rows with at most about `limit` training rows (a stratified subsample; None: all)."""
+    if limit is None or len(rows.y_train) <= limit:
+        return rows
+    keep = stratified_rows(rows.y_train, limit, seed)
+    return replace(rows, X_train=rows.X_train[keep], y_train=rows.y_train[keep])
+
+
+def _fitted(model: ReferenceModel, rows: ReferenceRows, seed: int, threads: int) -> Any:
     """The model fitted on the training rows (stopping on the class-weighted validation loss)."""
-    estimator = model.factory(seed)
+    estimator = model.factory(seed, threads)
     if not model.stops_on_validation:
-        return estimator.fit(flattened(rows.X_train), rows.y_train)
+        return estimator.fit(model.inputs(rows.X_train), rows.y_train)
     from sklearn.utils.class_weight import compute_sample_weight
 
     return estimator.fit(
-        flattened(rows.X_train),
+        model.inputs(rows.X_train),
         rows.y_train,
-        X_val=flattened(rows.X_validation),
+        X_val=model.inputs(rows.X_validation),
         y_val=rows.y_validation,
         sample_weight_val=compute_sample_weight("balanced", rows.y_validation),
     )
 
 
+def seen(model: ReferenceModel, n_train: int, n_rows: int) -> str:
+    """How `model` read the training rows: its `sees`, and its subsample if it took one."""
+    if n_train == n_rows:
+        return model.sees
+    return f"{model.sees}; a stratified subsample of {n_train} of the {n_rows} rows (seeded)"
+
+
 def fit_reference(
     model: ReferenceModel, rows: ReferenceRows, seed: int, threads: int = 1
 ) -> ReferenceScores:
-    """Fit `model` and score the test rows, on at most `threads` cores."""
+    """Fit `model` (on its subsample) and score the test rows, on at most `threads` cores."""
     from threadpoolctl import threadpool_limits
 
     started, cpu_started = time.perf_counter(), time.thread_time()
+    mine = subsampled(rows, model.max_train_rows, seed)
     with threadpool_limits(limits=threads):
-        proba = _fitted(model, rows, seed).predict_proba(flattened(rows.X_test))
+        proba = _fitted(model, mine, seed, threads).predict_proba(model.inputs(rows.X_test))
     seconds, cpu_seconds = time.perf_counter() - started, time.thread_time() - cpu_started
-    log.info("reference %s: fitted on %d rows in %.1f s", model.name, len(rows.y_train), seconds)
+    n_train, n_rows = len(mine.y_train), len(rows.y_train)
+    log.info("reference %s: fitted on %d rows in %.1f s", model.name, n_train, seconds)
     scores = positive_scores(np.asarray(proba, dtype=np.float64))
-    return ReferenceScores(model, scores, seconds, cpu_seconds, len(rows.y_train))
+    sees = seen(model, n_train, n_rows)
+    return ReferenceScores(model, scores, seconds, cpu_seconds, n_train, n_rows, sees)
+
+
+def skipped_references(names: Sequence[str], length: int) -> dict[str, str]:
+    """The named models that cannot run on sequences of `length` steps here, and why."""
+    reasons = {name: REFERENCE_MODELS[name].skip_reason(length) for name in names}
+    return {name: reason for name, reason in reasons.items() if reason is not None}
 
 
 def fit_references(
     names: Sequence[str], rows: ReferenceRows, seed: int, threads: int = 1
 ) -> list[ReferenceScores]:
-    """Every named reference model, fitted and scored (an empty list for none)."""
-    return [fit_reference(REFERENCE_MODELS[name], rows, seed, threads) for name in names]
+    """Every named reference model that can run, fitted and scored (an empty list for none;
+    the run logs and records the skipped ones, see `skipped_references`)."""
+    skipped = skipped_references(names, rows.X_train.shape[1])
+    return [
+        fit_reference(REFERENCE_MODELS[name], rows, seed, threads)
+        for name in names
+        if name not in skipped
+    ]

@@ -41,6 +41,7 @@ def run_experiment(
     mode, clock, out_dir = select_mode(cfg), Clock(), Path(out_dir)
     prepared = mode.units(cfg, out_dir)
     write_prepared(out_dir, prepared)
+    skipped = stages.skipped_run_references(cfg.evaluate, prepared.units[0].data)
     clock.mark("prepare")
     import_tensorflow()  # first, alone: it takes seconds
     evaluation_imports = preload(EVALUATION_MODULES)  # while the model trains
@@ -57,7 +58,7 @@ def run_experiment(
 
     from threshold_sweep.evaluate.assess import assess
 
-    result = assess(evaluation.record, evaluation.frames, cfg.evaluate, references)
+    result = assess(evaluation.record, evaluation.frames, cfg.evaluate, references, skipped)
     link = stages.index_link(out_dir, sweep_dir)
     stages.write_report(out_dir, result, evaluation.frames, config_text(cfg), link)
     mode.write_extra(out_dir, cfg, evaluation)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,8 @@ from threshold_sweep.io import write_csv, write_json
 from threshold_sweep.pipeline.record import Clock, run_priors
 from threshold_sweep.prepare import PreparedData
 from threshold_sweep.results.rows import flatten_metrics
+
+log = logging.getLogger(__name__)
 
 KerasCallbacks = Callable[[], list[Any]] | None  # makes extra model.fit callbacks, once TF is in
 
@@ -149,6 +152,17 @@ def reference_threads(train_cfg: TrainConfig) -> int:
 def reference_names(evaluate_cfg: EvaluateConfig) -> list[str]:
     """evaluate.reference as text."""
     return [getattr(name, "value", name) for name in evaluate_cfg.reference]
+
+
+def skipped_run_references(evaluate_cfg: EvaluateConfig, data: PreparedData) -> dict[str, str]:
+    """The configured reference models that cannot run on these data, each logged once with
+    why (the modes' fits leave them out)."""
+    from threshold_sweep.model.reference import skipped_references
+
+    skipped = skipped_references(reference_names(evaluate_cfg), data.dataset.X.shape[1])
+    for name, reason in skipped.items():
+        log.info("reference %s skipped: %s", name, reason)
+    return skipped
 
 
 def fit_run_references(names: list[str], train_cfg: TrainConfig, data: PreparedData) -> list[Any]:

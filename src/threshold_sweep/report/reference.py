@@ -116,14 +116,25 @@ def reference_table(result: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def skipped_text(section: dict[str, Any]) -> str:
+    """'Skipped: minirocket (why).' for the configured models that could not run ('' if none)."""
+    skipped = section.get("skipped") or {}
+    if not skipped:
+        return ""
+    return "Skipped: " + "; ".join(f"{name} ({why})" for name, why in skipped.items()) + "."
+
+
 def reference_models_section(result: RunResult) -> Section | None:
-    """'Reference models': how they were trained, and the table."""
+    """'Reference models': how they were trained, the table, and the skipped ones."""
     section = result.get("reference")
     if not section:
         return None
+    if not section["models"]:
+        return Section("Reference models", [skipped_text(section)])
     level = result.get("ci", {}).get("level", 0.95)
     descriptions = "; ".join(
-        f"{model['label']}: {model['description']}" for model in section["models"].values()
+        f"{model['label']}: {model['description']}, on {model.get('sees', 'its inputs')}"
+        for model in section["models"].values()
     )
     return Section(
         "Reference models",
@@ -132,7 +143,7 @@ def reference_models_section(result: RunResult) -> Section | None:
 same test rows as the CNN; [bracketed] {level:.0%} CIs; CNN - model is paired on those rows
 (a CI that excludes 0 is a difference beyond the test-row noise of this one training; neither
 model's training noise is in it).
-{descriptions}.""",
+{descriptions}. {skipped_text(section)}""".rstrip(),
             Table(reference_table(result)),
         ],
     )

@@ -23,7 +23,7 @@ import pandas as pd
 from threshold_sweep import layout
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_csv
-from threshold_sweep.model.reference import TRAINED_ON
+from threshold_sweep.model.reference import seen
 from threshold_sweep.pipeline import stages
 from threshold_sweep.pipeline.modes.base import Evaluation, Fitted, Prepared, Unit
 from threshold_sweep.pipeline.record import DataRecord, data_summary, run_record
@@ -64,19 +64,23 @@ def _pooled_frames(
 
 def _pooled_references(done: list[tuple[Fold, list[Any]]]) -> list[Any]:
     """The first repeat's reference scores, every fold's held-out rows in fold order (each
-    fitted on its fold's training rows: n_train is the folds' mean)."""
+    fitted on its fold's training rows: n_train and n_rows are the folds' means)."""
     mine = [references for fold, references in done if fold.repeat == 0]
     pooled = []
     for position, first in enumerate(mine[0]):
         parts = [references[position] for references in mine]
+        n_train = round(np.mean([part.n_train for part in parts]))
+        n_rows = round(np.mean([part.n_rows for part in parts]))
         pooled.append(
             replace(
                 first,
                 scores=np.concatenate([part.scores for part in parts]),
                 seconds=sum(part.seconds for part in parts),
                 cpu_seconds=sum(part.cpu_seconds for part in parts),
-                n_train=round(np.mean([part.n_train for part in parts])),
-                trained_on="in each fold, " + TRAINED_ON,
+                n_train=n_train,
+                n_rows=n_rows,
+                sees=seen(first.model, n_train, n_rows),
+                trained_on="in each fold, " + first.trained_on,
             )
         )
     return pooled

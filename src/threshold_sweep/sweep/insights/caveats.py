@@ -74,7 +74,7 @@ DIAGNOSTIC_NOTES = {
     "best_at_first_epoch": "the monitored validation metric was best at epoch 1: the model "
     "learnt (almost) nothing after it; see the warning in their reports",
     "table_as_sequence": "the CNN reads table columns as the steps of one sequence; the "
-    "reference models treat them as separate features",
+    "flattened reference models (logistic, hgb) treat them as separate features",
     "class_balance_drift": "the class balance of the later rows of the time-ordered split "
     "drifts from the training rows' beyond sampling noise, so their prevalence-dependent test "
     "metrics (accuracy, precision, F1) are not comparable with training's; see the warning "

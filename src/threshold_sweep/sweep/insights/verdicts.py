@@ -169,6 +169,18 @@ def _reference_gap(row: pd.Series) -> tuple[str, float, float, float, float] | N
     return (best, *map(float, values))
 
 
+def _labels(runs: pd.DataFrame, label: dict[str, str]) -> str:
+    """'logistic regression, gradient-boosted trees or MiniRocket': the runs' fitted models."""
+    fitted = [
+        text
+        for name, text in label.items()
+        if {f"ref_{name}_test_roc_auc", f"ref_{name}_test_roc_auc_ovr"} & set(runs)
+    ]
+    if len(fitted) < 2:
+        return "".join(fitted) or "the reference models"
+    return f"{', '.join(fitted[:-1])} or {fitted[-1]}"
+
+
 def reference_verdict(runs: pd.DataFrame) -> list[str]:
     """Is the CNN any good: how it compares with the best reference model in every run."""
     gaps = {row["run"]: _reference_gap(row) for _, row in runs.iterrows()}
@@ -193,8 +205,8 @@ def reference_verdict(runs: pd.DataFrame) -> list[str]:
     else:
         standing = f"ahead of it beyond noise in {ahead} and within noise in {n - ahead} of {n}"
     return [
-        f"Against the best reference model (logistic regression or gradient-boosted trees on "
-        f"the same rows), the CNN is {standing} run(s) (ROC-AUC)."
+        f"Against the best reference model ({_labels(runs, label)} on the same rows), "
+        f"the CNN is {standing} run(s) (ROC-AUC)."
     ]
 
 

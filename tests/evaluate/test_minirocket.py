@@ -1,0 +1,134 @@
+"""The MiniRocket reference: aeon's transform + scikit-learn's pipeline, skipped when it cannot
+run (short sequences, no aeon) with one line and a record, capped to a stratified subsample."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from dataclasses import replace
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from threshold_sweep.evaluate.reference import reference_section
+from threshold_sweep.evaluate.task import Task
+from threshold_sweep.model import minirocket
+from threshold_sweep.model.reference import (
+    REFERENCE_MODELS,
+    ReferenceRows,
+    fit_reference,
+    fit_references,
+    skipped_references,
+    stratified_rows,
+)
+from threshold_sweep.pipeline.stages import skipped_run_references
+from threshold_sweep.report.reference import reference_models_section
+
+BOOT = SimpleNamespace(resamples=200, level=0.95, seed=0)
+
+
+def series(n: int, seed: int, n_classes: int = 2, length: int = 12) -> tuple:
+    """(n, length, 2) sequences whose class is a bump that MiniRocket's kernels can see."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, n_classes, n)
+    X = rng.normal(0, 1, (n, length, 2))
+    X[:, length // 2 - 1 : length // 2 + 2, 0] += y[:, None]
+    return X, y
+
+
+def rows(n: int, n_classes: int = 2, length: int = 12) -> ReferenceRows:
+    """Training, validation and test rows of `series`."""
+    (X, y), (X_val, y_val) = series(n, 0, n_classes, length), series(60, 2, n_classes, length)
+    return ReferenceRows(X, y, X_val, y_val, series(80, 1, n_classes, length)[0])
+
+
+@functools.cache
+def _fitted(n_classes: int) -> tuple:
+    """MiniRocket fitted through fit_references on 200 rows, and directly with aeon (one BLAS
+    thread, as the reference fits: lbfgs stops elsewhere on other threads, ~1e-3 apart)."""
+    from aeon.transformations.collection.convolution_based import MiniRocket
+    from threadpoolctl import threadpool_limits
+
+    data = rows(200, n_classes)
+    (mine,) = fit_references(["minirocket"], data, seed=3)
+    direct = make_pipeline(
+        MiniRocket(n_kernels=10_000, n_jobs=1, random_state=3),
+        StandardScaler(),
+        LogisticRegression(class_weight="balanced", C=1e-3, max_iter=1000, random_state=3),
+    )
+    with threadpool_limits(limits=1):
+        direct.fit(data.X_train.transpose(0, 2, 1), data.y_train)
+        return mine, direct.predict_proba(data.X_test.transpose(0, 2, 1))
+
+
+def test_minirocket_scores_are_aeons_pipeline_on_the_same_rows():
+    mine, expected = _fitted(2)
+    np.testing.assert_allclose(mine.scores, expected[:, 1], rtol=0, atol=1e-9)
+    assert (mine.n_train, mine.n_rows) == (200, 200) and "MiniRocket" in mine.sees
+    _, y_test = series(80, 1)
+    cnn = (y_test, np.full(80, 0.5), np.zeros(80, dtype=int))
+    section = reference_section(Task(("low", "high")), cnn, [mine], 200, 0.5, BOOT)
+    model = section["models"]["minirocket"]
+    assert model["test"]["roc_auc"] == pytest.approx(roc_auc_score(y_test, expected[:, 1]))
+    assert model["n_train"] == 200 and section["skipped"] == {}
+
+
+def test_three_ordered_classes_get_a_probability_column_each():
+    mine, expected = _fitted(3)
+    assert mine.scores.shape == (80, 3)
+    np.testing.assert_allclose(mine.scores, expected, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(mine.scores.sum(axis=1), 1.0)
+
+
+def test_short_sequences_skip_it_with_one_line_and_a_record(caplog):
+    names = ["logistic", "minirocket"]
+    (logistic,) = fit_references(names, rows(100, length=8), seed=0)  # no aeon import
+    assert logistic.model.name == "logistic"
+    data = SimpleNamespace(dataset=SimpleNamespace(X=np.zeros((5, 8, 1))))
+    with caplog.at_level(logging.INFO, logger="threshold_sweep.pipeline.stages"):
+        skipped = skipped_run_references(SimpleNamespace(reference=names), data)
+    (line,) = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert line.startswith("reference minirocket skipped: sequences of 8 steps")
+    assert "9" in line and set(skipped) == {"minirocket"}
+    y_test = series(80, 1, length=8)[1]
+    cnn = (y_test, np.full(80, 0.5), np.zeros(80, dtype=int))
+    section = reference_section(Task(("low", "high")), cnn, [logistic], 100, 0.5, BOOT, None)
+    assert "skipped" in section and section["skipped"] == {}
+    section = reference_section(
+        Task(("low", "high")), cnn, [logistic], 100, 0.5, BOOT, skipped=skipped
+    )
+    assert section["skipped"] == {"minirocket": skipped["minirocket"]}
+
+
+def test_the_report_says_what_was_skipped_in_one_line():
+    reason = skipped_references(["minirocket"], 4)["minirocket"]
+    section = {"models": {}, "best": None, "skipped": {"minirocket": reason}}
+    (text,) = reference_models_section({"reference": section}).blocks
+    assert text == f"Skipped: minirocket ({reason})."
+
+
+def test_without_aeon_it_is_skipped_naming_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "aeon", None)
+    reason = skipped_references(["logistic", "hgb", "minirocket"], 64)
+    assert list(reason) == ["minirocket"]
+    assert 'pip install "threshold-sweep[series]"' in reason["minirocket"]
+    assert "pip install aeon" in reason["minirocket"]
+
+
+def test_large_training_splits_are_capped_to_a_stratified_seeded_subsample():
+    data = rows(300)
+    capped = replace(REFERENCE_MODELS["logistic"], max_train_rows=100)
+    scores = fit_reference(capped, data, seed=1)
+    keep = stratified_rows(data.y_train, 100, 1)
+    assert scores.n_train == len(keep) <= 100 and scores.n_rows == 300
+    assert "a stratified subsample of" in scores.sees and "of the 300 rows" in scores.sees
+    shares = np.bincount(data.y_train[keep]) / len(keep)
+    np.testing.assert_allclose(shares, np.bincount(data.y_train) / 300, atol=0.02)
+    np.testing.assert_array_equal(keep, stratified_rows(data.y_train, 100, 1))
+    assert REFERENCE_MODELS["minirocket"].max_train_rows == minirocket.MAX_TRAIN_ROWS
