@@ -16,12 +16,14 @@ $(BIN)/python:
 
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	@echo "installing threshold-sweep and TensorFlow into $(VENV) (first time only, about a minute)"
-	$(BIN)/python -m pip install --quiet --progress-bar off -e .
+	$(BIN)/python -m pip install --quiet --progress-bar off -e ".[series]"
+	$(BIN)/python -m threshold_sweep.model.minirocket  # numba compiles MiniRocket once (~30-90 s)
 	touch $(RUN_STAMP)
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	@echo "installing threshold-sweep with its test extras into $(VENV) (first time only, 1-2 minutes)"
 	$(BIN)/python -m pip install --quiet --progress-bar off -e ".[dev]"
+	$(BIN)/python -m threshold_sweep.model.minirocket  # numba compiles MiniRocket once (~30-90 s)
 	touch $(DEV_STAMP) $(RUN_STAMP)
 
 install: $(DEV_STAMP)

@@ -63,3 +63,16 @@ def skip_reason(length: int) -> str | None:
     if importlib.util.find_spec("aeon") is None:
         return f"aeon is not installed: {INSTALL_HINT}"
     return None
+
+
+def compile_kernels() -> None:
+    """Compile (and cache on disk) aeon's MiniRocket for one and several channels, so that no
+    run or test pays numba's first-call compile (make install does this once)."""
+    rng = np.random.default_rng(0)
+    for channels in (1, 2):
+        X = rng.standard_normal((8, channels, 16))
+        minirocket(0).fit(X, np.arange(8) % 2)
+
+
+if __name__ == "__main__":
+    compile_kernels()
