@@ -111,3 +111,11 @@ def test_run_tests_exactly_the_published_test_rows(bench, tmp_path):
     assert set(result["reference"]) == {"logistic"}
     row = bench.table_row("UnitTest", bench.describe(spec) | {"runs": [result]})
     assert row.startswith("| UnitTest | 2 | 20/22 |")
+
+
+def test_scores_read_roc_auc_ovr_for_ordered_classes(bench):
+    two = {"accuracy": 0.9, "balanced_accuracy": 0.8, "roc_auc": 0.95}
+    ordered = {"accuracy": 0.5, "balanced_accuracy": 0.4, "roc_auc_ovr": 0.7}
+    assert bench.scores(two) == two
+    assert bench.scores(ordered) == {"accuracy": 0.5, "balanced_accuracy": 0.4, "roc_auc": 0.7}
+    assert bench.auc_key(ordered) == "roc_auc_ovr"
