@@ -75,9 +75,9 @@ bench-cumulative: $(DEV_STAMP)
 # About 2-3 minutes per seed on 2 busy cores (measured with train.threads=1: GunPoint 14 s and
 # OSULeaf, the largest, 16 s, both early-stopped; the other four extrapolated): aeon's bundled
 # datasets (GunPoint, ItalyPowerDemand, ArrowHead, OSULeaf, BasicMotions, Covid3Month) on their
-# published train/test splits with the default settings, into outputs/published_splits/; writes
-# benchmarks/results/published_splits.json and prints the table. SEEDS="0 1 2" repeats each run;
-# ARGS adds overrides (e.g. ARGS=train.threads=1)
+# published train/test splits with the defaults (sampling=none), into outputs/published_splits/;
+# writes benchmarks/results/published_splits.json and prints the table. SEEDS="0 1 2" repeats
+# each run; ARGS adds overrides (e.g. ARGS=train.threads=1)
 SEEDS ?= 0
 PUBLISHED := outputs/published_splits
 bench-published: $(DEV_STAMP)

@@ -329,10 +329,10 @@ def run_all(specs: list[Spec], seeds: list[int], out: Path, extra: list[str]) ->
 
 
 def _spread(values: list[float | None]) -> str:
-    """`mean (min-max)` of the seeds' values, the value alone for one seed, '' for none."""
+    """`mean (min-max)` of the seeds' values, the value alone for one seed, or `not run`."""
     present = [v for v in values if v is not None]
     if not present:
-        return ""
+        return "not run"
     mean = statistics.fmean(present)
     if len(present) == 1:
         return f"{mean:.3f}"
