@@ -15,7 +15,7 @@ from threshold_sweep.model.monitor import (
     training_sentence,
     training_shares,
 )
-from threshold_sweep.model.train import effective_batch_size, plateau_factor
+from threshold_sweep.model.train import effective_batch_size, plateau_factor, warmup_epochs
 
 from conftest import compose_config
 
@@ -80,6 +80,14 @@ def test_batch_size_leaves_several_batches_for_tiny_training_splits():
     assert effective_batch_size(4, 100) == 4  # never above the configured size
 
 
+def test_warmup_takes_min_steps_optimiser_steps_within_the_epoch_budget():
+    assert warmup_epochs(500, 42, 8, 1000) == 84  # 6 batches an epoch: 84 epochs = 504 steps
+    assert warmup_epochs(500, 2800, 64, 1000) == 12  # 44 batches: 12 epochs = 528 steps
+    assert warmup_epochs(500, 100_000, 64, 1000) == 1  # one epoch already takes 1563 steps
+    assert warmup_epochs(500, 42, 8, 30) == 30  # never beyond train.epochs
+    assert warmup_epochs(0, 42, 8, 30) == 0  # off
+
+
 def test_plateau_factor():
     assert plateau_factor(False) is None and plateau_factor(0) is None
     assert plateau_factor(True) == 0.5 and plateau_factor(0.2) == 0.2
@@ -109,6 +117,9 @@ def test_training_sentence_names_the_metric_that_chose_the_epoch():
     off = training_sentence({**training, "early_stopping": False, "best_epoch": 9})
     assert "early stopping off: the model keeps the last epoch's weights (epoch 9)" in off
     assert "the best validation ROC-AUC was at epoch 5" in off
+    warm = training_sentence({**training, "warmup_epochs": 84, "min_steps": 500})
+    assert "early stopping watched only from epoch 85 on (train.min_steps=500" in warm
+    assert "watched only" not in sentence
     old = {k: training[k] for k in ("epochs_run", "best_epoch", "seed", "threads")}
     assert "best validation loss at epoch 5" in training_sentence(old)  # older metrics.json
 
@@ -192,3 +203,33 @@ def test_the_selection_callback_leaves_one_validation_roc_auc_in_the_logs():
     callback.on_epoch_end(0, logs)
     assert "val_auc" not in logs and {"auc", "val_loss", "val_balanced_accuracy"} <= set(logs)
     assert logs["val_roc_auc"] == pytest.approx(skm.roc_auc_score(y, scores[:, 0]))
+
+
+@pytest.mark.slow
+def test_early_stopping_neither_stops_nor_picks_an_epoch_before_the_warm_up(tmp_path):
+    """Rows of pure noise: with patience 0 early stopping ends training at the first epoch
+    that does not improve; with train.min_steps it watches only after the warm-up, whose
+    epochs take at least min_steps optimiser steps (24 rows in batches of 8: 3 an epoch)."""
+    from threshold_sweep.model.train import train_model
+
+    rng = np.random.default_rng(0)
+    X, X_val = rng.normal(size=(24, 8, 1)), rng.normal(size=(12, 8, 1))
+    y, y_val = np.arange(24) % 2, np.arange(12) % 2
+    model = compose_config("model.filters=[2]", "model.dense_units=2").model
+    runs = {}
+    for min_steps in (0, 20):  # 20 steps: a warm-up of 7 epochs
+        train = compose_config(
+            "train.epochs=12",
+            "train.patience=0",
+            "train.threads=1",
+            "train.verbose=0",
+            f"train.min_steps={min_steps}",
+            "train.batch_size=8",
+        ).train
+        history = tmp_path / f"history{min_steps}.csv"
+        runs[min_steps] = train_model(X, y, X_val, y_val, 2, None, model, train, history)
+    off, warm = runs[0], runs[20]
+    assert off.warmup_epochs == 0 and off.epochs_run < 12
+    assert warm.warmup_epochs == warmup_epochs(20, 24, 8, 12) == 7
+    assert warm.epochs_run >= 8 and warm.best_epoch >= 8  # watched from epoch 8 on
+    assert warm.monitor_best_epoch >= 8

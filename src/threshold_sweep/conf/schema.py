@@ -289,6 +289,9 @@ class TrainConfig:
         learning_rate: Adam's learning rate
         early_stopping: stop once the monitor stops improving; keep the best epoch's weights
         patience: epochs without a better monitor value before early stopping
+        min_steps: optimiser steps before early stopping may stop training or pick an epoch:
+            a tiny training split (few batches an epoch) trains more epochs, up to
+            train.epochs; 0 = early stopping watches from the first epoch
         monitor: what early stopping and the kept weights follow: val_roc_auc,
             val_balanced_accuracy, val_loss_balanced (loss at the training balance), val_loss
         reduce_lr_on_plateau: false, true (= factor 0.5) or a factor in (0, 1) for the learning
@@ -306,6 +309,7 @@ class TrainConfig:
     learning_rate: float = 0.003
     early_stopping: bool = True
     patience: int = 4
+    min_steps: int = 0
     monitor: TrainMonitor = TrainMonitor.val_roc_auc
     reduce_lr_on_plateau: Any = False
     seed: int = II("seed")

@@ -169,6 +169,12 @@ def training_sentence(training: dict[str, Any], n_classes: int = 2) -> str:
             f"(epoch {training['best_epoch']}); the best {text} was at epoch "
             f"{training.get('monitor_best_epoch', '?')}"
         )
+    warmup = training.get("warmup_epochs", 0)
+    if warmup and training.get("early_stopping", True):
+        chosen += (
+            f"; early stopping watched only from epoch {warmup + 1} on "
+            f"(train.min_steps={training.get('min_steps')} optimiser steps)"
+        )
     factor = training.get("reduce_lr_on_plateau")
     if factor:
         chosen += f"; learning rate multiplied by {factor:g} whenever the {text} stalled"

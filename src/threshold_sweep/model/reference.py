@@ -112,10 +112,13 @@ REFERENCE_MODELS = {
             "minirocket",
             "MiniRocket",
             f"aeon MiniRocket(n_kernels={minirocket.N_KERNELS}) features + scikit-learn "
-            f"StandardScaler + LogisticRegression(class_weight='balanced', C={minirocket.C:g})",
+            "StandardScaler + LogisticRegression(class_weight='balanced'), its C (of "
+            f"{', '.join(f'{c:g}' for c in minirocket.C_GRID)}) the one of the lowest "
+            "class-weighted log loss on the validation split",
             minirocket.minirocket,
             "MiniRocket's convolutional features of each standardized sequence (its kernels "
             "slide along the steps, every channel)",
+            stops_on_validation=True,
             inputs=minirocket.channels_first,
             max_train_rows=minirocket.MAX_TRAIN_ROWS,
             skip_reason=minirocket.skip_reason,

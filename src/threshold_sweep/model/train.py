@@ -76,6 +76,7 @@ class TrainedModel:
     monitor_best: float | None = None
     batch_size: int = 0
     reduce_lr_factor: float | None = None
+    warmup_epochs: int = 0  # early stopping neither stops nor picks an epoch before this
 
 
 def start_session(train_cfg: Any) -> None:
@@ -138,12 +139,22 @@ def plateau_patience(patience: int) -> int:
     return max(1, int(patience) // 2)
 
 
+def warmup_epochs(min_steps: int, n_train: int, batch_size: int, epochs: int) -> int:
+    """The epochs before early stopping may end training: enough passes over `n_train` rows
+    in batches of `batch_size` for `min_steps` optimiser steps, at most `epochs`."""
+    if min_steps <= 0:
+        return 0
+    batches = -(-n_train // batch_size)
+    return min(int(epochs), -(-int(min_steps) // batches))
+
+
 def fit_callbacks(
     train_cfg: Any,
     history_path: Path,
     tensorboard_dir: Path | None,
     extra: Sequence[Any],
     selection: Any = None,
+    warmup: int = 0,
 ) -> list[Any]:
     """Selection metrics (first: the others read them), learning-rate reduction and early
     stopping on train.monitor (if on), CSV history, TensorBoard scalars (if asked), `extra`."""
@@ -170,6 +181,7 @@ def fit_callbacks(
                 mode=monitor.mode,
                 patience=int(train_cfg.patience),
                 restore_best_weights=True,
+                start_from_epoch=warmup,
             )
         )
     # after the callbacks that add to the logs, so that history.csv has their columns
@@ -196,11 +208,13 @@ def trained(
     train_cfg: Any,
     stopper: Any = None,
     batch_size: int = 0,
+    warmup: int = 0,
 ) -> TrainedModel:
     """The fitted model with the epochs run and the epoch whose weights it holds.
 
     With early stopping, that is the epoch EarlyStopping restored (`stopper.best_epoch`,
-    0-based); without it, the last epoch.
+    0-based), never one of the first `warmup` epochs (the last epoch if it watched none);
+    without it, the last epoch.
     """
     from threshold_sweep.model.monitor import best_epoch as best_of
     from threshold_sweep.model.monitor import monitor_of
@@ -208,7 +222,8 @@ def trained(
     monitor = monitor_of(train_cfg.monitor)
     epochs_run = len(history.get("loss", []))
     values = history.get(monitor.key, [])
-    monitor_best_epoch = best_of(values, monitor.mode) if values else epochs_run
+    watched = warmup if stopper is not None and len(values) > warmup else 0
+    monitor_best_epoch = watched + best_of(values[watched:], monitor.mode) if values else epochs_run
     if stopper is not None and stopper.best is not None:
         kept = int(stopper.best_epoch) + 1
     else:
@@ -224,6 +239,7 @@ def trained(
         monitor_best=float(values[monitor_best_epoch - 1]) if values else None,
         batch_size=batch_size,
         reduce_lr_factor=plateau_factor(train_cfg.reduce_lr_on_plateau),
+        warmup_epochs=warmup if stopper is not None else 0,
     )
 
 
@@ -307,7 +323,14 @@ def train_model(
         head_fit,
         int(train_cfg.predict_batch_size),
     )
-    callbacks = fit_callbacks(train_cfg, history_path, tensorboard_dir, extra_callbacks, selection)
+    warmup = warmup_epochs(
+        int(train_cfg.min_steps), len(X_train), batch_size, int(train_cfg.epochs)
+    )
+    if train_cfg.early_stopping and warmup > 1:
+        _log_warmup(len(X_train), batch_size, warmup, int(train_cfg.min_steps))
+    callbacks = fit_callbacks(
+        train_cfg, history_path, tensorboard_dir, extra_callbacks, selection, warmup
+    )
     with held_logs(from_background):  # a reference model's line never cuts a progress bar
         history = model.fit(
             X_train,
@@ -320,7 +343,19 @@ def train_model(
             verbose=keras_verbosity(train_cfg.verbose),
         )
     stopper = early_stopping_of(callbacks)
-    return trained(model, history.history, threads, train_cfg, stopper, batch_size)
+    return trained(model, history.history, threads, train_cfg, stopper, batch_size, warmup)
+
+
+def _log_warmup(n_train: int, batch_size: int, warmup: int, min_steps: int) -> None:
+    """Say how long training runs before early stopping may end it."""
+    log.info(
+        "%d training rows in batches of %d: early stopping waits %d epochs "
+        "(train.min_steps=%d optimiser steps) before it may stop training",
+        n_train,
+        batch_size,
+        warmup,
+        min_steps,
+    )
 
 
 def _log_batch_size(n_train: int, batch_size: int, configured: int) -> None:

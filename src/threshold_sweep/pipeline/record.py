@@ -233,6 +233,8 @@ def run_record(
             "monitor_best_epoch": trained.monitor_best_epoch,
             "monitor_best": trained.monitor_best,
             "batch_size": trained.batch_size,
+            "min_steps": int(cfg.train.min_steps),
+            "warmup_epochs": trained.warmup_epochs,
             "reduce_lr_on_plateau": trained.reduce_lr_factor,
         },
         **splits,
