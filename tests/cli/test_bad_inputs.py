@@ -473,6 +473,12 @@ CASES = {
     "negative train seed": (lambda t: ["train.seed=-3"], "train.seed=-3 must be"),
     "epochs <= 0": (lambda t: ["train.epochs=0"], "train.epochs=0 must be > 0"),
     "batch size <= 0": (lambda t: ["train.batch_size=0"], "train.batch_size=0 must be > 0"),
+    "min steps < 0": (lambda t: ["train.min_steps=-1"], "train.min_steps=-1 must be >= 0"),
+    "min steps not a number": (lambda t: ["train.min_steps=many"], "train.min_steps"),
+    "warm-up rows < 0": (
+        lambda t: ["train.warmup_validation_rows=-5"],
+        "train.warmup_validation_rows=-5 must be >= 0",
+    ),
     "learning rate <= 0": (lambda t: ["train.learning_rate=-1"], "train.learning_rate=-1.0"),
     "unknown monitor": (
         lambda t: ["train.monitor=val_auc"],

@@ -61,7 +61,7 @@ def test_help_gives_every_key_of_the_default_config_its_meaning(tmp_path):
     assert set(shown) == set(expected)
     for key, meaning in expected.items():
         assert shown[key][1] == meaning, key
-    assert shown["train.epochs"][0] == "30" and shown["train.seed"][0] == "${seed}"
+    assert shown["train.epochs"][0] == "200" and shown["train.seed"][0] == "${seed}"
     assert shown["data.n_samples"][1].startswith("rows to generate")
     assert shown["label.threshold"][0] == "null"  # not set: 100 unless bins or quantiles
     assert shown["label.threshold"][1].endswith("null: 100 unless label.bins or label.quantiles")

@@ -50,6 +50,7 @@ def check_counts(cfg: Any) -> None:
         {
             "train.patience": (cfg.train.patience, 0, False),
             "train.min_steps": (cfg.train.min_steps, 0, False),
+            "train.warmup_validation_rows": (cfg.train.warmup_validation_rows, 0, False),
             "train.threads": (cfg.train.threads, 0, False),
         },
         "{key}={value} must be >= 0 (train.threads=0 means all cores)",

@@ -289,9 +289,11 @@ class TrainConfig:
         learning_rate: Adam's learning rate
         early_stopping: stop once the monitor stops improving; keep the best epoch's weights
         patience: epochs without a better monitor value before early stopping
-        min_steps: optimiser steps before early stopping may stop training or pick an epoch:
-            a tiny training split (few batches an epoch) trains more epochs, up to
-            train.epochs; 0 = early stopping watches from the first epoch
+        min_steps: with a small validation split (train.warmup_validation_rows), optimiser
+            steps before early stopping may stop training or pick an epoch: a tiny training
+            split (few batches an epoch) trains more epochs, up to train.epochs; 0 = off
+        warmup_validation_rows: train.min_steps applies when the validation split holds fewer
+            rows than this of some class (its metric too coarse to pick an epoch early)
         monitor: what early stopping and the kept weights follow: val_roc_auc,
             val_balanced_accuracy, val_loss_balanced (loss at the training balance), val_loss
         reduce_lr_on_plateau: false, true (= factor 0.5) or a factor in (0, 1) for the learning
@@ -304,12 +306,13 @@ class TrainConfig:
         tensorboard: true = per-epoch scalars in <run folder>/tensorboard/
     """
 
-    epochs: int = 30
+    epochs: int = 200
     batch_size: int = 64
     learning_rate: float = 0.003
     early_stopping: bool = True
     patience: int = 4
-    min_steps: int = 0
+    min_steps: int = 500
+    warmup_validation_rows: int = 30
     monitor: TrainMonitor = TrainMonitor.val_roc_auc
     reduce_lr_on_plateau: Any = False
     seed: int = II("seed")

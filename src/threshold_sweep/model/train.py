@@ -323,11 +323,7 @@ def train_model(
         head_fit,
         int(train_cfg.predict_batch_size),
     )
-    warmup = warmup_epochs(
-        int(train_cfg.min_steps), len(X_train), batch_size, int(train_cfg.epochs)
-    )
-    if train_cfg.early_stopping and warmup > 1:
-        _log_warmup(len(X_train), batch_size, warmup, int(train_cfg.min_steps))
+    warmup = _warmup(train_cfg, y_val, n_classes, len(X_train), batch_size)
     callbacks = fit_callbacks(
         train_cfg, history_path, tensorboard_dir, extra_callbacks, selection, warmup
     )
@@ -346,16 +342,34 @@ def train_model(
     return trained(model, history.history, threads, train_cfg, stopper, batch_size, warmup)
 
 
-def _log_warmup(n_train: int, batch_size: int, warmup: int, min_steps: int) -> None:
-    """Say how long training runs before early stopping may end it."""
-    log.info(
-        "%d training rows in batches of %d: early stopping waits %d epochs "
-        "(train.min_steps=%d optimiser steps) before it may stop training",
-        n_train,
-        batch_size,
-        warmup,
-        min_steps,
-    )
+def fewest_class_rows(y: np.ndarray, n_classes: int) -> int:
+    """The row count of the rarest of the `n_classes` classes in `y`."""
+    return int(np.bincount(np.asarray(y, dtype=np.int64), minlength=n_classes).min())
+
+
+def _warmup(
+    train_cfg: Any, y_val: np.ndarray, n_classes: int, n_train: int, batch_size: int
+) -> int:
+    """Epochs before early stopping may act: train.min_steps' worth when the validation split
+    is too small to pick an epoch (fewer than train.warmup_validation_rows rows of a class;
+    its metric then saturates in the first epochs), else 0."""
+    fewest = fewest_class_rows(y_val, n_classes)
+    if not train_cfg.early_stopping or fewest >= int(train_cfg.warmup_validation_rows):
+        return 0
+    warmup = warmup_epochs(int(train_cfg.min_steps), n_train, batch_size, int(train_cfg.epochs))
+    if warmup > 1:
+        log.info(
+            "the validation split holds %d rows of its rarest class (fewer than "
+            "train.warmup_validation_rows=%d), too few to pick an epoch early: early stopping "
+            "waits %d epochs of %d training rows in batches of %d (train.min_steps=%d)",
+            fewest,
+            int(train_cfg.warmup_validation_rows),
+            warmup,
+            n_train,
+            batch_size,
+            int(train_cfg.min_steps),
+        )
+    return warmup
 
 
 def _log_batch_size(n_train: int, batch_size: int, configured: int) -> None:

@@ -234,6 +234,7 @@ def run_record(
             "monitor_best": trained.monitor_best,
             "batch_size": trained.batch_size,
             "min_steps": int(cfg.train.min_steps),
+            "warmup_validation_rows": int(cfg.train.warmup_validation_rows),
             "warmup_epochs": trained.warmup_epochs,
             "reduce_lr_on_plateau": trained.reduce_lr_factor,
         },
