@@ -328,7 +328,13 @@ def test_reference_models_get_the_ordinal_metrics_of_their_own_predictions():
     cnn = (y_true, proba, y_pred)
     inputs = {"ordinal": ORDINAL, "x": x}
     section = reference_section(
-        task, cnn, [SimpleNamespace(model=model, scores=other)], 400, 0.5, boot, inputs
+        task,
+        cnn,
+        [SimpleNamespace(model=model, scores=other, n_train=400, sees="random")],
+        400,
+        0.5,
+        boot,
+        inputs,
     )
     fake = section["models"]["fake"]
     assert_matches(fake["test"], reference_values(y_true, other.argmax(axis=1), x))

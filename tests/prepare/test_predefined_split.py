@@ -278,3 +278,25 @@ def test_the_report_describes_a_predefined_split_not_a_stratified_random_one(tmp
     assert "the rows the data marks validation" in _split_line(marked, {"split": marked})
     columns = split_columns({"split": record})
     assert columns["split_method"] == "predefined" and columns["split_part"] == "data.part=part"
+
+
+def test_the_random_split_is_scikit_learns_two_stratified_draws():
+    """split=default's rows, computed independently: test drawn from all rows, then
+    validation from the rest in the order train_test_split left them (as before the carve
+    was shared with split=predefined: every earlier run keeps its rows)."""
+    from sklearn.model_selection import train_test_split
+
+    from threshold_sweep.prepare.split import quantile_bins, split_rows
+
+    x = 10 ** np.random.default_rng(4).normal(2.11, 0.63, 800)
+    cfg = OmegaConf.create(
+        {"method": "random", "validation_fraction": 0.15, "test_fraction": 0.15, "n_bins": 10,
+         "seed": 7}
+    )  # fmt: skip
+    strata = quantile_bins(x, 10)
+    rest, test = train_test_split(np.arange(800), test_size=120, stratify=strata, random_state=7)
+    train, validation = train_test_split(rest, test_size=120, stratify=strata[rest], random_state=8)
+    split = split_rows(x, cfg)
+    np.testing.assert_array_equal(split.test, np.sort(test))
+    np.testing.assert_array_equal(split.validation, np.sort(validation))
+    np.testing.assert_array_equal(split.train, np.sort(train))

@@ -359,7 +359,7 @@ def test_runs_table_sorts_by_a_column(browser, sweep, column):
     names = [h.text.replace("\n", "").rstrip("↕▲▼ ") for h in headers]
     index = names.index(column)
     shown = _column(table, index)
-    summary = pd.read_csv(sweep[0] / "summary.csv")
+    summary = pd.read_csv(sweep[0] / "summary.csv", float_precision="round_trip")
     assert len(shown) == (summary["status"] == "complete").sum()
     for direction, reverse in (("ascending", False), ("descending", True)):
         headers[index].click()

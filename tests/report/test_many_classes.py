@@ -50,6 +50,7 @@ TRAINED = SimpleNamespace(
     monitor_best=0.7,
     batch_size=32,
     reduce_lr_factor=None,
+    warmup_epochs=0,
 )
 HISTORY = pd.DataFrame(
     {

@@ -48,6 +48,11 @@ def channels_first(X: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.transpose(np.asarray(X, dtype=np.float64), (0, 2, 1)))
 
 
+def grid_text() -> str:
+    """C_GRID as '1e-4, 1e-3, ...'."""
+    return ", ".join(f"{c:.0e}".replace("e-0", "e-") for c in C_GRID)
+
+
 class ValidatedMiniRocket:
     """MiniRocket features, standardized, and a balanced logistic regression whose L2 strength
     the validation split picks (scikit-learn's fit / predict_proba interface)."""

@@ -134,10 +134,13 @@ def random_split(rows: SplitInput, cfg: Any) -> Split:
     if rows.groups is not None:
         return grouped_split(x, rows.groups, cfg, n_bins, rows.group_setting)
     strata = quantile_bins(x, n_bins) if n_bins > 1 else None
-    rest, test = stratified_carve(np.arange(n), n_test, strata, int(cfg.seed))
+    # `rest` stays in train_test_split's order: the second draw depends on it
+    rest, test = train_test_split(
+        np.arange(n), test_size=n_test, stratify=strata, random_state=int(cfg.seed)
+    )
     rest_strata = strata[rest] if strata is not None else None
     train, validation = stratified_carve(rest, n_validation, rest_strata, int(cfg.seed) + 1)
-    return Split(train=train, validation=validation, test=test)
+    return Split(train=train, validation=validation, test=np.sort(test))
 
 
 def stratified_carve(
