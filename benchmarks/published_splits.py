@@ -294,9 +294,14 @@ def run_one(spec: Spec, out: Path, seed: int, extra: list[str]) -> dict[str, Any
         export(spec, out)
     args = command(spec, thresholds(spec, data.x), seed, extra)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "threshold_sweep", *args], cwd=out)
-    if done.returncode != 0:
-        raise SystemExit(f"{spec.name} seed {seed}: threshold-sweep failed: {shown(args)}")
+    done = subprocess.run(
+        [sys.executable, "-m", "threshold_sweep", *args], cwd=out, capture_output=True, text=True
+    )
+    if done.returncode != 0:  # the tool's one-line refusal, kept in the table
+        lines = [line for line in done.stderr.splitlines() if "error:" in line] or ["?"]
+        error = lines[-1].split("error:", 1)[-1].strip()
+        print(f"{spec.name} seed {seed}: threshold-sweep refused: {error}", file=sys.stderr)
+        return {"seed": seed, "command": shown(args), "error": error}
     run_dir = out / "runs" / f"{spec.name}-seed{seed}"
     check_ids(run_dir, data.id[data.part == "test"])
     result = read_run(run_dir) | {"seed": seed, "command": shown(args)}
@@ -348,7 +353,7 @@ def _majority_cell(majority_: dict[str, Any]) -> str:
 
 def table_row(name: str, entry: dict[str, Any]) -> str:
     """One markdown row of a dataset."""
-    runs = entry["runs"]
+    runs = [run for run in entry["runs"] if "error" not in run]
     refs = [_spread([r["reference"].get(m, {}).get("accuracy") for r in runs]) for m in MODELS]
     published = [entry["published"].get(c, {}).get("cell", "n/a") for c in COLUMNS]
     cells = [name, str(entry["classes"]), f"{entry['train']}/{entry['test']}"]
@@ -381,6 +386,12 @@ def table(results: dict[str, Any]) -> str:
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += [table_row(name, entry) for name, entry in results["datasets"].items()]
     notes = [f"- {n}: {e['note']}" for n, e in results["datasets"].items() if e["note"]]
+    notes += [
+        f"- {name}, seed {run['seed']}: not run, the tool refused: {run['error']}"
+        for name, entry in results["datasets"].items()
+        for run in entry["runs"]
+        if "error" in run
+    ]
     sources = [f"- [{key}] {text}" for key, text in SOURCES.items()]
     return "\n".join([*lines, "", *notes, *sources])
 

@@ -264,3 +264,23 @@ def test_the_class_balance_section_names_ignored_columns_and_their_settings():
     del result["data_checks"]  # synthetic data, or a run made before the record existed
     blocks = class_balance_section(result).blocks
     assert not [b for b in blocks if "Row ids" in str(b) or "not used as features" in str(b)]
+
+
+def test_no_detectable_ranking_gap_still_names_a_reference_that_decides_better():
+    """ROC-AUC's CI spans 0 but balanced accuracy's lies below it: the first lines say so
+    (the comfort 'not detectably different' alone would be false); silent when it does not."""
+    from threshold_sweep.report.reference import reference_verdict
+
+    result = _with_reference(-0.2, 0.03)
+    hgb = result["reference"]["models"]["hgb"]
+    hgb["cnn_minus_reference"]["balanced_accuracy"] = {
+        "difference": -0.066, "ci_low": -0.116, "ci_high": -0.017, "within_noise": False
+    }  # fmt: skip
+    text = reference_verdict(result)
+    assert "**is not detectably different from the best reference model**" in text
+    assert text.endswith(
+        "; but gradient-boosted trees decides better beyond noise: balanced accuracy CNN - "
+        "reference -0.066, paired 95% CI -0.116 to -0.017."
+    )
+    assert "decides better" not in reference_verdict(_with_reference(-0.2, 0.03))
+    assert "decides better" not in reference_verdict(_with_reference(-0.25, -0.05))

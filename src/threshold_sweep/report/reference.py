@@ -69,7 +69,31 @@ def reference_verdict(result: RunResult) -> str | None:
         f"for {best['label']} (CNN - reference {signed(comparison['difference'])}, "
         f"paired {level:.0%} CI {signed(comparison['ci_low'])} to "
         f"{signed(comparison['ci_high'])} over test rows, one training{negligible}; the "
-        "reference models are below)."
+        f"reference models are below){trailing_elsewhere(section, metric, level)}."
+    )
+
+
+def trailing_elsewhere(section: dict[str, Any], verdict_metric: str, level: float) -> str:
+    """'; but MiniRocket decides better beyond noise: ...' for the widest paired gap below 0
+    on another compared metric (balanced accuracy), where the verdict's metric saw none."""
+    if any(
+        model["cnn_minus_reference"][verdict_metric]["ci_high"] < 0
+        for model in section["models"].values()
+    ):
+        return ""
+    gaps = [
+        (comparison["difference"], model["label"], metric, comparison)
+        for model in section["models"].values()
+        for metric, comparison in model["cnn_minus_reference"].items()
+        if metric != verdict_metric and comparison["ci_high"] < 0
+    ]
+    if not gaps:
+        return ""
+    difference, label, metric, comparison = min(gaps, key=lambda gap: gap[0])
+    return (
+        f"; but {label} decides better beyond noise: {METRIC_LABELS[metric]} CNN - reference "
+        f"{signed(difference)}, paired {level:.0%} CI {signed(comparison['ci_low'])} to "
+        f"{signed(comparison['ci_high'])}"
     )
 
 
