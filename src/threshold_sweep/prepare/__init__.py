@@ -130,7 +130,11 @@ def split_hint(labelled: Labelled, cfg: Any, method: str, minimum: int) -> str:
         return rolling_hint(labelled, cfg)
     if method == "predefined":
         setting = _part_setting(cfg.data, labelled.dataset)
-        return f"; or mark more rows of the short split in {setting}"
+        return (
+            f"; or mark more rows of the short split in {setting} (validation rows carved out "
+            "of the train part: another split.seed or a larger split.validation_fraction "
+            "carves others)"
+        )
     return kfold_hint(labelled, minimum)
 
 
