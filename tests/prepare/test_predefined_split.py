@@ -300,3 +300,20 @@ def test_the_random_split_is_scikit_learns_two_stratified_draws():
     np.testing.assert_array_equal(split.test, np.sort(test))
     np.testing.assert_array_equal(split.validation, np.sort(validation))
     np.testing.assert_array_equal(split.train, np.sort(train))
+
+
+def test_a_tiny_train_part_keeps_every_coded_class_in_the_carved_validation():
+    """40 train rows of 4 classes coded 0..3 (a UCR set's x), 6 carved for validation: one row
+    per quantile bin of x, so every class is in validation, seed after seed (two bins of x, as
+    a carve of 2 rows per bin would take, missed a class)."""
+    from threshold_sweep.prepare.split import split_rows
+
+    x = np.concatenate([np.repeat(np.arange(4.0), 10), np.repeat(np.arange(4.0), 10)])
+    parts = np.array(["train"] * 40 + ["test"] * 40)
+    for seed in range(10):
+        cfg = OmegaConf.create(
+            {"method": "predefined", "validation_fraction": 0.15, "n_bins": 10, "seed": seed}
+        )
+        split = split_rows(x, cfg, parts=parts)
+        assert len(split.validation) == 6
+        assert set(x[split.validation]) == {0.0, 1.0, 2.0, 3.0}, seed
