@@ -85,6 +85,7 @@ def _fitted(n_classes: int, n: int = 200) -> tuple:
         return mine, fits[best][1]
 
 
+@pytest.mark.slow  # numba: a first call in a fresh install compiles (22 CPU s seen in CI)
 def test_minirocket_scores_are_aeons_pipeline_on_the_same_rows():
     mine, expected = _fitted(2)
     np.testing.assert_allclose(mine.scores, expected[:, 1], rtol=0, atol=1e-9)
@@ -97,6 +98,7 @@ def test_minirocket_scores_are_aeons_pipeline_on_the_same_rows():
     assert model["n_train"] == 200 and section["skipped"] == {}
 
 
+@pytest.mark.slow  # as above
 def test_three_ordered_classes_get_a_probability_column_each():
     mine, expected = _fitted(3, 90)  # fewer rows: 4 fits of 3 classes on 9,996 features
     assert mine.scores.shape == (80, 3)
