@@ -80,6 +80,9 @@ LONG = {"epochs": 200, "early_stopping": False}
 VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "old": (CNN, {}),
     "new": (CNN, {"min_steps": 500, "epochs": 200}),
+    "new_fcn": (FCN, {"min_steps": 500, "epochs": 200}),
+    "new_fcn_small": ({**FCN, "filters": [32, 64, 32]}, {"min_steps": 500, "epochs": 200}),
+    "new_avg_max": ({**CNN, "global_pool": "avg_max"}, {"min_steps": 500, "epochs": 200}),
     "steps250_always": (CNN, {"min_steps": 250, "epochs": 1000, "warmup_validation_rows": 10**9}),
     "steps500_always": (CNN, {"min_steps": 500, "epochs": 1000, "warmup_validation_rows": 10**9}),
     "steps1k_always": (CNN, {"min_steps": 1000, "epochs": 1000, "warmup_validation_rows": 10**9}),
