@@ -148,3 +148,30 @@ def test_an_interrupted_command_ends_at_once_without_the_interpreter_shutdown():
     result = _run(INTERRUPTED_AND_HANDLED)
     assert result.returncode == EXIT_INTERRUPTED, result.stderr
     assert result.stdout == "marked unfinished\n"  # no atexit: the shutdown was skipped
+
+
+def test_a_ctrl_c_that_surfaces_as_a_config_error_ends_as_an_interruption(monkeypatch, capsys):
+    """A Ctrl-C inside Hydra's composition can leave OmegaConf half-built and surface as
+    another exception (seen in CI: "'NoneType' object has no attribute
+    '_invalidate_flags_cache'"); once Ctrl-C was pressed, precheck raises KeyboardInterrupt
+    (exit 130, "interrupted") instead of calling it a config error (exit 2)."""
+    import signal
+
+    import pytest
+
+    from threshold_sweep.cli.interrupt import Interruption
+    from threshold_sweep.cli.main import config_dir
+    from threshold_sweep.cli.precheck import precheck
+    from threshold_sweep.conf.store import register_configs
+
+    register_configs()
+    bad = ["train.epochs=many"]
+    with pytest.raises(SystemExit) as refused:
+        precheck(bad, config_dir())
+    assert refused.value.code == 2 and "train.epochs" in capsys.readouterr().err
+    pressed = Interruption()
+    pressed.received = True
+    monkeypatch.setattr(signal, "getsignal", lambda signum: pressed)
+    with pytest.raises(KeyboardInterrupt):
+        precheck(bad, config_dir())
+    assert capsys.readouterr().err == ""

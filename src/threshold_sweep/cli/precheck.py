@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from threshold_sweep.cli.interrupt import was_interrupted
 from threshold_sweep.conf import schema as schemas
 from threshold_sweep.conf.validate import check_targets
 
@@ -119,6 +120,8 @@ def precheck(argv: list[str], config_dir: Path) -> None:
             if ("-m" in argv or "--multirun" in argv) and not helping:
                 _check_swept_groups(parsed, config_dir)
     except Exception as error:  # every composition problem becomes one line
+        if was_interrupted():  # a Ctrl-C inside Hydra's code, surfacing as another error
+            raise KeyboardInterrupt from None
         sys.stderr.write(f"error: {explain(error, config_dir)}\n")
         raise SystemExit(2) from None
     if not helping:
