@@ -142,9 +142,11 @@ def test_every_page_number_goes_through_one_format():
 
 
 def _with_reference(ci_low: float, ci_high: float) -> dict:
-    """result_with() plus a reference section whose best model is hgb at ROC-AUC 0.85."""
+    """result_with() plus a reference section whose best model is hgb at ROC-AUC 0.85, and a
+    paired difference at the middle of its CI."""
     result = result_with([0.61, 0.79], ["low", "high"], [])
-    comparison = {"difference": -0.15, "ci_low": ci_low, "ci_high": ci_high, "within_noise": False}
+    difference = (ci_low + ci_high) / 2
+    comparison = {"difference": difference, "ci_low": ci_low, "ci_high": ci_high}
     hgb = {
         "label": "gradient-boosted trees",
         "description": "HistGradientBoostingClassifier",
@@ -171,6 +173,8 @@ def _with_reference(ci_low: float, ci_high: float) -> dict:
         ((-0.25, -0.05), "trails the best reference model beyond noise"),
         ((-0.2, 0.03), "is not detectably different from the best reference model"),
         ((0.02, 0.2), "beats the best reference model beyond noise"),
+        ((0.004, 0.016), "beats the best reference model by a negligible amount"),
+        ((-0.016, -0.004), "trails the best reference model by a negligible amount"),
     ],
 )
 def test_the_first_lines_say_how_the_cnn_compares_with_the_best_reference(ci, standing):
@@ -178,7 +182,9 @@ def test_the_first_lines_say_how_the_cnn_compares_with_the_best_reference(ci, st
 
     text = reference_verdict(_with_reference(*ci))
     assert f"the CNN **{standing}**: ROC-AUC 0.700 vs 0.850 for gradient-boosted trees" in text
-    assert f"CNN - reference -0.150, paired 95% CI {ci[0]:+.3f} to {ci[1]:+.3f}" in text
+    middle = (ci[0] + ci[1]) / 2
+    assert f"CNN - reference {middle:+.3f}, paired 95% CI {ci[0]:+.3f} to {ci[1]:+.3f}" in text
+    assert ("under the 0.02 that matters" in text) == ("negligible" in standing)
     assert reference_verdict(result_with([0.6, 0.8], ["low", "high"], [])) is None
 
 

@@ -49,20 +49,8 @@ def reference_verdict(result: RunResult) -> str | None:
     metric = Task.of(result).ranking_metric
     best = section["models"][section["best"]]
     comparison = best["cnn_minus_reference"][metric]
-    if comparison["ci_high"] < 0 and comparison["difference"] > -TRAILS_MARGIN:
-        standing = "**trails the best reference model by a negligible amount**"
-    elif comparison["ci_high"] < 0:
-        standing = "**trails the best reference model beyond noise**"
-    elif comparison["ci_low"] > 0:
-        standing = "**beats the best reference model beyond noise**"
-    else:
-        standing = "**is not detectably different from the best reference model**"
+    standing, negligible = _standing(comparison)
     level = result.get("ci", {}).get("level", 0.95)
-    negligible = (
-        f", under the {TRAILS_MARGIN:g} that matters"
-        if comparison["ci_high"] < 0 and comparison["difference"] > -TRAILS_MARGIN
-        else ""
-    )
     return (
         f"Against competent models fitted on {fitted_rows(result)}, the CNN {standing}: "
         f"{METRIC_LABELS[metric]} {fmt(result['test'][metric])} vs {fmt(best['test'][metric])} "
@@ -71,6 +59,19 @@ def reference_verdict(result: RunResult) -> str | None:
         f"{signed(comparison['ci_high'])} over test rows, one training{negligible}; the "
         f"reference models are below){trailing_elsewhere(section, metric, level)}."
     )
+
+
+def _standing(comparison: dict[str, Any]) -> tuple[str, str]:
+    """The CNN's standing against one reference (bold) and the 'negligible' clause, if any:
+    a paired CI beyond 0 with a difference under TRAILS_MARGIN is negligible either way."""
+    beyond = comparison["ci_high"] < 0 or comparison["ci_low"] > 0
+    if not beyond:
+        return "**is not detectably different from the best reference model**", ""
+    direction = "trails" if comparison["ci_high"] < 0 else "beats"
+    if abs(comparison["difference"]) < TRAILS_MARGIN:
+        clause = f", under the {TRAILS_MARGIN:g} that matters"
+        return f"**{direction} the best reference model by a negligible amount**", clause
+    return f"**{direction} the best reference model beyond noise**", ""
 
 
 def trailing_elsewhere(section: dict[str, Any], verdict_metric: str, level: float) -> str:
