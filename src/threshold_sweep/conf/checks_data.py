@@ -36,13 +36,12 @@ def check_split(cfg: Any) -> None:
             f".npz array of shape (n,)) of dates, timestamps or numbers{has_none}, or use "
             "split=default"
         )
-    group_key = "group_key" if "group_key" in cfg.data else "group"
-    if cfg.data.get(group_key) is not None:
-        raise UserError(
-            f"split={method} cannot be combined with data.{group_key}={cfg.data[group_key]} yet: "
-            f"leave data.{group_key} unset for a time-ordered split, or use "
-            f"split={'default' if method == 'time' else 'kfold'} for a grouped one"
-        )
+    refuse_group(
+        cfg,
+        f"split={method} cannot be combined with data.{{key}}={{value}} yet: leave data.{{key}} "
+        f"unset for a time-ordered split, or use split={'default' if method == 'time' else 'kfold'}"
+        " for a grouped one",
+    )
 
 
 def check_predefined(cfg: Any) -> None:
@@ -63,14 +62,21 @@ def check_predefined(cfg: Any) -> None:
             f"split=predefined needs data.{part_key}: set data.{part_key}=<name> ({where} of "
             "train / test / validation per row), or use split=default"
         )
-    group_key = "group_key" if "group_key" in cfg.data else "group"
-    if cfg.data.get(group_key) is not None:
-        raise UserError(
-            f"split=predefined cannot be combined with data.{group_key}={cfg.data[group_key]}: "
-            f"the data's parts already say which rows train and test; leave data.{group_key} "
-            "unset, or use split=default for a grouped split"
-        )
+    refuse_group(
+        cfg,
+        "split=predefined cannot be combined with data.{key}={value}: the data's parts already "
+        "say which rows train and test; leave data.{key} unset, or use split=default for a "
+        "grouped split",
+    )
     check_part_fraction(cfg.split.validation_fraction)
+
+
+def refuse_group(cfg: Any, message: str) -> None:
+    """Refuse a data grouping (data.group or data.group_key) with `message`, whose {key} and
+    {value} name the key and its value."""
+    key = "group_key" if "group_key" in cfg.data else "group"
+    if cfg.data.get(key) is not None:
+        raise UserError(message.format(key=key, value=cfg.data[key]))
 
 
 def check_part_fraction(validation_fraction: float) -> None:
