@@ -591,6 +591,10 @@ CASES = {
         lambda t: ["evaluate.ordinal_prediction=mean"],
         "Invalid value 'mean', expected one of [argmax, expected] (evaluate.ordinal_prediction)",
     ),
+    "unknown standardization": (
+        lambda t: ["data.standardize=row"],
+        "Invalid value 'row', expected one of [step, channel] (data.standardize)",
+    ),
     "unknown transform": (
         lambda t: ["data.transform=sqrt"],
         "Invalid value 'sqrt', expected one of [none, log1p, asinh] (data.transform)",

@@ -123,11 +123,15 @@ def test_undersampling_is_seeded():
     assert not np.array_equal(np.sort(a), np.sort(c))
 
 
-def test_standardization_uses_training_rows_only():
-    data = prepare(compose_config("data.n_samples=1000"))
-    train = data.dataset.X[data.split.train]
-    np.testing.assert_allclose(data.standardizer.mean, train.mean(axis=0), atol=1e-5)
+@pytest.mark.parametrize(("per", "axes"), [("step", (0,)), ("channel", (0, 1))])
+def test_standardization_uses_training_rows_only(per, axes):
+    data = prepare(compose_config("data.n_samples=1000", f"data.standardize={per}"))
+    train = data.dataset.X[data.split.train].astype(np.float64)
+    expected = np.broadcast_to(train.mean(axis=axes, keepdims=True)[0], train.shape[1:])
+    np.testing.assert_allclose(data.standardizer.mean, expected, atol=1e-5)
+    assert data.standardizer.per == per
     scaled = data.features(data.split.train)
-    np.testing.assert_allclose(scaled.mean(axis=0), 0, atol=1e-4)
-    everything = Standardizer.fit(data.dataset.X)
+    np.testing.assert_allclose(scaled.mean(axis=axes), 0, atol=1e-4)
+    np.testing.assert_allclose(scaled.std(axis=axes), 1, atol=1e-3)
+    everything = Standardizer.fit(data.dataset.X, per=per)
     assert not np.allclose(everything.mean, data.standardizer.mean)

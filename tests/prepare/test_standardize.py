@@ -65,3 +65,30 @@ def test_log1p_refuses_values_at_or_below_minus_one_in_one_line():
     with pytest.raises(UserError, match=r"but 2 values in new.csv are <= -1 \(smallest -3\)"):
         check_transform("log1p", X, "new.csv")
     check_transform("asinh", X, "new.csv")  # any sign
+
+
+def test_per_channel_statistics_match_scikit_learn_on_every_step_of_a_channel_pooled():
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(5)
+    train = (rng.normal(size=(120, 30, 2)) * [1.0, 50.0] + [0.0, 7.0]).astype(np.float32)
+    train[:, :10, 0] += 3.0  # a shape along the steps: per channel keeps it, per step removes it
+    fitted = Standardizer.fit(train, per="channel")
+    pooled = StandardScaler().fit(train.reshape(-1, 2).astype(np.float64))
+    assert fitted.mean.shape == fitted.scale.shape == (30, 2)
+    np.testing.assert_allclose(fitted.mean, np.broadcast_to(pooled.mean_, (30, 2)), rtol=1e-5)
+    np.testing.assert_allclose(fitted.scale, np.broadcast_to(pooled.scale_, (30, 2)), rtol=1e-5)
+    shown = fitted.transform(train)
+    raw_gap = train[:, :10, 0].mean() - train[:, 10:, 0].mean()
+    shown_gap = shown[:, :10, 0].mean() - shown[:, 10:, 0].mean()
+    assert raw_gap > 2.5
+    assert shown_gap == pytest.approx(raw_gap / pooled.scale_[0], rel=1e-4)
+    assert abs(Standardizer.fit(train).transform(train)[:, :10, 0].mean()) < 1e-5
+    loaded = Standardizer.from_dict(json.loads(json.dumps(fitted.to_dict())))
+    assert loaded.per == "channel"
+    assert loaded.transform(train).tobytes() == shown.tobytes()
+
+
+def test_an_unknown_standardization_is_refused_in_one_line():
+    with pytest.raises(UserError, match=r"data\.standardize=.row. is unknown; use step"):
+        Standardizer.fit(np.ones((4, 3, 1), dtype=np.float32), per="row")

@@ -13,6 +13,13 @@ class FeatureTransform(str, Enum):
     asinh = "asinh"
 
 
+class Standardization(str, Enum):
+    """Which training statistics standardize the features: per step, or per channel."""
+
+    step = "step"  # a mean and scale per step and channel: a table's columns are features
+    channel = "channel"  # one per channel over every step: keeps a series' shape
+
+
 class MissingPolicy(str, Enum):
     """What to do with rows whose target or features are missing or infinite."""
 

@@ -23,6 +23,7 @@ from threshold_sweep.conf.choices import (
     ReferenceName,
     SamplingStrategy,
     SplitMethod,
+    Standardization,
     TrackingBackend,
     TrainMonitor,
 )
@@ -45,6 +46,9 @@ class SyntheticDataConfig:
         seed: the generator's seed (follows the top-level seed unless set)
         transform: elementwise, before standardization: none, log1p (counts, values > -1) or
             asinh (heavy tails of any sign)
+        standardize: the training statistics that scale the features: step (a mean and scale
+            per step and channel, for a table's columns) or channel (one per channel over every
+            step, keeps a series' shape) (the default here: the steps are a series)
     """
 
     _target_: str = "threshold_sweep.data.synthetic_data"
@@ -58,6 +62,7 @@ class SyntheticDataConfig:
     noise: float = 0.5
     seed: int = II("seed")
     transform: FeatureTransform = FeatureTransform.none
+    standardize: Standardization = Standardization.channel
 
 
 @dataclass
@@ -80,6 +85,10 @@ class TableDataConfig:
             part: error or drop
         transform: elementwise, before standardization: none, log1p (counts, values > -1) or
             asinh (heavy tails of any sign)
+        standardize: the training statistics that scale the features: step (a mean and scale
+            per step and channel, for a table's columns) or channel (one per channel over every
+            step, keeps a series' shape) (the default here: the columns are
+            features in their own units)
     """
 
     _target_: str = "threshold_sweep.data.table_data"
@@ -93,6 +102,7 @@ class TableDataConfig:
     part: str | None = None
     on_missing: MissingPolicy = MissingPolicy.error
     transform: FeatureTransform = FeatureTransform.none
+    standardize: Standardization = Standardization.step
 
 
 @dataclass
@@ -115,6 +125,10 @@ class ArraysDataConfig:
             part: error or drop
         transform: elementwise, before standardization: none, log1p (counts, values > -1) or
             asinh (heavy tails of any sign)
+        standardize: the training statistics that scale the features: step (a mean and scale
+            per step and channel, for a table's columns) or channel (one per channel over every
+            step, keeps a series' shape) (the default here: the array holds series;
+            use step for a table of features)
     """
 
     _target_: str = "threshold_sweep.data.arrays_data"
@@ -128,6 +142,7 @@ class ArraysDataConfig:
     part_key: str | None = None
     on_missing: MissingPolicy = MissingPolicy.error
     transform: FeatureTransform = FeatureTransform.none
+    standardize: Standardization = Standardization.channel
 
 
 @dataclass

@@ -30,10 +30,13 @@ def pool_features(hidden: Any, global_pool: Any) -> Any:
         return layers.GlobalAveragePooling1D(name="global_pool")(hidden)
     if pool == "max":
         return layers.GlobalMaxPooling1D(name="global_pool")(hidden)
-    if pool == "avg_max":
+    if pool in ("avg_max", "flatten_avg_max"):
         average = layers.GlobalAveragePooling1D(name="global_avg_pool")(hidden)
         maximum = layers.GlobalMaxPooling1D(name="global_max_pool")(hidden)
-        return layers.Concatenate(name="global_pool")([average, maximum])
+        pooled = [average, maximum]
+        if pool == "flatten_avg_max":
+            pooled.append(layers.Flatten(name="flatten")(hidden))
+        return layers.Concatenate(name="global_pool")(pooled)
     return layers.Flatten(name="flatten")(hidden)
 
 

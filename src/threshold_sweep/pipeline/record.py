@@ -156,6 +156,13 @@ def run_priors(data: PreparedData) -> Priors:
     return DataRecord.of(data).priors()
 
 
+# data_summary.json's words for data.standardize
+STANDARDIZATION_TEXT = {
+    "step": "per step and channel, training split statistics",
+    "channel": "per channel over every step, training split statistics",
+}
+
+
 def config_text(cfg: Any) -> str:
     """The resolved config as YAML, as the report shows it (a null label.threshold as 100)."""
     return OmegaConf.to_yaml(with_default_threshold(cfg), resolve=True)
@@ -182,7 +189,7 @@ def data_summary(data: PreparedData, sampling: str) -> dict[str, Any]:
         "split": data.split_record,
         "class_counts_before_sampling": data.counts_before,
         "class_counts_after_sampling": data.counts_after,
-        "standardization": "per step and channel, training split statistics",
+        "standardization": STANDARDIZATION_TEXT[data.standardizer.per],
     }
 
 

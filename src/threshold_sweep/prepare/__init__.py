@@ -299,6 +299,16 @@ def _check_cut_counts(
     check_class_counts(counts, cuts.values, minimum, setting=cuts.setting, fix=fix)
 
 
+def fit_standardizer(data_cfg: Any, X: np.ndarray, train: np.ndarray) -> Standardizer:
+    """data.transform (checked on every row) and data.standardize's statistics of the training
+    rows."""
+    transform = data_cfg.get("transform", "none")
+    transform = str(getattr(transform, "value", transform))
+    check_transform(transform, X, "the data")
+    per = data_cfg.get("standardize", "step")
+    return Standardizer.fit(X[train], transform, str(getattr(per, "value", per)))
+
+
 def prepare_split(
     labelled: Labelled,
     split: Split,
@@ -321,10 +331,7 @@ def prepare_split(
     training = _training_rows(cfg, split, y, plan)
     counts_after = dict(counts_before)
     counts_after["train"] = class_counts(y[training.indices], names)
-    transform = cfg.data.get("transform", "none")
-    transform = str(getattr(transform, "value", transform))
-    check_transform(transform, dataset.X, "the data")
-    standardizer = Standardizer.fit(dataset.X[split.train], transform)
+    standardizer = fit_standardizer(cfg.data, dataset.X, split.train)
     return PreparedData(
         dataset=dataset,
         y=y,
