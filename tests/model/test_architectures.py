@@ -47,14 +47,16 @@ def test_each_builder_gives_probabilities_for_every_shape(name, shape, n_classes
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SMALL))
-@pytest.mark.parametrize("pool", ["avg", "max", "avg_max", "flatten"])
+@pytest.mark.parametrize("pool", ["avg", "max", "avg_max", "flatten", "flatten_avg_max"])
 def test_every_global_pool_builds(name, pool):
     model, output = built(name, (16, 3), 3, f"model.global_pool={pool}")
     np.testing.assert_allclose(output.sum(axis=1), 1, atol=1e-5)
     pooling = {"flatten": "flatten", "avg_max": "global_avg_pool"}.get(pool, "global_pool")
+    pooling = "flatten" if pool == "flatten_avg_max" else pooling
     _, steps, channels = model.get_layer(pooling).input.shape
     pooled = model.get_layer("flatten" if pool == "flatten" else "global_pool").output.shape[-1]
-    assert pooled == {"flatten": steps * channels, "avg_max": 2 * channels}.get(pool, channels)
+    widths = {"flatten": steps * channels, "avg_max": 2 * channels}
+    assert pooled == {**widths, "flatten_avg_max": (steps + 2) * channels}.get(pool, channels)
 
 
 @pytest.mark.slow

@@ -53,6 +53,7 @@ class GlobalPool(str, Enum):
     max = "max"
     avg_max = "avg_max"
     flatten = "flatten"
+    flatten_avg_max = "flatten_avg_max"  # position (flatten) and shift-free (avg, max) features
 
 
 class Head(str, Enum):

@@ -229,7 +229,8 @@ class ModelConfig:
         filters: one Conv1D block per entry, with that many filters (> 0)
         kernel_size: convolution width (> 0)
         pool_size: MaxPooling1D size after each block, while the sequence allows (1 = none)
-        global_pool: reduction before the dense head: avg, max, avg_max or flatten (keeps position)
+        global_pool: reduction before the dense head: avg, max, avg_max, flatten (keeps
+            position) or flatten_avg_max (all three, concatenated)
         dropout: dropout rate before the dense layer, in [0, 1)
         dense_units: dense ReLU layer before the sigmoid/softmax output (0 = none)
         head: probability (class probabilities) or cumulative (P(x > t) per threshold)

@@ -24,7 +24,8 @@ def _conv_blocks(
 
 
 def pool_features(hidden: Any, global_pool: Any) -> Any:
-    """Average, max, both (concatenated) or flatten the feature maps (flatten keeps position)."""
+    """Average, max, both (concatenated), flatten (keeps position), or flatten beside average
+    and max (flatten_avg_max), of the feature maps."""
     pool = getattr(global_pool, "value", global_pool)
     if pool == "avg":
         return layers.GlobalAveragePooling1D(name="global_pool")(hidden)
