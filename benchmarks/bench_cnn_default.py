@@ -11,9 +11,15 @@ docs/benchmarks.md's table from it (the latest line of each).
     python benchmarks/bench_cnn_default.py grid --data GunPoint ArrowHead --variants old new
     python benchmarks/bench_cnn_default.py table
 
-Variants: `old` (train.epochs=30, early stopping from epoch 1), `new` (the defaults since
-issue 25: train.min_steps=500 when the validation split holds < 30 rows of a class,
-train.epochs=200), and the ones explored on the way (docs/benchmarks.md).
+Variants: `old` (train.epochs=30, early stopping from epoch 1), `new` (train.min_steps=500 when
+the validation split holds < 30 rows of a class, train.epochs=200), `channel` (`new` with
+data.standardize=channel: one mean and scale per channel over every step, today's default for
+series), `channel_both` (and model.global_pool=flatten_avg_max), `both` (per step, with
+flatten_avg_max), and the ones explored on the way (docs/benchmarks.md). `table --new channel
+--new-tables new` compares each kind of data with its own default (tables keep per-step
+statistics).
+
+    python benchmarks/bench_cnn_default.py table --old new --new channel --new-tables new
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ DATASETS = (
     "ArrowHead",
     "ItalyPowerDemand",
     "OSULeaf",
+    "BasicMotions",
     "covid",
     "diabetes",
     "cancer",
@@ -91,7 +98,17 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "avg_no_stopping": ({**CNN, "global_pool": "avg"}, LONG),
     "fcn_no_stopping": (FCN, {**LONG, "learning_rate": 0.001}),
     "fcn_small_no_stopping": ({**FCN, "filters": [32, 64, 32]}, {**LONG, "learning_rate": 0.001}),
+    "channel": (CNN, {"min_steps": 500, "epochs": 200}),
+    "channel_avg_max": ({**CNN, "global_pool": "avg_max"}, {"min_steps": 500, "epochs": 200}),
+    "channel_both": ({**CNN, "global_pool": "flatten_avg_max"}, {"min_steps": 500, "epochs": 200}),
+    "both": ({**CNN, "global_pool": "flatten_avg_max"}, {"min_steps": 500, "epochs": 200}),
+    "channel_fcn_small": (
+        {**FCN, "filters": [32, 64, 32]},
+        {"min_steps": 500, "epochs": 200, "learning_rate": 0.001},
+    ),
 }
+# variants that standardize per channel (one mean and scale over every step), not per step
+PER_CHANNEL = {name for name in VARIANTS if name.startswith("channel")}
 
 
 def _codes(labels: np.ndarray, order: list) -> np.ndarray:
@@ -203,6 +220,15 @@ def splits(data: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return split.train, split.validation, split.test
 
 
+def per_channel(X_train: np.ndarray) -> Any:
+    """A Standardizer with one mean and scale per channel (over rows and steps)."""
+    from threshold_sweep.prepare.standardize import Standardizer
+
+    mean = np.broadcast_to(X_train.mean(axis=(0, 1), keepdims=True)[0], X_train.shape[1:])
+    scale = np.broadcast_to(X_train.std(axis=(0, 1), keepdims=True)[0], X_train.shape[1:])
+    return Standardizer(mean.astype(np.float32), np.where(scale == 0, 1, scale).astype(np.float32))
+
+
 def run(name: str, variant: str, seed: int) -> dict[str, Any]:
     """Train the variant on the dataset's training rows; its test accuracy and ROC-AUC."""
     from omegaconf import OmegaConf
@@ -218,6 +244,8 @@ def run(name: str, variant: str, seed: int) -> dict[str, Any]:
     train, validation, test = splits(data)
     model, changes = VARIANTS[variant]
     scale = Standardizer.fit(data["X"][train])
+    if variant in PER_CHANNEL:
+        scale = per_channel(data["X"][train])
     train_cfg = OmegaConf.create({**OLD_TRAIN, **changes, "seed": seed})
     history = RESULTS.parent / "cnn_default_history.csv"
     started = time.process_time()
@@ -267,8 +295,17 @@ def mean(rows: list[dict[str, Any]], key: str) -> float:
     return sum(row[key] for row in rows) / len(rows)
 
 
-def table(old: str = "old", new: str = "new", seeds: tuple[int, ...] = (0, 1, 2)) -> str:
-    """docs/benchmarks.md's table: accuracy (seed range), ROC-AUC and epochs, old vs new."""
+TABLES = ("diabetes", "cancer", "wine")  # data=table: per-step statistics stay their default
+
+
+def table(
+    old: str = "old",
+    new: str = "new",
+    seeds: tuple[int, ...] = (0, 1, 2),
+    new_tables: str | None = None,
+) -> str:
+    """docs/benchmarks.md's table: accuracy (seed range), ROC-AUC and epochs, old vs new (vs
+    `new_tables` on scikit-learn's tables, if given)."""
     found = latest()
     lines = [
         "| data | train / validation / test rows | rarest class's validation rows | "
@@ -278,7 +315,8 @@ def table(old: str = "old", new: str = "new", seeds: tuple[int, ...] = (0, 1, 2)
     ]
     for name in DATASETS:
         before = [found[(name, old)][s] for s in seeds if s in found[(name, old)]]
-        after = [found[(name, new)][s] for s in seeds if s in found[(name, new)]]
+        chosen = new_tables if new_tables and name in TABLES else new
+        after = [found[(name, chosen)][s] for s in seeds if s in found[(name, chosen)]]
         if not before or not after:
             continue
         accuracy = mean(after, "acc")
@@ -312,6 +350,7 @@ def main() -> None:
     shown = commands.add_parser("table")
     shown.add_argument("--old", default="old")
     shown.add_argument("--new", default="new")
+    shown.add_argument("--new-tables", default=None)
     args = parser.parse_args()
     if args.command == "one":
         row = run(args.data, args.variant, args.seed)
@@ -321,7 +360,7 @@ def main() -> None:
     elif args.command == "grid":
         grid(args.data, args.variants, args.seeds)
     else:
-        print(table(args.old, args.new))
+        print(table(args.old, args.new, new_tables=args.new_tables))
 
 
 if __name__ == "__main__":

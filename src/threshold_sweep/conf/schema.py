@@ -242,7 +242,7 @@ class ModelConfig:
     filters: list[int] = field(default_factory=lambda: [16, 32])
     kernel_size: int = 5
     pool_size: int = 2
-    global_pool: GlobalPool = GlobalPool.flatten
+    global_pool: GlobalPool = GlobalPool.flatten_avg_max
     dropout: float = 0.2
     dense_units: int = 32
     head: Head = Head.probability
@@ -258,7 +258,8 @@ class FCNConfig:
         name: the Keras model's name
         filters: one Conv1D + BatchNorm + ReLU block per entry, with that many filters (> 0)
         kernel_sizes: convolution width of each block, one per entry of filters (> 0)
-        global_pool: how feature maps are reduced: avg (the paper's), max, avg_max or flatten
+        global_pool: how feature maps are reduced: avg (the paper's), max, avg_max, flatten or
+            flatten_avg_max
         head: probability (class probabilities) or cumulative (P(x > t) per threshold)
         head_consistency: cumulative head: rank_consistent (CORAL) or independent
     """
@@ -281,7 +282,8 @@ class ResNetConfig:
         name: the Keras model's name
         filters: one residual block per entry, with that many filters in each conv (> 0)
         kernel_sizes: the convolution widths inside every block, one conv each (> 0)
-        global_pool: how feature maps are reduced: avg (the paper's), max, avg_max or flatten
+        global_pool: how feature maps are reduced: avg (the paper's), max, avg_max, flatten or
+            flatten_avg_max
         head: probability (class probabilities) or cumulative (P(x > t) per threshold)
         head_consistency: cumulative head: rank_consistent (CORAL) or independent
     """
