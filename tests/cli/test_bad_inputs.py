@@ -391,7 +391,8 @@ CASES = {
     ),
     "unknown global pool": (
         lambda t: ["model=resnet", "model.global_pool=mean"],
-        "Invalid value 'mean', expected one of [avg, max, avg_max, flatten, flatten_avg_max] (model.global_pool)",
+        "Invalid value 'mean', expected one of [avg, max, avg_max, flatten, flatten_avg_max] "
+        "(model.global_pool)",
     ),
     "unknown model in a sweep": (
         lambda t: ["-m", "model=cnn1d,fcnn"],
