@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.preprocessing import StandardScaler
 
 from threshold_sweep.evaluate.reference import reference_section
@@ -50,8 +50,9 @@ def rows(n: int, n_classes: int = 2, length: int = 12) -> ReferenceRows:
 @functools.cache
 def _fitted(n_classes: int, n: int = 200) -> tuple:
     """MiniRocket fitted through fit_references on 200 rows, and directly with aeon and
-    scikit-learn: one regression per C, the lowest balanced validation log loss kept (one
-    BLAS thread, as the reference fits: lbfgs stops elsewhere on other threads)."""
+    scikit-learn: one regression per C, strongest penalty first, until the balanced
+    validation log loss rises; the lowest kept (one BLAS thread, as the reference fits:
+    lbfgs stops elsewhere on other threads). Also the C the full grid would pick."""
     from aeon.transformations.collection.convolution_based import MiniRocket
     from sklearn.metrics import log_loss
     from sklearn.utils.class_weight import compute_sample_weight
@@ -81,13 +82,16 @@ def _fitted(n_classes: int, n: int = 200) -> tuple:
                 sample_weight=weights,
             )
             fits[C] = (loss, model.predict_proba(scaled(data.X_test)))
-        best = min(fits, key=lambda C: fits[C][0])
-        return mine, fits[best][1]
+        losses = [loss for loss, _ in fits.values()]
+        first_rise = next((i for i in range(1, 4) if losses[i] >= losses[i - 1]), 4)
+        walked = list(fits)[:first_rise]
+        best = min(walked, key=lambda C: fits[C][0])
+        return mine, fits[best][1], best, min(fits, key=lambda C: fits[C][0])
 
 
 @pytest.mark.slow  # numba: a first call in a fresh install compiles (22 CPU s seen in CI)
 def test_minirocket_scores_are_aeons_pipeline_on_the_same_rows():
-    mine, expected = _fitted(2)
+    mine, expected, _, _ = _fitted(2)
     np.testing.assert_allclose(mine.scores, expected[:, 1], rtol=0, atol=1e-9)
     assert (mine.n_train, mine.n_rows) == (200, 200) and "MiniRocket" in mine.sees
     _, y_test = series(80, 1)
@@ -100,7 +104,7 @@ def test_minirocket_scores_are_aeons_pipeline_on_the_same_rows():
 
 @pytest.mark.slow  # as above
 def test_three_ordered_classes_get_a_probability_column_each():
-    mine, expected = _fitted(3, 90)  # fewer rows: 4 fits of 3 classes on 9,996 features
+    mine, expected, _, _ = _fitted(3, 90)  # fewer rows: <= 4 fits of 3 classes, 9,996 features
     assert mine.scores.shape == (80, 3)
     np.testing.assert_allclose(mine.scores, expected, rtol=0, atol=1e-9)
     np.testing.assert_allclose(mine.scores.sum(axis=1), 1.0)
@@ -152,3 +156,34 @@ def test_large_training_splits_are_capped_to_a_stratified_seeded_subsample():
     np.testing.assert_allclose(shares, np.bincount(data.y_train) / 300, atol=0.02)
     np.testing.assert_array_equal(keep, stratified_rows(data.y_train, 100, 1))
     assert REFERENCE_MODELS["minirocket"].max_train_rows == minirocket.MAX_TRAIN_ROWS
+
+
+def test_the_penalty_walk_stops_where_the_validation_loss_first_rises():
+    # 2 informative columns of 200, 60 noisy rows: the penalties weaker than C=1e-3 overfit
+    rng = np.random.default_rng(4)
+    X, X_val = 5 * rng.normal(size=(60, 200)), 5 * rng.normal(size=(400, 200))
+    y = (X[:, 0] + X[:, 1] + rng.normal(0, 2.5, 60) > 0).astype(int)
+    y_val = (X_val[:, 0] + X_val[:, 1] + rng.normal(0, 2.5, 400) > 0).astype(int)
+    losses = {}
+    for C in minirocket.C_GRID:  # scikit-learn alone, each C from scratch
+        model = LogisticRegression(class_weight="balanced", C=C, max_iter=1000).fit(X, y)
+        losses[C] = log_loss(y_val, model.predict_proba(X_val))
+    walked = minirocket.ValidatedMiniRocket(seed=0)
+    fits = []
+    original = LogisticRegression.fit
+
+    def counted(self, *args, **kwargs):
+        fits.append(self.C)
+        return original(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LogisticRegression, "fit", counted)
+        C, fitted = walked._validated(X, y, X_val, y_val, None)
+    grid = list(losses.values())
+    rises = [i for i in range(1, len(grid)) if grid[i] >= grid[i - 1]]
+    assert rises and rises[0] < len(grid) - 1, f"the loss must rise before the end: {losses}"
+    assert fits == list(minirocket.C_GRID)[: rises[0] + 1]  # no fit past the first rise
+    assert C == minirocket.C_GRID[rises[0] - 1]
+    assert fitted.C == C and losses[C] == pytest.approx(
+        log_loss(y_val, fitted.predict_proba(X_val)), abs=1e-4
+    )

@@ -113,8 +113,8 @@ REFERENCE_MODELS = {
             "MiniRocket",
             f"aeon MiniRocket(n_kernels={minirocket.N_KERNELS}) features + scikit-learn "
             "StandardScaler + LogisticRegression(class_weight='balanced'), its C (of "
-            f"{minirocket.grid_text()}) the one of the lowest class-weighted log loss on the "
-            "validation split",
+            f"{minirocket.grid_text()}, strongest penalty first until the loss rises) the one "
+            "of the lowest class-weighted log loss on the validation split",
             minirocket.minirocket,
             "MiniRocket's convolutional features of each standardized sequence (its kernels "
             "slide along the steps, every channel)",
