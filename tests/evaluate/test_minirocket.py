@@ -183,7 +183,7 @@ def test_the_penalty_walk_stops_where_the_validation_loss_first_rises():
     rises = [i for i in range(1, len(grid)) if grid[i] >= grid[i - 1]]
     assert rises and rises[0] < len(grid) - 1, f"the loss must rise before the end: {losses}"
     assert fits == list(minirocket.C_GRID)[: rises[0] + 1]  # no fit past the first rise
-    assert C == minirocket.C_GRID[rises[0] - 1]
+    assert minirocket.C_GRID[rises[0] - 1] == C
     assert fitted.C == C and losses[C] == pytest.approx(
         log_loss(y_val, fitted.predict_proba(X_val)), abs=1e-4
     )
