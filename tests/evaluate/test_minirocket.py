@@ -187,3 +187,17 @@ def test_the_penalty_walk_stops_where_the_validation_loss_first_rises():
     assert fitted.C == C and losses[C] == pytest.approx(
         log_loss(y_val, fitted.predict_proba(X_val)), abs=1e-4
     )
+
+
+def test_the_trees_fit_a_stratified_sample_for_three_classes_and_all_rows_for_two():
+    budget = replace(REFERENCE_MODELS["hgb"], max_train_rows_classes=90)
+    assert REFERENCE_MODELS["hgb"].row_limit(2) is None
+    assert REFERENCE_MODELS["hgb"].row_limit(21) == 4000
+    assert REFERENCE_MODELS["minirocket"].row_limit(21) == minirocket.MAX_TRAIN_ROWS
+    three = rows(300, n_classes=3)
+    fitted = fit_reference(budget, three, seed=2)
+    keep = stratified_rows(three.y_train, 90, 2)
+    assert fitted.n_train == len(keep) <= 90 and fitted.n_rows == 300
+    assert fitted.scores.shape == (80, 3) and "a stratified subsample of" in fitted.sees
+    two = fit_reference(budget, rows(300), seed=2)
+    assert (two.n_train, two.n_rows) == (300, 300) and "subsample" not in two.sees
