@@ -286,7 +286,9 @@ def main() -> None:
         if "startup" in args.parts:
             result["startup"] = startup(folder)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "runner.json").write_text(json.dumps(result, indent=2) + "\n")
+    path = RESULTS / "runner.json"
+    kept = json.loads(path.read_text()) if path.exists() else {}  # the parts not run now
+    path.write_text(json.dumps(kept | result, indent=2) + "\n")
     shown = {key: value for key, value in result.get("overhead", {}).items() if key != "runs"}
     print(json.dumps({**result, "overhead": shown}, indent=2))
 
