@@ -113,6 +113,8 @@ def one_variant(name: str, folder: Path, arrays: Path, size: tuple, tag: str) ->
         "wall_seconds": wall,
         "cpu_seconds": cpu,
         "timing": {key: timing[key] for key in TIMING},
+        "cpu_timing": timing["cpu_seconds"]
+        | {"before_run_seconds": timing["cpu_before_run_seconds"]},
         "reference_models": timing["reference_models"],
         "test_roc_auc": {"cnn": metrics["test"]["roc_auc"]}
         | {model: values["test"]["roc_auc"] for model, values in models.items()},
@@ -157,6 +159,13 @@ def overhead(folder: Path, rows: int, length: int, epochs: int, repeats: int) ->
         },
         "median_timing": {
             name: {key: statistics.median(r["timing"][key] for r in runs[name]) for key in TIMING}
+            for name in variants[1:]
+        },
+        "median_cpu_timing": {  # where the tool's CPU goes, step by step (timing.json)
+            name: {
+                key: statistics.median(r["cpu_timing"][key] for r in runs[name])
+                for key in runs[name][0]["cpu_timing"]
+            }
             for name in variants[1:]
         },
         "runs": runs,

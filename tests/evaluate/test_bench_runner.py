@@ -36,7 +36,10 @@ def test_overhead_gives_ratios_of_medians_over_rotated_runs(bench, tmp_path, mon
         order.append(name)
         seconds = cpu[name][int(tag)]
         timing = {key: 1.0 for key in bench.TIMING}
-        return {"wall_seconds": 2 * seconds, "cpu_seconds": seconds, "timing": timing}
+        steps = {"train_seconds": seconds / 2, "before_run_seconds": 3.0}
+        return {"wall_seconds": 2 * seconds, "cpu_seconds": seconds, "timing": timing} | {
+            "cpu_timing": steps
+        }
 
     monkeypatch.setattr(bench, "one_variant", fake)
     monkeypatch.setattr(bench, "make_arrays", lambda *args: tmp_path / "data.npz")
@@ -49,3 +52,7 @@ def test_overhead_gives_ratios_of_medians_over_rotated_runs(bench, tmp_path, mon
     assert result["cpu_ratio"]["no_references"] == pytest.approx(23.0 / bare)
     assert result["wall_ratio"]["default"] == pytest.approx(30.0 / 22.0)
     assert result["medians"]["bare_keras"]["cpu_seconds"] == 22.0
+    assert result["median_cpu_timing"]["default"] == {
+        "train_seconds": 15.0,
+        "before_run_seconds": 3,
+    }
