@@ -144,10 +144,13 @@ def reference_threads(train_cfg: TrainConfig) -> int:
     """Threads for the reference models, which fit after the CNN's training: one.
 
     Measured on 2 cores shared with other work (docs/benchmarks.md, "Cost of a run against a
-    bare Keras script"): fitted beside the training, they slowed it (train_seconds 40 s
-    against 34 s after it) and cost more CPU in all; after it on two threads, OpenMP's trees
-    spun on the busy cores (8.8 CPU s against 2.3 s on one thread). After the training on
-    one thread costs the least CPU; what it adds to the wall time is their own fit.
+    bare Keras script"; medians of 2 alternated runs, 10 epochs on 20,000 x 128): fitted
+    beside the training on one thread they slowed it (train_seconds 53 s against 42 s) and
+    the run used 38.0 CPU s against 36.6 s after it; after it on two threads, OpenMP's trees
+    spun on the busy cores (7.4-8.8 CPU s against 2.3-2.5 s on one thread; the run 58.1 s).
+    Training on 1 thread beside them (threads adding up to the cores) changed the CNN's
+    scores (test ROC-AUC 0.9088 against 0.9132). What the choice adds to the wall time is
+    the references' own fit.
     """
     return 1
 
