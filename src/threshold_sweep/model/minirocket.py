@@ -41,6 +41,12 @@ import numpy as np
 MIN_LENGTH = 9  # MiniRocket's kernels are 9 steps long
 MAX_TRAIN_ROWS = 4000  # a stratified, seeded subsample of the training rows above this
 N_KERNELS = 10_000  # aeon's default (rounded down to a multiple of 84 features)
+# 3+ classes: the regression's cost grows with features x classes. On 21 classes of the default
+# data at 20,000 x 128 (a cumulative run's K+1 classes), 10,000 kernels took 44.3 CPU s and
+# 2,000 took 9.3 s, the mean ROC-AUC of P(x > t_k) over 20 thresholds 0.930 and 0.932
+# (benchmarks/bench_reference_budget.py; two classes keep aeon's default: 2,000 kernels lost
+# 0.002 on the default data).
+N_KERNELS_CLASSES = 2_000
 C_GRID = (1e-4, 1e-3, 1e-2, 1e-1)  # the regression's inverse L2 strengths, strongest first
 C_FALLBACK = 1e-3  # without validation rows
 INSTALL_HINT = 'pip install "threshold-sweep[series]" (or pip install aeon)'
@@ -49,6 +55,11 @@ INSTALL_HINT = 'pip install "threshold-sweep[series]" (or pip install aeon)'
 def channels_first(X: np.ndarray) -> np.ndarray:
     """(rows, length, channels) sequences as aeon's (rows, channels, length), float64."""
     return np.ascontiguousarray(np.transpose(np.asarray(X, dtype=np.float64), (0, 2, 1)))
+
+
+def kernels(n_classes: int) -> int:
+    """MiniRocket's kernels for `n_classes` classes: aeon's default for two, fewer for more."""
+    return N_KERNELS if n_classes <= 2 else N_KERNELS_CLASSES
 
 
 def grid_text() -> str:
@@ -60,8 +71,8 @@ class ValidatedMiniRocket:
     """MiniRocket features, standardized, and a balanced logistic regression whose L2 strength
     the validation split picks (scikit-learn's fit / predict_proba interface)."""
 
-    def __init__(self, seed: int, threads: int = 1, n_kernels: int = N_KERNELS) -> None:
-        self.seed, self.threads, self.n_kernels = seed, threads, n_kernels
+    def __init__(self, seed: int, threads: int = 1, n_kernels: int | None = None) -> None:
+        self.seed, self.threads, self.n_kernels = seed, threads, n_kernels  # None: kernels()
 
     def _features(self, X: np.ndarray) -> np.ndarray:
         """The standardized MiniRocket features of `X` (rows, channels, length)."""
@@ -82,7 +93,9 @@ class ValidatedMiniRocket:
         from sklearn.preprocessing import StandardScaler
 
         self.transform_ = MiniRocket(
-            n_kernels=self.n_kernels, n_jobs=self.threads, random_state=self.seed
+            n_kernels=self.n_kernels or kernels(len(np.unique(y))),
+            n_jobs=self.threads,
+            random_state=self.seed,
         )
         features = self.transform_.fit_transform(X)
         self.scaler_ = StandardScaler().fit(features)

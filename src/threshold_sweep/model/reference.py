@@ -128,7 +128,8 @@ REFERENCE_MODELS = {
         ReferenceModel(
             "minirocket",
             "MiniRocket",
-            f"aeon MiniRocket(n_kernels={minirocket.N_KERNELS}) features + scikit-learn "
+            f"aeon MiniRocket(n_kernels={minirocket.N_KERNELS}; "
+            f"{minirocket.N_KERNELS_CLASSES} for 3 or more classes) features + scikit-learn "
             "StandardScaler + LogisticRegression(class_weight='balanced'), its C (of "
             f"{minirocket.grid_text()}, strongest penalty first until the loss rises) the one "
             "of the lowest class-weighted log loss on the validation split",
