@@ -42,7 +42,7 @@ MIN_LENGTH = 9  # MiniRocket's kernels are 9 steps long
 MAX_TRAIN_ROWS = 4000  # a stratified, seeded subsample of the training rows above this
 N_KERNELS = 10_000  # aeon's default (rounded down to a multiple of 84 features)
 # 3+ classes: the regression's cost grows with features x classes. On 21 classes of the default
-# data at 20,000 x 128 (a cumulative run's K+1 classes), 10,000 kernels took 44.3 CPU s and
+# data at 20,000 x 128 (the K+1 classes of K thresholds), 10,000 kernels took 44.3 CPU s and
 # 2,000 took 9.3 s, the mean ROC-AUC of P(x > t_k) over 20 thresholds 0.930 and 0.932
 # (benchmarks/bench_reference_budget.py; two classes keep aeon's default: 2,000 kernels lost
 # 0.002 on the default data).
