@@ -14,8 +14,10 @@
    every per-threshold run folder written. Then one more pair with `evaluate.reference=[]`: the
    reference models fit in a background thread during training (for the cumulative run: the
    trees on K+1 classes and a logistic regression per threshold), so that pair gives the
-   training cost without them. A sweep of 20 dedicated runs is EXTRAPOLATED as 20 x the
-   measured single run (it is not run).
+   training cost without them. The four variants (each head with and without them)
+   alternate, in reverse order every other repeat; the ratios are of the medians, and
+   `cpu_ratio_per_repeat` is each repeat's own ratio and their median. A sweep of 20
+   dedicated runs is EXTRAPOLATED as 20 x the measured single run (it is not run).
 2. evaluation: the cumulative run's paired bootstrap of ROC-AUC against the best threshold
    (`paired_against_best`: 20 thresholds x 1000 resamples, vectorised) against 20 calls of the
    per-pair code a sweep summary uses (`paired_difference` of `weighted_predictions`), on the
@@ -263,6 +265,8 @@ def compare(single: list[dict], cumulative: list[dict], thresholds: int) -> dict
             "total_seconds": ratio(c["total_seconds"], s["total_seconds"]),
             "cpu_seconds": ratio(c["cpu_seconds"], s["cpu_seconds"]),
         },
+        "cpu_ratio_per_repeat": paired_ratios(single, cumulative, "cpu_seconds"),
+        "train_cpu_ratio_per_repeat": paired_ratios(single, cumulative, "train_cpu_seconds"),
         "sweep_of_dedicated_runs_extrapolated": {
             "jobs": thresholds,
             "how": f"{thresholds} x the measured single run (not run)",
@@ -288,21 +292,28 @@ def measure_runs(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     warm_up(folder)
     runs: dict[str, list[dict]] = {"single": [], "cumulative": []}
     bare: dict[str, list[dict]] = {"single": [], "cumulative": []}
-    for repeat in range(args.repeats):
-        for name, overrides in (("single", single), ("cumulative", cumulative)):
-            runs[name].append(one_run(overrides, folder / f"{name}{repeat}", threshold))
-            print(name, repeat, {k: v for k, v in runs[name][-1].items() if k != "calls"})
-    for repeat in range(args.bare_repeats):
-        for name, overrides in (("single", single), ("cumulative", cumulative)):
-            extra = [*overrides, "evaluate.reference=[]"]
-            done = one_run(extra, folder / f"bare_{name}{repeat}", threshold)
-            bare[name].append(done)
-            print("no references", name, repeat, {k: v for k, v in done.items() if k != "calls"})
+    plan = [("single", single, runs), ("cumulative", cumulative, runs)]
+    plan += [
+        ("single", [*single, "evaluate.reference=[]"], bare),
+        ("cumulative", [*cumulative, "evaluate.reference=[]"], bare),
+    ]
+    for repeat in range(max(args.repeats, args.bare_repeats)):
+        for step, (name, overrides, into) in enumerate(alternated(plan, repeat)):
+            if len(into[name]) == (args.repeats if into is runs else args.bare_repeats):
+                continue
+            kind = "" if into is runs else "no references "
+            done = one_run(overrides, folder / f"{kind[:2]}{name}{repeat}_{step}", threshold)
+            into[name].append(done)
+            print(kind + name, repeat, {k: v for k, v in done.items() if k != "calls"})
     out = {
         "settings": {"single": single, "cumulative": cumulative},
         "threshold_single": threshold,
         "thresholds_cumulative": args.bins - 1,
         "repeats": args.repeats,
+        "how": "one process after a warm-up run of each head (both sides pay no import, so "
+        "the ratio is of the runs' own work); the four variants alternate, their order "
+        "reversed every other repeat; ratios of the medians, and the median of each "
+        "repeat's own ratio",
         "with_reference_models": compare(runs["single"], runs["cumulative"], args.bins - 1),
         "runs": runs,
     }
@@ -310,6 +321,17 @@ def measure_runs(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         out["without_reference_models"] = compare(bare["single"], bare["cumulative"], args.bins - 1)
         out["runs_without_reference_models"] = bare
     return out
+
+
+def alternated(plan: list, repeat: int) -> list:
+    """The variants in their order, reversed on odd repeats (no variant always runs first)."""
+    return plan if repeat % 2 == 0 else plan[::-1]
+
+
+def paired_ratios(single: list[dict], cumulative: list[dict], key: str) -> dict[str, Any]:
+    """Each repeat's cumulative / single ratio of `key`, and their median."""
+    each = [ratio(c[key], s[key]) for s, c in zip(single, cumulative, strict=False)]
+    return {"each_repeat": each, "median": round(statistics.median(each), 3)}
 
 
 def ordered_scores(rows: int, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -412,7 +434,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--bins", type=int, default=21)
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--bare-repeats", type=int, default=1, help="runs without references")
+    parser.add_argument("--bare-repeats", type=int, default=2, help="runs without references")
     parser.add_argument("--eval-rows", type=int, default=4000)
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--eval-repeats", type=int, default=2)

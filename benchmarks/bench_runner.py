@@ -1,15 +1,23 @@
 """Benchmarks of the runner against bare Keras and of the commands that need no model.
 
-1. overhead: one full `threshold-sweep` run (load, split, sample, train a fixed number of
-   epochs without early stopping, evaluate with CIs, plots, report) vs a bare Keras script
-   that trains the same model on the same arrays for the same epochs and predicts once.
+1. overhead: the CPU (and wall) seconds of one default `threshold-sweep` run on the default
+   synthetic data at 20,000 rows x 128 steps, 10 epochs without early stopping, reference
+   models on (the default), and of the same run with `evaluate.reference=[]`, against
+   `bare_keras.py` (plain Keras + imbalanced-learn + scikit-learn.metrics: the same cnn1d,
+   the same arrays, made by threshold-sweep's own generator with the same seed, the same
+   epochs). Every run is a fresh subprocess, so each side pays its own imports once, as a
+   user's command does (TensorFlow's import is about a fifth of the bare script's CPU; the
+   tool's Hydra, pandas and matplotlib are part of its price). The three variants run in
+   turn, the order rotated each repeat; the ratios are of the medians over `--repeats`.
+   CPU seconds (user + system of the child, every thread) are the measure: the machine is
+   shared, and wall time varies by +-50 % between runs there.
 2. scaling: K = 1, 2, 4 thresholds in one process; the cost beyond training per extra job.
 3. threads: 2 jobs x 1 thread (joblib) vs 1 job x 2 threads (basic launcher) on 2 cores.
 4. startup: `--help`, `--cfg job` and `threshold-sweep-report` wall time, and whether
    TensorFlow was imported (python -X importtime).
 
 Every comparison runs its baseline in the same invocation; the ratios are what carry over.
-Writes results/runner.json.
+Writes results/runner.json (`--parts overhead` runs only the first part).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,35 +36,10 @@ from pathlib import Path
 import numpy as np
 
 RESULTS = Path(__file__).parent / "results"
+BARE_KERAS = Path(__file__).parent / "bare_keras.py"
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-
-BARE_KERAS = """
-import sys, numpy as np, keras
-from keras import layers
-data = np.load(sys.argv[1])
-X, x = data["X"][:, :, None].astype("float32"), data["x"]
-y = (x > 100).astype("float32")
-rng = np.random.default_rng(0); order = rng.permutation(len(y))
-n_test = n_val = int(0.15 * len(y))
-test, val, train = order[:n_test], order[n_test:n_test + n_val], order[n_test + n_val:]
-mean, scale = X[train].mean(0), X[train].std(0) + 1e-12
-X = (X - mean) / scale
-keras.utils.set_random_seed(0)
-inputs = keras.Input(shape=X.shape[1:])
-h = inputs
-for f in (16, 32):
-    h = layers.Conv1D(f, 5, padding="same", activation="relu")(h)
-    h = layers.MaxPooling1D(2)(h)
-h = layers.Flatten()(h)
-h = layers.Dropout(0.2)(h)
-h = layers.Dense(32, activation="relu")(h)
-model = keras.Model(inputs, layers.Dense(1, activation="sigmoid")(h))
-model.compile(optimizer=keras.optimizers.Adam(0.003), loss="binary_crossentropy",
-              metrics=["accuracy", keras.metrics.AUC(name="auc")])
-model.fit(X[train], y[train], validation_data=(X[val], y[val]), epochs=int(sys.argv[2]),
-          batch_size=64, verbose=0)
-model.predict(X[test], batch_size=1024, verbose=0)
-"""
+TARGET_CPU_RATIO = 1.10  # issue 26: a default run, reference models on, vs the bare script
+TIMING = ("train_seconds", "score_seconds", "reference_seconds", "evaluate_report_seconds")
 
 
 def run_measured(command: list[str], cwd: Path) -> tuple[float, float]:
@@ -79,113 +63,112 @@ def timed(command: list[str], cwd: Path) -> float:
     return run_measured(command, cwd)[0]
 
 
-def make_arrays(folder: Path, rows: int, length: int) -> Path:
-    """An .npz of the embedded synthetic data, so both sides read the same arrays."""
+def make_arrays(folder: Path, rows: int, length: int, seed: int = 0) -> Path:
+    """An .npz (X: rows x steps, x) of the default synthetic data at this size, made by
+    threshold-sweep's generator with the schema's defaults: the arrays a default run uses."""
+    from dataclasses import fields
     from types import SimpleNamespace
 
+    from threshold_sweep.conf.schema import SyntheticDataConfig
     from threshold_sweep.data.synthetic import generate
 
-    data = generate(
-        SimpleNamespace(
-            n_samples=rows,
-            length=length,
-            channels=1,
-            log10_mean=2.11,
-            log10_sd=0.63,
-            signal_noise=0.5,
-            noise=0.5,
-            seed=0,
-        )
-    )
+    defaults = {f.name: f.default for f in fields(SyntheticDataConfig)}
+    settings = defaults | {"n_samples": rows, "length": length, "seed": seed}
+    data = generate(SimpleNamespace(**settings))
     path = folder / "data.npz"
     np.savez(path, X=data.X[:, :, 0], x=data.x)
     return path
 
 
-def overhead(folder: Path, rows: int, length: int, epochs_list: list[int], repeats: int) -> dict:
-    """Full runner vs bare Keras on the same arrays, same epochs, no early stopping.
+def tool_command(rows: int, length: int, epochs: int, run_dir: Path, extra: list[str]) -> list:
+    """A default run on the default synthetic data at this size, `epochs` without stopping."""
+    return [
+        sys.executable,
+        "-m",
+        "threshold_sweep",
+        f"data.n_samples={rows}",
+        f"data.length={length}",
+        f"train.epochs={epochs}",
+        "train.early_stopping=false",
+        f"hydra.run.dir={run_dir}",
+        *extra,
+    ]
 
-    Each side runs `repeats` times, alternating; the fastest of each is compared (the VM's
-    noise only ever adds time). The extra seconds are the runner's fixed cost.
-    """
-    path = make_arrays(folder, rows, length)
-    script = folder / "bare_keras.py"
-    script.write_text(BARE_KERAS)
-    measured = []
-    for epochs in epochs_list:
-        bare_runs, runner_runs = [], []
-        for repeat in range(repeats):
-            bare_runs.append(
-                run_measured([sys.executable, str(script), str(path), str(epochs)], folder)
-            )
-            run_dir = f"run_{epochs}_{repeat}"
-            runner_runs.append(
-                run_measured(
-                    [
-                        sys.executable,
-                        "-m",
-                        "threshold_sweep",
-                        "data=arrays",
-                        f"data.path={path}",
-                        f"train.epochs={epochs}",
-                        "train.early_stopping=false",
-                        "train.threads=0",
-                        "sampling=none",
-                        f"hydra.run.dir={run_dir}",
-                    ],
-                    folder,
-                )
-            )
-        stages = json.loads((folder / run_dir / "timing.json").read_text())
-        bare_times, runner_times = [w for w, _ in bare_runs], [w for w, _ in runner_runs]
-        bare, runner = min(bare_times), min(runner_times)
-        bare_cpu, runner_cpu = min(c for _, c in bare_runs), min(c for _, c in runner_runs)
-        measured.append(
-            {
-                "epochs": epochs,
-                "bare_keras_s": round(bare, 2),
-                "threshold_sweep_s": round(runner, 2),
-                "ratio": round(runner / bare, 3),
-                "extra_seconds": round(runner - bare, 2),
-                "bare_keras_cpu_s": round(bare_cpu, 2),
-                "threshold_sweep_cpu_s": round(runner_cpu, 2),
-                "cpu_ratio": round(runner_cpu / bare_cpu, 3),
-                "extra_cpu_seconds": round(runner_cpu - bare_cpu, 2),
-                "runner_evaluate_report_s": round(stages["evaluate_report_seconds"], 2),
-                "all_bare_s": [round(t, 2) for t in bare_times],
-                "all_runner_s": [round(t, 2) for t in runner_times],
-            }
+
+def one_variant(name: str, folder: Path, arrays: Path, size: tuple, tag: str) -> dict:
+    """One measured run of a variant: wall, CPU and, for the tool, timing.json and ROC-AUCs."""
+    rows, length, epochs = size
+    if name == "bare_keras":
+        wall, cpu = run_measured(
+            [sys.executable, str(BARE_KERAS), str(arrays), str(epochs)], folder
         )
+        return {"wall_seconds": wall, "cpu_seconds": cpu}
+    run_dir = folder / f"{name}_{tag}"
+    extra = ["evaluate.reference=[]"] if name == "no_references" else []
+    wall, cpu = run_measured(tool_command(rows, length, epochs, run_dir, extra), folder)
+    timing = json.loads((run_dir / "timing.json").read_text())
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    models = metrics.get("reference", {}).get("models", {})
     return {
-        "rows": rows,
-        "length": length,
-        "target_ratio": 1.05,
-        "by_epochs": measured,
-        "extrapolated": break_even(measured, 1.05),
+        "wall_seconds": wall,
+        "cpu_seconds": cpu,
+        "timing": {key: timing[key] for key in TIMING},
+        "cpu_timing": timing["cpu_seconds"]
+        | {"before_run_seconds": timing["cpu_before_run_seconds"]},
+        "reference_models": timing["reference_models"],
+        "test_roc_auc": {"cnn": metrics["test"]["roc_auc"]}
+        | {model: values["test"]["roc_auc"] for model, values in models.items()},
     }
 
 
-def break_even(measured: list[dict], target: float) -> dict | None:
-    """Epochs from which the runner's fixed cost stays within `target`, from two measured points.
+def median_of(runs: list[dict], key: str) -> float:
+    """The median of one measured key over the repeats."""
+    return statistics.median(run[key] for run in runs)
 
-    Bare Keras time is a line in the epochs (start-up plus seconds per epoch); the runner adds
-    a fixed cost (the largest extra measured), so the ratio reaches `target` once the bare run
-    takes extra / (target - 1) seconds.
-    """
-    if len(measured) < 2:
-        return None
-    first, last = measured[0], measured[-1]
-    per_epoch = (last["bare_keras_s"] - first["bare_keras_s"]) / (last["epochs"] - first["epochs"])
-    if per_epoch <= 0:
-        return None
-    extra = max(point["extra_seconds"] for point in measured)
-    bare_needed = extra / (target - 1)
-    epochs = first["epochs"] + (bare_needed - first["bare_keras_s"]) / per_epoch
+
+def overhead(folder: Path, rows: int, length: int, epochs: int, repeats: int) -> dict:
+    """The tool's default run (with and without reference models) vs the bare Keras script:
+    fresh subprocesses, the order rotated each repeat, medians and their ratios."""
+    arrays = make_arrays(folder, rows, length)
+    variants = ["bare_keras", "default", "no_references"]
+    runs: dict[str, list[dict]] = {name: [] for name in variants}
+    for repeat in range(repeats):
+        order = variants[repeat % 3 :] + variants[: repeat % 3]
+        for name in order:
+            runs[name].append(
+                one_variant(name, folder, arrays, (rows, length, epochs), str(repeat))
+            )
+    medians = {
+        name: {key: median_of(done, key) for key in ("cpu_seconds", "wall_seconds")}
+        for name, done in runs.items()
+    }
+    bare = medians["bare_keras"]
     return {
-        "fixed_cost_seconds": round(extra, 2),
-        "bare_seconds_per_epoch": round(per_epoch, 2),
-        "bare_seconds_needed": round(bare_needed, 1),
-        "epochs_for_target": max(first["epochs"], int(np.ceil(epochs))),
+        "rows": rows,
+        "length": length,
+        "epochs": epochs,
+        "repeats": repeats,
+        "cpu_count": os.cpu_count(),
+        "target_cpu_ratio": TARGET_CPU_RATIO,
+        "medians": medians,
+        "cpu_ratio": {
+            name: medians[name]["cpu_seconds"] / bare["cpu_seconds"] for name in variants[1:]
+        },
+        "wall_ratio": {
+            name: medians[name]["wall_seconds"] / bare["wall_seconds"] for name in variants[1:]
+        },
+        "median_timing": {
+            name: {key: statistics.median(r["timing"][key] for r in runs[name]) for key in TIMING}
+            for name in variants[1:]
+        },
+        "median_cpu_timing": {  # where the tool's CPU goes, step by step (timing.json)
+            name: {
+                key: statistics.median(r["cpu_timing"][key] for r in runs[name])
+                for key in runs[name][0]["cpu_timing"]
+            }
+            for name in variants[1:]
+        },
+        "runs": runs,
     }
 
 
@@ -296,20 +279,27 @@ def main() -> None:
     )
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--length", type=int, default=128)
-    parser.add_argument("--epochs", type=int, nargs="+", default=[3, 15])
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--parts", nargs="+", default=["overhead", "scaling", "threads", "startup"])
     args = parser.parse_args()
+    result = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        result = {
-            "overhead": overhead(folder, args.rows, args.length, args.epochs, args.repeats),
-            "scaling": scaling(folder, 2),
-            "threads": threads(folder, 6),
-            "startup": startup(folder),
-        }
+        if "overhead" in args.parts:
+            result["overhead"] = overhead(folder, args.rows, args.length, args.epochs, args.repeats)
+        if "scaling" in args.parts or "startup" in args.parts:
+            result["scaling"] = scaling(folder, 2)  # startup's report reads its sweep
+        if "threads" in args.parts:
+            result["threads"] = threads(folder, 6)
+        if "startup" in args.parts:
+            result["startup"] = startup(folder)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "runner.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    path = RESULTS / "runner.json"
+    kept = json.loads(path.read_text()) if path.exists() else {}  # the parts not run now
+    path.write_text(json.dumps(kept | result, indent=2) + "\n")
+    shown = {key: value for key, value in result.get("overhead", {}).items() if key != "runs"}
+    print(json.dumps({**result, "overhead": shown}, indent=2))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Work on a spare core while the model trains: importing later stages (about a second) and
-fitting the reference models."""
+"""Work on a spare core while the model trains (importing later stages, about a second), and
+work put off until its result is needed (`Later`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 BACKGROUND = "background: "  # the name prefix of in_background's threads
@@ -31,6 +31,20 @@ def preload(modules: Sequence[str]) -> threading.Thread:
     thread.daemon = True
     thread.start()
     return thread
+
+
+class Later(Generic[T]):
+    """`function(*args)`, run in the thread that first asks for its result (once), not before."""
+
+    def __init__(self, function: Callable[..., T], *args: Any) -> None:
+        self._function, self._args = function, args
+        self._done: list[T] = []  # the result, once computed
+
+    def result(self) -> T:
+        """Run the function on the first call; return its result."""
+        if not self._done:
+            self._done.append(self._function(*self._args))
+        return self._done[0]
 
 
 def in_background(name: str, function: Callable[..., T], *args: Any) -> Future[T]:

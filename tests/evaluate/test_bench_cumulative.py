@@ -71,3 +71,16 @@ def test_compare_gives_ratios_of_the_medians_and_an_extrapolated_sweep(bench):
     sweep = result["sweep_of_dedicated_runs_extrapolated"]
     assert sweep["total_seconds"] == 280  # 20 x the median single run's total, 14 s
     assert sweep["cumulative_over_sweep_cpu"] == round(64 / 260, 3)
+
+
+def test_each_repeat_has_its_own_ratio_and_their_median(bench):
+    single = [{"cpu_seconds": 10.0}, {"cpu_seconds": 20.0}, {"cpu_seconds": 10.0}]
+    cumulative = [{"cpu_seconds": 30.0}, {"cpu_seconds": 50.0}, {"cpu_seconds": 40.0}]
+    ratios = bench.paired_ratios(single, cumulative, "cpu_seconds")
+    assert ratios == {"each_repeat": [3.0, 2.5, 4.0], "median": 3.0}
+
+
+def test_the_variants_alternate_in_reverse_every_other_repeat(bench):
+    plan = ["a", "b", "c", "d"]
+    assert bench.alternated(plan, 0) == plan and bench.alternated(plan, 2) == plan
+    assert bench.alternated(plan, 1) == ["d", "c", "b", "a"]

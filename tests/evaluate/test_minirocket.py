@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.preprocessing import StandardScaler
 
 from threshold_sweep.evaluate.reference import reference_section
@@ -50,8 +50,9 @@ def rows(n: int, n_classes: int = 2, length: int = 12) -> ReferenceRows:
 @functools.cache
 def _fitted(n_classes: int, n: int = 200) -> tuple:
     """MiniRocket fitted through fit_references on 200 rows, and directly with aeon and
-    scikit-learn: one regression per C, the lowest balanced validation log loss kept (one
-    BLAS thread, as the reference fits: lbfgs stops elsewhere on other threads)."""
+    scikit-learn: one regression per C, strongest penalty first, until the balanced
+    validation log loss rises; the lowest kept (one BLAS thread, as the reference fits:
+    lbfgs stops elsewhere on other threads)."""
     from aeon.transformations.collection.convolution_based import MiniRocket
     from sklearn.metrics import log_loss
     from sklearn.utils.class_weight import compute_sample_weight
@@ -60,7 +61,8 @@ def _fitted(n_classes: int, n: int = 200) -> tuple:
     data = rows(n, n_classes)
     (mine,) = fit_references(["minirocket"], data, seed=3)
     with threadpool_limits(limits=1):
-        features = MiniRocket(n_kernels=10_000, n_jobs=1, random_state=3).fit(
+        kernels = 10_000 if n_classes == 2 else 2_000  # fewer for 3+ classes (the budget)
+        features = MiniRocket(n_kernels=kernels, n_jobs=1, random_state=3).fit(
             data.X_train.transpose(0, 2, 1)
         )
         scaler = StandardScaler().fit(features.transform(data.X_train.transpose(0, 2, 1)))
@@ -81,7 +83,10 @@ def _fitted(n_classes: int, n: int = 200) -> tuple:
                 sample_weight=weights,
             )
             fits[C] = (loss, model.predict_proba(scaled(data.X_test)))
-        best = min(fits, key=lambda C: fits[C][0])
+        losses = [loss for loss, _ in fits.values()]
+        first_rise = next((i for i in range(1, 4) if losses[i] >= losses[i - 1]), 4)
+        walked = list(fits)[:first_rise]
+        best = min(walked, key=lambda C: fits[C][0])
         return mine, fits[best][1]
 
 
@@ -100,7 +105,7 @@ def test_minirocket_scores_are_aeons_pipeline_on_the_same_rows():
 
 @pytest.mark.slow  # as above
 def test_three_ordered_classes_get_a_probability_column_each():
-    mine, expected = _fitted(3, 90)  # fewer rows: 4 fits of 3 classes on 9,996 features
+    mine, expected = _fitted(3, 90)  # fewer rows: <= 4 fits of 3 classes, 1,932 features
     assert mine.scores.shape == (80, 3)
     np.testing.assert_allclose(mine.scores, expected, rtol=0, atol=1e-9)
     np.testing.assert_allclose(mine.scores.sum(axis=1), 1.0)
@@ -152,3 +157,49 @@ def test_large_training_splits_are_capped_to_a_stratified_seeded_subsample():
     np.testing.assert_allclose(shares, np.bincount(data.y_train) / 300, atol=0.02)
     np.testing.assert_array_equal(keep, stratified_rows(data.y_train, 100, 1))
     assert REFERENCE_MODELS["minirocket"].max_train_rows == minirocket.MAX_TRAIN_ROWS
+
+
+def test_the_penalty_walk_stops_where_the_validation_loss_first_rises():
+    # 2 informative columns of 200, 60 noisy rows: the penalties weaker than C=1e-3 overfit
+    rng = np.random.default_rng(4)
+    X, X_val = 5 * rng.normal(size=(60, 200)), 5 * rng.normal(size=(400, 200))
+    y = (X[:, 0] + X[:, 1] + rng.normal(0, 2.5, 60) > 0).astype(int)
+    y_val = (X_val[:, 0] + X_val[:, 1] + rng.normal(0, 2.5, 400) > 0).astype(int)
+    losses = {}
+    for C in minirocket.C_GRID:  # scikit-learn alone, each C from scratch
+        model = LogisticRegression(class_weight="balanced", C=C, max_iter=1000).fit(X, y)
+        losses[C] = log_loss(y_val, model.predict_proba(X_val))
+    walked = minirocket.ValidatedMiniRocket(seed=0)
+    fits = []
+    original = LogisticRegression.fit
+
+    def counted(self, *args, **kwargs):
+        fits.append(self.C)
+        return original(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LogisticRegression, "fit", counted)
+        C, fitted = walked._validated(X, y, X_val, y_val, None)
+    grid = list(losses.values())
+    rises = [i for i in range(1, len(grid)) if grid[i] >= grid[i - 1]]
+    assert rises and rises[0] < len(grid) - 1, f"the loss must rise before the end: {losses}"
+    assert fits == list(minirocket.C_GRID)[: rises[0] + 1]  # no fit past the first rise
+    assert minirocket.C_GRID[rises[0] - 1] == C
+    assert fitted.C == C and losses[C] == pytest.approx(
+        log_loss(y_val, fitted.predict_proba(X_val)), abs=1e-4
+    )
+
+
+def test_the_trees_fit_a_stratified_sample_for_three_classes_and_all_rows_for_two():
+    budget = replace(REFERENCE_MODELS["hgb"], max_train_rows_classes=90)
+    assert REFERENCE_MODELS["hgb"].row_limit(2) is None
+    assert REFERENCE_MODELS["hgb"].row_limit(21) == 4000
+    assert REFERENCE_MODELS["minirocket"].row_limit(21) == minirocket.MAX_TRAIN_ROWS
+    assert minirocket.kernels(2) == 10_000 and minirocket.kernels(21) == 2_000
+    three = rows(300, n_classes=3)
+    fitted = fit_reference(budget, three, seed=2)
+    keep = stratified_rows(three.y_train, 90, 2)
+    assert fitted.n_train == len(keep) <= 90 and fitted.n_rows == 300
+    assert fitted.scores.shape == (80, 3) and "a stratified subsample of" in fitted.sees
+    two = fit_reference(budget, rows(300), seed=2)
+    assert (two.n_train, two.n_rows) == (300, 300) and "subsample" not in two.sees

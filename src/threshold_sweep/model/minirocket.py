@@ -21,7 +21,10 @@ part, 2026-12-07): noisy data want a strong penalty (synthetic ROC-AUC 0.911 at 
 accuracy: GunPoint 0.940 at 1e-4, 0.993 at 1e-2; ArrowHead 0.680 and 0.863, where the
 published MiniRocket, a ridge classifier with its penalty picked by leave-one-out, has
 0.993 and 0.863). So C is picked, as the trees' iterations are, on the validation split
-(lowest class-weighted log loss over C_GRID, each fit starting from the last): a search
+(lowest class-weighted log loss over C_GRID, each fit starting from the last, strongest
+penalty first; the walk stops at the first C whose loss is no lower than the one before: on
+the default data at 20,000 x 128 the loss rose after C=1e-4, which spared two of the four fits,
+3.2 of MiniRocket's 8 CPU s, for the same C and scores): a search
 by 3-fold cross-validation picked as well but cost 37 CPU s on the default data and 139 s
 on Covid3Month.
 Numba compiles MiniRocket on its first call ever (24 s univariate, ~90 s multivariate on
@@ -38,6 +41,12 @@ import numpy as np
 MIN_LENGTH = 9  # MiniRocket's kernels are 9 steps long
 MAX_TRAIN_ROWS = 4000  # a stratified, seeded subsample of the training rows above this
 N_KERNELS = 10_000  # aeon's default (rounded down to a multiple of 84 features)
+# 3+ classes: the regression's cost grows with features x classes. On 21 classes of the default
+# data at 20,000 x 128 (the K+1 classes of K thresholds), 10,000 kernels took 44.3 CPU s and
+# 2,000 took 9.3 s, the mean ROC-AUC of P(x > t_k) over 20 thresholds 0.930 and 0.932
+# (benchmarks/bench_reference_budget.py; two classes keep aeon's default: 2,000 kernels lost
+# 0.002 on the default data).
+N_KERNELS_CLASSES = 2_000
 C_GRID = (1e-4, 1e-3, 1e-2, 1e-1)  # the regression's inverse L2 strengths, strongest first
 C_FALLBACK = 1e-3  # without validation rows
 INSTALL_HINT = 'pip install "threshold-sweep[series]" (or pip install aeon)'
@@ -46,6 +55,11 @@ INSTALL_HINT = 'pip install "threshold-sweep[series]" (or pip install aeon)'
 def channels_first(X: np.ndarray) -> np.ndarray:
     """(rows, length, channels) sequences as aeon's (rows, channels, length), float64."""
     return np.ascontiguousarray(np.transpose(np.asarray(X, dtype=np.float64), (0, 2, 1)))
+
+
+def kernels(n_classes: int) -> int:
+    """MiniRocket's kernels for `n_classes` classes: aeon's default for two, fewer for more."""
+    return N_KERNELS if n_classes <= 2 else N_KERNELS_CLASSES
 
 
 def grid_text() -> str:
@@ -57,8 +71,8 @@ class ValidatedMiniRocket:
     """MiniRocket features, standardized, and a balanced logistic regression whose L2 strength
     the validation split picks (scikit-learn's fit / predict_proba interface)."""
 
-    def __init__(self, seed: int, threads: int = 1) -> None:
-        self.seed, self.threads = seed, threads
+    def __init__(self, seed: int, threads: int = 1, n_kernels: int | None = None) -> None:
+        self.seed, self.threads, self.n_kernels = seed, threads, n_kernels  # None: kernels()
 
     def _features(self, X: np.ndarray) -> np.ndarray:
         """The standardized MiniRocket features of `X` (rows, channels, length)."""
@@ -73,13 +87,15 @@ class ValidatedMiniRocket:
         sample_weight_val: np.ndarray | None = None,
     ) -> ValidatedMiniRocket:
         """Fit the kernels and scaler on `X`, then one regression per C in C_GRID (weakest
-        penalty last, each from the previous solution); keep the lowest class-weighted
-        validation log loss (C_FALLBACK without validation rows)."""
+        penalty last, each from the previous solution) until the class-weighted validation
+        log loss rises; keep the lowest (C_FALLBACK without validation rows)."""
         from aeon.transformations.collection.convolution_based import MiniRocket
         from sklearn.preprocessing import StandardScaler
 
         self.transform_ = MiniRocket(
-            n_kernels=N_KERNELS, n_jobs=self.threads, random_state=self.seed
+            n_kernels=self.n_kernels or kernels(len(np.unique(y))),
+            n_jobs=self.threads,
+            random_state=self.seed,
         )
         features = self.transform_.fit_transform(X)
         self.scaler_ = StandardScaler().fit(features)
@@ -113,7 +129,8 @@ class ValidatedMiniRocket:
         y_val: np.ndarray,
         sample_weight_val: np.ndarray | None,
     ) -> tuple[float, Any]:
-        """(C, fitted regression) of the lowest validation log loss over C_GRID."""
+        """(C, fitted regression) of the lowest validation log loss, walking C_GRID from the
+        strongest penalty until the loss stops falling."""
         import copy
 
         from sklearn.metrics import log_loss
@@ -125,8 +142,9 @@ class ValidatedMiniRocket:
             loss = log_loss(
                 y_val, proba, sample_weight=sample_weight_val, labels=regression.classes_
             )
-            if best is None or loss < best[0]:
-                best = (loss, C, copy.deepcopy(regression))
+            if best is not None and loss >= best[0]:
+                break  # past the validation loss's minimum: weaker penalties fit the noise more
+            best = (loss, C, copy.deepcopy(regression))
         return best[1], best[2]
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:

@@ -91,29 +91,44 @@ def clear_run_folder(out_dir: Path) -> None:
         shutil.rmtree(out_dir / name, ignore_errors=True)
 
 
+MARKS = ("prepare", "train", "score", "reference", "report")  # the runner's clock.mark names
+STEPS = ("prepare", "train", "score", "reference", "evaluate_report")  # timing.json's names
+
+
 @dataclass
 class Clock:
-    """Seconds since the run started, at each named step (timing.json)."""
+    """Wall and process CPU seconds since the run started, at each named step (timing.json)."""
 
     started: float = field(default_factory=time.perf_counter)
+    cpu_started: float = field(default_factory=time.process_time)  # every thread's CPU
     marks: dict[str, float] = field(default_factory=dict)
+    cpu_marks: dict[str, float] = field(default_factory=dict)
 
     def mark(self, step: str) -> None:
         """Record that `step` ended now."""
-        self.marks[step] = time.perf_counter()
+        self.marks[step], self.cpu_marks[step] = time.perf_counter(), time.process_time()
 
-    def seconds(self) -> dict[str, float]:
-        """prepare, train, score, reference-model and evaluate/report seconds, and the total."""
-        prepared, trained, scored = self.marks["prepare"], self.marks["train"], self.marks["score"]
-        referenced, finished = self.marks["reference"], self.marks["report"]
+    def seconds(self) -> dict[str, Any]:
+        """prepare, train, score, reference-model and evaluate/report seconds, and the total;
+        the same in the process's CPU seconds (`cpu_seconds`, every thread), and the CPU
+        seconds the process had used before the run started (imports, the config)."""
+        ends = [self.marks[mark] for mark in MARKS]
+        cpu_ends = [self.cpu_marks[mark] for mark in MARKS]
+        cpu = steps_between(self.cpu_started, cpu_ends)
         return {
-            "prepare_seconds": prepared - self.started,
-            "train_seconds": trained - prepared,
-            "score_seconds": scored - trained,
-            "reference_seconds": referenced - scored,
-            "evaluate_report_seconds": finished - referenced,
-            "total_seconds": finished - self.started,
+            **steps_between(self.started, ends),
+            "total_seconds": ends[-1] - self.started,
+            "cpu_seconds": cpu | {"total_seconds": cpu_ends[-1] - self.cpu_started},
+            "cpu_before_run_seconds": self.cpu_started,
         }
+
+
+def steps_between(started: float, ends: list[float]) -> dict[str, float]:
+    """`<step>_seconds` of each step of STEPS, from the end of the one before."""
+    starts = [started, *ends[:-1]]
+    return {
+        f"{step}_seconds": end - start for step, end, start in zip(STEPS, ends, starts, strict=True)
+    }
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def run_experiment(
     stages.write_predictions(out_dir, evaluation.frames)
     share_history(out_dir, prepared)
     clock.mark("score")
-    task, references = prepared.task, evaluation.references
+    task, references = prepared.task, stages.resolved(evaluation.references)
     stages.write_reference_predictions(out_dir, evaluation.frames["test"], task, references)
     clock.mark("reference")
 

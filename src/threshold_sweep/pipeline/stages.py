@@ -18,6 +18,7 @@ from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_csv, write_json
 from threshold_sweep.pipeline.record import Clock, run_priors
+from threshold_sweep.preload import Later
 from threshold_sweep.prepare import PreparedData
 from threshold_sweep.results.rows import flatten_metrics
 
@@ -140,13 +141,18 @@ def write_predictions(out_dir: Path, frames: dict[str, pd.DataFrame]) -> None:
 
 
 def reference_threads(train_cfg: TrainConfig) -> int:
-    """Cores for the reference models, which fit while the CNN trains: half the job's cores.
+    """Threads for the reference models, which fit after the CNN's training: one.
 
-    Measured on 2 cores: the CNN's training keeps about one of them busy on average, so one
-    thread of trees beside it costs the run little wall time; as many threads as the CNN's
-    would oversubscribe the cores, which slows OpenMP's trees many times over.
+    Measured on 2 cores shared with other work (docs/benchmarks.md, "Cost of a run against a
+    bare Keras script"; medians of 2 alternated runs, 10 epochs on 20,000 x 128): fitted
+    beside the training on one thread they slowed it (train_seconds 53 s against 42 s) and
+    the run used 38.0 CPU s against 36.6 s after it; after it on two threads, OpenMP's trees
+    spun on the busy cores (7.4-8.8 CPU s against 2.3-2.5 s on one thread; the run 58.1 s).
+    Training on 1 thread beside them (threads adding up to the cores) changed the CNN's
+    scores (test ROC-AUC 0.9088 against 0.9132). What the choice adds to the wall time is
+    the references' own fit.
     """
-    return max(1, int(train_cfg.threads) // 2)  # train.threads: this job's cores (set by the CLI)
+    return 1
 
 
 def reference_names(evaluate_cfg: EvaluateConfig) -> list[str]:
@@ -163,6 +169,11 @@ def skipped_run_references(evaluate_cfg: EvaluateConfig, data: PreparedData) -> 
     for name, reason in skipped.items():
         log.info("reference %s skipped: %s", name, reason)
     return skipped
+
+
+def resolved(references: list[Any] | Later[list[Any]]) -> list[Any]:
+    """The fitted reference models, fitting them now if they were put off (`Later`)."""
+    return references.result() if isinstance(references, Later) else references
 
 
 def fit_run_references(names: list[str], train_cfg: TrainConfig, data: PreparedData) -> list[Any]:

@@ -12,6 +12,7 @@ import pandas as pd
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.pipeline.stages import KerasCallbacks
+from threshold_sweep.preload import Later
 from threshold_sweep.prepare import PreparedData
 
 
@@ -52,7 +53,7 @@ class Evaluation:
 
     record: RunResult
     frames: dict[str, pd.DataFrame]
-    references: list[Any]
+    references: list[Any] | Later[list[Any]]  # Later: fitted when the runner asks
     extra: dict[str, Any] = field(default_factory=dict)  # what write_extra needs
 
 

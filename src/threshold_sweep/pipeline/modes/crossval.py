@@ -27,7 +27,6 @@ from threshold_sweep.model.reference import seen
 from threshold_sweep.pipeline import stages
 from threshold_sweep.pipeline.modes.base import Evaluation, Fitted, Prepared, Unit
 from threshold_sweep.pipeline.record import DataRecord, data_summary, run_record
-from threshold_sweep.preload import in_background
 from threshold_sweep.prepare import PreparedData, prepare_folds, split_method
 from threshold_sweep.prepare.checks import pooled_checks
 from threshold_sweep.prepare.folds import Fold
@@ -240,12 +239,12 @@ class CrossValidated:
         return Prepared(units, task, summary, first.dataset.ids[held_out], prepared)
 
     def fit(self, cfg: Any, prepared: Prepared, unit: Unit, callbacks: Any) -> Fitted:
-        """Train one fold's model beside its references; score and save it, keep its frames."""
+        """Train one fold's model, then fit its references; score and save it, keep its frames."""
         data, folder, fold = unit.data, unit.folder, unit.fold
         folder.mkdir(parents=True, exist_ok=True)
         names = stages.reference_names(cfg.evaluate)
-        references = in_background("references", stages.fit_run_references, names, cfg.train, data)
         trained = stages.train_run_model(cfg.model, cfg.train, data, folder, callbacks)
+        references = stages.fit_run_references(names, cfg.train, data)  # after: see stages
         batch_size, cutoff = cfg.train.predict_batch_size, cfg.evaluate.cutoff
         frames = stages.score_splits(trained, data, prepared.task, cutoff, batch_size)
         stages.save_model(folder, trained, data)
@@ -261,7 +260,7 @@ class CrossValidated:
         )
         if unit is not prepared.units[0]:
             trained.model = None  # only the first fold's model stays in memory
-        return Fitted(unit, trained, frames, references.result())
+        return Fitted(unit, trained, frames, references)
 
     def combine(self, cfg: Any, prepared: Prepared, fitted: list[Fitted]) -> Evaluation:
         """The first repeat's pooled out-of-fold frames and references, the folds' spread."""

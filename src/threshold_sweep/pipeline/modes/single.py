@@ -10,7 +10,7 @@ from threshold_sweep.pipeline import stages
 from threshold_sweep.pipeline.messages import log_prepared
 from threshold_sweep.pipeline.modes.base import Evaluation, Fitted, Prepared, Unit
 from threshold_sweep.pipeline.record import DataRecord, data_summary, run_record
-from threshold_sweep.preload import in_background
+from threshold_sweep.preload import Later
 from threshold_sweep.prepare import prepare
 
 
@@ -26,16 +26,14 @@ class SingleSplit:
         return Prepared([Unit(data, out_dir)], task, summary, data.dataset.ids[data.split.test])
 
     def fit(self, cfg: Any, prepared: Prepared, unit: Unit, callbacks: Any) -> Fitted:
-        """Train the model while the references fit on the spare core."""
+        """Train the model; the references fit after it (stages.reference_threads says why)."""
         names = stages.reference_names(cfg.evaluate)
-        references = in_background(
-            "references", stages.fit_run_references, names, cfg.train, unit.data
-        )
+        references = Later(stages.fit_run_references, names, cfg.train, unit.data)
         trained = stages.train_run_model(cfg.model, cfg.train, unit.data, unit.folder, callbacks)
         return Fitted(unit, trained, references=references)
 
     def combine(self, cfg: Any, prepared: Prepared, fitted: list[Fitted]) -> Evaluation:
-        """Score the three splits, save the model, wait for the references."""
+        """Score the three splits, save the model; the references fit when the runner asks."""
         (one,) = fitted
         data = one.unit.data
         frames = stages.score_splits(
@@ -43,7 +41,7 @@ class SingleSplit:
         )
         stages.save_model(one.unit.folder, one.trained, data)
         record = run_record(cfg, DataRecord.of(data), prepared.task, one.trained, frames)
-        return Evaluation(record, frames, one.references.result())
+        return Evaluation(record, frames, one.references)
 
     def write_extra(self, out_dir: Path, cfg: Any, evaluation: Evaluation) -> None:
         """Nothing beyond the run folder."""
