@@ -2,9 +2,10 @@
 
 Plain Keras, imbalanced-learn and scikit-learn, no threshold-sweep import: read the arrays
 (`X`: rows x steps, `x`: the numeric column) from an .npz, label x > threshold, split
-70/15/15 stratified on the label, standardize per step with the training rows' mean and sd,
-undersample the training rows (imblearn RandomUnderSampler), train the default cnn1d
-(Conv1D 16 and 32, kernel 5, max pooling 2, flatten, dropout 0.2, dense 32, sigmoid; Adam
+70/15/15 stratified on the label, standardize with the training rows' mean and sd over every
+step (the tool's data.standardize=channel), undersample the training rows (imblearn
+RandomUnderSampler), train the default cnn1d (Conv1D 16 and 32, kernel 5, max pooling 2, the
+flattened maps beside their global average and max, dropout 0.2, dense 32, sigmoid; Adam
 0.003, batch 64, binary cross-entropy with accuracy and AUC, validation each epoch) for a
 fixed number of epochs (no early stopping), predict the test rows and print scikit-learn's
 ROC-AUC, balanced accuracy, F1, log loss and confusion matrix.
@@ -44,7 +45,8 @@ def cnn1d(steps: int) -> keras.Model:
     for filters in (16, 32):
         hidden = layers.Conv1D(filters, 5, padding="same", activation="relu")(hidden)
         hidden = layers.MaxPooling1D(2)(hidden)
-    hidden = layers.Flatten()(hidden)
+    pooled = [layers.GlobalAveragePooling1D()(hidden), layers.GlobalMaxPooling1D()(hidden)]
+    hidden = layers.Concatenate()([*pooled, layers.Flatten()(hidden)])
     hidden = layers.Dropout(0.2)(hidden)
     hidden = layers.Dense(32, activation="relu")(hidden)
     return keras.Model(inputs, layers.Dense(1, activation="sigmoid")(hidden))
@@ -58,8 +60,8 @@ def main() -> None:
     arrays = np.load(path)
     X, y = arrays["X"].astype("float32")[:, :, None], (arrays["x"] > threshold).astype("int64")
     train, validation, test = split(y, seed)
-    mean, sd = X[train].mean(axis=0), X[train].std(axis=0)
-    X = (X - mean) / np.where(sd > 0, sd, 1.0)
+    mean, sd = X[train].mean(), X[train].std()
+    X = (X - mean) / (sd if sd > 0 else 1.0)
     fit, _ = RandomUnderSampler(random_state=seed).fit_resample(train[:, None], y[train])
     fit = fit[:, 0]
     keras.utils.set_random_seed(seed)
