@@ -258,6 +258,8 @@ def predict_file(
     frame = pd.DataFrame({"id": dataset.ids})
     if not np.isnan(dataset.x).all():
         frame["x"] = dataset.x
+    from threshold_sweep.evaluate.threshold_curve import above_columns
+
     return frame.assign(**above_columns(scores[:, indices], [grid[k] for k in indices]))
 
 
@@ -308,11 +310,6 @@ def threshold_run(run: Run, k: int) -> Run:
     return load_run(run.path / THRESHOLDS / grid.folder(k))
 
 
-def above_columns(outputs: np.ndarray, thresholds: list[float]) -> dict[str, np.ndarray]:
-    """p_above_<t> = P(x > t): one column per threshold of the outputs."""
-    return {f"p_above_{t:g}": outputs[:, k] for k, t in enumerate(thresholds)}
-
-
 def outputs_frame(
     run: Run, dataset: Dataset, outputs: np.ndarray, cutoff: float, grid: list[float]
 ) -> pd.DataFrame:
@@ -320,7 +317,7 @@ def outputs_frame(
     class, as the run scored them (evaluate.threshold_curve.class_scores), and P(x > t) for
     every threshold (each as its threshold's run scores it; `cutoff` applies to those runs,
     not to the classes)."""
-    from threshold_sweep.evaluate.threshold_curve import class_scores
+    from threshold_sweep.evaluate.threshold_curve import class_scores, with_above
 
     scores = class_scores(outputs, head_section(run.result)["weights"])
     frame = prediction_frame(run, dataset, scores, None)
@@ -328,9 +325,7 @@ def outputs_frame(
     frame = frame.assign(
         y_pred=predicted, label_pred=np.asarray(run.label_names, dtype=object)[predicted]
     )
-    above = pd.DataFrame(above_columns(outputs, grid), index=frame.index)
-    at = frame.columns.get_loc("y_pred")
-    return pd.concat([frame.iloc[:, :at], above, frame.iloc[:, at:]], axis=1)
+    return with_above(frame, outputs, grid)
 
 
 def model_folders(run_path: Path) -> list[Path]:
