@@ -13,10 +13,11 @@ from sklearn import metrics as skm
 from threshold_sweep.evaluate.assess import _bootstrap
 from threshold_sweep.evaluate.chance import chance_levels
 from threshold_sweep.evaluate.resample.draws import stratified_counts
+from threshold_sweep.evaluate.threshold_curve import paired_against_best
 from threshold_sweep.evaluate.threshold_table import (
+    evaluate_thresholds,
     no_skill,
     threshold_predictions,
-    threshold_rows,
 )
 
 BOOT = SimpleNamespace(resamples=300, level=0.95, seed=3, method="auto")
@@ -36,7 +37,7 @@ def ordered_data(n: int = 900, k: int = 5, seed: int = 0):
 @pytest.fixture(scope="module")
 def table():
     y, scores, cuts = ordered_data()
-    return y, scores, cuts, threshold_rows(y, scores, cuts, 0.5, BOOT)
+    return y, scores, cuts, evaluate_thresholds(y, scores, cuts, 0.5, BOOT).rows
 
 
 def test_every_thresholds_metrics_equal_scikit_learns(table):
@@ -84,3 +85,23 @@ def test_one_set_of_resamples_keeps_every_thresholds_class_counts():
     for k in range(4):
         positives = weights[:, y > k].sum(axis=1)
         np.testing.assert_array_equal(positives, np.full(50, (y > k).sum()))
+
+
+def test_the_shared_resamples_give_each_thresholds_roc_auc_per_resample():
+    y, scores, cuts = ordered_data(n=500, k=4, seed=2)
+    evaluated = evaluate_thresholds(y, scores, cuts, 0.5, BOOT)
+    values = evaluated.resampled("roc_auc")
+    assert values.shape == (BOOT.resamples, 4)
+    (weights,) = list(stratified_counts(y, BOOT.resamples, BOOT.seed))  # the same draws
+    for r in (0, 17, 299):
+        for k in range(4):
+            expected = skm.roc_auc_score(y > k, scores[:, k], sample_weight=weights[r])
+            assert values[r, k] == pytest.approx(expected)
+    # as wide as the unstratified paired bootstrap of the same rows (its own resamples)
+    targets = np.column_stack([(y > k).astype(int) for k in range(4)])
+    own = paired_against_best(targets, scores, cuts, skm.roc_auc_score, 0, BOOT.resamples, 0)
+    shared = values - values[:, [0]]
+    for k in range(1, 4):
+        low, high = np.percentile(shared[:, k], [2.5, 97.5])
+        width = own.loc[k, "ci_high"] - own.loc[k, "ci_low"]
+        assert high - low == pytest.approx(width, rel=0.35)

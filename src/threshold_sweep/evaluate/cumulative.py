@@ -25,7 +25,7 @@ from threshold_sweep.evaluate.threshold_curve import (
     is_log_scale,
     near_shares,
     near_width,
-    paired_against_best,
+    paired_table,
     rank_violations,
 )
 from threshold_sweep.prepare.labels import threshold_targets
@@ -154,22 +154,21 @@ class CurveRows:
 
 
 def curve_frame(
-    rows: CurveRows, thresholds: Sequence[float], cutoff: float, evaluate: Any
+    rows: CurveRows, thresholds: Sequence[float], evaluated: Any, evaluate: Any
 ) -> tuple[pd.DataFrame, bool, float]:
-    """The curve (one pass over every threshold: threshold_table's metrics, CIs and no-skill
+    """The curve (`evaluated`, the one pass over every threshold: its metrics, CIs and no-skill
     levels; near shares; validation ROC-AUC and tuned cutoff; the references' ROC-AUC), whether
     x is compared in decades, and the near width."""
-    from threshold_sweep.evaluate.threshold_table import threshold_rows
-
     log = is_log_scale(rows.x)
     width = near_width(rows.x, log)
     shares = near_shares(rows.x, thresholds, log, width)
     objective = str(getattr(evaluate.tune_objective, "value", evaluate.tune_objective))
     validation = validation_columns(*rows.validation, objective)
-    table = threshold_rows(rows.y, rows.outputs, thresholds, cutoff, evaluate.bootstrap)
     curve = [
         row | {"near_share": float(share)} | valid | reference_columns(rows.y, rows.references, k)
-        for k, (row, share, valid) in enumerate(zip(table, shares, validation, strict=True))
+        for k, (row, share, valid) in enumerate(
+            zip(evaluated.rows, shares, validation, strict=True)
+        )
     ]
     return curve_table(curve), log, width
 
@@ -185,19 +184,15 @@ def curve_record(
     test rows), paired comparisons of the `compare` thresholds (grid positions; None: first,
     best, last), errors by distance from the threshold, the rows near each threshold and the
     rank violations of the test rows' cumulative outputs."""
+    from threshold_sweep.evaluate.threshold_table import evaluate_thresholds
+
     bootstrap = evaluate.bootstrap
-    curve, log, width = curve_frame(rows, thresholds, cutoff, evaluate)
+    evaluated = evaluate_thresholds(rows.y, rows.outputs, thresholds, cutoff, bootstrap)
+    curve, log, width = curve_frame(rows, thresholds, evaluated, evaluate)
     y_binary = threshold_targets(rows.y, len(thresholds))
     best_index = chosen_index(curve, CURVE_RANKING)  # on validation; reported on test
-    paired = paired_against_best(
-        y_binary,
-        rows.outputs,
-        thresholds,
-        roc_auc_score,
-        best_index,
-        int(bootstrap.resamples),
-        int(bootstrap.seed),
-    )
+    point = curve[CURVE_RANKING].to_numpy(dtype=float)  # the curve's rows: in grid order
+    paired = paired_table(evaluated.resampled(CURVE_RANKING), point, thresholds, best_index)
     best = best_range(curve, CURVE_RANKING, paired)
     positions = list(compare) if compare is not None else default_compared(curve)
     compared = compared_thresholds(y_binary, rows.outputs, thresholds, positions, cutoff, bootstrap)

@@ -316,6 +316,16 @@ def paired_against_best(
     idx = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
     values = _resample_values(y_binary, y_score, metric_fn, idx)
     point = np.array([metric_fn(y_binary[:, j], y_score[:, j]) for j in range(k)])
+    logger.debug("paired bootstrap: %d resamples of %d rows, %d thresholds", resamples, n, k)
+    return paired_table(values, point, thresholds, best_index)
+
+
+def paired_table(
+    values: np.ndarray, point: np.ndarray, thresholds: Sequence[float], best_index: int
+) -> pd.DataFrame:
+    """Each threshold's metric minus the best's, on all rows (`point`, one per threshold) and
+    on the same resamples (`values`: resamples x thresholds), with the percentile 95% CI;
+    resamples where either is NaN are skipped (resamples_used counts the rest)."""
     differences = values - values[:, [best_index]]
     rows = []
     for j, threshold in enumerate(thresholds):
@@ -330,7 +340,6 @@ def paired_against_best(
                 "resamples_used": int(used.size),
             }
         )
-    logger.debug("paired bootstrap: %d resamples of %d rows, %d thresholds", resamples, n, k)
     return pd.DataFrame(rows)
 
 

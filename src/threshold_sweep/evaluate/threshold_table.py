@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -78,19 +79,42 @@ def shared_resamples(
     return [{m: np.concatenate([p[m] for p in chunks]) for m in chunks[0]} for chunks in parts]
 
 
-def threshold_rows(
+@dataclass(frozen=True)
+class ThresholdPass:
+    """Every threshold's row (threshold_rows) and its metrics on the shared resamples."""
+
+    rows: list[dict[str, Any]]
+    samples: list[dict[str, np.ndarray]]  # per threshold: metric -> one value per resample
+
+    def resampled(self, metric: str) -> np.ndarray:
+        """(resamples, K) the metric of every threshold on the same resamples."""
+        return np.column_stack([values[metric] for values in self.samples])
+
+
+def evaluate_thresholds(
     y_classes: np.ndarray,
     outputs: np.ndarray,
     thresholds: Sequence[float],
     cutoff: float,
     bootstrap: Any,
-) -> list[dict[str, Any]]:
-    """Per threshold: its value, prevalence and class counts, and every headline metric with
-    its CI (evaluate.bootstrap's method and level, shared resamples) and no-skill level."""
+) -> ThresholdPass:
+    """Every threshold's row and its metrics on one set of resamples (within the K+1 classes)."""
     predictions = threshold_predictions(y_classes, outputs, cutoff)
     resamples, seed = int(bootstrap.resamples), int(bootstrap.seed)
-    level, method = float(bootstrap.level), interval_method(bootstrap)
     samples = shared_resamples(predictions, np.asarray(y_classes), resamples, seed)
+    rows = threshold_rows(predictions, samples, thresholds, bootstrap)
+    return ThresholdPass(rows, samples)
+
+
+def threshold_rows(
+    predictions: Sequence[Predictions],
+    samples: Sequence[dict[str, np.ndarray]],
+    thresholds: Sequence[float],
+    bootstrap: Any,
+) -> list[dict[str, Any]]:
+    """Per threshold: its value, prevalence and class counts, and every headline metric with
+    its CI (evaluate.bootstrap's method and level, from `samples`) and no-skill level."""
+    seed, level, method = int(bootstrap.seed), float(bootstrap.level), interval_method(bootstrap)
     rows = []
     for threshold, one, sampled in zip(thresholds, predictions, samples, strict=True):
         point = _point(one, np.ones(len(one.y_true)))
@@ -112,7 +136,5 @@ def threshold_rows(
                 f"chance_{metric}": no_skill_level(metric, chance),
             }
         rows.append(row)
-    log.debug(
-        "one pass: %d thresholds x %d resamples of %d rows", len(rows), resamples, len(y_classes)
-    )
+    log.debug("one pass: %d thresholds", len(rows))
     return rows
