@@ -12,6 +12,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from threshold_sweep.conf.label import class_names
 from threshold_sweep.conf.schema import ArraysDataConfig, TableDataConfig
 from threshold_sweep.data import Dataset
 from threshold_sweep.data.validate import TargetUse
@@ -303,11 +304,29 @@ def chosen_outputs(run: Run, values: list[str]) -> list[int]:
 
 
 def threshold_run(run: Run, k: int) -> Run:
-    """Threshold k's binary run folder (thresholds/threshold=<t>/) of a shared model's run."""
+    """Threshold k's binary run of a shared model's run: its folder (thresholds/threshold=<t>/,
+    evaluate.threshold_folders=true), else its row of thresholds.csv (curve_run)."""
     from threshold_sweep.layout import THRESHOLDS
 
     grid = Thresholds.of_record(head_section(run.result)["thresholds"])
-    return load_run(run.path / THRESHOLDS / grid.folder(k))
+    folder = run.path / THRESHOLDS / grid.folder(k)
+    return load_run(folder) if folder.is_dir() else curve_run(run, k)
+
+
+def curve_run(run: Run, k: int) -> Run:
+    """Threshold k of a shared model's run as the binary run predict needs, from the run's
+    config and its thresholds.csv row: two classes low / high at t_k, the run's cutoff and the
+    cutoff tuned on validation for that threshold."""
+    threshold = float(head_section(run.result)["thresholds"][k])
+    tuned = run.threshold_curve["tuned_cutoff"].iloc[k]
+    result = {
+        "task": "binary",
+        "threshold": threshold,
+        "label_names": class_names([threshold], None),
+        "cutoff": float(run.config.get("evaluate", {}).get("cutoff", 0.5)),
+        "tuned_cutoff": {"cutoff": None if pd.isna(tuned) else float(tuned)},
+    }
+    return Run(run.path, result, run.overrides)
 
 
 def outputs_frame(
