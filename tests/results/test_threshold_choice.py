@@ -181,3 +181,15 @@ def test_without_threshold_folders_predict_reads_a_threshold_from_the_curve(tmp_
     assert resolve_cutoff(one, None) == 0.6  # the run's evaluate.cutoff
     assert resolve_cutoff(one, "tuned") == 0.42  # tuned on validation for that threshold
     assert resolve_cutoff(one, "0.25") == 0.25
+
+
+def test_the_api_says_how_to_read_a_threshold_without_its_folder(tmp_path: Path):
+    section = {"head": "cumulative", "thresholds": GRID, "curve": curve_rows(GRID)}
+    folder = run_folder(tmp_path / "run", {"threshold": GRID, "cumulative": section})
+    with pytest.raises(UserError) as error:
+        load_run(folder).threshold_run(GRID[2])
+    assert str(error.value) == (
+        f"threshold_run: {folder} has no folder per threshold (it ran with "
+        "evaluate.threshold_folders=false); read its threshold_curve and the p_above_182.831 "
+        "column of its predictions, or re-run with evaluate.threshold_folders=true"
+    )
