@@ -11,12 +11,12 @@
    timing.json (train, evaluate/report and total seconds), the wall and CPU seconds
    (time.process_time, all threads) of run_experiment and of the fit, the wall and CPU seconds
    of each epoch, of the selection metrics each epoch computes, of every assess() call and of
-   every per-threshold run folder written. Then one more pair with `evaluate.reference=[]`: the
-   reference models fit in a background thread during training (for the cumulative run: the
-   trees on K+1 classes and a logistic regression per threshold), so that pair gives the
-   training cost without them. The four variants (each head with and without them)
-   alternate, in reverse order every other repeat; the ratios are of the medians, and
-   `cpu_ratio_per_repeat` is each repeat's own ratio and their median. A sweep of 20
+   every per-threshold run folder written (none by default: evaluate.threshold_folders=false;
+   every threshold is evaluated in one pass inside `curve`). Then one more pair with
+   `evaluate.reference=[]`: for the cumulative run the reference models fit once, on the K+1
+   classes, so that pair gives the cost without them. The four variants (each head with and
+   without them) alternate, in reverse order every other repeat; the ratios are of the medians,
+   and `cpu_ratio_per_repeat` is each repeat's own ratio and their median. A sweep of 20
    dedicated runs is EXTRAPOLATED as 20 x the measured single run (it is not run).
 2. evaluation: the cumulative run's paired bootstrap of ROC-AUC against the best threshold
    (`paired_against_best`: 20 thresholds x 1000 resamples, vectorised) against 20 calls of the

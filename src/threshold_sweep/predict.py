@@ -12,6 +12,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from threshold_sweep.conf.label import class_names
 from threshold_sweep.conf.schema import ArraysDataConfig, TableDataConfig
 from threshold_sweep.data import Dataset
 from threshold_sweep.data.validate import TargetUse
@@ -258,6 +259,8 @@ def predict_file(
     frame = pd.DataFrame({"id": dataset.ids})
     if not np.isnan(dataset.x).all():
         frame["x"] = dataset.x
+    from threshold_sweep.evaluate.threshold_curve import above_columns
+
     return frame.assign(**above_columns(scores[:, indices], [grid[k] for k in indices]))
 
 
@@ -301,16 +304,29 @@ def chosen_outputs(run: Run, values: list[str]) -> list[int]:
 
 
 def threshold_run(run: Run, k: int) -> Run:
-    """Threshold k's binary run folder (thresholds/threshold=<t>/) of a shared model's run."""
+    """Threshold k's binary run of a shared model's run: its folder (thresholds/threshold=<t>/,
+    evaluate.threshold_folders=true), else its row of thresholds.csv (curve_run)."""
     from threshold_sweep.layout import THRESHOLDS
 
     grid = Thresholds.of_record(head_section(run.result)["thresholds"])
-    return load_run(run.path / THRESHOLDS / grid.folder(k))
+    folder = run.path / THRESHOLDS / grid.folder(k)
+    return load_run(folder) if folder.is_dir() else curve_run(run, k)
 
 
-def above_columns(outputs: np.ndarray, thresholds: list[float]) -> dict[str, np.ndarray]:
-    """p_above_<t> = P(x > t): one column per threshold of the outputs."""
-    return {f"p_above_{t:g}": outputs[:, k] for k, t in enumerate(thresholds)}
+def curve_run(run: Run, k: int) -> Run:
+    """Threshold k of a shared model's run as the binary run predict needs, from the run's
+    config and its thresholds.csv row: two classes low / high at t_k, the run's cutoff and the
+    cutoff tuned on validation for that threshold."""
+    threshold = float(head_section(run.result)["thresholds"][k])
+    tuned = run.threshold_curve["tuned_cutoff"].iloc[k]
+    result = {
+        "task": "binary",
+        "threshold": threshold,
+        "label_names": class_names([threshold], None),
+        "cutoff": float(run.config.get("evaluate", {}).get("cutoff", 0.5)),
+        "tuned_cutoff": {"cutoff": None if pd.isna(tuned) else float(tuned)},
+    }
+    return Run(run.path, result, run.overrides)
 
 
 def outputs_frame(
@@ -320,7 +336,7 @@ def outputs_frame(
     class, as the run scored them (evaluate.threshold_curve.class_scores), and P(x > t) for
     every threshold (each as its threshold's run scores it; `cutoff` applies to those runs,
     not to the classes)."""
-    from threshold_sweep.evaluate.threshold_curve import class_scores
+    from threshold_sweep.evaluate.threshold_curve import class_scores, with_above
 
     scores = class_scores(outputs, head_section(run.result)["weights"])
     frame = prediction_frame(run, dataset, scores, None)
@@ -328,9 +344,7 @@ def outputs_frame(
     frame = frame.assign(
         y_pred=predicted, label_pred=np.asarray(run.label_names, dtype=object)[predicted]
     )
-    above = pd.DataFrame(above_columns(outputs, grid), index=frame.index)
-    at = frame.columns.get_loc("y_pred")
-    return pd.concat([frame.iloc[:, :at], above, frame.iloc[:, at:]], axis=1)
+    return with_above(frame, outputs, grid)
 
 
 def model_folders(run_path: Path) -> list[Path]:

@@ -444,6 +444,15 @@ CASES = {
         "evaluate.compare_thresholds=[100.0, 1000.0] compares the thresholds of one "
         "model.head=cumulative run: add model.head=cumulative",
     ),
+    "threshold_folders without a cumulative head": (
+        lambda t: ["evaluate.threshold_folders=true"],
+        "evaluate.threshold_folders=true writes the threshold folders of one "
+        "model.head=cumulative run: add model.head=cumulative, or drop the key",
+    ),
+    "threshold_folders not a boolean": (
+        lambda t: ["model.head=cumulative", "label.bins=4", "evaluate.threshold_folders=maybe"],
+        "evaluate.threshold_folders",
+    ),
     "compare_thresholds with one threshold": (
         lambda t: ["model.head=cumulative", "label.bins=4", "evaluate.compare_thresholds=[5]"],
         "evaluate.compare_thresholds=[5.0] must list two or more different thresholds",

@@ -30,7 +30,8 @@ def _tracked_cumulative_run(cwd: Path) -> subprocess.CompletedProcess:
     from threshold_sweep.data.synthetic import generate
 
     tracking = ["tracking=mlflow", "tracking.tracking_uri=mlruns"] if HAS_MLFLOW else []
-    args = [*TINY, "model.head=cumulative", "label.bins=4", "hydra.run.dir=run", *tracking]
+    head = ["model.head=cumulative", "label.bins=4", "evaluate.threshold_folders=true"]
+    args = [*TINY, *head, "hydra.run.dir=run", *tracking]
     done = run_app(args, cwd, env={"MLFLOW_ALLOW_FILE_STORE": "true"})
     if done.returncode == 0:
         data_cfg = load_run(cwd / "run").config["data"]

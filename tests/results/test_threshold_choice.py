@@ -163,3 +163,33 @@ def test_mlflow_gets_the_curve_as_metrics_with_step_k(monkeypatch):
     assert [step for step, _ in stepped] == [0, 1, 2]
     assert [values for _, values in stepped] == steps
     assert calls[0] == (None, {"test_roc_auc": 0.9})  # the run's own metrics first, step-less
+
+
+def test_without_threshold_folders_predict_reads_a_threshold_from_the_curve(tmp_path: Path):
+    from threshold_sweep.predict import resolve_cutoff, threshold_run
+
+    section = {"head": "cumulative", "thresholds": GRID, "curve": curve_rows(GRID)}
+    folder = run_folder(tmp_path / "run", {"threshold": GRID, "cumulative": section})
+    config = {"evaluate": {"cutoff": 0.6}}
+    (folder / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config))
+    written = pd.DataFrame(curve_rows(GRID)).assign(tuned_cutoff=[0.31, 0.42, 0.53])
+    written.to_csv(folder / "thresholds.csv", index=False)
+    run = load_run(folder)
+    one = threshold_run(run, 1)  # no thresholds/ folder: the run's row of thresholds.csv
+    assert one.path == folder and one.threshold == GRID[1]
+    assert one.label_names == ["low", "high"]
+    assert resolve_cutoff(one, None) == 0.6  # the run's evaluate.cutoff
+    assert resolve_cutoff(one, "tuned") == 0.42  # tuned on validation for that threshold
+    assert resolve_cutoff(one, "0.25") == 0.25
+
+
+def test_the_api_says_how_to_read_a_threshold_without_its_folder(tmp_path: Path):
+    section = {"head": "cumulative", "thresholds": GRID, "curve": curve_rows(GRID)}
+    folder = run_folder(tmp_path / "run", {"threshold": GRID, "cumulative": section})
+    with pytest.raises(UserError) as error:
+        load_run(folder).threshold_run(GRID[2])
+    assert str(error.value) == (
+        f"threshold_run: {folder} has no folder per threshold (it ran with "
+        "evaluate.threshold_folders=false); read its threshold_curve and the p_above_182.831 "
+        "column of its predictions, or re-run with evaluate.threshold_folders=true"
+    )

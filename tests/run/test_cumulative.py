@@ -26,12 +26,14 @@ def read_json(path: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def cumulative_run(tmp_path_factory) -> Path:
-    """One cumulative run over four thresholds on the default data (tiny model)."""
+    """One cumulative run over four thresholds on the default data (tiny model), with a run
+    folder per threshold."""
     args = [
         "model.head=cumulative",
         f"label.threshold=[{','.join(map(str, GRID))}]",
         "evaluate.compare_thresholds=[40,250,600]",
         "evaluate.reference=[logistic]",
+        "evaluate.threshold_folders=true",  # the folder per threshold, as a dedicated run's
         "hydra.run.dir=run",
         *TINY,
         "data.n_samples=800",
@@ -79,6 +81,41 @@ def test_every_threshold_is_a_binary_run_whose_metrics_match_scikit_learn(cumula
         reference = pd.read_csv(folder / "predictions_reference.csv")
         assert reference["id"].tolist() == test["id"].tolist()
         assert "tuned_cutoff" in result and result["reference"]["models"]
+
+
+def test_every_thresholds_curve_row_is_recomputed_from_the_p_above_columns(cumulative_run):
+    curve = pd.read_csv(cumulative_run / "thresholds.csv")
+    references = pd.read_csv(cumulative_run / "predictions_reference.csv")
+    splits = {
+        split: pd.read_csv(cumulative_run / name)
+        for split, name in (
+            ("test", "predictions.csv"),
+            ("validation", "predictions_validation.csv"),
+            ("train", "predictions_train.csv"),
+        )
+    }
+    for k, threshold in enumerate(GRID):
+        column = f"p_above_{threshold:g}"
+        for frame in splits.values():  # beside x in every split's predictions
+            assert frame[column].min() >= 0 and frame[column].max() <= 1
+        test, validation = splits["test"], splits["validation"]
+        row = curve.loc[k]
+        assert row["roc_auc"] == pytest.approx(
+            skm.roc_auc_score(test["x"] > threshold, test[column])
+        )
+        assert row["validation_roc_auc"] == pytest.approx(
+            skm.roc_auc_score(validation["x"] > threshold, validation[column])
+        )
+        pred = test[column] >= 0.5
+        assert row["mcc"] == pytest.approx(skm.matthews_corrcoef(test["x"] > threshold, pred))
+        assert row["roc_auc_ci_low"] <= row["roc_auc"] <= row["roc_auc_ci_high"]
+        assert row["chance_roc_auc"] == 0.5
+        # the logistic reference of the K+1 classes: P(x > t) sums the classes above t
+        assert references["id"].tolist() == test["id"].tolist()
+        above = references[[f"logistic_score_{c}" for c in range(k + 1, len(GRID) + 1)]]
+        assert row["reference_logistic_roc_auc"] == pytest.approx(
+            skm.roc_auc_score(test["x"] > threshold, above.sum(axis=1))
+        )
 
 
 def test_the_outputs_are_one_models_and_the_classes_follow_from_them(cumulative_run):

@@ -19,7 +19,11 @@ from conftest import TINY, compose_config, made_once, run_app
 MODE_RUNS = {
     "single": ([], None),
     "crossval": (["split=kfold", "split.folds=3"], "cross_validation"),
-    "cumulative": (["model.head=cumulative", "label.threshold=[100,1000]"], "cumulative"),
+    # with its folder per threshold, which shares the contract (evaluate.threshold_folders)
+    "cumulative": (
+        ["model.head=cumulative", "label.threshold=[100,1000]", "evaluate.threshold_folders=true"],
+        "cumulative",
+    ),
 }
 # what a mode writes besides layout.RUN_FILES / RUN_FOLDERS: Hydra's record and the log
 BOOKKEEPING = {".hydra", "threshold-sweep.log"}

@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from conftest import run_app
 
@@ -75,7 +76,13 @@ def test_a_cumulative_head_tests_the_marked_rows_at_every_threshold(tmp_path):
         tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    written = sorted((tmp_path / "run").rglob("predictions.csv"))
-    assert len(written) >= 2, written  # one per threshold, at least
-    for path in written:
-        np.testing.assert_array_equal(np.sort(pd.read_csv(path)["id"].to_numpy()), test_ids)
+    run = tmp_path / "run"
+    # every threshold's score beside x in the run's predictions, no folder per threshold
+    assert not (run / "thresholds").exists()
+    (written,) = sorted(run.rglob("predictions.csv"))
+    test = pd.read_csv(written)
+    np.testing.assert_array_equal(np.sort(test["id"].to_numpy()), test_ids)
+    curve = pd.read_csv(run / "thresholds.csv")
+    for k, threshold in enumerate((60, 150)):  # each test ROC-AUC from the scores written
+        expected = roc_auc_score(test["x"] > threshold, test[f"p_above_{threshold}"])
+        assert curve.loc[k, "roc_auc"] == pytest.approx(expected)

@@ -272,7 +272,8 @@ def test_thresholds_match_within_a_relative_1e9():
 @pytest.mark.slow
 def test_a_trained_cumulative_run_beside_a_dedicated_run(tmp_path):
     small = [*TINY, "data.n_samples=800", "evaluate.reference=[]"]
-    cumulative = ["model.head=cumulative", "label.threshold=[100,1000]", "hydra.run.dir=s/cum"]
+    grid = ["label.threshold=[100,1000]", "evaluate.threshold_folders=true"]
+    cumulative = ["model.head=cumulative", *grid, "hydra.run.dir=s/cum"]
     for args in (cumulative, ["label.threshold=100", "hydra.run.dir=s/t100"]):
         done = run_app([*small, *args], tmp_path)
         assert done.returncode == 0, done.stderr[-2000:]

@@ -64,7 +64,7 @@ def check_head(cfg: Any) -> None:
     _check_head_names(head, consistency)
     compare = cfg.evaluate.get("compare_thresholds")
     if head != Head.cumulative.value:
-        _check_probability_head(consistency, compare)
+        _check_probability_head(consistency, compare, bool(cfg.evaluate.get("threshold_folders")))
         return
     _check_cumulative_head(cfg, compare)
 
@@ -81,12 +81,17 @@ def _check_head_names(head: str, consistency: str) -> None:
         )
 
 
-def _check_probability_head(consistency: str, compare: Any) -> None:
+def _check_probability_head(consistency: str, compare: Any, folders: bool) -> None:
     """The keys that only model.head=cumulative reads are left at their defaults."""
     if consistency != HeadConsistency.rank_consistent.value:
         raise UserError(
             f"model.head_consistency={consistency} applies to model.head=cumulative only: "
             "add model.head=cumulative (with a threshold grid), or drop the key"
+        )
+    if folders:
+        raise UserError(
+            "evaluate.threshold_folders=true writes the threshold folders of one "
+            "model.head=cumulative run: add model.head=cumulative, or drop the key"
         )
     if compare is not None:
         raise UserError(

@@ -377,6 +377,9 @@ class EvaluateConfig:
         ordinal_prediction: k >= 3: the class ordinal metrics read: argmax or expected (rounded)
         compare_thresholds: model.head=cumulative: grid thresholds compared pairwise on the
             same test rows (null: the first, the best by ROC-AUC and the last)
+        threshold_folders: model.head=cumulative: also write every threshold as its own binary
+            run folder under thresholds/ (report, predictions, metrics; each costs about a
+            dedicated run's evaluation); false: thresholds.csv and p_above_<t> columns only
     """
 
     cutoff: float = 0.5
@@ -395,6 +398,7 @@ class EvaluateConfig:
     within: list[int] = field(default_factory=lambda: [1])
     ordinal_prediction: OrdinalPrediction = OrdinalPrediction.argmax
     compare_thresholds: list[float] | None = None
+    threshold_folders: bool = False
 
 
 @dataclass

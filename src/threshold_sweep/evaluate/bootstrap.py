@@ -108,13 +108,25 @@ def bootstrap_intervals(
     """CIs of every headline metric by each of `methods` (of METHODS), from the same resamples
     of the rows within each true class: method -> metric -> [low, high]. auto takes the
     predictions' closed-form CIs where they have one; no method returns a point."""
-    names = _intervals_named(methods)
     rng = np.random.default_rng(seed)
     chunks = [
         predictions.resampled_metrics(rng, rows)
         for rows in chunk_sizes(n_resamples, len(predictions.y_true))
     ]
     samples = {metric: np.concatenate([chunk[metric] for chunk in chunks]) for metric in chunks[0]}
+    return sampled_intervals(predictions, samples, level, seed, methods)
+
+
+def sampled_intervals(
+    predictions: WeightedMetrics,
+    samples: dict[str, np.ndarray],
+    level: float,
+    seed: int,
+    methods: Sequence[str | Enum] = INTERVALS,
+) -> dict[str, dict[str, list[float]]]:
+    """CIs of every headline metric by each of `methods` from its values on resamples of the
+    rows drawn within each true class (`samples`: metric -> one value per resample)."""
+    names = _intervals_named(methods)
     n = len(predictions.y_true)
     point = {m: float(v[0]) for m, v in predictions.metrics(np.ones((1, n))).items()}
     jackknife = (predictions.left_out_metrics, n, strata_of(predictions.y_true), seed)

@@ -1,11 +1,12 @@
 """metrics.json's `cumulative` section of a model.head=cumulative run: the threshold curve (each
-threshold's headline metrics with CIs and no-skill levels, from its own binary evaluation), the
+threshold's headline metrics with CIs and no-skill levels, every threshold in one pass), the
 range of thresholds within noise of the best, where along x the errors fall, rank violations."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -13,10 +14,8 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from threshold_sweep.errors import UserError
-from threshold_sweep.evaluate.names import METRIC_LABELS, no_skill_level
-from threshold_sweep.evaluate.result import RunResult
+from threshold_sweep.evaluate.names import METRIC_LABELS
 from threshold_sweep.evaluate.threshold_curve import (
-    CURVE_METRICS,
     best_range,
     chosen_index,
     curve_sentence,
@@ -26,7 +25,7 @@ from threshold_sweep.evaluate.threshold_curve import (
     is_log_scale,
     near_shares,
     near_width,
-    paired_against_best,
+    paired_table,
     rank_violations,
 )
 from threshold_sweep.prepare.labels import threshold_targets
@@ -102,69 +101,102 @@ def compared_thresholds(
     return rows
 
 
-def curve_row(result: RunResult, near_share: float, folder: str) -> dict[str, Any]:
-    """One threshold's row of the curve: its test metrics, CIs and no-skill levels, and its
-    validation ROC-AUC (which chooses the best threshold)."""
-    test, ci, chance = result["test"], result["ci"]["test"], result["chance"]["test"]
-    row: dict[str, Any] = {
-        "threshold": float(result["threshold"]),
-        "prevalence": float(result["prevalence"]["test"]),
-        "near_share": float(near_share),
+def validation_columns(
+    y_classes: np.ndarray, outputs: np.ndarray, objective: str
+) -> list[dict[str, Any]]:
+    """Per threshold on the validation rows: its ROC-AUC (which chooses the best threshold) and
+    the cutoff tuned there for `objective` (NaN / None where a class is missing)."""
+    from threshold_sweep.evaluate.cutoff import tune_cutoff
+
+    columns = []
+    for k in range(outputs.shape[1]):
+        target, score = (np.asarray(y_classes) > k).astype(int), outputs[:, k]
+        both = 0 < target.sum() < len(target)
+        columns.append(
+            {
+                f"validation_{CURVE_RANKING}": roc_auc_score(target, score) if both else np.nan,
+                "tuned_cutoff": tune_cutoff(target, score, objective)[0] if both else None,
+            }
+        )
+    return columns
+
+
+def reference_columns(
+    y_classes: np.ndarray, references: dict[str, np.ndarray], k: int
+) -> dict[str, float]:
+    """Threshold k's test ROC-AUC of each reference model fitted on the K+1 classes, its score
+    P(x > t_k) the sum of its probabilities of the classes above k (reference_<name>_roc_auc)."""
+    target = (np.asarray(y_classes) > k).astype(int)
+    if not 0 < target.sum() < len(target):
+        return {f"reference_{name}_{CURVE_RANKING}": np.nan for name in references}
+    return {
+        f"reference_{name}_{CURVE_RANKING}": float(roc_auc_score(target, above(proba)[:, k]))
+        for name, proba in references.items()
     }
-    for metric in CURVE_METRICS:
-        low, high = ci.get(metric) or (np.nan, np.nan)
-        row |= {
-            metric: test[metric],
-            f"{metric}_ci_low": low,
-            f"{metric}_ci_high": high,
-            f"chance_{metric}": no_skill_level(metric, chance),
-        }
-    validation = result.get("validation", {}).get(CURVE_RANKING)
-    row[f"validation_{CURVE_RANKING}"] = np.nan if validation is None else float(validation)
-    tuned = result.get("tuned_cutoff", {})
-    row |= {
-        "n_warnings": len(result.get("warnings", [])),
-        "tuned_cutoff": tuned.get("cutoff"),
-        "run": folder,
-    }
-    return row
+
+
+def above(proba: np.ndarray) -> np.ndarray:
+    """(n, K) P(class > k) from (n, K+1) class probabilities."""
+    tail = np.cumsum(np.asarray(proba, dtype=np.float64)[:, ::-1], axis=1)[:, ::-1]
+    return tail[:, 1:]
+
+
+@dataclass(frozen=True)
+class CurveRows:
+    """The rows a curve is evaluated on: test (x, classes, outputs), validation (classes,
+    outputs), and the reference models' test class probabilities by name."""
+
+    x: np.ndarray
+    y: np.ndarray
+    outputs: np.ndarray
+    validation: tuple[np.ndarray, np.ndarray]
+    references: dict[str, np.ndarray]
+
+
+def curve_frame(
+    rows: CurveRows, thresholds: Sequence[float], evaluated: Any, evaluate: Any
+) -> tuple[pd.DataFrame, bool, float]:
+    """The curve (`evaluated`, the one pass over every threshold: its metrics, CIs and no-skill
+    levels; near shares; validation ROC-AUC and tuned cutoff; the references' ROC-AUC), whether
+    x is compared in decades, and the near width."""
+    log = is_log_scale(rows.x)
+    width = near_width(rows.x, log)
+    shares = near_shares(rows.x, thresholds, log, width)
+    objective = str(getattr(evaluate.tune_objective, "value", evaluate.tune_objective))
+    validation = validation_columns(*rows.validation, objective)
+    curve = [
+        row | {"near_share": float(share)} | valid | reference_columns(rows.y, rows.references, k)
+        for k, (row, share, valid) in enumerate(
+            zip(evaluated.rows, shares, validation, strict=True)
+        )
+    ]
+    return curve_table(curve), log, width
 
 
 def curve_record(
-    x_test: np.ndarray,
-    y_test: np.ndarray,
-    test_scores: np.ndarray,
+    rows: CurveRows,
     thresholds: Sequence[float],
-    results: Sequence[RunResult],
-    folders: Sequence[str],
     cutoff: float,
-    bootstrap: Any,
+    evaluate: Any,
     compare: Sequence[int] | None = None,
 ) -> dict[str, Any]:
     """The curve, the best threshold's noise range (a paired bootstrap of ROC-AUC on the same
     test rows), paired comparisons of the `compare` thresholds (grid positions; None: first,
     best, last), errors by distance from the threshold, the rows near each threshold and the
     rank violations of the test rows' cumulative outputs."""
-    log = is_log_scale(x_test)
-    width = near_width(x_test, log)
-    shares = near_shares(x_test, thresholds, log, width)
-    rows = zip(results, shares, folders, strict=True)
-    curve = curve_table([curve_row(result, share, folder) for result, share, folder in rows])
-    y_binary = threshold_targets(y_test, len(thresholds))
+    from threshold_sweep.evaluate.threshold_table import evaluate_thresholds
+
+    bootstrap = evaluate.bootstrap
+    evaluated = evaluate_thresholds(rows.y, rows.outputs, thresholds, cutoff, bootstrap)
+    curve, log, width = curve_frame(rows, thresholds, evaluated, evaluate)
+    y_binary = threshold_targets(rows.y, len(thresholds))
     best_index = chosen_index(curve, CURVE_RANKING)  # on validation; reported on test
-    paired = paired_against_best(
-        y_binary,
-        test_scores,
-        thresholds,
-        roc_auc_score,
-        best_index,
-        int(bootstrap.resamples),
-        int(bootstrap.seed),
-    )
+    point = curve[CURVE_RANKING].to_numpy(dtype=float)  # the curve's rows: in grid order
+    paired = paired_table(evaluated.resampled(CURVE_RANKING), point, thresholds, best_index)
     best = best_range(curve, CURVE_RANKING, paired)
     positions = list(compare) if compare is not None else default_compared(curve)
-    compared = compared_thresholds(y_binary, test_scores, thresholds, positions, cutoff, bootstrap)
-    errors = errors_by_distance(x_test, thresholds, y_binary, test_scores, cutoff, log)
+    compared = compared_thresholds(y_binary, rows.outputs, thresholds, positions, cutoff, bootstrap)
+    errors = errors_by_distance(rows.x, thresholds, y_binary, rows.outputs, cutoff, log)
     concentration = error_concentration(errors)
     sentences = curve_sentence(
         curve,
@@ -184,7 +216,7 @@ def curve_record(
         "compared": compared,
         "errors_by_distance": _records(errors),
         "error_concentration": concentration,
-        "rank_violations": {"test": rank_violations(test_scores)},
+        "rank_violations": {"test": rank_violations(rows.outputs)},
         "sentences": sentences,
     }
 

@@ -67,6 +67,20 @@ def class_scores(outputs: np.ndarray, weights: dict[str, Any]) -> np.ndarray:
     return equal / equal.sum(axis=1, keepdims=True)
 
 
+def above_columns(outputs: np.ndarray, thresholds: Sequence[float]) -> dict[str, np.ndarray]:
+    """p_above_<t> = P(x > t): one column per threshold of the outputs."""
+    return {f"p_above_{t:g}": np.asarray(outputs)[:, k] for k, t in enumerate(thresholds)}
+
+
+def with_above(
+    frame: pd.DataFrame, outputs: np.ndarray, thresholds: Sequence[float]
+) -> pd.DataFrame:
+    """A predictions frame with P(x > t) of every threshold (p_above_<t>) before y_pred."""
+    above = pd.DataFrame(above_columns(outputs, thresholds), index=frame.index)
+    at = frame.columns.get_loc("y_pred")
+    return pd.concat([frame.iloc[:, :at], above, frame.iloc[:, at:]], axis=1)
+
+
 def rank_violations(outputs: np.ndarray, tolerance: float = 1e-6) -> dict[str, Any]:
     """Rows and adjacent pairs with c_k < c_{k+1} - tolerance, their share of rows and the
     largest violation c_{k+1} - c_k (0.0 without any)."""
@@ -302,6 +316,16 @@ def paired_against_best(
     idx = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
     values = _resample_values(y_binary, y_score, metric_fn, idx)
     point = np.array([metric_fn(y_binary[:, j], y_score[:, j]) for j in range(k)])
+    logger.debug("paired bootstrap: %d resamples of %d rows, %d thresholds", resamples, n, k)
+    return paired_table(values, point, thresholds, best_index)
+
+
+def paired_table(
+    values: np.ndarray, point: np.ndarray, thresholds: Sequence[float], best_index: int
+) -> pd.DataFrame:
+    """Each threshold's metric minus the best's, on all rows (`point`, one per threshold) and
+    on the same resamples (`values`: resamples x thresholds), with the percentile 95% CI;
+    resamples where either is NaN are skipped (resamples_used counts the rest)."""
     differences = values - values[:, [best_index]]
     rows = []
     for j, threshold in enumerate(thresholds):
@@ -316,7 +340,6 @@ def paired_against_best(
                 "resamples_used": int(used.size),
             }
         )
-    logger.debug("paired bootstrap: %d resamples of %d rows, %d thresholds", resamples, n, k)
     return pd.DataFrame(rows)
 
 

@@ -359,12 +359,20 @@ class Run:
         return pd.DataFrame(section.get("curve", []))
 
     def threshold_run(self, threshold: float | str) -> Run:
-        """A model with one output per threshold: one threshold's binary run folder
-        (thresholds/threshold=<t>/) by its value (within 1e-9 relative) or as its folder name
-        writes it ('182.831')."""
+        """A model with one output per threshold, run with evaluate.threshold_folders=true: one
+        threshold's binary run folder (thresholds/threshold=<t>/) by its value (within 1e-9
+        relative) or as its folder name writes it ('182.831')."""
         grid = Thresholds.of_record(self._head_section("threshold_run")["thresholds"])
         k = grid.position(str(threshold), "threshold_run:")
-        return load_run(self.path / THRESHOLDS / grid.folder(k))
+        folder = self.path / THRESHOLDS / grid.folder(k)
+        if not folder.is_dir():
+            raise UserError(
+                f"threshold_run: {self.path} has no folder per threshold (it ran with "
+                "evaluate.threshold_folders=false); read its threshold_curve and the "
+                f"p_above_{grid.values[k]:g} column of its predictions, or re-run with "
+                "evaluate.threshold_folders=true"
+            )
+        return load_run(folder)
 
     def _head_section(self, what: str) -> dict[str, Any]:
         """metrics.json's section of the run's own model with one output per threshold, else a

@@ -12,6 +12,9 @@ PARENT = PARENT_COLUMN  # a per-threshold folder's shared-model run ('' for the 
 NAME_SEPARATOR = " · "
 THRESHOLD_RUN_NAME = f"{RUN_NAME} t="  # run_labels' name of a shared model's threshold folder
 
+# the keys every per-threshold folder of one shared model shares with its run
+HEAD_KEYS = ("model.head", "evaluate.threshold_folders")
+
 
 def group_label(row: pd.Series, keys: list[str]) -> str:
     """A readable name for a group, e.g. 'label.threshold=100, train.learning_rate=0.01'."""
@@ -47,7 +50,7 @@ def _short_name(row: pd.Series, columns: list[str], keys: dict[str, str], with_k
     lead = []
     if is_threshold_run(row):
         lead = [_threshold_name(row)]
-        columns = [c for c in columns if c not in (*GRID_KEYS, "model.head")]
+        columns = [c for c in columns if c not in (*GRID_KEYS, *HEAD_KEYS)]
     if not with_keys:
         return NAME_SEPARATOR.join([*lead, *(fmt(row[c]) for c in columns)])
     parts = [f"{keys[c]}={row[c]}" for c in columns if pd.notna(row[c]) and row[c] != ""]

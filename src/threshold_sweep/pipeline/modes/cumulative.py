@@ -1,11 +1,13 @@
 """A model.head=cumulative run: one training answers for every threshold of the grid.
 
 The network's K sigmoid outputs are P(x > t_k). The run folder holds the K+1 ordered classes'
-evaluation (class probabilities from differences of the cumulative outputs) and, in
-`thresholds/threshold=<t>/`, every threshold as its own binary run folder: predictions, metrics
-with CIs and chance levels, the tuned cutoff, warnings, a logistic-regression reference and a
-report, as a dedicated run writes them, so that the sweep tools read them. `thresholds.csv` and
-the report's Threshold curve section give every headline metric against the threshold.
+evaluation (class probabilities from differences of the cumulative outputs), P(x > t) of every
+threshold beside x in the predictions files (p_above_<t>), and `thresholds.csv`: every
+threshold's headline metrics with CIs and no-skill levels, evaluated in one pass on one set of
+resamples (evaluate/threshold_table.py), its validation ROC-AUC and tuned cutoff, and the
+reference models' ROC-AUC (fitted once on the K+1 classes; their P(x > t) sums the classes
+above t). With evaluate.threshold_folders=true, `thresholds/threshold=<t>/` also holds every
+threshold as its own binary run folder, as a dedicated run writes it, for the sweep tools.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ from threshold_sweep.thresholds import Thresholds
 
 log = logging.getLogger(__name__)
 
-CHEAP_REFERENCES = ("logistic",)  # fitted per threshold; the others only for the K+1 classes
 # one resampling cannot balance K label sets: every training row, per-threshold class weights
 PLAN = SamplingPlan(resample=False, per_threshold=True)
 
@@ -98,17 +99,11 @@ def split_rows(data: PreparedData) -> dict[str, np.ndarray]:
     }
 
 
-def _fit_all_references(
-    cfg: Any, data: PreparedData, views: list[PreparedData]
-) -> tuple[list, list[list]]:
-    """The configured reference models on the K+1 classes, and the cheap ones per threshold."""
-    names = stages.reference_names(cfg.evaluate)
-    classes = stages.fit_run_references(names, cfg.train, data)
-    cheap = [n for n in names if n in CHEAP_REFERENCES]
-    per_threshold = [
-        stages.fit_run_references(cheap, cfg.train, view) if cheap else [] for view in views
-    ]
-    return classes, per_threshold
+def threshold_references(references: list[Any], k: int) -> list[Any]:
+    """The K+1-class reference models' test scores as threshold k's: P(class > k)."""
+    from threshold_sweep.evaluate.cumulative import above
+
+    return [replace(r, scores=above(r.scores)[:, k]) for r in references]
 
 
 def class_priors(data: PreparedData, weights: dict[str, Any]) -> Priors:
@@ -161,26 +156,31 @@ def _curve(
     cfg: Any,
     data: PreparedData,
     scores: dict[str, np.ndarray],
-    evaluated: list[tuple[RunResult, dict[str, pd.DataFrame]]],
+    references: list[Any],
     compare: list[int] | None,
 ) -> dict[str, Any]:
-    """The threshold curve of the test rows, each threshold's row from its own evaluation."""
-    from threshold_sweep.evaluate.cumulative import curve_record
+    """The threshold curve of the test rows, every threshold in one pass, and the references'
+    ROC-AUC at each threshold."""
+    from threshold_sweep.evaluate.cumulative import CurveRows, curve_record
 
-    test = data.split.test
-    grid = Thresholds.of_record(data.thresholds)
-    folders = [f"{layout.THRESHOLDS}/{grid.folder(k)}" for k in range(len(grid))]
-    return curve_record(
+    test, validation = data.split.test, data.split.validation
+    rows = CurveRows(
         data.dataset.x[test],
         data.y[test],
         scores["test"],
-        data.thresholds,
-        [result for result, _ in evaluated],
-        folders,
-        float(cfg.evaluate.cutoff),
-        cfg.evaluate.bootstrap,
-        compare,
+        (data.y[validation], scores["validation"]),
+        {r.model.name: r.scores for r in references},
     )
+    return curve_record(rows, data.thresholds, float(cfg.evaluate.cutoff), cfg.evaluate, compare)
+
+
+def with_threshold_scores(
+    frames: dict[str, pd.DataFrame], scores: dict[str, np.ndarray], thresholds: list[float]
+) -> dict[str, pd.DataFrame]:
+    """Each split's predictions with P(x > t) of every threshold (p_above_<t>) before y_pred."""
+    from threshold_sweep.evaluate.threshold_curve import with_above
+
+    return {split: with_above(frame, scores[split], thresholds) for split, frame in frames.items()}
 
 
 @dataclass(frozen=True)
@@ -198,9 +198,10 @@ def threshold_results(
     head: Head,
     trained: Any,
     scores: dict[str, np.ndarray],
-    references: list[list],
+    references: list[Any],
 ) -> list[tuple[RunResult, dict[str, pd.DataFrame]]]:
-    """Every threshold's binary evaluation from its output of the shared model."""
+    """Every threshold's binary evaluation from its output of the shared model, as a dedicated
+    run's (evaluate.threshold_folders=true); the references' scores from the K+1 classes'."""
     from threshold_sweep.evaluate.assess import assess
 
     cutoff, evaluated = float(cfg.evaluate.cutoff), []
@@ -213,7 +214,8 @@ def threshold_results(
         result = run_record(cfg, DataRecord.of(view), task, trained, frames, priors)
         result["training"][OUTPUTS_KEY] = len(head.views)
         result[SECTION] = head_record(cfg, data, head.fit, k)
-        evaluated.append((assess(result, frames, cfg.evaluate, references[k]), frames))
+        shared = threshold_references(references, k)
+        evaluated.append((assess(result, frames, cfg.evaluate, shared), frames))
     return evaluated
 
 
@@ -249,7 +251,8 @@ class Cumulative:
         """Train on every row while the references fit; predict every output of every split."""
         data, head = unit.data, prepared.context
         with held_logs(from_background):  # the references' lines, each once with its count
-            fitting = in_background("references", _fit_all_references, cfg, data, head.views)
+            names = stages.reference_names(cfg.evaluate)
+            fitting = in_background("references", stages.fit_run_references, names, cfg.train, data)
             trained = stages.train_run_model(
                 cfg.model, cfg.train, data, unit.folder, callbacks, head.fit
             )
@@ -259,7 +262,8 @@ class Cumulative:
         return Fitted(unit, trained, references=references, scores=scores)
 
     def combine(self, cfg: Any, prepared: Prepared, fitted: list[Fitted]) -> Evaluation:
-        """The K+1 classes' frames and record, each threshold's evaluation, the curve."""
+        """The K+1 classes' frames (with every threshold's P(x > t)) and record, the curve, and
+        each threshold's own evaluation when evaluate.threshold_folders is on."""
         from threshold_sweep.evaluate.threshold_curve import class_scores
 
         (one,) = fitted
@@ -270,29 +274,44 @@ class Cumulative:
         cutoff = float(cfg.evaluate.cutoff)
         frames = stages.split_frames(data, task, split_rows(data), probabilities, cutoff, priors)
         stages.save_model(one.unit.folder, one.trained, data)
-        class_references, per_threshold = one.references
-        with held_logs(every_record, "at {n} thresholds"):  # a warning once, not per threshold
-            evaluated = threshold_results(cfg, data, head, one.trained, one.scores, per_threshold)
+        references = one.references
+        evaluated = []
+        if cfg.evaluate.threshold_folders:
+            with held_logs(every_record, "at {n} thresholds"):  # a warning once, with a count
+                evaluated = threshold_results(cfg, data, head, one.trained, one.scores, references)
         record = run_record(cfg, DataRecord.of(data), task, one.trained, frames, priors)
         record["training"][OUTPUTS_KEY] = len(data.thresholds)
-        curve = _curve(cfg, data, one.scores, evaluated, head.compare)
+        curve = _curve(cfg, data, one.scores, references, head.compare)
+        if evaluated:  # each row links its threshold's folder
+            grid = Thresholds.of_record(data.thresholds)
+            for k, row in enumerate(curve["curve"]):
+                row["run"] = f"{layout.THRESHOLDS}/{grid.folder(k)}"
         record[SECTION] = head_record(cfg, data, head.fit) | curve
-        extra = {"evaluated": evaluated, "per_threshold": per_threshold, "head": head}
-        return Evaluation(record, frames, class_references, extra)
+        frames = with_threshold_scores(frames, one.scores, data.thresholds)
+        return Evaluation(record, frames, references, {"evaluated": evaluated, "head": head})
 
     def write_extra(self, out_dir: Path, cfg: Any, evaluation: Evaluation) -> None:
-        """A run folder per threshold, their sweep summary, thresholds.csv and errors.csv."""
-        from threshold_sweep.sweep.build import build_summary
-
-        extra, curves = evaluation.extra, out_dir / layout.PLOTS / "training_curves.png"
-        pairs = zip(extra["evaluated"], extra["per_threshold"], extra["head"].views, strict=True)
-        for (result, frames), references, view in pairs:
-            folder = out_dir / layout.THRESHOLDS / Thresholds.of_record(view.thresholds).folder()
-            write_threshold_run(folder, result, frames, cfg, references, curves)
-        build_summary(out_dir / layout.THRESHOLDS)
+        """thresholds.csv and errors_by_distance.csv; with evaluate.threshold_folders, a run
+        folder per threshold and their sweep summary."""
+        extra = evaluation.extra
+        if extra["evaluated"]:
+            write_threshold_folders(out_dir, cfg, evaluation)
         section = evaluation.record[SECTION]
         write_csv(out_dir / layout.CURVE_CSV, pd.DataFrame(section["curve"]))
         write_csv(out_dir / layout.ERRORS_CSV, pd.DataFrame(section["errors_by_distance"]))
+
+
+def write_threshold_folders(out_dir: Path, cfg: Any, evaluation: Evaluation) -> None:
+    """thresholds/threshold=<t>/: every threshold's binary run folder, and their summary."""
+    from threshold_sweep.sweep.build import build_summary
+
+    extra, curves = evaluation.extra, out_dir / layout.PLOTS / "training_curves.png"
+    pairs = zip(extra["evaluated"], extra["head"].views, strict=True)
+    for k, ((result, frames), view) in enumerate(pairs):
+        folder = out_dir / layout.THRESHOLDS / Thresholds.of_record(view.thresholds).folder()
+        references = threshold_references(evaluation.references, k)
+        write_threshold_run(folder, result, frames, cfg, references, curves)
+    build_summary(out_dir / layout.THRESHOLDS)
 
 
 def write_threshold_run(

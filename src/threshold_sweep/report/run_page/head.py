@@ -103,7 +103,8 @@ def _curve_frame(curve: pd.DataFrame) -> pd.DataFrame:
             )
         if VALIDATION_RANKING in row:  # runs written before the choice moved lack it
             shown[f"validation {metric_label('roc_auc')}"] = fmt(row[VALIDATION_RANKING])
-        shown["warnings"] = int(row["n_warnings"])
+        if "n_warnings" in row:  # runs that wrote a folder per threshold
+            shown["warnings"] = int(row["n_warnings"])
         rows.append(shown)
     return pd.DataFrame(rows)
 
@@ -126,33 +127,53 @@ def curve_section(result: RunResult) -> Section:
     """Every threshold's test metrics from the one model: sentences, table, plots."""
     record = result["cumulative"]
     curve = pd.DataFrame(record["curve"])
-    folders = curve["run"].tolist()
-    table = Table(
-        _curve_frame(curve),
-        links={"threshold": [f"{f}/report.html" for f in folders]},
-        markdown_links={"threshold": [f"{f}/report.md" for f in folders]},
-    )
     intro = (
         "Each threshold's output evaluated as a dedicated run is: test value [bootstrap CI] "
-        "(no-skill level at its prevalence); the threshold links to its run folder, which "
-        "holds its predictions, cutoff tuning, reference model and report "
-        f"(`{len(folders)}` folders under `thresholds/`, read by `threshold-sweep-report`). "
+        f"(no-skill level at its prevalence); {_where_text(curve)} "
         "`rows near t`: the share of test rows within "
         f"{record['near_width']:.3g}{' decades' if record['log_x'] else ''} of the threshold."
         f"{_chosen_text(record)}"
     )
+    table = Table(_curve_frame(curve))
+    if "run" in curve:  # a folder per threshold (evaluate.threshold_folders=true)
+        folders = curve["run"].tolist()
+        table = Table(
+            _curve_frame(curve),
+            links={"threshold": [f"{f}/report.html" for f in folders]},
+            markdown_links={"threshold": [f"{f}/report.md" for f in folders]},
+        )
     blocks: list[Any] = [Bullets([*record["sentences"], _violations_text(record)]), intro, table]
     compared = record.get("compared") or []
     if compared:
+        neighbours = (
+            "; [`thresholds/index.html`](thresholds/index.html) compares neighbouring ones"
+            if "run" in curve
+            else ""
+        )
         blocks += [
             "Chosen thresholds compared on the same test rows (paired bootstrap, second - "
             "first; `evaluate.compare_thresholds`, by default the first, the best on validation "
-            "and the last; "
-            "[`thresholds/index.html`](thresholds/index.html) compares neighbouring ones):",
+            f"and the last{neighbours}):",
             Table(_compared_frame(compared)),
         ]
     blocks += [Image(caption, f"plots/{name}") for name, caption in CURVE_PLOTS.items()]
     return Section("Threshold curve", blocks)
+
+
+def _where_text(curve: pd.DataFrame) -> str:
+    """Where each threshold's numbers are: its run folder, or thresholds.csv and the scores."""
+    if "run" in curve:
+        return (
+            "the threshold links to its run folder, which holds its predictions, cutoff "
+            f"tuning, reference models and report (`{len(curve)}` folders under `thresholds/`, "
+            "read by `threshold-sweep-report`)."
+        )
+    return (
+        "every headline metric with its CI and no-skill level is in `thresholds.csv` (all "
+        "thresholds on one set of resamples, drawn within the K+1 classes), and each "
+        "threshold's score P(x > t) is the `p_above_<t>` column of the predictions files, "
+        "beside x (`evaluate.threshold_folders=true` also writes a run folder per threshold)."
+    )
 
 
 def _chosen_text(record: dict[str, Any]) -> str:
