@@ -27,7 +27,7 @@ from threshold_sweep.evaluate.calibration import Priors
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.io import write_csv
-from threshold_sweep.logs import every_record, from_background, held_logs
+from threshold_sweep.logs import every_record, held_logs
 from threshold_sweep.pipeline import stages
 from threshold_sweep.pipeline.messages import log_prepared
 from threshold_sweep.pipeline.modes.base import Evaluation, Fitted, Prepared, Unit
@@ -38,7 +38,6 @@ from threshold_sweep.pipeline.record import (
     run_priors,
     run_record,
 )
-from threshold_sweep.preload import in_background
 from threshold_sweep.prepare import PreparedData, prepare
 from threshold_sweep.prepare.balance import split_record
 from threshold_sweep.prepare.labels import class_counts
@@ -248,17 +247,16 @@ class Cumulative:
         return Prepared([Unit(data, out_dir)], task, summary, test_ids, head)
 
     def fit(self, cfg: Any, prepared: Prepared, unit: Unit, callbacks: Any) -> Fitted:
-        """Train on every row while the references fit; predict every output of every split."""
+        """Train on every row, predict every output of every split, then fit the references
+        (after the training, on one thread, as every mode: never beside it)."""
         data, head = unit.data, prepared.context
-        with held_logs(from_background):  # the references' lines, each once with its count
-            names = stages.reference_names(cfg.evaluate)
-            fitting = in_background("references", stages.fit_run_references, names, cfg.train, data)
-            trained = stages.train_run_model(
-                cfg.model, cfg.train, data, unit.folder, callbacks, head.fit
-            )
-            batch_size = cfg.train.predict_batch_size
-            scores = stages.predict_rows(trained, data, split_rows(data), batch_size)
-            references = fitting.result()
+        trained = stages.train_run_model(
+            cfg.model, cfg.train, data, unit.folder, callbacks, head.fit
+        )
+        batch_size = cfg.train.predict_batch_size
+        scores = stages.predict_rows(trained, data, split_rows(data), batch_size)
+        names = stages.reference_names(cfg.evaluate)
+        references = stages.fit_run_references(names, cfg.train, data)
         return Fitted(unit, trained, references=references, scores=scores)
 
     def combine(self, cfg: Any, prepared: Prepared, fitted: list[Fitted]) -> Evaluation:
