@@ -77,6 +77,7 @@ OLD_TRAIN = {
     "threads": 1,
     "verbose": 0,
     "predict_batch_size": 1024,
+    "steps_per_execution": 32,
     "mixed_precision": False,
     "tensorboard": False,
     "min_steps": 0,

@@ -484,6 +484,14 @@ CASES = {
     "epochs <= 0": (lambda t: ["train.epochs=0"], "train.epochs=0 must be > 0"),
     "batch size <= 0": (lambda t: ["train.batch_size=0"], "train.batch_size=0 must be > 0"),
     "min steps < 0": (lambda t: ["train.min_steps=-1"], "train.min_steps=-1 must be >= 0"),
+    "steps per execution <= 0": (
+        lambda t: ["train.steps_per_execution=0"],
+        "train.steps_per_execution=0 must be > 0",
+    ),
+    "steps per execution not a number": (
+        lambda t: ["train.steps_per_execution=all"],
+        "train.steps_per_execution",
+    ),
     "min steps not a number": (lambda t: ["train.min_steps=many"], "train.min_steps"),
     "warm-up rows < 0": (
         lambda t: ["train.warmup_validation_rows=-5"],

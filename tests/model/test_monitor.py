@@ -234,3 +234,34 @@ def test_early_stopping_neither_stops_nor_picks_an_epoch_before_the_warm_up(tmp_
     assert warm.warmup_epochs == warmup_epochs(20, 24, 8, 12) == 7
     assert warm.epochs_run >= 8 and warm.best_epoch >= 8  # watched from epoch 8 on
     assert warm.monitor_best_epoch >= 8
+
+
+@pytest.mark.slow
+def test_steps_per_execution_changes_no_weight_and_no_history_value(tmp_path):
+    """train.steps_per_execution=32 (the default) runs several batches per call into
+    TensorFlow: the same epochs, history and weights as a call per batch, here with an epoch of
+    13 batches (not a multiple of 5) and early stopping on."""
+    from threshold_sweep.model.train import train_model
+
+    rng = np.random.default_rng(1)
+    X, X_val = rng.normal(size=(200, 12, 1)), rng.normal(size=(60, 12, 1))
+    y, y_val = (X[:, :4, 0].sum(axis=1) > 0).astype(int), (X_val[:, :4, 0].sum(axis=1) > 0)
+    model = compose_config("model.filters=[4]", "model.dense_units=4").model
+    runs = {}
+    for steps in (1, 5, 32):
+        train = compose_config(
+            "train.epochs=6",
+            "train.threads=1",
+            "train.verbose=0",
+            "train.batch_size=16",
+            f"train.steps_per_execution={steps}",
+        ).train
+        history = tmp_path / f"history{steps}.csv"
+        trained = train_model(X, y, X_val, y_val.astype(int), 2, None, model, train, history)
+        runs[steps] = (trained, history.read_text(), trained.model.get_weights())
+    one, *others = runs.values()
+    assert one[0].epochs_run >= 2
+    for trained, history, weights in others:
+        assert history == one[1]
+        assert (trained.epochs_run, trained.best_epoch) == (one[0].epochs_run, one[0].best_epoch)
+        assert all(np.array_equal(a, b) for a, b in zip(weights, one[2], strict=True))

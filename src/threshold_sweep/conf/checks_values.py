@@ -22,6 +22,7 @@ def check_budgets(cfg: Any) -> None:
         "train.batch_size": cfg.train.batch_size,
         "train.learning_rate": cfg.train.learning_rate,
         "train.predict_batch_size": cfg.train.predict_batch_size,
+        "train.steps_per_execution": cfg.train.steps_per_execution,
         "label.min_per_split": cfg.label.min_per_split,
     }
     require_bounds({k: (v, 0, True) for k, v in positive.items()}, "{key}={value} must be > 0")

@@ -320,6 +320,8 @@ class TrainConfig:
         threads: TensorFlow threads; 0 = this job's share of the cores
         verbose: auto = bar in a terminal, one line per epoch otherwise; or 0, 1, 2
         predict_batch_size: rows per batch when the model scores the three splits
+        steps_per_execution: batches run per call into TensorFlow (Keras's compile option):
+            the same weights, less Python per batch; 1 = a call (and batch callbacks) per batch
         mixed_precision: true = Keras mixed_float16 (meant for GPUs; slower on a CPU)
         tensorboard: true = per-epoch scalars in <run folder>/tensorboard/
     """
@@ -337,6 +339,7 @@ class TrainConfig:
     threads: int = 0
     verbose: str = "auto"
     predict_batch_size: int = 1024
+    steps_per_execution: int = 32
     mixed_precision: bool = False
     tensorboard: bool = False
 

@@ -166,13 +166,14 @@ class CumulativeFit:
         prevalence = threshold_targets(y_train, len(self.positive)).mean(axis=0)
         return CumulativeHead(self.consistency, prevalence)
 
-    def compile(self, model: Any, learning_rate: float) -> None:
-        """Adam and the per-threshold weighted binary cross-entropy."""
+    def compile(self, model: Any, learning_rate: float, steps: int = 1) -> None:
+        """Adam and the per-threshold weighted binary cross-entropy, `steps` batches per call."""
         import keras
 
         model.compile(
             optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
             loss=cumulative_loss(self.positive, self.negative),
+            steps_per_execution=steps,
         )
 
     def targets(self, y: np.ndarray, n_classes: int) -> np.ndarray:

@@ -93,9 +93,10 @@ def start_session(train_cfg: Any) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def compile_model(model: Any, learning_rate: float, binary: bool) -> None:
+def compile_model(model: Any, learning_rate: float, binary: bool, steps: int = 1) -> None:
     """Adam; binary or sparse categorical cross-entropy; accuracy (and AUC for two classes:
-    the training rows' `auc`; its `val_auc` gives way to monitor.py's exact `val_roc_auc`)."""
+    the training rows' `auc`; its `val_auc` gives way to monitor.py's exact `val_roc_auc`);
+    `steps` batches per call into TensorFlow (train.steps_per_execution)."""
     import keras
 
     metrics: list[Any] = ["accuracy"]
@@ -105,6 +106,7 @@ def compile_model(model: Any, learning_rate: float, binary: bool) -> None:
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy",
         metrics=metrics,
+        steps_per_execution=steps,
     )
 
 
@@ -250,8 +252,8 @@ class HeadFit(Protocol):
     def head(self, y_train: np.ndarray) -> Any:
         """What build_model attaches to the builder's model (outputs(), attach())."""
 
-    def compile(self, model: Any, learning_rate: float) -> None:
-        """Compile `model` with the head's optimizer and loss."""
+    def compile(self, model: Any, learning_rate: float, steps: int = 1) -> None:
+        """Compile `model` with the head's optimizer and loss, `steps` batches per call."""
 
     def targets(self, y: np.ndarray, n_classes: int) -> np.ndarray:
         """What model.fit is given for class labels `y`."""
@@ -307,10 +309,11 @@ def train_model(
     head = head_fit.head(y_train) if head_fit else None
     model = build_model(model_cfg, X_train.shape[1:], n_classes, X_train, head)
     binary = n_classes == 2 and head_fit is None
+    steps = int(train_cfg.steps_per_execution)
     if head_fit is None:
-        compile_model(model, float(train_cfg.learning_rate), binary)
+        compile_model(model, float(train_cfg.learning_rate), binary, steps)
     else:
-        head_fit.compile(model, float(train_cfg.learning_rate))
+        head_fit.compile(model, float(train_cfg.learning_rate), steps)
     batch_size = effective_batch_size(int(train_cfg.batch_size), len(X_train))
     if batch_size != int(train_cfg.batch_size):
         _log_batch_size(len(X_train), batch_size, int(train_cfg.batch_size))
