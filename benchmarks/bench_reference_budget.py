@@ -130,6 +130,7 @@ def variants() -> dict[str, Any]:
         "logistic": REFERENCE_MODELS["logistic"],
         "hgb": hgb,
         "hgb all rows": trees_on(),
+        "hgb weighted bins": trees_on(factory=gradient_boosting),  # scikit-learn's own edges
         "hgb rows<=8000": trees_on(max_train_rows=8000),
         "hgb rows<=4000": trees_on(max_train_rows=4000),
         "hgb learning_rate=0.2": trees_on(factory=partial(trees, learning_rate=0.2)),

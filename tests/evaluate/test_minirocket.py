@@ -195,7 +195,8 @@ def test_the_trees_fit_a_stratified_sample_for_three_classes_and_all_rows_for_tw
     assert REFERENCE_MODELS["hgb"].row_limit(2) is None
     assert REFERENCE_MODELS["hgb"].row_limit(21) == 4000
     assert REFERENCE_MODELS["minirocket"].row_limit(21) == minirocket.MAX_TRAIN_ROWS
-    assert minirocket.kernels(2) == 10_000 and minirocket.kernels(21) == 2_000
+    assert minirocket.kernels(2, (200, 1, 150)) == 10_000  # UCR-sized sets keep aeon's default
+    assert minirocket.kernels(21, (200, 1, 150)) == 2_000
     three = rows(300, n_classes=3)
     fitted = fit_reference(budget, three, seed=2)
     keep = stratified_rows(three.y_train, 90, 2)
@@ -203,3 +204,13 @@ def test_the_trees_fit_a_stratified_sample_for_three_classes_and_all_rows_for_tw
     assert fitted.scores.shape == (80, 3) and "a stratified subsample of" in fitted.sees
     two = fit_reference(budget, rows(300), seed=2)
     assert (two.n_train, two.n_rows) == (300, 300) and "subsample" not in two.sees
+
+
+def test_the_kernels_shrink_to_the_budget_on_large_data_and_the_run_says_how_many():
+    budget = minirocket.KERNEL_BUDGET
+    assert minirocket.kernels(2, (4000, 1, 128)) == 2_000 == budget // (4000 * 128)
+    assert minirocket.kernels(2, (4000, 1, 64)) == 4_000
+    assert minirocket.kernels(2, (4000, 6, 128)) == minirocket.N_KERNELS_MIN  # never fewer
+    assert minirocket.kernels(3, (4000, 1, 64)) == 2_000
+    fitted = fit_reference(REFERENCE_MODELS["minirocket"], rows(200), seed=1)
+    assert "10,000 kernels" in fitted.sees

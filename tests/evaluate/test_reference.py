@@ -159,20 +159,27 @@ def test_summary_columns_and_the_long_frame_carry_the_references():
     assert reference_columns({}) == {}
 
 
-def test_the_trees_stop_early_on_the_class_weighted_validation_loss():
+def test_the_trees_stop_early_on_the_class_weighted_validation_loss_over_quantile_bins():
+    """The trees: each column cut at its 31 unweighted training quantiles (KBinsDiscretizer),
+    then HistGradientBoostingClassifier, stopped on the balanced validation loss."""
     from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.preprocessing import KBinsDiscretizer
     from sklearn.utils.class_weight import compute_sample_weight
 
     X, y = sequences(400, 0)
     X_val, y_val = sequences(100, 2)
     X_test, _ = sequences(50, 1)
     (hgb,) = fit_references(["hgb"], ReferenceRows(X, y, X_val, y_val, X_test), seed=0)
+    bins = KBinsDiscretizer(n_bins=31, encode="ordinal", strategy="quantile", subsample=None)
+    binned = bins.fit_transform(X.reshape(400, -1))
+    assert binned.max() == 30 and len(np.unique(binned[:, 0])) == 31
     expected = HistGradientBoostingClassifier(
         class_weight="balanced", max_bins=31, max_iter=300, early_stopping=True,
         n_iter_no_change=10, random_state=0,
     ).fit(
-        X.reshape(400, -1), y, X_val=X_val.reshape(100, -1), y_val=y_val,
+        binned, y, X_val=bins.transform(X_val.reshape(100, -1)), y_val=y_val,
         sample_weight_val=compute_sample_weight("balanced", y_val),
     )  # fmt: skip
     assert expected.n_iter_ < 300  # it stopped early
-    np.testing.assert_allclose(hgb.scores, expected.predict_proba(X_test.reshape(50, -1))[:, 1])
+    test = bins.transform(X_test.reshape(50, -1))
+    np.testing.assert_allclose(hgb.scores, expected.predict_proba(test)[:, 1])

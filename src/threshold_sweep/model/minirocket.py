@@ -47,6 +47,13 @@ N_KERNELS = 10_000  # aeon's default (rounded down to a multiple of 84 features)
 # (benchmarks/bench_reference_budget.py; two classes keep aeon's default: 2,000 kernels lost
 # 0.002 on the default data).
 N_KERNELS_CLASSES = 2_000
+# Large data: the kernels x fitted rows x steps x channels MiniRocket may convolve, about 5 CPU
+# s on 2 classes of the default data at 20,000 x 128 with 10,000 kernels on its 4,000 fitted
+# rows. There 2,000 kernels fit the budget: 1.3 CPU s for a test ROC-AUC of 0.924 against
+# 0.926 (benchmarks/bench_reference_budget.py). Above the budget the kernels are cut to fit
+# it, to N_KERNELS_MIN at least; small sets (UCR's, tables) keep aeon's 10,000.
+KERNEL_BUDGET = 2_000 * MAX_TRAIN_ROWS * 128
+N_KERNELS_MIN = 2_000
 C_GRID = (1e-4, 1e-3, 1e-2, 1e-1)  # the regression's inverse L2 strengths, strongest first
 C_FALLBACK = 1e-3  # without validation rows
 INSTALL_HINT = 'pip install "threshold-sweep[series]" (or pip install aeon)'
@@ -57,9 +64,22 @@ def channels_first(X: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.transpose(np.asarray(X, dtype=np.float64), (0, 2, 1)))
 
 
-def kernels(n_classes: int) -> int:
-    """MiniRocket's kernels for `n_classes` classes: aeon's default for two, fewer for more."""
-    return N_KERNELS if n_classes <= 2 else N_KERNELS_CLASSES
+def kernels(n_classes: int, shape: tuple[int, ...]) -> int:
+    """MiniRocket's kernels for `n_classes` classes fitted on rows of `shape` (rows, channels,
+    length): aeon's default within KERNEL_BUDGET, fewer above it or for 3+ classes."""
+    cells = max(1, int(np.prod(shape)))
+    within = KERNEL_BUDGET // cells  # aeon rounds it down to a multiple of 84
+    most = N_KERNELS if n_classes <= 2 else N_KERNELS_CLASSES
+    return int(min(most, max(N_KERNELS_MIN, within)))
+
+
+def budget_text() -> str:
+    """How the kernel count is chosen, in words."""
+    return (
+        f"{N_KERNELS:,} kernels up to {KERNEL_BUDGET:.2g} kernels x fitted rows x steps x "
+        f"channels, fewer above it (at least {N_KERNELS_MIN:,}); at most "
+        f"{N_KERNELS_CLASSES:,} for 3 or more classes"
+    )
 
 
 def grid_text() -> str:
@@ -92,8 +112,10 @@ class ValidatedMiniRocket:
         from aeon.transformations.collection.convolution_based import MiniRocket
         from sklearn.preprocessing import StandardScaler
 
+        self.kernels_ = self.n_kernels or kernels(len(np.unique(y)), X.shape)
+        self.budget_note_ = f"{self.kernels_:,} kernels"
         self.transform_ = MiniRocket(
-            n_kernels=self.n_kernels or kernels(len(np.unique(y))),
+            n_kernels=self.kernels_,
             n_jobs=self.threads,
             random_state=self.seed,
         )

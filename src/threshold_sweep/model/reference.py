@@ -41,6 +41,9 @@ def logistic_regression(seed: int, threads: int = 1) -> Any:
     )
 
 
+TREE_BINS = 31
+
+
 def gradient_boosting(seed: int, threads: int = 1) -> Any:
     """Histogram gradient-boosted trees with balanced class weights, stopped early.
 
@@ -55,12 +58,60 @@ def gradient_boosting(seed: int, threads: int = 1) -> Any:
 
     return HistGradientBoostingClassifier(
         class_weight="balanced",
-        max_bins=31,
+        max_bins=TREE_BINS,
         max_iter=300,
         early_stopping=True,
         n_iter_no_change=10,
         random_state=seed,
     )
+
+
+class QuantileBinnedTrees:
+    """gradient_boosting() on features cut at their unweighted training quantiles first.
+
+    The trees split on bins either way; given balanced class weights, scikit-learn computes
+    its bin edges as weighted percentiles, one call per edge and feature (half the trees' CPU
+    on the default data at 20,000 x 128: 2.5 CPU s, 1.2 of them binning). scikit-learn's
+    KBinsDiscretizer finds the same number of edges by plain quantiles, and the trees, given
+    at most 31 distinct values a feature, keep them as their bins.
+    """
+
+    def __init__(self, seed: int, threads: int = 1) -> None:
+        self.seed, self.threads = seed, threads
+
+    def _binned(self, X: np.ndarray) -> np.ndarray:
+        """`X` as bin indices, one column per feature."""
+        return self.binner_.transform(X)
+
+    def fit(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        X_val: np.ndarray | None = None,
+        y_val: np.ndarray | None = None,
+        sample_weight_val: np.ndarray | None = None,
+    ) -> QuantileBinnedTrees:
+        """Fit the bin edges on `X`, then the trees (stopping on the binned validation rows)."""
+        import warnings
+
+        from sklearn.preprocessing import KBinsDiscretizer
+
+        self.binner_ = KBinsDiscretizer(
+            n_bins=TREE_BINS, encode="ordinal", strategy="quantile", subsample=None
+        )
+        with warnings.catch_warnings():  # a column of few values gets fewer bins, as it should
+            warnings.simplefilter("ignore", UserWarning)
+            binned = self.binner_.fit_transform(X)
+        val = None if X_val is None else self._binned(X_val)
+        self.trees_ = gradient_boosting(self.seed, self.threads).fit(
+            binned, y, X_val=val, y_val=y_val, sample_weight_val=sample_weight_val
+        )
+        self.classes_ = self.trees_.classes_
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Class probabilities of `X`."""
+        return self.trees_.predict_proba(self._binned(X))
 
 
 # 3+ classes: the trees grow one tree per class each iteration, so their cost grows with the
@@ -117,9 +168,10 @@ REFERENCE_MODELS = {
         ReferenceModel(
             "hgb",
             "gradient-boosted trees",
-            "scikit-learn HistGradientBoostingClassifier(class_weight='balanced', max_bins=31, "
-            "early stopping on the validation split)",
-            gradient_boosting,
+            "scikit-learn KBinsDiscretizer(31 quantile bins) + "
+            "HistGradientBoostingClassifier(class_weight='balanced', early stopping on the "
+            "validation split)",
+            QuantileBinnedTrees,
             FLATTENED + "; the trees stop adding iterations when their class-weighted loss on "
             "the validation split stops improving, as the CNN stops on it",
             stops_on_validation=True,
@@ -128,8 +180,7 @@ REFERENCE_MODELS = {
         ReferenceModel(
             "minirocket",
             "MiniRocket",
-            f"aeon MiniRocket(n_kernels={minirocket.N_KERNELS}; "
-            f"{minirocket.N_KERNELS_CLASSES} for 3 or more classes) features + scikit-learn "
+            f"aeon MiniRocket({minirocket.budget_text()}) features + scikit-learn "
             "StandardScaler + LogisticRegression(class_weight='balanced'), its C (of "
             f"{minirocket.grid_text()}, strongest penalty first until the loss rises) the one "
             "of the lowest class-weighted log loss on the validation split",
@@ -157,6 +208,7 @@ class ReferenceScores:
     n_rows: int  # the training split's rows (n_train unless it fitted on a subsample)
     sees: str  # how it read them (the model's `sees`, and its subsample)
     trained_on: str = TRAINED_ON  # what every reference model shares (k-fold: per fold)
+    budget: str = ""  # what the fitted model's budget chose (MiniRocket: its kernels)
 
 
 def positive_scores(proba: np.ndarray) -> np.ndarray:
@@ -211,11 +263,13 @@ def _fitted(model: ReferenceModel, rows: ReferenceRows, seed: int, threads: int)
     )
 
 
-def seen(model: ReferenceModel, n_train: int, n_rows: int) -> str:
-    """How `model` read the training rows: its `sees`, and its subsample if it took one."""
+def seen(model: ReferenceModel, n_train: int, n_rows: int, note: str = "") -> str:
+    """How `model` read the training rows: its `sees`, the budget `note` of the fitted model
+    (e.g. MiniRocket's kernels), and its subsample if it took one."""
+    sees = f"{model.sees} ({note})" if note else model.sees
     if n_train == n_rows:
-        return model.sees
-    return f"{model.sees}; a stratified subsample of {n_train} of the {n_rows} rows (seeded)"
+        return sees
+    return f"{sees}; a stratified subsample of {n_train} of the {n_rows} rows (seeded)"
 
 
 def fit_reference(
@@ -228,13 +282,17 @@ def fit_reference(
     limit = model.row_limit(len(np.unique(rows.y_train)))
     mine = subsampled(rows, limit, seed)
     with threadpool_limits(limits=threads):
-        proba = _fitted(model, mine, seed, threads).predict_proba(model.inputs(rows.X_test))
+        fitted = _fitted(model, mine, seed, threads)
+        proba = fitted.predict_proba(model.inputs(rows.X_test))
     seconds, cpu_seconds = time.perf_counter() - started, time.thread_time() - cpu_started
     n_train, n_rows = len(mine.y_train), len(rows.y_train)
     log.info("reference %s: fitted on %d rows in %.1f s", model.name, n_train, seconds)
     scores = positive_scores(np.asarray(proba, dtype=np.float64))
-    sees = seen(model, n_train, n_rows)
-    return ReferenceScores(model, scores, seconds, cpu_seconds, n_train, n_rows, sees)
+    budget = getattr(fitted, "budget_note_", "")
+    sees = seen(model, n_train, n_rows, budget)
+    return ReferenceScores(
+        model, scores, seconds, cpu_seconds, n_train, n_rows, sees, budget=budget
+    )
 
 
 def skipped_references(names: Sequence[str], length: int) -> dict[str, str]:

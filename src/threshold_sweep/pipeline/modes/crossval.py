@@ -78,7 +78,7 @@ def _pooled_references(done: list[tuple[Fold, list[Any]]]) -> list[Any]:
                 cpu_seconds=sum(part.cpu_seconds for part in parts),
                 n_train=n_train,
                 n_rows=n_rows,
-                sees=seen(first.model, n_train, n_rows),
+                sees=seen(first.model, n_train, n_rows, first.budget),
                 trained_on="in each fold, " + first.trained_on,
             )
         )
