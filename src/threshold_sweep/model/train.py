@@ -309,11 +309,7 @@ def train_model(
     head = head_fit.head(y_train) if head_fit else None
     model = build_model(model_cfg, X_train.shape[1:], n_classes, X_train, head)
     binary = n_classes == 2 and head_fit is None
-    steps = int(train_cfg.steps_per_execution)
-    if head_fit is None:
-        compile_model(model, float(train_cfg.learning_rate), binary, steps)
-    else:
-        head_fit.compile(model, float(train_cfg.learning_rate), steps)
+    _compile(model, train_cfg, binary, head_fit)
     batch_size = effective_batch_size(int(train_cfg.batch_size), len(X_train))
     if batch_size != int(train_cfg.batch_size):
         _log_batch_size(len(X_train), batch_size, int(train_cfg.batch_size))
@@ -343,6 +339,15 @@ def train_model(
         )
     stopper = early_stopping_of(callbacks)
     return trained(model, history.history, threads, train_cfg, stopper, batch_size, warmup)
+
+
+def _compile(model: Any, train_cfg: Any, binary: bool, head_fit: HeadFit | None) -> None:
+    """Compile with the class-probability loss, or with the head's own."""
+    steps = int(train_cfg.steps_per_execution)
+    if head_fit is None:
+        compile_model(model, float(train_cfg.learning_rate), binary, steps)
+    else:
+        head_fit.compile(model, float(train_cfg.learning_rate), steps)
 
 
 def fewest_class_rows(y: np.ndarray, n_classes: int) -> int:
