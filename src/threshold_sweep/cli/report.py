@@ -123,6 +123,21 @@ def _threshold_folders(run_dir: Path, given: list[str], open_page: bool) -> int:
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except FileNotFoundError as error:  # a file of the run deleted since it finished
+        print(
+            f"error: {error.filename} is missing: the run folder is incomplete; run it again "
+            "with evaluate.threshold_folders=true",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as error:  # a full disk, a read-only run folder
+        where = error.filename or run_dir
+        print(
+            f"error: cannot write {where}: {error.strerror}; free space or copy the run "
+            "folder somewhere writable",
+            file=sys.stderr,
+        )
+        return 2
     for folder in folders:
         print(f"{folder.name} -> {folder / REPORT_HTML}")
     if open_page:
