@@ -386,8 +386,8 @@ class Run:
             raise UserError(
                 f"threshold_run: {self.path} has no folder per threshold (it ran with "
                 "evaluate.threshold_folders=false); read its threshold_curve and the "
-                f"{above_column(grid.values[k])} column of its predictions, or re-run with "
-                "evaluate.threshold_folders=true"
+                f"{above_column(grid.values[k])} column of its predictions, or write the "
+                f"folder with threshold-sweep-report {self.path} --threshold {grid.values[k]:g}"
             )
         return load_run(folder)
 

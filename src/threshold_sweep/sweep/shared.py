@@ -97,7 +97,6 @@ def _load(root: Path, side: pd.Series) -> tuple[pd.DataFrame, dict[str, float]]:
     run_dir = root / side["run"]
     if pd.isna(side.get("output", np.nan)):
         return _test_predictions(run_dir), _result(run_dir)["test"]
-    from threshold_sweep.evaluate.metrics import scalar_metrics
     from threshold_sweep.results.read import load_run
 
     run = load_run(run_dir)
@@ -109,7 +108,9 @@ def _load(root: Path, side: pd.Series) -> tuple[pd.DataFrame, dict[str, float]]:
     predictions = pd.DataFrame(
         {"id": frame["id"], "y_true": y_true, "y_score": score, "y_pred": y_pred}
     )
-    return predictions, scalar_metrics(y_true, score, y_pred, task=labels)
+    every_row = np.ones((1, len(predictions)))  # each row once: the metrics on all test rows
+    values = _predictions(predictions, labels).metrics(every_row)
+    return predictions, {metric: float(value[0]) for metric, value in values.items()}
 
 
 def _predictions(frame: pd.DataFrame, task: Task) -> Any:
