@@ -376,9 +376,10 @@ class Run:
         return pd.DataFrame(section.get("curve", []))
 
     def threshold_run(self, threshold: float | str) -> Run:
-        """A model with one output per threshold, run with evaluate.threshold_folders=true: one
-        threshold's binary run folder (thresholds/threshold=<t>/) by its value (within 1e-9
-        relative) or as its folder name writes it ('182.831')."""
+        """A model with one output per threshold, run with evaluate.threshold_folders=true (or
+        given the folder later by threshold-sweep-report RUN --threshold T): one threshold's
+        binary run folder (thresholds/threshold=<t>/) by its value (within 1e-9 relative) or as
+        its folder name writes it ('182.831')."""
         grid = Thresholds.of_record(self._head_section("threshold_run")["thresholds"])
         k = grid.position(str(threshold), "threshold_run:")
         folder = self.path / THRESHOLDS / grid.folder(k)
