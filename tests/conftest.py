@@ -58,6 +58,7 @@ TRAINING_FIXTURES = {
     "kfold_sweep": "kfold_sweep",
     "two_processes": "two_processes",
     "mode_runs": "mode_runs",
+    "threshold_runs": "threshold_runs",
 }
 
 

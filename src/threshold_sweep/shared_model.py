@@ -21,6 +21,7 @@ OUTPUTS_KEY = "cumulative_outputs"  # metrics.json training.<key>: K, the model'
 PARENT_COLUMN = "cumulative_parent"  # sweep summary: a per-threshold folder's run ('' otherwise)
 RUN_NAME = "cumulative"  # the pages' name of its per-threshold folders: 'cumulative t=100'
 SHARED_RUN = f"model.head={HEAD} run"
+ABOVE_PREFIX = "p_above_"  # the predictions files' column of P(x > t) of each threshold
 
 PREDICT_EXAMPLES = """\
   threshold-sweep-predict CUMULATIVE_RUN --data new.npz --threshold 1000      # P(x > 1000)
@@ -44,14 +45,20 @@ def head_section(result: Mapping[str, Any]) -> dict[str, Any]:
     return section if isinstance(section, dict) and section.get("head") == HEAD else {}
 
 
+def above_column(threshold: float) -> str:
+    """'p_above_100': the predictions files' column of P(x > threshold)."""
+    return f"{ABOVE_PREFIX}{threshold:g}"
+
+
 def member_folder(path: Path | str) -> str:
     """'<path> is one threshold's folder of a cumulative run' (the start of a message)."""
     return f"{path} is one threshold's folder of a cumulative run"
 
 
-def not_a_shared_run(what: str, path: Path | str, setting: str) -> str:
-    """The message for asking a run with one threshold setting for its threshold grid."""
+def not_a_shared_run(what: str, path: Path | str, setting: str, verb: str = "load") -> str:
+    """The message for asking a run with one threshold setting for its threshold grid (`verb`:
+    what the reader does with the right folder, 'load' in Python, 'give' on a command line)."""
     return (
         f"{what}: {path} is not a {SHARED_RUN} (it has one threshold setting, {setting}); "
-        f"load a {SHARED_RUN}'s folder"
+        f"{verb} a {SHARED_RUN}'s folder"
     )

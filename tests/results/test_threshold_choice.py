@@ -191,5 +191,6 @@ def test_the_api_says_how_to_read_a_threshold_without_its_folder(tmp_path: Path)
     assert str(error.value) == (
         f"threshold_run: {folder} has no folder per threshold (it ran with "
         "evaluate.threshold_folders=false); read its threshold_curve and the p_above_182.831 "
-        "column of its predictions, or re-run with evaluate.threshold_folders=true"
+        f"column of its predictions, or write the folder with threshold-sweep-report {folder} "
+        "--threshold 182.831"
     )

@@ -302,3 +302,81 @@ def test_the_plot_names_the_cumulative_series_without_its_threshold():
     assert series_name("cumulative t=100", "threshold=") == "cumulative"
     assert series_name("cumulative t=100 · seed=1", "threshold=") == "cumulative · seed=1"
     assert series_name("head=probability · threshold=100", "threshold=") == "head=probability"
+
+
+def write_cumulative_scores(root: Path, folders: tuple[float, ...]) -> Path:
+    """A cumulative run on GRID whose predictions.csv holds P(x > t) of each threshold
+    (p_above_<t>, as a trained one writes them), with per-threshold folders for `folders` only,
+    each built from its p_above column as the run writes it (evaluate.threshold_folders)."""
+    parent = root / "cumulative"
+    frames = {split: _class_frame(split, 0) for split in SPLITS}
+    for frame in frames.values():
+        proba = frame[["score_0", "score_1", "score_2"]].to_numpy()
+        for k, threshold in enumerate(GRID):
+            frame[f"p_above_{threshold:g}"] = proba[:, k + 1 :].sum(axis=1)
+    grid = f"label.threshold=[{','.join(f'{t:g}' for t in GRID)}]"
+    _write(parent, ["model.head=cumulative", grid], frames, ["c0", "c1", "c2"], list(GRID))
+    result = json.loads((parent / "metrics.json").read_text())
+    result["cumulative"] = {"head": "cumulative", "thresholds": list(GRID), "cutoff": 0.5}
+    (parent / "metrics.json").write_text(json.dumps(result))
+    for threshold in folders:
+        k = GRID.index(threshold)
+        binary = {}
+        for split, frame in frames.items():
+            score = frame[f"p_above_{threshold:g}"]
+            binary[split] = pd.DataFrame(
+                {
+                    "id": frame["id"],
+                    "x": frame["x"],
+                    "y_true": (frame["y_true"] > k).astype(int),
+                    "y_score": score,
+                    "y_pred": (score >= 0.5).astype(int),
+                }
+            )
+        folder = parent / "thresholds" / f"threshold={threshold:g}"
+        _write(folder, [], binary, ["low", "high"], threshold)
+        mark_threshold_run(folder, threshold)
+    return parent
+
+
+def _shared_table(root: Path) -> pd.DataFrame:
+    """summarize's shared-vs-dedicated table of the runs under `root`."""
+    from threshold_sweep.sweep.collect import collect_runs
+    from threshold_sweep.sweep.shared import shared_vs_dedicated
+
+    runs = collect_runs(root)
+    complete = runs[runs["status"] == "complete"].reset_index(drop=True)
+    table = shared_vs_dedicated(root, complete)
+    return table.sort_values(["dedicated", "metric"]).reset_index(drop=True)
+
+
+@pytest.mark.slow  # no training, but two layouts of run folders: ~3 CPU s each
+@pytest.mark.parametrize("folders", [(100.0,), ()], ids=["one folder", "no folders"])
+def test_without_threshold_folders_the_p_above_columns_give_the_same_rows(tmp_path, folders):
+    tables = {}
+    for layout, written in (("folders", GRID), ("other", folders)):
+        root = tmp_path / layout
+        write_cumulative_scores(root, written)
+        write_dedicated(root, 100.0, 3.0)
+        write_dedicated(root, 1000.0, 3.0)
+        write_dedicated(root, 300.0, 3.0)
+        tables[layout] = _shared_table(root)
+    with_folders, other = tables["folders"], tables["other"]
+    compared = other[other["metric"] != ""]
+    assert set(compared["dedicated"]) == {"t100", "t1000"} and len(compared) == 4
+    pd.testing.assert_frame_equal(
+        with_folders.drop(columns="cumulative"), other.drop(columns="cumulative"), check_exact=True
+    )
+    named = dict(zip(other["dedicated"], other["cumulative"], strict=False))
+    for threshold in GRID:
+        folder = f"cumulative/thresholds/threshold={threshold:g}"
+        assert named[f"t{threshold:g}"] == (folder if threshold in folders else "cumulative")
+    assert other.set_index("dedicated").loc["t300", "note"] == (
+        "no cumulative threshold at 300 (grid 100, 1000)"
+    )
+    parent = pd.read_csv(tmp_path / "other" / "cumulative" / "predictions.csv")
+    for _, row in compared[compared["metric"] == "roc_auc"].iterrows():
+        k = GRID.index(row["threshold"])
+        score = parent[f"p_above_{row['threshold']:g}"]
+        expected = skm.roc_auc_score(parent["y_true"] > k, score)
+        assert row["cumulative_value"] == pytest.approx(expected, abs=1e-12)

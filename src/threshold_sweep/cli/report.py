@@ -1,4 +1,6 @@
-"""`threshold-sweep-report DIR`: (re)build a sweep summary from any folder of runs."""
+"""`threshold-sweep-report DIR`: (re)build a sweep summary from any folder of runs;
+`threshold-sweep-report RUN --threshold T`: write threshold T's folder of a run whose model has
+one output per threshold, from the run's files (pipeline/threshold_folders.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ import sys
 import webbrowser
 from pathlib import Path
 
+from threshold_sweep.errors import UserError
 from threshold_sweep.layout import ERROR_TXT, INDEX_HTML, METRICS_JSON, REPORT_HTML
 from threshold_sweep.results.read import find_run_dirs, mixed_data
+from threshold_sweep.shared_model import SHARED_RUN
 from threshold_sweep.sweep.build import build_summary
 
 
@@ -38,8 +42,8 @@ def _version() -> str:
     return f"%(prog)s {__version__}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Build summary.csv, summary.md, index.html and the plot in DIR; exit 2 on bad input."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command's arguments: the folder, --open, --force and --threshold."""
     parser = argparse.ArgumentParser(
         prog="threshold-sweep-report",
         description="Rebuild the sweep summary (summary.csv, summary.md, index.html, "
@@ -60,13 +64,30 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="summarize runs of different data, labels or split methods as one sweep anyway",
     )
+    parser.add_argument(
+        "--threshold",
+        action="append",
+        metavar="T",
+        help=f"{SHARED_RUN} folders: write threshold T's binary run folder "
+        "(thresholds/threshold=<T>/, as evaluate.threshold_folders=true writes it) from the "
+        "run's predictions, without training; repeat it, give T1,T2 or 'all'",
+    )
     parser.add_argument("--version", action="version", version=_version())
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build summary.csv, summary.md, index.html and the plot in DIR (with --threshold, a run's
+    threshold folders); exit 2 on bad input."""
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     root: Path = args.directory
     if not root.is_dir():
-        print(f"error: {root} is not a directory; give a folder of runs", file=sys.stderr)
+        wanted = f"the folder of a {SHARED_RUN}" if args.threshold else "a folder of runs"
+        print(f"error: {root} is not a directory; give {wanted}", file=sys.stderr)
         return 2
+    if args.threshold:
+        return _threshold_folders(root, args.threshold, args.open)
     if is_run_folder(root):
         return _one_run(root, args.open)
     mixed = "" if args.force else mixed_data(find_run_dirs(root))
@@ -88,6 +109,40 @@ def main(argv: list[str] | None = None) -> int:
     if args.open:
         open_in_browser(root / INDEX_HTML)
     return 1 if summary.failed else 0
+
+
+def _threshold_folders(run_dir: Path, given: list[str], open_page: bool) -> int:
+    """Write the run's folders of the --threshold values and name their reports (and open the
+    first); exit 2 with one line on bad input."""
+    from threshold_sweep.cli.main import config_dir
+    from threshold_sweep.cli.predict import threshold_values
+    from threshold_sweep.pipeline.threshold_folders import write_threshold_folders
+
+    try:
+        folders = write_threshold_folders(run_dir, threshold_values(given) or [], config_dir())
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as error:  # a file of the run deleted since it finished
+        print(
+            f"error: {error.filename} is missing: the run folder is incomplete; run it again "
+            "with evaluate.threshold_folders=true",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as error:  # a full disk, a read-only run folder
+        where = error.filename or run_dir
+        print(
+            f"error: cannot write {where}: {error.strerror}; free space or copy the run "
+            "folder somewhere writable",
+            file=sys.stderr,
+        )
+        return 2
+    for folder in folders:
+        print(f"{folder.name} -> {folder / REPORT_HTML}")
+    if open_page:
+        open_in_browser(folders[0] / REPORT_HTML)
+    return 0
 
 
 def _one_run(run_dir: Path, open_page: bool) -> int:

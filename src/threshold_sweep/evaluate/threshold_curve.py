@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from threshold_sweep.shared_model import above_column
+
 logger = logging.getLogger(__name__)
 
 CURVE_METRICS = ("roc_auc", "balanced_accuracy", "mcc", "f1", "average_precision")
@@ -69,7 +71,7 @@ def class_scores(outputs: np.ndarray, weights: dict[str, Any]) -> np.ndarray:
 
 def above_columns(outputs: np.ndarray, thresholds: Sequence[float]) -> dict[str, np.ndarray]:
     """p_above_<t> = P(x > t): one column per threshold of the outputs."""
-    return {f"p_above_{t:g}": np.asarray(outputs)[:, k] for k, t in enumerate(thresholds)}
+    return {above_column(t): np.asarray(outputs)[:, k] for k, t in enumerate(thresholds)}
 
 
 def with_above(

@@ -31,6 +31,7 @@ from threshold_sweep.layout import (
 from threshold_sweep.results.rows import metrics_frame
 from threshold_sweep.shared_model import (
     HEAD,
+    above_column,
     head_section,
     member_folder,
     not_a_shared_run,
@@ -162,6 +163,13 @@ def _hydra_node(run_dir: Path) -> dict[str, Any]:
     return node if isinstance(node, dict) else {}
 
 
+def run_cwd(run_dir: Path) -> Path | None:
+    """The folder the run started in (Hydra's hydra.runtime.cwd), if known."""
+    runtime = _hydra_node(run_dir).get("runtime")
+    cwd = runtime.get("cwd") if isinstance(runtime, dict) else None
+    return Path(cwd) if isinstance(cwd, str) else None
+
+
 def read_job_number(run_dir: Path) -> int | None:
     """The job's place in its sweep (Hydra's hydra.job.num in .hydra/hydra.yaml), if known."""
     job = _hydra_node(run_dir).get("job")
@@ -266,6 +274,11 @@ def unreadable(metrics_path: Path) -> str:
     return ""
 
 
+def read_scores(path: Path) -> pd.DataFrame:
+    """A predictions file with ids as text and every number exactly as written (round trip)."""
+    return pd.read_csv(path, dtype={"id": str}, float_precision="round_trip")
+
+
 def run_error(run_dir: Path) -> str:
     """The first line of a failed run's error.txt."""
     if not (run_dir / ERROR_TXT).exists():
@@ -298,9 +311,13 @@ class Run:
 
     def predictions_of(self, split: str) -> pd.DataFrame:
         """Predictions of one split: 'train', 'validation' or 'test'."""
+        return pd.read_csv(self._predictions_path(split), dtype={"id": str})
+
+    def _predictions_path(self, split: str) -> Path:
+        """The predictions file of one split; a UserError for another name."""
         if split not in PREDICTION_FILES:
             raise UserError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
-        return pd.read_csv(self.path / PREDICTION_FILES[split], dtype={"id": str})
+        return self.path / PREDICTION_FILES[split]
 
     @cached_property
     def reference_predictions(self) -> pd.DataFrame:
@@ -359,9 +376,10 @@ class Run:
         return pd.DataFrame(section.get("curve", []))
 
     def threshold_run(self, threshold: float | str) -> Run:
-        """A model with one output per threshold, run with evaluate.threshold_folders=true: one
-        threshold's binary run folder (thresholds/threshold=<t>/) by its value (within 1e-9
-        relative) or as its folder name writes it ('182.831')."""
+        """A model with one output per threshold, run with evaluate.threshold_folders=true (or
+        given the folder later by threshold-sweep-report RUN --threshold T): one threshold's
+        binary run folder (thresholds/threshold=<t>/) by its value (within 1e-9 relative) or as
+        its folder name writes it ('182.831')."""
         grid = Thresholds.of_record(self._head_section("threshold_run")["thresholds"])
         k = grid.position(str(threshold), "threshold_run:")
         folder = self.path / THRESHOLDS / grid.folder(k)
@@ -369,10 +387,26 @@ class Run:
             raise UserError(
                 f"threshold_run: {self.path} has no folder per threshold (it ran with "
                 "evaluate.threshold_folders=false); read its threshold_curve and the "
-                f"p_above_{grid.values[k]:g} column of its predictions, or re-run with "
-                "evaluate.threshold_folders=true"
+                f"{above_column(grid.values[k])} column of its predictions, or write the "
+                f"folder with threshold-sweep-report {self.path} --threshold {grid.values[k]:g}"
             )
         return load_run(folder)
+
+    def threshold_scores(self, split: str = "test") -> pd.DataFrame:
+        """A model with one output per threshold: a split's rows (id, x, y_true = the class) and
+        P(x > t) of every threshold of its grid, in grid order (the p_above_<t> columns,
+        exactly as written); a UserError when a column is missing."""
+        grid = Thresholds.of_record(self._head_section("threshold_scores")["thresholds"])
+        path = self._predictions_path(split)
+        frame = read_scores(path)
+        columns = [above_column(t) for t in grid.values]
+        missing = [column for column in columns if column not in frame]
+        if missing:
+            raise UserError(
+                f"{path} lacks the column {missing[0]} (written by an older threshold-sweep?); "
+                "re-run the run to write it"
+            )
+        return frame[["id", "x", "y_true", *columns]]
 
     def _head_section(self, what: str) -> dict[str, Any]:
         """metrics.json's section of the run's own model with one output per threshold, else a

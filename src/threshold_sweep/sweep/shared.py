@@ -1,5 +1,7 @@
 """Shared vs dedicated: a cumulative run's per-threshold folder against the dedicated binary run
-at the same threshold, a paired bootstrap of cumulative - dedicated on their shared test rows."""
+at the same threshold, a paired bootstrap of cumulative - dedicated on their shared test rows.
+A cumulative run without that folder (evaluate.threshold_folders=false) is paired from the
+p_above_<t> column of its predictions.csv, which holds the same scores as the folder would."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from threshold_sweep.evaluate.resample.predictions import weighted_predictions
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.layout import METRICS_JSON, PREDICTIONS
 from threshold_sweep.report.tables import fmt
-from threshold_sweep.shared_model import PARENT_COLUMN
+from threshold_sweep.shared_model import PARENT_COLUMN, above_column, head_section
 
 SHARED_METRICS = ("roc_auc", "balanced_accuracy")
 SIDES = ("cumulative", "dedicated")  # the table's run columns: the shared model's, the other
@@ -61,10 +63,54 @@ def _threshold_runs(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return binary[shared], binary[~shared]
 
 
-def _load(run_dir: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """A run's test predictions (ids as text) and its metrics.json."""
-    predictions = pd.read_csv(run_dir / PREDICTIONS["test"], dtype={"id": str})
-    return predictions, json.loads((run_dir / METRICS_JSON).read_text())
+def _without_folders(root: Path, runs: pd.DataFrame, folders: pd.DataFrame) -> pd.DataFrame:
+    """Each threshold of every cumulative run's grid that has no per-threshold folder among
+    `folders`: the run, the threshold, its output (the grid position) and the run's other
+    columns (its seed)."""
+    rows = []
+    several = runs[pd.to_numeric(runs["threshold"], errors="coerce").isna()]  # a grid, not one
+    for _, run in several.iterrows():
+        section = head_section(_result(root / run["run"]))
+        if not section or "output" in section:
+            continue
+        own = folders[folders[PARENT_COLUMN].astype(str) == str(run["run"])]["threshold"]
+        for k, threshold in enumerate(section["thresholds"]):
+            if not any(same_threshold(float(t), float(threshold)) for t in own):
+                rows.append({**run.to_dict(), "threshold": float(threshold), "output": k})
+    return pd.DataFrame(rows, columns=[*runs.columns, "output"])
+
+
+def _result(run_dir: Path) -> dict[str, Any]:
+    """A run's metrics.json."""
+    return json.loads((run_dir / METRICS_JSON).read_text())
+
+
+def _test_predictions(run_dir: Path) -> pd.DataFrame:
+    """A run folder's test predictions, ids as text."""
+    return pd.read_csv(run_dir / PREDICTIONS["test"], dtype={"id": str})
+
+
+def _load(root: Path, side: pd.Series) -> tuple[pd.DataFrame, dict[str, float]]:
+    """A side's test predictions (ids as text) and test metrics: a run folder's own, or for a
+    cumulative run's output (`side["output"]` set), its threshold's binary predictions from the
+    p_above_<t> column and their metrics, as its per-threshold folder holds them."""
+    run_dir = root / side["run"]
+    if pd.isna(side.get("output", np.nan)):
+        return _test_predictions(run_dir), _result(run_dir)["test"]
+    from threshold_sweep.results.read import load_run
+
+    run = load_run(run_dir)
+    frame, section = run.threshold_scores("test"), head_section(run.result)
+    score = frame[above_column(float(side["threshold"]))].to_numpy()
+    labels = Task.of_count(2)
+    y_true = (frame["y_true"].to_numpy() > int(side["output"])).astype(np.int64)
+    y_pred = labels.predicted_classes(score, float(section["cutoff"]))
+    predictions = pd.DataFrame(
+        {"id": frame["id"], "y_true": y_true, "y_score": score, "y_pred": y_pred}
+    )
+    every_row = np.ones((1, len(predictions)))  # each row once: the metrics on all test rows
+    values = _predictions(predictions, labels).metrics(every_row)
+    return predictions, {metric: float(value[0]) for metric, value in values.items()}
 
 
 def _predictions(frame: pd.DataFrame, task: Task) -> Any:
@@ -116,8 +162,8 @@ def _sides(merged: pd.DataFrame, task: Task) -> dict[str, Any]:
 def _compare(root: Path, cumulative: pd.Series, dedicated: pd.Series) -> list[dict[str, Any]]:
     """cumulative - dedicated of SHARED_METRICS on their shared test rows (paired bootstrap with
     the dedicated run's CI settings), or one row saying why they are not paired."""
-    pred_c, result_c = _load(root / cumulative["run"])
-    pred_d, result_d = _load(root / dedicated["run"])
+    pred_c, test_c = _load(root, cumulative)
+    pred_d, result_d = _test_predictions(root / dedicated["run"]), _result(root / dedicated["run"])
     base = {
         "threshold": float(dedicated["threshold"]),
         "cumulative": cumulative["run"],
@@ -144,7 +190,7 @@ def _compare(root: Path, cumulative: pd.Series, dedicated: pd.Series) -> list[di
         {
             **base,
             "metric": metric,
-            "cumulative_value": float(result_c["test"][metric]),
+            "cumulative_value": float(test_c[metric]),
             "dedicated_value": float(result_d["test"][metric]),
             **values,
             "level": float(ci["level"]),
@@ -156,12 +202,17 @@ def _compare(root: Path, cumulative: pd.Series, dedicated: pd.Series) -> list[di
 
 
 def shared_vs_dedicated(root: Path, runs: pd.DataFrame) -> pd.DataFrame:
-    """Per dedicated binary run with a cumulative per-threshold folder at its threshold (and the
-    same training seed, where one is swept): cumulative - dedicated ROC-AUC and balanced
-    accuracy with their paired CIs; a note row when not paired. Empty without both kinds."""
-    cumulative, dedicated = _threshold_runs(runs)
-    if cumulative.empty or dedicated.empty:
+    """Per dedicated binary run with a cumulative per-threshold folder, or a cumulative run
+    without one, at its threshold (and the same training seed, where one is swept):
+    cumulative - dedicated ROC-AUC and balanced accuracy with their paired CIs; a note row when
+    not paired. Empty without both kinds."""
+    folders, dedicated = _threshold_runs(runs)
+    if dedicated.empty:
         return pd.DataFrame(columns=list(COLUMNS))
+    parts = [part for part in (folders, _without_folders(root, runs, folders)) if not part.empty]
+    if not parts:
+        return pd.DataFrame(columns=list(COLUMNS))
+    cumulative = pd.concat(parts, ignore_index=True)
     seed = _seed_column(runs)
     rows: list[dict[str, Any]] = []
     for _, run in dedicated.iterrows():

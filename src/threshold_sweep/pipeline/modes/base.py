@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -74,4 +74,34 @@ class Mode(Protocol):
 
     def write_extra(self, out_dir: Path, cfg: Any, evaluation: Evaluation) -> None:
         """The mode's own files (folds/, thresholds/, ...) once the run's report is written."""
+        ...
+
+
+@runtime_checkable
+class ThresholdOutputs(Protocol):
+    """A mode whose one model has an output per threshold: each threshold's binary run folder,
+    evaluated from its output as a dedicated run's, with the run or later from its files."""
+
+    def threshold_result(
+        self,
+        cfg: Any,
+        prepared: Prepared,
+        trained: Any,
+        scores: dict[str, np.ndarray],
+        references: list[Any],
+        k: int,
+    ) -> tuple[RunResult, dict[str, pd.DataFrame]]:
+        """Threshold k's binary record (assessed) and predictions frames, from output k."""
+        ...
+
+    def write_threshold(
+        self,
+        run_dir: Path,
+        folder: Path,
+        cfg: Any,
+        k: int,
+        evaluated: tuple[RunResult, dict[str, pd.DataFrame]],
+        references: list[Any],
+    ) -> None:
+        """Threshold k's binary run folder `folder` of the run in `run_dir`."""
         ...

@@ -191,33 +191,6 @@ class Head:
     views: list[PreparedData]  # each threshold's binary labels of the same rows
 
 
-def threshold_results(
-    cfg: Any,
-    data: PreparedData,
-    head: Head,
-    trained: Any,
-    scores: dict[str, np.ndarray],
-    references: list[Any],
-) -> list[tuple[RunResult, dict[str, pd.DataFrame]]]:
-    """Every threshold's binary evaluation from its output of the shared model, as a dedicated
-    run's (evaluate.threshold_folders=true); the references' scores from the K+1 classes'."""
-    from threshold_sweep.evaluate.assess import assess
-
-    cutoff, evaluated = float(cfg.evaluate.cutoff), []
-    for k, view in enumerate(head.views):
-        task = Task.of_run(view.names, cfg.evaluate, view.thresholds)
-        priors = run_priors(view)  # each output trained at 50:50 by its class weights
-        rows = split_rows(view)
-        output = {split: values[:, k] for split, values in scores.items()}
-        frames = stages.split_frames(view, task, rows, output, cutoff, priors)
-        result = run_record(cfg, DataRecord.of(view), task, trained, frames, priors)
-        result["training"][OUTPUTS_KEY] = len(head.views)
-        result[SECTION] = head_record(cfg, data, head.fit, k)
-        shared = threshold_references(references, k)
-        evaluated.append((assess(result, frames, cfg.evaluate, shared), frames))
-    return evaluated
-
-
 def log_head(head: Head, data: PreparedData) -> None:
     """One line on the head: its variant and how many thresholds one training answers."""
     log.info(
@@ -276,7 +249,9 @@ class Cumulative:
         evaluated = []
         if cfg.evaluate.threshold_folders:
             with held_logs(every_record, "at {n} thresholds"):  # a warning once, with a count
-                evaluated = threshold_results(cfg, data, head, one.trained, one.scores, references)
+                evaluated = self.threshold_results(
+                    cfg, prepared, one.trained, one.scores, references
+                )
         record = run_record(cfg, DataRecord.of(data), task, one.trained, frames, priors)
         record["training"][OUTPUTS_KEY] = len(data.thresholds)
         curve = _curve(cfg, data, one.scores, references, head.compare)
@@ -293,23 +268,77 @@ class Cumulative:
         folder per threshold and their sweep summary."""
         extra = evaluation.extra
         if extra["evaluated"]:
-            write_threshold_folders(out_dir, cfg, evaluation)
+            self.write_threshold_folders(out_dir, cfg, evaluation)
         section = evaluation.record[SECTION]
         write_csv(out_dir / layout.CURVE_CSV, pd.DataFrame(section["curve"]))
         write_csv(out_dir / layout.ERRORS_CSV, pd.DataFrame(section["errors_by_distance"]))
 
+    def threshold_result(
+        self,
+        cfg: Any,
+        prepared: Prepared,
+        trained: Any,
+        scores: dict[str, np.ndarray],
+        references: list[Any],
+        k: int,
+    ) -> tuple[RunResult, dict[str, pd.DataFrame]]:
+        """Threshold k's binary evaluation from output k of the shared model, as a dedicated
+        run's (evaluate.threshold_folders=true); the references' scores from the K+1 classes'."""
+        from threshold_sweep.evaluate.assess import assess
 
-def write_threshold_folders(out_dir: Path, cfg: Any, evaluation: Evaluation) -> None:
-    """thresholds/threshold=<t>/: every threshold's binary run folder, and their summary."""
-    from threshold_sweep.sweep.build import build_summary
+        data, head = prepared.units[0].data, prepared.context
+        view, cutoff = head.views[k], float(cfg.evaluate.cutoff)
+        task = Task.of_run(view.names, cfg.evaluate, view.thresholds)
+        priors = run_priors(view)  # each output trained at 50:50 by its class weights
+        output = {split: values[:, k] for split, values in scores.items()}
+        frames = stages.split_frames(view, task, split_rows(view), output, cutoff, priors)
+        result = run_record(cfg, DataRecord.of(view), task, trained, frames, priors)
+        result["training"][OUTPUTS_KEY] = len(head.views)
+        result[SECTION] = head_record(cfg, data, head.fit, k)
+        shared = threshold_references(references, k)
+        return assess(result, frames, cfg.evaluate, shared), frames
 
-    extra, curves = evaluation.extra, out_dir / layout.PLOTS / "training_curves.png"
-    pairs = zip(extra["evaluated"], extra["head"].views, strict=True)
-    for k, ((result, frames), view) in enumerate(pairs):
-        folder = out_dir / layout.THRESHOLDS / Thresholds.of_record(view.thresholds).folder()
-        references = threshold_references(evaluation.references, k)
-        write_threshold_run(folder, result, frames, cfg, references, curves)
-    build_summary(out_dir / layout.THRESHOLDS)
+    def threshold_results(
+        self,
+        cfg: Any,
+        prepared: Prepared,
+        trained: Any,
+        scores: dict[str, np.ndarray],
+        references: list[Any],
+    ) -> list[tuple[RunResult, dict[str, pd.DataFrame]]]:
+        """Every threshold's binary evaluation (threshold_result of each output)."""
+        outputs = range(len(prepared.context.views))
+        return [
+            self.threshold_result(cfg, prepared, trained, scores, references, k) for k in outputs
+        ]
+
+    def write_threshold(
+        self,
+        run_dir: Path,
+        folder: Path,
+        cfg: Any,
+        k: int,
+        evaluated: tuple[RunResult, dict[str, pd.DataFrame]],
+        references: list[Any],
+    ) -> None:
+        """Threshold k's binary run folder `folder` of the run in `run_dir`: its evaluation
+        (threshold_result), the references' P(x > t_k), the run's training curves."""
+        result, frames = evaluated
+        curves = run_dir / layout.PLOTS / "training_curves.png"
+        write_threshold_run(
+            folder, result, frames, cfg, threshold_references(references, k), curves
+        )
+
+    def write_threshold_folders(self, out_dir: Path, cfg: Any, evaluation: Evaluation) -> None:
+        """thresholds/threshold=<t>/: every threshold's binary run folder, and their summary."""
+        from threshold_sweep.sweep.build import build_summary
+
+        extra = evaluation.extra
+        for k, evaluated in enumerate(extra["evaluated"]):
+            grid = Thresholds.of_record(extra["head"].views[k].thresholds)
+            folder = out_dir / layout.THRESHOLDS / grid.folder()
+            self.write_threshold(out_dir, folder, cfg, k, evaluated, evaluation.references)
+        build_summary(out_dir / layout.THRESHOLDS)
 
 
 def write_threshold_run(
