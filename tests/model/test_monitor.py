@@ -5,6 +5,7 @@ default monitor keeps a later, better epoch."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import sklearn.metrics as skm
 
@@ -265,3 +266,31 @@ def test_steps_per_execution_changes_no_weight_and_no_history_value(tmp_path):
         assert history == one[1]
         assert (trained.epochs_run, trained.best_epoch) == (one[0].epochs_run, one[0].best_epoch)
         assert all(np.array_equal(a, b) for a, b in zip(weights, one[2], strict=True))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_the_validation_logs_are_what_keras_own_validation_pass_gives(tmp_path, n_classes):
+    """model.fit gets no validation_data: the selection callback logs val_loss and
+    val_accuracy from its one prediction of the validation rows. They equal Keras's own
+    evaluation of those rows (as fit with validation_data logged them), to float32 rounding."""
+    from threshold_sweep.model.monitor import keras_validation_logs
+    from threshold_sweep.model.train import train_model
+
+    rng = np.random.default_rng(2)
+    X, X_val = rng.normal(size=(150, 12, 1)), rng.normal(size=(70, 12, 1))
+    y, y_val = np.arange(150) % n_classes, np.arange(70) % n_classes
+    model = compose_config("model.filters=[4]", "model.dense_units=4").model
+    settings = ("train.epochs=2", "train.threads=1", "train.verbose=0", "train.early_stopping=false")
+    train = compose_config(*settings).train
+    history = tmp_path / "history.csv"
+    trained = train_model(X, y, X_val, y_val, n_classes, None, model, train, history)
+    targets = y_val.astype(np.float32) if n_classes == 2 else y_val
+    keras = trained.model.evaluate(X_val, targets, batch_size=16, verbose=0, return_dict=True)
+    scores = trained.model.predict(X_val, verbose=0)
+    mine = keras_validation_logs(trained.model, targets, scores)
+    assert mine["val_loss"] == pytest.approx(keras["loss"], rel=1e-5)
+    assert mine["val_accuracy"] == pytest.approx(keras["accuracy"], abs=1e-6)
+    logged = pd.read_csv(history)
+    assert {"val_loss", "val_accuracy", "val_roc_auc"} <= set(logged.columns)
+    assert logged["val_loss"].iloc[-1] == pytest.approx(mine["val_loss"], rel=1e-5)

@@ -181,10 +181,16 @@ class CumulativeFit:
         return threshold_targets(y, n_classes - 1).astype(np.float32)
 
     def selection(
-        self, X_val: np.ndarray, y_val: np.ndarray, y_train: np.ndarray, batch_size: int
+        self,
+        X_val: np.ndarray,
+        y_val: np.ndarray,
+        y_train: np.ndarray,
+        batch_size: int,
+        targets: np.ndarray | None = None,
     ) -> Any:
         """The selection-metrics callback: every threshold's output, averaged."""
         from threshold_sweep.model.monitor import selection_callback
 
         shares = self.positive_shares(y_train)
-        return selection_callback(X_val, y_val, shares, batch_size, cumulative_selection_metrics)
+        metrics = cumulative_selection_metrics
+        return selection_callback(X_val, y_val, shares, batch_size, metrics, targets)

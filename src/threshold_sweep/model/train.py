@@ -259,9 +259,15 @@ class HeadFit(Protocol):
         """What model.fit is given for class labels `y`."""
 
     def selection(
-        self, X_val: np.ndarray, y_val: np.ndarray, y_train: np.ndarray, batch_size: int
+        self,
+        X_val: np.ndarray,
+        y_val: np.ndarray,
+        y_train: np.ndarray,
+        batch_size: int,
+        targets: np.ndarray | None = None,
     ) -> Any:
-        """The selection-metrics callback (model.monitor.selection_callback)."""
+        """The selection-metrics callback (model.monitor.selection_callback; `targets`: the
+        validation rows' fit targets, for Keras's validation logs)."""
 
 
 def _selection(
@@ -272,14 +278,15 @@ def _selection(
     class_weight: dict[int, float] | None,
     head_fit: HeadFit | None,
     batch_size: int,
+    targets: np.ndarray,
 ) -> Any:
-    """The selection-metrics callback of the head."""
+    """The selection-metrics callback of the head (also logging val_loss from `targets`)."""
     from threshold_sweep.model.monitor import selection_callback, training_shares
 
     if head_fit is not None:
-        return head_fit.selection(X_val, y_val, y_train, batch_size)
+        return head_fit.selection(X_val, y_val, y_train, batch_size, targets)
     shares = training_shares(y_train, n_classes, class_weight)
-    return selection_callback(X_val, y_val, shares, batch_size)
+    return selection_callback(X_val, y_val, shares, batch_size, targets=targets)
 
 
 def train_model(
@@ -321,6 +328,7 @@ def train_model(
         class_weight,
         head_fit,
         int(train_cfg.predict_batch_size),
+        _fit_targets(y_val, n_classes, binary, head_fit),
     )
     warmup = _warmup(train_cfg, y_val, n_classes, len(X_train), batch_size)
     callbacks = fit_callbacks(
@@ -329,8 +337,7 @@ def train_model(
     with held_logs(from_background):  # a reference model's line never cuts a progress bar
         history = model.fit(
             X_train,
-            _fit_targets(y_train, n_classes, binary, head_fit),
-            validation_data=(X_val, _fit_targets(y_val, n_classes, binary, head_fit)),
+            _fit_targets(y_train, n_classes, binary, head_fit),  # validated by `selection`
             epochs=int(train_cfg.epochs),
             batch_size=batch_size,
             class_weight=class_weight if head_fit is None else None,

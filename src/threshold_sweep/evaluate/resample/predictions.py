@@ -38,6 +38,7 @@ class WeightedMetrics(Protocol):
     """Predictions that evaluate their headline metrics for many row weightings at once."""
 
     y_true: np.ndarray
+    names: tuple[str, ...]  # the metrics it evaluates
 
     def metrics(self, weights: np.ndarray) -> dict[str, np.ndarray]:
         """Every headline metric per row of `weights` (resamples x rows)."""
