@@ -281,7 +281,8 @@ def test_the_validation_logs_are_what_keras_own_validation_pass_gives(tmp_path, 
     X, X_val = rng.normal(size=(150, 12, 1)), rng.normal(size=(70, 12, 1))
     y, y_val = np.arange(150) % n_classes, np.arange(70) % n_classes
     model = compose_config("model.filters=[4]", "model.dense_units=4").model
-    settings = ("train.epochs=2", "train.threads=1", "train.verbose=0", "train.early_stopping=false")
+    settings = ("train.epochs=2", "train.threads=1", "train.verbose=0")
+    settings += ("train.early_stopping=false",)
     train = compose_config(*settings).train
     history = tmp_path / "history.csv"
     trained = train_model(X, y, X_val, y_val, n_classes, None, model, train, history)
