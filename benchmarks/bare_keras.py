@@ -10,7 +10,10 @@ flattened maps beside their global average and max, dropout 0.2, dense 32, sigmo
 fixed number of epochs (no early stopping), predict the test rows and print scikit-learn's
 ROC-AUC, balanced accuracy, F1, log loss and confusion matrix.
 
-    python benchmarks/bare_keras.py DATA.npz EPOCHS [THRESHOLD] [SEED]
+    python benchmarks/bare_keras.py DATA.npz EPOCHS [THRESHOLD] [SEED] [STEPS_PER_EXECUTION]
+
+STEPS_PER_EXECUTION (default 1, Keras's default) is the tuned variant: the tool runs 32
+batches per call into TensorFlow (train.steps_per_execution), and so can a hand-written script.
 
 `bench_runner.py` writes DATA.npz with threshold-sweep's own synthetic generator (the
 default data at 20,000 x 128, seed 0) and times this script against the tool on it.
@@ -57,6 +60,7 @@ def main() -> None:
     path, epochs = sys.argv[1], int(sys.argv[2])
     threshold = float(sys.argv[3]) if len(sys.argv) > 3 else 100.0
     seed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    steps = int(sys.argv[5]) if len(sys.argv) > 5 else 1
     arrays = np.load(path)
     X, y = arrays["X"].astype("float32")[:, :, None], (arrays["x"] > threshold).astype("int64")
     train, validation, test = split(y, seed)
@@ -70,6 +74,7 @@ def main() -> None:
         optimizer=keras.optimizers.Adam(0.003),
         loss="binary_crossentropy",
         metrics=["accuracy", keras.metrics.AUC(name="auc")],
+        steps_per_execution=steps,
     )
     model.fit(
         X[fit],

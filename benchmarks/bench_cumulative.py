@@ -114,11 +114,16 @@ def instrumented(recorder: Recorder):
     originals.append((monitor, "selection_callback", monitor.selection_callback))
     callback = monitor.selection_callback
 
-    def timed_callback(*args: Any, metrics: Callable = monitor.selection_metrics) -> Any:
+    def timed_callback(
+        *args: Any, metrics: Callable = monitor.selection_metrics, targets: Any = None
+    ) -> Any:
         """The selection callback with its metrics function timed."""
+        if len(args) > 5:
+            args, targets = args[:5], args[5]
         if len(args) > 4:
             args, metrics = args[:4], args[4]
-        return callback(*args, metrics=recorder.wrap("selection_metrics", metrics))
+        timed_metrics = recorder.wrap("selection_metrics", metrics)
+        return callback(*args, metrics=timed_metrics, targets=targets)
 
     try:
         for module, name, label in patches:

@@ -143,6 +143,13 @@ def variants() -> dict[str, Any]:
             for kernels in (10_000, 5_000, 2_000)
         },
         "minirocket rows<=2000": replace(rocket, max_train_rows=2000),
+        "minirocket 1000 kernels": replace(
+            rocket, factory=partial(minirocket.ValidatedMiniRocket, n_kernels=1000)
+        ),
+        "hgb rows<=2000": trees_on(max_train_rows=2000),
+        "hgb rows<=4000 learning_rate=0.2": trees_on(
+            max_train_rows=4000, factory=partial(trees, learning_rate=0.2)
+        ),
     }
 
 

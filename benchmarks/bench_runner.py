@@ -38,6 +38,7 @@ import numpy as np
 RESULTS = Path(__file__).parent / "results"
 BARE_KERAS = Path(__file__).parent / "bare_keras.py"
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+TUNED_STEPS = 32  # the bare script's tuned variant: train.steps_per_execution's default
 TARGET_CPU_RATIO = 1.10  # issue 26: a default run, reference models on, vs the bare script
 TIMING = ("train_seconds", "score_seconds", "reference_seconds", "evaluate_report_seconds")
 
@@ -98,9 +99,10 @@ def tool_command(rows: int, length: int, epochs: int, run_dir: Path, extra: list
 def one_variant(name: str, folder: Path, arrays: Path, size: tuple, tag: str) -> dict:
     """One measured run of a variant: wall, CPU and, for the tool, timing.json and ROC-AUCs."""
     rows, length, epochs = size
-    if name == "bare_keras":
+    if name.startswith("bare_keras"):
+        tuned = ["100", "0", str(TUNED_STEPS)] if name == "bare_keras_tuned" else []
         wall, cpu = run_measured(
-            [sys.executable, str(BARE_KERAS), str(arrays), str(epochs)], folder
+            [sys.executable, str(BARE_KERAS), str(arrays), str(epochs), *tuned], folder
         )
         return {"wall_seconds": wall, "cpu_seconds": cpu}
     run_dir = folder / f"{name}_{tag}"
@@ -130,10 +132,11 @@ def overhead(folder: Path, rows: int, length: int, epochs: int, repeats: int) ->
     """The tool's default run (with and without reference models) vs the bare Keras script:
     fresh subprocesses, the order rotated each repeat, medians and their ratios."""
     arrays = make_arrays(folder, rows, length)
-    variants = ["bare_keras", "default", "no_references"]
+    variants = ["bare_keras", "default", "no_references", "bare_keras_tuned"]
     runs: dict[str, list[dict]] = {name: [] for name in variants}
     for repeat in range(repeats):
-        order = variants[repeat % 3 :] + variants[: repeat % 3]
+        turn = repeat % len(variants)
+        order = variants[turn:] + variants[:turn]
         for name in order:
             runs[name].append(
                 one_variant(name, folder, arrays, (rows, length, epochs), str(repeat))
@@ -154,19 +157,31 @@ def overhead(folder: Path, rows: int, length: int, epochs: int, repeats: int) ->
         "cpu_ratio": {
             name: medians[name]["cpu_seconds"] / bare["cpu_seconds"] for name in variants[1:]
         },
+        # the same against the bare script at train.steps_per_execution's 32 batches a call
+        "cpu_ratio_vs_tuned_bare": {
+            name: medians[name]["cpu_seconds"] / medians["bare_keras_tuned"]["cpu_seconds"]
+            for name in variants[1:3]
+        },
+        "cpu_ratio_per_repeat": {  # each repeat's own ratio against its bare script run
+            name: [
+                run["cpu_seconds"] / bare_run["cpu_seconds"]
+                for run, bare_run in zip(runs[name], runs["bare_keras"], strict=True)
+            ]
+            for name in variants[1:3]
+        },
         "wall_ratio": {
             name: medians[name]["wall_seconds"] / bare["wall_seconds"] for name in variants[1:]
         },
         "median_timing": {
             name: {key: statistics.median(r["timing"][key] for r in runs[name]) for key in TIMING}
-            for name in variants[1:]
+            for name in variants[1:3]
         },
         "median_cpu_timing": {  # where the tool's CPU goes, step by step (timing.json)
             name: {
                 key: statistics.median(r["cpu_timing"][key] for r in runs[name])
                 for key in runs[name][0]["cpu_timing"]
             }
-            for name in variants[1:]
+            for name in variants[1:3]
         },
         "runs": runs,
     }

@@ -31,6 +31,7 @@ def test_overhead_gives_ratios_of_medians_over_rotated_runs(bench, tmp_path, mon
     order = []
     cpu = {"bare_keras": [20.0, 22.0, 30.0], "default": [30.0, 26.0, 40.0]}
     cpu["no_references"] = [21.0, 23.0, 25.0]
+    cpu["bare_keras_tuned"] = [16.0, 18.0, 17.0]
 
     def fake(name, folder, arrays, size, tag):
         order.append(name)
@@ -44,14 +45,17 @@ def test_overhead_gives_ratios_of_medians_over_rotated_runs(bench, tmp_path, mon
     monkeypatch.setattr(bench, "one_variant", fake)
     monkeypatch.setattr(bench, "make_arrays", lambda *args: tmp_path / "data.npz")
     result = bench.overhead(tmp_path, 100, 16, 1, 3)
-    assert order[:3] == ["bare_keras", "default", "no_references"]
-    assert order[3:6] == ["default", "no_references", "bare_keras"]
-    assert order[6:] == ["no_references", "bare_keras", "default"]
+    variants = ["bare_keras", "default", "no_references", "bare_keras_tuned"]
+    assert order[:4] == variants
+    assert order[4:8] == variants[1:] + variants[:1]
+    assert order[8:] == variants[2:] + variants[:2]
     bare = statistics.median(cpu["bare_keras"])
     assert result["cpu_ratio"]["default"] == pytest.approx(statistics.median(cpu["default"]) / bare)
     assert result["cpu_ratio"]["no_references"] == pytest.approx(23.0 / bare)
     assert result["wall_ratio"]["default"] == pytest.approx(30.0 / 22.0)
     assert result["medians"]["bare_keras"]["cpu_seconds"] == 22.0
+    assert result["cpu_ratio_vs_tuned_bare"]["default"] == pytest.approx(30.0 / 17.0)
+    assert result["cpu_ratio_per_repeat"]["default"] == pytest.approx([1.5, 26 / 22, 4 / 3])
     assert result["median_cpu_timing"]["default"] == {
         "train_seconds": 15.0,
         "before_run_seconds": 3,
