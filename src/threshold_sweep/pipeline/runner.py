@@ -4,6 +4,7 @@ references, assess and report, results)."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,38 @@ def run_experiment(
     fitted = [mode.fit(cfg, prepared, unit, keras_callbacks) for unit in prepared.units]
     clock.mark("train")
     evaluation_imports.join()
+    with one_blas_thread():
+        done = Trained(mode, prepared, fitted, skipped)
+        return evaluate_and_write(cfg, done, (out_dir, sweep_dir), clock)
+
+
+def one_blas_thread() -> Any:
+    """BLAS on one thread while the run evaluates: its products are small, and a second thread
+    spent more CPU waiting than it saved (a model with 20 thresholds' outputs: 2.4 CPU s more for
+    0.4 s less wall; docs/benchmarks.md). The reference models set their own limit."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+@dataclass(frozen=True)
+class Trained:
+    """A run after its training: the mode, its prepared units, their fits and the skipped
+    reference models."""
+
+    mode: Any
+    prepared: Prepared
+    fitted: list[Any]
+    skipped: dict[str, str]
+
+
+def evaluate_and_write(
+    cfg: Any, done: Trained, folders: tuple[Path, Path | None], clock: Clock
+) -> RunResult:
+    """Score, fit the references, assess, and write the run folder (`folders`: the run's and,
+    in a multirun, the sweep's)."""
+    (out_dir, sweep_dir), mode, prepared = folders, done.mode, done.prepared
+    fitted, skipped = done.fitted, done.skipped
     evaluation = mode.combine(cfg, prepared, fitted)
     stages.write_predictions(out_dir, evaluation.frames)
     share_history(out_dir, prepared)
