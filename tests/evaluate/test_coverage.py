@@ -48,6 +48,7 @@ def test_the_null_partner_is_equally_good_on_both_metrics(bench):
         assert partner.truth()[metric] == pytest.approx(true, abs=1e-12), metric
 
 
+@pytest.mark.slow  # no training, but 2.1-2.9 CPU s each: at the fast tier's 3 s under load
 @pytest.mark.parametrize("size", [(8, 24), (15, 15)])
 def test_auto_formulas_cover_a_small_run_and_seldom_raise_false_alarms(bench, size):
     result = bench.simulate_formulas(*size, FORMULA_TRIALS, RESAMPLES, seed=1)
