@@ -61,7 +61,52 @@ def write_json(path: Path, data: Any) -> Path:
 
 def write_csv(path: Path, frame: Any) -> Path:
     """Write a pandas DataFrame as CSV atomically, floats at full precision."""
-    return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+    return write_atomic(path, lambda tmp: tmp.write_bytes(csv_bytes(frame)))
+
+
+def _all_numbers(frame: Any) -> bool:
+    """Whether every column of `frame` holds integers or floats (not booleans) and it has rows."""
+    import pandas as pd
+
+    kinds = [
+        pd.api.types.is_bool_dtype(d) or not pd.api.types.is_numeric_dtype(d) for d in frame.dtypes
+    ]
+    return len(frame) > 0 and not any(kinds) and frame.columns.is_unique
+
+
+def _number_text(column: Any) -> Any:
+    """An Arrow column of numbers as the shortest text that reads back to each value, a float
+    that is a whole number keeping its '.0' (so that it reads back as a float), NaN as ''."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.cast(column, pa.string())
+    if not pa.types.is_floating(column.type):
+        return text
+    whole = pc.match_substring_regex(text, r"^-?[0-9]+$")
+    return pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text)
+
+
+def csv_bytes(frame: Any) -> bytes:
+    """`frame` as CSV text without its index, as pandas writes it; a frame of numbers only
+    (the prediction files: 60 float columns on 14,000 rows took pandas 1.1 CPU s) is formatted
+    by Arrow in a tenth of the time, each value's text reading back to the same number."""
+    if not _all_numbers(frame):
+        return frame.to_csv(index=False).encode("utf-8")
+    import csv
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow([str(c) for c in frame.columns])
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    texts = pa.table([_number_text(column) for column in table.columns], names=table.column_names)
+    body = io.BytesIO()
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="none")
+    pa_csv.write_csv(texts, body, options)
+    return header.getvalue().encode("utf-8") + body.getvalue()
 
 
 def write_figure(path: Path, figure: Any) -> Path:
