@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from threshold_sweep.evaluate.resample.draws import CHUNK_CELLS
 from threshold_sweep.shared_model import above_column
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,6 @@ LOG_SPAN = 100.0  # max / min of x at which the thresholds are compared in decad
 NEAR_DECADES = 0.1  # the near width on a log scale
 NEAR_SPREAD = 0.05  # the near width on a linear scale, a share of the 5-95 percentile spread
 EDGE_BINS = 2  # bins taken next to 0 (near) and at each end (far) by error_concentration
-CHUNK_CELLS = 10_000_000  # resamples x rows held in memory at once
 CROWD_RATIO = 1.5  # near / far error rate from which the sentence says errors crowd at the cut
 CLEAR_CORRELATION = 0.3  # |Spearman r| from which the sentence calls a relation clear
 
