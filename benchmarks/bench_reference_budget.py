@@ -126,8 +126,21 @@ def variants() -> dict[str, Any]:
 
     hgb, rocket = REFERENCE_MODELS["hgb"], REFERENCE_MODELS["minirocket"]
     trees_on = partial(replace, hgb, max_train_rows_classes=None)  # no cap unless given
+
+    class TightRocket(minirocket.ValidatedMiniRocket):
+        """MiniRocket's regression at scikit-learn's default tolerance (1e-4)."""
+
+        def _regression(self, C: float, warm_start: bool = False) -> Any:
+            return super()._regression(C, warm_start).set_params(tol=1e-4)
+
+    def tight_logistic(seed: int, threads: int = 1) -> Any:
+        logistic = REFERENCE_MODELS["logistic"].factory(seed, threads)
+        return logistic.set_params(logisticregression__tol=1e-4)
+
     return {
         "logistic": REFERENCE_MODELS["logistic"],
+        "logistic tol=1e-4": replace(REFERENCE_MODELS["logistic"], factory=tight_logistic),
+        "minirocket tol=1e-4": replace(rocket, factory=TightRocket),
         "hgb": hgb,
         "hgb all rows": trees_on(),
         "hgb weighted bins": trees_on(factory=gradient_boosting),  # scikit-learn's own edges
