@@ -20,6 +20,7 @@ from threshold_sweep.evaluate.task import Task
 from threshold_sweep.model import minirocket
 from threshold_sweep.model.reference import (
     REFERENCE_MODELS,
+    TREE_ROWS_CLASSES,
     ReferenceRows,
     fit_reference,
     fit_references,
@@ -194,7 +195,7 @@ def test_the_penalty_walk_stops_where_the_validation_loss_first_rises():
 def test_the_trees_fit_a_stratified_sample_for_three_classes_and_all_rows_for_two():
     budget = replace(REFERENCE_MODELS["hgb"], max_train_rows_classes=90)
     assert REFERENCE_MODELS["hgb"].row_limit(2) is None
-    assert REFERENCE_MODELS["hgb"].row_limit(21) == 2000
+    assert REFERENCE_MODELS["hgb"].row_limit(21) == TREE_ROWS_CLASSES == 4000
     assert REFERENCE_MODELS["minirocket"].row_limit(2) == minirocket.MAX_TRAIN_ROWS == 4000
     assert REFERENCE_MODELS["minirocket"].row_limit(21) == minirocket.MAX_TRAIN_ROWS_CLASSES
     assert minirocket.kernels(2, (200, 1, 150)) == 10_000  # UCR-sized sets keep aeon's default

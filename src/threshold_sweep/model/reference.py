@@ -113,23 +113,45 @@ class QuantileBinnedTrees:
             warnings.simplefilter("ignore", UserWarning)
             binned = self.binner_.fit_transform(X)
         val = None if X_val is None else self._binned(X_val)
-        self.trees_ = gradient_boosting(self.seed, self.threads).fit(
+        self.trees_ = self._trees(len(np.unique(y))).fit(
             binned, y, X_val=val, y_val=y_val, sample_weight_val=sample_weight_val
         )
         self.classes_ = self.trees_.classes_
         return self
+
+    def _trees(self, n_classes: int) -> Any:
+        """The classifier for two classes; for 3+ ordered classes the regression of their rank
+        (model/latent_rank.py: one tree an iteration rather than one per class)."""
+        if n_classes <= 2:
+            return gradient_boosting(self.seed, self.threads)
+        from threshold_sweep.model.latent_rank import LatentRank
+
+        return LatentRank(rank_regression_trees(self.seed))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Class probabilities of `X`."""
         return self.trees_.predict_proba(self._binned(X))
 
 
-# 3+ classes: the trees grow one tree per class each iteration, so their cost grows with the
-# classes (21 classes of 14,000 rows of 20,000 x 128 synthetic data: 11.2 CPU s against 2.6 s
-# for 2). On a stratified sample of 4,000 rows: 4.9 CPU s, the mean ROC-AUC of P(x > t_k)
-# over the 20 thresholds 0.920 against 0.930; on 2,000 rows 2.9 s and 0.913, where the
-# logistic regression on every row takes 1.2 s for 0.933 (benchmarks/bench_reference_budget.py).
-TREE_ROWS_CLASSES = 2000
+def rank_regression_trees(seed: int) -> Any:
+    """gradient_boosting()'s trees as a regression (squared error), stopped early the same way."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    return HistGradientBoostingRegressor(
+        max_bins=TREE_BINS,
+        max_iter=300,
+        early_stopping=True,
+        n_iter_no_change=10,
+        random_state=seed,
+    )
+
+
+# 3+ classes: the trees regress the class's rank (model/latent_rank.py) on a stratified sample
+# of at most 4,000 training rows. On 21 ordered classes of 14,000 rows of 20,000 x 128 synthetic
+# data the mean ROC-AUC of P(x > t_k) over the 20 thresholds was 0.926 in 0.6 CPU s, 0.931 on
+# every row in 1.4 s; the 21-class classifier took 11.2 s on every row for 0.930 and 2.2 s on
+# 2,000 rows for 0.913 (benchmarks/bench_reference_budget.py).
+TREE_ROWS_CLASSES = 4000
 
 
 def flattened(X: np.ndarray) -> np.ndarray:
@@ -182,7 +204,9 @@ REFERENCE_MODELS = {
             "gradient-boosted trees",
             "scikit-learn KBinsDiscretizer(31 quantile bins) + "
             "HistGradientBoostingClassifier(class_weight='balanced', early stopping on the "
-            "validation split)",
+            "validation split); for 3 or more ordered classes HistGradientBoostingRegressor of "
+            "the class's rank (rows weighted to balance the classes), its noise Gaussian with "
+            "the validation residuals' spread",
             QuantileBinnedTrees,
             FLATTENED + "; the trees stop adding iterations when their class-weighted loss on "
             "the validation split stops improving, as the CNN stops on it",
