@@ -12,6 +12,9 @@ stratified row sample, a faster learning rate, fewer MiniRocket kernels) are fit
 - diabetes5: load_diabetes's target cut into 5 equal-count ordered classes (a real table with
   3+ classes, where the budgets for many classes apply).
 
+The "ordered" variants are the models a model.head=cumulative run fits on its K+1 classes
+(model.reference.ORDERED_MODELS: the rank regressions); on 2 classes they are the classifiers.
+
 Per fit: CPU seconds (time.process_time of the whole process: one thread does the work), wall
 seconds and the test ROC-AUC (2 classes), or for K+1 classes the mean over the K thresholds of
 the ROC-AUC of P(x > t_k) (the summed probabilities of the classes above t_k), the score a
@@ -119,7 +122,7 @@ def variants() -> dict[str, Any]:
     """The reference models as defined, and budgeted variants of them (the trees' variants
     without the 3+ class row cap, MiniRocket's with a fixed kernel count)."""
     from threshold_sweep.model import minirocket
-    from threshold_sweep.model.reference import REFERENCE_MODELS, gradient_boosting
+    from threshold_sweep.model.reference import ORDERED_MODELS, REFERENCE_MODELS, gradient_boosting
 
     def trees(seed: int, threads: int = 1, **budget: Any) -> Any:
         return gradient_boosting(seed, threads).set_params(**budget)
@@ -142,6 +145,8 @@ def variants() -> dict[str, Any]:
         "logistic tol=1e-4": replace(REFERENCE_MODELS["logistic"], factory=tight_logistic),
         "minirocket tol=1e-4": replace(rocket, factory=TightRocket),
         "hgb": hgb,
+        "hgb ordered (rank regression)": ORDERED_MODELS["hgb"],
+        "minirocket ordered (rank ridge)": ORDERED_MODELS["minirocket"],
         "hgb all rows": trees_on(),
         "hgb weighted bins": trees_on(factory=gradient_boosting),  # scikit-learn's own edges
         "hgb rows<=8000": trees_on(max_train_rows=8000),

@@ -19,8 +19,10 @@ from threshold_sweep.evaluate.reference import reference_section
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.model import minirocket
 from threshold_sweep.model.reference import (
+    ORDERED_MODELS,
     REFERENCE_MODELS,
     TREE_ROWS_CLASSES,
+    TREE_ROWS_ORDERED,
     ReferenceRows,
     fit_reference,
     fit_references,
@@ -195,7 +197,9 @@ def test_the_penalty_walk_stops_where_the_validation_loss_first_rises():
 def test_the_trees_fit_a_stratified_sample_for_three_classes_and_all_rows_for_two():
     budget = replace(REFERENCE_MODELS["hgb"], max_train_rows_classes=90)
     assert REFERENCE_MODELS["hgb"].row_limit(2) is None
-    assert REFERENCE_MODELS["hgb"].row_limit(21) == TREE_ROWS_CLASSES == 4000
+    assert REFERENCE_MODELS["hgb"].row_limit(21) == TREE_ROWS_CLASSES == 2000
+    assert ORDERED_MODELS["hgb"].row_limit(21) == TREE_ROWS_ORDERED == 4000
+    assert ORDERED_MODELS["minirocket"].row_limit(21) == minirocket.MAX_TRAIN_ROWS
     assert REFERENCE_MODELS["minirocket"].row_limit(2) == minirocket.MAX_TRAIN_ROWS == 4000
     assert REFERENCE_MODELS["minirocket"].row_limit(21) == minirocket.MAX_TRAIN_ROWS_CLASSES
     assert minirocket.kernels(2, (200, 1, 150)) == 10_000  # UCR-sized sets keep aeon's default
@@ -215,5 +219,7 @@ def test_the_kernels_shrink_to_the_budget_on_large_data_and_the_run_says_how_man
     assert minirocket.kernels(2, (4000, 1, 64)) == 4_000
     assert minirocket.kernels(2, (4000, 6, 128)) == minirocket.N_KERNELS_MIN  # never fewer
     assert minirocket.kernels(3, (4000, 1, 64)) == 2_000
+    assert minirocket.kernels(21, (4000, 1, 128), ordered=True) == 1_000
+    assert minirocket.kernels(2, (200, 1, 150), ordered=True) == 10_000
     fitted = fit_reference(REFERENCE_MODELS["minirocket"], rows(200), seed=1)
     assert "10,000 kernels" in fitted.sees

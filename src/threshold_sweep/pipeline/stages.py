@@ -176,9 +176,12 @@ def resolved(references: list[Any] | Later[list[Any]]) -> list[Any]:
     return references.result() if isinstance(references, Later) else references
 
 
-def fit_run_references(names: list[str], train_cfg: TrainConfig, data: PreparedData) -> list[Any]:
+def fit_run_references(
+    names: list[str], train_cfg: TrainConfig, data: PreparedData, ordered: bool = False
+) -> list[Any]:
     """The reference models `names`, fitted on the natural training split and scored on the
-    test rows (seed and threads from train.*)."""
+    test rows (seed and threads from train.*; `ordered`: the classes are known to be ordered,
+    and 3+ of them get the models' rank regressions)."""
     from threshold_sweep.model.reference import ReferenceRows, fit_references
 
     train, validation, test = data.split.train, data.split.validation, data.split.test
@@ -188,6 +191,7 @@ def fit_run_references(names: list[str], train_cfg: TrainConfig, data: PreparedD
         data.features(validation),
         data.y[validation],
         data.features(test),
+        ordered,
     )
     return fit_references(names, rows, int(train_cfg.seed), reference_threads(train_cfg))
 

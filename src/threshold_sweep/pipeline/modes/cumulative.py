@@ -221,7 +221,8 @@ class Cumulative:
 
     def fit(self, cfg: Any, prepared: Prepared, unit: Unit, callbacks: Any) -> Fitted:
         """Train on every row, predict every output of every split, then fit the references
-        (after the training, on one thread, as every mode: never beside it)."""
+        (after the training, on one thread, as every mode: never beside it; the K+1 classes
+        are ordered, so the trees and MiniRocket regress their rank)."""
         data, head = unit.data, prepared.context
         trained = stages.train_run_model(
             cfg.model, cfg.train, data, unit.folder, callbacks, head.fit
@@ -229,7 +230,7 @@ class Cumulative:
         batch_size = cfg.train.predict_batch_size
         scores = stages.predict_rows(trained, data, split_rows(data), batch_size)
         names = stages.reference_names(cfg.evaluate)
-        references = stages.fit_run_references(names, cfg.train, data)
+        references = stages.fit_run_references(names, cfg.train, data, ordered=True)
         return Fitted(unit, trained, references=references, scores=scores)
 
     def combine(self, cfg: Any, prepared: Prepared, fitted: list[Fitted]) -> Evaluation:
