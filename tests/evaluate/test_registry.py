@@ -102,3 +102,22 @@ def test_resampled_form_is_invariant_to_the_row_order(name):
             shuffled = ClassPredictions(y[order], proba[order], pred[order], ordinal, x[order])
             second = shuffled.metrics(weights[order][None])[name]
         np.testing.assert_allclose(first, second, rtol=1e-12, err_msg=task)
+
+
+@pytest.mark.parametrize("tied", [True, False], ids=["tied-scores", "distinct-scores"])
+def test_ranking_forms_equal_scikit_learn_with_and_without_ties(tied):
+    """ROC-AUC and average precision take a shortcut when no scores tie: both branches equal
+    scikit-learn's weighted metrics on a resample's counts."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    rng = np.random.default_rng(4)
+    y = (rng.uniform(size=200) < 0.4).astype(np.int64)
+    score = np.clip(0.3 * y + rng.uniform(0, 0.7, 200), 0, 1)
+    score = np.round(score, 1) if tied else score
+    evaluator = Predictions(y, score, (score >= 0.5).astype(np.int64))
+    assert evaluator.rows.ties_across == tied and evaluator.rows.ties_within == tied
+    counts = np.bincount(rng.integers(0, 200, 200), minlength=200).astype(float)
+    got = evaluator.metrics(counts[None, :])
+    assert got["roc_auc"][0] == pytest.approx(roc_auc_score(y, score, sample_weight=counts))
+    expected_ap = average_precision_score(y, score, sample_weight=counts)
+    assert got["average_precision"][0] == pytest.approx(expected_ap)

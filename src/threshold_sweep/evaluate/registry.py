@@ -354,9 +354,7 @@ ENTRIES: tuple[Metric, ...] = (
         _BIN,
         RANKING,
         plain=_ranking("roc_auc_score"),
-        binary=lambda t: ratio(
-            np.sum(t.w_pos * (t.neg_below + 0.5 * t.neg_tied), axis=1), t.n_pos * t.n_neg
-        ),
+        binary=lambda t: ratio(t.ranked_pairs, t.n_pos * t.n_neg),
         skill=lambda c: c.relative("roc_auc", 0.5),
         skill_text="Gini = 2 x ROC-AUC - 1",
     ),
@@ -375,7 +373,7 @@ ENTRIES: tuple[Metric, ...] = (
         RANKING,
         plain=_ranking("average_precision_score"),
         binary=lambda t: ratio(
-            np.sum(t.w_pos * ratio(t.tp_at, t.tp_at + t.fp_at), axis=1), t.n_pos
+            np.einsum("ij,ij->i", t.w_pos, ratio(t.tp_at, t.tp_at + t.fp_at)), t.n_pos
         ),
         prevalence_dependent=True,
         skill=_relative_to("average_precision", "majority"),

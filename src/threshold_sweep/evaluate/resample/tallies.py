@@ -68,6 +68,8 @@ class BinaryArrangement:
     hit_pos: np.ndarray  # per positive: 1 if predicted positive
     hit_neg: np.ndarray
     losses: dict[str, tuple[np.ndarray, np.ndarray]]  # brier, log_loss: per positive, negative
+    ties_across: bool = True  # some positive has the score of some negative
+    ties_within: bool = True  # some positives share a score
 
     @classmethod
     def of(cls, y_true: np.ndarray, y_score: np.ndarray, y_pred: np.ndarray) -> BinaryArrangement:
@@ -77,12 +79,15 @@ class BinaryArrangement:
         neg_order = neg[np.argsort(y_score[neg], kind="mergesort")]
         s_pos, s_neg = y_score[pos_order], y_score[neg_order]
         eps = np.finfo(np.float64).eps
+        neg_below = np.searchsorted(s_neg, s_pos, side="left")
+        neg_not_above = np.searchsorted(s_neg, s_pos, side="right")
+        pos_below = np.searchsorted(s_pos, s_pos, side="left")
         return cls(
             pos_order,
             neg_order,
-            np.searchsorted(s_neg, s_pos, side="left"),
-            np.searchsorted(s_neg, s_pos, side="right"),
-            np.searchsorted(s_pos, s_pos, side="left"),
+            neg_below,
+            neg_not_above,
+            pos_below,
             (y_pred[pos_order] == 1).astype(np.float64),
             (y_pred[neg_order] == 1).astype(np.float64),
             {
@@ -92,6 +97,8 @@ class BinaryArrangement:
                     -np.log(1 - np.clip(s_neg, eps, 1 - eps)),
                 ),
             },
+            bool(np.any(neg_below != neg_not_above)),
+            bool(np.any(pos_below != np.arange(len(pos_below)))),
         )
 
 
@@ -128,9 +135,20 @@ class BinaryTallies(BinaryConfusion):
         return self._cum_neg[:, self.rows.neg_not_above] - self.neg_below
 
     @cached_property
+    def ranked_pairs(self) -> np.ndarray:
+        """Per weighting, the (positive, negative) pairs ranked right, ties counting half: the
+        weighted Mann-Whitney U (no tie term when no positive ties a negative)."""
+        pairs = np.einsum("ij,ij->i", self.w_pos, self.neg_below)
+        if self.rows.ties_across:
+            pairs += 0.5 * np.einsum("ij,ij->i", self.w_pos, self.neg_tied)
+        return pairs
+
+    @cached_property
     def tp_at(self) -> np.ndarray:
         """Per positive, the weight of the positives scored at least as high."""
-        return self.n_pos[:, None] - self._running(self.w_pos)[:, self.rows.pos_below]
+        running = self._running(self.w_pos)
+        below = running[:, :-1] if not self.rows.ties_within else running[:, self.rows.pos_below]
+        return self.n_pos[:, None] - below
 
     @cached_property
     def fp_at(self) -> np.ndarray:
