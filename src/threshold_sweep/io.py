@@ -83,8 +83,11 @@ def _number_text(column: Any) -> Any:
     text = pc.cast(column, pa.string())
     if not pa.types.is_floating(column.type):
         return text
-    whole = pc.match_substring_regex(text, r"^-?[0-9]+$")
-    return pc.if_else(whole, pc.binary_join_element_wise(text, ".0", ""), text)
+    whole = pc.and_(pc.is_finite(column), pc.equal(pc.trunc(column), column))
+    if not pc.any(whole).as_py():
+        return text  # most score columns: nothing to mend
+    digits = pc.and_(whole, pc.invert(pc.match_substring(text, "e")))  # not 1e+16
+    return pc.if_else(digits, pc.binary_join_element_wise(text, ".0", ""), text)
 
 
 def csv_bytes(frame: Any) -> bytes:
