@@ -32,7 +32,8 @@ ROOT = TESTS.parent
 # The environment of a subprocess that can import the test helper modules (custom_models).
 HELPER_PATH = os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))
 
-TINY = (
+# The tiny runs' settings, with the default reference models (MiniRocket among them)
+TINY_ALL_REFERENCES = (
     "data.n_samples=600",
     "data.length=16",
     "train.epochs=2",
@@ -40,6 +41,10 @@ TINY = (
     "model.filters=[4]",
     "model.dense_units=4",
 )
+# Most test runs fit the two scikit-learn references only: MiniRocket (aeon's import, numba's
+# cache and its fit) added about 0.5 CPU s to each of some 120 runs; the shared sweep fixture
+# keeps it, and tests/evaluate/test_minirocket.py tests it on its own.
+TINY = (*TINY_ALL_REFERENCES, "evaluate.reference=[logistic,hgb]")
 
 
 # Fixtures that train a model, once per session (made_once), and their pytest-xdist group. A test
@@ -304,7 +309,7 @@ def made_once(
 def sweep(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     """One multirun (shared by the end-to-end and HTML tests): two real thresholds and one that
     must fail (outside the range of x), each with training seeds 0 and 1."""
-    args = ["-m", "label.threshold=100,1000,1e9", "train.seed=0,1", *TINY]
+    args = ["-m", "label.threshold=100,1000,1e9", "train.seed=0,1", *TINY_ALL_REFERENCES]
     study = ["hydra.sweep.dir=outputs/multirun/study"]
     cwd, done = made_once(tmp_path_factory, "sweep", lambda cwd: run_app([*args, *study], cwd))
     return cwd / "outputs" / "multirun" / "study", done

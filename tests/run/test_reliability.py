@@ -141,7 +141,7 @@ def _resume_command(folder: Path) -> list[str]:
     return command[1:]
 
 
-def test_ctrl_c_at_twenty_moments_always_ends_cleanly_and_the_hint_resumes(tmp_path):
+def test_ctrl_c_at_twelve_moments_always_ends_cleanly_and_the_hint_resumes(tmp_path):
     # the uninterrupted run times the presses, so it runs right before them, on the same load
     # (timed in a shared fixture on another load, 6 of 20 runs ended before their press)
     args = [*TINY, "train.epochs=3"]
@@ -151,7 +151,8 @@ def test_ctrl_c_at_twenty_moments_always_ends_cleanly_and_the_hint_resumes(tmp_p
     assert done.returncode == 0, done.stderr
     clean = tmp_path / "clean"
     pressed, marked = 0, []
-    for i, fraction in enumerate(np.linspace(0.03, 0.93, 20)):
+    # 12 presses from 3% to 93% of the run (20 took 147 s of one worker, a quarter of the suite)
+    for i, fraction in enumerate(np.linspace(0.03, 0.93, 12)):
         folder = tmp_path / f"run{i}"
         alive, code, stderr = _interrupt_at(
             [*args, f"hydra.run.dir={folder}"], tmp_path, fraction * duration
@@ -173,7 +174,7 @@ def test_ctrl_c_at_twenty_moments_always_ends_cleanly_and_the_hint_resumes(tmp_p
             marked.append(folder)
     # the presses are timed on one uninterrupted run; under a changing load the later runs can
     # be a third faster (CI: 14 of 20 came in time), so half of them must come in time
-    assert pressed >= 10, f"only {pressed} of 20 Ctrl-C presses came before the run ended"
+    assert pressed >= 6, f"only {pressed} of 12 Ctrl-C presses came before the run ended"
     assert marked, "no press landed while the run was under way"
     resumed = run_cli(_resume_command(marked[-1]), tmp_path)
     assert resumed.returncode == 0, resumed.stderr
