@@ -13,10 +13,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from threshold_sweep.conf.choices import IntervalMethod, ReferenceName
-from threshold_sweep.evaluate.bootstrap import bootstrap_ci, paired_difference
+from threshold_sweep.evaluate.bootstrap import (
+    bootstrap_ci,
+    drawn_metrics,
+    paired_difference,
+    sampled_intervals,
+)
 from threshold_sweep.evaluate.diagnostics import trailing_reference
 from threshold_sweep.evaluate.reference import reference_section
-from threshold_sweep.evaluate.resample.predictions import Predictions
+from threshold_sweep.evaluate.resample.predictions import Predictions, weighted_predictions
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.model.reference import REFERENCE_MODELS, ReferenceRows, fit_references
 from threshold_sweep.results.rows import reference_columns
@@ -84,7 +89,11 @@ def test_references_use_the_configured_interval_method(method):
     for reference in references:
         model = section["models"][reference.model.name]
         mine = Predictions(cnn[0], reference.scores, (reference.scores >= 0.5).astype(int))
-        assert model["ci"] == bootstrap_ci(mine, 300, 0.95, 0, single)
+        drawn = drawn_metrics(mine, cnn[0], 300, 0)  # the resamples the pairing reads
+        assert model["ci"] == sampled_intervals(mine, drawn, 0.95, 0, (single,))[single]
+        own_draws = bootstrap_ci(mine, 300, 0.95, 0, single)  # a binary run's own draws differ
+        for metric, bounds in own_draws.items():
+            np.testing.assert_allclose(model["ci"][metric], bounds, atol=0.03, err_msg=metric)
         compared = paired_difference(mine, Predictions(*cnn), ("roc_auc",), 300, 0.95, 0, paired)
         assert model["cnn_minus_reference"]["roc_auc"] == compared["roc_auc"]
 
@@ -143,6 +152,23 @@ def test_three_class_references_are_paired_on_one_vs_rest_auc():
         expected = roc_auc_score(y_true, reference.scores, multi_class="ovr", average="macro")
         got = section["models"][reference.model.name]["test"]["roc_auc_ovr"]
         assert got == pytest.approx(expected, abs=1e-12)
+
+
+def test_k_class_references_draw_their_cis_and_pairings_as_fresh_bootstraps_would():
+    """The shared draws (the CNN's side computed once) change no number for k classes: each CI
+    equals its own bootstrap, each pairing a fresh paired bootstrap."""
+    task = Task(("a", "b", "c"))
+    cnn_scores = np.random.default_rng(0).dirichlet(np.ones(3), 150)
+    section, references, cnn = _section(cnn_scores, task, n=150)
+    compared = ("roc_auc_ovr", "balanced_accuracy")
+    cnn_predictions = weighted_predictions(*cnn)
+    for reference in references:
+        model = section["models"][reference.model.name]
+        y_pred = task.predicted_classes(reference.scores, 0.5)
+        mine = weighted_predictions(cnn[0], reference.scores, y_pred)
+        assert model["ci"] == bootstrap_ci(mine, 300, 0.95, 0, "auto")
+        fresh = paired_difference(mine, cnn_predictions, compared, 300, 0.95, 0, "auto")
+        assert model["cnn_minus_reference"] == fresh
 
 
 def test_summary_columns_and_the_long_frame_carry_the_references():

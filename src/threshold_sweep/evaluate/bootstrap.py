@@ -17,7 +17,7 @@ value) is replaced by the predictions' `fallback`, and every interval holds its 
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Any
 
@@ -155,28 +155,48 @@ def bootstrap_ci(
     return bootstrap_intervals(predictions, n_resamples, level, seed, (name,))[name]
 
 
+def drawn_metrics(
+    predictions: WeightedMetrics, strata: np.ndarray, n_resamples: int, seed: int
+) -> dict[str, np.ndarray]:
+    """The predictions' metrics on each of `n_resamples` resamples drawn within `strata` (the
+    draws of stratified_counts): metric -> one value per resample."""
+    parts = [predictions.metrics(w) for w in stratified_counts(strata, n_resamples, seed)]
+    return {metric: np.concatenate([part[metric] for part in parts]) for metric in parts[0]}
+
+
+def paired_strata(first: WeightedMetrics, second: WeightedMetrics) -> np.ndarray:
+    """Each row's combination of the two runs' true classes, which paired resamples keep."""
+    return first.y_true * (second.y_true.max() + 1) + second.y_true
+
+
+Drawn = tuple[Mapping[str, np.ndarray] | None, Mapping[str, np.ndarray] | None]
+
+
 def _paired_resamples(
-    first: WeightedMetrics,
-    second: WeightedMetrics,
+    runs: tuple[WeightedMetrics, WeightedMetrics],
     metrics: tuple[str, ...],
     strata: np.ndarray,
-    n_resamples: int,
-    seed: int,
+    draws: tuple[int, int],
+    drawn: Drawn = (None, None),
 ) -> tuple[dict[str, np.ndarray], Scores, Any]:
-    """second - first per metric on each resample (drawn within `strata`), on all rows, and
-    the differences without each of some row groups (BCa's jackknife)."""
+    """second - first per metric on each resample (`draws`: how many, and their seed, within
+    `strata`; a run's `drawn` values are read, not recomputed), on all rows, and the
+    differences without each of some row groups (BCa's jackknife)."""
+    (first, second), (n_resamples, seed) = runs, draws
 
-    def difference(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def difference(
+        a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         return {metric: b[metric] - a[metric] for metric in metrics}
 
     def left_out(groups: list[np.ndarray]) -> dict[str, np.ndarray]:
         return difference(first.left_out_metrics(groups), second.left_out_metrics(groups))
 
-    parts = [
-        difference(first.metrics(weights), second.metrics(weights))
-        for weights in stratified_counts(strata, n_resamples, seed)
-    ]
-    samples = {metric: np.concatenate([part[metric] for part in parts]) for metric in metrics}
+    first_drawn, second_drawn = (
+        values if values is not None else drawn_metrics(run, strata, n_resamples, seed)
+        for run, values in zip(runs, drawn, strict=True)
+    )
+    samples = difference(first_drawn, second_drawn)
     ones = np.ones((1, len(strata)))
     point = {
         m: float(v[0]) for m, v in difference(first.metrics(ones), second.metrics(ones)).items()
@@ -218,9 +238,11 @@ def paired_intervals(
     level: float,
     seed: int,
     methods: Sequence[str | Enum] = INTERVALS,
+    drawn: Drawn = (None, None),
 ) -> dict[str, dict[str, Comparison]]:
     """second - first for each metric on the same rows, resampled jointly, with its CI by each
     of `methods` from the same resamples: method -> metric -> difference, CI, within_noise.
+    `drawn`: a run's drawn_metrics on these resamples, when the caller has them already.
 
     Rows are resampled within each combination of the two runs' true classes, so both runs
     keep their class counts in every resample. auto takes the closed-form paired intervals of
@@ -229,8 +251,9 @@ def paired_intervals(
     """
     names = _intervals_named(methods)
     first, second = narrowed(first, metrics), narrowed(second, metrics)
-    strata = first.y_true * (second.y_true.max() + 1) + second.y_true
-    samples, point, left_out = _paired_resamples(first, second, metrics, strata, n_resamples, seed)
+    strata = paired_strata(first, second)
+    runs, draws = (first, second), (n_resamples, seed)
+    samples, point, left_out = _paired_resamples(runs, metrics, strata, draws, drawn)
     jackknife = (left_out, len(strata), strata_of(strata), seed)
     resampled = resampled_intervals(samples, point, level, _resampled(names, "paired"), jackknife)
     intervals = {}
@@ -256,12 +279,15 @@ def paired_difference(
     level: float,
     seed: int,
     method: str | Enum = DEFAULT_METHOD,
+    drawn: Drawn = (None, None),
 ) -> dict[str, Comparison]:
     """second - first for each metric on the same rows, resampled jointly, with its CI by
     `method` (a value of evaluate.bootstrap.method). Rows are resampled within each
-    combination of the two runs' true classes."""
+    combination of the two runs' true classes (`drawn`: as paired_intervals reads it)."""
     name = _choice(method)
-    return paired_intervals(first, second, metrics, n_resamples, level, seed, (name,))[name]
+    return paired_intervals(first, second, metrics, n_resamples, level, seed, (name,), drawn=drawn)[
+        name
+    ]
 
 
 def _same_predictions(first: WeightedMetrics, second: WeightedMetrics) -> bool:

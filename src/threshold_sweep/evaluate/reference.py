@@ -4,13 +4,21 @@ paired bootstrap of CNN minus each reference."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from threshold_sweep.evaluate.bootstrap import bootstrap_ci, interval_method, paired_difference
+from threshold_sweep.evaluate.bootstrap import (
+    drawn_metrics,
+    interval_method,
+    narrowed,
+    paired_difference,
+    paired_strata,
+    sampled_intervals,
+)
 from threshold_sweep.evaluate.metrics import scalar_metrics
-from threshold_sweep.evaluate.resample.predictions import weighted_predictions
+from threshold_sweep.evaluate.resample.predictions import WeightedMetrics, weighted_predictions
 from threshold_sweep.evaluate.result import Comparison, ReferenceModelResult, ReferenceSection
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.model.reference import TRAINED_ON, ReferenceScores
@@ -21,30 +29,60 @@ def compared_metrics(task: Task) -> tuple[str, str]:
     return (task.ranking_metric, "balanced_accuracy")
 
 
+@dataclass(frozen=True)
+class PairedCNN:
+    """The CNN's side of every paired comparison: its test predictions and its compared metrics
+    on the resamples every reference is paired on (the same test rows and true classes, so the
+    same draws), computed once."""
+
+    predictions: WeightedMetrics
+    drawn: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, task: Task, cnn: tuple[np.ndarray, np.ndarray, np.ndarray], boot: Any) -> PairedCNN:
+        """The CNN's predictions and its compared metrics on the paired resamples."""
+        predictions = narrowed(weighted_predictions(*cnn), compared_metrics(task))
+        strata = paired_strata(predictions, predictions)
+        return cls(predictions, drawn_metrics(predictions, strata, *_draws(boot)))
+
+
+def _draws(boot: Any) -> tuple[int, int]:
+    """How many resamples a bootstrap config draws, and their seed."""
+    return int(boot.resamples), int(boot.seed)
+
+
 def _one_reference(
     task: Task,
-    cnn: tuple[np.ndarray, np.ndarray, np.ndarray],
+    cnn: PairedCNN,
     reference: ReferenceScores,
     cutoff: float,
     boot: Any,
     inputs: Mapping[str, Any],
 ) -> ReferenceModelResult:
     """A reference's test metrics (`inputs`: the ordinal settings and x of k >= 3 classes),
-    their CIs, and CNN minus it on the same rows."""
-    y_true = cnn[0]
+    their CIs, and CNN minus it on the same rows; its CIs and the pairing read one set of
+    resamples, drawn within the true classes."""
+    y_true = cnn.predictions.y_true
     y_pred = task.predicted_classes(reference.scores, cutoff)
-    resamples, level, seed = int(boot.resamples), float(boot.level), int(boot.seed)
-    method = interval_method(boot)
+    (resamples, seed), level, method = _draws(boot), float(boot.level), interval_method(boot)
     mine = weighted_predictions(y_true, reference.scores, y_pred, **inputs)
+    drawn = drawn_metrics(mine, paired_strata(mine, cnn.predictions), resamples, seed)
     return {
         "label": reference.model.label,
         "description": reference.model.description,
         "sees": reference.sees,
         "n_train": int(reference.n_train),
         "test": scalar_metrics(y_true, reference.scores, y_pred, **inputs),
-        "ci": bootstrap_ci(mine, resamples, level, seed, method),
+        "ci": sampled_intervals(mine, drawn, level, seed, (method,))[method],
         "cnn_minus_reference": paired_difference(
-            mine, weighted_predictions(*cnn), compared_metrics(task), resamples, level, seed, method
+            mine,
+            cnn.predictions,
+            compared_metrics(task),
+            resamples,
+            level,
+            seed,
+            method,
+            drawn=(drawn, cnn.drawn),
         ),
     }
 
@@ -75,8 +113,9 @@ def reference_section(
     """metrics.json's `reference` section: every reference model, the best of them and the
     skipped ones with why (`inputs`: Task.ordinal_inputs of the test rows, for the ordinal
     metrics of k classes; `n_train`: the training split's rows)."""
+    paired = PairedCNN.of(task, cnn, boot)
     models = {
-        ref.model.name: _one_reference(task, cnn, ref, cutoff, boot, inputs or {})
+        ref.model.name: _one_reference(task, paired, ref, cutoff, boot, inputs or {})
         for ref in references
     }
     best = best_reference(models, task.ranking_metric)
