@@ -140,9 +140,20 @@ def variants() -> dict[str, Any]:
         logistic = REFERENCE_MODELS["logistic"].factory(seed, threads)
         return logistic.set_params(logisticregression__tol=1e-4)
 
+    def loose_logistic(seed: int, threads: int = 1) -> Any:
+        logistic = REFERENCE_MODELS["logistic"].factory(seed, threads)
+        return logistic.set_params(logisticregression__tol=1e-2)
+
     return {
         "logistic": REFERENCE_MODELS["logistic"],
+        "logistic tol=1e-2": replace(REFERENCE_MODELS["logistic"], factory=loose_logistic),
         "logistic tol=1e-4": replace(REFERENCE_MODELS["logistic"], factory=tight_logistic),
+        **{
+            f"logistic rows<={limit} (3+ classes)": replace(
+                REFERENCE_MODELS["logistic"], max_train_rows_classes=limit
+            )
+            for limit in (4000, 2000)
+        },
         "minirocket tol=1e-4": replace(rocket, factory=TightRocket),
         "hgb": hgb,
         "hgb ordered (rank regression)": ORDERED_MODELS["hgb"],
