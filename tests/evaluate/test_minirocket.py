@@ -76,7 +76,11 @@ def _fitted(n_classes: int, n: int = 200) -> tuple:
         weights = compute_sample_weight("balanced", data.y_validation)
         fits = {}
         model = LogisticRegression(
-            class_weight="balanced", max_iter=1000, tol=1e-3, random_state=3, warm_start=True
+            class_weight="balanced",
+            max_iter=1000,
+            tol=minirocket.LBFGS_TOL,
+            random_state=3,
+            warm_start=True,
         )
         for C in (1e-4, 1e-3, 1e-2, 1e-1):
             model.set_params(C=C).fit(scaled(data.X_train), data.y_train)
@@ -170,7 +174,9 @@ def test_the_penalty_walk_stops_where_the_validation_loss_first_rises():
     y_val = (X_val[:, 0] + X_val[:, 1] + rng.normal(0, 2.5, 400) > 0).astype(int)
     losses = {}
     for C in minirocket.C_GRID:  # scikit-learn alone, each C from scratch
-        model = LogisticRegression(class_weight="balanced", C=C, max_iter=1000, tol=1e-3)
+        model = LogisticRegression(
+            class_weight="balanced", C=C, max_iter=1000, tol=minirocket.LBFGS_TOL
+        )
         model = model.fit(X, y)
         losses[C] = log_loss(y_val, model.predict_proba(X_val))
     walked = minirocket.ValidatedMiniRocket(seed=0)
