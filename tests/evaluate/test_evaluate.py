@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from threshold_sweep.evaluate.metrics import predict_labels, split_metrics
+from threshold_sweep.evaluate.metrics import one_vs_rest_aucs, predict_labels, split_metrics
 
 
 @pytest.fixture
@@ -56,3 +56,18 @@ def test_one_class_split_gives_undefined_ranking_metrics():
 
 def test_cutoff_is_inclusive():
     np.testing.assert_array_equal(predict_labels(np.array([0.49, 0.5, 0.51]), 0.5), [0, 1, 1])
+
+
+def test_per_class_one_vs_rest_auc_is_scikit_learns_with_ties_and_an_absent_class():
+    rng = np.random.default_rng(3)
+    k, n = 5, 400
+    y = rng.integers(0, k - 1, n)  # the last class never occurs
+    proba = rng.dirichlet(np.ones(k), n)
+    proba[:, :2] = np.round(proba[:, :2], 2)  # ties within and across the classes
+    aucs = one_vs_rest_aucs(y, proba)
+    for c in range(k - 1):
+        assert aucs[c] == pytest.approx(skm.roc_auc_score(y == c, proba[:, c]), abs=1e-12)
+    assert np.isnan(aucs[k - 1])
+    names = [f"c{c}" for c in range(k)]
+    per_class = split_metrics(y, proba, proba.argmax(axis=1), names)["per_class"]
+    assert [per_class[name]["roc_auc_ovr"] for name in names[:-1]] == pytest.approx(aucs[:-1])

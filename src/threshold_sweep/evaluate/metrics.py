@@ -73,10 +73,19 @@ def scalar_metrics(
     return out
 
 
-def _one_vs_rest_auc(y_true: np.ndarray, proba: np.ndarray, index: int) -> float:
-    """ROC-AUC of class `index` against the rest (NaN when it is absent or alone)."""
-    one = (y_true == index).astype(int)
-    return float(skm.roc_auc_score(one, proba[:, index])) if 0 < one.sum() < len(one) else np.nan
+def one_vs_rest_aucs(y_true: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """Each class's ROC-AUC against the rest (NaN where the class is absent or alone), from
+    the Mann-Whitney U of SciPy's midranks: one ranking of every column, not one
+    scikit-learn call per class (21 classes of 14,000 rows: 0.04 against 0.12 CPU s)."""
+    from scipy.stats import rankdata
+
+    positive = y_true[:, None] == np.arange(proba.shape[1])
+    n_pos = positive.sum(axis=0)
+    n_neg = len(y_true) - n_pos
+    ranks = np.where(positive, rankdata(proba, axis=0), 0.0).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        auc = (ranks - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    return np.where((n_pos > 0) & (n_neg > 0), auc, np.nan)
 
 
 def _per_class(
@@ -87,6 +96,7 @@ def _per_class(
         y_true, y_pred, labels=list(range(task.n_classes)), zero_division=0.0
     )
     rows = {}
+    aucs = None if task.binary else one_vs_rest_aucs(y_true, y_score)
     for i, name in enumerate(task.names):
         rows[name] = {
             "precision": float(precision[i]),
@@ -95,7 +105,7 @@ def _per_class(
             "support": int(support[i]),
         }
         if not task.binary:
-            rows[name]["roc_auc_ovr"] = _one_vs_rest_auc(y_true, y_score, i)
+            rows[name]["roc_auc_ovr"] = float(aucs[i])
     return rows
 
 
