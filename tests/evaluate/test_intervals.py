@@ -214,10 +214,16 @@ def test_the_ci_section_records_the_method_and_says_what_it_did(method):
 
     y, score, pred = tiny(30, 90, seed=13)
     boot = SimpleNamespace(resamples=200, level=0.9, seed=3, method=method)
-    section = _bootstrap(y, score, pred, boot)
+    predictions = Predictions(y, score, pred)
+    drawn = bootstrap.drawn_metrics(predictions, y, 200, 3)  # the draws the references share
+    section = _bootstrap(predictions, drawn, boot)
     assert section["interval_method"] == method.value
     assert section["method"] == bootstrap.METHOD_TEXT[method.value]
-    assert section["test"] == bootstrap_ci(Predictions(y, score, pred), 200, 0.9, 3, method.value)
+    name = method.value
+    assert section["test"] == bootstrap.sampled_intervals(predictions, drawn, 0.9, 3, (name,))[name]
+    own_draws = bootstrap_ci(predictions, 200, 0.9, 3, name)  # drawn per class in score order
+    for metric, bounds in own_draws.items():
+        np.testing.assert_allclose(section["test"][metric], bounds, atol=0.05, err_msg=metric)
     assert ("BCa" in section["method"]) == (method.value != "percentile")
     assert ("DeLong" in section["method"]) == (method.value == "auto")
 

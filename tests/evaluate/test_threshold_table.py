@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from threshold_sweep.evaluate.assess import _bootstrap
+from threshold_sweep.evaluate.bootstrap import bootstrap_ci
 from threshold_sweep.evaluate.chance import chance_levels
 from threshold_sweep.evaluate.resample.draws import stratified_counts
+from threshold_sweep.evaluate.resample.predictions import Predictions
 from threshold_sweep.evaluate.threshold_curve import paired_against_best
 from threshold_sweep.evaluate.threshold_table import (
     evaluate_thresholds,
@@ -71,7 +72,8 @@ def test_every_interval_holds_its_value_and_matches_a_dedicated_bootstrap(table)
     y, scores, _, rows = table
     for k, row in enumerate(rows):
         target, score = (y > k).astype(int), scores[:, k]
-        dedicated = _bootstrap(target, score, (score >= 0.5).astype(int), BOOT)["test"]
+        one = Predictions(target, score, (score >= 0.5).astype(int))
+        dedicated = bootstrap_ci(one, BOOT.resamples, BOOT.level, BOOT.seed, "auto")
         for metric, (low, high) in dedicated.items():
             assert row[f"{metric}_ci_low"] <= row[metric] <= row[f"{metric}_ci_high"]
             # other resamples of the same rows: the widths agree to within a third

@@ -10,13 +10,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from threshold_sweep.evaluate.bootstrap import METHOD_TEXT, bootstrap_ci, interval_method
+from threshold_sweep.evaluate.bootstrap import (
+    METHOD_TEXT,
+    drawn_metrics,
+    interval_method,
+    sampled_intervals,
+)
 from threshold_sweep.evaluate.chance import balanced_view, chance_levels, skill_scores
 from threshold_sweep.evaluate.cutoff import tune_cutoff
 from threshold_sweep.evaluate.diagnostics import diagnostic_flags, overfitting, run_warnings
 from threshold_sweep.evaluate.metrics import predict_labels, scalar_metrics
 from threshold_sweep.evaluate.reference import reference_section
-from threshold_sweep.evaluate.resample.predictions import weighted_predictions
+from threshold_sweep.evaluate.resample.predictions import WeightedMetrics, weighted_predictions
 from threshold_sweep.evaluate.result import RunResult
 from threshold_sweep.evaluate.task import Task
 from threshold_sweep.model.reference import TRAINED_ON, ReferenceScores
@@ -30,10 +35,10 @@ BALANCED_VIEW_METHOD = (
 
 
 def _bootstrap(
-    y_true: np.ndarray, scores: np.ndarray, y_pred: np.ndarray, boot: Any, **inputs: Any
-) -> dict:
-    """The ci section: bootstrap CIs of the test metrics, rows resampled within each true class
-    (`inputs`: the task's ordinal settings and x, see Task.ordinal_inputs)."""
+    predictions: WeightedMetrics, drawn: dict[str, np.ndarray], boot: Any
+) -> dict[str, Any]:
+    """The ci section: bootstrap CIs of the test metrics from their values on resamples of the
+    rows drawn within each true class (`drawn`, as drawn_metrics computes them)."""
     method = interval_method(boot)
     return {
         "level": float(boot.level),
@@ -41,13 +46,9 @@ def _bootstrap(
         "seed": int(boot.seed),
         "method": METHOD_TEXT[method],
         "interval_method": method,
-        "test": bootstrap_ci(
-            weighted_predictions(y_true, scores, y_pred, **inputs),
-            int(boot.resamples),
-            float(boot.level),
-            int(boot.seed),
-            method,
-        ),
+        "test": sampled_intervals(predictions, drawn, float(boot.level), int(boot.seed), (method,))[
+            method
+        ],
     }
 
 
@@ -102,7 +103,10 @@ def assess(
             "method": BALANCED_VIEW_METHOD,
             "test": balanced_view(y_true, scores, y_pred),
         }
-    assessed["ci"] = _bootstrap(y_true, scores, y_pred, cfg.bootstrap, **inputs)
+    predictions = weighted_predictions(y_true, scores, y_pred, **inputs)
+    boot = cfg.bootstrap
+    drawn = drawn_metrics(predictions, y_true, int(boot.resamples), int(boot.seed))
+    assessed["ci"] = _bootstrap(predictions, drawn, boot)  # its draws serve the references too
     assessed["overfitting"] = overfitting(assessed, float(cfg.max_gap))  # with the test CIs
     assessed["overfitting_max_gap"] = float(cfg.max_gap)
     if references or skipped:
@@ -116,6 +120,7 @@ def assess(
             inputs,
             references[0].trained_on if references else TRAINED_ON,
             skipped,
+            drawn,
         )
     assessed["diagnostics"] = diagnostic_flags(assessed)
     assessed["warnings"] = run_warnings(assessed, int(cfg.min_class_rows), float(cfg.max_gap))

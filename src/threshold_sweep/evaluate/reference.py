@@ -39,11 +39,21 @@ class PairedCNN:
     drawn: dict[str, np.ndarray]
 
     @classmethod
-    def of(cls, task: Task, cnn: tuple[np.ndarray, np.ndarray, np.ndarray], boot: Any) -> PairedCNN:
-        """The CNN's predictions and its compared metrics on the paired resamples."""
-        predictions = narrowed(weighted_predictions(*cnn), compared_metrics(task))
-        strata = paired_strata(predictions, predictions)
-        return cls(predictions, drawn_metrics(predictions, strata, *_draws(boot)))
+    def of(
+        cls,
+        task: Task,
+        cnn: tuple[np.ndarray, np.ndarray, np.ndarray],
+        boot: Any,
+        drawn: Mapping[str, np.ndarray] | None = None,
+    ) -> PairedCNN:
+        """The CNN's predictions and its compared metrics on the paired resamples (`drawn`:
+        its metrics on the resamples drawn within its true classes, when the run has them)."""
+        compared = compared_metrics(task)
+        predictions = narrowed(weighted_predictions(*cnn), compared)
+        if drawn is None:
+            strata = paired_strata(predictions, predictions)
+            drawn = drawn_metrics(predictions, strata, *_draws(boot))
+        return cls(predictions, {metric: drawn[metric] for metric in compared})
 
 
 def _draws(boot: Any) -> tuple[int, int]:
@@ -109,11 +119,13 @@ def reference_section(
     inputs: Mapping[str, Any] | None = None,
     trained_on: str = TRAINED_ON,
     skipped: Mapping[str, str] | None = None,
+    cnn_drawn: Mapping[str, np.ndarray] | None = None,
 ) -> ReferenceSection:
     """metrics.json's `reference` section: every reference model, the best of them and the
     skipped ones with why (`inputs`: Task.ordinal_inputs of the test rows, for the ordinal
-    metrics of k classes; `n_train`: the training split's rows)."""
-    paired = PairedCNN.of(task, cnn, boot)
+    metrics of k classes; `n_train`: the training split's rows; `cnn_drawn`: the CNN's metrics
+    on the resamples drawn within its true classes, when the run has them)."""
+    paired = PairedCNN.of(task, cnn, boot, cnn_drawn)
     models = {
         ref.model.name: _one_reference(task, paired, ref, cutoff, boot, inputs or {})
         for ref in references
