@@ -89,6 +89,19 @@ def test_skill_scores():
     assert perfect["accuracy"] == pytest.approx(1) and perfect["f1"] == pytest.approx(1)
 
 
+def test_k_class_random_guessing_has_the_priors_scores_and_the_expected_labels():
+    rng = np.random.default_rng(8)
+    y = rng.choice(5, size=3000, p=[0.4, 0.3, 0.15, 0.1, 0.05])
+    shares = np.bincount(y, minlength=5) / len(y)
+    chance = chance_levels(y, None, 5)
+    random = chance["random"]
+    assert random["roc_auc_ovr"] == pytest.approx(0.5)
+    assert random["log_loss"] == pytest.approx(-np.sum(shares * np.log(shares)))  # entropy
+    assert random["accuracy"] == pytest.approx(np.sum(shares**2))
+    assert random["macro_recall"] == pytest.approx(np.mean(shares))
+    assert list(random) == list(chance["majority"])
+
+
 def test_balanced_view_reweights_classes():
     y, score, pred = sample(1000, 0.1, 0.3)
     view = balanced_view(y, score, pred)

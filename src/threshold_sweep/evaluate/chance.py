@@ -11,33 +11,39 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 from threshold_sweep.evaluate.metrics import HEADLINE, scalar_metrics
 from threshold_sweep.evaluate.names import no_skill_level
-from threshold_sweep.evaluate.registry import Chance, metric
+from threshold_sweep.evaluate.registry import LOSS, RANKING, Chance, metric
 from threshold_sweep.evaluate.task import ARGMAX, Ordinal, Task
 
 __all__ = ["balanced_view", "chance_levels", "no_skill_level", "skill_scores"]
 
+SCORE_READS = (RANKING, LOSS)  # what metrics read from the scores alone, not the labels
+
 
 def _random_predictor(
     y_true: np.ndarray,
-    prior_score: np.ndarray,
+    prior: tuple[np.ndarray, dict[str, float]],
     shares: np.ndarray,
     ordinal: Ordinal | None = None,
     x: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Exact expected metrics of predicting class c at random with probability shares[c].
 
-    Every row enters once per class, predicted as that class, weighted by its share (for the
-    ordinal metrics of k classes: the metric of the expected confusion matrix).
+    Its scores are the prior's (`prior`: those scores and their metrics, the majority
+    dummy's), so are its ranking and loss metrics. For the label metrics every row enters once
+    per class, predicted as that class, weighted by its share (for the ordinal metrics of k
+    classes: the metric of the expected confusion matrix).
     """
-    k, n = len(shares), len(y_true)
-    return scalar_metrics(
+    (prior_score, prior_metrics), k, n = prior, len(shares), len(y_true)
+    labels = scalar_metrics(
         np.tile(y_true, k),
         np.concatenate([prior_score] * k),
         np.repeat(np.arange(k), n),
         sample_weight=np.repeat(shares, n),
         ordinal=ordinal,
         x=None if x is None else np.tile(x, k),
+        names=[name for name in prior_metrics if metric(name).reads not in SCORE_READS],
     )
+    return {name: labels.get(name, value) for name, value in prior_metrics.items()}
 
 
 def chance_levels(
@@ -65,13 +71,14 @@ def chance_levels(
     majority = DummyClassifier(strategy="most_frequent").fit(X, y_true).predict(X)
     dummy = {} if ordinal is None else {"ordinal": replace(ordinal, prediction=ARGMAX), "x": x}
     levels = {"majority": scalar_metrics(y_true, prior_score, majority, **dummy)}
+    prior = (prior_score, levels["majority"])
     if task.binary:
         positive = np.ones(n, dtype=np.int64)
         levels["always_positive"] = scalar_metrics(y_true, prior_score, positive)
-    levels["random"] = _random_predictor(y_true, prior_score, shares, **dummy)
+    levels["random"] = _random_predictor(y_true, prior, shares, **dummy)
     if task.binary and y_pred is not None:
         rate = float(np.mean(y_pred))
-        levels["rate_matched"] = _random_predictor(y_true, prior_score, np.array([1 - rate, rate]))
+        levels["rate_matched"] = _random_predictor(y_true, prior, np.array([1 - rate, rate]))
     return levels
 
 

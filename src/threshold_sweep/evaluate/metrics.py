@@ -11,7 +11,7 @@ expected value); mae_x also reads each row's x, passed beside the predictions.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 from sklearn import metrics as skm
@@ -54,9 +54,11 @@ def scalar_metrics(
     ordinal: Ordinal | None = None,
     x: np.ndarray | None = None,
     task: Task | None = None,
+    names: Collection[str] | None = None,
 ) -> dict[str, float]:
-    """The task's headline metrics of one set of predictions (NaN where undefined); k >= 3
-    classes with `ordinal` settings add the ordinal metrics (mae_x from the rows' x)."""
+    """The task's headline metrics of one set of predictions (NaN where undefined), or those of
+    them in `names`; k >= 3 classes with `ordinal` settings add the ordinal metrics (mae_x
+    from the rows' x)."""
     task = task or Task.of_scores(y_score, ordinal)
     y_true = np.asarray(y_true, dtype=np.int64)
     y_score = np.asarray(y_score, dtype=np.float64)
@@ -67,7 +69,7 @@ def scalar_metrics(
         # one-class splits: sklearn warns, and the undefined metrics are reported as NaN
         warnings.simplefilter("ignore", UserWarning)
         out = {}
-        for name in task.headline:
+        for name in task.headline if names is None else [n for n in task.headline if n in names]:
             entry = metric(name)
             out[name] = float(entry.plain(graded if ORDINAL in entry.tasks else rows))
     return out
