@@ -416,3 +416,19 @@ def test_the_config_block_writes_long_lists_inline_and_means_the_same():
     assert len(compact.splitlines()) <= 10 < len(text.splitlines())
     short = "evaluate:\n  reference:\n  - logistic\n  - hgb\n"
     assert compact_lists(short) == short  # a short list keeps its lines
+
+
+def test_class_balance_shows_the_training_split_once_when_sampling_left_it_as_it_was():
+    from threshold_sweep.report.run_page.sections.plots import balance_series
+
+    counts = {"train": {"a": 5, "b": 7}, "validation": {"a": 2, "b": 2}, "test": {"a": 1, "b": 3}}
+    as_is = {"class_counts": counts, "class_counts_after_sampling": {"train": {"a": 5, "b": 7}}}
+    assert list(balance_series(as_is)) == [
+        "train (used as it is: no sampling)",
+        "validation",
+        "test",
+    ]
+    cut = {"class_counts": counts, "class_counts_after_sampling": {"train": {"a": 5, "b": 5}}}
+    series = balance_series(cut)
+    assert list(series)[:2] == ["train (natural)", "train (used, after sampling)"]
+    assert series["train (used, after sampling)"] == {"a": 5, "b": 5}

@@ -75,6 +75,14 @@ C_FALLBACK = 1e-3  # without validation rows
 # diabetes 0.8026 and diabetes in 5 classes 0.8432 both, for 0.81 against 0.95 CPU s on the
 # synthetic data (benchmarks/bench_reference_budget.py).
 LBFGS_TOL = 1e-2
+
+
+def tolerance_text(tol: float) -> str:
+    """A solver tolerance as a report writes it: 1e-2, not 0.01."""
+    mantissa, exponent = f"{tol:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
 INSTALL_HINT = 'pip install "threshold-sweep[series]" (or pip install aeon)'
 
 

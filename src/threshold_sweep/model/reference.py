@@ -202,7 +202,7 @@ REFERENCE_MODELS = {
             "logistic",
             "logistic regression",
             "scikit-learn StandardScaler + LogisticRegression(class_weight='balanced', "
-            f"tol={LOGISTIC_TOL:g})",
+            f"tol={minirocket.tolerance_text(LOGISTIC_TOL)})",
             logistic_regression,
             FLATTENED,
         ),
@@ -223,7 +223,7 @@ REFERENCE_MODELS = {
             "MiniRocket",
             f"aeon MiniRocket({minirocket.budget_text()}) features + scikit-learn "
             "StandardScaler + LogisticRegression(class_weight='balanced', "
-            f"tol={minirocket.LBFGS_TOL:g}), "
+            f"tol={minirocket.tolerance_text(minirocket.LBFGS_TOL)}), "
             "its C (of "
             f"{minirocket.grid_text()}, strongest penalty first until the loss rises) the one "
             "of the lowest class-weighted log loss on the validation split",

@@ -134,18 +134,29 @@ def _training_curves(
     )
 
 
+def balance_series(result: RunResult) -> dict[str, dict[str, int]]:
+    """The class counts the class-balance plot compares: the training split before and after
+    sampling (one series when sampling left it as it was), validation and test."""
+    natural, used = result["class_counts"]["train"], result["class_counts_after_sampling"]["train"]
+    train = (
+        {"train (used as it is: no sampling)": natural}
+        if used == natural
+        else {"train (natural)": natural, "train (used, after sampling)": used}
+    )
+    return train | {
+        "validation": result["class_counts"]["validation"],
+        "test": result["class_counts"]["test"],
+    }
+
+
 def _class_plots(
     plots: Path, result: RunResult, y_true: np.ndarray, y_pred: np.ndarray
 ) -> list[tuple[str, str]]:
     """Class balance, recall per class and error steps of a run of k >= 3 ordered classes."""
     names = list(Task.of(result).names)
-    series = {
-        "train (natural)": result["class_counts"]["train"],
-        "train (used, after sampling)": result["class_counts_after_sampling"]["train"],
-        "validation": result["class_counts"]["validation"],
-        "test": result["class_counts"]["test"],
-    }
-    counts = pd.DataFrame({label: [c[n] for n in names] for label, c in series.items()}, names)
+    counts = pd.DataFrame(
+        {label: [c[n] for n in names] for label, c in balance_series(result).items()}, names
+    )
     plot_class_balance(counts / counts.sum().clip(lower=1), plots / "class_balance.png")
     chance = result["chance"]["test"]
     plot_per_class_recall(
