@@ -34,7 +34,7 @@ FLATTENED = "each sequence flattened to length x channels columns of the standar
 # no test ROC-AUC: synthetic data at 20,000 x 128, 0.9261 against 0.9253 at 1e-3; its 21
 # ordered classes (the mean over 20 thresholds) 0.9324 against 0.9330; scikit-learn's breast
 # cancer 0.9959 against 0.9930, diabetes 0.8035 against 0.8007, diabetes in 5 classes 0.8397
-# against 0.8394. CPU: 0.04 against 0.14 s on 2 classes, 0.25 against 0.71 s on 21
+# against 0.8394. CPU: about 0.05 s either way on 2 classes, 0.18-0.25 against 0.45-0.71 s on 21
 # (benchmarks/bench_reference_budget.py, 2026-12-08). 1e-3 had cost a quarter of 1e-4's.
 LOGISTIC_TOL = 1e-2
 
