@@ -74,17 +74,20 @@ class Sweep:
 
     @cached_property
     def metrics(self) -> pd.DataFrame:
-        """Every complete run's metrics (long format) with its folder and overrides."""
-        frames = []
+        """Every complete run's metrics (long format) with its folder and overrides; an
+        override whose key names a column of the metrics (`split=kfold` and the `split`
+        column) is the column '<key> (override)'."""
+        frames, own = [], pd.Index([])
         for name, run in self.finished.items():
-            frame = run.metrics.copy()
+            frame, own = run.metrics.copy(), run.metrics.columns
             for key, value in reversed(list(run.overrides.items())):
-                frame.insert(0, key, value)
+                frame.insert(0, override_column(key, own), value)
             frame.insert(0, "run", name)
             frames.append(frame)
         if not frames:
             return pd.DataFrame()
-        return numeric_overrides(pd.concat(frames, ignore_index=True), self.override_keys)
+        columns = [override_column(key, own) for key in self.override_keys]
+        return numeric_overrides(pd.concat(frames, ignore_index=True), columns)
 
     @property
     def override_keys(self) -> list[str]:
@@ -92,6 +95,12 @@ class Sweep:
         from threshold_sweep.sweep.collect import override_columns
 
         return override_columns(self.runs)
+
+
+def override_column(key: str, metric_columns: pd.Index) -> str:
+    """The metrics table's column of an override: its key, or '<key> (override)' when a
+    metrics column already has that name."""
+    return f"{key} (override)" if key in metric_columns else key
 
 
 def numeric_overrides(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
